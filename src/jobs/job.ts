@@ -1,0 +1,60 @@
+import type { Logger } from "pino";
+import type { Instant } from "../time/instant.js";
+
+/** Nagios-compatible meaning; the exit code of a job run once is its index (0 … 3). */
+export type JobStatus = "ok" | "warning" | "critical" | "unknown";
+
+export const exitCodeOfStatus: Readonly<Record<JobStatus, number>> = {
+  ok: 0,
+  warning: 1,
+  critical: 2,
+  unknown: 3,
+};
+
+export interface JobContext {
+  /** child logger already tagged with the job name */
+  log: Logger;
+  /** aborted on shutdown or timeout: stop promptly, kill children */
+  signal: AbortSignal;
+  /** injected clock */
+  now(): Instant;
+  /** private, persistent, owned by this job */
+  stateDir: string;
+}
+
+export interface JobResult {
+  status: JobStatus;
+  /** one line, human */
+  summary: string;
+  metrics?: Record<string, number>;
+}
+
+/**
+ * One job. The daemon creates it once and calls run() at every wake, so a job may keep
+ * memory between runs (e.g. "LI=3 seen on the previous poll too").
+ */
+export interface Job {
+  readonly name: string;
+  run(ctx: JobContext): Promise<JobResult>;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * How the command line, the daemon and a config file turn words into a Job.
+ * create() parses once, at the edge; it throws JobConfigError naming the bad value and
+ * where it came from (flag, environment variable, config file).
+ */
+export interface JobSpec {
+  readonly name: string;
+  /** one line: "git-backup DIR [options]" */
+  readonly usage: string;
+  /** full --help text */
+  readonly help: string;
+  create(args: readonly string[], env: Environment): Job;
+}
+
+/** A configuration error: exit 100 from the command line, refuse to start as a service. */
+export class JobConfigError extends Error {
+  override readonly name = "JobConfigError";
+}

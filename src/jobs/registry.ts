@@ -1,0 +1,15 @@
+import type { JobSpec } from "./job.js";
+
+/**
+ * Every built-in job, loaded lazily: `chime next` and the rw-* tools must not pay for
+ * simple-git or dgram at start-up.
+ */
+export const jobLoaders: Readonly<Record<string, () => Promise<JobSpec>>> = {
+  "git-backup": async () => (await import("./git-backup/spec.js")).gitBackupSpec,
+  "ntp-check": async () => (await import("./ntp-check/spec.js")).ntpCheckSpec,
+  exec: async () => (await import("./exec/spec.js")).execSpec,
+};
+
+export function isJobName(name: string): boolean {
+  return Object.hasOwn(jobLoaders, name);
+}
