@@ -61,6 +61,11 @@ describe("classic crontab lines", () => {
     ["15 14 1 * *", "2025-07-01T14:15:00Z"],
     ["0 22 * * 1-5", "2025-06-11T22:00:00Z"],
     ["23 0-20/2 * * *", "2025-06-11T10:23:00Z"],
+    ["30 8 * * mon-fri", "2025-06-12T08:30:00Z"], // names in any case
+    ["0 0 1 Jan,jul *", "2025-07-01T00:00:00Z"],
+    ["0 0 * * 1-5/2", "2025-06-13T00:00:00Z"], // Mon, Wed, Fri
+    ["0 0 */5 * *", "2025-06-16T00:00:00Z"], // days 1, 6, 11, 16, …
+    ["0 0 1 * 7-7", "2025-06-15T00:00:00Z"], // OR: the 1st or a Sunday
   ];
   for (const [pattern, expected] of cases) {
     it(`${pattern} → ${expected} (and croner agrees)`, () => {
