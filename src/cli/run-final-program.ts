@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { resolve } from "node:path";
@@ -52,11 +51,13 @@ export interface FinalProgram {
   readonly ignoreAlarm: boolean;
 }
 
-export function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
+export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
   const found = findProgram(p.word, p.env["PATH"]);
   if ("error" in found) {
-    return Promise.reject(new RunError(`unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`));
+    throw new RunError(`unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`);
   }
+  // Loaded only here: print mode and failed chains never pay for child_process at start-up.
+  const { spawn } = await import("node:child_process");
   const child = p.ignoreAlarm
     ? spawn("/bin/sh", ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], { stdio: "inherit", env: p.env })
     : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word });

@@ -1,8 +1,22 @@
+import { writeSync } from "node:fs";
 import { systemClock } from "../sleep/clock.js";
 import { EXIT_SYSTEM } from "./die.js";
 import { evaluateChain, RwError } from "./rw-chain.js";
 import { adoptEnd, RunError, runFinalProgram } from "./run-final-program.js";
 import type { Env } from "./rw-programs.js";
+
+/**
+ * Print mode's one write, straight to fd 1: creating process.stdout costs a few ms of start-up,
+ * and a 25-byte write to a descriptor we never made non-blocking completes whole.
+ */
+function print(prog: string, text: string): void {
+  try {
+    writeSync(1, text);
+  } catch (err) {
+    process.stderr.write(`${prog}: unable to write to stdout: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    process.exit(EXIT_SYSTEM); // nothing else is pending in print mode
+  }
+}
 
 /**
  * The process side of every rw-* program: argv, environment, SIGALRM, stdout and the exit code.
@@ -13,10 +27,6 @@ export function rwMain(prog: string): void {
   const wake = new AbortController();
   const onAlarm = (): void => wake.abort();
   process.on("SIGALRM", onAlarm);
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    process.stderr.write(`${prog}: unable to write to stdout: ${err.code ?? err.message}\n`);
-    process.exit(EXIT_SYSTEM);
-  });
   const env: Env = { ...process.env };
   void (async () => {
     let last = prog;
@@ -24,7 +34,7 @@ export function rwMain(prog: string): void {
       const end = await evaluateChain(prog, process.argv.slice(2), {
         env,
         now: systemClock.now,
-        out: (text) => process.stdout.write(text),
+        out: (text) => print(prog, text),
         wake: wake.signal,
       });
       if (end.kind === "exit") {
