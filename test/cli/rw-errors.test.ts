@@ -1,10 +1,11 @@
 // Every bad input we could think of: one line on stderr naming the program and the input, exit
 // 100 (111 for a program that cannot be run), and nothing run. Real processes from dist/bin.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runBin } from "./run-bin.js";
+import { BIN, runBin } from "./run-bin.js";
 
 const ADD_USAGE = "usage: rw-add stamp1 stamp2 [VAR program arg...]\n";
 const MATCH_USAGE = "usage: rw-match stamp constraints [VAR program arg...]\n";
@@ -108,5 +109,18 @@ describe("errors inside a chain", () => {
     fails("rw-add", ["n", "d1S", "x", "chime-no-such-program"], /^rw-add: unable to run chime-no-such-program: ENOENT/, {}, 111);
     fails("rw-sleep", ["n", join(dir, "missing")], /^rw-sleep: unable to run .*missing: ENOENT/, {}, 111);
     fails("rw-sleep", ["n", dir], /^rw-sleep: unable to run .*: E/, {}, 111); // a directory
+  });
+});
+
+describe("print mode that cannot print", () => {
+  it("stdout on a full device: unable to write, exit 111", () => {
+    const full = openSync("/dev/full", "w");
+    try {
+      const r = spawnSync(`${BIN}/rw-add.cjs`, ["n", "d1S"], { stdio: ["ignore", full, "pipe"], encoding: "utf8" });
+      expect(r.status).toBe(111);
+      expect(r.stderr).toBe("rw-add: unable to write to stdout: ENOSPC\n");
+    } finally {
+      closeSync(full);
+    }
   });
 });
