@@ -52,7 +52,7 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
       s ? `${(s.delay * 1000).toFixed(3)}ms` : "-",
       s ? `${(p.jitter * 1000).toFixed(3)}ms` : "-",
       String(p.samples),
-      p.detail ? `${p.verdict}: ${p.detail}` : p.verdict,
+      !p.detail ? p.verdict : p.detail.startsWith(p.verdict) ? p.detail : `${p.verdict}: ${p.detail}`,
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

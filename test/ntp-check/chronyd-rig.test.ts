@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ntpCheckSpec, formatOnce } from "../../src/jobs/ntp-check/spec.js";
+import type { NtpCheckResult } from "../../src/jobs/ntp-check/ntp-check-job.js";
+import { startChronyd, type ChronyServer } from "./helpers/chrony-rig.js";
+import { testContext } from "./helpers/job-context.js";
+
+// Real chronyd servers (reference §8): one synchronised-looking, one unsynchronised, three
+// serving time 985 ms behind ours (the incident's peers), all on free loopback ports.
+let synced: ChronyServer;
+let unsynced: ChronyServer;
+let behind: ChronyServer[] = [];
+let scratch: string;
+const at = (s: ChronyServer): string => `${s.address}:${s.port}`;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "chime-ntp-rig-"));
+  [synced, unsynced, ...behind] = await Promise.all([
+    startChronyd({ kind: "local", stratum: 3 }),
+    startChronyd({ kind: "unsynced" }),
+    startChronyd({ kind: "shifted", offset: -0.985 }),
+    startChronyd({ kind: "shifted", offset: -0.985 }),
+    startChronyd({ kind: "shifted", offset: -0.985 }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([synced, unsynced, ...behind].filter(Boolean).map((s) => s.stop()));
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function runOnce(args: string[], env: Record<string, string> = {}): Promise<NtpCheckResult> {
+  const ctx = await testContext();
+  try {
+    return (await ntpCheckSpec.create(args, env).run(ctx)) as NtpCheckResult;
+  } finally {
+    await ctx.cleanup();
+  }
+}
+
+describe("ntp-check against real chronyd", () => {
+  test("a synchronised chronyd (local stratum 3) is valid with an offset near zero", async () => {
+    const r = await runOnce(["--samples", "2", "--min-peers", "1", at(synced)]);
+    const peer = r.judgement.peers[0]!;
+    expect(peer.verdict).toBe("valid");
+    expect(peer.sample!.stratum).toBe(3);
+    expect(peer.sample!.leap).toBe(0);
+    expect(peer.sample!.refId).toBe("127.127.1.1"); // chrony's local refid 0x7F7F0101
+    expect(Math.abs(peer.sample!.offset)).toBeLessThan(0.005);
+    expect(r.status).toBe("ok");
+    expect(r.summary).toMatch(/^NTP OK: 1\/1 peers valid, .*\|offset=-?\d+\.\d{6}s;0\.1;0\.5;; /);
+  });
+
+  test("an unsynchronised chronyd (LI=3, stratum 0, refid 0) is reported as unsynchronised", async () => {
+    const r = await runOnce(["--samples", "1", "--min-peers", "1", at(unsynced), at(synced)]);
+    const peer = r.judgement.peers.find((p) => p.label === at(unsynced))!;
+    expect(peer.verdict).toBe("unsynchronised");
+    expect(peer.detail).toContain("LI=3, stratum 0");
+    expect(r.status).toBe("warning"); // first sighting: a healthy server does this during a leap
+    expect(r.summary).toContain(`peer ${at(unsynced)} unsynchronised (LI=3)`);
+  });
+
+  test("a chronyd serving time 985 ms behind is measured at −985 ms (same as chronyd -Q sees)", async () => {
+    const r = await runOnce(["--samples", "2", "--min-peers", "1", at(behind[0]!)]);
+    const peer = r.judgement.peers[0]!;
+    expect(peer.verdict).toBe("valid");
+    expect(peer.sample!.refId).toBe("FAKE");
+    expect(peer.sample!.stratum).toBe(1);
+    expect(peer.sample!.offset).toBeGreaterThan(-0.990);
+    expect(peer.sample!.offset).toBeLessThan(-0.980);
+    expect(r.status).toBe("critical");
+    // Anchor: chrony's own client measures the same server the same way.
+    const q = spawnSync("chronyd", ["-Q", "-t", "5", "-f", "/dev/null", `server 127.0.0.1 port ${behind[0]!.port} iburst maxsamples 1`], { encoding: "utf8" });
+    const m = /System clock wrong by (-?[\d.]+) seconds/.exec(q.stdout + q.stderr);
+    expect(m, q.stdout + q.stderr).not.toBeNull();
+    expect(Math.abs(Number(m![1]) - peer.sample!.offset)).toBeLessThan(0.002);
+  });
+
+  test("the incident: three peers at −985 ms and one LI=3 peer → CRITICAL naming both", async () => {
+    const r = await runOnce(["--samples", "2", "--verbose", ...behind.map(at), at(unsynced)]);
+    expect(r.status).toBe("critical");
+    expect(r.summary).toMatch(/^NTP CRITICAL: mean \|offset\| 98\d\.\d ms > 500\.0 ms; /);
+    expect(r.summary).toContain(`peer ${at(unsynced)} unsynchronised (LI=3)`);
+    expect(r.judgement.stats.valid).toBe(3);
+    expect(r.judgement.stats.configured).toBe(4);
+    const out = formatOnce(r);
+    if (process.env.CHIME_SHOW_OUTPUT) console.log(out);
+    expect(out.split("\n")[0]).toBe(r.summary);
+    expect(out).toMatch(/  unsynchronised \(LI=3, stratum 0\)/);
+    expect(out.match(/ FAKE|valid/g)!.length).toBeGreaterThanOrEqual(3);
+  });
+});
