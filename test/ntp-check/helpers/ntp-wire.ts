@@ -13,6 +13,8 @@ export function ntpAt(unixMs: number): bigint {
   return (((secs + UNIX_TO_NTP) << 32n) + frac) & 0xffff_ffff_ffff_ffffn;
 }
 
+const MASK64 = 0xffff_ffff_ffff_ffffn;
+
 export interface ReplyFields {
   leap: number;
   version: number;
@@ -46,10 +48,10 @@ export function writeReply(f: Partial<ReplyFields>): Buffer {
   const refId = f.refId ?? 0x0a000001;
   if (typeof refId === "string") Buffer.from(refId.padEnd(4, "\0"), "latin1").copy(buf, 12, 0, 4);
   else buf.writeUInt32BE(refId >>> 0, 12);
-  buf.writeBigUInt64BE(f.reference ?? 0n, 16);
-  buf.writeBigUInt64BE(f.origin ?? 0n, 24);
-  buf.writeBigUInt64BE(f.receive ?? 0n, 32);
-  buf.writeBigUInt64BE(f.transmit ?? 0n, 40);
+  buf.writeBigUInt64BE((f.reference ?? 0n) & MASK64, 16);
+  buf.writeBigUInt64BE((f.origin ?? 0n) & MASK64, 24);
+  buf.writeBigUInt64BE((f.receive ?? 0n) & MASK64, 32);
+  buf.writeBigUInt64BE((f.transmit ?? 0n) & MASK64, 40);
   return buf.subarray(0, length);
 }
 

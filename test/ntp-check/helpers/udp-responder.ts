@@ -16,7 +16,8 @@ export interface Request {
 }
 
 export interface Send {
-  readonly bytes: Buffer;
+  /** a function is called when the packet leaves, so a delayed reply carries its own T3 */
+  readonly bytes: Buffer | (() => Buffer);
   readonly delayMs?: number;
   /** send from a second socket (another port) */
   readonly fromOtherPort?: boolean;
@@ -49,7 +50,7 @@ export async function startResponder(behaviour: Behaviour, serverClockMs: () => 
     const req: Request = { bytes, nonce: requestNonce(bytes), version: requestVersion(bytes), receive: ntpAt(serverClockMs()), index: requests.length };
     requests.push(req);
     for (const s of behaviour(req)) {
-      const go = (): void => (s.fromOtherPort ? other : main).send(s.bytes, rinfo.port, rinfo.address);
+      const go = (): void => (s.fromOtherPort ? other : main).send(typeof s.bytes === "function" ? s.bytes() : s.bytes, rinfo.port, rinfo.address);
       if (!s.delayMs) go();
       else {
         const t = setTimeout(() => {
