@@ -63,9 +63,11 @@ export async function openntpdView(ntpctl: readonly string[], stats: PollStats, 
     problems.push({ severity: "warning", text: `openntpd: only ${status.validPeers}/${status.totalPeers} peers valid` });
   }
   const valid = peers.filter((p) => p.trustLevel >= OPENNTPD_VALID_TRUST && p.offsetMs !== null);
-  for (const p of valid.filter((x) => x.nextSeconds >= OPENNTPD_ERROR_BACKOFF_SECONDS)) {
-    // The stuck signature: a valid peer in error back-off blocks every clock adjustment.
-    const text = `openntpd peer ${p.address} valid but next query in ${p.nextSeconds}s (error back-off: it answered unsynchronised or KoD)`;
+  // The stuck signature: a valid peer in error back-off blocks every clock adjustment. Its
+  // poll column shows the 3000–3300 s interval; next counts down from it.
+  const backedOff = valid.filter((x) => Math.max(x.pollSeconds, x.nextSeconds) >= OPENNTPD_ERROR_BACKOFF_SECONDS);
+  for (const p of backedOff) {
+    const text = `openntpd peer ${p.address} valid but next query in ${p.nextSeconds}s (poll ${p.pollSeconds}s: error back-off, it answered unsynchronised or KoD)`;
     problems.push({ severity: ours === "ok" ? "warning" : "critical", text: ours === "ok" ? text : `${text}, clock not being corrected` });
   }
   if (valid.length > 0) {
