@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ntpCheckSpec, formatOnce } from "../../src/jobs/ntp-check/spec.js";
@@ -91,5 +91,72 @@ describe("ntp-check against real chronyd", () => {
     expect(out.split("\n")[0]).toBe(r.summary);
     expect(out).toMatch(/  unsynchronised \(LI=3, stratum 0\)/);
     expect(out.match(/ FAKE|valid/g)!.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("ntp-check as a service against real chronyd", () => {
+  test("--on-critical runs once after --critical-after critical polls, then waits --on-critical-every", async () => {
+    const marker = join(scratch, "restarted");
+    const script = join(scratch, "remedy.mjs");
+    await writeFile(script, 'import { appendFileSync } from "node:fs"; appendFileSync(process.argv[2], process.argv.slice(3).join(" ") + "\\n");\n');
+    const job = ntpCheckSpec.create(
+      ["--samples", "1", "--critical-after", "2", "--on-critical", `${process.execPath} ${script} ${marker} restart openntpd`, ...behind.map(at)],
+      {},
+    );
+    const ctx = await testContext();
+    try {
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await job.run(ctx));
+      expect(runs.map((r) => r.status)).toEqual(["critical", "critical", "critical"]);
+      expect(await readFile(marker, "utf8")).toBe("restart openntpd\n"); // once: the second poll
+      expect(ctx.lines.some((l) => l.startsWith("on-critical: 2 critical polls in a row, running"))).toBe(true);
+      expect(ctx.lines.some((l) => l.startsWith("on-critical: not running"))).toBe(true);
+      // one table per poll in the log: header + one line per peer
+      expect(ctx.lines.filter((l) => l.startsWith("peer "))).toHaveLength(3);
+      expect(ctx.lines.filter((l) => /\svalid$/.test(l))).toHaveLength(9);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  test("LI=3 that persists across polls becomes CRITICAL, also across processes through the state dir", async () => {
+    const args = ["--samples", "1", "--min-peers", "1", at(synced), at(unsynced)];
+    const ctx = await testContext();
+    try {
+      expect((await ntpCheckSpec.create(args, {}).run(ctx)).status).toBe("warning");
+      const second = await ntpCheckSpec.create(args, {}).run(ctx); // a new Job, as a new process would make
+      expect(second.status).toBe("critical");
+      expect(second.summary).toContain(`peer ${at(unsynced)} unsynchronised (LI=3) 2 polls in a row`);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  test("--prom-file is written atomically in the text exposition format", async () => {
+    const prom = join(scratch, "ntp.prom");
+    await runOnce(["--samples", "1", "--prom-file", prom, ...behind.map(at), at(unsynced)]);
+    const text = await readFile(prom, "utf8");
+    for (const line of text.trimEnd().split("\n")) {
+      expect(line).toMatch(/^(# (HELP|TYPE) chime_ntp_\w+ .+|chime_ntp_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[\d.e+-]+)$/);
+    }
+    expect(text).toContain("chime_ntp_valid_peers 3\n");
+    expect(text).toContain("chime_ntp_configured_peers 4\n");
+    expect(text).toContain("chime_ntp_status 2\n");
+    expect(text).toContain(`chime_ntp_peer_valid{peer="${at(unsynced)}"} 0\n`);
+    expect(text).toContain(`chime_ntp_peer_info{peer="${at(unsynced)}",verdict="unsynchronised",refid=""} 1\n`);
+    const off = /^chime_ntp_median_offset_seconds (\S+)$/m.exec(text)!;
+    expect(Number(off[1])).toBeCloseTo(-0.985, 2);
+  });
+
+  test("--daemon chrony reads the local chronyd's tracking and sources (here: the 985 ms one, and the unsynced one)", async () => {
+    const shifted = await runOnce(["--samples", "1", "--min-peers", "1", "--daemon", "chrony", "--chronyc", `chronyc -h ${behind[0]!.cmdSocket}`, at(behind[0]!)]);
+    expect(shifted.summary).toContain("chrony: system clock off by +985.0 ms (local minus true)");
+    expect(shifted.details.some((l) => /^chrony: ref FAKE stratum 1 /.test(l))).toBe(true);
+    const lost = await runOnce(["--samples", "1", "--min-peers", "1", "--daemon", "chrony", "--chronyc", `chronyc -h ${unsynced.cmdSocket}`, at(synced)]);
+    expect(lost.summary).toContain("chrony: not synchronised");
+    expect(lost.summary).toContain("chrony: no selected source");
+    const missing = await runOnce(["--samples", "1", "--min-peers", "1", "--daemon", "chrony", "--chronyc", "/nonexistent/chronyc", at(synced)]);
+    expect(missing.status).toBe("unknown");
+    expect(missing.summary).toMatch(/^NTP UNKNOWN: chrony: \/nonexistent\/chronyc -c tracking: not found\|/);
   });
 });

@@ -91,9 +91,8 @@ function median(xs: readonly number[]): number {
 function failedVerdict(poll: PeerPoll): { verdict: PeerVerdict; detail: string } {
   const fs = poll.failures;
   const last = fs.at(-1);
-  if (poll.kissCode !== undefined || fs.some((f) => f.kissCode)) {
-    return { verdict: "kiss-of-death", detail: `kiss-o'-death ${poll.kissCode ?? fs.find((f) => f.kissCode)!.kissCode}` };
-  }
+  const kiss = fs.find((f) => f.kissCode !== undefined);
+  if (kiss) return { verdict: "kiss-of-death", detail: kiss.detail };
   const unsync = fs.find((f) => f.reason === "unsynchronised");
   if (unsync) return { verdict: "unsynchronised", detail: unsync.detail };
   if (last === undefined) return { verdict: "unreachable", detail: "not polled" };

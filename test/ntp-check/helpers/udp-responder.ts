@@ -32,18 +32,22 @@ export interface Responder {
   close(): Promise<void>;
 }
 
-function bind(): Promise<Socket> {
+function bind(address = "127.0.0.1", port = 0): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = createSocket("udp4");
     s.once("error", reject);
-    s.bind(0, "127.0.0.1", () => resolve(s));
+    s.bind(port, address, () => resolve(s));
   });
 }
 
 /** serverClockMs: the server's idea of POSIX ms (default: our clock; pass a shift for a wrong server). */
-export async function startResponder(behaviour: Behaviour, serverClockMs: () => number = () => performance.timeOrigin + performance.now()): Promise<Responder> {
-  const main = await bind();
-  const other = await bind();
+export async function startResponder(
+  behaviour: Behaviour,
+  serverClockMs: () => number = () => performance.timeOrigin + performance.now(),
+  at: { address?: string; port?: number } = {},
+): Promise<Responder> {
+  const main = await bind(at.address, at.port);
+  const other = await bind(at.address);
   const requests: Request[] = [];
   const timers = new Set<NodeJS.Timeout>();
   main.on("message", (bytes, rinfo) => {
@@ -62,7 +66,7 @@ export async function startResponder(behaviour: Behaviour, serverClockMs: () => 
     }
   });
   return {
-    address: "127.0.0.1",
+    address: main.address().address,
     port: main.address().port,
     requests,
     close: async () => {
