@@ -69,9 +69,14 @@ export function queryServer(address: string, port: number, opts: QueryOptions): 
       finish(check);
     });
     const request = buildClientRequest(nonce, version);
-    t1 = opts.clock();
-    socket.send(request, port, address, (err) => {
-      if (err) timeout(`send failed: ${err.message}`);
+    // Bind first: an implicit bind inside send() would fall between T1 and the packet
+    // leaving and show up as delay (and half of it as offset).
+    socket.bind(0, () => {
+      if (done) return;
+      t1 = opts.clock();
+      socket.send(request, port, address, (err) => {
+        if (err) timeout(`send failed: ${err.message}`);
+      });
     });
   });
 }
