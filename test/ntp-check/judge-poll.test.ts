@@ -6,7 +6,7 @@ import type { NtpSample } from "../../src/jobs/ntp-check/validate-reply.js";
 const t: Thresholds = { warn: 0.1, crit: 0.5, minPeers: 3, maxStratum: 7, unsyncPolls: 2 };
 
 function sample(offset: number, over: Partial<NtpSample> = {}): NtpSample {
-  return { leap: 0, version: 4, stratum: 2, poll: 6, precision: -20, rootDelay: 0.001, rootDispersion: 0.001, rootDistance: 0.0015, refId: "10.0.0.1", reference: 0n, offset, delay: 0.002, ...over };
+  return { leap: 0, version: 4, stratum: 2, poll: 6, precision: -20, rootDelay: 0.001, rootDispersion: 0.001, rootDistance: 0.0015, refId: "10.0.0.1", referenceAge: 60, offset, delay: 0.002, ...over };
 }
 function valid(addr: string, offset: number, over: Partial<NtpSample> = {}): PeerPoll {
   const s = sample(offset, over);
@@ -72,6 +72,11 @@ describe("judging a poll", () => {
     expect(texts).toContain("stratum above 7: a stratum 9");
     expect(texts).toContain("leap second announced by 1 of 3 valid peers (b LI=1)");
     expect(texts).toContain("peer d kiss of death (kiss-o'-death RATE)");
+  });
+
+  test("a peer whose clock was last set days ago, or never, is a warning", () => {
+    const j = judgePoll([valid("a", 0, { referenceAge: 3 * 86_400 }), valid("b", 0, { referenceAge: null }), valid("c", 0, { referenceAge: 1 * 86_400 })], [], t, none);
+    expect(j.problems.map((p) => p.text)).toEqual(["peer a clock last set 72 h ago", "peer b clock never set (reference timestamp 0)"]);
   });
 
   test("two valid peers that disagree: no consensus is CRITICAL", () => {

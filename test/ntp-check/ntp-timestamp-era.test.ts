@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { ntpDiffSeconds, ntpFromUnixMs, unixMsNear } from "../../src/jobs/ntp-check/ntp-timestamp.js";
+import { ntpDiffSeconds, ntpFromUnixMs } from "../../src/jobs/ntp-check/ntp-timestamp.js";
 import { ntpAt } from "./helpers/ntp-wire.js";
 
 // RFC 5905 §6: era 1 begins 2036-02-07T06:28:16Z, POSIX 2 085 978 496 = 2^32 − 2 208 988 800.
@@ -39,19 +39,6 @@ describe("NTP timestamps and the 2036 era wrap", () => {
           const diff = ntpDiffSeconds(ntpAt(a + d), ntpAt(a));
           expect(Math.abs(diff - d / 1000)).toBeLessThan(1e-6);
           expect(Math.abs(ntpDiffSeconds(ntpFromUnixMs(a + d), ntpAt(a)) - d / 1000)).toBeLessThan(1e-6);
-        },
-      ),
-      { numRuns: 2000 },
-    );
-  });
-
-  test("property: a packet timestamp maps back to the absolute time nearest our clock, either side of 2036", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: ERA1_UNIX_MS - 86_400_000 * 400, max: ERA1_UNIX_MS + 86_400_000 * 400 }),
-        fc.integer({ min: -3_600_000, max: 3_600_000 }),
-        (local, skew) => {
-          expect(Math.abs(unixMsNear(ntpAt(local + skew), local) - (local + skew))).toBeLessThan(0.001);
         },
       ),
       { numRuns: 2000 },

@@ -65,6 +65,9 @@ export interface Judgement {
   readonly unsyncPolls: ReadonlyMap<string, number>;
 }
 
+/** Two days: pool and chrony servers refresh within minutes; anything older is suspect. */
+export const STALE_REFERENCE_SECONDS = 2 * 86_400;
+
 const SEVERITY: Record<JobStatus, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
 
 export function worstStatus(statuses: Iterable<JobStatus>): JobStatus {
@@ -193,6 +196,13 @@ export function judgePoll(
   if (highStratum.length > 0) {
     const names = highStratum.map((v) => `${v.label} stratum ${v.s.stratum}`).join(", ");
     problems.push({ severity: "warning", text: `stratum above ${t.maxStratum}: ${names}` });
+  }
+  // RFC 5905: the reference timestamp is when the server's clock was last set; a server
+  // that has not heard from its source for days is serving its own drift.
+  const stale = valid.filter((v) => v.s.referenceAge === null || v.s.referenceAge > STALE_REFERENCE_SECONDS);
+  for (const v of stale) {
+    const age = v.s.referenceAge === null ? "never set (reference timestamp 0)" : `last set ${(v.s.referenceAge / 3600).toFixed(0)} h ago`;
+    problems.push({ severity: "warning", text: `peer ${v.label} clock ${age}` });
   }
   const announcing = valid.filter((v) => v.s.leap !== 0);
   if (announcing.length > 0 && announcing.length < valid.length) {

@@ -31,14 +31,6 @@ export function ntpDiffSeconds(a: NtpTimestamp, b: NtpTimestamp): number {
   return Number(whole) + Number(frac) / TWO_32;
 }
 
-/**
- * The POSIX milliseconds a packet timestamp stands for, choosing the era that puts it
- * nearest to our own clock (reference: adding the 1900 offset blindly breaks in 2036).
- */
-export function unixMsNear(ts: NtpTimestamp, localUnixMs: number): number {
-  return localUnixMs + ntpDiffSeconds(ts, ntpFromUnixMs(localUnixMs)) * 1000;
-}
-
 export function readNtpTimestamp(buf: Uint8Array, offset: number): NtpTimestamp {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   return view.getBigUint64(offset, false);

@@ -46,6 +46,7 @@ export function prometheusText(j: Judgement, polledAtSeconds: number): string {
   const delay = fam("peer_delay_seconds", "Round-trip delay of the best sample.");
   const jitter = fam("peer_jitter_seconds", "RMS of the samples' offsets around the best one.");
   const rootDist = fam("peer_root_distance_seconds", "Root delay / 2 + root dispersion the peer reported.");
+  const refAge = fam("peer_reference_age_seconds", "Time since the peer's clock was last set from its source.");
   for (const p of j.peers) {
     const l = { peer: p.label };
     info.push([{ peer: p.label, verdict: p.verdict, refid: p.sample?.refId ?? "" }, 1]);
@@ -57,6 +58,7 @@ export function prometheusText(j: Judgement, polledAtSeconds: number): string {
     delay.push([l, p.sample.delay]);
     jitter.push([l, p.jitter]);
     rootDist.push([l, p.sample.rootDistance]);
+    if (p.sample.referenceAge !== null) refAge.push([l, p.sample.referenceAge]);
   }
   const out: string[] = [];
   for (const f of fams) {

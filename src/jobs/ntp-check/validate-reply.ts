@@ -42,7 +42,8 @@ export interface NtpSample {
   readonly rootDispersion: number;
   readonly rootDistance: number;
   readonly refId: string;
-  readonly reference: NtpTimestamp;
+  /** seconds since the server's clock was last set (reference timestamp), null if it sent 0 */
+  readonly referenceAge: number | null;
   /** θ in seconds: > 0 means the server is ahead of us (our clock is slow) */
   readonly offset: number;
   /** δ in seconds: round trip minus the server's hold time */
@@ -132,7 +133,7 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
       rootDispersion: h.rootDispersion,
       rootDistance,
       refId: formatRefId(h.stratum, h.refId),
-      reference: h.reference,
+      referenceAge: h.reference === 0n ? null : ntpDiffSeconds(reply.t4, h.reference),
       offset,
       delay,
     },
