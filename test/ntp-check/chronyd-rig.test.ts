@@ -8,7 +8,7 @@ import type { NtpCheckResult } from "../../src/jobs/ntp-check/ntp-check-job.js";
 import { startChronyd, type ChronyServer } from "./helpers/chrony-rig.js";
 import { testContext } from "./helpers/job-context.js";
 
-// Real chronyd servers (reference §8): one synchronised-looking, one unsynchronised, three
+// Real chronyd servers (see docs/ntp-check.md, "Testing"): one synchronised-looking, one unsynchronised, three
 // serving time 985 ms behind ours (the incident's peers), all on free loopback ports.
 let synced: ChronyServer;
 let unsynced: ChronyServer;

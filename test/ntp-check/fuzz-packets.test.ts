@@ -4,7 +4,7 @@ import { writeReply } from "./helpers/ntp-wire.js";
 
 // 100 000 random and mutated packets through parser + validator: nothing escapes as an
 // exception, every refusal has a reason, and each verdict agrees with an independent
-// oracle written here straight from reference §2 (differential fuzzing).
+// oracle written here from RFC 4330 §5 / RFC 5905 §8 in the documented order (differential fuzzing).
 const RUNS = 100_000;
 const S = 1n << 32n;
 const NONCE = 0x1122_3344_5566_7788n;
@@ -22,7 +22,7 @@ function mulberry32(seed: number): () => number {
 
 const signed = (x: bigint): number => Number(BigInt.asIntN(64, x)) / 2 ** 32;
 
-/** The expected outcome, from the raw bytes, in the order of reference §2. */
+/** The expected outcome, from the raw bytes, in the documented order. */
 function oracle(b: Buffer, t4: bigint): string {
   if (b.length < 48) return "short";
   if (b.readBigUInt64BE(24) !== NONCE) return "bogus-origin";

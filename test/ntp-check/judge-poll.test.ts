@@ -27,7 +27,7 @@ describe("judging a poll", () => {
       none,
     );
     expect(j.status).toBe("critical");
-    // (984 + 984 + 105) / 3 = 691 ms, the reference's number
+    // (984 + 984 + 105) / 3 = 691 ms, the incident's numbers
     expect(j.stats.meanAbsOffset).toBeCloseTo(0.691, 6);
     expect(j.stats.medianOffset).toBeCloseTo(-0.984, 9);
     expect(j.problems[0]!.text).toBe("mean |offset| 691.0 ms > 500.0 ms");

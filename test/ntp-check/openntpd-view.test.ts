@@ -8,7 +8,7 @@ import { openntpdView } from "../../src/jobs/ntp-check/local-daemon-view.js";
 import type { PollStats, Thresholds } from "../../src/jobs/ntp-check/judge-peers.js";
 
 // OpenNTPD conflicts with chrony on Debian and cannot run in CI without namespaces and an
-// adjtime shim (reference §8.6), so its side is the recorded ntpctl output, served by a
+// adjtime shim, so its side is the recorded ntpctl output, served by a
 // stand-in `ntpctl` executable that prints those files.
 const FIX = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const fix = (name: string): Promise<string> => readFile(join(FIX, name), "utf8");
@@ -34,7 +34,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("ntpctl parsing (reference §4.4)", () => {
+describe("ntpctl parsing (ntpd.c show_status_msg / show_peer_msg formats)", () => {
   test("the incident's status and peers, as OpenNTPD 6.2p3 printed them", async () => {
     expect(parseOpenntpdStatus(await fix("openntpd-incident-status.txt"))).toEqual({ validPeers: 3, totalPeers: 3, synced: true, stratum: 2, clockOffsetMs: null });
     const peers = parseOpenntpdPeers(await fix("openntpd-incident-peers.txt"))!;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { checkReply, type SentQuery } from "../../src/jobs/ntp-check/validate-reply.js";
 import { writeReply, type ReplyFields } from "./helpers/ntp-wire.js";
 
-// One packet per rule of reference §2, each breaking exactly that rule; the base reply is
+// One packet per validation rule of docs/ntp-check.md, each breaking exactly that rule; the base reply is
 // valid. Times are chosen as binary fractions so offset and delay are exact:
 //   T2 − T1 = 1/2 s, T3 − T2 = 1/1024 s, T4 − T1 = 1/256 s
 //   θ = ((T2 − T1) + (T3 − T4)) / 2 = 1/2 − 3/2048 s,  δ = (T4 − T1) − (T3 − T2) = 3/1024 s
@@ -19,7 +19,7 @@ function reply(over: Partial<ReplyFields> = {}, from = { address: "127.0.0.1", p
   return checkReply(sent, { bytes, ...from, t4 });
 }
 
-describe("reply validation, rule by rule (reference §2 order)", () => {
+describe("reply validation, rule by rule, in the documented order", () => {
   test("a good reply gives θ and δ of RFC 5905 §8", () => {
     const r = reply();
     expect(r.kind).toBe("sample");

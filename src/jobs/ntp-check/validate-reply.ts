@@ -2,7 +2,7 @@ import { MODE_SERVER, formatRefId, parseNtpHeader, refIdAscii, type NtpHeader } 
 import { ntpDiffSeconds, type NtpTimestamp } from "./ntp-timestamp.js";
 
 /**
- * Checks one reply against what we sent, in the order of the reference's validation rules;
+ * Checks one reply against what we sent, in the order of docs/ntp-check.md (RFC 4330 §5, RFC 5905 §8, OpenNTPD's checks);
  * the first failure wins and names itself. Pure: all times are parameters.
  */
 export interface SentQuery {
