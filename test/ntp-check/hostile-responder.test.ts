@@ -82,6 +82,11 @@ describe("hostile packets from a hand-written responder", () => {
     expect(only.result.failures[0]).toMatchObject({ reason: "wrong-source" });
   });
 
+  test("a reply from another address is dropped too", async () => {
+    const { result } = await poll((req) => [{ bytes: goodReply(req), fromOtherAddress: true }], { samples: 1 });
+    expect(result.failures[0]).toMatchObject({ reason: "wrong-source", detail: expect.stringContaining("reply from 127.0.0.2") });
+  });
+
   test("duplicate replies count once", async () => {
     const { result, requests } = await poll((req) => [{ bytes: goodReply(req) }, { bytes: goodReply(req) }, { bytes: goodReply(req), delayMs: 5 }], { samples: 3 });
     expect(requests).toBe(3);

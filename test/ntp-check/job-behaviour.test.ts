@@ -38,6 +38,13 @@ describe("ntp-check job behaviour", () => {
     expect(r.status).toBe("ok");
   });
 
+  test("IPv6: [::1]:port is polled over udp6", async () => {
+    const r6 = await startResponder((req) => [{ bytes: goodReply(req) }], undefined, { address: "::1" });
+    opened.push(r6);
+    const r = await job(["--samples", "1", "--min-peers", "1", `[::1]:${r6.port}`]).run(await ctxAt());
+    expect(r.judgement.peers.map((p) => [p.label, p.verdict])).toEqual([[`[::1]:${r6.port}`, "valid"]]);
+  });
+
   test("a name that does not resolve is a configured peer that failed, named in the summary", async () => {
     const fail: Resolver = async () => {
       throw Object.assign(new Error("queryA ENOTFOUND"), { code: "ENOTFOUND" });

@@ -21,6 +21,8 @@ export interface Send {
   readonly delayMs?: number;
   /** send from a second socket (another port) */
   readonly fromOtherPort?: boolean;
+  /** send from 127.0.0.2 instead (the responder itself listens on 127.0.0.1) */
+  readonly fromOtherAddress?: boolean;
 }
 
 export type Behaviour = (req: Request) => Send[];
@@ -34,7 +36,7 @@ export interface Responder {
 
 function bind(address = "127.0.0.1", port = 0): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = createSocket("udp4");
+    const s = createSocket(address.includes(":") ? "udp6" : "udp4");
     s.once("error", reject);
     s.bind(port, address, () => resolve(s));
   });
@@ -48,13 +50,14 @@ export async function startResponder(
 ): Promise<Responder> {
   const main = await bind(at.address, at.port);
   const other = await bind(at.address);
+  const elsewhere = await bind("127.0.0.2");
   const requests: Request[] = [];
   const timers = new Set<NodeJS.Timeout>();
   main.on("message", (bytes, rinfo) => {
     const req: Request = { bytes, nonce: requestNonce(bytes), version: requestVersion(bytes), receive: ntpAt(serverClockMs()), index: requests.length };
     requests.push(req);
     for (const s of behaviour(req)) {
-      const go = (): void => (s.fromOtherPort ? other : main).send(typeof s.bytes === "function" ? s.bytes() : s.bytes, rinfo.port, rinfo.address);
+      const go = (): void => (s.fromOtherAddress ? elsewhere : s.fromOtherPort ? other : main).send(typeof s.bytes === "function" ? s.bytes() : s.bytes, rinfo.port, rinfo.address);
       if (!s.delayMs) go();
       else {
         const t = setTimeout(() => {
@@ -71,7 +74,7 @@ export async function startResponder(
     requests,
     close: async () => {
       for (const t of timers) clearTimeout(t);
-      await Promise.all([main, other].map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await Promise.all([main, other, elsewhere].map((s) => new Promise<void>((r) => s.close(() => r()))));
     },
   };
 }
