@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { parseNtpCheckArgs } from "../../src/jobs/ntp-check/check-options.js";
 import { NtpCheckJob } from "../../src/jobs/ntp-check/ntp-check-job.js";
+import { formatOnce } from "../../src/jobs/ntp-check/spec.js";
 import { systemNtpClock } from "../../src/jobs/ntp-check/query-server.js";
 import type { Resolver } from "../../src/jobs/ntp-check/server-address.js";
 import { goodReply, startResponder, type Responder } from "./helpers/udp-responder.js";
@@ -36,6 +37,9 @@ describe("ntp-check job behaviour", () => {
     ]);
     expect([a.requests.length, b.requests.length]).toEqual([1, 1]);
     expect(r.status).toBe("ok");
+    // run once without --verbose: just the Nagios status line
+    expect(formatOnce(r)).toBe(`${r.summary}\n`);
+    expect(r.summary).toMatch(/^NTP OK: 2\/2 peers valid, median offset [+-]\d+\.\d ms, mean \|offset\| \d+\.\d ms, max stratum 2\|offset=/);
   });
 
   test("IPv6: [::1]:port is polled over udp6", async () => {
@@ -43,6 +47,9 @@ describe("ntp-check job behaviour", () => {
     opened.push(r6);
     const r = await job(["--samples", "1", "--min-peers", "1", `[::1]:${r6.port}`]).run(await ctxAt());
     expect(r.judgement.peers.map((p) => [p.label, p.verdict])).toEqual([[`[::1]:${r6.port}`, "valid"]]);
+    // written out in full, the address must still match the reply's source "::1"
+    const longForm = await new NtpCheckJob(parseNtpCheckArgs(["--samples", "1", "--min-peers", "1", `[0:0:0:0:0:0:0:1]:${r6.port}`], {})).run(await ctxAt());
+    expect(longForm.judgement.peers.map((p) => p.verdict)).toEqual(["valid"]);
   });
 
   test("a name that does not resolve is a configured peer that failed, named in the summary", async () => {

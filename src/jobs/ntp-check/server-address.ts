@@ -39,8 +39,16 @@ export function parseServer(text: string, defaultPort = 123): ServerSpec | strin
 
 export type Resolver = (host: string) => Promise<readonly string[]>;
 
+/**
+ * The form the kernel reports a reply's source in ("0:0::1" → "::1"), so the source check
+ * compares like with like.
+ */
+export function canonicalAddress(address: string): string {
+  return isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+}
+
 export const systemResolver: Resolver = async (host) => {
-  if (isIP(host) !== 0) return [host];
+  if (isIP(host) !== 0) return [canonicalAddress(host)];
   const found = await lookup(host, { all: true, verbatim: true });
   return [...new Set(found.map((a) => a.address))];
 };
@@ -58,7 +66,7 @@ export async function resolveServers(servers: readonly ServerSpec[], resolver: R
       try {
         const addrs = await resolver(s.host);
         if (addrs.length === 0) return { server: s, error: "no addresses" };
-        return { server: s, peers: addrs.map((address) => ({ server: s.text, address, port: s.port })) };
+        return { server: s, peers: addrs.map((address) => ({ server: s.text, address: canonicalAddress(address), port: s.port })) };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         return { server: s, error: code ?? (err as Error).message };
