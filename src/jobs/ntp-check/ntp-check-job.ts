@@ -38,7 +38,10 @@ export class NtpCheckJob implements Job {
 
   async run(ctx: JobContext): Promise<NtpCheckResult> {
     const cfg = this.config;
-    const memory = (this.memory ??= await loadMemory(ctx.stateDir));
+    // No state directory (the caller could not make one): remember in memory only, never
+    // fall back to writing in the current directory.
+    const persist = ctx.stateDir !== "";
+    const memory = (this.memory ??= persist ? await loadMemory(ctx.stateDir) : emptyMemory());
     const nowMs = instantToMs(ctx.now());
     const { peers, failures } = await resolveServers(cfg.servers, this.deps.resolver);
 
@@ -89,10 +92,12 @@ export class NtpCheckJob implements Job {
       }
     }
     await this.remediate(ctx, memory, status, nowMs);
-    try {
-      await saveMemory(ctx.stateDir, memory);
-    } catch (err) {
-      ctx.log.warn(`cannot save state in ${ctx.stateDir}: ${(err as Error).message}`);
+    if (persist) {
+      try {
+        await saveMemory(ctx.stateDir, memory);
+      } catch (err) {
+        ctx.log.warn(`cannot save state in ${ctx.stateDir}: ${(err as Error).message}`);
+      }
     }
     const s = judged.stats;
     const metrics: Record<string, number> = { validPeers: s.valid, configuredPeers: s.configured, truechimers: s.truechimers };
