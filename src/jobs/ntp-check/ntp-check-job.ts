@@ -64,6 +64,12 @@ export class NtpCheckJob implements Job {
       signal: ctx.signal,
       ...(this.deps.nonce ? { nonce: this.deps.nonce } : {}),
     });
+    if (ctx.signal.aborted) {
+      // Half a poll judges nothing: no verdicts remembered, no remediation, no metrics file.
+      const judgement = judgePoll([], [], cfg.thresholds, new Map());
+      const unknown = { ...judgement, status: "unknown" as const, problems: [{ severity: "unknown" as const, text: "poll aborted" }] };
+      return { status: "unknown", summary: statusLine("unknown", unknown.problems, judgement.stats, cfg.thresholds), details: [], verbose: cfg.verbose, judgement: unknown };
+    }
     for (const p of polled) {
       const label = peerLabel(p.peer);
       if (p.kissCode !== undefined) holdAfterKiss(memory, label, p.kissCode, nowMs);
