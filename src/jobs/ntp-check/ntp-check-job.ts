@@ -75,7 +75,9 @@ export class NtpCheckJob implements Job {
       if (p.kissCode !== undefined) holdAfterKiss(memory, label, p.kissCode, nowMs);
       else if (p.samples.length > 0) memory.kissHolds.delete(label);
     }
-    const polls = [...polled, ...held];
+    // Keep the configured order in the table, held peers included.
+    const byPeer = new Map<Peer, PeerPoll>([...polled, ...held].map((p) => [p.peer, p]));
+    const polls = peers.map((p) => byPeer.get(p)!);
     const unresolved = failures.map((f) => ({ server: f.server.text, detail: f.detail }));
     const judged = judgePoll(polls, unresolved, cfg.thresholds, memory.unsyncPolls);
     memory.unsyncPolls = new Map(judged.unsyncPolls);
