@@ -13,14 +13,16 @@ import { testContext } from "./helpers/job-context.js";
 let synced: ChronyServer;
 let unsynced: ChronyServer;
 let behind: ChronyServer[] = [];
+let ahead: ChronyServer;
 let scratch: string;
 const at = (s: ChronyServer): string => `${s.address}:${s.port}`;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "chime-ntp-rig-"));
-  [synced, unsynced, ...behind] = await Promise.all([
+  [synced, unsynced, ahead, ...behind] = await Promise.all([
     startChronyd({ kind: "local", stratum: 3 }),
     startChronyd({ kind: "unsynced" }),
+    startChronyd({ kind: "shifted", offset: 0.105 }),
     startChronyd({ kind: "shifted", offset: -0.985 }),
     startChronyd({ kind: "shifted", offset: -0.985 }),
     startChronyd({ kind: "shifted", offset: -0.985 }),
@@ -28,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([synced, unsynced, ...behind].filter(Boolean).map((s) => s.stop()));
+  await Promise.all([synced, unsynced, ahead, ...behind].filter(Boolean).map((s) => s.stop()));
   await rm(scratch, { recursive: true, force: true });
 });
 
@@ -90,6 +92,14 @@ describe("ntp-check against real chronyd", () => {
     expect(out.split("\n")[0]).toBe(r.summary);
     expect(out).toMatch(/  unsynchronised \(LI=3, stratum 0\)/);
     expect(out.match(/ FAKE|valid/g)!.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test("the incident's odd one out: two peers at −985 ms and one at +105 ms → the +105 ms one is the falseticker", async () => {
+    const r = await runOnce(["--samples", "1", at(behind[0]!), at(behind[1]!), at(ahead)]);
+    const verdicts = Object.fromEntries(r.judgement.peers.map((p) => [p.label, p.verdict]));
+    expect(verdicts).toEqual({ [at(behind[0]!)]: "valid", [at(behind[1]!)]: "valid", [at(ahead)]: "falseticker" });
+    expect(r.judgement.stats.meanAbsOffset).toBeGreaterThan(0.66); // (985 + 985 + 105) / 3 ≈ 692 ms
+    expect(r.summary).toMatch(new RegExp(`; peer ${at(ahead).replace(/\./g, "\\.")} falseticker \\(offset \\+10\\d\\.\\d ms, majority -9`));
   });
 });
 
