@@ -41,11 +41,12 @@ const LEAP_TEXT = ["0", "1", "2", "3"];
 
 /** One row per peer in the spirit of `ntpctl -s all`; the header is row 0. */
 export function peerTable(peers: readonly PeerReport[]): string[] {
-  const rows = [["peer", "st", "li", "offset", "delay", "jitter", "n", "verdict"]];
+  const rows = [["peer", "refid", "st", "li", "offset", "delay", "jitter", "n", "verdict"]];
   for (const p of peers) {
     const s = p.sample;
     rows.push([
       p.label,
+      s ? s.refId : "-",
       s ? String(s.stratum) : "-",
       s ? LEAP_TEXT[s.leap]! : "-",
       s ? `${(s.offset * 1000).toFixed(3)}ms` : "-",
@@ -58,7 +59,7 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) =>
     r
-      .map((cell, c) => (c === r.length - 1 ? cell : c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .map((cell, c) => (c === r.length - 1 ? cell : c <= 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
       .join("  "),
   );
 }
