@@ -80,7 +80,7 @@ interface Source {
   readonly from: string;
 }
 
-function fail(name: string, src: Source, why: string): never {
+function fail(src: Source, why: string): never {
   throw new JobConfigError(`ntp-check: bad value for ${src.from}: ${JSON.stringify(src.value)} (${why})`);
 }
 
@@ -88,10 +88,10 @@ function toNumber(name: string, def: OptionDef, src: Source): number {
   let v: number | null;
   if (def.kind === "count") v = /^\d+$/.test(src.value.trim()) ? Number(src.value) : null;
   else v = parseDurationMs(src.value);
-  if (v === null) fail(name, src, def.kind === "count" ? "expected a whole number" : "expected a duration such as 250ms, 2s, 1h");
+  if (v === null) fail(src, def.kind === "count" ? "expected a whole number" : "expected a duration such as 250ms, 2s, 1h");
   if ((def.min !== undefined && v < def.min) || (def.max !== undefined && v > def.max)) {
     const unit = def.kind === "duration" ? " ms" : "";
-    fail(name, src, `allowed ${def.min ?? "-"}…${def.max ?? "-"}${unit}`);
+    fail(src, `allowed ${def.min ?? "-"}…${def.max ?? "-"}${unit}`);
   }
   return v;
 }
@@ -156,7 +156,7 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
 
   const warn = num("warn") / 1000;
   const crit = num("crit") / 1000;
-  if (crit < warn) fail("crit", source("crit")!, `must not be below --warn ${warn * 1000}ms`);
+  if (crit < warn) fail(source("crit")!, `must not be below --warn ${warn * 1000}ms`);
 
   const daemonSrc = source("daemon")!;
   let daemon: NtpCheckConfig["daemon"] = null;
@@ -164,15 +164,15 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
     const toolName = daemonSrc.value === "openntpd" ? "ntpctl" : "chronyc";
     const tool = source(toolName)!;
     const argv = commandWords(tool.value);
-    if (argv.length === 0) fail(toolName, tool, "empty command");
+    if (argv.length === 0) fail(tool, "empty command");
     daemon = { kind: daemonSrc.value, argv };
-  } else if (daemonSrc.value !== "none") fail("daemon", daemonSrc, "expected openntpd, chrony or none");
+  } else if (daemonSrc.value !== "none") fail(daemonSrc, "expected openntpd, chrony or none");
 
   const onCritSrc = source("on-critical");
   let onCritical: NtpCheckConfig["onCritical"] = null;
   if (onCritSrc !== null) {
     const argv = commandWords(onCritSrc.value);
-    if (argv.length === 0) fail("on-critical", onCritSrc, "empty command");
+    if (argv.length === 0) fail(onCritSrc, "empty command");
     onCritical = { argv, everyMs: num("on-critical-every"), after: num("critical-after") };
   }
   const verboseSrc = source("verbose");

@@ -1,5 +1,5 @@
 import type { JobStatus } from "../job.js";
-import type { Judgement, PeerReport, PollStats, Problem, Thresholds } from "./judge-peers.js";
+import type { PeerReport, PollStats, Problem, Thresholds } from "./judge-peers.js";
 import { formatMs } from "./judge-peers.js";
 
 /**
@@ -62,8 +62,4 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
       .map((cell, c) => (c === r.length - 1 ? cell : c <= 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
       .join("  "),
   );
-}
-
-export function judgementTable(j: Judgement): string[] {
-  return peerTable(j.peers);
 }

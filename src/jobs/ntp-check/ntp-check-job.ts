@@ -132,9 +132,4 @@ export class NtpCheckJob implements Job {
     for (const line of r.output.split("\n").filter(Boolean).slice(0, 20)) ctx.log.info(`on-critical: ${line}`);
     (r.code === 0 ? ctx.log.info : ctx.log.warn).call(ctx.log, `on-critical: ${oc.argv[0]} finished: ${how}`);
   }
-
-  /** Tests and a fresh process: forget what earlier polls saw. */
-  forget(): void {
-    this.memory = emptyMemory();
-  }
 }
