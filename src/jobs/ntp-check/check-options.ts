@@ -84,7 +84,7 @@ function fail(src: Source, why: string): never {
   throw new JobConfigError(`ntp-check: bad value for ${src.from}: ${JSON.stringify(src.value)} (${why})`);
 }
 
-function toNumber(name: string, def: OptionDef, src: Source): number {
+function toNumber(def: OptionDef, src: Source): number {
   let v: number | null;
   if (def.kind === "count") v = /^\d+$/.test(src.value.trim()) ? Number(src.value) : null;
   else v = parseDurationMs(src.value);
@@ -140,7 +140,7 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
     const d = DEFAULTS[name];
     return d === undefined ? null : { value: d, from: `default of --${name}` };
   };
-  const num = (name: string): number => toNumber(name, OPTIONS[name]!, source(name)!);
+  const num = (name: string): number => toNumber(OPTIONS[name]!, source(name)!);
 
   if (positional.length === 0 && env.CHIME_NTP_SERVERS) {
     for (const value of env.CHIME_NTP_SERVERS.split(/[\s,]+/).filter(Boolean)) {
