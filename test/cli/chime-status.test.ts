@@ -1,0 +1,91 @@
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeRecord } from "../../src/cli/chime-status.js";
+import { ChimeProcess, isRoot, runChime, tempDir } from "./chime-spawn.js";
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  tmp = await tempDir("chime-status-");
+});
+afterAll(async () => {
+  await tmp.cleanup();
+});
+
+describe("chime status (like svstat): last run, result, next run per job", () => {
+  it("describes a record: result, age, duration, summary, next run", () => {
+    const now = Date.parse("2026-11-25T12:00:00Z");
+    const line = describeRecord(
+      "backup",
+      { job: "backup", lastStartMs: now - 62_000, lastEndMs: now - 60_000, lastStatus: "warning", lastSummary: "2 repos stale", nextRunAt: now / 1000 + 3540, runs: 12 },
+      "Europe/Berlin",
+      now,
+    );
+    expect(line).toBe(
+      "backup: last run warning 60 seconds ago (2026-11-25T12:59:00+01:00, took 2.000 s): 2 repos stale; next run in 3540 seconds (2026-11-25T13:59:00+01:00); 12 runs",
+    );
+    expect(describeRecord("x", { job: "x", lastStartMs: now - 5000, lastEndMs: now - 90_000, lastStatus: "ok" }, "UTC", now)).toMatch(
+      /^x: running for 5 seconds \(since 2026-11-25T11:59:55Z\); last run ok 90 seconds ago/,
+    );
+    expect(describeRecord("y", { job: "y", nextRunAt: now / 1000 - 7200 }, "UTC", now)).toBe(
+      "y: never run; next run was due 7200 seconds ago (2026-11-25T10:00:00Z); is chime running?",
+    );
+  });
+
+  it("reads what a real service wrote, and reports a corrupt file without failing", async () => {
+    const state = join(tmp.dir, "state");
+    const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--when", ",M=0", "exec", "--", "echo", "done"], { cwd: tmp.dir });
+    try {
+      await p.waitFor(/next run: /);
+      p.signal("SIGALRM");
+      await p.waitFor(/run ok: /);
+      p.signal("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+    } finally {
+      await p.kill();
+    }
+    await writeFile(join(state, "broken.json"), "{oops");
+    const r = runChime(["status", "--state-dir", state]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split("\n").filter(Boolean);
+    expect(lines[0]).toBe(`broken: state file is corrupt, starting with empty state (${join(state, "broken.json")})`);
+    expect(lines[1]).toBe("broken: never run");
+    expect(lines[2]).toMatch(/^exec: last run ok \d+ seconds ago \(\S+, took [0-9.]+ s\): exit 0: done; next run in \d+ seconds \(\S+:00:00Z\); 1 runs$/);
+    // the state dir from the environment, as envdir would set it
+    expect(runChime(["status"], { env: { CHIME_STATE_DIR: state } }).stdout).toContain("exec: last run ok");
+  });
+
+  it("no state directory: says so, exit 1; bad argument: exit 100", () => {
+    const r = runChime(["status", "--state-dir", join(tmp.dir, "none")]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/no state directory/);
+    expect(runChime(["status", "--bogus"]).status).toBe(100);
+  });
+});
+
+describe("--user NAME: the service drops uid, gid and groups before any job runs", () => {
+  it(isRoot ? "as root: the job runs as nobody with nobody's groups only" : "not root: switching user fails with 111", async () => {
+    const state = join(tmp.dir, "user-state");
+    await mkdir(state, { recursive: true });
+    await chmod(tmp.dir, 0o755);
+    await chmod(state, 0o777);
+    if (!isRoot) {
+      const r = runChime(["--user", "root", "--state-dir", state, "--when", ",M=0", "exec", "--", "true"]);
+      expect(r.status).toBe(111);
+      expect(r.stderr).toMatch(/^chime: unable to switch to user root \(--user \(flag\)\): EPERM/);
+      return;
+    }
+    const p = new ChimeProcess(["--user", "nobody", "--state-dir", state, "--when", ",M=0", "exec", "--", "sh", "-c", "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)"], { cwd: tmp.dir });
+    try {
+      await p.waitFor(/next run: /);
+      p.signal("SIGALRM");
+      const line = await p.waitFor(/ info exec uid=/);
+      expect(line).toMatch(/ info exec uid=65534 gid=65534 groups=65534$/);
+      expect(await p.waitFor(/ info chime starting /)).toMatch(/uid=65534/);
+      p.signal("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+    } finally {
+      await p.kill();
+    }
+  });
+});
