@@ -38,7 +38,9 @@ export class JobLoop {
   readonly done: Promise<void>;
   private wakeCtl = new AbortController();
   private alarmPending = false;
-  private readonly retireCtl = new AbortController();
+  /** aborted when chime stops or a reload retires this job: ends the sleep */
+  private readonly endCtl = new AbortController();
+  private retired = false;
   private readonly splayMs: number;
 
   constructor(
@@ -50,6 +52,10 @@ export class JobLoop {
   ) {
     this.record = { job: sj.tag };
     this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
+    // one listener for the loop's life, not AbortSignal.any() per sleep: Node 20's any() keeps
+    // every composed signal alive as long as its sources, which grows memory by the run
+    if (env.stop.aborted) this.endCtl.abort();
+    else env.stop.addEventListener("abort", () => this.endCtl.abort(), { once: true });
     this.done = (async () => {
       await opts.after;
       try {
@@ -78,12 +84,13 @@ export class JobLoop {
 
   /** Reload removed or changed this job: stop after the current run, if any. */
   retire(): Promise<void> {
-    this.retireCtl.abort();
+    this.retired = true;
+    this.endCtl.abort();
     return this.done;
   }
 
   private get ended(): boolean {
-    return this.env.stop.aborted || this.retireCtl.signal.aborted;
+    return this.env.stop.aborted || this.retired;
   }
 
   /** the wall clock moved back by the splay: the schedule is matched as written */
@@ -130,7 +137,7 @@ export class JobLoop {
         this.wakeCtl = new AbortController();
         const outcome = await env.sleep(instantFromMs(runAtMs), {
           clock: env.clock,
-          signal: AbortSignal.any([env.stop, this.retireCtl.signal]),
+          signal: this.endCtl.signal,
           wake: this.wakeCtl.signal,
         });
         if (outcome === "aborted") break;
