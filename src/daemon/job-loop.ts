@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../sleep/clock.js";
 import type { sleepUntil } from "../sleep/sleep-until.js";
 import { instantFromMs, instantToMs, type Instant } from "../time/instant.js";
-import { nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
+import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import { runJob } from "./run-job.js";
 import type { RunRecord, StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
@@ -24,6 +24,11 @@ export type LoopPhase = "starting" | "sleeping" | "running" | "stopped";
 
 export function isoInZone(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
+}
+
+/** counting stops at MAX_COUNTED_SLOTS: say "at least" then */
+function countText(n: number): number | string {
+  return n >= MAX_COUNTED_SLOTS ? `${n}+` : n;
 }
 
 /**
@@ -108,7 +113,7 @@ export class JobLoop {
       const missed = passedSlots(sj.schedule, env.zone, prev, this.slotNow().seconds + 1);
       if (missed.last !== undefined) {
         this.log.info(
-          { missed: missed.count, since: isoInZone(prev * 1000, env.zone) },
+          { missed: countText(missed.count), since: isoInZone(prev * 1000, env.zone) },
           "missed runs while chime was not running; catching up once",
         );
         prev = missed.last;
@@ -178,7 +183,7 @@ export class JobLoop {
     const { count, last } = passedSlots(this.sj.schedule, this.env.zone, prev, this.slotNow().seconds);
     if (last === undefined) return prev;
     this.log.warn(
-      { skipped: count, first_after: isoInZone((prev + 1) * 1000, this.env.zone), last: isoInZone(last * 1000, this.env.zone) },
+      { skipped: countText(count), first_after: isoInZone((prev + 1) * 1000, this.env.zone), last: isoInZone(last * 1000, this.env.zone) },
       "skipped runs: the previous run was still going or the clock jumped forward",
     );
     this.record.handledThrough = last;

@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { waitDead } from "../helpers/processes.js";
-import { ChimeProcess, tempDir } from "./chime-spawn.js";
+import { ChimeProcess, cleanEnv, tempDir } from "./chime-spawn.js";
 
 /**
  * Real signals to a real dist/bin/chime.cjs service (DESIGN.md §3 "Process behaviour under
@@ -34,6 +35,19 @@ describe("chime service and signals", () => {
     expect(line).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo example at=\d{4}-\d\d-\d\dT\d\d:00:00Z in_s=\d+ when=,M=0$/);
     p.signal("SIGTERM");
     expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("npm start (package.json's script as is): a stamped plan line within 2 s", async () => {
+    const pkg = JSON.parse(await readFile("package.json", "utf8")) as { scripts: { start: string } };
+    const child = spawn("sh", ["-c", `exec ${pkg.scripts.start}`], { env: cleanEnv({ CHIME_STATE_DIR: join(tmp.dir, "state") }), stdio: ["ignore", "pipe", "inherit"] });
+    let text = "";
+    child.stdout.on("data", (c: Buffer) => (text += c.toString()));
+    const exited = new Promise((r) => child.on("exit", (code) => r(code)));
+    const t0 = Date.now();
+    while (!/ next run: /.test(text) && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(text.split("\n").find((l) => / next run: /.test(l))).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo .* at=\S+ in_s=\d+ when=,M=0$/);
   });
 
   it("ALRM runs the job now; USR1 logs status (no inspector); HUP without config reschedules; TERM exits 0", async () => {
