@@ -3,11 +3,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { BIN, runBin, startBin, waitCatches } from "./run-bin.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN, killStarted, runBin, startBin, waitCatches } from "./run-bin.js";
 import { unixOfStamp } from "./tai-oracle.js";
 
 const SIGALRM = 14;
+
+afterEach(killStarted);
 
 describe("chain mode", () => {
   it("evaluates rw-add, rw-sub, rw-min, rw-max and rw-match in ONE process", async () => {
