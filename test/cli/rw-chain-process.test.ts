@@ -138,6 +138,15 @@ describe("signals we receive are passed to the program", () => {
     expect(r.status).toBe(7);
   });
 
+  it("TERM while rw-sleep still sleeps ends it by TERM, and the program never runs", async () => {
+    const run = startBin("rw-add", ["n", "d1H", "t", "rw-sleep", "$t", "sh", "-c", "echo ran"]);
+    await waitCatches(run.child.pid!, SIGALRM); // up and sleeping
+    run.child.kill("SIGTERM");
+    const r = await run.done;
+    expect(r.signal).toBe("SIGTERM");
+    expect(r.stdout).toBe("");
+  });
+
   it("a program killed by the forwarded TERM makes us die by TERM too", async () => {
     const run = startBin("rw-sleep", ["n", "sh", "-c", "echo ready; exec sleep 30"]);
     await run.waitFor("ready");
