@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { dateCanServe, localZone } from "../../src/cli/local-zone.js";
 import { offsetAtUncached } from "../../src/schedule/zone-offsets.js";
 import { runBin } from "./run-bin.js";
+import { dateToUnix, stampHex } from "./tai-oracle.js";
 
 const ZONEINFO = "/usr/share/zoneinfo";
 
@@ -89,5 +90,17 @@ describe("rw-match through the Date path keeps the DST rules (reference §3.6, h
       expect(r.stderr).toBe("");
       expect(r.stdout).toBe(expected + "\n");
     }
+  });
+});
+
+describe("aliases take the Intl path and are still right", () => {
+  it.each([
+    ["Eire", "2025-01-15T13:00:00Z"], // Irish winter time is GMT (Date alone would say +01:00)
+    ["US/Eastern", "2025-01-15T18:00:00Z"],
+    ["Asia/Calcutta", "2025-01-16T07:30:00Z"],
+  ])("TZ=%s rw-match ,H=13", (tz, expected) => {
+    const r = runBin("rw-match", ["i2025-01-15T12:00:00+0000", ",H=13"], { TZ: tz });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(stampHex(dateToUnix(expected)) + "\n");
   });
 });
