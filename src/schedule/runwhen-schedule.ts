@@ -1,0 +1,7 @@
+import { compileSchedule, type Schedule } from "./compiled-schedule.js";
+import { constraintsToModel } from "./runwhen-constraints.js";
+
+/** runwhen constraints only — the light path for rw-match (no cron parser loaded). */
+export function runwhenSchedule(text: string): Schedule {
+  return compileSchedule(text, "runwhen", constraintsToModel(text));
+}
