@@ -2,6 +2,7 @@ import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseSchedule, ScheduleError } from "../schedule/schedule.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
 import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
@@ -144,7 +145,7 @@ export async function runInstallService(
     die(EXIT_USAGE, `install-service: --job ${parsed.job} needs its arguments: ${job.argsHint}`);
   }
   const when = parsed.when ?? job.when;
-  if (when.trim() === "" || when.includes("\n")) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty or multi-line schedule`);
+  checkSchedule(when);
 
   const asRoot = process.getuid?.() === 0;
   const user = await requireUser("--user", parsed.user, asRoot);
@@ -173,6 +174,20 @@ export async function runInstallService(
   if (user.uid === 0) out(`warning: ${target} runs its job as root (env/${ALLOW_ROOT_ENV} written)`);
   out(`wrote ${target} (${parsed.job} as ${user.name}, log as ${logUser.name}); svscan starts it${parsed.down ? " on svc -u" : " at its next scan"}`);
   return 0;
+}
+
+/** A schedule the daemon would refuse at start is refused now, with the parser's reason. */
+function checkSchedule(when: string): void {
+  // envdir keeps only a file's first line: a multi-line schedule would be cut silently.
+  if (when.includes("\n")) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: must be one line`);
+  // envdir unsets a variable whose file is empty: the service would not be scheduled at all.
+  if (when.trim() === "") die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty schedule (use ",S/1" for every second)`);
+  try {
+    parseSchedule(when);
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: ${err.message}`);
+  }
 }
 
 async function requireUser(flag: string, name: string, asRoot: boolean): Promise<SystemUser> {

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Fatal } from "../../src/cli/die.js";
@@ -10,6 +10,8 @@ import { runInstallService } from "../../src/cli/install-service.js";
 // every Debian and FreeBSD system. The independent oracle for uids is id(1).
 const isRoot = process.getuid?.() === 0;
 const nobodyUid = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim());
+// A user the installer may install for: anyone as root, only yourself otherwise.
+const someUser = isRoot ? "nobody" : userInfo().username;
 
 let base: string;
 beforeEach(() => {
@@ -106,7 +108,7 @@ describe("chime install-service writes a ready daemontools service directory", (
   it("refuses to overwrite an existing service directory and leaves it untouched", async () => {
     mkdirSync(join(base, "taken"));
     writeFileSync(join(base, "taken", "run"), "#!/bin/sh\nexec sleep 1\n");
-    const err = await failure(["taken", "--dir", base, "--user", "nobody"]);
+    const err = await failure(["taken", "--dir", base, "--user", someUser]);
     expect(err.code).toBe(100);
     expect(err.message).toContain(join(base, "taken"));
     expect(readFileSync(join(base, "taken", "run"), "utf8")).toBe("#!/bin/sh\nexec sleep 1\n");
@@ -114,8 +116,7 @@ describe("chime install-service writes a ready daemontools service directory", (
   });
 
   it("does not start anything: no supervise/ directory appears", async () => {
-    const user = isRoot ? "nobody" : (process.env["USER"] ?? "");
-    await install(["quiet", "--dir", base, "--user", user]);
+    await install(["quiet", "--dir", base, "--user", someUser]);
     expect(readdirSync(join(base, "quiet"))).not.toContain("supervise");
     expect(readdirSync(join(base, "quiet", "log"))).not.toContain("supervise");
   });
@@ -133,7 +134,7 @@ describe("chime install-service names the bad value and exits 100", () => {
     const missing = "chime-no-such-user-x";
     const errUser = await failure(["svc", "--dir", base, "--user", missing]);
     expect([errUser.code, errUser.message]).toEqual([100, expect.stringContaining(`--user ${missing}: no such user`)]);
-    const errLog = await failure(["svc", "--dir", base, "--user", "nobody", "--log-user", missing]);
+    const errLog = await failure(["svc", "--dir", base, "--user", someUser, "--log-user", missing]);
     expect([errLog.code, errLog.message]).toEqual([100, expect.stringContaining(`--log-user ${missing}`)]);
     expect(readdirSync(base)).toEqual([]);
   });
@@ -161,7 +162,7 @@ describe("chime install-service names the bad value and exits 100", () => {
   });
 
   it("a --dir that does not exist", async () => {
-    const err = await failure(["svc", "--dir", join(base, "missing"), "--user", "nobody"]);
+    const err = await failure(["svc", "--dir", join(base, "missing"), "--user", someUser]);
     expect(err.code).toBe(100);
     expect(err.message).toContain(join(base, "missing"));
   });
@@ -170,5 +171,20 @@ describe("chime install-service names the bad value and exits 100", () => {
     const lines = await install(["--help"]);
     expect(lines.join("\n")).toMatch(/^usage: chime install-service NAME --dir DIR --user USER/);
     expect(lines.join("\n")).toContain("Exit codes");
+  });
+});
+
+describe("chime install-service checks the schedule before writing anything", () => {
+  it.each([",M=61", ",X=1", "* * *", "0 25 * * *"])("--when %j is refused with the parser's reason", async (when) => {
+    const err = await failure(["svc", "--dir", base, "--user", someUser, "--when", when]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(`--when ${JSON.stringify(when)}`);
+    expect(err.message.length).toBeGreaterThan(`install-service: --when ${JSON.stringify(when)}: `.length);
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it.each([",M=0", ",d-1,H=3", "*/5 * * * *"])("--when %j is accepted", async (when) => {
+    await install(["svc", "--dir", base, "--user", someUser, "--when", when]);
+    expect(readFileSync(join(base, "svc", "env", "CHIME_WHEN"), "utf8")).toBe(`${when}\n`);
   });
 });
