@@ -64,7 +64,12 @@ export class SvscanRig {
   private svscanPid: number | null = null;
   private readonly services: string[] = [];
 
-  constructor(readonly scanDir: string, private readonly errFile: string) {}
+  constructor(
+    readonly scanDir: string,
+    private readonly errFile: string,
+    /** run svscan (and so every supervise) as this user instead of ours */
+    private readonly as?: { uid: number; gid: number },
+  ) {}
 
   /** Starts svscan with exactly `env` (svscanboot, too, clears the environment). */
   start(env: Record<string, string>): void {
@@ -72,7 +77,7 @@ export class SvscanRig {
     try {
       // detached: the child calls setsid(), so svscan and every service live in a new
       // session and process group of their own.
-      const child = spawn("svscan", [this.scanDir], { detached: true, stdio: ["ignore", fd, fd], env });
+      const child = spawn("svscan", [this.scanDir], { detached: true, stdio: ["ignore", fd, fd], env, ...this.as });
       child.unref();
       if (child.pid === undefined) throw new Error("svscan did not start");
       this.svscanPid = child.pid;
