@@ -9,11 +9,14 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAlive, sleep, svc, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
+import { installationForEveryone, isAlive, sleep, svc, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
 
-const chimeBin = resolve("dist/bin/chime.cjs");
+const builtChime = resolve("dist/bin/chime.cjs");
+let chimeBin: string; // the copy every user can read
+let nodeBin: string;
 const isRoot = process.getuid?.() === 0;
 const nobodyUid = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim());
+const nobodyGid = Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }).trim());
 const PERIOD_MS = 3000; // ,S/3: every unix second divisible by 3 (60 is a multiple of 3)
 const GRACE_S = 2;
 
@@ -79,7 +82,7 @@ async function waitForPhase(from: number, to: number): Promise<void> {
 
 function installService(name: string, user: string, rec: string): string {
   const r = spawnSync(
-    process.execPath,
+    nodeBin,
     [chimeBin, "install-service", name, "--dir", join(base, "sv"), "--user", user, "--log-user", "nobody", "--when", ",S/3", "--", "/bin/sh", join(base, "job.sh"), rec],
     { encoding: "utf8" },
   );
@@ -94,14 +97,15 @@ function logText(dir: string): string {
 
 describe.runIf(isRoot)("chime under a real svscan (daemontools)", () => {
   beforeAll(async () => {
-    if (!existsSync(chimeBin)) throw new Error(`${chimeBin} is missing: run npm run build first`);
+    if (!existsSync(builtChime)) throw new Error(`${builtChime} is missing: run npm run build first`);
     base = mkdtempSync(join(tmpdir(), "chime-svscan-"));
     chmodSync(base, 0o755); // nobody must reach job.sh and its record directory
+    ({ chime: chimeBin, node: nodeBin } = installationForEveryone(base, { uid: nobodyUid, gid: nobodyGid }));
     mkdirSync(join(base, "sv"));
     writeFileSync(join(base, "job.sh"), JOB_SCRIPT, { mode: 0o755 });
     mkdirSync(recTick());
     mkdirSync(recTock());
-    chownSync(recTock(), nobodyUid, nobodyUid);
+    chownSync(recTock(), nobodyUid, nobodyGid);
     tick = installService("tick", "root", recTick());
     tock = installService("tock", "nobody", recTock());
     writeFileSync(join(tick, "env", "CHIME_GRACE"), `${GRACE_S}s\n`);

@@ -3,8 +3,8 @@
  * directory, in its own session (a ^C to vitest must not reach the services), stopped by
  * its pid and `svc -dx` — never /etc/service, never a broad pkill.
  */
-import { execFile, execFileSync, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, closeSync, copyFileSync, cpSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 
 export interface Svstat {
@@ -129,4 +129,26 @@ export class SvscanRig {
     }
     return left;
   }
+}
+
+/**
+ * A copy of this chime installation (its bundle and templates only, which is all chime
+ * needs at run time) where every user can read it, plus a node every user can run. CI
+ * may check the project out under /root, which `nobody` cannot enter.
+ */
+export function installationForEveryone(base: string, as: { uid: number; gid: number }): { chime: string; node: string } {
+  const root = join(base, "chime");
+  mkdirSync(join(root, "dist", "bin"), { recursive: true });
+  copyFileSync("dist/bin/chime.cjs", join(root, "dist", "bin", "chime.cjs"));
+  chmodSync(join(root, "dist", "bin", "chime.cjs"), 0o755);
+  cpSync("service", join(root, "service"), { recursive: true });
+  cpSync("log", join(root, "log"), { recursive: true });
+  let node = process.execPath;
+  const probe = spawnSync(node, ["-e", ""], { uid: as.uid, gid: as.gid, cwd: "/" });
+  if (probe.status !== 0) {
+    node = join(base, "node");
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+  }
+  return { chime: join(root, "dist", "bin", "chime.cjs"), node };
 }

@@ -5,11 +5,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAlive, svc, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
+import { installationForEveryone, isAlive, svc, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
 
-const chimeBin = resolve("dist/bin/chime.cjs");
+let chimeBin: string; // the copy every user can read
+let nodeBin: string;
 const isRoot = process.getuid?.() === 0;
 const nobody = {
   uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()),
@@ -26,6 +27,7 @@ describe.runIf(isRoot)("chime under an svscan run entirely by an unprivileged us
     mkdirSync(join(base, "sv"));
     chownSync(join(base, "sv"), nobody.uid, nobody.gid);
     rig = new SvscanRig(join(base, "sv"), join(base, "svscan.out"), nobody);
+    ({ chime: chimeBin, node: nodeBin } = installationForEveryone(base, nobody));
   });
 
   afterAll(async () => {
@@ -36,7 +38,7 @@ describe.runIf(isRoot)("chime under an svscan run entirely by an unprivileged us
 
   it("install-service run as nobody writes scripts without setuidgid, and they run under svscan", async () => {
     const r = spawnSync(
-      process.execPath,
+      nodeBin,
       [chimeBin, "install-service", "mine", "--dir", join(base, "sv"), "--user", "nobody", "--when", ",S/2", "--", "/usr/bin/id", "-u"],
       { encoding: "utf8", uid: nobody.uid, gid: nobody.gid },
     );
@@ -49,7 +51,7 @@ describe.runIf(isRoot)("chime under an svscan run entirely by an unprivileged us
       for (const line of commands) expect(line).not.toContain("setuidgid");
     }
     // Another user's service is beyond an unprivileged installer.
-    const other = spawnSync(process.execPath, [chimeBin, "install-service", "theirs", "--dir", join(base, "sv"), "--user", "root"], {
+    const other = spawnSync(nodeBin, [chimeBin, "install-service", "theirs", "--dir", join(base, "sv"), "--user", "root"], {
       encoding: "utf8",
       uid: nobody.uid,
       gid: nobody.gid,
