@@ -39,6 +39,15 @@ export function nextInstant(model: CompiledModel, after: Instant, zone: string):
   for (;;) {
     if (t >= skipFrom && t < skipTo) t = skipTo;
     const seg = segmentAt(zone, t);
+    const gapLength = seg.offset - seg.offsetBefore;
+    if (gapLength > 0 && t < seg.start + gapLength) {
+      // Searching from inside [jump, jump + gap): the gap's own wall times land here too
+      // (read with the offset before the jump), and the previous segment never saw them.
+      const gapWall = firstLocalMatch(model, t + seg.offsetBefore, maxYear);
+      if (gapWall !== null && gapWall < seg.start + seg.offset) {
+        gapCandidate = Math.min(gapCandidate, gapWall - seg.offsetBefore);
+      }
+    }
     let from = t + seg.offset;
     if (seg.offsetBefore > seg.offset && !model.hourFree) {
       from = Math.max(from, seg.start + seg.offsetBefore);

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { rwMain } from "../rw-main.js";
+
+rwMain("rw-match");

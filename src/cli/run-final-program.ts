@@ -1,0 +1,96 @@
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import { constants as osConstants } from "node:os";
+import { resolve } from "node:path";
+import { EXIT_SYSTEM } from "./die.js";
+import type { Env } from "./rw-programs.js";
+
+/**
+ * Runs the last word of a runwhen chain as a child process that stands in for execve(2), which
+ * Node 20 lacks: same stdio, same environment, the signals a supervisor sends us passed on, and
+ * its exit status or death by signal becomes ours.
+ */
+
+/** What svc/sv/s6-svc send that a job may act on. STOP cannot be caught, so `svc -p` pauses only us. */
+const FORWARDED: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM"];
+
+/**
+ * Ignoring SIGALRM for the job as runwhen does: an ignored disposition survives execve, but Node
+ * resets every signal of a child to its default, so a tiny shell sets it and execs the program.
+ * The program and its arguments are positional parameters ($0, $@), never part of the script.
+ */
+const IGNORE_ALARM_SCRIPT = 'trap "" ALRM; exec "$0" "$@"';
+
+/** execvp's search: a word with "/" is a path; otherwise each PATH entry ("" = current directory). */
+export function findProgram(word: string, path: string | undefined): { file: string } | { error: string } {
+  const candidates = word.includes("/") ? [word] : (path ?? "/bin:/usr/bin").split(":").map((dir) => `${dir || "."}/${word}`);
+  let error = "ENOENT";
+  if (word === "") return { error };
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+      accessSync(c, fsConstants.X_OK);
+      return { file: resolve(c) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EACCES") error = code;
+    }
+  }
+  return { error };
+}
+
+export type ProgramEnd = { readonly code: number } | { readonly signal: NodeJS.Signals };
+
+export class RunError extends Error {
+  readonly code = EXIT_SYSTEM;
+}
+
+export interface FinalProgram {
+  readonly word: string;
+  readonly args: readonly string[];
+  readonly env: Env;
+  readonly ignoreAlarm: boolean;
+}
+
+export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
+  const found = findProgram(p.word, p.env["PATH"]);
+  if ("error" in found) {
+    throw new RunError(`unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`);
+  }
+  // Loaded only here: print mode and failed chains never pay for child_process at start-up.
+  const { spawn } = await import("node:child_process");
+  const child = p.ignoreAlarm
+    ? spawn("/bin/sh", ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], { stdio: "inherit", env: p.env })
+    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word });
+  const forward = (sig: NodeJS.Signals): void => {
+    child.kill(sig);
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  return new Promise<ProgramEnd>((done, fail) => {
+    const stopForwarding = (): void => {
+      for (const sig of FORWARDED) process.removeListener(sig, forward);
+    };
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      stopForwarding();
+      fail(new RunError(`unable to run ${p.word}: ${err.code ?? err.message}`));
+    });
+    child.once("exit", (code, signal) => {
+      stopForwarding();
+      done(signal ? { signal } : { code: code ?? EXIT_SYSTEM });
+    });
+  });
+}
+
+/**
+ * Makes the child's end ours. Death by signal: restore the default disposition (a Node signal
+ * with no listeners has it) and send it to ourselves, so our parent sees what exec would have
+ * shown; if the signal does not kill us (Node ignores SIGPIPE, for one), exit 128+n like a shell.
+ */
+export function adoptEnd(end: ProgramEnd): void {
+  if ("code" in end) {
+    process.exitCode = end.code;
+    return;
+  }
+  process.removeAllListeners(end.signal);
+  process.kill(process.pid, end.signal);
+  setTimeout(() => process.exit(128 + (osConstants.signals[end.signal] ?? 0)), 200);
+}

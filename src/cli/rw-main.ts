@@ -1,0 +1,61 @@
+import { writeSync } from "node:fs";
+import { systemClock } from "../sleep/clock.js";
+import { EXIT_SYSTEM } from "./die.js";
+import { evaluateChain, RwError } from "./rw-chain.js";
+import { adoptEnd, RunError, runFinalProgram } from "./run-final-program.js";
+import type { Env } from "./rw-programs.js";
+
+/**
+ * Print mode's one write, straight to fd 1: creating process.stdout costs a few ms of start-up,
+ * and a 25-byte write to a descriptor we never made non-blocking completes whole.
+ */
+function print(prog: string, text: string): void {
+  try {
+    writeSync(1, text);
+  } catch (err) {
+    process.stderr.write(`${prog}: unable to write to stdout: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    process.exit(EXIT_SYSTEM); // nothing else is pending in print mode
+  }
+}
+
+/**
+ * The process side of every rw-* program: argv, environment, SIGALRM, stdout and the exit code.
+ * The first thing it does is catch SIGALRM, so that an `svc -a` arriving while an early link
+ * (rw-add, rw-match) computes is kept for rw-sleep ("run now") instead of killing the chain.
+ */
+export function rwMain(prog: string): void {
+  const wake = new AbortController();
+  const onAlarm = (): void => wake.abort();
+  process.on("SIGALRM", onAlarm);
+  const env: Env = { ...process.env };
+  void (async () => {
+    let last = prog;
+    try {
+      const end = await evaluateChain(prog, process.argv.slice(2), {
+        env,
+        now: systemClock.now,
+        out: (text) => print(prog, text),
+        wake: wake.signal,
+      });
+      if (end.kind === "exit") {
+        process.exitCode = end.code;
+        return;
+      }
+      last = end.prog;
+      adoptEnd(await runFinalProgram({ word: end.file, args: end.args, env: end.env, ignoreAlarm: end.ignoreAlarm }));
+    } catch (err) {
+      if (err instanceof RwError) {
+        process.stderr.write(err.line() + "\n");
+        process.exitCode = err.code;
+      } else if (err instanceof RunError) {
+        process.stderr.write(`${last}: ${err.message}\n`);
+        process.exitCode = err.code;
+      } else {
+        process.stderr.write(`${last}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exitCode = EXIT_SYSTEM;
+      }
+    } finally {
+      process.removeListener("SIGALRM", onAlarm);
+    }
+  })();
+}
