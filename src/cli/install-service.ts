@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
@@ -136,8 +137,8 @@ export async function runInstallService(
   if (!PLAIN_NAME.test(parsed.name)) {
     die(EXIT_USAGE, `install-service: bad service name: ${JSON.stringify(parsed.name)} (use letters, digits, . _ -; not starting with . or -)`);
   }
-  const job = JOB_TEMPLATES[parsed.job];
-  if (!job || !Object.hasOwn(JOB_TEMPLATES, parsed.job)) {
+  const job = Object.hasOwn(JOB_TEMPLATES, parsed.job) ? JOB_TEMPLATES[parsed.job] : undefined;
+  if (!job) {
     die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check or exec)`);
   }
   const jobArgs = parsed.jobArgs ?? job.defaultArgs;
@@ -154,6 +155,8 @@ export async function runInstallService(
   const root = installationRoot();
   const chime = join(root, "dist", "bin", "chime.cjs");
   await access(chime).catch(() => die(EXIT_SYSTEM, `install-service: chime's program ${chime} is missing (run npm run build)`));
+  const node = resolve(parsed.node ?? process.execPath);
+  await access(node, constants.X_OK).catch(() => die(EXIT_USAGE, `install-service: --node ${node}: not an executable file`));
   const env: Record<string, string> = { CHIME_WHEN: when };
   if (user.uid === 0) env[ALLOW_ROOT_ENV] = "1";
 
@@ -162,7 +165,7 @@ export async function runInstallService(
     name: parsed.name,
     templateDir: join(root, "service", job.template),
     logRunTemplate: join(root, "log", "run"),
-    node: resolve(parsed.node ?? process.execPath),
+    node,
     chime,
     jobArgs,
     env,
@@ -172,7 +175,8 @@ export async function runInstallService(
     down: parsed.down,
   });
   if (user.uid === 0) out(`warning: ${target} runs its job as root (env/${ALLOW_ROOT_ENV} written)`);
-  out(`wrote ${target} (${parsed.job} as ${user.name}, log as ${logUser.name}); svscan starts it${parsed.down ? " on svc -u" : " at its next scan"}`);
+  const start = parsed.down ? "it stays down until svc -u" : "svscan starts it at its next scan if it watches this directory";
+  out(`wrote ${target} (${parsed.job} as ${user.name}, log as ${logUser.name}); ${start}`);
   return 0;
 }
 

@@ -161,6 +161,14 @@ describe("chime install-service names the bad value and exits 100", () => {
     expect(err.message).toContain(named);
   });
 
+  it("a --node that is not an executable", async () => {
+    writeFileSync(join(base, "not-node"), "text", { mode: 0o644 });
+    const err = await failure(["svc", "--dir", base, "--user", someUser, "--node", join(base, "not-node")]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(`--node ${join(base, "not-node")}`);
+    expect(readdirSync(base)).toEqual(["not-node"]);
+  });
+
   it("a --dir that does not exist", async () => {
     const err = await failure(["svc", "--dir", join(base, "missing"), "--user", someUser]);
     expect(err.code).toBe(100);
