@@ -3,13 +3,16 @@ import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "../daemon/build-job.js";
+import { loadConfigFile } from "../daemon/config-file.js";
 import { parseSchedule, ScheduleError } from "../schedule/schedule.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
 import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
 
 export const INSTALL_SERVICE_USAGE =
-  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]";
+  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
+  "       chime install-service NAME --dir DIR --user USER [--log-user USER] --config FILE [--node PATH] [--down]";
 
 const HELP = `${INSTALL_SERVICE_USAGE}
 
@@ -29,6 +32,9 @@ starts it at its next scan (within 5 s) unless --down is given.
   --job JOB         git-backup, ntp-check or exec (default exec)
   --when SCHEDULE   written to env/CHIME_WHEN (default: git-backup ,M=0; ntp-check ,M/15;
                     exec ,M/5)
+  --config FILE     instead of --job/--when/JOB-ARGs: run every job of the JSON file
+                    FILE (env/CHIME_CONFIG), each on its own schedule; svc -h reloads it.
+                    Checked now as chime will check it at start.
   --node PATH       the node executable the run script uses (default: this one)
   --down            also write a "down" file: the service waits for svc -u
   -- JOB-ARG…       the job's arguments (git-backup: DIR [options], required;
@@ -68,13 +74,14 @@ interface InstallArgs {
   readonly node: string | undefined;
   readonly down: boolean;
   readonly jobArgs: readonly string[] | undefined;
+  readonly config: string | undefined;
 }
 
 // Service names become directory names under svscan's directory: plain, and never
 // starting with "." (svscan skips those) or "-" (read as an option by svc and friends).
 const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node"]);
+const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node", "--config"]);
 
 function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
   const values = new Map<string, string>();
@@ -111,10 +118,16 @@ function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
   if (dir === undefined) die(EXIT_USAGE, `install-service: missing --dir DIR (the directory svscan scans)`);
   const user = values.get("--user");
   if (user === undefined) die(EXIT_USAGE, `install-service: missing --user USER (the user the job runs as)`);
+  const config = values.get("--config");
+  if (config !== undefined) {
+    const clash = ["--job", "--when"].find((f) => values.has(f)) ?? (jobArgs ? "-- JOB-ARG…" : undefined);
+    if (clash) die(EXIT_USAGE, `install-service: --config ${config} and ${clash} exclude each other (the file names each job and its schedule)`);
+  }
   return {
     name,
     dir,
     user,
+    config,
     logUser: values.get("--log-user") ?? user,
     job: values.get("--job") ?? "exec",
     when: values.get("--when"),
@@ -137,16 +150,7 @@ export async function runInstallService(
   if (!PLAIN_NAME.test(parsed.name)) {
     die(EXIT_USAGE, `install-service: bad service name: ${JSON.stringify(parsed.name)} (use letters, digits, . _ -; not starting with . or -)`);
   }
-  const job = Object.hasOwn(JOB_TEMPLATES, parsed.job) ? JOB_TEMPLATES[parsed.job] : undefined;
-  if (!job) {
-    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check or exec)`);
-  }
-  const jobArgs = parsed.jobArgs ?? job.defaultArgs;
-  if (jobArgs === null || jobArgs.length === 0) {
-    die(EXIT_USAGE, `install-service: --job ${parsed.job} needs its arguments: ${job.argsHint}`);
-  }
-  const when = parsed.when ?? job.when;
-  checkSchedule(when);
+  const what = parsed.config !== undefined ? await configService(parsed.config) : jobService(parsed);
 
   const asRoot = process.getuid?.() === 0;
   const user = await requireUser("--user", parsed.user, asRoot);
@@ -157,17 +161,17 @@ export async function runInstallService(
   await access(chime).catch(() => die(EXIT_SYSTEM, `install-service: chime's program ${chime} is missing (run npm run build)`));
   const node = resolve(parsed.node ?? process.execPath);
   await access(node, constants.X_OK).catch(() => die(EXIT_USAGE, `install-service: --node ${node}: not an executable file`));
-  const env: Record<string, string> = { CHIME_WHEN: when };
+  const env: Record<string, string> = { ...what.env };
   if (user.uid === 0) env[ALLOW_ROOT_ENV] = "1";
 
   const target = await writeServiceDir({
     parentDir: resolve(parsed.dir),
     name: parsed.name,
-    templateDir: join(root, "service", job.template),
+    templateDir: join(root, "service", what.template),
     logRunTemplate: join(root, "log", "run"),
     node,
     chime,
-    jobArgs,
+    jobArgs: what.jobArgs,
     env,
     user,
     logUser,
@@ -176,8 +180,43 @@ export async function runInstallService(
   });
   if (user.uid === 0) out(`warning: ${target} runs its job as root (env/${ALLOW_ROOT_ENV} written)`);
   const start = parsed.down ? "it stays down until svc -u" : "svscan starts it at its next scan if it watches this directory";
-  out(`wrote ${target} (${parsed.job} as ${user.name}, log as ${logUser.name}); ${start}`);
+  out(`wrote ${target} (${what.label} as ${user.name}, log as ${logUser.name}); ${start}`);
   return 0;
+}
+
+/** What goes into the service: which template, the job's words, and env/ settings. */
+interface ServiceContent {
+  readonly template: string;
+  readonly jobArgs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** for the closing line: "exec", "config /etc/chime/jobs.json" */
+  readonly label: string;
+}
+
+function jobService(parsed: InstallArgs): ServiceContent {
+  const job = Object.hasOwn(JOB_TEMPLATES, parsed.job) ? JOB_TEMPLATES[parsed.job] : undefined;
+  if (!job) {
+    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check or exec)`);
+  }
+  const jobArgs = parsed.jobArgs ?? job.defaultArgs;
+  if (jobArgs === null || jobArgs.length === 0) {
+    die(EXIT_USAGE, `install-service: --job ${parsed.job} needs its arguments: ${job.argsHint}`);
+  }
+  const when = parsed.when ?? job.when;
+  checkSchedule(when);
+  return { template: job.template, jobArgs, env: { CHIME_WHEN: when }, label: parsed.job };
+}
+
+/** A config file the daemon would refuse at start is refused now, with the same message. */
+async function configService(file: string): Promise<ServiceContent> {
+  const path = resolve(file);
+  try {
+    await loadConfigFile(path, process.env, { splayMs: 0 });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
+  }
+  return { template: "config", jobArgs: [], env: { CHIME_CONFIG: path }, label: `config ${path}` };
 }
 
 /** A schedule the daemon would refuse at start is refused now, with the parser's reason. */

@@ -61,7 +61,12 @@ async function readTemplates(plan: ServicePlan): Promise<Templates> {
   return attempt(`read the service templates in ${plan.templateDir}`, async () => {
     const envDir = join(plan.templateDir, "env");
     const env = new Map<string, string>();
-    for (const file of (await readdir(envDir)).sort()) {
+    // A template without env/ (git keeps no empty directories) starts with none.
+    const files = await readdir(envDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return [];
+      throw err;
+    });
+    for (const file of files.sort()) {
       if (!file.startsWith(".")) env.set(file, await readFile(join(envDir, file), "utf8"));
     }
     return {

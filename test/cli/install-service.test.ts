@@ -196,3 +196,48 @@ describe("chime install-service checks the schedule before writing anything", ()
     expect(readFileSync(join(base, "svc", "env", "CHIME_WHEN"), "utf8")).toBe(`${when}\n`);
   });
 });
+
+describe("chime install-service --config FILE: one service for the jobs of a file", () => {
+  const goodConfig = { jobs: [{ name: "hello", job: "exec", args: ["--", "/bin/echo", "hi"], when: ",M/5" }] };
+
+  it.runIf(isRoot)("names the file in env/CHIME_CONFIG and runs chime without a job", async () => {
+    writeFileSync(join(base, "jobs.json"), JSON.stringify(goodConfig));
+    await install(["multi", "--dir", base, "--user", "nobody", "--config", join(base, "jobs.json")]);
+    const svc = join(base, "multi");
+    expect(readFileSync(join(svc, "env", "CHIME_CONFIG"), "utf8")).toBe(`${join(base, "jobs.json")}\n`);
+    expect(readdirSync(join(svc, "env"))).not.toContain("CHIME_WHEN");
+    const words = execWords(readFileSync(join(svc, "run"), "utf8"));
+    expect(words.slice(0, 4)).toEqual(["envdir", "./env", "setuidgid", "nobody"]);
+    expect(words.at(-1)).toMatch(/\/dist\/bin\/chime\.cjs$/);
+  });
+
+  it.each([
+    ["not JSON", "{"],
+    ["a misspelt field", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], tiemout: "5m" }] })],
+    ["a bad schedule", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], when: ",M=60" }] })],
+  ])("refuses a file with %s, naming the file, before writing anything", async (_what, text) => {
+    writeFileSync(join(base, "bad.json"), text);
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", join(base, "bad.json")]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(`--config ${join(base, "bad.json")}`);
+    expect(readdirSync(base)).toEqual(["bad.json"]);
+  });
+
+  it("refuses a file that does not exist", async () => {
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", join(base, "missing.json")]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain("ENOENT");
+  });
+
+  it.each([["--when", ",M=0"], ["--job", "exec"]])("refuses --config with %s", async (flag, value) => {
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", "/x.json", flag, value]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(flag);
+  });
+
+  it("refuses --config with job arguments", async () => {
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", "/x.json", "--", "date"]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain("JOB-ARG");
+  });
+});

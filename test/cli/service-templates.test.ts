@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { parseChimeOptions } from "../../src/cli/chime-options.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
 
-const templates = readdirSync("service");
+const allTemplates = readdirSync("service").sort();
+/** the one-job templates; service/config runs the jobs of a --config file instead */
+const templates = allTemplates.filter((t) => t !== "config");
 
 /** What envdir would set from a directory: each file's first line, trailing blanks cut. */
 function envdir(dir: string): Record<string, string> {
@@ -17,8 +19,8 @@ function envdir(dir: string): Record<string, string> {
 }
 
 describe("the service templates", () => {
-  it("are the three jobs' services, each with run and env/", () => {
-    expect(templates.sort()).toEqual(["exec-example", "git-backup", "ntp-check"]);
+  it("are the three jobs' services, each with run and env/, and the config-file service", () => {
+    expect(allTemplates).toEqual(["config", "exec-example", "git-backup", "ntp-check"]);
     for (const t of templates) {
       expect(statSync(join("service", t, "run")).mode & 0o755).toBe(0o755);
       expect(statSync(join("service", t, "env")).isDirectory()).toBe(true);
@@ -49,7 +51,7 @@ describe("the service templates", () => {
     expect(opts.splayMs.value).toBeLessThan((second.seconds - first.seconds) * 1000);
   });
 
-  it.each([...templates.map((t) => join("service", t, "run")), join("log", "run")])("%s is a /bin/sh script that sends stderr to the log and execs", (path) => {
+  it.each([...allTemplates.map((t) => join("service", t, "run")), join("log", "run")])("%s is a /bin/sh script that sends stderr to the log and execs", (path) => {
     const text = readFileSync(path, "utf8");
     expect(text.startsWith("#!/bin/sh\n")).toBe(true);
     execFileSync("sh", ["-n", path]);
