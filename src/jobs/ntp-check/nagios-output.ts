@@ -1,0 +1,65 @@
+import type { JobStatus } from "../job.js";
+import type { PeerReport, PollStats, Problem, Thresholds } from "./judge-peers.js";
+import { formatMs } from "./judge-peers.js";
+
+/**
+ * Output in the monitoring-plugins convention (`NTP <STATE>: text|perfdata`, exit 0–3),
+ * so an existing Nagios/Icinga check can call `chime ntp-check` unchanged.
+ */
+const STATE: Record<JobStatus, string> = { ok: "OK", warning: "WARNING", critical: "CRITICAL", unknown: "UNKNOWN" };
+
+function secs(x: number | null): string {
+  return x === null ? "U" : `${x.toFixed(6)}s`;
+}
+
+export function perfdata(stats: PollStats, t: Thresholds): string {
+  return [
+    `offset=${secs(stats.medianOffset)};${t.warn};${t.crit};;`,
+    `meanabsoffset=${secs(stats.meanAbsOffset)};${t.warn};${t.crit};0;`,
+    `jitter=${secs(stats.maxJitter)};;;0;`,
+    `stratum=${stats.maxStratum ?? "U"};${t.maxStratum};;0;16`,
+    `peers=${stats.valid};;${t.minPeers}:;0;${stats.configured}`,
+    `truechimers=${stats.truechimers};;;0;${stats.configured}`,
+  ].join(" ");
+}
+
+export function okText(stats: PollStats): string {
+  const parts = [`${stats.valid}/${stats.configured} peers valid`];
+  if (stats.medianOffset !== null) parts.push(`median offset ${formatMs(stats.medianOffset)}`);
+  if (stats.meanAbsOffset !== null) parts.push(`mean |offset| ${formatMs(stats.meanAbsOffset, false)}`);
+  if (stats.maxStratum !== null) parts.push(`max stratum ${stats.maxStratum}`);
+  return parts.join(", ");
+}
+
+/** The one-line summary: the worst problem first, every other one after it. */
+export function statusLine(status: JobStatus, problems: readonly Problem[], stats: PollStats, t: Thresholds): string {
+  const text = problems.length === 0 ? okText(stats) : problems.map((p) => p.text).join("; ");
+  return `NTP ${STATE[status]}: ${text}|${perfdata(stats, t)}`;
+}
+
+const LEAP_TEXT = ["0", "1", "2", "3"];
+
+/** One row per peer in the spirit of `ntpctl -s all`; the header is row 0. */
+export function peerTable(peers: readonly PeerReport[]): string[] {
+  const rows = [["peer", "refid", "st", "li", "offset", "delay", "jitter", "n", "verdict"]];
+  for (const p of peers) {
+    const s = p.sample;
+    rows.push([
+      p.label,
+      s ? s.refId : "-",
+      s ? String(s.stratum) : "-",
+      s ? LEAP_TEXT[s.leap]! : "-",
+      s ? `${(s.offset * 1000).toFixed(3)}ms` : "-",
+      s ? `${(s.delay * 1000).toFixed(3)}ms` : "-",
+      s ? `${(p.jitter * 1000).toFixed(3)}ms` : "-",
+      String(p.samples),
+      !p.detail ? p.verdict : p.detail.startsWith(p.verdict) ? p.detail : `${p.verdict}: ${p.detail}`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : c <= 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join("  "),
+  );
+}

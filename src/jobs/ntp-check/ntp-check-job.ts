@@ -1,0 +1,135 @@
+import type { Job, JobContext, JobResult, JobStatus } from "../job.js";
+import { writeFileAtomic } from "../atomic-file.js";
+import { instantToMs } from "../../time/instant.js";
+import type { NtpCheckConfig } from "./check-options.js";
+import { emptyMemory, holdAfterKiss, loadMemory, saveMemory, type CheckMemory } from "./check-memory.js";
+import { judgePoll, sortProblems, worstStatus, type Judgement } from "./judge-peers.js";
+import { chronyView, openntpdView, type DaemonView } from "./local-daemon-view.js";
+import { peerTable, statusLine } from "./nagios-output.js";
+import { runCommand } from "./on-critical.js";
+import { peerLabel, pollPeers, type Peer, type PeerPoll } from "./poll-peer.js";
+import { prometheusText } from "./prometheus-text.js";
+import { systemNtpClock, type NtpClock } from "./query-server.js";
+import { resolveServers, systemResolver, type Resolver } from "./server-address.js";
+import type { NtpTimestamp } from "./ntp-timestamp.js";
+
+/** What the outside world is to the job; real defaults, replaced in tests. */
+export interface NtpCheckDeps {
+  readonly resolver: Resolver;
+  readonly clock: NtpClock;
+  readonly nonce?: () => NtpTimestamp;
+}
+
+export interface NtpCheckResult extends JobResult {
+  /** the --verbose table (header first) and the local daemon's lines */
+  readonly details: readonly string[];
+  readonly verbose: boolean;
+  readonly judgement: Judgement;
+}
+
+export class NtpCheckJob implements Job {
+  readonly name = "ntp-check";
+  private memory: CheckMemory | null = null;
+
+  constructor(
+    readonly config: NtpCheckConfig,
+    private readonly deps: NtpCheckDeps = { resolver: systemResolver, clock: systemNtpClock },
+  ) {}
+
+  async run(ctx: JobContext): Promise<NtpCheckResult> {
+    const cfg = this.config;
+    // No state directory (the caller could not make one): remember in memory only, never
+    // fall back to writing in the current directory.
+    const persist = ctx.stateDir !== "";
+    const memory = (this.memory ??= persist ? await loadMemory(ctx.stateDir) : emptyMemory());
+    const nowMs = instantToMs(ctx.now());
+    const { peers, failures } = await resolveServers(cfg.servers, this.deps.resolver);
+
+    const toAsk: Peer[] = [];
+    const held: PeerPoll[] = [];
+    for (const p of peers) {
+      const hold = memory.kissHolds.get(peerLabel(p));
+      if (hold && hold.untilMs > nowMs) {
+        const until = new Date(hold.untilMs).toISOString();
+        const detail = `kiss-o'-death ${hold.code} earlier; not asked again before ${until}`;
+        held.push({ peer: p, samples: [], best: null, jitter: 0, failures: [{ reason: "kiss-of-death", detail, kissCode: hold.code }], kissCode: hold.code });
+      } else toAsk.push(p);
+    }
+    const polled = await pollPeers(toAsk, {
+      samples: cfg.samples,
+      spacingMs: cfg.spacingMs,
+      timeoutMs: cfg.timeoutMs,
+      limits: cfg.limits,
+      clock: this.deps.clock,
+      signal: ctx.signal,
+      ...(this.deps.nonce ? { nonce: this.deps.nonce } : {}),
+    });
+    if (ctx.signal.aborted) {
+      // Half a poll judges nothing: no verdicts remembered, no remediation, no metrics file.
+      const judgement = judgePoll([], [], cfg.thresholds, new Map());
+      const unknown = { ...judgement, status: "unknown" as const, problems: [{ severity: "unknown" as const, text: "poll aborted" }] };
+      return { status: "unknown", summary: statusLine("unknown", unknown.problems, judgement.stats, cfg.thresholds), details: [], verbose: cfg.verbose, judgement: unknown };
+    }
+    for (const p of polled) {
+      const label = peerLabel(p.peer);
+      if (p.kissCode !== undefined) holdAfterKiss(memory, label, p.kissCode, nowMs);
+      else if (p.samples.length > 0) memory.kissHolds.delete(label);
+    }
+    // Keep the configured order in the table, held peers included.
+    const byPeer = new Map<Peer, PeerPoll>([...polled, ...held].map((p) => [p.peer, p]));
+    const polls = peers.map((p) => byPeer.get(p)!);
+    const unresolved = failures.map((f) => ({ server: f.server.text, detail: f.detail }));
+    const judged = judgePoll(polls, unresolved, cfg.thresholds, memory.unsyncPolls);
+    memory.unsyncPolls = new Map(judged.unsyncPolls);
+
+    let daemon: DaemonView = { lines: [], problems: [] };
+    if (cfg.daemon?.kind === "openntpd") daemon = await openntpdView(cfg.daemon.argv, judged.stats, cfg.thresholds, ctx.signal);
+    else if (cfg.daemon?.kind === "chrony") daemon = await chronyView(cfg.daemon.argv, cfg.thresholds, ctx.signal);
+    const problems = sortProblems([...judged.problems, ...daemon.problems]);
+    const status: JobStatus = worstStatus(problems.map((p) => p.severity));
+    const judgement: Judgement = { ...judged, status, problems };
+    const summary = statusLine(status, problems, judged.stats, cfg.thresholds);
+    const details = [...peerTable(judged.peers), ...daemon.lines];
+    for (const line of details) ctx.log.info(line);
+
+    if (cfg.promFile !== null) {
+      try {
+        await writeFileAtomic(cfg.promFile, prometheusText(judgement, Math.floor(nowMs / 1000)));
+      } catch (err) {
+        ctx.log.warn(`cannot write --prom-file ${cfg.promFile}: ${(err as Error).message}`);
+      }
+    }
+    await this.remediate(ctx, memory, status, nowMs);
+    if (persist) {
+      try {
+        await saveMemory(ctx.stateDir, memory);
+      } catch (err) {
+        ctx.log.warn(`cannot save state in ${ctx.stateDir}: ${(err as Error).message}`);
+      }
+    }
+    const s = judged.stats;
+    const metrics: Record<string, number> = { validPeers: s.valid, configuredPeers: s.configured, truechimers: s.truechimers };
+    if (s.medianOffset !== null) metrics.medianOffsetSeconds = s.medianOffset;
+    if (s.meanAbsOffset !== null) metrics.meanAbsOffsetSeconds = s.meanAbsOffset;
+    if (s.maxStratum !== null) metrics.maxStratum = s.maxStratum;
+    return { status, summary, metrics, details, verbose: cfg.verbose, judgement };
+  }
+
+  /** --on-critical after N critical polls in a row, at most once per --on-critical-every. */
+  private async remediate(ctx: JobContext, memory: CheckMemory, status: JobStatus, nowMs: number): Promise<void> {
+    memory.consecutiveCritical = status === "critical" ? memory.consecutiveCritical + 1 : 0;
+    const oc = this.config.onCritical;
+    if (oc === null || memory.consecutiveCritical < oc.after) return;
+    if (memory.lastOnCriticalAt !== null && nowMs - memory.lastOnCriticalAt < oc.everyMs) {
+      ctx.log.info(`on-critical: not running ${oc.argv[0]} again yet (last run ${new Date(memory.lastOnCriticalAt).toISOString()})`);
+      return;
+    }
+    // Recorded before running, so a command that hangs or fails is not retried every poll.
+    memory.lastOnCriticalAt = nowMs;
+    ctx.log.warn(`on-critical: ${memory.consecutiveCritical} critical polls in a row, running ${oc.argv.join(" ")}`);
+    const r = await runCommand(oc.argv, ctx.signal);
+    const how = r.error ?? (r.signal ? `killed by ${r.signal}` : `exit ${r.code}`);
+    for (const line of r.output.split("\n").filter(Boolean).slice(0, 20)) ctx.log.info(`on-critical: ${line}`);
+    (r.code === 0 ? ctx.log.info : ctx.log.warn).call(ctx.log, `on-critical: ${oc.argv[0]} finished: ${how}`);
+  }
+}

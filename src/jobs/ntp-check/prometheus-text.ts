@@ -1,0 +1,73 @@
+import { exitCodeOfStatus } from "../job.js";
+import type { Judgement } from "./judge-peers.js";
+
+/**
+ * Prometheus text exposition for node_exporter's textfile collector. Names follow
+ * chrony_exporter's style (unit suffixes, `_info` for labels-only series) under our own
+ * `chime_ntp_` namespace so they cannot collide with node_ntp_* or chrony_*.
+ */
+function esc(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function num(x: number): string {
+  return Number.isFinite(x) ? String(x) : x > 0 ? "+Inf" : x < 0 ? "-Inf" : "NaN";
+}
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly rows: [labels: Record<string, string>, value: number][];
+}
+
+export function prometheusText(j: Judgement, polledAtSeconds: number): string {
+  const fams: Family[] = [];
+  const fam = (name: string, help: string): Family["rows"] => {
+    const f: Family = { name: `chime_ntp_${name}`, help, rows: [] };
+    fams.push(f);
+    return f.rows;
+  };
+  fam("status", "Overall result: 0 ok, 1 warning, 2 critical, 3 unknown (Nagios codes).").push([{}, exitCodeOfStatus[j.status]]);
+  fam("last_poll_timestamp_seconds", "When the last poll finished, POSIX seconds.").push([{}, polledAtSeconds]);
+  fam("configured_peers", "Peers configured (each resolved address counts).").push([{}, j.stats.configured]);
+  fam("valid_peers", "Peers that gave at least one valid sample.").push([{}, j.stats.valid]);
+  fam("truechimers", "Valid peers inside the majority interval.").push([{}, j.stats.truechimers]);
+  const opt = (name: string, help: string, v: number | null): void => {
+    if (v !== null) fam(name, help).push([{}, v]);
+  };
+  opt("median_offset_seconds", "Median of valid peers' offsets (server minus local).", j.stats.medianOffset);
+  opt("mean_abs_offset_seconds", "Mean of |offset| over valid peers.", j.stats.meanAbsOffset);
+  opt("max_stratum", "Highest stratum among valid peers.", j.stats.maxStratum);
+  const info = fam("peer_info", "One series per peer; verdict says how it was judged.");
+  const valid = fam("peer_valid", "1 if the peer gave a valid sample and is not a falseticker.");
+  const stratum = fam("peer_stratum", "Stratum of the peer's best sample.");
+  const leap = fam("peer_leap", "Leap indicator of the peer's best sample.");
+  const offset = fam("peer_offset_seconds", "Offset of the best (minimum-delay) sample, server minus local.");
+  const delay = fam("peer_delay_seconds", "Round-trip delay of the best sample.");
+  const jitter = fam("peer_jitter_seconds", "RMS of the samples' offsets around the best one.");
+  const rootDist = fam("peer_root_distance_seconds", "Root delay / 2 + root dispersion the peer reported.");
+  const refAge = fam("peer_reference_age_seconds", "Time since the peer's clock was last set from its source.");
+  for (const p of j.peers) {
+    const l = { peer: p.label };
+    info.push([{ peer: p.label, verdict: p.verdict, refid: p.sample?.refId ?? "" }, 1]);
+    valid.push([l, p.verdict === "valid" ? 1 : 0]);
+    if (p.sample === null) continue;
+    stratum.push([l, p.sample.stratum]);
+    leap.push([l, p.sample.leap]);
+    offset.push([l, p.sample.offset]);
+    delay.push([l, p.sample.delay]);
+    jitter.push([l, p.jitter]);
+    rootDist.push([l, p.sample.rootDistance]);
+    if (p.sample.referenceAge !== null) refAge.push([l, p.sample.referenceAge]);
+  }
+  const out: string[] = [];
+  for (const f of fams) {
+    if (f.rows.length === 0) continue;
+    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} gauge`);
+    for (const [labels, v] of f.rows) {
+      const ls = Object.entries(labels).map(([k, x]) => `${k}="${esc(x)}"`);
+      out.push(`${f.name}${ls.length ? `{${ls.join(",")}}` : ""} ${num(v)}`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}

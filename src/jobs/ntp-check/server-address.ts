@@ -1,0 +1,83 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import type { Peer } from "./poll-peer.js";
+
+export interface ServerSpec {
+  /** as the user wrote it */
+  readonly text: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address. Returns an error message
+ * (without the source, which the caller knows) instead of throwing.
+ */
+export function parseServer(text: string, defaultPort = 123): ServerSpec | string {
+  let host = text;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    host = bracketed[1]!;
+    portText = bracketed[2];
+    if (isIP(host) !== 6) return `not an IPv6 address in brackets: ${text}`;
+  } else if ((text.match(/:/g) ?? []).length === 1) {
+    [host, portText] = text.split(":") as [string, string];
+  } else if (text.includes(":") && isIP(text) !== 6) {
+    return `not a server address: ${text}`;
+  }
+  if (host === "" || /[\s/]/.test(host)) return `not a server address: ${text}`;
+  let port = defaultPort;
+  if (portText !== undefined) {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+      return `bad port in server ${text}: ${portText}`;
+    }
+    port = Number(portText);
+  }
+  return { text, host, port };
+}
+
+export type Resolver = (host: string) => Promise<readonly string[]>;
+
+/**
+ * The form the kernel reports a reply's source in ("0:0::1" → "::1"), so the source check
+ * compares like with like.
+ */
+export function canonicalAddress(address: string): string {
+  return isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+}
+
+export const systemResolver: Resolver = async (host) => {
+  if (isIP(host) !== 0) return [canonicalAddress(host)];
+  const found = await lookup(host, { all: true, verbatim: true });
+  return [...new Set(found.map((a) => a.address))];
+};
+
+export interface Resolution {
+  readonly peers: readonly Peer[];
+  /** servers whose name did not resolve: each counts as a configured peer that failed */
+  readonly failures: readonly { server: ServerSpec; detail: string }[];
+}
+
+/** Each address of a name becomes its own peer, as ntpctl lists "from pool" peers. */
+export async function resolveServers(servers: readonly ServerSpec[], resolver: Resolver = systemResolver): Promise<Resolution> {
+  const results = await Promise.all(
+    servers.map(async (s) => {
+      try {
+        const addrs = await resolver(s.host);
+        if (addrs.length === 0) return { server: s, error: "no addresses" };
+        return { server: s, peers: addrs.map((address) => ({ server: s.text, address: canonicalAddress(address), port: s.port })) };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return { server: s, error: code ?? (err as Error).message };
+      }
+    }),
+  );
+  const peers: Peer[] = [];
+  const failures: { server: ServerSpec; detail: string }[] = [];
+  for (const r of results) {
+    if (r.peers) peers.push(...r.peers);
+    else failures.push({ server: r.server, detail: `cannot resolve ${r.server.host}: ${r.error}` });
+  }
+  return { peers, failures };
+}
