@@ -162,7 +162,7 @@ describe.runIf(isRoot)("chime under a real svscan (daemontools)", () => {
 
   it("the log, read through tai64nlocal, shows each job start within 1 s of the wall clock", () => {
     const raw = logText(tick);
-    const r = spawnSync("tai64nlocal", [], { input: raw, encoding: "utf8", env: { TZ: "UTC" } });
+    const r = spawnSync("tai64nlocal", [], { input: raw, encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines.length).toBe(raw.trimEnd().split("\n").length);
