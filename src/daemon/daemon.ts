@@ -81,7 +81,7 @@ export class Daemon {
     if (this.stopping) return;
     const wanted = new Map(jobs.map((j) => [j.tag, j]));
     const changes = { added: 0, removed: 0, changed: 0, unchanged: 0 };
-    for (const [tag, loop] of this.loops) {
+    for (const [tag, loop] of [...this.loops]) {
       const sj = wanted.get(tag);
       if (sj && sj.fingerprint === loop.sj.fingerprint) {
         changes.unchanged++;

@@ -126,6 +126,7 @@ export class JobLoop {
       }
       if (!this.alarmPending) {
         this.phase = "sleeping";
+        this.nextRunAtMs = runAtMs;
         this.wakeCtl = new AbortController();
         const outcome = await env.sleep(instantFromMs(runAtMs), {
           clock: env.clock,
