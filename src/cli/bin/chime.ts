@@ -1,11 +1,47 @@
 #!/usr/bin/env node
-import { runMain } from "../die.js";
+import { ConfigError, loadSpec } from "../../daemon/build-job.js";
+import { parseChimeOptions } from "../chime-options.js";
+import { runOnceCommand } from "../chime-once.js";
+import { runService } from "../chime-service.js";
+import { runStatus } from "../chime-status.js";
+import { CHIME_USAGE } from "../chime-usage.js";
+import { die, EXIT_USAGE, runMain } from "../die.js";
+import { runInstallService } from "../install-service.js";
 import { runNext } from "../next.js";
 
-// Minimal dispatcher until the daemon lands: only `chime next`.
+const out = (line: string) => void process.stdout.write(line + "\n");
+
 void runMain("chime", async () => {
-  const [cmd, ...rest] = process.argv.slice(2);
-  if (cmd === "next") return runNext(rest, process.env, (l) => process.stdout.write(l + "\n"));
-  process.stderr.write("usage: chime next SCHEDULE [--from STAMP] [--count N]\n");
-  return 100;
+  const argv = process.argv.slice(2);
+  const env = process.env;
+  try {
+    const [cmd, ...rest] = argv;
+    if (cmd === "next") return await runNext(rest, env, out);
+    if (cmd === "install-service") return await runInstallService(rest);
+    if (cmd === "status") return await runStatus(rest, env, out);
+    if (cmd === "help") {
+      out(CHIME_USAGE.trimEnd());
+      return 0;
+    }
+    const opts = parseChimeOptions(argv, env);
+    if (opts.help && opts.rest.length === 0) {
+      out(CHIME_USAGE.trimEnd());
+      return 0;
+    }
+    const [jobName, firstArg] = opts.rest;
+    if (jobName !== undefined && (opts.help || firstArg === "--help" || firstArg === "-h")) {
+      out((await loadSpec(jobName, "JOB (argument)")).help.trimEnd());
+      return 0;
+    }
+    if (opts.rest[0] === "status") return await runStatus(["--state-dir", opts.stateDir.value, ...opts.rest.slice(1)], env, out);
+    if (opts.when || opts.config) return await runService(opts, env);
+    if (opts.rest.length === 0) {
+      process.stderr.write(CHIME_USAGE);
+      return EXIT_USAGE;
+    }
+    return await runOnceCommand(opts, env, out);
+  } catch (e) {
+    if (e instanceof ConfigError) die(EXIT_USAGE, e.message);
+    throw e;
+  }
 });

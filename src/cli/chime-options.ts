@@ -1,0 +1,170 @@
+import type { Environment } from "../jobs/job.js";
+import type { LogFormat, LogStamp } from "../log/logger.js";
+import { parseDurationMs } from "../time/duration-option.js";
+import { die, EXIT_USAGE } from "./die.js";
+
+/**
+ * The daemon options, each from its flag, else its environment variable (for `envdir ./env`),
+ * else its default — parsed once, here, into typed values that remember where they came from,
+ * so every error names the setting and its source.
+ */
+export interface Setting<T> {
+  readonly value: T;
+  /** "--timeout (flag)", "CHIME_TIMEOUT (environment)", "default" */
+  readonly source: string;
+}
+
+export interface ChimeOptions {
+  when?: Setting<string>;
+  config?: Setting<string>;
+  name?: Setting<string>;
+  stateDir: Setting<string>;
+  timeoutMs?: Setting<number>;
+  splayMs: Setting<number>;
+  graceMs: Setting<number>;
+  catchUp: Setting<boolean>;
+  allowRoot: Setting<boolean>;
+  user?: Setting<string>;
+  logFormat: Setting<LogFormat>;
+  logStamp: Setting<LogStamp>;
+  /** bytes of log lines that may wait for a slow reader before lines are dropped */
+  logBufferBytes: Setting<number>;
+  help: boolean;
+  /** the words after the options: JOB ARG… or a subcommand */
+  rest: string[];
+}
+
+interface OptionDef {
+  key: string;
+  env: string;
+  /** false: a switch (the env var takes yes/no) */
+  takesValue: boolean;
+}
+
+export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
+  "--when": { key: "when", env: "CHIME_WHEN", takesValue: true },
+  "--config": { key: "config", env: "CHIME_CONFIG", takesValue: true },
+  "--name": { key: "name", env: "CHIME_NAME", takesValue: true },
+  "--state-dir": { key: "stateDir", env: "CHIME_STATE_DIR", takesValue: true },
+  "--timeout": { key: "timeout", env: "CHIME_TIMEOUT", takesValue: true },
+  "--splay": { key: "splay", env: "CHIME_SPLAY", takesValue: true },
+  "--grace": { key: "grace", env: "CHIME_GRACE", takesValue: true },
+  "--no-catch-up": { key: "noCatchUp", env: "CHIME_NO_CATCH_UP", takesValue: false },
+  "--allow-root": { key: "allowRoot", env: "CHIME_ALLOW_ROOT", takesValue: false },
+  "--user": { key: "user", env: "CHIME_USER", takesValue: true },
+  "--log-format": { key: "logFormat", env: "CHIME_LOG_FORMAT", takesValue: true },
+  "--log-stamp": { key: "logStamp", env: "CHIME_LOG_STAMP", takesValue: true },
+  "--log-buffer": { key: "logBuffer", env: "CHIME_LOG_BUFFER", takesValue: true },
+};
+
+export const DEFAULT_LOG_BUFFER_BYTES = 1 << 20;
+
+export const DEFAULT_GRACE_MS = 5000;
+
+function bad(_name: string, value: string, source: string, why: string): never {
+  die(EXIT_USAGE, `bad value ${JSON.stringify(value)} for ${source}: ${why}`);
+}
+
+export function parseChimeOptions(argv: readonly string[], env: Environment): ChimeOptions {
+  const flags = new Map<string, string | true>();
+  let help = false;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--help" || word === "-h") {
+      help = true;
+      continue;
+    }
+    if (!word.startsWith("-") || word === "-") break;
+    if (word === "--") {
+      i++;
+      break;
+    }
+    const eq = word.indexOf("=");
+    const flag = eq === -1 ? word : word.slice(0, eq);
+    const def = OPTION_DEFS[flag];
+    if (!def) die(EXIT_USAGE, `unknown option ${flag} (flag); see chime --help`);
+    if (!def.takesValue) {
+      if (eq !== -1) die(EXIT_USAGE, `option ${flag} takes no value (flag)`);
+      flags.set(def.key, true);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = word.slice(eq + 1);
+    else value = argv[++i];
+    if (value === undefined) die(EXIT_USAGE, `option ${flag} needs a value (flag)`);
+    flags.set(def.key, value);
+  }
+
+  /** the raw text and its source, flag first, then the environment (an empty variable is unset) */
+  const raw = (flag: string): { text: string | true; source: string } | undefined => {
+    const def = OPTION_DEFS[flag]!;
+    const f = flags.get(def.key);
+    if (f !== undefined) return { text: f, source: `${flag} (flag)` };
+    const e = env[def.env];
+    if (e !== undefined && e !== "") return { text: e, source: `${def.env} (environment)` };
+    return undefined;
+  };
+  const text = (flag: string): Setting<string> | undefined => {
+    const r = raw(flag);
+    return r && typeof r.text === "string" ? { value: r.text, source: r.source } : undefined;
+  };
+  const duration = (flag: string): Setting<number> | undefined => {
+    const r = text(flag);
+    if (!r) return undefined;
+    const ms = parseDurationMs(r.value);
+    if (ms === null) bad(flag, r.value, r.source, "not a duration like 90s, 5m, 1h (a bare number is seconds)");
+    return { value: ms, source: r.source };
+  };
+  const bytes = (flag: string): Setting<number> | undefined => {
+    const r = text(flag);
+    if (!r) return undefined;
+    const m = /^(\d+)([kKmM]?)$/.exec(r.value);
+    const n = m ? Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]!) ? 1024 : 1 << 20) : NaN;
+    if (!(n >= 4096 && n <= 1 << 30)) bad(flag, r.value, r.source, "expected a size from 4096 to 1G bytes, like 65536, 256k or 4M");
+    return { value: n, source: r.source };
+  };
+  const toggle = (flag: string): Setting<boolean> => {
+    const r = raw(flag);
+    if (!r) return { value: false, source: "default" };
+    if (r.text === true) return { value: true, source: r.source };
+    const t = r.text.trim().toLowerCase();
+    if (["1", "yes", "true", "on"].includes(t)) return { value: true, source: r.source };
+    if (["0", "no", "false", "off"].includes(t)) return { value: false, source: r.source };
+    bad(OPTION_DEFS[flag]!.env, r.text, r.source, "expected yes or no");
+  };
+  const oneOf = <T extends string>(flag: string, allowed: readonly T[], dflt: T): Setting<T> => {
+    const r = text(flag);
+    if (!r) return { value: dflt, source: "default" };
+    if (!(allowed as readonly string[]).includes(r.value)) bad(flag, r.value, r.source, `expected ${allowed.join(" or ")}`);
+    return { value: r.value as T, source: r.source };
+  };
+
+  const opts: ChimeOptions = {
+    stateDir: text("--state-dir") ?? { value: "./state", source: "default" },
+    splayMs: duration("--splay") ?? { value: 0, source: "default" },
+    graceMs: duration("--grace") ?? { value: DEFAULT_GRACE_MS, source: "default" },
+    catchUp: { value: !toggle("--no-catch-up").value, source: toggle("--no-catch-up").source },
+    allowRoot: toggle("--allow-root"),
+    logFormat: oneOf<LogFormat>("--log-format", ["text", "json"], "text"),
+    logStamp: oneOf<LogStamp>("--log-stamp", ["tai64n", "none"], "tai64n"),
+    logBufferBytes: bytes("--log-buffer") ?? { value: DEFAULT_LOG_BUFFER_BYTES, source: "default" },
+    help,
+    rest: argv.slice(i),
+  };
+  const optional = {
+    when: text("--when"),
+    config: text("--config"),
+    name: text("--name"),
+    user: text("--user"),
+    timeoutMs: duration("--timeout"),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (opts as unknown as Record<string, unknown>)[k] = v;
+  if (opts.stateDir.value === "") bad("--state-dir", "", opts.stateDir.source, "must not be empty");
+  return opts;
+}
+
+/** The environment a job sees: ours, plus the resolved grace so `exec` kills on the same clock. */
+export function jobEnvironment(env: Environment, opts: ChimeOptions): Environment {
+  return { ...env, CHIME_GRACE: `${opts.graceMs.value}ms` };
+}

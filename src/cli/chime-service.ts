@@ -1,0 +1,105 @@
+import { hostname } from "node:os";
+import { buildScheduledJob, ConfigError } from "../daemon/build-job.js";
+import { loadConfigFile } from "../daemon/config-file.js";
+import { Daemon } from "../daemon/daemon.js";
+import { dropPrivileges, lookupUser, runningAsRoot } from "../daemon/privileges.js";
+import { FileStateStore } from "../daemon/run-state.js";
+import type { ScheduledJob } from "../daemon/scheduled-job.js";
+import { installSignalHandlers } from "../daemon/signal-handlers.js";
+import type { Environment } from "../jobs/job.js";
+import { createLog } from "../log/logger.js";
+import { zoneFromEnv } from "../schedule/zone.js";
+import { systemClock } from "../sleep/clock.js";
+import { sleepUntil } from "../sleep/sleep-until.js";
+import { jobEnvironment, type ChimeOptions } from "./chime-options.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
+
+/** how long a stopping service waits for a stalled log reader before it exits anyway */
+const FLUSH_TIMEOUT_MS = 2000;
+
+/** `chime --when SCHEDULE JOB …` and `chime --config FILE`: the service, until TERM/INT. */
+export async function runService(opts: ChimeOptions, env: Environment): Promise<number> {
+  const zone = zoneOf(env);
+  const jobEnv = jobEnvironment(env, opts);
+  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value };
+  let jobs: ScheduledJob[];
+  let reload: (() => Promise<ScheduledJob[]>) | undefined;
+  if (opts.config) {
+    const config = opts.config;
+    if (opts.rest.length > 0) die(EXIT_USAGE, `give either ${config.source} or a JOB (${opts.rest[0]}), not both`);
+    if (opts.when) die(EXIT_USAGE, `give either ${config.source} or ${opts.when.source}, not both (each job in the file has its own "when")`);
+    jobs = await loadConfigFile(config.value, jobEnv, defaults);
+    reload = () => loadConfigFile(config.value, jobEnv, defaults);
+  } else {
+    const when = opts.when!;
+    const [jobName, ...args] = opts.rest;
+    if (jobName === undefined) die(EXIT_USAGE, `missing JOB after ${when.source}; see chime --help`);
+    jobs = [
+      await buildScheduledJob(
+        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs },
+        jobEnv,
+        { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source },
+      ),
+    ];
+  }
+
+  if (runningAsRoot() && !opts.allowRoot.value && !opts.user) {
+    die(EXIT_USAGE, "refusing to run jobs as root as a service: use --user NAME (CHIME_USER), setuidgid in the run script, or --allow-root (CHIME_ALLOW_ROOT)");
+  }
+  if (opts.user) {
+    const ids = lookupUser(opts.user.value, opts.user.source);
+    try {
+      dropPrivileges(ids);
+    } catch (e) {
+      die(EXIT_SYSTEM, `unable to switch to user ${opts.user.value} (${opts.user.source}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+
+  const chimeLog = createLog({ format: opts.logFormat.value, stamp: opts.logStamp.value, capBytes: opts.logBufferBytes.value });
+  chimeLog.log.info(
+    { jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
+    "starting",
+  );
+  const daemon = new Daemon(
+    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: new FileStateStore(opts.stateDir.value) },
+    chimeLog,
+    { catchUp: opts.catchUp.value, graceMs: opts.graceMs.value, reload },
+  );
+  let stopped: Promise<boolean> | undefined;
+  let stopRequested!: () => void;
+  const stopSignal = new Promise<void>((r) => (stopRequested = r));
+  // Handlers stay installed to the very end: a second TERM while we flush must not kill us
+  // with Node's default action (exit 143, lines lost).
+  installSignalHandlers(
+    {
+      stop: (sig) => {
+        stopped ??= daemon.stop(sig);
+        stopRequested();
+      },
+      reload: () => void daemon.reload(),
+      alarm: () => daemon.alarm(),
+      status: () => daemon.status(),
+    },
+    chimeLog.log,
+  );
+  daemon.start(jobs);
+  await Promise.race([stopSignal, daemon.done]);
+  let code = 0;
+  if (!stopped) {
+    chimeLog.log.error("no job has a next run; nothing left to do");
+    code = EXIT_USAGE;
+  }
+  const clean = (await stopped) ?? true;
+  await chimeLog.flush(FLUSH_TIMEOUT_MS);
+  // A job that ignored its abort may still hold a handle; we have waited the grace, now go.
+  if (!clean) setTimeout(() => process.exit(code), 100).unref();
+  return code;
+}
+
+export function zoneOf(env: Environment): string {
+  try {
+    return zoneFromEnv(env);
+  } catch (e) {
+    throw new ConfigError(`bad value ${JSON.stringify(env["TZ"] ?? "")} for TZ (environment): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

@@ -1,0 +1,73 @@
+import { FileStateStore, type RunRecord } from "../daemon/run-state.js";
+import { isoInZone } from "../daemon/job-loop.js";
+import type { Environment } from "../jobs/job.js";
+import { zoneFromEnv } from "../schedule/zone.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
+
+const USAGE = "usage: chime status [--state-dir DIR]   (DIR also from CHIME_STATE_DIR; default ./state)";
+
+/**
+ * `chime status`, like svstat: one line per job from the run records the daemon keeps —
+ * last run, its result and summary, and the next planned run. Reads files only; works while
+ * the daemon runs (records are replaced atomically) and after it stopped.
+ */
+export async function runStatus(args: readonly string[], env: Environment, out: (line: string) => void, nowMs = Date.now()): Promise<number> {
+  let dir = env["CHIME_STATE_DIR"] || "./state";
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--help" || a === "-h") {
+      out(USAGE);
+      return 0;
+    }
+    if (a === "--state-dir" && args[i + 1] !== undefined) dir = args[++i]!;
+    else if (a.startsWith("--state-dir=")) dir = a.slice("--state-dir=".length);
+    else die(EXIT_USAGE, `status: unexpected argument ${JSON.stringify(a)}; ${USAGE}`);
+  }
+  let zone: string;
+  try {
+    zone = zoneFromEnv(env);
+  } catch (e) {
+    die(EXIT_USAGE, `status: bad TZ (environment): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const store = new FileStateStore(dir);
+  let tags: string[];
+  try {
+    tags = await store.tags();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    if (code === "ENOENT") {
+      out(`${dir}: no state directory (no job has run here yet)`);
+      return 1;
+    }
+    die(EXIT_SYSTEM, `status: unable to read state directory ${dir}: ${code}`);
+  }
+  if (tags.length === 0) {
+    out(`${dir}: no jobs`);
+    return 1;
+  }
+  for (const tag of tags) {
+    const rec = await store.load(tag, (msg, fields) => out(`${tag}: ${msg} (${fields["file"]}${fields["error"] ? `: ${fields["error"]}` : ""})`));
+    out(describeRecord(tag, rec, zone, nowMs));
+  }
+  return 0;
+}
+
+const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} seconds`;
+
+export function describeRecord(tag: string, r: RunRecord, zone: string, nowMs: number): string {
+  const parts: string[] = [];
+  const running = r.lastStartMs !== undefined && (r.lastEndMs === undefined || r.lastEndMs < r.lastStartMs);
+  if (running) parts.push(`running for ${ago(nowMs - r.lastStartMs!)} (since ${isoInZone(r.lastStartMs!, zone)})`);
+  if (r.lastEndMs !== undefined && r.lastStatus !== undefined) {
+    const took = r.lastStartMs !== undefined && r.lastEndMs >= r.lastStartMs ? `, took ${((r.lastEndMs - r.lastStartMs) / 1000).toFixed(3)} s` : "";
+    parts.push(`last run ${r.lastStatus} ${ago(nowMs - r.lastEndMs)} ago (${isoInZone(r.lastEndMs, zone)}${took}): ${r.lastSummary ?? ""}`);
+  } else if (!running) {
+    parts.push("never run");
+  }
+  if (!running && r.nextRunAt !== undefined) {
+    const inMs = r.nextRunAt * 1000 - nowMs;
+    parts.push(inMs >= 0 ? `next run in ${ago(inMs)} (${isoInZone(r.nextRunAt * 1000, zone)})` : `next run was due ${ago(-inMs)} ago (${isoInZone(r.nextRunAt * 1000, zone)}); is chime running?`);
+  }
+  if (r.runs !== undefined) parts.push(`${r.runs} runs`);
+  return `${tag}: ${parts.join("; ")}`;
+}

@@ -1,0 +1,67 @@
+import { JobConfigError, type Environment, type JobSpec } from "../jobs/job.js";
+import { isJobName, jobLoaders } from "../jobs/registry.js";
+import { parseSchedule, ScheduleError } from "../schedule/schedule.js";
+import { TAG_PATTERN, type ScheduledJob } from "./scheduled-job.js";
+
+/** A bad setting at start or reload; the message names the setting and where it came from. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface JobSettings {
+  tag: string;
+  jobName: string;
+  args: readonly string[];
+  when: string;
+  timeoutMs?: number | undefined;
+  splayMs: number;
+}
+
+/** How to name each setting in an error: `--when (flag)`, `jobs[2].when in FILE`. */
+export interface SettingNames {
+  tag: string;
+  job: string;
+  args: string;
+  when: string;
+}
+
+export async function loadSpec(jobName: string, where: string): Promise<JobSpec> {
+  if (!isJobName(jobName)) {
+    throw new ConfigError(`unknown job ${JSON.stringify(jobName)} (${where}); jobs: ${Object.keys(jobLoaders).join(", ")}`);
+  }
+  return jobLoaders[jobName]!();
+}
+
+export async function buildScheduledJob(s: JobSettings, env: Environment, names: SettingNames): Promise<ScheduledJob> {
+  if (!TAG_PATTERN.test(s.tag)) {
+    throw new ConfigError(`bad value ${JSON.stringify(s.tag)} for ${names.tag}: use letters, digits, ".", "_" and "-" (at most 64)`);
+  }
+  let schedule;
+  try {
+    schedule = parseSchedule(s.when);
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new ConfigError(`bad value ${JSON.stringify(s.when)} for ${names.when}: ${e.message}`);
+    throw e;
+  }
+  const spec = await loadSpec(s.jobName, names.job);
+  let job;
+  try {
+    job = spec.create(s.args, env);
+  } catch (e) {
+    if (e instanceof JobConfigError) throw new ConfigError(`${e.message} (${names.args})`);
+    throw e;
+  }
+  return {
+    tag: s.tag,
+    job,
+    schedule,
+    what: [s.jobName, ...s.args].map(quoteWord).join(" "),
+    timeoutMs: s.timeoutMs,
+    splayMs: s.splayMs,
+    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs]),
+  };
+}
+
+function quoteWord(w: string): string {
+  return /^[\w./:@%+=,-]+$/.test(w) ? w : JSON.stringify(w);
+}

@@ -1,0 +1,85 @@
+import { readFile } from "node:fs/promises";
+import type { Environment } from "../jobs/job.js";
+import { parseDurationMs } from "../time/duration-option.js";
+import { buildScheduledJob, ConfigError } from "./build-job.js";
+import type { ScheduledJob } from "./scheduled-job.js";
+
+/**
+ * --config FILE: several jobs in one process, for people who prefer one service.
+ *
+ *   { "jobs": [ { "name": "mirrors", "job": "git-backup", "args": ["/srv/git", "--org", "acme"],
+ *                 "when": ",M=0", "timeout": "30m", "splay": "5m" } ] }
+ *
+ * Validated completely at load; the first mistake is reported with the file and the field
+ * (`chime: config file jobs.json: jobs[1].when: …`). Unknown fields are mistakes too: a typo
+ * like "tiemout" must not silently mean "no timeout".
+ */
+const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay"]);
+
+export interface ConfigDefaults {
+  timeoutMs?: number | undefined;
+  splayMs: number;
+}
+
+export async function loadConfigFile(path: string, env: Environment, defaults: ConfigDefaults): Promise<ScheduledJob[]> {
+  const where = `config file ${path}`;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`unable to read ${where}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${where}: not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!isObject(doc)) throw new ConfigError(`${where}: the top level must be an object with "jobs"`);
+  for (const k of Object.keys(doc)) if (k !== "jobs") throw new ConfigError(`${where}: unknown field ${JSON.stringify(k)} (expected "jobs")`);
+  const list = doc["jobs"];
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`${where}: "jobs" must be a non-empty array`);
+
+  const jobs: ScheduledJob[] = [];
+  const seen = new Set<string>();
+  for (const [i, entry] of list.entries()) {
+    const at = `jobs[${i}]`;
+    const field = (f: string) => `${at}.${f} in ${where}`;
+    if (!isObject(entry)) throw new ConfigError(`${where}: ${at} must be an object`);
+    for (const k of Object.keys(entry)) {
+      if (!JOB_FIELDS.has(k)) throw new ConfigError(`${where}: ${at}: unknown field ${JSON.stringify(k)} (expected ${[...JOB_FIELDS].join(", ")})`);
+    }
+    const jobName = entry["job"];
+    if (typeof jobName !== "string" || jobName === "") throw new ConfigError(`missing or non-string ${field("job")}`);
+    const when = entry["when"];
+    if (typeof when !== "string") throw new ConfigError(`missing or non-string ${field("when")}`);
+    const name = entry["name"] ?? jobName;
+    if (typeof name !== "string") throw new ConfigError(`${field("name")} must be a string`);
+    if (seen.has(name)) throw new ConfigError(`duplicate ${field("name")} ${JSON.stringify(name)}: each job needs its own name (log tag and state file)`);
+    seen.add(name);
+    const args = entry["args"] ?? [];
+    if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new ConfigError(`${field("args")} must be an array of strings`);
+    const timeoutMs = durationField(entry["timeout"], field("timeout")) ?? defaults.timeoutMs;
+    const splayMs = durationField(entry["splay"], field("splay")) ?? defaults.splayMs;
+    jobs.push(
+      await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs }, env, {
+        tag: field("name"),
+        job: field("job"),
+        args: field("args"),
+        when: field("when"),
+      }),
+    );
+  }
+  return jobs;
+}
+
+function durationField(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = typeof v === "string" ? parseDurationMs(v) : typeof v === "number" && v >= 0 ? v * 1000 : null;
+  if (ms === null) throw new ConfigError(`bad value ${JSON.stringify(v)} for ${name}: not a duration like "90s", "5m", "1h"`);
+  return ms;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,154 @@
+import type { ChimeLog } from "../log/logger.js";
+import { formatDurationMs } from "../time/duration-option.js";
+import { instantToMs } from "../time/instant.js";
+import { isoInZone, JobLoop, type LoopEnv } from "./job-loop.js";
+import type { ScheduledJob } from "./scheduled-job.js";
+
+export interface DaemonOptions {
+  /** one catch-up run at start after downtime (--no-catch-up turns it off) */
+  catchUp: boolean;
+  /** how long a stopping daemon waits for running jobs (they kill their children after it) */
+  graceMs: number;
+  /** re-reads the config file for SIGHUP; absent when the jobs came from the command line */
+  reload?: (() => Promise<ScheduledJob[]>) | undefined;
+}
+
+/** extra time after the grace for a job's KILL to land and its summary to be logged */
+const STOP_MARGIN_MS = 1500;
+
+/**
+ * The service: one JobLoop per job, and what the signals ask for. The signal wiring itself is
+ * in signal-handlers.ts, so tests drive a Daemon directly with a fake clock.
+ */
+export class Daemon {
+  private readonly loops = new Map<string, JobLoop>();
+  private readonly stopCtl = new AbortController();
+  private readonly env: LoopEnv;
+  private reloading: Promise<void> | undefined;
+
+  constructor(
+    env: Omit<LoopEnv, "stop">,
+    private readonly chimeLog: ChimeLog,
+    private readonly opts: DaemonOptions,
+  ) {
+    this.env = { ...env, stop: this.stopCtl.signal };
+  }
+
+  get stopping(): boolean {
+    return this.stopCtl.signal.aborted;
+  }
+
+  start(jobs: readonly ScheduledJob[]): void {
+    for (const sj of jobs) this.startLoop(sj, { catchUp: this.opts.catchUp });
+  }
+
+  private startLoop(sj: ScheduledJob, opts: ConstructorParameters<typeof JobLoop>[3]): void {
+    this.loops.set(sj.tag, new JobLoop(sj, this.env, this.chimeLog.forJob(sj.tag), opts));
+  }
+
+  /** SIGALRM (`svc -a`): run every job now; a job that is running already is left alone. */
+  alarm(): void {
+    if (this.stopping) return;
+    for (const [tag, loop] of this.loops) {
+      if (loop.alarm()) this.chimeLog.log.info({ signal: "ALRM", target: tag }, "running job now");
+      else this.chimeLog.log.info({ signal: "ALRM", target: tag }, "job is running already; not starting another run");
+    }
+  }
+
+  /** SIGHUP: reload the config file; unchanged jobs keep going, running jobs are never dropped. */
+  reload(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    // HUPs in quick succession reload once after the other, never concurrently
+    const next = (this.reloading ?? Promise.resolve()).then(() => this.reloadNow());
+    this.reloading = next;
+    return next;
+  }
+
+  private async reloadNow(): Promise<void> {
+    const log = this.chimeLog.log;
+    if (!this.opts.reload) {
+      log.info({ signal: "HUP" }, "no config file, nothing to reload; rescheduling");
+      for (const loop of this.loops.values()) loop.reschedule();
+      return;
+    }
+    let jobs: ScheduledJob[];
+    try {
+      jobs = await this.opts.reload();
+    } catch (e) {
+      log.error({ signal: "HUP", error: e instanceof Error ? e.message : String(e) }, "config not reloaded, keeping the running configuration");
+      return;
+    }
+    if (this.stopping) return;
+    const wanted = new Map(jobs.map((j) => [j.tag, j]));
+    const changes = { added: 0, removed: 0, changed: 0, unchanged: 0 };
+    for (const [tag, loop] of [...this.loops]) {
+      const sj = wanted.get(tag);
+      if (sj && sj.fingerprint === loop.sj.fingerprint) {
+        changes.unchanged++;
+        wanted.delete(tag);
+        continue;
+      }
+      this.loops.delete(tag);
+      const retired = loop.retire();
+      if (!sj) {
+        changes.removed++;
+        continue;
+      }
+      changes.changed++;
+      wanted.delete(tag);
+      // the new version starts once the old one has finished its run, with its memory
+      this.startLoop(sj, { catchUp: false, carried: () => loop.record, after: retired });
+    }
+    for (const sj of wanted.values()) {
+      changes.added++;
+      this.startLoop(sj, { catchUp: this.opts.catchUp });
+    }
+    log.info({ signal: "HUP", jobs: this.loops.size, ...changes }, "configuration reloaded");
+  }
+
+  /** SIGUSR1: one status line per job. */
+  status(): void {
+    const now = instantToMs(this.env.clock.now());
+    for (const [tag, loop] of this.loops) {
+      const r = loop.record;
+      const fields: Record<string, string | number> = { target: tag, state: loop.phase };
+      if (loop.nextRunAtMs !== undefined) {
+        fields["next"] = isoInZone(loop.nextRunAtMs, this.env.zone);
+        fields["in_s"] = Math.max(0, Math.round((loop.nextRunAtMs - now) / 1000));
+      }
+      if (r.lastStatus) fields["last"] = r.lastStatus;
+      if (r.lastEndMs !== undefined) fields["last_end"] = isoInZone(r.lastEndMs, this.env.zone);
+      fields["runs"] = r.runs ?? 0;
+      this.chimeLog.log.info(fields, "status");
+    }
+    if (this.chimeLog.dropped() > 0) this.chimeLog.log.info({ dropped_total: this.chimeLog.dropped() }, "log lines dropped since start");
+  }
+
+  /**
+   * SIGTERM/SIGINT: stop sleeping now, abort running jobs, wait for them at most the grace
+   * period (plus a margin for the KILL), then return. Resolves true when everything stopped.
+   */
+  async stop(reason: string): Promise<boolean> {
+    if (!this.stopping) {
+      const running = [...this.loops.values()].filter((l) => l.phase === "running").map((l) => l.sj.tag);
+      this.chimeLog.log.info(
+        { signal: reason, ...(running.length ? { running: running.join(","), grace: formatDurationMs(this.opts.graceMs) } : {}) },
+        "stopping",
+      );
+      this.stopCtl.abort(reason);
+    }
+    const all = Promise.all([...this.loops.values()].map((l) => l.done)).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.opts.graceMs + STOP_MARGIN_MS)));
+    const ok = await Promise.race([all, late]);
+    clearTimeout(timer);
+    if (!ok) this.chimeLog.log.warn({ grace: formatDurationMs(this.opts.graceMs) }, "a job did not stop within the grace period; exiting anyway");
+    this.chimeLog.log.info("stopped");
+    return ok;
+  }
+
+  /** resolves when every job loop has ended (after stop) */
+  get done(): Promise<void> {
+    return Promise.all([...this.loops.values()].map((l) => l.done)).then(() => undefined);
+  }
+}

@@ -1,0 +1,223 @@
+import { DateTime } from "luxon";
+import type { Logger } from "pino";
+import type { Clock } from "../sleep/clock.js";
+import type { sleepUntil } from "../sleep/sleep-until.js";
+import { instantFromMs, instantToMs, type Instant } from "../time/instant.js";
+import { nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
+import { runJob } from "./run-job.js";
+import type { RunRecord, StateStore } from "./run-state.js";
+import type { ScheduledJob } from "./scheduled-job.js";
+
+export type SleepFn = typeof sleepUntil;
+
+export interface LoopEnv {
+  readonly clock: Clock;
+  readonly sleep: SleepFn;
+  readonly zone: string;
+  readonly hostname: string;
+  readonly store: StateStore;
+  /** aborted when chime stops: sleeps end, a running job is aborted */
+  readonly stop: AbortSignal;
+}
+
+export type LoopPhase = "starting" | "sleeping" | "running" | "stopped";
+
+export function isoInZone(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
+}
+
+/**
+ * One job's life in the daemon: wake → run → account → repeat, until chime stops or a reload
+ * retires it. Never two runs of the same job at once; a failing job never ends the loop.
+ */
+export class JobLoop {
+  phase: LoopPhase = "starting";
+  /** wall-clock ms of the planned next run (splay included) */
+  nextRunAtMs: number | undefined;
+  record: RunRecord;
+  readonly done: Promise<void>;
+  private wakeCtl = new AbortController();
+  private alarmPending = false;
+  private readonly retireCtl = new AbortController();
+  private readonly splayMs: number;
+
+  constructor(
+    readonly sj: ScheduledJob,
+    private readonly env: LoopEnv,
+    private readonly log: Logger,
+    /** carried: the record of the loop this one replaces (HUP), read once that one has ended */
+    opts: { catchUp: boolean; carried?: () => RunRecord; after?: Promise<void> },
+  ) {
+    this.record = { job: sj.tag };
+    this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
+    this.done = (async () => {
+      await opts.after;
+      try {
+        await this.main(opts.catchUp, opts.carried);
+      } catch (e) {
+        // a bug here must not take the other jobs down; the log says what happened
+        this.log.error({ error: e instanceof Error ? e.message : String(e) }, "job loop failed; job stopped");
+      } finally {
+        this.phase = "stopped";
+      }
+    })();
+  }
+
+  /** SIGALRM: run now. False when a run is going on already (no overlap). */
+  alarm(): boolean {
+    if (this.phase === "running") return false;
+    this.alarmPending = true;
+    this.wakeCtl.abort();
+    return true;
+  }
+
+  /** Recompute the next wake (HUP without a config file). */
+  reschedule(): void {
+    this.wakeCtl.abort();
+  }
+
+  /** Reload removed or changed this job: stop after the current run, if any. */
+  retire(): Promise<void> {
+    this.retireCtl.abort();
+    return this.done;
+  }
+
+  private get ended(): boolean {
+    return this.env.stop.aborted || this.retireCtl.signal.aborted;
+  }
+
+  /** the wall clock moved back by the splay: the schedule is matched as written */
+  private slotNow(): Instant {
+    return instantFromMs(instantToMs(this.env.clock.now()) - this.splayMs);
+  }
+
+  private async main(catchUp: boolean, carried: (() => RunRecord) | undefined): Promise<void> {
+    const { sj, env } = this;
+    this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
+    this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
+    let prev: number | undefined = carried || catchUp ? this.record.handledThrough : undefined;
+
+    if (catchUp && prev !== undefined && !this.ended) {
+      const missed = passedSlots(sj.schedule, env.zone, prev, this.slotNow().seconds + 1);
+      if (missed.last !== undefined) {
+        this.log.info(
+          { missed: missed.count, since: isoInZone(prev * 1000, env.zone) },
+          "missed runs while chime was not running; catching up once",
+        );
+        prev = missed.last;
+        await this.runOnce("catch-up", prev);
+        prev = this.accountSkipped(prev);
+      }
+    }
+
+    let plannedWake: number | undefined;
+    while (!this.ended) {
+      let wake: number;
+      try {
+        wake = nextWake(sj.schedule, env.zone, prev, this.slotNow());
+      } catch (e) {
+        this.log.error({ error: e instanceof Error ? e.message : String(e) }, "no next run: schedule has no match ahead; job stopped");
+        return;
+      }
+      const runAtMs = wake * 1000 + this.splayMs;
+      if (wake !== plannedWake) {
+        plannedWake = wake;
+        await this.announce(runAtMs);
+      }
+      if (!this.alarmPending) {
+        this.phase = "sleeping";
+        this.nextRunAtMs = runAtMs;
+        this.wakeCtl = new AbortController();
+        const outcome = await env.sleep(instantFromMs(runAtMs), {
+          clock: env.clock,
+          signal: AbortSignal.any([env.stop, this.retireCtl.signal]),
+          wake: this.wakeCtl.signal,
+        });
+        if (outcome === "aborted") break;
+        if (outcome === "woken" && !this.alarmPending) continue; // reschedule
+      }
+      if (this.alarmPending) {
+        this.alarmPending = false;
+        // slots from now on that pass during this unscheduled run count as skipped
+        const before = this.slotNow().seconds - 1;
+        const from = prev === undefined ? before : Math.max(prev, before);
+        await this.runOnce("alarm", undefined);
+        const after = this.accountSkipped(from);
+        if (after !== from) prev = after;
+        continue;
+      }
+      prev = wake;
+      await this.runOnce("schedule", wake);
+      prev = this.accountSkipped(prev);
+    }
+  }
+
+  private async announce(runAtMs: number): Promise<void> {
+    this.nextRunAtMs = runAtMs;
+    const inS = Math.max(0, Math.round((runAtMs - instantToMs(this.env.clock.now())) / 1000));
+    this.log.info(
+      { at: isoInZone(runAtMs, this.env.zone), in_s: inS, when: this.sj.schedule.text, ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) },
+      `next run: ${this.sj.what}`,
+    );
+    this.record.nextRunAt = Math.round(runAtMs / 1000);
+    await this.save();
+  }
+
+  /**
+   * Slots that passed during the run (or a clock jump) are skipped, not queued: one line with
+   * their count. Returns the new "previous wake".
+   */
+  private accountSkipped(prev: number): number {
+    const { count, last } = passedSlots(this.sj.schedule, this.env.zone, prev, this.slotNow().seconds);
+    if (last === undefined) return prev;
+    this.log.warn(
+      { skipped: count, first_after: isoInZone((prev + 1) * 1000, this.env.zone), last: isoInZone(last * 1000, this.env.zone) },
+      "skipped runs: the previous run was still going or the clock jumped forward",
+    );
+    this.record.handledThrough = last;
+    return last;
+  }
+
+  private async runOnce(reason: string, slot: number | undefined): Promise<void> {
+    this.phase = "running";
+    this.nextRunAtMs = undefined;
+    const startFields: Record<string, string> = {};
+    if (slot !== undefined) {
+      this.record.handledThrough = Math.max(this.record.handledThrough ?? slot, slot);
+      startFields["slot"] = isoInZone(slot * 1000, this.env.zone);
+    }
+    this.record.lastStartMs = instantToMs(this.env.clock.now());
+    this.record.lastReason = reason;
+    await this.save();
+    let stateDir: string;
+    try {
+      stateDir = await this.env.store.prepareJobDir(this.sj.tag);
+    } catch (e) {
+      stateDir = "";
+      this.log.warn({ error: (e as NodeJS.ErrnoException).code ?? String(e) }, "unable to create the job's state directory");
+    }
+    const { result, endMs } = await runJob({
+      job: this.sj.job,
+      log: this.log,
+      stateDir,
+      now: () => this.env.clock.now(),
+      reason,
+      timeoutMs: this.sj.timeoutMs,
+      stop: this.env.stop,
+      startFields,
+    });
+    this.record.lastEndMs = endMs;
+    this.record.lastStatus = result.status;
+    this.record.lastSummary = result.summary;
+    this.record.runs = (this.record.runs ?? 0) + 1;
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    try {
+      await this.env.store.save(this.sj.tag, this.record);
+    } catch (e) {
+      this.log.warn({ error: (e as NodeJS.ErrnoException).code ?? String(e) }, "unable to write state file");
+    }
+  }
+}

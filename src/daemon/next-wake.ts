@@ -1,0 +1,46 @@
+import { createHash } from "node:crypto";
+import type { Schedule } from "../schedule/schedule.js";
+import { ceilSeconds, type Instant } from "../time/instant.js";
+
+/**
+ * The daemon's wake rule: the first match at or after max(previous wake + 1 s, now) — the
+ * `rw-add n d1S now1s rw-match $now1s …` idiom of a runwhen run script, without the restart.
+ * `prevWake` is undefined before the first run. All values are in "slot time": the wall clock
+ * minus this job's splay, so the schedule is matched as written and the run happens later.
+ */
+export function nextWake(schedule: Schedule, zone: string, prevWake: number | undefined, slotNow: Instant): number {
+  const nowSec = ceilSeconds(slotNow);
+  const after = prevWake === undefined ? nowSec : Math.max(prevWake + 1, nowSec);
+  return schedule.next({ seconds: after, nanos: 0 }, zone).seconds;
+}
+
+/** Counting stops here: an every-second schedule over a week-long run must not spin. */
+export const MAX_COUNTED_SLOTS = 10_000;
+
+/**
+ * Matches m with from < m < until (seconds), and the last of them: the slots that passed while
+ * the previous run was still going (or while the process was down). `count` stops at
+ * MAX_COUNTED_SLOTS; `last` is then the last one counted.
+ */
+export function passedSlots(schedule: Schedule, zone: string, from: number, until: number): { count: number; last: number | undefined } {
+  let count = 0;
+  let last: number | undefined;
+  let m = schedule.next({ seconds: from + 1, nanos: 0 }, zone).seconds;
+  while (m < until && count < MAX_COUNTED_SLOTS) {
+    count++;
+    last = m;
+    m = schedule.next({ seconds: m + 1, nanos: 0 }, zone).seconds;
+  }
+  return { count, last };
+}
+
+/**
+ * --splay: a stable delay in [0, splayMs) from a hash of host name and job tag. Stable so that
+ * a host always runs at the same offset (its logs stay comparable day to day); spread so that
+ * a fleet does not hit GitHub or the NTP pool in the same second.
+ */
+export function splayOffsetMs(hostname: string, tag: string, splayMs: number): number {
+  if (splayMs <= 0) return 0;
+  const h = createHash("sha256").update(`${hostname}\0${tag}`).digest();
+  return h.readUIntBE(0, 6) % Math.floor(splayMs);
+}

@@ -1,0 +1,45 @@
+/**
+ * The last line of defence against secrets in logs. Jobs are asked never to log a token, but a
+ * remote URL in a git error message or a command line can still carry one, so every line is
+ * passed through here before it reaches stdout, whatever its format.
+ */
+
+export const REDACTED = "[redacted]";
+
+/** Field names whose values are never logged, whatever they hold. */
+const SECRET_KEY = /^(?:.*[-_.])?(?:token|password|passwd|passphrase|secret|authorization|auth|api[-_]?key|cookie|credentials?)$/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/*
+ * Patterns that mark a secret inside free text:
+ * - the password part of URL user info (`https://user:PASSWORD@host`), and user info that is
+ *   itself a token (`https://ghp_xxx@github.com`);
+ * - GitHub token shapes (classic `ghp_…`, `gho_…`, fine-grained `github_pat_…`);
+ * - `Authorization: Bearer …` / `token …` headers;
+ * - `key=value` query or option pairs whose key names a secret.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/@]*)@/gi;
+/** user info without a password that looks like a token rather than a user name */
+const URL_TOKEN_USER = /\b([a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9_-]{20,}@/gi;
+const GITHUB_TOKEN = /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})/g;
+const AUTH_HEADER = /\b(authorization\s*[:=]\s*|bearer\s+|token\s+)(?!\[redacted\])[A-Za-z0-9._~+/=-]{8,}/gi;
+const SECRET_PAIR = /\b((?:access_|api_|auth_|private_)?(?:token|password|passwd|secret|api[-_]?key)=)(?!\[redacted\])[^\s&"',;]+/gi;
+/** in JSON text: "token":"value" */
+const SECRET_JSON_FIELD = /("(?:[^"\\]*[-_.])?(?:token|password|passwd|passphrase|secret|authorization|auth|api[-_]?key|cookie|credentials?)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+
+/** Cheap pre-check so that the common line (no URL, no secret words) costs one regex test. */
+const MAYBE_SECRET = /:\/\/|gh[pousr]_|github_pat_|bearer|token|authorization|passw|secret|api.?key|cookie|credential|auth/i;
+
+export function redactText(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
+  return text
+    .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(URL_TOKEN_USER, (_m, scheme: string) => `${scheme}${REDACTED}@`)
+    .replace(GITHUB_TOKEN, REDACTED)
+    .replace(AUTH_HEADER, (_m, prefix: string) => `${prefix}${REDACTED}`)
+    .replace(SECRET_PAIR, (_m, prefix: string) => `${prefix}${REDACTED}`)
+    .replace(SECRET_JSON_FIELD, (_m, prefix: string) => `${prefix}"${REDACTED}"`);
+}

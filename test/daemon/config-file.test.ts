@@ -1,0 +1,74 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/daemon/build-job.js";
+import { loadConfigFile } from "../../src/daemon/config-file.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "chime-config-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function load(content: string) {
+  const path = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(path, content);
+  return { path, result: loadConfigFile(path, {}, { splayMs: 0 }) };
+}
+
+const ok = { name: "tick", job: "exec", args: ["--", "true"], when: ",M=0" };
+
+describe("--config FILE: several jobs, validated at load", () => {
+  it("loads jobs with their own schedule, timeout and splay", async () => {
+    const { result } = await load(JSON.stringify({ jobs: [ok, { job: "exec", args: ["--", "date"], when: "*/5 * * * *", timeout: "30s", splay: 90 }] }));
+    const jobs = await result;
+    expect(jobs.map((j) => [j.tag, j.schedule.text, j.timeoutMs, j.splayMs])).toEqual([
+      ["tick", ",M=0", undefined, 0],
+      ["exec", "*/5 * * * *", 30_000, 90_000],
+    ]);
+    expect(jobs[0]!.what).toBe("exec -- true");
+  });
+
+  // every kind of mistake, each with the field named and the file given
+  const mistakes: Array<[string, string, RegExp]> = [
+    ["not JSON", "{jobs: [", /config file .*: not valid JSON/],
+    ["top level not an object", "[]", /top level must be an object with "jobs"/],
+    ["unknown top-level field", JSON.stringify({ jobs: [ok], job: [] }), /unknown field "job" \(expected "jobs"\)/],
+    ["no jobs", JSON.stringify({ jobs: [] }), /"jobs" must be a non-empty array/],
+    ["jobs not an array", JSON.stringify({ jobs: ok }), /"jobs" must be a non-empty array/],
+    ["entry not an object", JSON.stringify({ jobs: ["exec"] }), /jobs\[0\] must be an object/],
+    ["typo in a field", JSON.stringify({ jobs: [{ ...ok, tiemout: "5m" }] }), /jobs\[0\]: unknown field "tiemout"/],
+    ["missing job", JSON.stringify({ jobs: [{ when: ",M=0" }] }), /missing or non-string jobs\[0\]\.job in config file/],
+    ["unknown job", JSON.stringify({ jobs: [{ ...ok, job: "backup" }] }), /unknown job "backup" \(jobs\[0\]\.job in config file .*\); jobs: git-backup, ntp-check, exec/],
+    ["missing when", JSON.stringify({ jobs: [{ job: "exec", args: ["--", "true"] }] }), /missing or non-string jobs\[0\]\.when/],
+    ["bad schedule", JSON.stringify({ jobs: [{ ...ok, when: ",H=24" }] }), /bad value ",H=24" for jobs\[0\]\.when in config file/],
+    ["bad cron", JSON.stringify({ jobs: [ok, { ...ok, name: "b", when: "61 * * * *" }] }), /bad value "61 \* \* \* \*" for jobs\[1\]\.when/],
+    ["args not strings", JSON.stringify({ jobs: [{ ...ok, args: ["--", 5] }] }), /jobs\[0\]\.args in config file .* must be an array of strings/],
+    ["job's own argument error", JSON.stringify({ jobs: [{ ...ok, args: [] }] }), /exec: missing COMMAND .*\(jobs\[0\]\.args in config file/],
+    ["bad timeout", JSON.stringify({ jobs: [{ ...ok, timeout: "soon" }] }), /bad value "soon" for jobs\[0\]\.timeout/],
+    ["negative splay", JSON.stringify({ jobs: [{ ...ok, splay: -5 }] }), /bad value -5 for jobs\[0\]\.splay/],
+    ["duplicate names", JSON.stringify({ jobs: [ok, ok] }), /duplicate jobs\[1\]\.name in config file .* "tick"/],
+    ["name not a string", JSON.stringify({ jobs: [{ ...ok, name: 7 }] }), /jobs\[0\]\.name in config file .* must be a string/],
+    ["unsafe name", JSON.stringify({ jobs: [{ ...ok, name: "../etc" }] }), /bad value "\.\.\/etc" for jobs\[0\]\.name/],
+  ];
+  for (const [what, content, message] of mistakes) {
+    it(`rejects: ${what}`, async () => {
+      const { path, result } = await load(content);
+      const err = await result.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).toContain(path);
+    });
+  }
+
+  it("rejects a file it cannot read, naming it and the error", async () => {
+    const missing = join(dir, "nope.json");
+    await expect(loadConfigFile(missing, {}, { splayMs: 0 })).rejects.toThrow(`unable to read config file ${missing}: ENOENT`);
+  });
+});

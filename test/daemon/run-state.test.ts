@@ -1,0 +1,57 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FileStateStore } from "../../src/daemon/run-state.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "chime-state-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("state files in --state-dir", () => {
+  it("round-trips a record, written atomically (no temp file left behind)", async () => {
+    const store = new FileStateStore(join(dir, "state"));
+    const rec = { job: "exec", handledThrough: 1_795_614_000, lastStatus: "warning" as const, lastSummary: "exit 1", runs: 4 };
+    await store.save("exec", rec);
+    const warnings: string[] = [];
+    expect(await store.load("exec", (m) => warnings.push(m))).toEqual(rec);
+    expect(warnings).toEqual([]);
+    expect(await readdir(join(dir, "state"))).toEqual(["exec.json"]);
+    expect(JSON.parse(await readFile(join(dir, "state", "exec.json"), "utf8"))).toEqual(rec);
+  });
+
+  it("a missing file is simply empty state, silently", async () => {
+    const warnings: string[] = [];
+    expect(await new FileStateStore(dir).load("x", (m) => warnings.push(m))).toEqual({ job: "x" });
+    expect(warnings).toEqual([]);
+  });
+
+  it("a corrupt file is reported and treated as empty, never a crash", async () => {
+    for (const garbage of ["{not json", "[1,2]", "null", '"x"', ""]) {
+      await writeFile(join(dir, "j.json"), garbage);
+      const warnings: Array<[string, Record<string, string>]> = [];
+      expect(await new FileStateStore(dir).load("j", (m, f) => warnings.push([m, f]))).toEqual({ job: "j" });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]![0]).toMatch(/state file is corrupt, starting with empty state/);
+      expect(warnings[0]![1]["file"]).toBe(join(dir, "j.json"));
+    }
+  });
+
+  it("fields of the wrong type are dropped, the rest kept", async () => {
+    await writeFile(join(dir, "j.json"), JSON.stringify({ handledThrough: "soon", runs: 3, lastStatus: "great", lastSummary: "ok" }));
+    expect(await new FileStateStore(dir).load("j", () => {})).toEqual({ job: "j", runs: 3, lastSummary: "ok" });
+  });
+
+  it("an unreadable file is reported with the error code and treated as empty", async () => {
+    // a directory where the file should be: EISDIR, whatever user runs the test
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(dir, "d.json"));
+    const warnings: Array<Record<string, string>> = [];
+    expect(await new FileStateStore(dir).load("d", (_m, f) => warnings.push(f))).toEqual({ job: "d" });
+    expect(warnings[0]).toMatchObject({ error: "EISDIR" });
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { execSpec } from "../../src/jobs/exec/spec.js";
+import { statusOfExit } from "../../src/jobs/exec/exec-job.js";
+import { JobConfigError, type JobContext, type JobResult } from "../../src/jobs/job.js";
+import { createLog } from "../../src/log/logger.js";
+import { instantFromMs } from "../../src/time/instant.js";
+import { Capture } from "../log/capture.js";
+import { waitDead } from "../helpers/processes.js";
+
+function run(args: string[], opts: { graceMs?: number; abortAfterMs?: number; onLine?: (l: string) => void } = {}) {
+  const out = new Capture();
+  const log = createLog({ out }).forJob("exec");
+  const env = { ...process.env, CHIME_GRACE: `${opts.graceMs ?? 5000}ms` };
+  const job = execSpec.create(["--", ...args], env);
+  const ctl = new AbortController();
+  const ctx: JobContext = { log, signal: ctl.signal, now: () => instantFromMs(Date.now()), stateDir: "" };
+  const started = Date.now();
+  const result: Promise<JobResult & { ms: number }> = job.run(ctx).then((r) => ({ ...r, ms: Date.now() - started }));
+  if (opts.abortAfterMs !== undefined) setTimeout(() => ctl.abort("timeout after 1s"), opts.abortAfterMs);
+  return { result, out, ctl };
+}
+
+/** the pids a command printed, one per line, e.g. `echo $$` and `echo $!` */
+function pids(out: Capture): number[] {
+  return out.lines.map((l) => / info exec (\d+)$/.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
+}
+
+describe("exec -- COMMAND ARG…: arguments", () => {
+  it("needs a command, refuses options before --", () => {
+    expect(() => execSpec.create([], {})).toThrow(JobConfigError);
+    expect(() => execSpec.create(["--"], {})).toThrow(/missing COMMAND/);
+    expect(() => execSpec.create(["-x", "ls"], {})).toThrow(/unknown option -x/);
+    expect(() => execSpec.create(["--", "true"], { CHIME_GRACE: "soon" })).toThrow(/CHIME_GRACE "soon" \(environment\)/);
+    expect(execSpec.create(["true"], {}).name).toBe("exec");
+  });
+
+  it("passes arguments without a shell: metacharacters stay literal", async () => {
+    const { result, out } = run(["echo", "$HOME; rm -rf /tmp/x && `id`"]);
+    expect((await result).status).toBe("ok");
+    expect(out.lines.some((l) => l.endsWith(" info exec $HOME; rm -rf /tmp/x && `id`"))).toBe(true);
+  });
+});
+
+describe("exec: output lines and exit status", () => {
+  it("turns each stdout and stderr line into a stamped log line tagged with the job", async () => {
+    const { result, out } = run(["sh", "-c", "printf 'one\\ntwo\\n'; echo oops >&2; printf 'no newline'"]);
+    const r = await result;
+    expect(r.status).toBe("ok");
+    const bodies = out.lines.map((l) => l.replace(/^@[0-9a-f]{24} /, ""));
+    expect(bodies).toEqual(expect.arrayContaining(["info exec one", "info exec two", "info exec oops stream=stderr", "info exec no newline"]));
+    expect(r.summary).toBe("exit 0: no newline");
+  });
+
+  it("maps exit codes the Nagios way: 0 ok, 1 warning, 2 critical, 3 unknown, others critical", async () => {
+    const expected: Record<number, string> = { 0: "ok", 1: "warning", 2: "critical", 3: "unknown", 4: "critical", 127: "critical" };
+    for (const [code, status] of Object.entries(expected)) {
+      const r = await run(["sh", "-c", `exit ${code}`]).result;
+      expect([code, r.status]).toEqual([code, status]);
+      expect(statusOfExit(Number(code))).toBe(status);
+    }
+  });
+
+  it("a command killed by a signal it did not get from us is critical", async () => {
+    const r = await run(["sh", "-c", "kill -9 $$"]).result;
+    expect(r.status).toBe("critical");
+    expect(r.summary).toMatch(/SIGKILL/);
+  });
+
+  it("a command that cannot be started is unknown and says why", async () => {
+    const r = await run(["/nonexistent/chime-no-such-command"]).result;
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toMatch(/ENOENT/);
+  });
+
+  it("cuts endless lines into bounded pieces", async () => {
+    const { result, out } = run(["sh", "-c", "head -c 20000 /dev/zero | tr '\\0' x"]);
+    expect((await result).status).toBe("ok");
+    const pieces = out.lines.filter((l) => / info exec x+$/.test(l));
+    expect(pieces.length).toBe(3);
+    expect(pieces.map((l) => l.split(" ")[3]!.length)).toEqual([8192, 8192, 20000 - 2 * 8192]);
+  });
+});
+
+describe("exec: abort kills the whole process group, no orphans", () => {
+  it("TERM reaches the command and its children on abort", async () => {
+    const { result, out } = run(["sh", "-c", "sleep 300 & echo $!; echo $$; wait"], { abortAfterMs: 300 });
+    const r = await result;
+    expect(r.status).toBe("critical");
+    expect(r.summary).toMatch(/^stopped \(timeout after 1s\)/);
+    const [child, shell] = pids(out);
+    expect(child).toBeGreaterThan(1);
+    expect(await waitDead(child!)).toBe(true);
+    expect(await waitDead(shell!)).toBe(true);
+  });
+
+  it("a command ignoring TERM gets KILL after the grace period, children included", async () => {
+    const { result, out } = run(["sh", "-c", "trap '' TERM; sleep 300 & echo $!; echo $$; wait; wait"], { abortAfterMs: 200, graceMs: 600 });
+    const r = await result;
+    expect(r.ms).toBeGreaterThanOrEqual(200 + 600 - 50);
+    expect(r.summary).toMatch(/SIGKILL/);
+    expect(out.text).toMatch(/command ignored TERM, sending KILL to its process group/);
+    for (const pid of pids(out)) expect(await waitDead(pid)).toBe(true);
+  });
+
+  it("processes left behind by a command that exited are terminated", async () => {
+    const { result, out } = run(["sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"], { graceMs: 500 });
+    const r = await result;
+    expect(r.status).toBe("ok");
+    expect(out.text).toMatch(/left processes behind/);
+    const [child] = pids(out);
+    expect(await waitDead(child!)).toBe(true);
+  });
+});
