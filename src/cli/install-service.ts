@@ -1,6 +1,250 @@
-import { die, EXIT_USAGE } from "./die.js";
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "../daemon/build-job.js";
+import { loadConfigFile } from "../daemon/config-file.js";
+import { parseSchedule, ScheduleError } from "../schedule/schedule.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
+import { writeServiceDir } from "./service-dir.js";
+import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
 
-// Placeholder until the service installer lands.
-export async function runInstallService(_args: readonly string[]): Promise<number> {
-  die(EXIT_USAGE, "install-service: not built yet");
+export const INSTALL_SERVICE_USAGE =
+  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
+  "       chime install-service NAME --dir DIR --user USER [--log-user USER] --config FILE [--node PATH] [--down]";
+
+const HELP = `${INSTALL_SERVICE_USAGE}
+
+Writes a ready daemontools service directory DIR/NAME for one chime job:
+  run        exec envdir ./env setuidgid USER node chime JOB …   (mode 0755)
+  env/       one CHIME_* variable per file, for envdir (CHIME_WHEN holds the schedule)
+  state/     the job's state (--state-dir ./state), owned by USER
+  log/run    setuidgid LOG-USER multilog s1000000 n20 ./main    (no "t": lines are stamped)
+  log/main/  the log, owned by LOG-USER
+It never overwrites an existing DIR/NAME and never starts the service itself; svscan
+starts it at its next scan (within 5 s) unless --down is given.
+
+  --dir DIR         the directory svscan scans (e.g. /var/service); must exist
+  --user USER       the user the job runs as (setuidgid); root also needs this flag's
+                    consent in env/ (CHIME_ALLOW_ROOT is written for you)
+  --log-user USER   the user multilog runs as (default: --user)
+  --job JOB         git-backup, ntp-check or exec (default exec)
+  --when SCHEDULE   written to env/CHIME_WHEN (default: git-backup ,M=0; ntp-check ,M/15;
+                    exec ,M/5)
+  --config FILE     instead of --job/--when/JOB-ARGs: run every job of the JSON file
+                    FILE (env/CHIME_CONFIG), each on its own schedule; svc -h reloads it.
+                    Checked now as chime will check it at start.
+  --node PATH       the node executable the run script uses (default: this one)
+  --down            also write a "down" file: the service waits for svc -u
+  -- JOB-ARG…       the job's arguments (git-backup: DIR [options], required;
+                    ntp-check: [options] SERVER…, default pool.ntp.org;
+                    exec: COMMAND [ARG…], default date)
+
+Run as root to install for another user; as any other user, --user and --log-user must
+be yourself and the run scripts do not call setuidgid.
+Exit codes: 0 written; 100 bad usage, bad name, unknown user or existing directory;
+111 a system failure (e.g. permission denied writing DIR).
+`;
+
+interface JobTemplate {
+  readonly template: string;
+  readonly when: string;
+  /** null: the job has no sensible default and the user must say (git-backup's DIR) */
+  readonly defaultArgs: readonly string[] | null;
+  readonly argsHint: string;
+}
+
+const JOB_TEMPLATES: Readonly<Record<string, JobTemplate>> = {
+  "git-backup": { template: "git-backup", when: ",M=0", defaultArgs: null, argsHint: "-- DIR [options]" },
+  "ntp-check": { template: "ntp-check", when: ",M/15", defaultArgs: ["pool.ntp.org"], argsHint: "-- [options] SERVER…" },
+  exec: { template: "exec-example", when: ",M/5", defaultArgs: ["date"], argsHint: "-- COMMAND [ARG…]" },
+};
+
+/** The daemon refuses to run as root without this consent (DESIGN.md §3). */
+export const ALLOW_ROOT_ENV = "CHIME_ALLOW_ROOT";
+
+interface InstallArgs {
+  readonly name: string;
+  readonly dir: string;
+  readonly user: string;
+  readonly logUser: string;
+  readonly job: string;
+  readonly when: string | undefined;
+  readonly node: string | undefined;
+  readonly down: boolean;
+  readonly jobArgs: readonly string[] | undefined;
+  readonly config: string | undefined;
+}
+
+// Service names become directory names under svscan's directory: plain, and never
+// starting with "." (svscan skips those) or "-" (read as an option by svc and friends).
+const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node", "--config"]);
+
+function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
+  const values = new Map<string, string>();
+  const positionals: string[] = [];
+  let down = false;
+  let jobArgs: string[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") {
+      jobArgs = args.slice(i + 1);
+      break;
+    }
+    if (arg === "--help" || arg === "-h") return "help";
+    if (arg === "--down") {
+      down = true;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    if (VALUE_FLAGS.has(flag)) {
+      const value = flag !== arg ? arg.slice(eq + 1) : args[++i];
+      if (value === undefined) die(EXIT_USAGE, `install-service: ${flag} needs a value\n${INSTALL_SERVICE_USAGE}`);
+      if (values.has(flag)) die(EXIT_USAGE, `install-service: ${flag} given twice`);
+      values.set(flag, value);
+      continue;
+    }
+    if (arg.startsWith("-")) die(EXIT_USAGE, `install-service: unknown option: ${arg}\n${INSTALL_SERVICE_USAGE}`);
+    positionals.push(arg);
+  }
+  const [name, extra] = positionals;
+  if (name === undefined) die(EXIT_USAGE, `install-service: missing service NAME\n${INSTALL_SERVICE_USAGE}`);
+  if (extra !== undefined) die(EXIT_USAGE, `install-service: unexpected argument: ${extra} (job arguments go after --)`);
+  const dir = values.get("--dir");
+  if (dir === undefined) die(EXIT_USAGE, `install-service: missing --dir DIR (the directory svscan scans)`);
+  const user = values.get("--user");
+  if (user === undefined) die(EXIT_USAGE, `install-service: missing --user USER (the user the job runs as)`);
+  const config = values.get("--config");
+  if (config !== undefined) {
+    const clash = ["--job", "--when"].find((f) => values.has(f)) ?? (jobArgs ? "-- JOB-ARG…" : undefined);
+    if (clash) die(EXIT_USAGE, `install-service: --config ${config} and ${clash} exclude each other (the file names each job and its schedule)`);
+  }
+  return {
+    name,
+    dir,
+    user,
+    config,
+    logUser: values.get("--log-user") ?? user,
+    job: values.get("--job") ?? "exec",
+    when: values.get("--when"),
+    node: values.get("--node"),
+    down,
+    jobArgs,
+  };
+}
+
+/** `chime install-service …`: returns the exit code; bad input throws Fatal (exit 100). */
+export async function runInstallService(
+  args: readonly string[],
+  out: (line: string) => void = (line) => process.stdout.write(line + "\n"),
+): Promise<number> {
+  const parsed = parseInstallArgs(args);
+  if (parsed === "help") {
+    out(HELP.trimEnd());
+    return 0;
+  }
+  if (!PLAIN_NAME.test(parsed.name)) {
+    die(EXIT_USAGE, `install-service: bad service name: ${JSON.stringify(parsed.name)} (use letters, digits, . _ -; not starting with . or -)`);
+  }
+  const what = parsed.config !== undefined ? await configService(parsed.config) : jobService(parsed);
+
+  const asRoot = process.getuid?.() === 0;
+  const user = await requireUser("--user", parsed.user, asRoot);
+  const logUser = await requireUser("--log-user", parsed.logUser, asRoot);
+
+  const root = installationRoot();
+  const chime = join(root, "dist", "bin", "chime.cjs");
+  await access(chime).catch(() => die(EXIT_SYSTEM, `install-service: chime's program ${chime} is missing (run npm run build)`));
+  const node = resolve(parsed.node ?? process.execPath);
+  await access(node, constants.X_OK).catch(() => die(EXIT_USAGE, `install-service: --node ${node}: not an executable file`));
+  const env: Record<string, string> = { ...what.env };
+  if (user.uid === 0) env[ALLOW_ROOT_ENV] = "1";
+
+  const target = await writeServiceDir({
+    parentDir: resolve(parsed.dir),
+    name: parsed.name,
+    templateDir: join(root, "service", what.template),
+    logRunTemplate: join(root, "log", "run"),
+    node,
+    chime,
+    jobArgs: what.jobArgs,
+    env,
+    user,
+    logUser,
+    asRoot,
+    down: parsed.down,
+  });
+  if (user.uid === 0) out(`warning: ${target} runs its job as root (env/${ALLOW_ROOT_ENV} written)`);
+  const start = parsed.down ? "it stays down until svc -u" : "svscan starts it at its next scan if it watches this directory";
+  out(`wrote ${target} (${what.label} as ${user.name}, log as ${logUser.name}); ${start}`);
+  return 0;
+}
+
+/** What goes into the service: which template, the job's words, and env/ settings. */
+interface ServiceContent {
+  readonly template: string;
+  readonly jobArgs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** for the closing line: "exec", "config /etc/chime/jobs.json" */
+  readonly label: string;
+}
+
+function jobService(parsed: InstallArgs): ServiceContent {
+  const job = Object.hasOwn(JOB_TEMPLATES, parsed.job) ? JOB_TEMPLATES[parsed.job] : undefined;
+  if (!job) {
+    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check or exec)`);
+  }
+  const jobArgs = parsed.jobArgs ?? job.defaultArgs;
+  if (jobArgs === null || jobArgs.length === 0) {
+    die(EXIT_USAGE, `install-service: --job ${parsed.job} needs its arguments: ${job.argsHint}`);
+  }
+  const when = parsed.when ?? job.when;
+  checkSchedule(when);
+  return { template: job.template, jobArgs, env: { CHIME_WHEN: when }, label: parsed.job };
+}
+
+/** A config file the daemon would refuse at start is refused now, with the same message. */
+async function configService(file: string): Promise<ServiceContent> {
+  const path = resolve(file);
+  try {
+    await loadConfigFile(path, process.env, { splayMs: 0 });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
+  }
+  return { template: "config", jobArgs: [], env: { CHIME_CONFIG: path }, label: `config ${path}` };
+}
+
+/** A schedule the daemon would refuse at start is refused now, with the parser's reason. */
+function checkSchedule(when: string): void {
+  // envdir keeps only a file's first line: a multi-line schedule would be cut silently.
+  if (when.includes("\n")) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: must be one line`);
+  // envdir unsets a variable whose file is empty: the service would not be scheduled at all.
+  if (when.trim() === "") die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty schedule (use ",S/1" for every second)`);
+  try {
+    parseSchedule(when);
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: ${err.message}`);
+  }
+}
+
+async function requireUser(flag: string, name: string, asRoot: boolean): Promise<SystemUser> {
+  if (!isPlainUserName(name)) die(EXIT_USAGE, `install-service: ${flag} ${JSON.stringify(name)}: not a plain user name`);
+  const user = await lookUpUser(name).catch((err: Error) => die(EXIT_SYSTEM, `install-service: ${flag} ${name}: ${err.message}`));
+  if (!user) die(EXIT_USAGE, `install-service: ${flag} ${name}: no such user`);
+  // Only root can chown to another user or call setuidgid; anyone else installs for themselves.
+  if (!asRoot && user.uid !== process.getuid?.()) {
+    die(EXIT_USAGE, `install-service: ${flag} ${name}: only root can install a service for another user (you are ${userInfo().username})`);
+  }
+  return user;
+}
+
+/** The chime installation this code belongs to: src/cli/ and dist/bin/ both sit two levels down. */
+function installationRoot(): string {
+  return fileURLToPath(new URL("../../", import.meta.url));
 }

@@ -3,10 +3,10 @@ import { instantFromTain } from "../time/runwhen-label.js";
 import type { Instant } from "../time/instant.js";
 import { parseStamp, StampError } from "../time/stamp.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
-import { zoneFromEnv } from "../schedule/zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { die, EXIT_USAGE } from "./die.js";
 import { isoLocal } from "./iso-local.js";
+import { localZone } from "./local-zone.js";
 import { assertSchedulable } from "./schedulable-range.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -87,7 +87,7 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
   let zone: string;
   try {
     schedule = parseSchedule(text);
-    zone = zoneFromEnv(env);
+    zone = localZone(env);
   } catch (err) {
     if (err instanceof ScheduleError) die(EXIT_USAGE, `next: ${err.message}`);
     throw err;

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { resolve } from "node:path";
@@ -58,22 +59,26 @@ export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
   }
   // Loaded only here: print mode and failed chains never pay for child_process at start-up.
   const { spawn } = await import("node:child_process");
-  const child = p.ignoreAlarm
-    ? spawn("/bin/sh", ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], { stdio: "inherit", env: p.env })
-    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word });
+  // Listen before spawning: the child may already run and talk before spawn() returns, and a
+  // signal sent then must not meet the default action (killing us and orphaning the child).
+  // Caught signals are delivered through the event loop, so `child` is set by then.
+  let child: ChildProcess | undefined;
   const forward = (sig: NodeJS.Signals): void => {
-    child.kill(sig);
+    child?.kill(sig);
   };
   for (const sig of FORWARDED) process.on(sig, forward);
+  const started = (child = p.ignoreAlarm
+    ? spawn("/bin/sh", ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], { stdio: "inherit", env: p.env })
+    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word }));
   return new Promise<ProgramEnd>((done, fail) => {
     const stopForwarding = (): void => {
       for (const sig of FORWARDED) process.removeListener(sig, forward);
     };
-    child.once("error", (err: NodeJS.ErrnoException) => {
+    started.once("error", (err: NodeJS.ErrnoException) => {
       stopForwarding();
       fail(new RunError(`unable to run ${p.word}: ${err.code ?? err.message}`));
     });
-    child.once("exit", (code, signal) => {
+    started.once("exit", (code, signal) => {
       stopForwarding();
       done(signal ? { signal } : { code: code ?? EXIT_SYSTEM });
     });

@@ -98,7 +98,7 @@ export async function evaluateChain(prog: string, args: readonly string[], io: C
       } catch (err) {
         throw asLinkError(prog, err);
       }
-      await sleepUntil(target, { clock: { now: io.now }, ...(io.wake ? { wake: io.wake } : {}) });
+      await sleepUntil(target, { clock: { now: io.now }, wake: io.wake });
       slept = true;
       if (word === undefined) return { kind: "exit", code: 0 };
       next = { word, rest };

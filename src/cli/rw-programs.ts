@@ -4,7 +4,7 @@ import { parseStamp } from "../time/stamp.js";
 import { ScheduleError } from "../schedule/errors.js";
 // runwhenSchedule, not parseSchedule: rw-* start-up must not load the cron parser (and luxon).
 import { runwhenSchedule } from "../schedule/runwhen-schedule.js";
-import { zoneFromEnv } from "../schedule/zone.js";
+import { localZone } from "./local-zone.js";
 import { assertSchedulable } from "./schedulable-range.js";
 
 export type Env = Record<string, string | undefined>;
@@ -39,7 +39,7 @@ function matchStamp(args: readonly string[], ctx: LinkContext): Tain {
     throw new ScheduleError(`malformed constraints: expected "," at position 1: ${constraints}`);
   }
   const schedule = runwhenSchedule(constraints);
-  const zone = zoneFromEnv(ctx.env);
+  const zone = localZone(ctx.env);
   return tainFromInstant(schedule.next(assertSchedulable(instantFromTain(from)), zone));
 }
 

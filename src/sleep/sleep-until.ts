@@ -4,11 +4,11 @@ import { systemClock, type Clock } from "./clock.js";
 export type SleepOutcome = "due" | "woken" | "aborted";
 
 export interface SleepOptions {
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Cancels the sleep: resolves "aborted". */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Ends the sleep early (SIGALRM, `svc -a`): resolves "woken". Already aborted ⇒ at once. */
-  wake?: AbortSignal;
+  wake?: AbortSignal | undefined;
 }
 
 /**

@@ -23,9 +23,32 @@ export function runBin(name: string, args: readonly string[], env: Record<string
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+const started = new Set<number>();
+
+/**
+ * Kills, by process group, everything startBin started that is still there: a failed test must
+ * not leave a job loop running. (Each started program leads its own group, so this reaches the
+ * final program too, and nothing else.)
+ */
+export function killStarted(): void {
+  for (const pid of started) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  started.clear();
+}
+
 /** Starts dist/bin/NAME.cjs and collects its output, for tests that signal it meanwhile. */
 export function startBin(name: string, args: readonly string[], env: Record<string, string | undefined> = {}) {
-  const child: ChildProcess = spawn(`${BIN}/${name}.cjs`, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(`${BIN}/${name}.cjs`, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  if (child.pid !== undefined) started.add(child.pid);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -3,11 +3,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { BIN, runBin, startBin, waitCatches } from "./run-bin.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN, killStarted, runBin, startBin, waitCatches } from "./run-bin.js";
 import { unixOfStamp } from "./tai-oracle.js";
 
 const SIGALRM = 14;
+
+afterEach(killStarted);
 
 describe("chain mode", () => {
   it("evaluates rw-add, rw-sub, rw-min, rw-max and rw-match in ONE process", async () => {
@@ -134,6 +136,15 @@ describe("signals we receive are passed to the program", () => {
     const r = await run.done;
     expect(r.stdout).toBe(`ready\ngot-${name}\n`);
     expect(r.status).toBe(7);
+  });
+
+  it("TERM while rw-sleep still sleeps ends it by TERM, and the program never runs", async () => {
+    const run = startBin("rw-add", ["n", "d1H", "t", "rw-sleep", "$t", "sh", "-c", "echo ran"]);
+    await waitCatches(run.child.pid!, SIGALRM); // up and sleeping
+    run.child.kill("SIGTERM");
+    const r = await run.done;
+    expect(r.signal).toBe("SIGTERM");
+    expect(r.stdout).toBe("");
   });
 
   it("a program killed by the forwarded TERM makes us die by TERM too", async () => {

@@ -61,6 +61,12 @@ describe("malformed timestamps", () => {
   });
 });
 
+describe("stamps too large", () => {
+  it.each(["d99999999999999999999W", "d18446744073709551616S", "t99999999999999999999"])("rw-add %s n: arithmetic overflow", (stamp) => {
+    fails("rw-add", [stamp, "n"], `rw-add: arithmetic overflow: ${stamp}\n`);
+  });
+});
+
 describe("rw-match constraint errors", () => {
   it.each([
     [",H=24", "rw-match: value out of range for unit: ,H=24"],
@@ -84,6 +90,11 @@ describe("rw-match constraint errors", () => {
       expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
       expect(r.stderr).toContain(constraints.length > 2 ? constraints.slice(0, 3) : constraints);
     },
+  );
+
+  it.each(["d1S", "@7fffffffffffffff00000000", "@ffffffffffffffff00000000", "@000000000000000000000000"])(
+    "a start no calendar has (%s): timestamp out of range",
+    (stamp) => fails("rw-match", [stamp, ",M=0"], "rw-match: timestamp out of range\n", { TZ: "UTC" }),
   );
 
   it("an unknown TZ is an error naming it", () => {

@@ -1,0 +1,143 @@
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
+import { fillTemplate, shellWords } from "./run-script-template.js";
+import type { SystemUser } from "./system-user.js";
+
+/** Everything needed to write one service directory; validated by the caller. */
+export interface ServicePlan {
+  /** the directory svscan scans (/var/service) */
+  readonly parentDir: string;
+  readonly name: string;
+  /** service/<template>/ of this installation: run and env/ */
+  readonly templateDir: string;
+  /** log/run of this installation */
+  readonly logRunTemplate: string;
+  readonly node: string;
+  readonly chime: string;
+  readonly jobArgs: readonly string[];
+  /** env/ files that replace or add to the template's */
+  readonly env: Readonly<Record<string, string>>;
+  readonly user: SystemUser;
+  readonly logUser: SystemUser;
+  /** root installs: run scripts drop privileges with setuidgid and files are chowned */
+  readonly asRoot: boolean;
+  /** write a `down` file: supervise then waits for `svc -u` */
+  readonly down: boolean;
+}
+
+/**
+ * Writes the service directory under a dot-name first and renames it into place at the
+ * end: svscan skips names starting with "." and scans every 5 s, so it never starts a
+ * half-written service.
+ */
+export async function writeServiceDir(plan: ServicePlan): Promise<string> {
+  const target = join(plan.parentDir, plan.name);
+  await refuseExisting(target);
+  await requireDirectory(plan.parentDir);
+  const templates = await readTemplates(plan);
+  const staging = await attempt(`create a directory in ${plan.parentDir}`, () =>
+    mkdtemp(join(plan.parentDir, `.${plan.name}.install-`)),
+  );
+  try {
+    await attempt(`write ${target}`, () => fillStaging(staging, plan, templates));
+    // Checked again: another installer may have won the race while we wrote.
+    await refuseExisting(target);
+    await attempt(`rename ${staging} to ${target}`, () => rename(staging, target));
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+  return target;
+}
+
+interface Templates {
+  readonly run: string;
+  readonly logRun: string;
+  readonly env: ReadonlyMap<string, string>;
+}
+
+async function readTemplates(plan: ServicePlan): Promise<Templates> {
+  return attempt(`read the service templates in ${plan.templateDir}`, async () => {
+    const envDir = join(plan.templateDir, "env");
+    const env = new Map<string, string>();
+    // A template without env/ (git keeps no empty directories) starts with none.
+    const files = await readdir(envDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return [];
+      throw err;
+    });
+    for (const file of files.sort()) {
+      if (!file.startsWith(".")) env.set(file, await readFile(join(envDir, file), "utf8"));
+    }
+    return {
+      run: await readFile(join(plan.templateDir, "run"), "utf8"),
+      logRun: await readFile(plan.logRunTemplate, "utf8"),
+      env,
+    };
+  });
+}
+
+async function fillStaging(dir: string, plan: ServicePlan, templates: Templates): Promise<void> {
+  const setuidgid = (user: SystemUser): string => (plan.asRoot ? shellWords(["setuidgid", user.name]) : "");
+  const run = fillTemplate(templates.run, {
+    SETUIDGID: setuidgid(plan.user),
+    NODE: shellWords([plan.node]),
+    CHIME: shellWords([plan.chime]),
+    JOB_ARGS: shellWords(plan.jobArgs),
+  });
+  const logRun = fillTemplate(templates.logRun, { SETUIDGID: setuidgid(plan.logUser) });
+
+  await writeExecutable(join(dir, "run"), run);
+  // env/ is read by envdir before privileges are dropped, so it may hold secrets
+  // (GITHUB_TOKEN) and stays readable by the installing user only.
+  await mkdir(join(dir, "env"));
+  const env = new Map(templates.env);
+  for (const [key, value] of Object.entries(plan.env)) env.set(key, value + "\n");
+  for (const [key, value] of env) await writeFile(join(dir, "env", key), value, { mode: 0o600 });
+  await chmod(join(dir, "env"), 0o700);
+
+  // Job state is written by the service user: ./state is chime's default --state-dir.
+  await mkdir(join(dir, "state"));
+  await chmod(join(dir, "state"), 0o700);
+  await mkdir(join(dir, "log"));
+  await chmod(join(dir, "log"), 0o755);
+  await writeExecutable(join(dir, "log", "run"), logRun);
+  await mkdir(join(dir, "log", "main"));
+  await chmod(join(dir, "log", "main"), 0o750);
+  if (plan.down) await writeFile(join(dir, "down"), "");
+  if (plan.asRoot) {
+    await chown(join(dir, "state"), plan.user.uid, plan.user.gid);
+    await chown(join(dir, "log", "main"), plan.logUser.uid, plan.logUser.gid);
+  }
+  await chmod(dir, 0o755);
+}
+
+async function writeExecutable(path: string, text: string): Promise<void> {
+  await writeFile(path, text);
+  // chmod after writing: writeFile's mode is cut by the umask.
+  await chmod(path, 0o755);
+}
+
+async function refuseExisting(target: string): Promise<void> {
+  const found = await lstat(target).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return null;
+    return die(EXIT_SYSTEM, `install-service: unable to check ${target}: ${err.code ?? err.message}`);
+  });
+  if (found) die(EXIT_USAGE, `install-service: ${target} already exists; refusing to overwrite a service directory`);
+}
+
+async function requireDirectory(dir: string): Promise<void> {
+  // stat, not lstat: /var/service is often a symlink to /etc/service.
+  const found = await stat(dir).catch(() => null);
+  if (!found?.isDirectory()) die(EXIT_USAGE, `install-service: --dir ${dir}: no such directory`);
+}
+
+async function attempt<T>(action: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code !== "string") throw err;
+    return die(EXIT_SYSTEM, `install-service: unable to ${action}: ${e.code}${e.path ? ` (${e.path})` : ""}`);
+  }
+}

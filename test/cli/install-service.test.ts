@@ -1,0 +1,243 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Fatal } from "../../src/cli/die.js";
+import { runInstallService } from "../../src/cli/install-service.js";
+
+// Runs as root in CI (and here); the ownership checks need it, and `nobody` exists on
+// every Debian and FreeBSD system. The independent oracle for uids is id(1).
+const isRoot = process.getuid?.() === 0;
+const nobodyUid = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim());
+// A user the installer may install for: anyone as root, only yourself otherwise.
+const someUser = isRoot ? "nobody" : userInfo().username;
+
+let base: string;
+beforeEach(() => {
+  base = mkdtempSync(join(tmpdir(), "chime-install-"));
+});
+afterEach(() => {
+  rmSync(base, { recursive: true, force: true });
+});
+
+async function install(args: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const code = await runInstallService(args, (l) => lines.push(l));
+  expect(code).toBe(0);
+  return lines;
+}
+
+async function failure(args: readonly string[]): Promise<Fatal> {
+  const err = await runInstallService(args, () => {}).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Fatal);
+  return err as Fatal;
+}
+
+const mode = (p: string): number => statSync(p).mode & 0o7777;
+
+/** The words of the script's last `exec` line, as /bin/sh itself splits them. */
+function execWords(script: string): string[] {
+  const line = script.split("\n").filter((l) => l.startsWith("exec ") && l !== "exec 2>&1").at(-1) ?? "";
+  const out = execFileSync("sh", ["-c", `set -- ${line.slice("exec ".length)}; printf '%s\\0' "$@"`], { encoding: "utf8" });
+  return out.split("\0").slice(0, -1);
+}
+
+describe("chime install-service writes a ready daemontools service directory", () => {
+  it.runIf(isRoot)("lays out run, env/, state/, log/run and log/main with the modes and owners supervise needs", async () => {
+    const lines = await install(["backup", "--dir", base, "--user", "nobody", "--job", "exec", "--when", ",S/3", "--", "/bin/echo", "it's a test", "$HOME"]);
+    const svc = join(base, "backup");
+    expect(lines.join("\n")).toContain(svc);
+    expect(readdirSync(base)).toEqual(["backup"]); // no staging directory left behind
+    expect(readdirSync(svc).sort()).toEqual(["env", "log", "run", "state"]);
+    expect(mode(join(svc, "run"))).toBe(0o755);
+    expect(mode(join(svc, "log", "run"))).toBe(0o755);
+    expect(mode(join(svc, "env"))).toBe(0o700);
+    expect(statSync(join(svc, "state")).uid).toBe(nobodyUid);
+    expect(statSync(join(svc, "log", "main")).uid).toBe(nobodyUid);
+    expect(statSync(join(svc, "log", "main")).isDirectory()).toBe(true);
+    expect(readFileSync(join(svc, "env", "CHIME_WHEN"), "utf8")).toBe(",S/3\n");
+    expect(readdirSync(join(svc, "env"))).not.toContain("CHIME_ALLOW_ROOT");
+
+    const run = readFileSync(join(svc, "run"), "utf8");
+    expect(run.startsWith("#!/bin/sh\n")).toBe(true);
+    expect(run).toContain("\nexec 2>&1\n");
+    execFileSync("sh", ["-n", join(svc, "run")]);
+    const words = execWords(run);
+    const chimeAt = words.findIndex((w) => w.endsWith("/dist/bin/chime.cjs"));
+    expect(words.slice(0, 5)).toEqual(["envdir", "./env", "setuidgid", "nobody", process.execPath]);
+    expect(chimeAt).toBeGreaterThan(4);
+    expect(statSync(words[chimeAt] as string).isFile()).toBe(true);
+    // The job's arguments arrive as exactly the words given, quotes and $ included.
+    expect(words.slice(chimeAt + 1)).toEqual(["exec", "--", "/bin/echo", "it's a test", "$HOME"]);
+  });
+
+  it.runIf(isRoot)("runs multilog without t, with a size and a count, as the log user, into ./main", async () => {
+    await install(["svc1", "--dir", base, "--user", "root", "--log-user", "nobody"]);
+    const logRun = readFileSync(join(base, "svc1", "log", "run"), "utf8");
+    execFileSync("sh", ["-n", join(base, "svc1", "log", "run")]);
+    const words = execWords(logRun);
+    expect(words.slice(0, 3)).toEqual(["setuidgid", "nobody", "multilog"]);
+    const script = words.slice(3);
+    expect(script).not.toContain("t");
+    expect(script.some((w) => /^s\d+$/.test(w))).toBe(true);
+    expect(script.some((w) => /^n\d+$/.test(w))).toBe(true);
+    expect(script.at(-1)).toBe("./main");
+  });
+
+  it.runIf(isRoot)("consents to root in env/ only when the job user is root, and says so", async () => {
+    const lines = await install(["rooty", "--dir", base, "--user", "root", "--job", "ntp-check", "--", "127.0.0.1:1123"]);
+    expect(readFileSync(join(base, "rooty", "env", "CHIME_ALLOW_ROOT"), "utf8")).toBe("1\n");
+    expect(lines.join("\n")).toMatch(/warning: .*root/);
+    // The template's schedule is kept when --when is not given.
+    expect(readFileSync(join(base, "rooty", "env", "CHIME_WHEN"), "utf8")).toBe(
+      readFileSync(join("service", "ntp-check", "env", "CHIME_WHEN"), "utf8"),
+    );
+    expect(execWords(readFileSync(join(base, "rooty", "run"), "utf8")).slice(-2)).toEqual(["ntp-check", "127.0.0.1:1123"]);
+  });
+
+  it.runIf(isRoot)("writes a down file on --down, so supervise waits for svc -u", async () => {
+    await install(["later", "--dir", base, "--user", "nobody", "--down", "--job", "git-backup", "--", "/srv/mirrors"]);
+    expect(statSync(join(base, "later", "down")).isFile()).toBe(true);
+    expect(execWords(readFileSync(join(base, "later", "run"), "utf8")).slice(-2)).toEqual(["git-backup", "/srv/mirrors"]);
+  });
+
+  it("refuses to overwrite an existing service directory and leaves it untouched", async () => {
+    mkdirSync(join(base, "taken"));
+    writeFileSync(join(base, "taken", "run"), "#!/bin/sh\nexec sleep 1\n");
+    const err = await failure(["taken", "--dir", base, "--user", someUser]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(join(base, "taken"));
+    expect(readFileSync(join(base, "taken", "run"), "utf8")).toBe("#!/bin/sh\nexec sleep 1\n");
+    expect(readdirSync(base)).toEqual(["taken"]);
+  });
+
+  it("does not start anything: no supervise/ directory appears", async () => {
+    await install(["quiet", "--dir", base, "--user", someUser]);
+    expect(readdirSync(join(base, "quiet"))).not.toContain("supervise");
+    expect(readdirSync(join(base, "quiet", "log"))).not.toContain("supervise");
+  });
+});
+
+describe("chime install-service names the bad value and exits 100", () => {
+  it.each([["../escape"], [".hidden"], ["-x"], ["a/b"], ["sp ace"], ["x".repeat(65)]])("service name %j", async (name) => {
+    const err = await failure([name, "--dir", base, "--user", "nobody"]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(name);
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it("an unknown user, for --user and for --log-user", async () => {
+    const missing = "chime-no-such-user-x";
+    const errUser = await failure(["svc", "--dir", base, "--user", missing]);
+    expect([errUser.code, errUser.message]).toEqual([100, expect.stringContaining(`--user ${missing}: no such user`)]);
+    const errLog = await failure(["svc", "--dir", base, "--user", someUser, "--log-user", missing]);
+    expect([errLog.code, errLog.message]).toEqual([100, expect.stringContaining(`--log-user ${missing}`)]);
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it("a user name that is not plain never reaches getent", async () => {
+    const err = await failure(["svc", "--dir", base, "--user", "--help"]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain('"--help"');
+  });
+
+  it.each([
+    [["svc", "--user", "nobody"], "--dir"],
+    [["svc", "--dir", "/nonexistent-chime-dir"], "--user"],
+    [["--dir", "X", "--user", "nobody"], "NAME"],
+    [["svc", "--dir", "X", "--user", "nobody", "--bogus"], "--bogus"],
+    [["svc", "--dir", "X", "--user", "nobody", "--job", "cron"], "--job cron"],
+    [["svc", "--dir", "X", "--user", "nobody", "--job", "git-backup"], "git-backup"],
+    [["svc", "--dir", "X", "--user", "nobody", "--when", ""], "--when"],
+    [["svc", "extra", "--dir", "X", "--user", "nobody"], "extra"],
+    [["svc", "--dir"], "--dir"],
+  ])("usage %j", async (args, named) => {
+    const err = await failure(args);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(named);
+  });
+
+  it("a --node that is not an executable", async () => {
+    writeFileSync(join(base, "not-node"), "text", { mode: 0o644 });
+    const err = await failure(["svc", "--dir", base, "--user", someUser, "--node", join(base, "not-node")]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(`--node ${join(base, "not-node")}`);
+    expect(readdirSync(base)).toEqual(["not-node"]);
+  });
+
+  it("a --dir that does not exist", async () => {
+    const err = await failure(["svc", "--dir", join(base, "missing"), "--user", someUser]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(join(base, "missing"));
+  });
+
+  it("--help prints the usage and exits 0", async () => {
+    const lines = await install(["--help"]);
+    expect(lines.join("\n")).toMatch(/^usage: chime install-service NAME --dir DIR --user USER/);
+    expect(lines.join("\n")).toContain("Exit codes");
+  });
+});
+
+describe("chime install-service checks the schedule before writing anything", () => {
+  it.each([",M=61", ",X=1", "* * *", "0 25 * * *"])("--when %j is refused with the parser's reason", async (when) => {
+    const err = await failure(["svc", "--dir", base, "--user", someUser, "--when", when]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(`--when ${JSON.stringify(when)}`);
+    expect(err.message.length).toBeGreaterThan(`install-service: --when ${JSON.stringify(when)}: `.length);
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it.each([",M=0", ",d-1,H=3", "*/5 * * * *"])("--when %j is accepted", async (when) => {
+    await install(["svc", "--dir", base, "--user", someUser, "--when", when]);
+    expect(readFileSync(join(base, "svc", "env", "CHIME_WHEN"), "utf8")).toBe(`${when}\n`);
+  });
+});
+
+describe("chime install-service --config FILE: one service for the jobs of a file", () => {
+  const goodConfig = { jobs: [{ name: "hello", job: "exec", args: ["--", "/bin/echo", "hi"], when: ",M/5" }] };
+
+  it.runIf(isRoot)("names the file in env/CHIME_CONFIG and runs chime without a job", async () => {
+    writeFileSync(join(base, "jobs.json"), JSON.stringify(goodConfig));
+    await install(["multi", "--dir", base, "--user", "nobody", "--config", join(base, "jobs.json")]);
+    const svc = join(base, "multi");
+    expect(readFileSync(join(svc, "env", "CHIME_CONFIG"), "utf8")).toBe(`${join(base, "jobs.json")}\n`);
+    expect(readdirSync(join(svc, "env"))).not.toContain("CHIME_WHEN");
+    const words = execWords(readFileSync(join(svc, "run"), "utf8"));
+    expect(words.slice(0, 4)).toEqual(["envdir", "./env", "setuidgid", "nobody"]);
+    expect(words.at(-1)).toMatch(/\/dist\/bin\/chime\.cjs$/);
+  });
+
+  it.each([
+    ["not JSON", "{"],
+    ["a misspelt field", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], tiemout: "5m" }] })],
+    ["a bad schedule", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], when: ",M=60" }] })],
+  ])("refuses a file with %s, naming the file, before writing anything", async (_what, text) => {
+    writeFileSync(join(base, "bad.json"), text);
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", join(base, "bad.json")]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(`--config ${join(base, "bad.json")}`);
+    expect(readdirSync(base)).toEqual(["bad.json"]);
+  });
+
+  it("refuses a file that does not exist", async () => {
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", join(base, "missing.json")]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain("ENOENT");
+  });
+
+  it.each([["--when", ",M=0"], ["--job", "exec"]])("refuses --config with %s", async (flag, value) => {
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", "/x.json", flag, value]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain(flag);
+  });
+
+  it("refuses --config with job arguments", async () => {
+    const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", "/x.json", "--", "date"]);
+    expect(err.code).toBe(100);
+    expect(err.message).toContain("JOB-ARG");
+  });
+});
