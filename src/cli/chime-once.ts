@@ -2,6 +2,7 @@ import { FileStateStore } from "../daemon/run-state.js";
 import { loadSpec } from "../daemon/build-job.js";
 import { runJob } from "../daemon/run-job.js";
 import { runningAsRoot } from "../daemon/privileges.js";
+import { becomeUser } from "./chime-service.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { exitCodeOfStatus, JobConfigError, type Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";
@@ -26,6 +27,7 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
     throw e;
   }
   const tag = opts.name?.value ?? jobName;
+  if (opts.user) becomeUser(opts.user);
   const chimeLog = createLog({ format: opts.logFormat.value, stamp: opts.logStamp.value, capBytes: opts.logBufferBytes.value });
   const log = chimeLog.forJob(tag);
   // by hand as root is allowed (an admin trying a job out), but never silently

@@ -11,7 +11,7 @@ import { createLog } from "../log/logger.js";
 import { zoneFromEnv } from "../schedule/zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { sleepUntil } from "../sleep/sleep-until.js";
-import { jobEnvironment, type ChimeOptions } from "./chime-options.js";
+import { jobEnvironment, type ChimeOptions, type Setting } from "./chime-options.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 /** how long a stopping service waits for a stalled log reader before it exits anyway */
@@ -46,14 +46,7 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
   if (runningAsRoot() && !opts.allowRoot.value && !opts.user) {
     die(EXIT_USAGE, "refusing to run jobs as root as a service: use --user NAME (CHIME_USER), setuidgid in the run script, or --allow-root (CHIME_ALLOW_ROOT)");
   }
-  if (opts.user) {
-    const ids = lookupUser(opts.user.value, opts.user.source);
-    try {
-      dropPrivileges(ids);
-    } catch (e) {
-      die(EXIT_SYSTEM, `unable to switch to user ${opts.user.value} (${opts.user.source}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  if (opts.user) becomeUser(opts.user);
 
   const chimeLog = createLog({ format: opts.logFormat.value, stamp: opts.logStamp.value, capBytes: opts.logBufferBytes.value });
   chimeLog.log.info(
@@ -94,6 +87,16 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
   // A job that ignored its abort may still hold a handle; we have waited the grace, now go.
   if (!clean) setTimeout(() => process.exit(code), 100).unref();
   return code;
+}
+
+/** --user NAME: drop to NAME's uid, gid and groups, or end with 100 (no such user) / 111 */
+export function becomeUser(user: Setting<string>): void {
+  const ids = lookupUser(user.value, user.source);
+  try {
+    dropPrivileges(ids);
+  } catch (e) {
+    die(EXIT_SYSTEM, `unable to switch to user ${user.value} (${user.source}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 export function zoneOf(env: Environment): string {

@@ -1,5 +1,6 @@
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
+import { redactText } from "../log/redact.js";
 import type { Clock } from "../sleep/clock.js";
 import type { sleepUntil } from "../sleep/sleep-until.js";
 import { instantFromMs, instantToMs, type Instant } from "../time/instant.js";
@@ -220,7 +221,9 @@ export class JobLoop {
     });
     this.record.lastEndMs = endMs;
     this.record.lastStatus = result.status;
-    this.record.lastSummary = result.summary;
+    // the record is read by `chime status` and anyone who can read the state directory:
+    // the same redaction as the log
+    this.record.lastSummary = redactText(result.summary);
     this.record.runs = (this.record.runs ?? 0) + 1;
     await this.save();
   }

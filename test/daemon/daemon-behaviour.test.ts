@@ -218,3 +218,17 @@ describe("--splay", () => {
     expect(slotsOf(out)).toEqual(["2026-06-01T10:00:00Z", "2026-06-01T11:00:00Z"]);
   });
 });
+
+describe("run records never hold secrets", () => {
+  it("the summary saved for chime status is redacted like the log", async () => {
+    vi.useFakeTimers({ now: T0 - 100 });
+    const job = { name: "leaky", run: async () => ({ status: "critical" as const, summary: "fetch https://bob:hunter2hunter2@git.example/r.git failed" }) };
+    const store = new MemoryStateStore();
+    const { daemon, out } = fakeDaemon({ store });
+    daemon.start([scheduled("leaky", ",M=0", job)]);
+    await advance(1000);
+    await daemon.stop("TERM");
+    expect(store.records.get("leaky")?.lastSummary).toBe("fetch https://bob:[redacted]@git.example/r.git failed");
+    expect(out.text).not.toContain("hunter2hunter2");
+  });
+});
