@@ -63,8 +63,8 @@ describe("slow log reader", () => {
     let text = "";
     const closed = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
     child.stdout.on("data", (c: Buffer) => (text += c.toString()));
-    child.stdout.pause(); // stall: nothing is read for a while
-    await new Promise((r) => setTimeout(r, 1500));
+    child.stdout.pause(); // stall: nothing is read for a while (long enough for a loaded machine to start chime)
+    await new Promise((r) => setTimeout(r, 3000));
     child.stdout.resume();
     // "close": the process has exited and its stdout has been read to the end
     const code = await closed;
