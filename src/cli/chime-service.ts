@@ -19,6 +19,24 @@ const FLUSH_TIMEOUT_MS = 2000;
 
 /** `chime --when SCHEDULE JOB …` and `chime --config FILE`: the service, until TERM/INT. */
 export async function runService(opts: ChimeOptions, env: Environment): Promise<number> {
+  // Until the daemon is up (loading a config file takes a moment), a signal from supervise
+  // must not hit Node's defaults: HUP and ALRM would kill us. TERM/INT mean "do not start".
+  let stopBeforeStart = false;
+  const early = (sig: NodeJS.Signals) => {
+    if (sig === "SIGTERM" || sig === "SIGINT") stopBeforeStart = true;
+  };
+  const earlySignals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGALRM", "SIGUSR1", "SIGUSR2"];
+  for (const sig of earlySignals) process.on(sig, early);
+  try {
+    return await startService(opts, env, () => stopBeforeStart, () => {
+      for (const sig of earlySignals) process.off(sig, early);
+    });
+  } finally {
+    for (const sig of earlySignals) process.off(sig, early);
+  }
+}
+
+async function startService(opts: ChimeOptions, env: Environment, stopBeforeStart: () => boolean, dropEarlyHandlers: () => void): Promise<number> {
   const zone = zoneOf(env);
   const jobEnv = jobEnvironment(env, opts);
   const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value };
@@ -75,6 +93,12 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
     },
     chimeLog.log,
   );
+  dropEarlyHandlers();
+  if (stopBeforeStart()) {
+    chimeLog.log.info("stopped before start");
+    await chimeLog.flush(FLUSH_TIMEOUT_MS);
+    return 0;
+  }
   daemon.start(jobs);
   await Promise.race([stopSignal, daemon.done]);
   let code = 0;
