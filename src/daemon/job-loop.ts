@@ -21,7 +21,8 @@ export interface LoopEnv {
   readonly stop: AbortSignal;
 }
 
-export type LoopPhase = "starting" | "sleeping" | "running" | "stopped";
+/** idle: a run has just ended, its record is being written and the next wake computed */
+export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped";
 
 export function isoInZone(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
@@ -193,7 +194,8 @@ export class JobLoop {
 
   private async runOnce(reason: string, slot: number | undefined): Promise<void> {
     this.phase = "running";
-    this.nextRunAtMs = undefined;
+    // an ALRM run leaves the planned wake as it was; a scheduled run consumes it
+    if (slot !== undefined) this.nextRunAtMs = undefined;
     const startFields: Record<string, string> = {};
     if (slot !== undefined) {
       this.record.handledThrough = Math.max(this.record.handledThrough ?? slot, slot);
@@ -219,6 +221,7 @@ export class JobLoop {
       stop: this.env.stop,
       startFields,
     });
+    this.phase = "idle";
     this.record.lastEndMs = endMs;
     this.record.lastStatus = result.status;
     // the record is read by `chime status` and anyone who can read the state directory:

@@ -55,7 +55,7 @@ describe("chime service and signals", () => {
     await p.waitFor(/ info exec run start reason=alarm$/);
     await p.waitFor(/ info exec run ok: exit 0: ran-now/);
     p.signal("SIGUSR1");
-    await p.waitFor(/ info chime status target=exec state=sleeping next=\S+ in_s=\d+ last=ok last_end=\S+ runs=1$/);
+    await p.waitFor(/ info chime status target=exec state=(idle|sleeping) next=\S+ in_s=\d+ last=ok last_end=\S+ runs=1$/);
     p.signal("SIGHUP");
     await p.waitFor(/no config file, nothing to reload; rescheduling signal=HUP/);
     p.signal("SIGTERM");
