@@ -28,7 +28,12 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
   }
   const tag = opts.name?.value ?? jobName;
   if (opts.user) becomeUser(opts.user);
-  const chimeLog = createLog({ format: opts.logFormat.value, stamp: opts.logStamp.value, capBytes: opts.logBufferBytes.value });
+  const chimeLog = createLog({
+    format: opts.logFormat.value,
+    stamp: opts.logStamp.value,
+    capBytes: opts.logBufferBytes.value,
+    ...(spec.pluginOutput ? { out: process.stderr } : {}),
+  });
   const log = chimeLog.forJob(tag);
   // by hand as root is allowed (an admin trying a job out), but never silently
   if (runningAsRoot()) log.warn("running as root");
@@ -59,6 +64,7 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
     timeoutMs: opts.timeoutMs?.value,
     stop: stop.signal,
   });
+  if (spec.pluginOutput) out((result.report ?? `${result.summary}\n`).trimEnd());
   await chimeLog.flush(2000);
   uninstall();
   return exitCodeOfStatus[result.status];

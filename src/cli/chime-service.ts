@@ -107,9 +107,11 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     code = EXIT_USAGE;
   }
   const clean = (await stopped) ?? true;
-  await chimeLog.flush(FLUSH_TIMEOUT_MS);
-  // A job that ignored its abort may still hold a handle; we have waited the grace, now go.
-  if (!clean) setTimeout(() => process.exit(code), 100).unref();
+  const drained = await chimeLog.flush(FLUSH_TIMEOUT_MS);
+  // A job that ignored its abort may still hold a handle, and a stalled log reader (multilog
+  // paused on a full disk) keeps our pending stdout writes alive for ever: we have waited the
+  // grace and the flush timeout, now go — supervise asked us to stop, and a jail kills at 10 s.
+  if (!clean || !drained) setTimeout(() => process.exit(code), 100).unref();
   return code;
 }
 

@@ -76,5 +76,10 @@ function checkResult(r: unknown): JobResult {
   if (!o || typeof o !== "object" || typeof o.status !== "string" || !STATUSES.has(o.status)) {
     return { status: "unknown", summary: "job returned no valid result" };
   }
-  return { status: o.status, summary: typeof o.summary === "string" ? o.summary.split("\n")[0] ?? "" : "", ...(o.metrics ? { metrics: o.metrics } : {}) };
+  return {
+    status: o.status,
+    summary: typeof o.summary === "string" ? o.summary.split("\n")[0] ?? "" : "",
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(typeof o.report === "string" ? { report: o.report } : {}),
+  };
 }

@@ -27,6 +27,11 @@ export interface JobResult {
   /** one line, human */
   summary: string;
   metrics?: Record<string, number>;
+  /**
+   * What a run by hand prints on stdout, Nagios plugin style (status line first, long output
+   * after) — only for specs with `pluginOutput`.
+   */
+  report?: string;
 }
 
 /**
@@ -52,6 +57,11 @@ export interface JobSpec {
   /** full --help text */
   readonly help: string;
   create(args: readonly string[], env: Environment): Job;
+  /**
+   * Run once (`chime JOB …`), stdout carries only the result's `report`, so a monitoring system
+   * reads the plugin output; the TAI64N log goes to stderr instead.
+   */
+  readonly pluginOutput?: boolean;
 }
 
 /** A configuration error: exit 100 from the command line, refuse to start as a service. */

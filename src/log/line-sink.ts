@@ -69,21 +69,21 @@ export class LineSink {
   }
 
   /**
-   * Resolves once everything written so far has reached the reader, or after `timeoutMs`
-   * (a reader stalled for good must not keep a stopping daemon alive past its grace).
+   * Resolves true once everything written so far has reached the reader, or false after
+   * `timeoutMs` (a reader stalled for good must not keep a stopping daemon alive past its grace).
    */
-  flush(timeoutMs: number): Promise<void> {
-    if (this.broken || this.out.writableLength === 0) return Promise.resolve();
+  flush(timeoutMs: number): Promise<boolean> {
+    if (this.broken || this.out.writableLength === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (drained: boolean) => {
         clearTimeout(timer);
         this.out.off("drain", check);
-        resolve();
+        resolve(drained);
       };
       const check = () => {
-        if (this.broken || this.out.writableLength === 0) done();
+        if (this.broken || this.out.writableLength === 0) done(true);
       };
-      const timer = setTimeout(done, timeoutMs);
+      const timer = setTimeout(() => done(false), timeoutMs);
       this.out.on("drain", check);
     });
   }

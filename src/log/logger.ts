@@ -26,8 +26,8 @@ export interface ChimeLog {
   forJob(tag: string): Logger;
   /** lines dropped so far because the reader was too slow */
   dropped(): number;
-  /** waits until everything logged has been handed to the reader, at most timeoutMs */
-  flush(timeoutMs: number): Promise<void>;
+  /** waits until everything logged has been handed to the reader, at most timeoutMs; false if it was not */
+  flush(timeoutMs: number): Promise<boolean>;
 }
 
 export function createLog(opts: LogOptions = {}): ChimeLog {

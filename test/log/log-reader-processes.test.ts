@@ -84,6 +84,31 @@ describe("slow log reader", () => {
   });
 });
 
+describe("a reader stalled for good", () => {
+  it("TERM still stops the service: it exits after the flush timeout instead of waiting for the reader", async () => {
+    const state = join(tmp.dir, "state-stalled");
+    // Enough output to fill the pipe and the in-memory buffer, then nobody reads (svc -p on log/).
+    const child = spawn(
+      process.execPath,
+      [CHIME, "--allow-root", "--state-dir", state, "--when", ",S/1", "exec", "--", "seq", "1", "20000"],
+      { env: cleanEnv(), cwd: tmp.dir, stdio: ["ignore", "pipe", "ignore"] },
+    );
+    pids.push(child.pid!);
+    child.stdout.pause();
+    const exited = new Promise<{ code: number | null; at: number }>((r) =>
+      child.on("exit", (code) => r({ code, at: Date.now() })),
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    const sent = Date.now();
+    child.kill("SIGTERM");
+    const { code, at } = await exited;
+    // 2 s flush timeout, plus start-up slack on a loaded machine; a jail's stop timeout is 10 s.
+    expect(at - sent).toBeLessThan(6000);
+    expect(code).toBe(0);
+    child.stdout.destroy();
+  });
+});
+
 describe("vanished log reader and closed stdout", () => {
   it("the reader goes away (EPIPE): the service keeps running its job, and exits 0 on TERM", async () => {
     const state = join(tmp.dir, "state");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -174,3 +174,41 @@ describe("ntp-check as a service against real chronyd", () => {
     expect(missing.summary).toMatch(/^NTP UNKNOWN: chrony: \/nonexistent\/chronyc -c tracking: not found\|/);
   });
 });
+
+// The command a monitoring system runs: `chime ntp-check …` as a real process. Nagios reads the
+// plugin output from stdout (status line first, the --verbose table as long output) and the exit
+// code; the TAI64N log goes to stderr so it cannot come first.
+function runChime(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join("dist", "bin", "chime.cjs"), args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("chime ntp-check run once, as a Nagios plugin", () => {
+  test("a healthy peer: exit 0, status line first on stdout, table after it, log on stderr", async () => {
+    const r = await runChime(["ntp-check", "--samples", "2", "--min-peers", "1", "--verbose", at(synced)]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^NTP OK: .*\|offset=/);
+    expect(lines.some((l) => l.startsWith("peer ") && l.includes("verdict"))).toBe(true);
+    expect(lines.some((l) => l.startsWith(at(synced)) && l.endsWith("valid"))).toBe(true);
+    const logLines = r.stderr.trimEnd().split("\n");
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const l of logLines) expect(l).toMatch(/^@4[0-9a-f]{23} /);
+  });
+
+  test("the incident: exit 2 and a CRITICAL status line naming both problems", async () => {
+    const r = await runChime(["ntp-check", "--samples", "2", ...behind.map(at), at(unsynced)]);
+    expect(r.code).toBe(2);
+    const first = r.stdout.split("\n")[0]!;
+    expect(first).toMatch(/^NTP CRITICAL: mean \|offset\| 98\d\.\d ms > 500(\.0)? ms/);
+    expect(first).toContain(`${at(unsynced)} unsynchronised (LI=3)`);
+  });
+});
+

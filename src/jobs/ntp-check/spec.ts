@@ -41,8 +41,16 @@ export const ntpCheckSpec: JobSpec = {
   name: "ntp-check",
   usage: USAGE,
   help: HELP,
+  pluginOutput: true,
   create(args: readonly string[], env: Environment): Job {
-    return new NtpCheckJob(parseNtpCheckArgs(args, env));
+    const job = new NtpCheckJob(parseNtpCheckArgs(args, env));
+    return {
+      name: job.name,
+      run: async (ctx) => {
+        const result = await job.run(ctx);
+        return { ...result, report: formatOnce(result) };
+      },
+    };
   },
 };
 
