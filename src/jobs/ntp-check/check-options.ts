@@ -3,6 +3,7 @@ import type { Thresholds } from "./judge-peers.js";
 import type { DaemonKind } from "./local-daemon-view.js";
 import { parseServer, type ServerSpec } from "./server-address.js";
 import type { ReplyLimits } from "./validate-reply.js";
+import { parseDurationMs } from "../../time/duration-option.js";
 
 /** Everything `ntp-check` was told, parsed once at the edge; the job trusts it. */
 export interface NtpCheckConfig {
@@ -67,14 +68,6 @@ const DEFAULTS: Readonly<Record<string, string>> = {
   "critical-after": "2",
 };
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** "250ms", "1.5s", "2m", "1h" → milliseconds; null if it is not one. */
-export function parseDurationMs(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : null;
-}
-
 interface Source {
   readonly value: string;
   readonly from: string;
@@ -87,7 +80,8 @@ function fail(src: Source, why: string): never {
 function toNumber(def: OptionDef, src: Source): number {
   let v: number | null;
   if (def.kind === "count") v = /^\d+$/.test(src.value.trim()) ? Number(src.value) : null;
-  else v = parseDurationMs(src.value);
+  // A unit is required here: a bare "5" could mean seconds (check_ntp_time) or ms (ntpctl).
+  else v = /[a-z]$/.test(src.value.trim()) ? parseDurationMs(src.value) : null;
   if (v === null) fail(src, def.kind === "count" ? "expected a whole number" : "expected a duration such as 250ms, 2s, 1h");
   if ((def.min !== undefined && v < def.min) || (def.max !== undefined && v > def.max)) {
     const unit = def.kind === "duration" ? " ms" : "";
