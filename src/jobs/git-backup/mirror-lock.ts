@@ -64,13 +64,16 @@ async function killOrphanedGit(mirror: string, pgid: number): Promise<void> {
   } catch {
     return;
   }
+  // An orphan's parent is now init (or a container's stand-in, which may never reap): a zombie
+  // holds no lock and writes nothing, so "dead or zombie" is gone enough.
   for (let i = 0; i < 100; i++) {
     try {
-      process.kill(-pgid, 0);
+      const stat = await readFile(`/proc/${pgid}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
     } catch {
       return;
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
