@@ -21,6 +21,9 @@ export interface MirrorLock {
   release(): Promise<void>;
 }
 
+/** Mirrors this process holds: a lock file with our own pid is busy only if it is in here. */
+const heldHere = new Set<string>();
+
 export class MirrorBusyError extends Error {
   override readonly name = "MirrorBusyError";
 }
@@ -102,7 +105,7 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
       }
     }
     const held = await readRecord(path);
-    if (held && held.host === host && held.pid !== process.pid && alive(held.pid)) {
+    if (heldHere.has(path) || (held && held.host === host && held.pid !== process.pid && alive(held.pid))) {
       throw new MirrorBusyError(`mirror is locked by running process ${held.pid}`);
     }
     if (held && held.host !== host) {
@@ -112,6 +115,7 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
     inheritedUncleanExit = true;
     await unlink(path).catch(() => {});
   }
+  heldHere.add(path);
   let released = false;
   return {
     inheritedUncleanExit,
@@ -124,6 +128,7 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
       if (released) return;
       released = true;
       await unlink(path).catch(() => {});
+      heldHere.delete(path);
     },
   };
 }
