@@ -31,6 +31,8 @@ const PERMANENT = [
   /permission denied \(publickey/i,
   /access denied|access rights/i,
   /not a git repository/i,
+  // a damaged mirror does not heal by retrying
+  /bad object|corrupt|does not match index/i,
 ];
 
 export function classifyFailure(run: GitRun): FailureKind {
