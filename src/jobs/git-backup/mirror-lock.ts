@@ -105,7 +105,8 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
       }
     }
     const held = await readRecord(path);
-    if (heldHere.has(path) || (held && held.host === host && held.pid !== process.pid && alive(held.pid))) {
+    if (heldHere.has(path)) throw new MirrorBusyError("mirror is being updated by this process already");
+    if (held && held.host === host && held.pid !== process.pid && alive(held.pid)) {
       throw new MirrorBusyError(`mirror is locked by running process ${held.pid}`);
     }
     if (held && held.host !== host) {
