@@ -54,14 +54,14 @@ function hasCredentials(url: string): boolean {
  * history settings, and credentials left in the remote URL.
  */
 export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS.ProcessEnv): Promise<MirrorConfig> {
-  let bare: string;
+  // One git for both questions: with GIT_DIR pinned, `config --local` fails outright in a
+  // directory that is not a repository, and core.bare answers "bare?".
+  let text: string;
   try {
-    bare = (await reader.raw(["rev-parse", "--is-bare-repository"])).trim();
+    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch)|core\\.logallrefupdates|gc\\..*|chime\\.githubid)$"]);
   } catch (err) {
     throw new MirrorCheckError(`not a git repository: ${firstErrorLine((err as Error).message)}`);
   }
-  if (bare !== "true") throw new MirrorCheckError("not a bare repository");
-  const text = await reader.raw(["config", "--local", "--get-regexp", "^(remote\\.origin\\.(url|fetch)|core\\.logallrefupdates|gc\\..*|chime\\.githubid)$"]);
   const values = new Map<string, string[]>();
   for (const line of text.split("\n")) {
     const sp = line.indexOf(" ");
@@ -69,6 +69,7 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
     const key = line.slice(0, sp);
     values.set(key, [...(values.get(key) ?? []), line.slice(sp + 1)]);
   }
+  if (values.get("core.bare")?.at(-1) !== "true") throw new MirrorCheckError("not a bare repository");
   let url = values.get("remote.origin.url")?.at(-1);
   if (url === undefined || url === "") throw new MirrorCheckError("no remote 'origin' URL");
   const repaired: string[] = [];

@@ -24,7 +24,6 @@ async function candidates(mirror: string): Promise<string[]> {
   const found = TOP_LEVEL_LOCKS.map((n) => join(mirror, n));
   found.push(join(mirror, "objects", "maintenance.lock"));
   await walkLocks(join(mirror, "refs"), found);
-  await walkLocks(join(mirror, "logs"), found);
   try {
     for (const n of await readdir(join(mirror, "objects", "pack"))) {
       if (n.startsWith("tmp_pack_") || n.startsWith("tmp_idx_") || n.startsWith("tmp_rev_")) found.push(join(mirror, "objects", "pack", n));
