@@ -20,6 +20,8 @@ export const HISTORY_SETTINGS: readonly (readonly [string, string])[] = [
 export interface MirrorConfig {
   url: string;
   githubId: number | undefined;
+  /** refs live in loose files and packed-refs (not reftable): chime may read them directly */
+  filesRefStore: boolean;
   /** what was repaired, said in the log line */
   repaired: string[];
 }
@@ -58,7 +60,7 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
   // directory that is not a repository, and core.bare answers "bare?".
   let text: string;
   try {
-    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch)|core\\.logallrefupdates|gc\\..*|chime\\.githubid)$"]);
+    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"]);
   } catch (err) {
     throw new MirrorCheckError(`not a git repository: ${firstErrorLine((err as Error).message)}`);
   }
@@ -91,5 +93,6 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
   }
   const idText = values.get("chime.githubid")?.at(-1);
   const githubId = idText !== undefined && /^\d{1,15}$/.test(idText) ? Number(idText) : undefined;
-  return { url, githubId, repaired };
+  const store = values.get("extensions.refstorage")?.at(-1);
+  return { url, githubId, repaired, filesRefStore: store === undefined || store === "files" };
 }

@@ -1,6 +1,7 @@
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SimpleGit } from "simple-git";
+import { readRefFiles } from "./ref-files.js";
 
 /** refname → object id, for refs/heads and refs/tags (what the mirror's refspec manages). */
 export type RefSnapshot = Map<string, string>;
@@ -26,7 +27,10 @@ function formatSnapshot(refs: RefSnapshot): string {
   return out;
 }
 
-export async function snapshotRefs(reader: SimpleGit): Promise<RefSnapshot> {
+/** `filesStore`: the mirror uses git's default "files" ref storage (checked with its config). */
+export async function snapshotRefs(reader: SimpleGit, mirror: string, filesStore: boolean): Promise<RefSnapshot> {
+  const fast = filesStore ? await readRefFiles(mirror) : undefined;
+  if (fast) return fast;
   return parseSnapshot(await reader.raw(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"]));
 }
 

@@ -87,7 +87,7 @@ export async function updateMirror(
     const cfg = await checkMirror(mirror, reader, env);
     outcome.notes.push(...cfg.repaired);
 
-    let before = await snapshotRefs(reader);
+    let before = await snapshotRefs(reader, mirror, cfg.filesRefStore);
     const journal = await readJournal(mirror);
     if (journal) {
       const recovered = await preserve(mirror, env, journal, before, s.nowSeconds());
@@ -99,14 +99,13 @@ export async function updateMirror(
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
     const fetchEnv = gitEnvironment(s.env, mirror, credentials);
     const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, s.signal, (pgid) => lock?.recordGit(pgid));
-    lock.recordGit(undefined);
     outcome.attempts = fetched.attempts;
     if (fetched.failure === "timeout" || fetched.failure === "aborted") {
       // We killed that git ourselves: whatever lock or temp pack it left is stale by definition.
       await removeStaleGitFiles(mirror, true, 0, Date.now());
     }
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
-    const after = await snapshotRefs(reader);
+    const after = await snapshotRefs(reader, mirror, cfg.filesRefStore);
     const kept = await preserve(mirror, env, before, after, s.nowSeconds());
     before = after;
     await clearJournal(mirror);
