@@ -23,7 +23,7 @@ test("reading refs from files agrees with git for-each-ref: packed, loose, overr
   }
   git(work, "tag", "-a", "-m", "annotated", "v1", commits[1]!);
   git(work, "tag", "light", commits[2]!);
-  for (const [i, name] of ["main", "feature/deep/x", "release-1.0", "gone"].entries()) git(work, "update-ref", `refs/heads/${name}`, commits[i]!);
+  for (const [i, name] of ["feature/deep/x", "release-1.0", "gone"].entries()) git(work, "update-ref", `refs/heads/${name}`, commits[i]!);
   git(work, "push", "--quiet", repo, "main", "feature/deep/x", "release-1.0", "gone", "v1", "light");
   git(repo, "pack-refs", "--all");
   // after packing: one ref moved loose (overrides packed), one deleted, one new loose

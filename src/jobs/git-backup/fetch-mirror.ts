@@ -98,3 +98,16 @@ export async function fetchWithRetries(
     if (signal.aborted) return { run: { ...run, aborted: true }, failure: "aborted", attempts: attempt };
   }
 }
+
+/**
+ * The updates git itself reported as fast-forwards: `   1a2b3c4..5d6e7f8  main -> main`
+ * (two dots; a forced update prints three dots and "(forced update)"). Used only to skip a
+ * `merge-base --is-ancestor` per moved branch; anything not recognised here still gets one.
+ */
+export function reportedFastForwards(stderr: string): { older: string; newer: string }[] {
+  const out: { older: string; newer: string }[] = [];
+  for (const m of stderr.matchAll(/^ {3}([0-9a-f]{7,64})\.\.([0-9a-f]{7,64}) +\S.* -> \S+\s*$/gm)) {
+    if (m[1] && m[2]) out.push({ older: m[1], newer: m[2] });
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import type { Environment } from "../job.js";
-import { fetchWithRetries, type FetchPolicy } from "./fetch-mirror.js";
+import { fetchWithRetries, reportedFastForwards, type FetchPolicy } from "./fetch-mirror.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
 import { runGit } from "./git-process.js";
 import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-config.js";
@@ -39,8 +39,16 @@ async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string,
   return r.code === 0;
 }
 
-async function preserve(mirror: string, env: NodeJS.ProcessEnv, before: RefSnapshot, after: RefSnapshot, stampSeconds: number) {
-  const diff = await diffRefs(before, after, (o, n) => isAncestor(mirror, env, o, n));
+async function preserve(
+  mirror: string,
+  env: NodeJS.ProcessEnv,
+  before: RefSnapshot,
+  after: RefSnapshot,
+  stampSeconds: number,
+  fastForwards: readonly { older: string; newer: string }[] = [],
+) {
+  const known = (o: string, n: string): boolean => fastForwards.some((f) => o.startsWith(f.older) && n.startsWith(f.newer));
+  const diff = await diffRefs(before, after, async (o, n) => known(o, n) || isAncestor(mirror, env, o, n));
   if (diff.toSave.length === 0) return { updated: diff.updated, saved: 0 };
   const stamp = backupStamp(stampSeconds);
   // `create` refuses to overwrite: a second save within the same second gets its own suffix.
@@ -106,7 +114,7 @@ export async function updateMirror(
     }
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
     const after = await snapshotRefs(reader, mirror, cfg.filesRefStore);
-    const kept = await preserve(mirror, env, before, after, s.nowSeconds());
+    const kept = await preserve(mirror, env, before, after, s.nowSeconds(), reportedFastForwards(fetched.run.stderr));
     before = after;
     await clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
