@@ -58,6 +58,9 @@ export function gitEnvironment(
   if (gitDir !== undefined) env.GIT_DIR = gitDir;
   env.GIT_TERMINAL_PROMPT = "0";
   env.GCM_INTERACTIVE = "never";
+  // git runs in a session of its own (no controlling terminal), so ssh cannot prompt on a tty;
+  // this stops it from trying a graphical askpass instead.
+  env.SSH_ASKPASS_REQUIRE = "never";
   // Error classification reads git's messages; they must not be translated.
   env.LC_ALL = "C";
   env.LANGUAGE = "C";
