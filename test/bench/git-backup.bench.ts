@@ -3,7 +3,7 @@
 // loopback and through a proxy adding 50 ms round trips; 100 up-to-date mirrors, then 100
 // with one new commit each. chime runs as its own process (Node start-up included).
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleRunOnce } from "../git-backup/helpers/run-once-bundle.js";

@@ -53,7 +53,9 @@ export function planMirrors(
   for (const repo of listed) {
     const mine = byId.get(repo.id);
     if (mine) {
-      if (mine.url !== repo.cloneUrl) {
+      // Only an http(s) URL is followed: an ssh URL was chosen by hand, and GitHub redirects
+      // a renamed repository's old path for git too.
+      if (mine.url !== repo.cloneUrl && (mine.url === undefined || /^https?:\/\//i.test(mine.url))) {
         const note = mine.dirName === `${repo.name}.git` ? `URL changed upstream` : `renamed upstream to ${repo.name}`;
         actions.set(mine.dirName, { kind: "fetch", dirName: mine.dirName, newUrl: repo.cloneUrl, note });
       }
