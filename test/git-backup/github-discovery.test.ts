@@ -132,6 +132,29 @@ describe("discovery through the GitHub REST API", () => {
     expect(gh.requests.filter((r) => r.path.startsWith("/users/octo/repos")).length).toBeGreaterThan(0);
   });
 
+  test("an organisation's repositories are listed through /orgs/NAME/repos", async () => {
+    const d3 = join(tmp.path, "backup-org");
+    mkdirSync(d3);
+    const run = await runJob([d3, "--github-org", "acme", "--github-api", gh.api, "--exclude", "pub*", "--exclude", "old"], { stateDir: join(tmp.path, "state-org"), env });
+    expect(run.result.status).toBe("ok");
+    expect(readdirSync(d3)).toEqual(["priv.git"]);
+    expect(gh.requests.some((r) => r.path.startsWith("/orgs/acme/repos"))).toBe(true);
+  });
+
+  test("a rate limit that resets within --rate-limit-wait is waited out, not hammered", async () => {
+    gh.remaining = 0;
+    gh.resetEpoch = Math.ceil(Date.now() / 1000) + 1;
+    const before = gh.requests.length;
+    const started = Date.now();
+    const run = await runJob([...args(), "--rate-limit-wait", "5s"], { stateDir: join(tmp.path, "state-wait"), env });
+    expect(run.result.status).toBe("ok");
+    // waited for the announced reset (1–2 s away), not less
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    // one refused request, then the listing proper
+    expect(gh.requests.slice(before).filter((r) => r.status === 403).length).toBeGreaterThanOrEqual(1);
+    expect(gh.requests.slice(before).filter((r) => r.status === 403).length).toBeLessThanOrEqual(2);
+  });
+
   test("an exhausted rate limit stops the listing with a clear message, once, and the mirrors still update", async () => {
     const saved = gh.remaining;
     gh.remaining = 0;

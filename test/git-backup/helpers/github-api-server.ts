@@ -30,7 +30,7 @@ export interface FakeGithub {
  * /user/repos and /user (need the token), /orgs/{o}/repos; pages of `perPage` chained by
  * Link rel="next"; ETag + If-None-Match → 304; x-ratelimit-* headers, 403 when exhausted.
  */
-export async function startFakeGithub(opts: { login: string; token: string; perPage?: number }): Promise<FakeGithub> {
+export async function startFakeGithub(opts: { login: string; token: string; perPage?: number; org?: string }): Promise<FakeGithub> {
   const perPage = opts.perPage ?? 2;
   const state: FakeGithub = {
     port: 0,
@@ -57,6 +57,10 @@ export async function startFakeGithub(opts: { login: string; token: string; perP
       res.end(body);
     };
     if (auth !== undefined && !authed) return send(401, JSON.stringify({ message: "Bad credentials" }));
+    if (state.remaining <= 0 && Date.now() / 1000 >= state.resetEpoch) {
+      state.remaining = 5000;
+      state.resetEpoch = Math.floor(Date.now() / 1000) + 3600;
+    }
     if (state.remaining <= 0) return send(403, JSON.stringify({ message: "API rate limit exceeded" }));
     state.remaining--;
     if (u.pathname === "/user") {
@@ -65,6 +69,7 @@ export async function startFakeGithub(opts: { login: string; token: string; perP
     let list: unknown[];
     if (u.pathname === `/users/${opts.login}/repos`) list = state.repos.filter((r) => !r.private);
     else if (u.pathname === "/user/repos" && authed) list = state.repos;
+    else if (u.pathname === `/orgs/${opts.org ?? "acme"}/repos`) list = state.repos.filter((r) => authed || !r.private);
     else return send(404, JSON.stringify({ message: "Not Found" }));
     const page = Number(u.searchParams.get("page") ?? "1");
     let body: string;
