@@ -117,4 +117,13 @@ describe("nothing ever fetched is lost (reference §2 scenario S5)", () => {
     expect(git(mirror, "rev-parse", "refs/backup/20261125T150000Z/heads/gone-branch")).toBe(tip);
     expect(existsSync(join(mirror, "chime-refs-before"))).toBe(false);
   });
+
+  test("a journal naming an object the mirror never had does not block the run (nothing to keep)", async () => {
+    const tip = git(mirror, "rev-parse", "refs/heads/main");
+    writeFileSync(join(mirror, "chime-refs-before"), `${"1".repeat(40)} refs/heads/ghost\n${tip} refs/heads/main\n`);
+    const run = await runJob([dir], { stateDir });
+    expect(run.repo("proj.git")?.status).not.toBe("failed");
+    expect(existsSync(join(mirror, "chime-refs-before"))).toBe(false);
+    expect(git(mirror, "for-each-ref", "--format=%(refname)", "refs/backup").split("\n").filter((r) => r.endsWith("/ghost"))).toEqual([]);
+  });
 });

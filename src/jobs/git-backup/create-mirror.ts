@@ -51,9 +51,18 @@ export async function createMirror(dir: string, m: NewMirror, baseEnv: Environme
   }
 }
 
-/** Leftovers of a run killed while setting up a mirror: configuration only, never fetched data. */
-export async function removeUnfinishedMirrors(dir: string): Promise<void> {
+export function isUnfinishedMirror(name: string): boolean {
+  return name.startsWith(NEW_PREFIX);
+}
+
+/**
+ * Leftovers of a run killed while setting up a mirror: configuration only, never fetched data.
+ * Only old ones go: a young one may belong to another chime working on the same DIR right now.
+ */
+export async function removeUnfinishedMirrors(dir: string, nowMs: number): Promise<void> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
-    if (e.isDirectory() && e.name.startsWith(NEW_PREFIX)) await rm(join(dir, e.name), { recursive: true, force: true });
+    if (!e.isDirectory() || !isUnfinishedMirror(e.name)) continue;
+    const st = await lstat(join(dir, e.name)).catch(() => undefined);
+    if (st && nowMs - st.mtimeMs > 10 * 60_000) await rm(join(dir, e.name), { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Environment, JobContext, JobResult } from "../job.js";
 import { loadState, saveState } from "./backup-state.js";
-import { createMirror, removeUnfinishedMirrors } from "./create-mirror.js";
+import { createMirror, isUnfinishedMirror, removeUnfinishedMirrors } from "./create-mirror.js";
 import { planMirrors, type KnownMirror, type MirrorAction } from "./discovery-plan.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
 import { listGithubRepos, type Listing } from "./github-listing.js";
@@ -59,7 +59,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   const log = ctx.log;
   try {
     if (!(await stat(o.dir)).isDirectory()) throw new Error("not a directory");
-    await removeUnfinishedMirrors(o.dir);
+    await removeUnfinishedMirrors(o.dir, Date.now());
   } catch (err) {
     const why = `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     log.error({ dir: o.dir, status: "critical" }, why);
@@ -79,7 +79,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   const mirrorNames: string[] = [];
   for (const e of entries) {
     if (e.name.endsWith(".git") && !e.name.startsWith(".")) mirrorNames.push(e.name);
-    else if (!state.reportedOthers.includes(e.name)) {
+    else if (!isUnfinishedMirror(e.name) && !state.reportedOthers.includes(e.name)) {
       state.reportedOthers.push(e.name);
       log.info({ entry: JSON.stringify(e.name) }, "not a mirror (*.git), left alone");
     }

@@ -51,14 +51,33 @@ async function preserve(
   const diff = await diffRefs(before, after, async (o, n) => known(o, n) || isAncestor(mirror, env, o, n));
   if (diff.toSave.length === 0) return { updated: diff.updated, saved: 0 };
   const stamp = backupStamp(stampSeconds);
+  let toSave = diff.toSave;
+  let checkedObjects = false;
   // `create` refuses to overwrite: a second save within the same second gets its own suffix.
   for (let n = 1; n <= 20; n++) {
-    const tx = backupTransaction(n === 1 ? stamp : `${stamp}-${n}`, diff.toSave);
+    const tx = backupTransaction(n === 1 ? stamp : `${stamp}-${n}`, toSave);
     const r = await runGit(["update-ref", "--stdin"], { cwd: mirror, env, input: tx, timeoutMs: 60_000 });
-    if (r.code === 0) return { updated: diff.updated, saved: diff.toSave.length };
-    if (!/exists|reference already/i.test(r.stderr)) throw new Error(`saving old refs failed: ${firstErrorLine(r.stderr)}`);
+    if (r.code === 0) return { updated: diff.updated, saved: toSave.length };
+    if (/exists|reference already/i.test(r.stderr)) continue;
+    if (checkedObjects) throw new Error(`saving old refs failed: ${firstErrorLine(r.stderr)}`);
+    // An old value whose object this mirror never had (a journal from a damaged mirror) has
+    // nothing to keep; without this the whole save, and every later run, would fail on it.
+    checkedObjects = true;
+    toSave = await existingObjects(mirror, env, toSave);
+    if (toSave.length === 0) return { updated: diff.updated, saved: 0 };
   }
   throw new Error("saving old refs failed: no free refs/backup stamp");
+}
+
+async function existingObjects(mirror: string, env: NodeJS.ProcessEnv, refs: { ref: string; oid: string }[]) {
+  const r = await runGit(["cat-file", "--batch-check=%(objectname)"], {
+    cwd: mirror,
+    env,
+    input: refs.map((x) => `${x.oid}\n`).join(""),
+    timeoutMs: 60_000,
+  });
+  const present = new Set(r.stdout.split("\n").filter((l) => /^[0-9a-f]+$/.test(l)));
+  return refs.filter((x) => present.has(x.oid));
 }
 
 async function fsck(mirror: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
