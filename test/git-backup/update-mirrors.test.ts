@@ -47,8 +47,8 @@ describe("git-backup over a real git daemon", () => {
     expect(second.repo("alpha.git")).toMatchObject({ status: "updated", refs_updated: 2 });
     expect(git(join(dir, "alpha.git"), "rev-parse", "refs/heads/main")).toBe(c);
     expect(typeof second.repo("alpha.git")?.ms).toBe("number");
-    const summary = second.records.at(-1);
-    expect(summary).toMatchObject({ total: 1, updated: 1, failed: 0, status: "ok" });
+    expect(second.result.metrics).toMatchObject({ total: 1, updated: 1, unchanged: 0, new: 0, failed: 0, gone_upstream: 0 });
+    expect(second.result.summary).toMatch(/^1 repository: 1 updated, 0 unchanged, 0 new, 0 failed, 0 gone upstream in \d+\.\d s$/);
   });
 
   test("a mirror made by clone --bare (no fetch refspec) is repaired, said so, and then updated", async () => {

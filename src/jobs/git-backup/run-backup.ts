@@ -61,9 +61,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     if (!(await stat(o.dir)).isDirectory()) throw new Error("not a directory");
     await removeUnfinishedMirrors(o.dir, Date.now());
   } catch (err) {
-    const why = `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-    log.error({ dir: o.dir, status: "critical" }, why);
-    return { status: "critical", summary: why };
+    // The runner's summary line carries this; a line of our own would be a second summary.
+    return { status: "critical", summary: `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
   const state = await loadState(ctx.stateDir);
   let token: string | undefined;
@@ -160,8 +159,9 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   }
   for (const name of Object.keys(state.repos)) if (!outcomes.some((r) => r.repo === name)) delete state.repos[name];
   const ms = Date.now() - started;
+  // No summary line here: whoever runs the job (`chime git-backup`, the daemon) logs exactly one,
+  // with result.summary and result.metrics as its fields.
   const result = summarize(outcomes, ms, listingError);
-  log.info({ ...result.fields, status: result.status }, result.summary);
   try {
     await saveState(ctx.stateDir, state);
   } catch (err) {

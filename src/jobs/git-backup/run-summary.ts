@@ -23,7 +23,6 @@ export function reportOutcome(log: Logger, r: RepoOutcome): void {
 export interface RunSummary {
   status: JobStatus;
   summary: string;
-  fields: Record<string, number | string>;
   metrics: Record<string, number>;
 }
 
@@ -38,16 +37,13 @@ export function summarize(outcomes: readonly RepoOutcome[], ms: number, listingE
     failed: count("failed"),
     gone_upstream: count("gone upstream"),
     refs_saved: outcomes.reduce((n, o) => n + o.refsSaved, 0),
-    ms,
   };
   const tried = metrics.total - metrics.gone_upstream;
   const status: JobStatus =
     tried > 0 && metrics.failed === tried ? "critical" : metrics.failed > 0 || listingError !== undefined ? "warning" : "ok";
   const summary =
-    `${metrics.total} repositories: ${metrics.updated} updated, ${metrics.unchanged} unchanged, ${metrics.new} new, ` +
+    `${metrics.total} ${metrics.total === 1 ? "repository" : "repositories"}: ${metrics.updated} updated, ${metrics.unchanged} unchanged, ${metrics.new} new, ` +
     `${metrics.failed} failed, ${metrics.gone_upstream} gone upstream in ${(ms / 1000).toFixed(1)} s` +
     (listingError !== undefined ? `; listing failed: ${listingError}` : "");
-  const fields: Record<string, number | string> = { ...metrics };
-  if (listingError !== undefined) fields.listing_error = listingError;
-  return { status, summary, fields, metrics };
+  return { status, summary, metrics };
 }
