@@ -98,6 +98,7 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
   const origin = new URL(o.api).origin;
   const out: Listing = { repos: [], ids: new Set(), rejected: [], requests: 0 };
   const seen = new Set<number>();
+  const used = new Set<string>();
 
   const get = async (url: string): Promise<{ body: string; next: string | undefined }> => {
     for (let tries = 0; ; tries++) {
@@ -107,6 +108,7 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
         "user-agent": o.userAgent ?? "chime-git-backup",
       };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
+      used.add(url);
       const cached = o.cache.pages[url];
       if (cached) headers["if-none-match"] = cached.etag;
       out.requests++;
@@ -175,5 +177,7 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
       url = next;
     }
   }
+  // Keep only the pages this listing consists of now, so the cache cannot grow without bound.
+  for (const url of Object.keys(o.cache.pages)) if (!used.has(url)) delete o.cache.pages[url];
   return out;
 }
