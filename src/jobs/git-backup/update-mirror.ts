@@ -114,7 +114,7 @@ export async function updateMirror(
     const cfg = await checkMirror(mirror, reader, env);
     outcome.notes.push(...cfg.repaired);
 
-    let before = await snapshotRefs(reader, mirror, cfg.filesRefStore);
+    const before = await snapshotRefs(reader, mirror, cfg.filesRefStore);
     const journal = await readJournal(mirror);
     if (journal) {
       const recovered = await preserve(mirror, env, journal, before, s.nowSeconds());
@@ -134,7 +134,6 @@ export async function updateMirror(
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
     const after = await snapshotRefs(reader, mirror, cfg.filesRefStore);
     const kept = await preserve(mirror, env, before, after, s.nowSeconds(), reportedFastForwards(fetched.run.stderr));
-    before = after;
     await clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
     outcome.refsSaved += kept.saved;
