@@ -57,9 +57,11 @@ function tokenOrigins(api: string, listing: Listing | undefined): string[] {
 export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobContext): Promise<JobResult> {
   const started = Date.now();
   const log = ctx.log;
+  let entries;
   try {
     if (!(await stat(o.dir)).isDirectory()) throw new Error("not a directory");
     await removeUnfinishedMirrors(o.dir, Date.now());
+    entries = await readdir(o.dir, { withFileTypes: true });
   } catch (err) {
     // The runner's summary line carries this; a line of our own would be a second summary.
     return { status: "critical", summary: `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
@@ -74,7 +76,6 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   }
   const secrets = token ? [token] : [];
 
-  const entries = await readdir(o.dir, { withFileTypes: true });
   const mirrorNames: string[] = [];
   for (const e of entries) {
     if (e.name.endsWith(".git") && !e.name.startsWith(".")) mirrorNames.push(e.name);
