@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { git, gitAsync, tempDir, Upstream } from "./helpers/git-fixtures.js";
 import { startFakeGithub, type FakeGithub } from "./helpers/github-api-server.js";
 import { startHttpGitServer, type HttpGitServer } from "./helpers/http-git-server.js";
 import { runJob } from "./helpers/run-job.js";
@@ -87,6 +87,19 @@ describe("discovery through the GitHub REST API", () => {
       expect(allFileText(stateDir)).not.toContain(secret);
     }
     expect(git(join(dir, "priv.git"), "config", "remote.origin.url")).toBe(http.url("priv.git"));
+  });
+
+  test("the token is sent only to the hosts the listing names, never to another server", async () => {
+    const other = await startHttpGitServer(root);
+    try {
+      await gitAsync(dir, "clone", "--quiet", "--mirror", other.url("pub1.git"), "elsewhere.git");
+      const run = await runJob(args(), { stateDir, env });
+      expect(run.repo("elsewhere.git")?.status).toBe("unchanged");
+      expect(other.authSeen).toEqual([]);
+    } finally {
+      await other.stop();
+      rmSync(join(dir, "elsewhere.git"), { recursive: true, force: true });
+    }
   });
 
   test("an unchanged listing is asked for conditionally (304) and nothing is re-cloned", async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { exitCodeOfStatus } from "../../src/jobs/job.js";
@@ -104,6 +104,22 @@ describe("git-backup over a real git daemon", () => {
     expect(run.records.filter((r) => r.entry === '"README"')).toHaveLength(1);
     const again = await runJob([dir], { stateDir });
     expect(again.records.filter((r) => r.entry === '"README"')).toHaveLength(0);
+  });
+
+  test("a symlinked x.git leading outside DIR is not followed: nothing is written there", async () => {
+    const outside = join(tmp.path, "outside");
+    mkdirSync(outside);
+    git(outside, "clone", "--quiet", "--mirror", daemon.url("alpha.git"), "victim.git");
+    const victim = join(outside, "victim.git");
+    const config = readFileSync(join(victim, "config"), "utf8");
+    const files = readdirSync(victim).sort();
+    const d = join(tmp.path, "backup-symlink");
+    mkdirSync(d);
+    symlinkSync(victim, join(d, "evil.git"));
+    const run = await runJob([d], { stateDir: join(tmp.path, "state-symlink") });
+    expect(run.repo("evil.git")).toMatchObject({ status: "failed", error: "not a directory (symlinks are not followed)" });
+    expect(readFileSync(join(victim, "config"), "utf8")).toBe(config);
+    expect(readdirSync(victim).sort()).toEqual(files);
   });
 
   test("an unusable DIR is CRITICAL", async () => {

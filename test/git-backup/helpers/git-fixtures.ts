@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,13 @@ export const testGitEnv: NodeJS.ProcessEnv = {
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, env: testGitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+/** For git talking to a server that lives in this process: a synchronous call would deadlock. */
+export function gitAsync(cwd: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("git", args, { cwd, env: testGitEnv, encoding: "utf8" }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+  });
 }
 
 /** Exit code of a git command (for `merge-base --is-ancestor`, `cat-file -e`). */
