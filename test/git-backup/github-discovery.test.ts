@@ -134,14 +134,18 @@ describe("discovery through the GitHub REST API", () => {
     expect(git(join(dir, "pub1.git"), "rev-parse", "refs/heads/main")).toBe(pub1Tip);
   });
 
-  test("without a token only public repositories are listed; filters apply", async () => {
+  test("without a token only public repositories are listed; filters apply; a hand-made mirror is adopted", async () => {
     const d2 = join(tmp.path, "backup-anon");
     mkdirSync(d2);
+    // a mirror made by hand from the listed clone_url is adopted, not cloned a second time
+    await gitAsync(d2, "clone", "--quiet", "--mirror", http.url("forky.git"), "forky.git");
     const run = await runJob([d2, "--github-user", "octo", "--github-api", gh.api, "--exclude-archived", "--exclude", "pub*", "--include-forks"], {
       stateDir: join(tmp.path, "state-anon"),
     });
     expect(run.result.status).toBe("ok");
     expect(readdirSync(d2)).toEqual(["forky.git"]);
+    expect(git(join(d2, "forky.git"), "config", "chime.githubid")).toBe("104");
+    expect(String(run.repo("forky.git")?.notes)).toMatch(/adopted by GitHub id/);
     expect(gh.requests.filter((r) => r.path.startsWith("/users/octo/repos")).length).toBeGreaterThan(0);
   });
 
