@@ -1,0 +1,35 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../atomic-file.js";
+import type { ListingCache } from "./github-listing.js";
+
+/** What git-backup remembers between runs, in its state directory (not in DIR). */
+export interface BackupState {
+  repos: Record<string, { lastSuccess?: number; lastFsck?: number }>;
+  /** entries of DIR that are not mirrors, already reported once */
+  reportedOthers: string[];
+  github: ListingCache;
+}
+
+const FILE = "git-backup.json";
+
+export async function loadState(stateDir: string): Promise<BackupState> {
+  const empty: BackupState = { repos: {}, reportedOthers: [], github: { pages: {} } };
+  try {
+    const s = JSON.parse(await readFile(join(stateDir, FILE), "utf8")) as Partial<BackupState>;
+    return {
+      repos: typeof s.repos === "object" && s.repos !== null ? s.repos : {},
+      reportedOthers: Array.isArray(s.reportedOthers) ? s.reportedOthers.filter((x) => typeof x === "string") : [],
+      github: s.github && typeof s.github.pages === "object" && s.github.pages !== null ? s.github : { pages: {} },
+    };
+  } catch {
+    // Missing or torn (it cannot be torn: written atomically; but a hand edit can break it):
+    // start afresh. The only cost is one more fsck and one unconditional listing.
+    return empty;
+  }
+}
+
+export async function saveState(stateDir: string, state: BackupState): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  await writeFileAtomic(join(stateDir, FILE), JSON.stringify(state));
+}

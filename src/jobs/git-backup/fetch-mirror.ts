@@ -1,0 +1,113 @@
+import { runGit, type GitRun } from "./git-process.js";
+import { MIRROR_REFSPECS } from "./mirror-config.js";
+
+// Set per run on the command line (visible in ps, but not secret): no auto-gc while refs are
+// being compared; http aborts by itself on a stalled transfer (git:// cannot: the timeout kills).
+const FETCH_CONFIG = [
+  "-c", "gc.auto=0",
+  "-c", "maintenance.auto=false",
+  "-c", "http.lowSpeedLimit=1000",
+  "-c", "http.lowSpeedTime=60",
+  "-c", "core.askPass=",
+  "-c", "credential.interactive=false",
+];
+
+/** git fetch argv: explicit refspecs, so whatever the config says, refs/backup is out of reach. */
+export function fetchArgs(): string[] {
+  // --verbose: a git that prints nothing costs simple-git users 50 ms; we keep the habit cheap.
+  return [...FETCH_CONFIG, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
+}
+
+export type FailureKind = "permanent" | "transient" | "timeout" | "aborted";
+
+const PERMANENT = [
+  /authentication failed/i,
+  /could not read (username|password)/i,
+  /terminal prompts disabled/i,
+  /repository .*not found/i,
+  /no such repository/i,
+  /does not appear to be a git repository/i,
+  /returned error: (400|401|403|404|410|451)\b/i,
+  /permission denied \(publickey/i,
+  /access denied|access rights/i,
+  /not a git repository/i,
+  // a damaged mirror does not heal by retrying
+  /bad object|corrupt|does not match index/i,
+];
+
+export function classifyFailure(run: GitRun): FailureKind {
+  if (run.aborted) return "aborted";
+  if (run.timedOut) return "timeout";
+  return PERMANENT.some((re) => re.test(run.stderr)) ? "permanent" : "transient";
+}
+
+export interface FetchOutcome {
+  run: GitRun;
+  /** undefined when the fetch succeeded */
+  failure: FailureKind | undefined;
+  attempts: number;
+}
+
+export interface FetchPolicy {
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Fetches with retries for transient failures (connection refused, reset, 5xx) and none for
+ * permanent ones (auth, not found) or a timeout, which already used the repository's budget.
+ * The wall-clock limit covers all attempts together.
+ */
+export async function fetchWithRetries(
+  mirror: string,
+  env: NodeJS.ProcessEnv,
+  policy: FetchPolicy,
+  signal: AbortSignal,
+  onSpawn: (pgid: number) => void,
+): Promise<FetchOutcome> {
+  const deadline = Date.now() + policy.timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const run = await runGit(fetchArgs(), {
+      cwd: mirror,
+      env,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      signal,
+      onSpawn,
+    });
+    if (run.code === 0 && !run.timedOut && !run.aborted) return { run, failure: undefined, attempts: attempt };
+    const failure = classifyFailure(run);
+    const delay = policy.retryDelayMs * 4 ** (attempt - 1);
+    if (failure !== "transient" || attempt > policy.retries || Date.now() + delay >= deadline) {
+      return { run, failure, attempts: attempt };
+    }
+    await sleep(delay, signal);
+    if (signal.aborted) return { run: { ...run, aborted: true }, failure: "aborted", attempts: attempt };
+  }
+}
+
+/**
+ * The updates git itself reported as fast-forwards: `   1a2b3c4..5d6e7f8  main -> main`
+ * (two dots; a forced update prints three dots and "(forced update)"). Used only to skip a
+ * `merge-base --is-ancestor` per moved branch; anything not recognised here still gets one.
+ */
+export function reportedFastForwards(stderr: string): { older: string; newer: string }[] {
+  const out: { older: string; newer: string }[] = [];
+  for (const m of stderr.matchAll(/^ {3}([0-9a-f]{7,64})\.\.([0-9a-f]{7,64}) +\S.* -> \S+\s*$/gm)) {
+    if (m[1] && m[2]) out.push({ older: m[1], newer: m[2] });
+  }
+  return out;
+}

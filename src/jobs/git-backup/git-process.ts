@@ -1,0 +1,115 @@
+import { spawn } from "node:child_process";
+
+export interface GitRunOptions {
+  /** the mirror (or DIR) the command runs in */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** wall-clock limit; on expiry the whole process group is killed */
+  timeoutMs?: number;
+  /** aborted on shutdown: the whole process group is killed */
+  signal?: AbortSignal;
+  /** called with the process-group id right after spawning (recorded in the mirror lock) */
+  onSpawn?: (pgid: number) => void;
+  /** data written to stdin, e.g. `update-ref --stdin` transactions */
+  input?: string;
+}
+
+export interface GitRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+// Bounds what a misbehaving git (or a hostile server's messages) can make us hold in memory.
+const MAX_STDOUT = 256 * 1024 * 1024;
+const MAX_STDERR = 256 * 1024;
+// SIGTERM first so git can remove its own lock files; what is still alive after this gets SIGKILL.
+const KILL_GRACE_MS = 1500;
+
+/**
+ * Runs git in a process group of its own. simple-git's timeout and abort signal only the `git`
+ * process, and a `git-remote-http` or `ssh` child then survives holding our pipes open; killing
+ * the group (-pgid) takes every helper with it. No shell is involved: args go to execve as is.
+ */
+export function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitRun> {
+  return new Promise((resolve) => {
+    const child = spawn("git", args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outLen = 0;
+    let errLen = 0;
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let spawnError: Error | undefined;
+
+    const killGroup = (sig: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // ESRCH: the group is already gone
+      }
+    };
+    const stop = (): void => {
+      if (killTimer) return;
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+    };
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            stop();
+          }, opts.timeoutMs);
+    const onAbort = (): void => {
+      aborted = true;
+      stop();
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    child.stdout?.on("data", (b: Buffer) => {
+      if (outLen < MAX_STDOUT) out.push(b);
+      outLen += b.length;
+    });
+    child.stderr?.on("data", (b: Buffer) => {
+      if (errLen < MAX_STDERR) err.push(b);
+      errLen += b.length;
+    });
+    if (opts.input !== undefined && child.stdin) {
+      child.stdin.on("error", () => {});
+      child.stdin.end(opts.input);
+    }
+    child.on("error", (e) => {
+      spawnError = e;
+    });
+    child.on("exit", () => {
+      // A killed leader may leave helpers behind in its group; they must not outlive it.
+      if (timedOut || aborted) killGroup("SIGKILL");
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      resolve({
+        code: spawnError ? 127 : code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: spawnError ? `cannot run git: ${spawnError.message}` : Buffer.concat(err).toString("utf8"),
+        timedOut,
+        aborted,
+      });
+    });
+  });
+}

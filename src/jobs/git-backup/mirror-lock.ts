@@ -1,0 +1,135 @@
+import { writeFileSync } from "node:fs";
+import { open, readFile, readlink, realpath, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+
+/** Our own lock, inside the mirror; git ignores files it does not know. */
+export const LOCK_FILE = "chime-backup.lock";
+
+interface LockRecord {
+  pid: number;
+  host: string;
+  /** process group of the git we are running there, if any */
+  gitPgid?: number;
+}
+
+export interface MirrorLock {
+  /** the previous holder died without releasing: git's lock files there are ours and stale */
+  readonly inheritedUncleanExit: boolean;
+  /** synchronous, so the record is on disk before git can do anything a kill -9 could orphan */
+  recordGit(pgid: number | undefined): void;
+  release(): Promise<void>;
+}
+
+/** Mirrors this process holds: a lock file with our own pid is busy only if it is in here. */
+const heldHere = new Set<string>();
+
+export class MirrorBusyError extends Error {
+  override readonly name = "MirrorBusyError";
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readRecord(path: string): Promise<LockRecord | undefined> {
+  try {
+    const r = JSON.parse(await readFile(path, "utf8")) as Partial<LockRecord>;
+    if (typeof r.pid !== "number" || typeof r.host !== "string") return undefined;
+    return r as LockRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A git fetch orphaned by a kill -9 of its parent keeps running in its own process group. We
+ * kill it only when it is provably ours: the group leader still exists, leads its own group and
+ * runs inside this very mirror.
+ */
+async function killOrphanedGit(mirror: string, pgid: number): Promise<void> {
+  try {
+    const stat = await readFile(`/proc/${pgid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) !== pgid) return;
+    const cwd = await readlink(`/proc/${pgid}/cwd`);
+    if (cwd !== (await realpath(mirror))) return;
+  } catch {
+    return; // gone, or not ours to judge
+  }
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    return;
+  }
+  // An orphan's parent is now init (or a container's stand-in, which may never reap): a zombie
+  // holds no lock and writes nothing, so "dead or zombie" is gone enough.
+  for (let i = 0; i < 100; i++) {
+    try {
+      const stat = await readFile(`/proc/${pgid}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * One chime at a time per mirror (two fetches in one repository make one of them fail with
+ * "cannot lock ref"). The lock records our pid, so a lock left by a killed run is recognised as
+ * stale and taken over after its orphaned git, if any, is gone.
+ */
+export async function lockMirror(mirror: string): Promise<MirrorLock> {
+  const path = join(mirror, LOCK_FILE);
+  const host = hostname();
+  let inheritedUncleanExit = false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(path, "wx", 0o644);
+      try {
+        await fh.writeFile(JSON.stringify({ pid: process.pid, host } satisfies LockRecord));
+      } finally {
+        await fh.close();
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 2) {
+        if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new MirrorBusyError("mirror is locked by another run");
+        throw err;
+      }
+    }
+    const held = await readRecord(path);
+    if (heldHere.has(path)) throw new MirrorBusyError("mirror is being updated by this process already");
+    if (held && held.host === host && held.pid !== process.pid && alive(held.pid)) {
+      throw new MirrorBusyError(`mirror is locked by running process ${held.pid}`);
+    }
+    if (held && held.host !== host) {
+      throw new MirrorBusyError(`mirror is locked by process ${held.pid} on host ${held.host}`);
+    }
+    if (held?.gitPgid !== undefined) await killOrphanedGit(mirror, held.gitPgid);
+    inheritedUncleanExit = true;
+    await unlink(path).catch(() => {});
+  }
+  heldHere.add(path);
+  let released = false;
+  return {
+    inheritedUncleanExit,
+    recordGit(pgid) {
+      const rec: LockRecord = { pid: process.pid, host };
+      if (pgid !== undefined) rec.gitPgid = pgid;
+      writeFileSync(path, JSON.stringify(rec));
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await unlink(path).catch(() => {});
+      heldHere.delete(path);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { RefSnapshot } from "./ref-history.js";
+
+const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+async function walkLoose(mirror: string, rel: string, refs: RefSnapshot): Promise<boolean> {
+  let entries;
+  try {
+    entries = await readdir(join(mirror, rel), { withFileTypes: true });
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT";
+  }
+  for (const e of entries) {
+    const name = `${rel}/${e.name}`;
+    if (e.isDirectory()) {
+      if (!(await walkLoose(mirror, name, refs))) return false;
+    } else if (e.isFile() && !e.name.endsWith(".lock")) {
+      const text = (await readFile(join(mirror, name), "utf8")).trim();
+      if (!OID.test(text)) return false; // a symbolic ref or something odd: let git decide
+      refs.set(name, text);
+    }
+  }
+  return true;
+}
+
+/**
+ * refs/heads and refs/tags read straight from git's "files" ref store: packed-refs, then loose
+ * refs overriding them. Two git processes fewer per mirror per run, which is most of chime's
+ * overhead over a bare `git fetch` (the benchmark measures it). Returns undefined whenever
+ * the store holds anything this reader does not handle (reftable, symbolic refs), and the
+ * caller asks git. Called only under the mirror lock, so no fetch of ours races it; a race
+ * with someone's pack-refs can only make a ref look deleted, which saves an extra backup ref,
+ * never loses one.
+ */
+export async function readRefFiles(mirror: string): Promise<RefSnapshot | undefined> {
+  const refs: RefSnapshot = new Map();
+  let packed = "";
+  try {
+    packed = await readFile(join(mirror, "packed-refs"), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
+  }
+  for (const line of packed.split("\n")) {
+    if (line === "" || line.startsWith("#") || line.startsWith("^")) continue;
+    const sp = line.indexOf(" ");
+    const oid = line.slice(0, sp);
+    const name = line.slice(sp + 1);
+    if (!OID.test(oid)) return undefined;
+    if (name.startsWith("refs/heads/") || name.startsWith("refs/tags/")) refs.set(name, oid);
+  }
+  for (const top of ["refs/heads", "refs/tags"]) if (!(await walkLoose(mirror, top, refs))) return undefined;
+  return new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

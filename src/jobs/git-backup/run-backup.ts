@@ -1,0 +1,179 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Environment, JobContext, JobResult } from "../job.js";
+import { loadState, saveState } from "./backup-state.js";
+import { createMirror, isUnfinishedMirror, removeUnfinishedMirrors } from "./create-mirror.js";
+import { planMirrors, type KnownMirror, type MirrorAction } from "./discovery-plan.js";
+import { gitEnvironment, type HttpCredential } from "./git-environment.js";
+import { listGithubRepos, type Listing } from "./github-listing.js";
+import { gitWrite } from "./mirror-config.js";
+import { mirrorReader } from "./mirror-reader.js";
+import type { GitBackupOptions } from "./options.js";
+import { renderMetrics } from "./prom-metrics.js";
+import { firstErrorLine, redact } from "./redact.js";
+import { reportOutcome, summarize } from "./run-summary.js";
+import { updateMirror, type RepoOutcome, type UpdateSettings } from "./update-mirror.js";
+import { writeFileAtomic } from "../atomic-file.js";
+
+async function readToken(o: GitBackupOptions, env: Environment): Promise<string | undefined> {
+  if (o.tokenFile !== undefined) return (await readFile(o.tokenFile, "utf8")).trim() || undefined;
+  return env.GITHUB_TOKEN?.trim() || undefined;
+}
+
+async function knownMirror(dir: string, dirName: string, env: Environment): Promise<KnownMirror> {
+  try {
+    const text = await mirrorReader(join(dir, dirName), env).raw(["config", "--local", "--get-regexp", "^(remote\\.origin\\.url|chime\\.githubid)$"]);
+    const url = /^remote\.origin\.url (.*)$/m.exec(text)?.[1];
+    const id = /^chime\.githubid (\d{1,15})$/m.exec(text)?.[1];
+    return { dirName, url, githubId: id === undefined ? undefined : Number(id) };
+  } catch {
+    return { dirName, url: undefined, githubId: undefined };
+  }
+}
+
+async function pool<T, R>(items: readonly T[], width: number, signal: AbortSignal, work: (t: T) => Promise<R>, skipped: (t: T) => R): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      const item = items[i] as T;
+      out[i] = signal.aborted ? skipped(item) : await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return out;
+}
+
+/** The web origin whose git URLs accept the API token: github.com for api.github.com. */
+function tokenOrigins(api: string, listing: Listing | undefined): string[] {
+  const u = new URL(api);
+  const origins = new Set([u.hostname === "api.github.com" ? "https://github.com" : u.origin]);
+  for (const r of listing?.repos ?? []) origins.add(new URL(r.cloneUrl).origin);
+  return [...origins].map((o) => `${o}/`);
+}
+
+/** One run of git-backup over DIR: discovery, then every mirror with bounded concurrency. */
+export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobContext): Promise<JobResult> {
+  const started = Date.now();
+  const log = ctx.log;
+  let entries;
+  try {
+    if (!(await stat(o.dir)).isDirectory()) throw new Error("not a directory");
+    await removeUnfinishedMirrors(o.dir, Date.now());
+    entries = await readdir(o.dir, { withFileTypes: true });
+  } catch (err) {
+    // The runner's summary line carries this; a line of our own would be a second summary.
+    return { status: "critical", summary: `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+  const state = await loadState(ctx.stateDir);
+  let token: string | undefined;
+  let tokenProblem: string | undefined;
+  try {
+    token = await readToken(o, env);
+  } catch (err) {
+    tokenProblem = `cannot read token file (${o.tokenSource}): ${(err as NodeJS.ErrnoException).code ?? "error"}`;
+  }
+  const secrets = token ? [token] : [];
+
+  const mirrorNames: string[] = [];
+  for (const e of entries) {
+    if (e.name.endsWith(".git") && !e.name.startsWith(".")) mirrorNames.push(e.name);
+    else if (!isUnfinishedMirror(e.name) && !state.reportedOthers.includes(e.name)) {
+      state.reportedOthers.push(e.name);
+      log.info({ entry: JSON.stringify(e.name) }, "not a mirror (*.git), left alone");
+    }
+  }
+  state.reportedOthers = state.reportedOthers.filter((n) => entries.some((e) => e.name === n));
+
+  let listing: Listing | undefined;
+  let listingError = tokenProblem;
+  let actions: MirrorAction[] = mirrorNames.sort().map((dirName) => ({ kind: "fetch", dirName }));
+  if (o.scopes.length > 0 && !tokenProblem) {
+    try {
+      listing = await listGithubRepos(
+        { api: o.api, token, cache: state.github, signal: ctx.signal, maxWaitMs: o.rateLimitWaitMs },
+        o.scopes,
+      );
+      for (const r of listing.rejected) log.warn({ entry: r.entry, reason: r.reason }, "GitHub listing entry rejected");
+      const known = await pool(mirrorNames, 8, new AbortController().signal, (n) => knownMirror(o.dir, n, env), (n) => ({ dirName: n, url: undefined, githubId: undefined }));
+      actions = planMirrors(known, listing.repos, listing.ids, o);
+    } catch (err) {
+      listingError = redact((err as Error).message, secrets);
+    }
+  }
+  if (listingError) log.warn({ error: listingError }, "GitHub listing failed; updating the mirrors already in DIR");
+
+  const credentials: HttpCredential[] = token ? tokenOrigins(o.api, listing).map((urlPrefix) => ({ urlPrefix, token })) : [];
+  const settings: UpdateSettings = {
+    env,
+    policy: { timeoutMs: o.timeoutMs, retries: o.retries, retryDelayMs: o.retryDelayMs },
+    credentials,
+    secrets,
+    signal: ctx.signal,
+    nowSeconds: () => ctx.now().seconds,
+  };
+  const nowSec = ctx.now().seconds;
+  const fsckDue = (dirName: string): boolean => {
+    if (o.fsckEveryMs === undefined) return false;
+    const last = state.repos[dirName]?.lastFsck;
+    return last === undefined || (nowSec - last) * 1000 >= o.fsckEveryMs;
+  };
+
+  const runOne = async (a: MirrorAction): Promise<RepoOutcome> => {
+    const repo = a.dirName;
+    const path = join(o.dir, a.dirName);
+    if (a.kind === "gone") return { repo, status: "gone upstream", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: ["kept; not fetched"] };
+    const notes: string[] = [];
+    try {
+      if (a.kind === "create") {
+        await createMirror(o.dir, { name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env);
+      } else if (a.newUrl !== undefined || a.adoptId !== undefined) {
+        const local = gitEnvironment(env, path);
+        if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl]);
+        if (a.adoptId !== undefined) await gitWrite(path, local, ["config", "--local", "chime.githubid", String(a.adoptId)]);
+        notes.push(a.note ?? "adopted by GitHub id");
+      }
+    } catch (err) {
+      return { repo, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes, error: firstErrorLine((err as Error).message, secrets) };
+    }
+    const r = await updateMirror(repo, path, { isNew: a.kind === "create", fsckDue: fsckDue(repo) }, settings);
+    r.notes.unshift(...notes);
+    return r;
+  };
+
+  const outcomes = await pool(actions, o.concurrency, ctx.signal, async (a) => {
+    const r = await runOne(a);
+    reportOutcome(log, r);
+    return r;
+  }, (a) => {
+    const r: RepoOutcome = { repo: a.dirName, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: [], error: "not started: shutdown" };
+    reportOutcome(log, r);
+    return r;
+  });
+
+  const endSec = ctx.now().seconds;
+  for (const r of outcomes) {
+    const entry = (state.repos[r.repo] ??= {});
+    if (r.status !== "failed" && r.status !== "gone upstream") entry.lastSuccess = endSec;
+    if (r.fsck === "ok") entry.lastFsck = endSec;
+  }
+  for (const name of Object.keys(state.repos)) if (!outcomes.some((r) => r.repo === name)) delete state.repos[name];
+  const ms = Date.now() - started;
+  // No summary line here: whoever runs the job (`chime git-backup`, the daemon) logs exactly one,
+  // with result.summary and result.metrics as its fields.
+  const result = summarize(outcomes, ms, listingError);
+  try {
+    await saveState(ctx.stateDir, state);
+  } catch (err) {
+    log.warn({ error: (err as Error).message }, "cannot save git-backup state");
+  }
+  if (o.promFile !== undefined) {
+    try {
+      await writeFileAtomic(o.promFile, renderMetrics(outcomes, state.repos, endSec, ms / 1000, listingError !== undefined));
+    } catch (err) {
+      log.warn({ error: (err as Error).message }, "cannot write --prom-file");
+    }
+  }
+  return { status: result.status, summary: result.summary, metrics: result.metrics };
+}

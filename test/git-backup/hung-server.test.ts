@@ -1,0 +1,73 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { processesMentioning } from "./helpers/processes.js";
+import { runJob } from "./helpers/run-job.js";
+import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
+
+describe("a server that accepts and never answers", () => {
+  const tmp = tempDir("gb-hung");
+  const root = join(tmp.path, "upstream");
+  const work = join(tmp.path, "work");
+  const dir = join(tmp.path, "backup");
+  let daemon: GitDaemon;
+  let silent: { port: number; stop: () => Promise<void> };
+  let up: Upstream;
+
+  beforeAll(async () => {
+    for (const d of [root, work, dir]) mkdirSync(d);
+    daemon = await startGitDaemon(root);
+    silent = await startSilentServer();
+    up = new Upstream(root, "good", work);
+    up.commit();
+    up.push();
+    git(dir, "clone", "--quiet", "--mirror", daemon.url("good.git"), "good.git");
+    for (const [name, url] of [
+      ["hang-git.git", `git://127.0.0.1:${silent.port}/x.git`],
+      ["hang-http.git", `http://127.0.0.1:${silent.port}/x.git`],
+    ] as const) {
+      git(dir, "init", "--quiet", "--bare", name);
+      git(join(dir, name), "remote", "add", "origin", url);
+    }
+  });
+  afterAll(async () => {
+    await silent.stop();
+    await daemon.stop();
+    tmp.remove();
+  });
+
+  test("the timeout kills git:// and http fetches with their helpers; the other mirror finishes", async () => {
+    const c = up.commit();
+    up.push();
+    const started = Date.now();
+    const run = await runJob([dir, "--timeout", "2s", "--concurrency", "3"], { stateDir: join(tmp.path, "state") });
+    const elapsed = Date.now() - started;
+    // Nothing may survive: not git, not git-remote-http (simple-git's SIGINT to git alone left it).
+    expect(processesMentioning(String(silent.port))).toEqual([]);
+    expect(processesMentioning(dir)).toEqual([]);
+    expect(run.repo("good.git")?.status).toBe("updated");
+    expect(git(join(dir, "good.git"), "rev-parse", "refs/heads/main")).toBe(c);
+    for (const name of ["hang-git.git", "hang-http.git"]) {
+      expect(run.repo(name)).toMatchObject({ status: "failed" });
+      expect(String(run.repo(name)?.error)).toMatch(/timed out after 2000 ms/);
+      expect(Number(run.repo(name)?.ms)).toBeGreaterThanOrEqual(1900);
+    }
+    expect(run.result.status).toBe("warning");
+    // 2 s limit + 1.5 s kill grace at most, with room for a slow machine
+    expect(elapsed).toBeLessThan(15_000);
+  });
+
+  test("shutdown (ctx.signal) stops the run promptly and kills the fetches", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 500);
+    const started = Date.now();
+    const run = await runJob([dir, "--timeout", "60s", "--concurrency", "1"], { stateDir: join(tmp.path, "state2"), signal: ac.signal });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(processesMentioning(String(silent.port))).toEqual([]);
+    expect(processesMentioning(dir)).toEqual([]);
+    const failed = run.records.filter((r) => r.status === "failed").map((r) => String(r.error));
+    expect(failed.some((e) => /shutdown/.test(e))).toBe(true);
+    expect(run.result.status).not.toBe("ok");
+  });
+});

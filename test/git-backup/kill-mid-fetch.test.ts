@@ -1,0 +1,110 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { git, gitStatus, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { processesMentioning } from "./helpers/processes.js";
+import { bundleRunOnce } from "./helpers/run-once-bundle.js";
+import { startDelayProxy } from "./helpers/delay-proxy.js";
+import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
+
+/** pid of a `git fetch` running in one of `mirrors`, if any. */
+function fetchRunningIn(mirrors: readonly string[]): boolean {
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (mirrors.includes(readlinkSync(`/proc/${pid}/cwd`))) return true;
+    } catch {
+      // gone
+    }
+  }
+  return false;
+}
+
+describe("kill -9 of the job mid-fetch, 10 times in a row", () => {
+  const tmp = tempDir("gb-kill");
+  const root = join(tmp.path, "upstream");
+  const work = join(tmp.path, "work");
+  const dir = join(tmp.path, "backup");
+  const stateDir = join(tmp.path, "state");
+  let daemon: GitDaemon;
+  let proxy: { port: number; stop: () => Promise<void> };
+  let script: string;
+  const ups: Upstream[] = [];
+  const mirrors: string[] = [];
+
+  beforeAll(async () => {
+    for (const d of [root, work, dir]) mkdirSync(d);
+    script = await bundleRunOnce(tmp.path);
+    daemon = await startGitDaemon(root);
+    proxy = await startDelayProxy(daemon.port, 20);
+    for (const name of ["one", "two"]) {
+      const up = new Upstream(root, name, work);
+      up.commit();
+      up.push();
+      ups.push(up);
+      // The proxy lives in this process: synchronous git through it would deadlock, so clone
+      // directly and point the mirror at the proxy afterwards.
+      git(dir, "clone", "--quiet", "--mirror", daemon.url(`${name}.git`), `${name}.git`);
+      git(join(dir, `${name}.git`), "remote", "set-url", "origin", `git://127.0.0.1:${proxy.port}/${name}.git`);
+      mirrors.push(join(dir, `${name}.git`));
+    }
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await daemon.stop();
+    tmp.remove();
+  });
+
+  const runOnce = async (): Promise<{ status: number | null; lines: Record<string, unknown>[] }> => {
+    const child = spawn(process.execPath, [script, stateDir, dir, "--timeout", "20s"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    const status = await new Promise<number | null>((r) => child.once("close", (code) => r(code)));
+    return { status, lines: out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  };
+
+  test("every next run succeeds and no commit the mirrors ever had is lost", { timeout: 120_000 }, async () => {
+    const mustKeep = new Set<string>();
+    let killedMidFetch = 0;
+    let recovered = 0;
+    for (let i = 0; i < 10; i++) {
+      // Rewrite history upstream each round: a kill at the wrong moment would lose the old tips.
+      for (const up of ups) {
+        for (const m of mirrors) for (const line of git(m, "for-each-ref", "--format=%(objectname)", "refs/heads", "refs/tags").split("\n")) if (line) mustKeep.add(line);
+        git(up.work, "checkout", "--quiet", "--orphan", `tmp${i}`);
+        up.commit(`rewrite ${i}`);
+        git(up.work, "branch", "--quiet", "-M", "main");
+        for (let b = 0; b < 20; b++) git(up.work, "branch", "--quiet", "-f", `b${i}-${b}`);
+        up.push("main", ...Array.from({ length: 20 }, (_, b) => `b${i}-${b}`));
+        if (i > 0) git(up.work, "push", "--quiet", "origin", ...Array.from({ length: 20 }, (_, b) => `:b${i - 1}-${b}`));
+      }
+      const child = spawn(process.execPath, [script, stateDir, dir, "--timeout", "20s"], { stdio: "ignore" });
+      const started = Date.now();
+      while (!fetchRunningIn(mirrors) && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 2));
+      if (fetchRunningIn(mirrors)) killedMidFetch++;
+      await new Promise((r) => setTimeout(r, (i * 37) % 120));
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exited;
+
+      const next = await runOnce();
+      expect(next.status, JSON.stringify(next.lines)).toBe(0);
+      const summary = next.lines.at(-1);
+      expect(summary).toMatchObject({ failed: 0, status: "ok" });
+      for (const [k, up] of ups.entries()) expect(git(mirrors[k]!, "rev-parse", "refs/heads/main")).toBe(up.rev("main"));
+      recovered += next.lines.filter((l) => /finished an interrupted run/.test(String(l.notes ?? ""))).length;
+      // reachable from some ref (refs/backup included): safe from any gc
+      const reachable = new Set(mirrors.flatMap((m) => git(m, "rev-list", "--all").split("\n")));
+      for (const oid of mustKeep) expect(reachable.has(oid), `reachable ${oid}`).toBe(true);
+    }
+    // the kills landed after the journal was written, and the next run finished the job
+    expect(recovered).toBeGreaterThanOrEqual(5);
+    expect(killedMidFetch).toBeGreaterThanOrEqual(8);
+    for (const m of mirrors) {
+      git(m, "-c", "gc.reflogExpire=now", "-c", "gc.reflogExpireUnreachable=now", "gc", "--quiet", "--prune=now");
+      expect(gitStatus(m, "fsck", "--full", "--no-progress")).toBe(0);
+    }
+    for (const oid of mustKeep) expect(mirrors.some((p) => gitStatus(p, "cat-file", "-e", oid) === 0), oid).toBe(true);
+    expect(processesMentioning(dir)).toEqual([]);
+  });
+});

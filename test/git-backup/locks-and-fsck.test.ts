@@ -1,0 +1,95 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { runJob } from "./helpers/run-job.js";
+import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
+import { hostname } from "node:os";
+
+describe("per-mirror lock, stale git leftovers, and fsck", () => {
+  const tmp = tempDir("gb-locks");
+  const root = join(tmp.path, "upstream");
+  const work = join(tmp.path, "work");
+  const dir = join(tmp.path, "backup");
+  const stateDir = join(tmp.path, "state");
+  const mirror = join(dir, "repo.git");
+  let daemon: GitDaemon;
+  let up: Upstream;
+
+  beforeAll(async () => {
+    for (const d of [root, work, dir]) mkdirSync(d);
+    daemon = await startGitDaemon(root);
+    up = new Upstream(root, "repo", work);
+    up.commit();
+    up.push();
+    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), "repo.git");
+  });
+  afterAll(async () => {
+    await daemon.stop();
+    tmp.remove();
+  });
+
+  test("a mirror locked by a live process is left alone and reported", async () => {
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    writeFileSync(join(mirror, "chime-backup.lock"), JSON.stringify({ pid: holder.pid, host: hostname() }));
+    try {
+      const run = await runJob([dir], { stateDir });
+      expect(run.repo("repo.git")).toMatchObject({ status: "failed" });
+      expect(String(run.repo("repo.git")?.error)).toContain(`locked by running process ${holder.pid}`);
+      expect(existsSync(join(mirror, "chime-backup.lock"))).toBe(true);
+    } finally {
+      holder.kill("SIGKILL");
+      await new Promise((r) => holder.once("exit", r));
+    }
+  });
+
+  test("a lock left by a dead run is taken over, and git's stale locks and temp packs are removed", async () => {
+    // what a kill -9 leaves: our lock with a dead pid, a ref lock, a half-received pack
+    writeFileSync(join(mirror, "chime-backup.lock"), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname() }));
+    writeFileSync(join(mirror, "refs", "heads", "main.lock"), "");
+    writeFileSync(join(mirror, "packed-refs.lock"), "");
+    mkdirSync(join(mirror, "objects", "pack"), { recursive: true });
+    writeFileSync(join(mirror, "objects", "pack", "tmp_pack_AbC123"), "partial");
+    const c = up.commit();
+    up.push();
+    const run = await runJob([dir], { stateDir });
+    expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
+    expect(String(run.repo("repo.git")?.notes)).toMatch(/removed stale .*refs\/heads\/main\.lock/);
+    expect(git(mirror, "rev-parse", "refs/heads/main")).toBe(c);
+    expect(readdirSync(join(mirror, "objects", "pack")).filter((n) => n.startsWith("tmp_"))).toEqual([]);
+    expect(existsSync(join(mirror, "packed-refs.lock"))).toBe(false);
+    expect(existsSync(join(mirror, "chime-backup.lock"))).toBe(false);
+  });
+
+  test("a fresh git lock without a dead run behind it is not touched (someone else's git may hold it)", async () => {
+    writeFileSync(join(mirror, "refs", "heads", "other.lock"), "");
+    await runJob([dir], { stateDir });
+    expect(existsSync(join(mirror, "refs", "heads", "other.lock"))).toBe(true);
+    await runJob([dir], { stateDir });
+  });
+
+  test("--fsck-every catches a missing tree that an up-to-date fetch does not notice", async () => {
+    const first = await runJob([dir, "--fsck-every", "1h"], { stateDir });
+    expect(first.repo("repo.git")).toMatchObject({ status: "unchanged", fsck: "ok" });
+    // within the hour: no second fsck
+    const second = await runJob([dir, "--fsck-every", "1h"], { stateDir });
+    expect(second.repo("repo.git")?.fsck).toBeUndefined();
+
+    // a commit with a tree of its own, fetched as loose objects; then its tree disappears
+    writeFileSync(join(up.work, "file.txt"), "content\n");
+    git(up.work, "add", "file.txt");
+    const c = up.commit("with a file");
+    up.push();
+    await runJob([dir], { stateDir });
+    const tree = git(mirror, "rev-parse", `${c}^{tree}`);
+    rmSync(join(mirror, "objects", tree.slice(0, 2), tree.slice(2)));
+
+    const plain = await runJob([dir], { stateDir });
+    expect(plain.repo("repo.git")?.status).toBe("unchanged");
+    const checked = await runJob([dir, "--fsck-every", "0s"], { stateDir });
+    expect(checked.repo("repo.git")).toMatchObject({ status: "failed", fsck: "failed" });
+    expect(String(checked.repo("repo.git")?.error)).toMatch(/^fsck: /);
+    expect(checked.result.status).toBe("critical");
+  });
+});

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
+import { parseOptions } from "../../src/jobs/git-backup/options.js";
+import { JobConfigError } from "../../src/jobs/job.js";
+
+const create = (args: string[], env: Record<string, string> = {}) => () => gitBackupSpec.create(args, env);
+
+describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "chime-gb-opts-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  test("defaults: concurrency 4, 10 minute timeout, 2 retries, no discovery", () => {
+    const o = parseOptions(["/srv/backup"], {});
+    expect(o).toMatchObject({ dir: "/srv/backup", concurrency: 4, timeoutMs: 600_000, retries: 2, scopes: [], promFile: undefined, fsckEveryMs: undefined });
+    expect(o.api).toBe("https://api.github.com");
+  });
+
+  test("every option can come from the environment; a flag wins over its variable", () => {
+    const env = {
+      CHIME_GIT_BACKUP_DIR: "/srv/b",
+      CHIME_GIT_BACKUP_CONCURRENCY: "8",
+      CHIME_GIT_BACKUP_TIMEOUT: "1h30m",
+      CHIME_GIT_BACKUP_FSCK_EVERY: "7d",
+      CHIME_GIT_BACKUP_GITHUB_ORG: "acme",
+      CHIME_GIT_BACKUP_EXCLUDE: "tmp-*, old?",
+      CHIME_GIT_BACKUP_EXCLUDE_ARCHIVED: "1",
+    };
+    const o = parseOptions([], env);
+    expect(o).toMatchObject({ dir: "/srv/b", concurrency: 8, timeoutMs: 5_400_000, fsckEveryMs: 604_800_000, excludeArchived: true });
+    expect(o.scopes).toEqual([{ kind: "org", name: "acme" }]);
+    expect(o.exclude).toEqual(["tmp-*", "old?"]);
+    expect(parseOptions(["/x", "--concurrency=2"], env).concurrency).toBe(2);
+  });
+
+  test.each([
+    [["/d", "--concurrency", "zero"], {}, /--concurrency must be a whole number.*"zero"/],
+    [["/d"], { CHIME_GIT_BACKUP_CONCURRENCY: "-3" }, /CHIME_GIT_BACKUP_CONCURRENCY must be a whole number.*"-3"/],
+    [["/d", "--timeout", "10 minutes"], {}, /bad duration in --timeout: "10 minutes"/],
+    [["/d"], { CHIME_GIT_BACKUP_FSCK_EVERY: "weekly" }, /bad duration in CHIME_GIT_BACKUP_FSCK_EVERY: "weekly"/],
+    [["/d", "--github-user", "../evil"], {}, /bad GitHub user name in --github-user: "\.\.\/evil"/],
+    [["/d", "--github-api", "ftp://x"], {}, /--github-api is not an http\(s\) URL.*"ftp:\/\/x"/],
+    [["/d", "--github-token-file", "/no/such/token"], {}, /cannot read token file \/no\/such\/token \(--github-token-file\): ENOENT/],
+    [["/d", "--frobnicate"], {}, /unknown option --frobnicate/],
+    [["/d", "-x"], {}, /unknown option -x/],
+    [["/d", "/e"], {}, /one DIR expected, got 2: "\/d" "\/e"/],
+    [[], {}, /DIR missing \(argument or CHIME_GIT_BACKUP_DIR\)/],
+    [["/d", "--timeout"], {}, /option --timeout needs a value/],
+    [["/d", "--github-self"], {}, /--github-self needs a token/],
+    [["/d", "--include-forks=yes"], {}, /--include-forks takes no value/],
+    [["/d"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" }, /CHIME_GIT_BACKUP_INCLUDE_FORKS must be 1 or 0: "maybe"/],
+  ] as [string[], Record<string, string>, RegExp][])("%j %j is a JobConfigError naming value and source", (args, env, message) => {
+    expect(create(args, env)).toThrow(JobConfigError);
+    expect(create(args, env)).toThrow(message);
+  });
+
+  test("the token file is checked at start and its path resolved; GITHUB_TOKEN is the fallback", () => {
+    const file = join(tmp, "token");
+    writeFileSync(file, "secret\n");
+    expect(parseOptions(["/d", "--github-token-file", file], {})).toMatchObject({ tokenFile: file, tokenSource: "--github-token-file" });
+    expect(parseOptions(["/d"], { GITHUB_TOKEN: "x" }).tokenSource).toBe("GITHUB_TOKEN");
+  });
+
+  test("the spec's help lists every option and the exit codes", () => {
+    expect(gitBackupSpec.usage).toBe("git-backup DIR [options]");
+    for (const flag of ["--concurrency", "--timeout", "--fsck-every", "--prom-file", "--github-user", "--github-org", "--github-token-file", "--github-api", "--include-forks", "--exclude-archived", "--exclude"]) {
+      expect(gitBackupSpec.help).toContain(flag);
+    }
+    expect(gitBackupSpec.help).toMatch(/Exit: 0 .*1 .*2 .*100/s);
+  });
+});
