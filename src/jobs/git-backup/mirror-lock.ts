@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { open, readFile, readlink, realpath, unlink } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
@@ -48,20 +49,26 @@ async function readRecord(path: string): Promise<LockRecord | undefined> {
 }
 
 /**
+ * What `ps` says of one process: its group, state and command name; undefined if it is gone.
+ * ps, not /proc: FreeBSD jails have no /proc, and ps reads the same on both systems.
+ */
+function psFields(pid: number): Promise<{ pgid: number; state: string; command: string } | undefined> {
+  return new Promise((resolve) => {
+    execFile("ps", ["-o", "pgid=", "-o", "stat=", "-o", "comm=", "-p", String(pid)], { timeout: 5000 }, (err, stdout) => {
+      const m = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(err ? "" : stdout);
+      resolve(m ? { pgid: Number(m[1]), state: m[2]!, command: m[3]! } : undefined);
+    });
+  });
+}
+
+/**
  * A git fetch orphaned by a kill -9 of its parent keeps running in its own process group. We
  * kill it only when it is provably ours: the group leader still exists, leads its own group and
- * runs inside this very mirror.
+ * is a git (the lock file named this very group).
  */
-async function killOrphanedGit(mirror: string, pgid: number): Promise<void> {
-  try {
-    const stat = await readFile(`/proc/${pgid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) !== pgid) return;
-    const cwd = await readlink(`/proc/${pgid}/cwd`);
-    if (cwd !== (await realpath(mirror))) return;
-  } catch {
-    return; // gone, or not ours to judge
-  }
+async function killOrphanedGit(pgid: number): Promise<void> {
+  const leader = await psFields(pgid);
+  if (!leader || leader.pgid !== pgid || !/^git(\b|-)/.test(leader.command)) return;
   try {
     process.kill(-pgid, "SIGKILL");
   } catch {
@@ -70,12 +77,8 @@ async function killOrphanedGit(mirror: string, pgid: number): Promise<void> {
   // An orphan's parent is now init (or a container's stand-in, which may never reap): a zombie
   // holds no lock and writes nothing, so "dead or zombie" is gone enough.
   for (let i = 0; i < 100; i++) {
-    try {
-      const stat = await readFile(`/proc/${pgid}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
-    } catch {
-      return;
-    }
+    const now = await psFields(pgid);
+    if (!now || now.state.startsWith("Z")) return;
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -112,7 +115,7 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
     if (held && held.host !== host) {
       throw new MirrorBusyError(`mirror is locked by process ${held.pid} on host ${held.host}`);
     }
-    if (held?.gitPgid !== undefined) await killOrphanedGit(mirror, held.gitPgid);
+    if (held?.gitPgid !== undefined) await killOrphanedGit(held.gitPgid);
     inheritedUncleanExit = true;
     await unlink(path).catch(() => {});
   }
