@@ -7,7 +7,7 @@ import type { ScheduledJob } from "./scheduled-job.js";
 /**
  * --config FILE: several jobs in one process, for people who prefer one service.
  *
- *   { "jobs": [ { "name": "mirrors", "job": "git-backup", "args": ["/srv/git", "--org", "acme"],
+ *   { "jobs": [ { "name": "mirrors", "job": "git-backup", "args": ["/srv/git", "--github-org", "acme"],
  *                 "when": ",M=0", "timeout": "30m", "splay": "5m" } ] }
  *
  * Validated completely at load; the first mistake is reported with the file and the field

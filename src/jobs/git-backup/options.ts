@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { JobConfigError, type Environment } from "../job.js";
 import type { ListingScope } from "./github-listing.js";
 import { isPlainName } from "./github-repo.js";
+import { parseDurationMs } from "../../time/duration-option.js";
 
 export interface GitBackupOptions {
   dir: string;
@@ -47,20 +48,11 @@ export function envName(option: string): string {
   return ENV_PREFIX + option.toUpperCase().replace(/-/g, "_");
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** "90s", "10m", "1h30m", "7d", or plain seconds. */
+/** Any duration the project accepts ("90s", "10m", "1h30m", "7d", plain seconds). */
 export function parseDuration(text: string, source: string): number {
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const re = /(\d+)(ms|s|m|h|d|w)/gy;
-  let total = 0;
-  let at = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * (UNITS[m[2] ?? ""] ?? 0);
-    at = re.lastIndex;
-  }
-  if (text === "" || at !== text.length) throw new JobConfigError(`git-backup: bad duration in ${source}: ${JSON.stringify(text)} (e.g. 90s, 10m, 1h30m, 7d)`);
-  return total;
+  const ms = parseDurationMs(text);
+  if (ms === null) throw new JobConfigError(`git-backup: bad duration in ${source}: ${JSON.stringify(text)} (e.g. 90s, 10m, 1h30m, 7d)`);
+  return ms;
 }
 
 function parseCount(text: string, source: string, min: number, max: number): number {

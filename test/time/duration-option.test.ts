@@ -1,0 +1,24 @@
+// The one duration syntax every option and env file uses; expected values are plain arithmetic.
+import { describe, expect, it } from "vitest";
+import { parseDurationMs } from "../../src/time/duration-option.js";
+
+describe("parseDurationMs", () => {
+  it.each([
+    ["90", 90_000],
+    ["1.5", 1_500],
+    ["90s", 90_000],
+    ["500ms", 500],
+    ["1.5m", 90_000],
+    ["2h", 7_200_000],
+    ["1h30m", 5_400_000],
+    ["1d", 86_400_000],
+    ["1w", 604_800_000],
+    [" 10m ", 600_000],
+  ])("%s is %d ms", (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  it.each(["", "abc", "10 minutes", "weekly", "-5s", "1x", "h", "5s-", "367d", "1e3"])("%j is not a duration", (text) => {
+    expect(parseDurationMs(text)).toBeNull();
+  });
+});
