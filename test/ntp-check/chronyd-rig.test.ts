@@ -180,7 +180,8 @@ describe("ntp-check as a service against real chronyd", () => {
 // code; the TAI64N log goes to stderr so it cannot come first.
 function runChime(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join("dist", "bin", "chime.cjs"), args, { stdio: ["ignore", "pipe", "pipe"] });
+    // cwd in the scratch dir: a run once keeps the job's state in ./state, never in the checkout
+    const child = spawn(join(process.cwd(), "dist", "bin", "chime.cjs"), args, { cwd: scratch, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
