@@ -93,4 +93,12 @@ describe("the local OpenNTPD's view against our own measurement", () => {
     const f = await openntpdView([failing], ourStats(0), t);
     expect(f.problems).toEqual([{ severity: "unknown", text: `openntpd: ${failing} -s status: ntpctl: connect: /var/run/ntpd.sock: No such file or directory` }]);
   });
+
+  test("a tool that fails without a word on stderr: its exit status, on one line (the status line must stay one line)", async () => {
+    const path = join(dir, "ntpctl-silent");
+    await writeFile(path, `#!${process.execPath}\nprocess.exit(3);\n`);
+    await chmod(path, 0o755);
+    const v = await openntpdView([path], ourStats(0), t);
+    expect(v.problems).toEqual([{ severity: "unknown", text: `openntpd: ${path} -s status: exit 3` }]);
+  });
 });

@@ -85,6 +85,14 @@ export function formatMs(seconds: number, signed = true): string {
   return signed && seconds >= 0 ? `+${v} ms` : `${v} ms`;
 }
 
+/**
+ * A configured limit as the user would write it: "500 ms", "100.5 ms", never "500.0 ms"
+ * (the issue's wording: `mean |offset| 984.9 ms > 500 ms`). Measured values keep formatMs.
+ */
+export function formatLimitMs(seconds: number): string {
+  return `${Number((seconds * 1000).toFixed(3))} ms`;
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -164,11 +172,11 @@ export function judgePoll(
     const meanLevel = level(stats.meanAbsOffset);
     if (meanLevel !== "ok") {
       const limit = meanLevel === "critical" ? t.crit : t.warn;
-      problems.push({ severity: meanLevel, text: `mean |offset| ${formatMs(stats.meanAbsOffset, false)} > ${formatMs(limit, false)}` });
+      problems.push({ severity: meanLevel, text: `mean |offset| ${formatMs(stats.meanAbsOffset, false)} > ${formatLimitMs(limit)}` });
     }
     const medianLevel = level(Math.abs(stats.medianOffset));
     if (SEVERITY[medianLevel] > SEVERITY[meanLevel]) {
-      problems.push({ severity: medianLevel, text: `median offset ${formatMs(stats.medianOffset)} beyond ±${formatMs(medianLevel === "critical" ? t.crit : t.warn, false)}` });
+      problems.push({ severity: medianLevel, text: `median offset ${formatMs(stats.medianOffset)} beyond ±${formatLimitMs(medianLevel === "critical" ? t.crit : t.warn)}` });
     }
   }
 

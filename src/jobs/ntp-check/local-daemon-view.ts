@@ -26,7 +26,14 @@ export function runTool(argv: readonly string[], signal?: AbortSignal): Promise<
     const [cmd, ...args] = argv;
     execFile(cmd!, args, { timeout: 10_000, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
       if (err) {
-        const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : stderr.trim().split("\n")[0] || err.message;
+        // One line only: the reason ends up inside the Nagios status line, and a newline
+        // there would push the perfdata into the long output.
+        const e = err as NodeJS.ErrnoException & { code?: string | number; signal?: string | null; killed?: boolean };
+        const stderrLine = stderr.trim().split("\n")[0]?.trim();
+        const why =
+          e.code === "ENOENT"
+            ? "not found"
+            : stderrLine || (typeof e.code === "number" ? `exit ${e.code}` : e.signal ? `killed by ${e.signal}` : e.message.split("\n")[0]!.trim());
         reject(new Error(`${argv.join(" ")}: ${why}`));
       } else resolve(stdout);
     });

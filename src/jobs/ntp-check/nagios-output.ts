@@ -33,7 +33,8 @@ export function okText(stats: PollStats): string {
 
 /** The one-line summary: the worst problem first, every other one after it. */
 export function statusLine(status: JobStatus, problems: readonly Problem[], stats: PollStats, t: Thresholds): string {
-  const text = problems.length === 0 ? okText(stats) : problems.map((p) => p.text).join("; ");
+  // Nagios reads only the first line as the status; text from tools (stderr) must not break it.
+  const text = problems.length === 0 ? okText(stats) : problems.map((p) => p.text.replace(/\s*[\r\n]+\s*/g, " ").trim()).join("; ");
   return `NTP ${STATE[status]}: ${text}|${perfdata(stats, t)}`;
 }
 

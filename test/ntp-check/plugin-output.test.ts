@@ -1,0 +1,38 @@
+import { describe, expect, test } from "vitest";
+import { judgePoll, type Thresholds } from "../../src/jobs/ntp-check/judge-peers.js";
+import { statusLine } from "../../src/jobs/ntp-check/nagios-output.js";
+import type { PeerPoll } from "../../src/jobs/ntp-check/poll-peer.js";
+import type { NtpSample } from "../../src/jobs/ntp-check/validate-reply.js";
+
+const t: Thresholds = { warn: 0.1, crit: 0.5, minPeers: 3, maxStratum: 7, unsyncPolls: 2 };
+
+function valid(addr: string, offset: number): PeerPoll {
+  const s: NtpSample = { leap: 0, version: 4, stratum: 1, poll: 6, precision: -20, rootDelay: 0, rootDispersion: 0.001, rootDistance: 0.001, refId: "GPS", referenceAge: 30, offset, delay: 0.001 };
+  return { peer: { server: addr, address: addr, port: 123 }, samples: [s], best: s, jitter: 0, failures: [] };
+}
+function unsynced(addr: string): PeerPoll {
+  return { peer: { server: addr, address: addr, port: 123 }, samples: [], best: null, jitter: 0, failures: [{ reason: "unsynchronised", detail: "unsynchronised (LI=3, stratum 2)" }] };
+}
+
+describe("the Nagios status line", () => {
+  test("the issue's example word for word: three peers at −984.9 ms and 192.0.2.4 answering LI=3", () => {
+    const j = judgePoll([valid("192.0.2.1", -0.9849), valid("192.0.2.2", -0.9849), valid("192.0.2.3", -0.9849), unsynced("192.0.2.4")], [], t, new Map());
+    const line = statusLine(j.status, j.problems, j.stats, t);
+    expect(line.slice(0, line.indexOf("|offset="))).toBe("NTP CRITICAL: mean |offset| 984.9 ms > 500 ms; peer 192.0.2.4 unsynchronised (LI=3)");
+  });
+
+  test("limits are printed as configured (100 ms, 2.5 ms), measured values with one decimal", () => {
+    const warnOnly = judgePoll([valid("a", 0.15), valid("b", 0.15), valid("c", 0.15)], [], t, new Map());
+    expect(warnOnly.problems[0]!.text).toBe("mean |offset| 150.0 ms > 100 ms");
+    const fine: Thresholds = { ...t, warn: 0.0025, crit: 0.01 };
+    const j = judgePoll([valid("a", 0.003), valid("b", 0.003), valid("c", 0.003)], [], fine, new Map());
+    expect(j.problems[0]!.text).toBe("mean |offset| 3.0 ms > 2.5 ms");
+  });
+
+  test("a problem text with line breaks (a tool's error) stays on the one status line", () => {
+    const j = judgePoll([valid("a", 0), valid("b", 0), valid("c", 0)], [], t, new Map());
+    const line = statusLine("unknown", [{ severity: "unknown", text: "openntpd: ntpctl -s status: Command failed\nsecond line\n" }], j.stats, t);
+    expect(line).not.toMatch(/[\r\n]/);
+    expect(line).toMatch(/^NTP UNKNOWN: openntpd: ntpctl -s status: Command failed second line\|offset=/);
+  });
+});
