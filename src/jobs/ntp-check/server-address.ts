@@ -75,9 +75,16 @@ export async function resolveServers(servers: readonly ServerSpec[], resolver: R
   );
   const peers: Peer[] = [];
   const failures: { server: ServerSpec; detail: string }[] = [];
+  // Two names for one machine (a CNAME, "localhost" next to 127.0.0.1) are one witness, not
+  // two: counted twice it would fake the independent peers --min-peers asks for.
+  const seen = new Set<string>();
   for (const r of results) {
-    if (r.peers) peers.push(...r.peers);
-    else failures.push({ server: r.server, detail: `cannot resolve ${r.server.host}: ${r.error}` });
+    if (!r.peers) failures.push({ server: r.server, detail: `cannot resolve ${r.server.host}: ${r.error}` });
+    for (const p of r.peers ?? []) {
+      const key = `${p.address} ${p.port}`;
+      if (!seen.has(key)) peers.push(p);
+      seen.add(key);
+    }
   }
   return { peers, failures };
 }
