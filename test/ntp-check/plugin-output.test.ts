@@ -36,3 +36,56 @@ describe("the Nagios status line", () => {
     expect(line).toMatch(/^NTP UNKNOWN: openntpd: ntpctl -s status: Command failed second line\|offset=/);
   });
 });
+
+/**
+ * Monitoring-plugins guidelines: `'label'=value[UOM];[warn];[crit];[min];[max]`, thresholds in
+ * range syntax where "10" means "alert outside 0..10" and "a:b" means "alert outside a..b".
+ */
+function outside(range: string, v: number): boolean {
+  const m = /^(@)?(?:(~|-?[\d.]+):)?(-?[\d.]+)?$/.exec(range);
+  if (!m) throw new Error(`not a range: ${range}`);
+  const lo = m[2] === "~" ? -Infinity : m[2] !== undefined ? Number(m[2]) : 0;
+  const hi = m[3] !== undefined ? Number(m[3]) : Infinity;
+  const out = v < lo || v > hi;
+  return m[1] ? !out : out;
+}
+
+describe("perfdata", () => {
+  const PERF = /^([^=' ]+)=(-?\d+(?:\.\d+)?|U)([a-zA-Z%]*);([^;]*);([^;]*);([^;]*);([^;]*)$/;
+  const parse = (line: string) =>
+    Object.fromEntries(
+      line
+        .slice(line.indexOf("|offset=") + 1)
+        .split(" ")
+        .map((item) => {
+          const m = PERF.exec(item);
+          expect(m, item).not.toBeNull();
+          return [m![1], { value: Number(m![2]), warn: m![4]!, crit: m![5]! }];
+        }),
+    );
+
+  test("every item has the guideline syntax; a slow clock 30 ms off is inside the offset thresholds, 985 ms off outside", () => {
+    const ok = judgePoll([valid("a", -0.03), valid("b", -0.03), valid("c", -0.03)], [], t, new Map());
+    expect(ok.status).toBe("ok");
+    const p = parse(statusLine(ok.status, ok.problems, ok.stats, t));
+    expect(p.offset!.value).toBeCloseTo(-0.03, 6);
+    expect(outside(p.offset!.warn, p.offset!.value)).toBe(false);
+    expect(outside(p.offset!.crit, p.offset!.value)).toBe(false);
+    const bad = judgePoll([valid("a", -0.985), valid("b", -0.985), valid("c", -0.985)], [], t, new Map());
+    const q = parse(statusLine(bad.status, bad.problems, bad.stats, t));
+    expect(outside(q.offset!.crit, q.offset!.value)).toBe(true);
+    expect(outside(q.meanabsoffset!.crit, q.meanabsoffset!.value)).toBe(true);
+    // 2 valid of 3 wanted: below the "3:" critical range of peers
+    const few = judgePoll([valid("a", 0), valid("b", 0)], [], t, new Map());
+    const f = parse(statusLine(few.status, few.problems, few.stats, t));
+    expect(outside(f.peers!.crit, f.peers!.value)).toBe(true);
+  });
+
+  test("a tiny threshold is written as a decimal, not in exponent form", () => {
+    const tiny: Thresholds = { ...t, warn: 1e-7, crit: 2e-6 };
+    const j = judgePoll([valid("a", 0), valid("b", 0), valid("c", 0)], [], tiny, new Map());
+    const p = parse(statusLine(j.status, j.problems, j.stats, tiny));
+    expect(p.meanabsoffset!.warn).toBe("0.0000001");
+    expect(p.offset!.crit).toBe("-0.000002:0.000002");
+  });
+});

@@ -12,10 +12,18 @@ function secs(x: number | null): string {
   return x === null ? "U" : `${x.toFixed(6)}s`;
 }
 
+/** A plain decimal for a threshold (String(1e-7) would be "1e-7", not perfdata syntax). */
+function plain(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(9).replace(/0+$/, "");
+}
+
 export function perfdata(stats: PollStats, t: Thresholds): string {
+  // The offset is signed and judged by its size: in plugin range syntax a bare "0.1" would
+  // mean "alert below 0", so every slow clock would be out of range for a perfdata reader.
+  const signed = (x: number): string => `${plain(-x)}:${plain(x)}`;
   return [
-    `offset=${secs(stats.medianOffset)};${t.warn};${t.crit};;`,
-    `meanabsoffset=${secs(stats.meanAbsOffset)};${t.warn};${t.crit};0;`,
+    `offset=${secs(stats.medianOffset)};${signed(t.warn)};${signed(t.crit)};;`,
+    `meanabsoffset=${secs(stats.meanAbsOffset)};${plain(t.warn)};${plain(t.crit)};0;`,
     `jitter=${secs(stats.maxJitter)};;;0;`,
     `stratum=${stats.maxStratum ?? "U"};${t.maxStratum};;0;16`,
     `peers=${stats.valid};;${t.minPeers}:;0;${stats.configured}`,
