@@ -74,6 +74,13 @@ describe("judging a poll", () => {
     expect(texts).toContain("peer d kiss of death (kiss-o'-death RATE)");
   });
 
+  test("all peers announce a leap but disagree on its direction (LI=1 insert vs LI=2 delete): a warning", () => {
+    const j = judgePoll([valid("a", 0, { leap: 1 }), valid("b", 0, { leap: 2 }), valid("c", 0, { leap: 1 })], [], t, none);
+    expect(j.status).toBe("warning");
+    expect(j.problems.map((p) => p.text)).toEqual(["valid peers disagree on the leap second (a LI=1, b LI=2, c LI=1)"]);
+    expect(judgePoll([valid("a", 0, { leap: 1 }), valid("b", 0, { leap: 1 }), valid("c", 0, { leap: 1 })], [], t, none).status).toBe("ok");
+  });
+
   test("a peer whose clock was last set days ago, or never, is a warning", () => {
     const j = judgePoll([valid("a", 0, { referenceAge: 3 * 86_400 }), valid("b", 0, { referenceAge: null }), valid("c", 0, { referenceAge: 1 * 86_400 })], [], t, none);
     expect(j.problems.map((p) => p.text)).toEqual(["peer a clock last set 72 h ago", "peer b clock never set (reference timestamp 0)"]);

@@ -98,6 +98,12 @@ describe("reply validation, rule by rule, in the documented order", () => {
     expect(reply({ stratum: 0, refId: "DENY", leap: 3 })).toMatchObject({ reason: "kiss-of-death", kissCode: "DENY" });
   });
 
+  test("reference age is read on the server's clock: a server 3 days behind us, last set 64 s before T3", () => {
+    const days3 = 3n * 86_400n * S;
+    const r = reply({ receive: T2 - days3, transmit: T3 - days3, reference: T3 - days3 - 64n * S });
+    expect(r).toMatchObject({ kind: "sample", sample: { referenceAge: 64 } });
+  });
+
   test("13. LI 1 and 2 are valid data, surfaced on the sample", () => {
     const r = reply({ leap: 1, stratum: 1, refId: "GPS" });
     expect(r).toMatchObject({ kind: "sample", sample: { leap: 1, refId: "GPS" } });

@@ -216,6 +216,10 @@ export function judgePoll(
   if (announcing.length > 0 && announcing.length < valid.length) {
     const names = announcing.map((v) => `${v.label} LI=${v.s.leap}`).join(", ");
     problems.push({ severity: "warning", text: `leap second announced by ${announcing.length} of ${valid.length} valid peers (${names})` });
+  } else if (new Set(announcing.map((v) => v.s.leap)).size > 1) {
+    // Everyone announces, but some insert a second and some delete one: a second apart after.
+    const names = announcing.map((v) => `${v.label} LI=${v.s.leap}`).join(", ");
+    problems.push({ severity: "warning", text: `valid peers disagree on the leap second (${names})` });
   }
 
   const all = sortProblems([...problems, ...peerProblems]);

@@ -42,7 +42,7 @@ export interface NtpSample {
   readonly rootDispersion: number;
   readonly rootDistance: number;
   readonly refId: string;
-  /** seconds since the server's clock was last set (reference timestamp), null if it sent 0 */
+  /** seconds from the server's last clock update (reference timestamp) to its transmit, null if it sent 0 */
   readonly referenceAge: number | null;
   /** θ in seconds: > 0 means the server is ahead of us (our clock is slow) */
   readonly offset: number;
@@ -133,7 +133,8 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
       rootDispersion: h.rootDispersion,
       rootDistance,
       refId: formatRefId(h.stratum, h.refId),
-      referenceAge: h.reference === 0n ? null : ntpDiffSeconds(reply.t4, h.reference),
+      // Both on the server's clock: our own clock may be the one that is days off.
+      referenceAge: h.reference === 0n ? null : ntpDiffSeconds(t3, h.reference),
       offset,
       delay,
     },
