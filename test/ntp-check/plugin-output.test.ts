@@ -89,3 +89,14 @@ describe("perfdata", () => {
     expect(p.offset!.crit).toBe("-0.000002:0.000002");
   });
 });
+
+describe("thresholds are limits, as in check_ntp_time: exactly at a limit is still inside it", () => {
+  test("mean |offset| of exactly 500 ms is a WARNING, not CRITICAL; exactly at --warn is OK", () => {
+    // binary fractions, so the means are exact: 3 × 0.5 / 3 = 0.5, 3 × 0.125 / 3 = 0.125
+    const at = judgePoll([valid("a", -0.5), valid("b", -0.5), valid("c", -0.5)], [], t, new Map());
+    expect(at.status).toBe("warning");
+    expect(at.problems.map((p) => p.text)).toEqual(["mean |offset| 500.0 ms > 100 ms"]);
+    const eighth: Thresholds = { ...t, warn: 0.125 };
+    expect(judgePoll([valid("a", 0.125), valid("b", 0.125), valid("c", 0.125)], [], eighth, new Map()).status).toBe("ok");
+  });
+});

@@ -8,7 +8,7 @@ import type { NtpSample } from "./validate-reply.js";
  * what we remember from earlier polls. No I/O, no clock.
  */
 export interface Thresholds {
-  /** seconds: mean |offset| (and |median|) at or above this is a WARNING */
+  /** seconds: mean |offset| (and |median|) above this is a WARNING; at it is still OK, as with check_ntp_time's ranges */
   readonly warn: number;
   /** seconds: … a CRITICAL */
   readonly crit: number;
@@ -167,7 +167,8 @@ export function judgePoll(
   else if (valid.length < t.minPeers) {
     problems.push({ severity: "critical", text: `only ${valid.length} of ${configured} peers valid (minimum ${t.minPeers})` });
   }
-  const level = (x: number): "ok" | "warning" | "critical" => (x >= t.crit ? "critical" : x >= t.warn ? "warning" : "ok");
+  // Strictly above, as the status line says ("> 500 ms") and the perfdata range -0.5:0.5 means.
+  const level = (x: number): "ok" | "warning" | "critical" => (x > t.crit ? "critical" : x > t.warn ? "warning" : "ok");
   if (stats.meanAbsOffset !== null && stats.medianOffset !== null) {
     const meanLevel = level(stats.meanAbsOffset);
     if (meanLevel !== "ok") {

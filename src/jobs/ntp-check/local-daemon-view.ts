@@ -40,7 +40,7 @@ export function runTool(argv: readonly string[], signal?: AbortSignal): Promise<
   });
 }
 
-const level = (x: number, t: Thresholds): JobStatus => (x >= t.crit ? "critical" : x >= t.warn ? "warning" : "ok");
+const level = (x: number, t: Thresholds): JobStatus => (x > t.crit ? "critical" : x > t.warn ? "warning" : "ok");
 
 export async function openntpdView(ntpctl: readonly string[], stats: PollStats, t: Thresholds, signal?: AbortSignal): Promise<DaemonView> {
   let statusText: string;
