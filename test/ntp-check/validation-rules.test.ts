@@ -65,6 +65,8 @@ describe("reply validation, rule by rule, in the documented order", () => {
     expect(reply({ stratum: 0, refId: 0, leap: 3, rootDelay: 1, rootDispersion: 1 })).toMatchObject({ kind: "rejected", reason: "unsynchronised" });
     expect(reply({ stratum: 0, refId: 0, leap: 0 })).toMatchObject({ kind: "rejected", reason: "bad-stratum" });
     expect(reply({ stratum: 0, refId: 0x01020304 })).toMatchObject({ kind: "rejected", reason: "bad-stratum" });
+    // an ntpd that lost sync: stratum 16 sent as 0, LI=3, its old upstream 192.0.2.1 as refid
+    expect(reply({ stratum: 0, refId: 0xc0000201, leap: 3 })).toMatchObject({ kind: "rejected", reason: "unsynchronised" });
   });
 
   test("8. LI=3 with a normal stratum: unsynchronised (the incident's peer)", () => {

@@ -101,8 +101,10 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
   if (h.stratum === 0) {
     const code = refIdAscii(h.refId);
     if (code !== null) return reject("kiss-of-death", `kiss-o'-death ${code}`, code);
-    // chrony's way of saying "not synchronised": stratum 0, refid 0, LI 3
-    if (h.refId === 0 && h.leap === 3) return reject("unsynchronised", "unsynchronised (LI=3, stratum 0)");
+    // chrony's way of saying "not synchronised": stratum 0, refid 0, LI 3. An ntpd that lost
+    // its sources sends the same (its stratum 16 goes out as 0, RFC 5905 §7.3) but keeps its
+    // last upstream address as refid: LI=3 says unsynchronised either way.
+    if (h.leap === 3) return reject("unsynchronised", "unsynchronised (LI=3, stratum 0)");
     return reject("bad-stratum", "stratum 0 without a kiss code");
   }
   if (h.leap === 3) return reject("unsynchronised", `unsynchronised (LI=3, stratum ${h.stratum})`);
