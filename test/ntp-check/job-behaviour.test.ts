@@ -64,6 +64,15 @@ describe("ntp-check job behaviour", () => {
     expect(longForm.judgement.peers.map((p) => p.verdict)).toEqual(["valid"]);
   });
 
+  test("an IPv4-mapped IPv6 address is polled, and the reply's source (::ffff:127.0.0.1) is recognised", async () => {
+    const r4 = await startResponder((req) => [{ bytes: goodReply(req) }]);
+    opened.push(r4);
+    for (const written of [`[::ffff:127.0.0.1]:${r4.port}`, `[::ffff:7f00:1]:${r4.port}`]) {
+      const r = await new NtpCheckJob(parseNtpCheckArgs(["--samples", "1", "--min-peers", "1", written], {})).run(await ctxAt());
+      expect(r.judgement.peers.map((p) => [p.label, p.verdict])).toEqual([[`[::ffff:127.0.0.1]:${r4.port}`, "valid"]]);
+    }
+  });
+
   test("a name that does not resolve is a configured peer that failed, named in the summary", async () => {
     const fail: Resolver = async () => {
       throw Object.assign(new Error("queryA ENOTFOUND"), { code: "ENOTFOUND" });
