@@ -21,10 +21,10 @@ export interface DaemonView {
 }
 
 /** argv, never a shell: `--ntpctl "ntpctl"` or `--chronyc "chronyc -h /run/chrony/chronyd.sock"`. */
-export function runTool(argv: readonly string[], signal?: AbortSignal): Promise<string> {
+export function runTool(argv: readonly string[], signal?: AbortSignal, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
-    execFile(cmd!, args, { timeout: 10_000, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
+    execFile(cmd!, args, { timeout: timeoutMs, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
       if (err) {
         // One line only: the reason ends up inside the Nagios status line, and a newline
         // there would push the perfdata into the long output.
@@ -33,7 +33,9 @@ export function runTool(argv: readonly string[], signal?: AbortSignal): Promise<
         const why =
           e.code === "ENOENT"
             ? "not found"
-            : stderrLine || (typeof e.code === "number" ? `exit ${e.code}` : e.signal ? `killed by ${e.signal}` : e.message.split("\n")[0]!.trim());
+            : e.killed && !signal?.aborted
+              ? `no answer within ${timeoutMs / 1000} s`
+              : stderrLine || (typeof e.code === "number" ? `exit ${e.code}` : e.signal ? `killed by ${e.signal}` : e.message.split("\n")[0]!.trim());
         reject(new Error(`${argv.join(" ")}: ${why}`));
       } else resolve(stdout);
     });
