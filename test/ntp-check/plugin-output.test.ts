@@ -87,6 +87,9 @@ describe("perfdata", () => {
     const p = parse(statusLine(j.status, j.problems, j.stats, tiny));
     expect(p.meanabsoffset!.warn).toBe("0.0000001");
     expect(p.offset!.crit).toBe("-0.000002:0.000002");
+    // 1.0000000001 s rounds to a whole number at 9 places: no dangling "1."
+    const nearOne: Thresholds = { ...t, warn: 0.5, crit: 1.0000000001 };
+    expect(parse(statusLine(j.status, j.problems, j.stats, nearOne)).meanabsoffset!.crit).toBe("1");
   });
 });
 

@@ -14,7 +14,7 @@ function secs(x: number | null): string {
 
 /** A plain decimal for a threshold (String(1e-7) would be "1e-7", not perfdata syntax). */
 function plain(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(9).replace(/0+$/, "");
+  return Number.isInteger(x) ? String(x) : x.toFixed(9).replace(/\.?0+$/, "");
 }
 
 export function perfdata(stats: PollStats, t: Thresholds): string {
