@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { judgePoll, type Thresholds } from "../../src/jobs/ntp-check/judge-peers.js";
-import { statusLine } from "../../src/jobs/ntp-check/nagios-output.js";
+import { peerTable, statusLine } from "../../src/jobs/ntp-check/nagios-output.js";
+import { prometheusText } from "../../src/jobs/ntp-check/prometheus-text.js";
 import type { PeerPoll } from "../../src/jobs/ntp-check/poll-peer.js";
 import type { NtpSample } from "../../src/jobs/ntp-check/validate-reply.js";
 
@@ -11,7 +12,7 @@ function valid(addr: string, offset: number): PeerPoll {
   return { peer: { server: addr, address: addr, port: 123 }, samples: [s], best: s, jitter: 0, failures: [] };
 }
 function unsynced(addr: string): PeerPoll {
-  return { peer: { server: addr, address: addr, port: 123 }, samples: [], best: null, jitter: 0, failures: [{ reason: "unsynchronised", detail: "unsynchronised (LI=3, stratum 2)" }] };
+  return { peer: { server: addr, address: addr, port: 123 }, samples: [], best: null, jitter: 0, failures: [{ reason: "unsynchronised", detail: "unsynchronised (LI=3, stratum 2)", leap: 3, stratum: 2 }] };
 }
 
 describe("the Nagios status line", () => {
@@ -101,5 +102,35 @@ describe("thresholds are limits, as in check_ntp_time: exactly at a limit is sti
     expect(at.problems.map((p) => p.text)).toEqual(["mean |offset| 500.0 ms > 100 ms"]);
     const eighth: Thresholds = { ...t, warn: 0.125 };
     expect(judgePoll([valid("a", 0.125), valid("b", 0.125), valid("c", 0.125)], [], eighth, new Map()).status).toBe("ok");
+  });
+});
+
+describe("an unsynchronised peer shows what it said: LI 3 and its stratum", () => {
+  const j = judgePoll([valid("192.0.2.1", 0), valid("192.0.2.2", 0), valid("192.0.2.3", 0), unsynced("192.0.2.4")], [], t, new Map());
+
+  test("in the --verbose table", () => {
+    const [header, ...rows] = peerTable(j.peers);
+    const cols = header!.trim().split(/\s+/);
+    const row = rows.find((r) => r.startsWith("192.0.2.4"))!.trim().split(/\s+/);
+    expect(row[cols.indexOf("st")]).toBe("2");
+    expect(row[cols.indexOf("li")]).toBe("3");
+  });
+
+  test("in the Prometheus text (HELP and TYPE before each family's samples)", () => {
+    const text = prometheusText(j, 1_800_000_000);
+    expect(text).toContain('chime_ntp_peer_leap{peer="192.0.2.4"} 3\n');
+    expect(text).toContain('chime_ntp_peer_stratum{peer="192.0.2.4"} 2\n');
+    expect(text).toContain('chime_ntp_peer_valid{peer="192.0.2.4"} 0\n');
+    // exposition format: each sample's family was announced by # HELP and # TYPE lines
+    const announced = new Set<string>();
+    for (const line of text.trimEnd().split("\n")) {
+      const m = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) /.exec(line);
+      if (m) {
+        if (m[1] === "TYPE") announced.add(m[2]!);
+        continue;
+      }
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? -?[0-9.e+-]+$/);
+      expect(announced.has(line.split(/[{ ]/)[0]!)).toBe(true);
+    }
   });
 });

@@ -36,6 +36,8 @@ export interface PeerReport {
   readonly sample: NtpSample | null;
   readonly jitter: number;
   readonly samples: number;
+  /** a refused peer's last header: the table shows LI=3 where it matters most */
+  readonly refused?: { readonly leap: number; readonly stratum: number };
 }
 
 export interface Problem {
@@ -132,16 +134,18 @@ export function judgePoll(
       continue;
     }
     const { verdict, detail } = failedVerdict(poll);
+    const seen = [...poll.failures].reverse().find((f) => f.leap !== undefined && f.stratum !== undefined && (verdict !== "unsynchronised" || f.reason === "unsynchronised"));
+    const failedBase = seen ? { ...base, refused: { leap: seen.leap!, stratum: seen.stratum! } } : base;
     if (verdict === "unsynchronised") {
       const n = (previousUnsync.get(label) ?? 0) + 1;
       unsyncPolls.set(label, n);
       const persistent = n >= t.unsyncPolls;
       const text = `peer ${label} unsynchronised (LI=3)${n > 1 ? ` ${n} polls in a row` : ""}`;
       peerProblems.push({ severity: persistent ? "critical" : "warning", text });
-      reports.push({ ...base, verdict, detail: n > 1 ? `${detail}, ${n} polls in a row` : detail, sample: null });
+      reports.push({ ...failedBase, verdict, detail: n > 1 ? `${detail}, ${n} polls in a row` : detail, sample: null });
       continue;
     }
-    reports.push({ ...base, verdict, detail, sample: null });
+    reports.push({ ...failedBase, verdict, detail, sample: null });
     const what = verdict === "unreachable" ? "unreachable" : verdict === "rejected" ? "rejected" : verdict.replace(/-/g, " ");
     peerProblems.push({ severity: "warning", text: `peer ${label} ${what} (${detail})` });
   }

@@ -56,8 +56,8 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
     rows.push([
       p.label,
       s ? s.refId : "-",
-      s ? String(s.stratum) : "-",
-      s ? LEAP_TEXT[s.leap]! : "-",
+      s ? String(s.stratum) : p.refused ? String(p.refused.stratum) : "-",
+      s ? LEAP_TEXT[s.leap]! : p.refused ? String(p.refused.leap) : "-",
       s ? `${(s.offset * 1000).toFixed(3)}ms` : "-",
       s ? `${(s.delay * 1000).toFixed(3)}ms` : "-",
       s ? `${(p.jitter * 1000).toFixed(3)}ms` : "-",
