@@ -34,7 +34,7 @@ function oracle(b: Buffer, t4: bigint): string {
   if (stratum === 0) {
     const id = b.subarray(12, 16).toString("latin1").replace(/\0+$/, "");
     if (id.length > 0 && /^[\x20-\x7e]+$/.test(id)) return "kiss-of-death";
-    return b.readUInt32BE(12) === 0 && li === 3 ? "unsynchronised" : "bad-stratum";
+    return li === 3 ? "unsynchronised" : "bad-stratum"; // RFC 5905: stratum 16 goes out as 0; LI=3 says why
   }
   if (li === 3) return "unsynchronised";
   if (stratum > 15) return "bad-stratum";

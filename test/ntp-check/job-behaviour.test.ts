@@ -42,6 +42,18 @@ describe("ntp-check job behaviour", () => {
     expect(r.summary).toMatch(/^NTP OK: 2\/2 peers valid, median offset [+-]\d+\.\d ms, mean \|offset\| \d+\.\d ms, max stratum 2\|offset=/);
   });
 
+  test("one machine under two names is one peer: a second name cannot fake the --min-peers count", async () => {
+    const a = await startResponder((req) => [{ bytes: goodReply(req) }]);
+    opened.push(a);
+    const resolver: Resolver = async (h) => (h === "ntp1.test" || h === "ntp2.test" ? ["127.0.0.1"] : [h]);
+    const r = await job(["--samples", "1", "--min-peers", "2", `ntp1.test:${a.port}`, `ntp2.test:${a.port}`, `127.0.0.1:${a.port}`], resolver).run(await ctxAt());
+    expect(r.judgement.peers.map((p) => p.label)).toEqual([`127.0.0.1:${a.port}`]);
+    expect(a.requests).toHaveLength(1);
+    expect(r.judgement.stats).toMatchObject({ configured: 1, valid: 1 });
+    expect(r.status).toBe("critical");
+    expect(r.summary).toMatch(/^NTP CRITICAL: only 1 of 1 peers valid \(minimum 2\)/);
+  });
+
   test("IPv6: [::1]:port is polled over udp6", async () => {
     const r6 = await startResponder((req) => [{ bytes: goodReply(req) }], undefined, { address: "::1" });
     opened.push(r6);
@@ -50,6 +62,15 @@ describe("ntp-check job behaviour", () => {
     // written out in full, the address must still match the reply's source "::1"
     const longForm = await new NtpCheckJob(parseNtpCheckArgs(["--samples", "1", "--min-peers", "1", `[0:0:0:0:0:0:0:1]:${r6.port}`], {})).run(await ctxAt());
     expect(longForm.judgement.peers.map((p) => p.verdict)).toEqual(["valid"]);
+  });
+
+  test("an IPv4-mapped IPv6 address is polled, and the reply's source (::ffff:127.0.0.1) is recognised", async () => {
+    const r4 = await startResponder((req) => [{ bytes: goodReply(req) }]);
+    opened.push(r4);
+    for (const written of [`[::ffff:127.0.0.1]:${r4.port}`, `[::ffff:7f00:1]:${r4.port}`]) {
+      const r = await new NtpCheckJob(parseNtpCheckArgs(["--samples", "1", "--min-peers", "1", written], {})).run(await ctxAt());
+      expect(r.judgement.peers.map((p) => [p.label, p.verdict])).toEqual([[`[::ffff:127.0.0.1]:${r4.port}`, "valid"]]);
+    }
   });
 
   test("a name that does not resolve is a configured peer that failed, named in the summary", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseOpenntpdPeers, parseOpenntpdStatus } from "../../src/jobs/ntp-check/openntpd-status.js";
-import { openntpdView } from "../../src/jobs/ntp-check/local-daemon-view.js";
+import { openntpdView, runTool } from "../../src/jobs/ntp-check/local-daemon-view.js";
 import type { PollStats, Thresholds } from "../../src/jobs/ntp-check/judge-peers.js";
 
 // OpenNTPD conflicts with chrony on Debian and cannot run in CI without namespaces and an
@@ -92,5 +92,22 @@ describe("the local OpenNTPD's view against our own measurement", () => {
     const failing = await fakeNtpctl("ntpctl-fail", "", "", "ntpctl: connect: /var/run/ntpd.sock: No such file or directory");
     const f = await openntpdView([failing], ourStats(0), t);
     expect(f.problems).toEqual([{ severity: "unknown", text: `openntpd: ${failing} -s status: ntpctl: connect: /var/run/ntpd.sock: No such file or directory` }]);
+  });
+
+  test("a tool that fails without a word on stderr: its exit status, on one line (the status line must stay one line)", async () => {
+    const path = join(dir, "ntpctl-silent");
+    await writeFile(path, `#!${process.execPath}\nprocess.exit(3);\n`);
+    await chmod(path, 0o755);
+    const v = await openntpdView([path], ourStats(0), t);
+    expect(v.problems).toEqual([{ severity: "unknown", text: `openntpd: ${path} -s status: exit 3` }]);
+  });
+
+  test("a tool that hangs (a stuck daemon socket) is cut off and named as such", async () => {
+    const path = join(dir, "ntpctl-hangs");
+    await writeFile(path, `#!${process.execPath}\nsetTimeout(() => {}, 20000);\n`);
+    await chmod(path, 0o755);
+    const started = Date.now();
+    await expect(runTool([path, "-s", "status"], undefined, 300)).rejects.toThrow(`${path} -s status: no answer within 0.3 s`);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

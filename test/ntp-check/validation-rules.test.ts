@@ -65,6 +65,8 @@ describe("reply validation, rule by rule, in the documented order", () => {
     expect(reply({ stratum: 0, refId: 0, leap: 3, rootDelay: 1, rootDispersion: 1 })).toMatchObject({ kind: "rejected", reason: "unsynchronised" });
     expect(reply({ stratum: 0, refId: 0, leap: 0 })).toMatchObject({ kind: "rejected", reason: "bad-stratum" });
     expect(reply({ stratum: 0, refId: 0x01020304 })).toMatchObject({ kind: "rejected", reason: "bad-stratum" });
+    // an ntpd that lost sync: stratum 16 sent as 0, LI=3, its old upstream 192.0.2.1 as refid
+    expect(reply({ stratum: 0, refId: 0xc0000201, leap: 3 })).toMatchObject({ kind: "rejected", reason: "unsynchronised" });
   });
 
   test("8. LI=3 with a normal stratum: unsynchronised (the incident's peer)", () => {
@@ -96,6 +98,12 @@ describe("reply validation, rule by rule, in the documented order", () => {
     expect(reply({ mode: 3, version: 2, transmit: 0n })).toMatchObject({ reason: "bad-mode" });
     expect(reply({ version: 2, transmit: 0n })).toMatchObject({ reason: "bad-version" });
     expect(reply({ stratum: 0, refId: "DENY", leap: 3 })).toMatchObject({ reason: "kiss-of-death", kissCode: "DENY" });
+  });
+
+  test("reference age is read on the server's clock: a server 3 days behind us, last set 64 s before T3", () => {
+    const days3 = 3n * 86_400n * S;
+    const r = reply({ receive: T2 - days3, transmit: T3 - days3, reference: T3 - days3 - 64n * S });
+    expect(r).toMatchObject({ kind: "sample", sample: { referenceAge: 64 } });
   });
 
   test("13. LI 1 and 2 are valid data, surfaced on the sample", () => {

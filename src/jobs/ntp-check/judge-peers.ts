@@ -8,7 +8,7 @@ import type { NtpSample } from "./validate-reply.js";
  * what we remember from earlier polls. No I/O, no clock.
  */
 export interface Thresholds {
-  /** seconds: mean |offset| (and |median|) at or above this is a WARNING */
+  /** seconds: mean |offset| (and |median|) above this is a WARNING; at it is still OK, as with check_ntp_time's ranges */
   readonly warn: number;
   /** seconds: … a CRITICAL */
   readonly crit: number;
@@ -36,6 +36,8 @@ export interface PeerReport {
   readonly sample: NtpSample | null;
   readonly jitter: number;
   readonly samples: number;
+  /** a refused peer's last header: the table shows LI=3 where it matters most */
+  readonly refused?: { readonly leap: number; readonly stratum: number };
 }
 
 export interface Problem {
@@ -85,6 +87,14 @@ export function formatMs(seconds: number, signed = true): string {
   return signed && seconds >= 0 ? `+${v} ms` : `${v} ms`;
 }
 
+/**
+ * A configured limit as the user would write it: "500 ms", "100.5 ms", never "500.0 ms"
+ * (the issue's wording: `mean |offset| 984.9 ms > 500 ms`). Measured values keep formatMs.
+ */
+export function formatLimitMs(seconds: number): string {
+  return `${Number((seconds * 1000).toFixed(3))} ms`;
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -124,16 +134,18 @@ export function judgePoll(
       continue;
     }
     const { verdict, detail } = failedVerdict(poll);
+    const seen = [...poll.failures].reverse().find((f) => f.leap !== undefined && f.stratum !== undefined && (verdict !== "unsynchronised" || f.reason === "unsynchronised"));
+    const failedBase = seen ? { ...base, refused: { leap: seen.leap!, stratum: seen.stratum! } } : base;
     if (verdict === "unsynchronised") {
       const n = (previousUnsync.get(label) ?? 0) + 1;
       unsyncPolls.set(label, n);
       const persistent = n >= t.unsyncPolls;
       const text = `peer ${label} unsynchronised (LI=3)${n > 1 ? ` ${n} polls in a row` : ""}`;
       peerProblems.push({ severity: persistent ? "critical" : "warning", text });
-      reports.push({ ...base, verdict, detail: n > 1 ? `${detail}, ${n} polls in a row` : detail, sample: null });
+      reports.push({ ...failedBase, verdict, detail: n > 1 ? `${detail}, ${n} polls in a row` : detail, sample: null });
       continue;
     }
-    reports.push({ ...base, verdict, detail, sample: null });
+    reports.push({ ...failedBase, verdict, detail, sample: null });
     const what = verdict === "unreachable" ? "unreachable" : verdict === "rejected" ? "rejected" : verdict.replace(/-/g, " ");
     peerProblems.push({ severity: "warning", text: `peer ${label} ${what} (${detail})` });
   }
@@ -159,16 +171,17 @@ export function judgePoll(
   else if (valid.length < t.minPeers) {
     problems.push({ severity: "critical", text: `only ${valid.length} of ${configured} peers valid (minimum ${t.minPeers})` });
   }
-  const level = (x: number): "ok" | "warning" | "critical" => (x >= t.crit ? "critical" : x >= t.warn ? "warning" : "ok");
+  // Strictly above, as the status line says ("> 500 ms") and the perfdata range -0.5:0.5 means.
+  const level = (x: number): "ok" | "warning" | "critical" => (x > t.crit ? "critical" : x > t.warn ? "warning" : "ok");
   if (stats.meanAbsOffset !== null && stats.medianOffset !== null) {
     const meanLevel = level(stats.meanAbsOffset);
     if (meanLevel !== "ok") {
       const limit = meanLevel === "critical" ? t.crit : t.warn;
-      problems.push({ severity: meanLevel, text: `mean |offset| ${formatMs(stats.meanAbsOffset, false)} > ${formatMs(limit, false)}` });
+      problems.push({ severity: meanLevel, text: `mean |offset| ${formatMs(stats.meanAbsOffset, false)} > ${formatLimitMs(limit)}` });
     }
     const medianLevel = level(Math.abs(stats.medianOffset));
     if (SEVERITY[medianLevel] > SEVERITY[meanLevel]) {
-      problems.push({ severity: medianLevel, text: `median offset ${formatMs(stats.medianOffset)} beyond ±${formatMs(medianLevel === "critical" ? t.crit : t.warn, false)}` });
+      problems.push({ severity: medianLevel, text: `median offset ${formatMs(stats.medianOffset)} beyond ±${formatLimitMs(medianLevel === "critical" ? t.crit : t.warn)}` });
     }
   }
 
@@ -208,6 +221,10 @@ export function judgePoll(
   if (announcing.length > 0 && announcing.length < valid.length) {
     const names = announcing.map((v) => `${v.label} LI=${v.s.leap}`).join(", ");
     problems.push({ severity: "warning", text: `leap second announced by ${announcing.length} of ${valid.length} valid peers (${names})` });
+  } else if (new Set(announcing.map((v) => v.s.leap)).size > 1) {
+    // Everyone announces, but some insert a second and some delete one: a second apart after.
+    const names = announcing.map((v) => `${v.label} LI=${v.s.leap}`).join(", ");
+    problems.push({ severity: "warning", text: `valid peers disagree on the leap second (${names})` });
   }
 
   const all = sortProblems([...problems, ...peerProblems]);

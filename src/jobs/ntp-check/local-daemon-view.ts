@@ -21,19 +21,28 @@ export interface DaemonView {
 }
 
 /** argv, never a shell: `--ntpctl "ntpctl"` or `--chronyc "chronyc -h /run/chrony/chronyd.sock"`. */
-export function runTool(argv: readonly string[], signal?: AbortSignal): Promise<string> {
+export function runTool(argv: readonly string[], signal?: AbortSignal, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
-    execFile(cmd!, args, { timeout: 10_000, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
+    execFile(cmd!, args, { timeout: timeoutMs, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
       if (err) {
-        const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : stderr.trim().split("\n")[0] || err.message;
+        // One line only: the reason ends up inside the Nagios status line, and a newline
+        // there would push the perfdata into the long output.
+        const e = err as NodeJS.ErrnoException & { code?: string | number; signal?: string | null; killed?: boolean };
+        const stderrLine = stderr.trim().split("\n")[0]?.trim();
+        const why =
+          e.code === "ENOENT"
+            ? "not found"
+            : e.killed && !signal?.aborted
+              ? `no answer within ${timeoutMs / 1000} s`
+              : stderrLine || (typeof e.code === "number" ? `exit ${e.code}` : e.signal ? `killed by ${e.signal}` : e.message.split("\n")[0]!.trim());
         reject(new Error(`${argv.join(" ")}: ${why}`));
       } else resolve(stdout);
     });
   });
 }
 
-const level = (x: number, t: Thresholds): JobStatus => (x >= t.crit ? "critical" : x >= t.warn ? "warning" : "ok");
+const level = (x: number, t: Thresholds): JobStatus => (x > t.crit ? "critical" : x > t.warn ? "warning" : "ok");
 
 export async function openntpdView(ntpctl: readonly string[], stats: PollStats, t: Thresholds, signal?: AbortSignal): Promise<DaemonView> {
   let statusText: string;

@@ -12,10 +12,18 @@ function secs(x: number | null): string {
   return x === null ? "U" : `${x.toFixed(6)}s`;
 }
 
+/** A plain decimal for a threshold (String(1e-7) would be "1e-7", not perfdata syntax). */
+function plain(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(9).replace(/\.?0+$/, "");
+}
+
 export function perfdata(stats: PollStats, t: Thresholds): string {
+  // The offset is signed and judged by its size: in plugin range syntax a bare "0.1" would
+  // mean "alert below 0", so every slow clock would be out of range for a perfdata reader.
+  const signed = (x: number): string => `${plain(-x)}:${plain(x)}`;
   return [
-    `offset=${secs(stats.medianOffset)};${t.warn};${t.crit};;`,
-    `meanabsoffset=${secs(stats.meanAbsOffset)};${t.warn};${t.crit};0;`,
+    `offset=${secs(stats.medianOffset)};${signed(t.warn)};${signed(t.crit)};;`,
+    `meanabsoffset=${secs(stats.meanAbsOffset)};${plain(t.warn)};${plain(t.crit)};0;`,
     `jitter=${secs(stats.maxJitter)};;;0;`,
     `stratum=${stats.maxStratum ?? "U"};${t.maxStratum};;0;16`,
     `peers=${stats.valid};;${t.minPeers}:;0;${stats.configured}`,
@@ -33,7 +41,8 @@ export function okText(stats: PollStats): string {
 
 /** The one-line summary: the worst problem first, every other one after it. */
 export function statusLine(status: JobStatus, problems: readonly Problem[], stats: PollStats, t: Thresholds): string {
-  const text = problems.length === 0 ? okText(stats) : problems.map((p) => p.text).join("; ");
+  // Nagios reads only the first line as the status; text from tools (stderr) must not break it.
+  const text = problems.length === 0 ? okText(stats) : problems.map((p) => p.text.replace(/\s*[\r\n]+\s*/g, " ").trim()).join("; ");
   return `NTP ${STATE[status]}: ${text}|${perfdata(stats, t)}`;
 }
 
@@ -47,8 +56,8 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
     rows.push([
       p.label,
       s ? s.refId : "-",
-      s ? String(s.stratum) : "-",
-      s ? LEAP_TEXT[s.leap]! : "-",
+      s ? String(s.stratum) : p.refused ? String(p.refused.stratum) : "-",
+      s ? LEAP_TEXT[s.leap]! : p.refused ? String(p.refused.leap) : "-",
       s ? `${(s.offset * 1000).toFixed(3)}ms` : "-",
       s ? `${(s.delay * 1000).toFixed(3)}ms` : "-",
       s ? `${(p.jitter * 1000).toFixed(3)}ms` : "-",

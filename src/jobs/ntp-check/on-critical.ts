@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 
+/** How long output may still trickle in after the command has exited. */
+const OUTPUT_GRACE_MS = 500;
+
 export interface CommandOutcome {
   readonly code: number | null;
   readonly signal: string | null;
@@ -42,5 +45,11 @@ export function runCommand(argv: readonly string[], signal?: AbortSignal, timeou
     };
     child.on("error", (err) => settle({ code: null, signal: null, output, error: err.message }));
     child.on("close", (code, sig) => settle({ code, signal: sig, output: output.slice(0, 4096) }));
+    // A restart command leaves a daemon behind that may hold our output pipe open for ever
+    // ("close" would never come): the command's own exit decides, its output gets a moment.
+    child.on("exit", (code, sig) => {
+      const grace = setTimeout(() => settle({ code, signal: sig, output: output.slice(0, 4096) }), OUTPUT_GRACE_MS);
+      grace.unref();
+    });
   });
 }

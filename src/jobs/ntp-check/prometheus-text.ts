@@ -40,8 +40,8 @@ export function prometheusText(j: Judgement, polledAtSeconds: number): string {
   opt("max_stratum", "Highest stratum among valid peers.", j.stats.maxStratum);
   const info = fam("peer_info", "One series per peer; verdict says how it was judged.");
   const valid = fam("peer_valid", "1 if the peer gave a valid sample and is not a falseticker.");
-  const stratum = fam("peer_stratum", "Stratum of the peer's best sample.");
-  const leap = fam("peer_leap", "Leap indicator of the peer's best sample.");
+  const stratum = fam("peer_stratum", "Stratum of the peer's best sample (of its last refused reply when it has none).");
+  const leap = fam("peer_leap", "Leap indicator of the peer's best sample (of its last refused reply when it has none).");
   const offset = fam("peer_offset_seconds", "Offset of the best (minimum-delay) sample, server minus local.");
   const delay = fam("peer_delay_seconds", "Round-trip delay of the best sample.");
   const jitter = fam("peer_jitter_seconds", "RMS of the samples' offsets around the best one.");
@@ -51,7 +51,14 @@ export function prometheusText(j: Judgement, polledAtSeconds: number): string {
     const l = { peer: p.label };
     info.push([{ peer: p.label, verdict: p.verdict, refid: p.sample?.refId ?? "" }, 1]);
     valid.push([l, p.verdict === "valid" ? 1 : 0]);
-    if (p.sample === null) continue;
+    if (p.sample === null) {
+      // An unsynchronised peer's LI=3 is the incident's signature: export what it said.
+      if (p.refused) {
+        stratum.push([l, p.refused.stratum]);
+        leap.push([l, p.refused.leap]);
+      }
+      continue;
+    }
     stratum.push([l, p.sample.stratum]);
     leap.push([l, p.sample.leap]);
     offset.push([l, p.sample.offset]);

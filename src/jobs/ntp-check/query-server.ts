@@ -8,11 +8,46 @@ import { checkReply, type IgnoredReason, type ReplyCheck, type ReplyLimits, type
 /** Our clock as an NTP timestamp. Injected so tests can pretend it is 2036. */
 export type NtpClock = () => NtpTimestamp;
 
+/** Wall and monotonic time in ms, the two sources a clock is made from; injected in tests. */
+export interface TimeSources {
+  /** POSIX ms with a 1 ms grain, follows steps of the system clock (Date.now) */
+  readonly wallMs: () => number;
+  /** fine-grained, never stepped (performance.now) */
+  readonly monoMs: () => number;
+  /** first guess of wall − mono (performance.timeOrigin) */
+  readonly anchorMs: number;
+}
+
+const systemSources: TimeSources = { wallMs: () => Date.now(), monoMs: () => performance.now(), anchorMs: performance.timeOrigin };
+
 /**
- * performance.now() for sub-millisecond T1/T4 (Date.now() has a 1 ms grain), anchored
- * once to the wall clock via timeOrigin.
+ * Sub-millisecond wall-clock time: the monotonic clock plus an anchor (Date.now() alone has a
+ * 1 ms grain). The anchor is re-taken whenever the wall clock has been stepped away from it:
+ * a service runs for months, and a step — the very fix of the incident, restarting the NTP
+ * daemon with -s — would otherwise leave every later offset measured against the old time.
  */
-export const systemNtpClock: NtpClock = () => ntpFromUnixMs(performance.timeOrigin + performance.now());
+export function steppedWallClock(src: TimeSources = systemSources): NtpClock {
+  let anchor = src.anchorMs;
+  const reanchor = (): void => {
+    // Wait for the wall clock to tick over: at that instant it is exact to well under 1 ms.
+    const start = src.wallMs();
+    let wall = start;
+    let mono = src.monoMs();
+    for (let i = 0; i < 1_000_000 && wall === start; i++) {
+      wall = src.wallMs();
+      mono = src.monoMs();
+    }
+    anchor = wall - mono;
+  };
+  return () => {
+    const mono = src.monoMs();
+    // A true anchor puts us inside [wall, wall + 1); allow the grain and a little scheduling.
+    if (Math.abs(anchor + mono - (src.wallMs() + 0.5)) > 1.5) reanchor();
+    return ntpFromUnixMs(anchor + mono);
+  };
+}
+
+export const systemNtpClock: NtpClock = steppedWallClock();
 
 export function randomNonce(): NtpTimestamp {
   return randomBytes(8).readBigUInt64BE(0);

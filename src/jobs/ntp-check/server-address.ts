@@ -44,7 +44,15 @@ export type Resolver = (host: string) => Promise<readonly string[]>;
  * compares like with like.
  */
 export function canonicalAddress(address: string): string {
-  return isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+  if (isIP(address) !== 6) return address;
+  const v6 = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  // URL writes an IPv4-mapped address in hex (::ffff:7f00:1); the kernel reports the
+  // source of a reply as ::ffff:127.0.0.1.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (!mapped) return v6;
+  const hi = parseInt(mapped[1]!, 16);
+  const lo = parseInt(mapped[2]!, 16);
+  return `::ffff:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 export const systemResolver: Resolver = async (host) => {
@@ -75,9 +83,16 @@ export async function resolveServers(servers: readonly ServerSpec[], resolver: R
   );
   const peers: Peer[] = [];
   const failures: { server: ServerSpec; detail: string }[] = [];
+  // Two names for one machine (a CNAME, "localhost" next to 127.0.0.1) are one witness, not
+  // two: counted twice it would fake the independent peers --min-peers asks for.
+  const seen = new Set<string>();
   for (const r of results) {
-    if (r.peers) peers.push(...r.peers);
-    else failures.push({ server: r.server, detail: `cannot resolve ${r.server.host}: ${r.error}` });
+    if (!r.peers) failures.push({ server: r.server, detail: `cannot resolve ${r.server.host}: ${r.error}` });
+    for (const p of r.peers ?? []) {
+      const key = `${p.address} ${p.port}`;
+      if (!seen.has(key)) peers.push(p);
+      seen.add(key);
+    }
   }
   return { peers, failures };
 }

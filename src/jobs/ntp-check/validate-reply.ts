@@ -42,7 +42,7 @@ export interface NtpSample {
   readonly rootDispersion: number;
   readonly rootDistance: number;
   readonly refId: string;
-  /** seconds since the server's clock was last set (reference timestamp), null if it sent 0 */
+  /** seconds from the server's last clock update (reference timestamp) to its transmit, null if it sent 0 */
   readonly referenceAge: number | null;
   /** θ in seconds: > 0 means the server is ahead of us (our clock is slow) */
   readonly offset: number;
@@ -101,8 +101,10 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
   if (h.stratum === 0) {
     const code = refIdAscii(h.refId);
     if (code !== null) return reject("kiss-of-death", `kiss-o'-death ${code}`, code);
-    // chrony's way of saying "not synchronised": stratum 0, refid 0, LI 3
-    if (h.refId === 0 && h.leap === 3) return reject("unsynchronised", "unsynchronised (LI=3, stratum 0)");
+    // chrony's way of saying "not synchronised": stratum 0, refid 0, LI 3. An ntpd that lost
+    // its sources sends the same (its stratum 16 goes out as 0, RFC 5905 §7.3) but keeps its
+    // last upstream address as refid: LI=3 says unsynchronised either way.
+    if (h.leap === 3) return reject("unsynchronised", "unsynchronised (LI=3, stratum 0)");
     return reject("bad-stratum", "stratum 0 without a kiss code");
   }
   if (h.leap === 3) return reject("unsynchronised", `unsynchronised (LI=3, stratum ${h.stratum})`);
@@ -133,7 +135,8 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
       rootDispersion: h.rootDispersion,
       rootDistance,
       refId: formatRefId(h.stratum, h.refId),
-      referenceAge: h.reference === 0n ? null : ntpDiffSeconds(reply.t4, h.reference),
+      // Both on the server's clock: our own clock may be the one that is days off.
+      referenceAge: h.reference === 0n ? null : ntpDiffSeconds(t3, h.reference),
       offset,
       delay,
     },
