@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { redactText } from "../log/redact.js";
 import type { Clock } from "../sleep/clock.js";
 import type { sleepUntil } from "../sleep/sleep-until.js";
-import { instantFromMs, instantToMs, type Instant } from "../time/instant.js";
+import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import { runJob } from "./run-job.js";
 import type { RunRecord, StateStore } from "./run-state.js";
@@ -182,7 +182,9 @@ export class JobLoop {
    * their count. Returns the new "previous wake".
    */
   private accountSkipped(prev: number): number {
-    const { count, last } = passedSlots(this.sj.schedule, this.env.zone, prev, this.slotNow().seconds);
+    // up to the next wake's lower bound: a slot in the second the run ended in (10:01:00 when
+    // it ended at 10:01:00.3) has passed too, and nextWake will not pick it (it rounds up)
+    const { count, last } = passedSlots(this.sj.schedule, this.env.zone, prev, ceilSeconds(this.slotNow()));
     if (last === undefined) return prev;
     this.log.warn(
       { skipped: countText(count), first_after: isoInZone((prev + 1) * 1000, this.env.zone), last: isoInZone(last * 1000, this.env.zone) },

@@ -89,6 +89,20 @@ describe("no overlap: slots passing during a long run are skipped and logged onc
     expect(skipped).toHaveLength(1);
     expect(skipped[0]).toMatch(/skipped=3 first_after=2026-06-01T10:00:01Z last=2026-06-01T10:00:30Z/);
   });
+
+  it("a run ending in the middle of a second counts the slot at the start of that second as skipped", async () => {
+    vi.useFakeTimers({ now: T0 - 500 });
+    const job = new RecordingJob(fakeWork(1500));
+    const { daemon, out } = fakeDaemon();
+    daemon.start([scheduled("slow", ",S/1", job)]);
+    await advance(2600, 100);
+    await daemon.stop("TERM");
+    // 10:00:00 runs to 10:00:01.5: the 10:00:01 slot passed during it; the next run is 10:00:02
+    expect(job.runsAtMs.slice(0, 2)).toEqual([T0, T0 + 2000]);
+    const skipped = out.lines.filter((l) => l.includes("skipped runs"));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatch(/skipped=1 first_after=2026-06-01T10:00:01Z last=2026-06-01T10:00:01Z/);
+  });
 });
 
 describe("signals as daemon actions", () => {
