@@ -2,6 +2,7 @@ import type { ChimeLog } from "../log/logger.js";
 import { formatDurationMs } from "../time/duration-option.js";
 import { instantToMs } from "../time/instant.js";
 import { isoInZone, JobLoop, type LoopEnv } from "./job-loop.js";
+import { MAX_TIMER_MS } from "./run-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 export interface DaemonOptions {
@@ -139,7 +140,7 @@ export class Daemon {
     }
     const all = Promise.all([...this.loops.values()].map((l) => l.done)).then(() => true);
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.opts.graceMs + STOP_MARGIN_MS)));
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.min(this.opts.graceMs + STOP_MARGIN_MS, MAX_TIMER_MS))));
     const ok = await Promise.race([all, late]);
     clearTimeout(timer);
     if (!ok) this.chimeLog.log.warn({ grace: formatDurationMs(this.opts.graceMs) }, "a job did not stop within the grace period; exiting anyway");

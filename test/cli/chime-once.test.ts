@@ -41,6 +41,14 @@ describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 
     expect(r.stdout).toMatch(/run critical: stopped \(timeout after 300ms\) by SIGTERM/);
   });
 
+  it("a --timeout longer than a Node timer can hold (30d) does not fire at once", () => {
+    const r = runChime(["--timeout", "30d", "exec", "--", "sh", "-c", "sleep 0.3; echo finished"], { cwd: tmp.dir });
+    expect(r.stdout).not.toMatch(/timed out/);
+    expect(r.stdout).toMatch(/info exec run ok: exit 0: finished/);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
+  });
+
   it("as root: runs, with a warning line; --log-stamp none and --name apply", () => {
     const r = runChime(["--log-stamp", "none", "--name", "hello", "exec", "--", "echo", "hi"], { cwd: tmp.dir });
     expect(r.status).toBe(0);

@@ -24,6 +24,9 @@ export function statusOfExit(code: number | null): JobStatus {
   return "critical";
 }
 
+/** Node fires a longer timer after 1 ms; a grace of 24.8 days is "never" enough */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** how long to wait for output pipes after the group is gone (a daemonized grandchild may hold them) */
 const PIPE_CLOSE_WAIT_MS = 1000;
 
@@ -71,7 +74,7 @@ export class ExecJob implements Job {
             ctx.log.warn({ pgid, grace_s: killGraceMs / 1000 }, "command ignored TERM, sending KILL to its process group");
             signalGroup(pgid, "SIGKILL");
           }
-        }, killGraceMs);
+        }, Math.min(killGraceMs, MAX_TIMER_MS));
       };
       const onAbort = () => terminate(abortReason(ctx.signal));
       if (ctx.signal.aborted) onAbort();
