@@ -3,9 +3,9 @@ import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../daemon/build-job.js";
+import { ConfigError, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
-import { parseSchedule, ScheduleError } from "../schedule/schedule.js";
+import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
 import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
@@ -211,7 +211,7 @@ function jobService(parsed: InstallArgs): ServiceContent {
 async function configService(file: string): Promise<ServiceContent> {
   const path = resolve(file);
   try {
-    await loadConfigFile(path, process.env, { splayMs: 0 });
+    requireNextRun(await loadConfigFile(path, process.env, { splayMs: 0 }), "UTC", { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
@@ -226,8 +226,10 @@ function checkSchedule(when: string): void {
   // envdir unsets a variable whose file is empty: the service would not be scheduled at all.
   if (when.trim() === "") die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty schedule (use ",S/1" for every second)`);
   try {
-    parseSchedule(when);
+    // one that never matches again (Feb 31) would make the service exit 100 at every start
+    parseSchedule(when).next({ seconds: Math.floor(Date.now() / 1000), nanos: 0 }, "UTC");
   } catch (err) {
+    if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: nothing matches within 400 years`);
     if (!(err instanceof ScheduleError)) throw err;
     die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: ${err.message}`);
   }

@@ -183,7 +183,7 @@ describe("chime install-service names the bad value and exits 100", () => {
 });
 
 describe("chime install-service checks the schedule before writing anything", () => {
-  it.each([",M=61", ",X=1", "* * *", "0 25 * * *"])("--when %j is refused with the parser's reason", async (when) => {
+  it.each([",M=61", ",X=1", "* * *", "0 25 * * *", "0 0 31 2 *", ",y=2020"])("--when %j is refused with the parser's reason", async (when) => {
     const err = await failure(["svc", "--dir", base, "--user", someUser, "--when", when]);
     expect(err.code).toBe(100);
     expect(err.message).toContain(`--when ${JSON.stringify(when)}`);
@@ -215,6 +215,7 @@ describe("chime install-service --config FILE: one service for the jobs of a fil
     ["not JSON", "{"],
     ["a misspelt field", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], tiemout: "5m" }] })],
     ["a bad schedule", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], when: ",M=60" }] })],
+    ["a schedule that never matches", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], when: "0 0 30 2 *" }] })],
   ])("refuses a file with %s, naming the file, before writing anything", async (_what, text) => {
     writeFileSync(join(base, "bad.json"), text);
     const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", join(base, "bad.json")]);
