@@ -69,6 +69,21 @@ describe("TAI64N line destination", () => {
   });
 });
 
+describe("redaction never breaks a JSON line", () => {
+  it("a URL followed by an @ in a later field, and a message ending in password=, stay valid JSON", () => {
+    const out = new Capture();
+    const l = createLog({ out, format: "json", stamp: "none" });
+    l.forJob("exec").info({ url: "https://example.com/x", mail: "root@example.com" }, "pushing to https://bob:pw123456@git.example/r.git");
+    l.forJob("exec").info({ next: "value" }, "prompt ends with password=");
+    l.forJob("exec").info({ api_key: "k-123456" }, 'curl --password "hunter 22"');
+    const recs = out.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(recs[0]).toMatchObject({ job: "exec", url: "https://example.com/x", mail: "root@example.com", msg: "pushing to https://bob:[redacted]@git.example/r.git" });
+    expect(recs[1]).toMatchObject({ next: "value", msg: "prompt ends with password=" });
+    expect(recs[2]).toMatchObject({ api_key: "[redacted]", msg: "curl --password [redacted]" });
+    expect(out.text).not.toMatch(/pw123456|k-123456|hunter 22/);
+  });
+});
+
 describe("a stalled reader: bounded memory, counted drops, reported when it is back", () => {
   it("drops lines beyond the cap, counts them, and logs the count once the reader drains", async () => {
     const reader = new StalledReader();
