@@ -30,6 +30,17 @@ describe("TAI64N line destination", () => {
     expect(out.lines[1]).toMatch(/^@[0-9a-f]{24} error exec boom run=7$/);
   });
 
+  it("--log-format json: lines about chime itself carry job=chime, job lines their tag, each key once", () => {
+    const out = new Capture();
+    const l = createLog({ out, format: "json", stamp: "none" });
+    l.log.info({ jobs: 1 }, "starting");
+    l.forJob("exec").info("hi");
+    expect(out.lines).toHaveLength(2);
+    for (const line of out.lines) expect(line.match(/"job":/g)).toHaveLength(1);
+    expect(JSON.parse(out.lines[0]!)).toMatchObject({ job: "chime", jobs: 1, msg: "starting" });
+    expect(JSON.parse(out.lines[1]!)).toMatchObject({ job: "exec", msg: "hi" });
+  });
+
   it("never produces an unstamped line, whatever the message holds", () => {
     const out = new Capture();
     const l = createLog({ out });
