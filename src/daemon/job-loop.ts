@@ -6,7 +6,7 @@ import type { sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import { runJob } from "./run-job.js";
-import type { RunRecord, StateStore } from "./run-state.js";
+import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 export type SleepFn = typeof sleepUntil;
@@ -211,7 +211,7 @@ export class JobLoop {
       stateDir = await this.env.store.prepareJobDir(this.sj.tag);
     } catch (e) {
       stateDir = "";
-      this.log.warn({ error: (e as NodeJS.ErrnoException).code ?? String(e) }, "unable to create the job's state directory");
+      this.log.warn(fsErrorFields(e), "unable to create the job's state directory");
     }
     const { result, endMs } = await runJob({
       job: this.sj.job,
@@ -237,7 +237,7 @@ export class JobLoop {
     try {
       await this.env.store.save(this.sj.tag, this.record);
     } catch (e) {
-      this.log.warn({ error: (e as NodeJS.ErrnoException).code ?? String(e) }, "unable to write state file");
+      this.log.warn(fsErrorFields(e), "unable to write state file");
     }
   }
 }

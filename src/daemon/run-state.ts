@@ -32,6 +32,12 @@ export interface StateStore {
   prepareJobDir(tag: string): Promise<string>;
 }
 
+/** A file-system error as log fields: the code and the path it was about (the admin's next step). */
+export function fsErrorFields(e: unknown): Record<string, string> {
+  const err = e as NodeJS.ErrnoException;
+  return { error: err.code ?? String(e), ...(typeof err.path === "string" ? { path: err.path } : {}) };
+}
+
 const STATUSES: ReadonlySet<string> = new Set(["ok", "warning", "critical", "unknown"]);
 
 /** Keeps only well-typed fields: a hand-edited or half-understood file must not crash us. */
