@@ -108,6 +108,7 @@ export class JobLoop {
   private async main(catchUp: boolean, carried: (() => RunRecord) | undefined): Promise<void> {
     const { sj, env } = this;
     this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
+    if (!carried) this.closeUnfinishedRun();
     this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
     let prev: number | undefined = carried || catchUp ? this.record.handledThrough : undefined;
 
@@ -164,6 +165,24 @@ export class JobLoop {
       await this.runOnce("schedule", wake);
       prev = this.accountSkipped(prev);
     }
+  }
+
+  /**
+   * A record whose last run started but never ended: the chime before us was killed (kill -9,
+   * a crash, a grace period exceeded) during it. Say so once, and close the record, or
+   * `chime status` would report that run as going on for ever.
+   */
+  private closeUnfinishedRun(): void {
+    const r = this.record;
+    if (r.lastStartMs === undefined || (r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs)) return;
+    this.log.warn(
+      { started: isoInZone(r.lastStartMs, this.env.zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) },
+      "the previous run did not finish: chime was stopped during it",
+    );
+    r.lastEndMs = instantToMs(this.env.clock.now());
+    r.lastStatus = "unknown";
+    r.lastSummary = "did not finish: chime was stopped during the run";
+    r.interrupted = true;
   }
 
   private async announce(runAtMs: number): Promise<void> {
@@ -229,6 +248,7 @@ export class JobLoop {
     // the record is read by `chime status` and anyone who can read the state directory:
     // the same redaction as the log
     this.record.lastSummary = redactText(result.summary);
+    delete this.record.interrupted;
     this.record.runs = (this.record.runs ?? 0) + 1;
     await this.save();
   }

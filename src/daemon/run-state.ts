@@ -22,6 +22,8 @@ export interface RunRecord {
   /** when the daemon next plans to run it (wall clock, splay included), unix seconds */
   nextRunAt?: number;
   pid?: number;
+  /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
+  interrupted?: boolean;
 }
 
 export interface StateStore {
@@ -55,6 +57,7 @@ export function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
     const v = str(k);
     if (v !== undefined) rec[k] = v;
   }
+  if (r["interrupted"] === true) rec.interrupted = true;
   const st = str("lastStatus");
   if (st !== undefined && STATUSES.has(st)) rec.lastStatus = st as JobStatus;
   return rec;
