@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
@@ -161,6 +162,10 @@ export async function runInstallService(
   await access(chime).catch(() => die(EXIT_SYSTEM, `install-service: chime's program ${chime} is missing (run npm run build)`));
   const node = resolve(parsed.node ?? process.execPath);
   await access(node, constants.X_OK).catch(() => die(EXIT_USAGE, `install-service: --node ${node}: not an executable file`));
+  if (asRoot && user.uid !== 0) {
+    const blocked = unreachableFor(user, node, [chime, ...(what.env["CHIME_CONFIG"] ? [what.env["CHIME_CONFIG"]] : [])]);
+    if (blocked) out(`warning: ${user.name} cannot ${blocked}: the service would fail at every start; install chime (and node, --node) where ${user.name} can read them`);
+  }
   const env: Record<string, string> = { ...what.env };
   if (user.uid === 0) env[ALLOW_ROOT_ENV] = "1";
 
@@ -244,6 +249,20 @@ async function requireUser(flag: string, name: string, asRoot: boolean): Promise
     die(EXIT_USAGE, `install-service: ${flag} ${name}: only root can install a service for another user (you are ${userInfo().username})`);
   }
   return user;
+}
+
+/**
+ * What `user` cannot do of what the run script will ask (run node, read chime's bundle and the
+ * config file), found by trying it as that user, the way setuidgid will; undefined if all is
+ * well. A checkout under /root is the usual culprit: nobody cannot enter it.
+ */
+function unreachableFor(user: SystemUser, node: string, files: readonly string[]): string | undefined {
+  const probe = "for (const f of process.argv.slice(1)) try { require('fs').accessSync(f, 4) } catch { console.log(f); process.exit(1) }";
+  const r = spawnSync(node, ["-e", probe, ...files], { uid: user.uid, gid: user.gid, cwd: "/", encoding: "utf8", timeout: 10_000 });
+  if (r.error) return `run ${node} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
+  if (r.status === 0) return undefined;
+  const file = r.stdout.trim();
+  return file ? `read ${file}` : `run ${node} (exit ${r.status ?? r.signal})`;
 }
 
 /** The chime installation this code belongs to: src/cli/ and dist/bin/ both sit two levels down. */

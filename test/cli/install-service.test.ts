@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -167,6 +167,16 @@ describe("chime install-service names the bad value and exits 100", () => {
     expect(err.code).toBe(100);
     expect(err.message).toContain(`--node ${join(base, "not-node")}`);
     expect(readdirSync(base)).toEqual(["not-node"]);
+  });
+
+  it.runIf(isRoot)("warns when the job user cannot run the node the script names (a checkout under /root)", async () => {
+    const hidden = join(base, "private");
+    mkdirSync(hidden, { mode: 0o700 });
+    symlinkSync(process.execPath, join(hidden, "node"));
+    const lines = await install(["svc", "--dir", base, "--user", "nobody", "--node", join(hidden, "node")]);
+    expect(lines.join("\n")).toContain(`warning: nobody cannot run ${join(hidden, "node")} (EACCES): the service would fail at every start`);
+    // still written: the admin may fix the permissions afterwards
+    expect(readdirSync(join(base, "svc"))).toContain("run");
   });
 
   it("a --dir that does not exist", async () => {
