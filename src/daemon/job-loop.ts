@@ -154,7 +154,7 @@ export class JobLoop {
       if (this.alarmPending) {
         this.alarmPending = false;
         // slots from now on that pass during this unscheduled run count as skipped
-        const before = this.slotNow().seconds - 1;
+        const before = ceilSeconds(this.slotNow()) - 1;
         const from = prev === undefined ? before : Math.max(prev, before);
         await this.runOnce("alarm", undefined);
         const after = this.accountSkipped(from);

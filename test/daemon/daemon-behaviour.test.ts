@@ -126,6 +126,32 @@ describe("signals as daemon actions", () => {
     expect(job.runsAtMs[1]).toBe(T0 + 3_600_000);
   });
 
+  it("an ALRM run counts only slots that pass during it as skipped, not the one before it", async () => {
+    vi.useFakeTimers({ now: T0 + 200 }); // 10:00:00.2: the 10:00:00 slot passed before chime started
+    const quick = new RecordingJob(fakeWork(200));
+    const { daemon, out } = fakeDaemon();
+    daemon.start([scheduled("quick", ",S/1", quick)]);
+    await advance(300, 100); // 10:00:00.5
+    daemon.alarm();
+    await advance(1100, 100); // the alarm run ends 10:00:00.7; 10:00:01 runs as planned
+    await daemon.stop("TERM");
+    expect(out.lines.filter((l) => l.includes("skipped runs"))).toEqual([]);
+    expect(quick.runsAtMs.slice(0, 2)).toEqual([T0 + 500, T0 + 1000]);
+
+    vi.setSystemTime(T0 + 60_200);
+    const slow = new RecordingJob(fakeWork(1000));
+    const second = fakeDaemon();
+    second.daemon.start([scheduled("slow", ",S/1", slow)]);
+    await advance(300, 100); // 10:01:00.5
+    second.daemon.alarm();
+    await advance(1700, 100); // the alarm run ends 10:01:01.5: 10:01:01 passed during it
+    await second.daemon.stop("TERM");
+    const skipped = second.out.lines.filter((l) => l.includes("skipped runs"));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatch(/skipped=1 first_after=2026-06-01T10:01:01Z last=2026-06-01T10:01:01Z/);
+    expect(slow.runsAtMs.slice(0, 2)).toEqual([T0 + 60_500, T0 + 62_000]);
+  });
+
   it("USR1 logs one status line per job with its state and next run", async () => {
     vi.useFakeTimers({ now: T0 + 10 * 60_000 });
     const { daemon, out } = fakeDaemon();
