@@ -41,6 +41,8 @@ export class ExecJob implements Job {
       let lastLine = "";
       let lines = 0;
       let abortedBy: string | undefined;
+      /** the run itself was aborted (timeout, shutdown), not just cleaned up after */
+      let runAborted = false;
       let killTimer: NodeJS.Timeout | undefined;
       let settled = false;
 
@@ -76,7 +78,10 @@ export class ExecJob implements Job {
           }
         }, Math.min(killGraceMs, MAX_TIMER_MS));
       };
-      const onAbort = () => terminate(abortReason(ctx.signal));
+      const onAbort = () => {
+        runAborted = true;
+        terminate(abortReason(ctx.signal));
+      };
       if (ctx.signal.aborted) onAbort();
       else ctx.signal.addEventListener("abort", onAbort, { once: true });
 
@@ -104,7 +109,8 @@ export class ExecJob implements Job {
           err.end();
           const tail = lastLine === "" ? "" : `: ${lastLine.slice(0, 200)}`;
           const metrics = { exit_code: code ?? -1, output_lines: lines };
-          if (abortedBy !== undefined && (signal !== null || code !== 0)) {
+          // an aborted run did not do its work, even if the command took TERM and exited 0
+          if (abortedBy !== undefined && (runAborted || signal !== null || code !== 0)) {
             finish({ status: "critical", summary: `stopped (${abortedBy}) ${signal ? `by ${signal}` : `exit ${code}`}${tail}`, metrics });
           } else if (signal !== null) {
             finish({ status: "critical", summary: `killed by ${signal}${tail}`, metrics });
