@@ -73,6 +73,10 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   if (opts.user) becomeUser(opts.user);
 
   const chimeLog = createLog({ format: opts.logFormat.value, stamp: opts.logStamp.value, capBytes: opts.logBufferBytes.value });
+  // Node prints its runtime warnings on stderr, which the run script joins to the log:
+  // unstamped lines there. Log them as stamped lines instead.
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => chimeLog.log.warn({ warning: w.name }, w.message));
   chimeLog.log.info(
     { jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
     "starting",

@@ -35,6 +35,19 @@ describe("chime service and signals", () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
   });
 
+  it("a config with 12 jobs: every line on stdout and stderr is stamped (no Node listener warning)", async () => {
+    const jobs = Array.from({ length: 12 }, (_, i) => ({ name: `j${i}`, job: "exec", args: ["--", "true"], when: ",M=0" }));
+    await writeFile(join(tmp.dir, "many.json"), JSON.stringify({ jobs }));
+    const p = service(["--config", join(tmp.dir, "many.json")]);
+    await p.waitFor(/ info j11 next run: /, 5000);
+    p.signal("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.count(/ next run: /)).toBe(12);
+    // ChimeProcess collects stderr too: under supervise `exec 2>&1` puts it in the same log
+    for (const line of p.lines) expect(line).toMatch(/^@[0-9a-f]{24} (info|warn) /);
+    expect(p.text).not.toMatch(/MaxListenersExceededWarning/);
+  });
+
   it("npm start (package.json's script as is): a stamped plan line within 2 s", async () => {
     const pkg = JSON.parse(await readFile("package.json", "utf8")) as { scripts: { start: string } };
     const child = spawn("sh", ["-c", `exec ${pkg.scripts.start}`], { env: cleanEnv({ CHIME_STATE_DIR: join(tmp.dir, "state") }), stdio: ["ignore", "pipe", "inherit"] });
