@@ -2,7 +2,7 @@ import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import { redactText } from "../log/redact.js";
 import type { Clock } from "../sleep/clock.js";
-import type { sleepUntil } from "../sleep/sleep-until.js";
+import { RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import { runJob } from "./run-job.js";
@@ -27,6 +27,9 @@ export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped"
 export function isoInZone(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
 }
+
+/** a step back of the clock beyond this (seconds) no longer holds the job back; see trustPrev */
+const CLOCK_BACK_LIMIT_S = 86_400;
 
 /** counting stops at MAX_COUNTED_SLOTS: say "at least" then */
 function countText(n: number): number | string {
@@ -110,7 +113,7 @@ export class JobLoop {
     this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
     if (!carried) this.closeUnfinishedRun();
     this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
-    let prev: number | undefined = carried || catchUp ? this.record.handledThrough : undefined;
+    let prev: number | undefined = this.trustPrev(carried || catchUp ? this.record.handledThrough : undefined);
 
     if (catchUp && prev !== undefined && !this.ended) {
       const missed = passedSlots(sj.schedule, env.zone, prev, this.slotNow().seconds + 1);
@@ -127,6 +130,7 @@ export class JobLoop {
 
     let plannedWake: number | undefined;
     while (!this.ended) {
+      prev = this.trustPrev(prev);
       let wake: number;
       try {
         wake = nextWake(sj.schedule, env.zone, prev, this.slotNow());
@@ -143,11 +147,19 @@ export class JobLoop {
         this.phase = "sleeping";
         this.nextRunAtMs = runAtMs;
         this.wakeCtl = new AbortController();
+        const lastSlot = prev;
+        // the sleep only waits longer when the clock moves back; watch for a step back so
+        // large that waiting for the planned wake would stall the job (see trustPrev)
+        const watch = setInterval(() => {
+          if (lastSlot !== undefined && lastSlot > this.slotNow().seconds + CLOCK_BACK_LIMIT_S) this.wakeCtl.abort();
+        }, RECHECK_MS);
+        watch.unref?.();
         const outcome = await env.sleep(instantFromMs(runAtMs), {
           clock: env.clock,
           signal: this.endCtl.signal,
           wake: this.wakeCtl.signal,
         });
+        clearInterval(watch);
         if (outcome === "aborted") break;
         if (outcome === "woken" && !this.alarmPending) continue; // reschedule
       }
@@ -165,6 +177,24 @@ export class JobLoop {
       await this.runOnce("schedule", wake);
       prev = this.accountSkipped(prev);
     }
+  }
+
+  /**
+   * The last handled slot is normally in the past. More than a day in the future means the
+   * clock was moved back that far (a host that booted with its clock years ahead, then NTP
+   * fixed it): "at or after previous wake + 1 s" would stall the job until then. Small
+   * steps back keep the rule (a slot never runs twice); a big one restarts from now.
+   */
+  private trustPrev(prev: number | undefined): number | undefined {
+    if (prev === undefined) return undefined;
+    const now = this.slotNow().seconds;
+    if (prev <= now + CLOCK_BACK_LIMIT_S) return prev;
+    this.log.warn(
+      { last_slot: isoInZone(prev * 1000, this.env.zone), now: isoInZone(now * 1000, this.env.zone) },
+      "the clock is more than a day behind this job's last slot (it was moved back); scheduling from now",
+    );
+    delete this.record.handledThrough;
+    return undefined;
   }
 
   /**

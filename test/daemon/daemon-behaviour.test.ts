@@ -74,6 +74,38 @@ describe("catch-up after downtime (DESIGN.md §4 The daemon)", () => {
   });
 });
 
+describe("a clock moved back by more than a day does not stall the job", () => {
+  const DAY = 86_400_000;
+
+  it("a persisted last slot 30 days ahead of the clock: warned about, schedule from now", async () => {
+    vi.useFakeTimers({ now: T0 + 20 * 60_000 }); // 10:20
+    const store = new MemoryStateStore();
+    store.records.set("hourly", { job: "hourly", handledThrough: (T0 + 30 * DAY) / 1000 });
+    const job = new RecordingJob();
+    const { daemon, out } = fakeDaemon({ store });
+    daemon.start([scheduled("hourly", ",M=0", job)]);
+    await advance(45 * 60_000, 60_000); // to 11:05
+    await daemon.stop("TERM");
+    expect(out.text).toMatch(/warn hourly the clock is more than a day behind this job's last slot \(it was moved back\); scheduling from now last_slot=2026-07-01T10:00:00Z now=2026-06-01T10:20:00Z/);
+    expect(job.runsAtMs).toEqual([T0 + 3_600_000]);
+    expect(store.records.get("hourly")?.handledThrough).toBe((T0 + 3_600_000) / 1000);
+  });
+
+  it("stepped back two days while sleeping: runs at the next slot of the new time, within the re-check", async () => {
+    vi.useFakeTimers({ now: T0 - 500 });
+    const job = new RecordingJob();
+    const { daemon } = fakeDaemon();
+    daemon.start([scheduled("hourly", ",M=0", job)]);
+    await advance(30 * 60_000, 60_000); // 10:00 ran; now 10:29:59.5
+    expect(job.runsAtMs).toEqual([T0]);
+    vi.setSystemTime(Date.now() - 2 * DAY); // 2026-05-30 10:30
+    await advance(32 * 60_000, 60_000);
+    await daemon.stop("TERM");
+    // 2026-05-30 11:00 (not 2026-06-01 11:00, two days away)
+    expect(job.runsAtMs).toEqual([T0, T0 - 2 * DAY + 3_600_000]);
+  });
+});
+
 describe("no overlap: slots passing during a long run are skipped and logged once", () => {
   it("a 35 s run on an every-10-seconds schedule skips 3 slots, one line with the count", async () => {
     vi.useFakeTimers({ now: T0 - 500 });
