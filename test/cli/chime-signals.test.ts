@@ -130,6 +130,23 @@ describe("chime service and signals", () => {
     expect((await p.exited).code).toBe(0);
   });
 
+  it("HUP that replaces every job: chime goes on with the new ones and still exits 0 on TERM", async () => {
+    const config = join(tmp.dir, "swap.json");
+    await writeFile(config, JSON.stringify({ jobs: [{ name: "old", job: "exec", args: ["--", "true"], when: ",M=0" }] }));
+    const p = service(["--config", config]);
+    await p.waitFor(/ info old next run: /);
+    await writeFile(config, JSON.stringify({ jobs: [{ name: "new", job: "exec", args: ["--", "echo", "new-ran"], when: ",M=0" }] }));
+    p.signal("SIGHUP");
+    await p.waitFor(/configuration reloaded signal=HUP jobs=1 added=1 removed=1 changed=0 unchanged=0/);
+    await p.waitFor(/ info new next run: /);
+    p.signal("SIGALRM");
+    await p.waitFor(/ info new new-ran$/);
+    p.signal("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.text).not.toMatch(/nothing left to do/);
+    expect(p.lines.at(-1)).toMatch(/ info chime stopped$/);
+  });
+
   it("restarted after kill -9: the missed slot is caught up exactly once", async () => {
     // an every-second schedule: kill -9 right after a run, stay down over several slots
     const args = ["--when", ",S/1", "exec", "--", "true"];

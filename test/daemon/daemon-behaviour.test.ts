@@ -241,6 +241,25 @@ describe("HUP reload", () => {
     expect(long.maxConcurrent).toBe(1);
   });
 
+  it("TERM after a reload removed a running job: that run is aborted and waited for too", async () => {
+    vi.useFakeTimers({ now: T0 - 100 });
+    const gone = new RecordingJob(fakeWork(20_000));
+    let config = [scheduled("gone", ",M=0", gone)];
+    const { daemon, out } = fakeDaemon({ reload: async () => config });
+    daemon.start(config);
+    await advance(1000);
+    expect(gone.running).toBe(1);
+    config = [scheduled("other", ",H=0", new RecordingJob())];
+    await daemon.reload();
+    const stopped = daemon.stop("TERM");
+    await advance(100);
+    expect(await stopped).toBe(true);
+    expect(gone.running).toBe(0);
+    expect(out.text).toMatch(/stopping signal=TERM running=gone grace=5s/);
+    const lines = out.lines;
+    expect(lines.findIndex((l) => / error gone run critical: aborted/.test(l))).toBeLessThan(lines.findIndex((l) => / info chime stopped$/.test(l)));
+  });
+
   it("a config that fails to load keeps the running configuration", async () => {
     vi.useFakeTimers({ now: T0 + 1000 });
     const job = new RecordingJob();
