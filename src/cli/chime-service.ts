@@ -25,7 +25,7 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
   const early = (sig: NodeJS.Signals) => {
     if (sig === "SIGTERM" || sig === "SIGINT") stopBeforeStart = true;
   };
-  const earlySignals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGALRM", "SIGUSR1", "SIGUSR2"];
+  const earlySignals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGQUIT"];
   for (const sig of earlySignals) process.on(sig, early);
   try {
     return await startService(opts, env, () => stopBeforeStart, () => {

@@ -80,6 +80,18 @@ describe("chime service and signals", () => {
     expect(rec).toMatchObject({ job: "exec", lastStatus: "ok", runs: 1, lastReason: "alarm" });
   });
 
+  it("QUIT (sv quit, s6-svc -q) and USR2 are logged and ignored: no core dump, the job keeps its schedule", async () => {
+    const p = service(["--when", ",M=0", "exec", "--", "true"]);
+    await p.waitFor(/next run: /);
+    p.signal("SIGQUIT");
+    await p.waitFor(/ info chime signal ignored signal=QUIT$/);
+    p.signal("SIGUSR2");
+    await p.waitFor(/ info chime signal ignored signal=USR2$/);
+    expect(p.child.exitCode).toBeNull();
+    p.signal("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
   it("INT stops it too, exit 0", async () => {
     const p = service(["--when", ",M=0", "exec", "--", "true"]);
     await p.waitFor(/next run: /);
