@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import { redactText } from "../log/redact.js";
+import { parseSchedule } from "../schedule/schedule.js";
 import type { Clock } from "../sleep/clock.js";
 import { RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
@@ -112,10 +113,13 @@ export class JobLoop {
     const { sj, env } = this;
     this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
     if (!carried) this.closeUnfinishedRun();
+    const scheduleBefore = carried ? undefined : this.record.schedule;
     this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
     let prev: number | undefined = this.trustPrev(carried || catchUp ? this.record.handledThrough : undefined);
 
-    if (catchUp && prev !== undefined && !this.ended) {
+    if (catchUp && prev !== undefined && scheduleBefore !== undefined && scheduleBefore !== sj.schedule.text && !this.ended) {
+      prev = await this.catchUpAfterScheduleChange(scheduleBefore, prev);
+    } else if (catchUp && prev !== undefined && !this.ended) {
       const missed = passedSlots(sj.schedule, env.zone, prev, this.slotNow().seconds + 1);
       if (missed.last !== undefined) {
         this.log.info(
@@ -177,6 +181,35 @@ export class JobLoop {
       await this.runOnce("schedule", wake);
       prev = this.accountSkipped(prev);
     }
+  }
+
+  /**
+   * The schedule was changed while chime was down (env/CHIME_WHEN edited, then `svc -t`).
+   * A slot of the new schedule between the last run and now was not missed by downtime —
+   * the old schedule was in force — so only the old schedule's due slots count for the one
+   * catch-up run. Returns the new previous wake: now, in the new schedule's terms.
+   */
+  private async catchUpAfterScheduleChange(before: string, prev: number): Promise<number> {
+    const { sj, env } = this;
+    let old;
+    try {
+      old = parseSchedule(before);
+    } catch {
+      old = undefined; // a record from a version that wrote something else: nothing to catch up
+    }
+    this.log.info({ was: before, when: sj.schedule.text }, "schedule changed since the last run");
+    const from = ceilSeconds(this.slotNow()) - 1;
+    const missed = old ? passedSlots(old, env.zone, prev, this.slotNow().seconds + 1) : { count: 0, last: undefined };
+    if (missed.last !== undefined) {
+      this.log.info(
+        { missed: countText(missed.count), since: isoInZone(prev * 1000, env.zone), by: before },
+        "missed runs while chime was not running; catching up once",
+      );
+      await this.runOnce("catch-up", missed.last);
+    }
+    const after = this.accountSkipped(from);
+    this.record.handledThrough = Math.max(this.record.handledThrough ?? after, after);
+    return this.record.handledThrough;
   }
 
   /**

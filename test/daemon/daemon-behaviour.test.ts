@@ -106,6 +106,40 @@ describe("a clock moved back by more than a day does not stall the job", () => {
   });
 });
 
+describe("catch-up after the schedule was changed while chime was down", () => {
+  it("a new-schedule slot since the last run is not 'missed': no catch-up, also not at the next restart", async () => {
+    vi.useFakeTimers({ now: T0 + 40 * 60_000 }); // 10:40; hourly ran 10:00, then CHIME_WHEN became ,M/30
+    const store = new MemoryStateStore();
+    store.records.set("job", { job: "job", schedule: ",M=0", handledThrough: T0 / 1000 });
+    const job = new RecordingJob();
+    const first = fakeDaemon({ store });
+    first.daemon.start([scheduled("job", ",M/30", job)]);
+    await advance(5 * 60_000, 60_000); // 10:45
+    await first.daemon.stop("TERM");
+    expect(first.out.text).toMatch(/info job schedule changed since the last run was=,M=0 when=,M\/30/);
+    const second = fakeDaemon({ store }); // restarted again, the record now says ,M/30
+    second.daemon.start([scheduled("job", ",M/30", job)]);
+    await advance(20 * 60_000, 60_000); // to 11:05
+    await second.daemon.stop("TERM");
+    expect(first.out.text + second.out.text).not.toMatch(/catching up/);
+    expect(job.runsAtMs).toEqual([T0 + 3_600_000]);
+  });
+
+  it("slots the old schedule missed during the downtime still get one catch-up run", async () => {
+    vi.useFakeTimers({ now: T0 + 130 * 60_000 }); // 12:10; down since the 10:00 run: 11:00 and 12:00 missed
+    const store = new MemoryStateStore();
+    store.records.set("job", { job: "job", schedule: ",M=0", handledThrough: T0 / 1000 });
+    const job = new RecordingJob();
+    const { daemon, out } = fakeDaemon({ store });
+    daemon.start([scheduled("job", ",M/30", job)]);
+    await advance(25 * 60_000, 60_000); // to 12:35
+    await daemon.stop("TERM");
+    expect(out.text).toMatch(/catching up once missed=2 since=2026-06-01T10:00:00Z by=,M=0/);
+    expect(slotsOf(out)).toEqual(["2026-06-01T12:00:00Z", "2026-06-01T12:30:00Z"]);
+    expect(job.runsAtMs).toEqual([T0 + 130 * 60_000, T0 + 150 * 60_000]);
+  });
+});
+
 describe("no overlap: slots passing during a long run are skipped and logged once", () => {
   it("a 35 s run on an every-10-seconds schedule skips 3 slots, one line with the count", async () => {
     vi.useFakeTimers({ now: T0 - 500 });
