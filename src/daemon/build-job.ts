@@ -37,9 +37,6 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
   if (!TAG_PATTERN.test(s.tag)) {
     throw new ConfigError(`bad value ${JSON.stringify(s.tag)} for ${names.tag}: use letters, digits, ".", "_" and "-" (at most 64)`);
   }
-  // envdir unsets an empty CHIME_WHEN; an empty "when" in a file or flag is a slip, not a
-  // wish to run every second (runwhen's reading of no constraints), as install-service says
-  if (s.when.trim() === "") throw new ConfigError(`bad value ${JSON.stringify(s.when)} for ${names.when}: empty schedule (use ",S/1" for every second)`);
   let schedule;
   try {
     schedule = parseSchedule(s.when);

@@ -45,7 +45,6 @@ describe("--config FILE: several jobs, validated at load", () => {
     ["unknown job", JSON.stringify({ jobs: [{ ...ok, job: "backup" }] }), /unknown job "backup" \(jobs\[0\]\.job in config file .*\); jobs: git-backup, ntp-check, exec/],
     ["missing when", JSON.stringify({ jobs: [{ job: "exec", args: ["--", "true"] }] }), /missing or non-string jobs\[0\]\.when/],
     ["bad schedule", JSON.stringify({ jobs: [{ ...ok, when: ",H=24" }] }), /bad value ",H=24" for jobs\[0\]\.when in config file/],
-    ["empty schedule", JSON.stringify({ jobs: [{ ...ok, when: "" }] }), /bad value "" for jobs\[0\]\.when in config file .*: empty schedule \(use ",S\/1" for every second\)/],
     ["bad cron", JSON.stringify({ jobs: [ok, { ...ok, name: "b", when: "61 * * * *" }] }), /bad value "61 \* \* \* \*" for jobs\[1\]\.when/],
     ["args not strings", JSON.stringify({ jobs: [{ ...ok, args: ["--", 5] }] }), /jobs\[0\]\.args in config file .* must be an array of strings/],
     ["job's own argument error", JSON.stringify({ jobs: [{ ...ok, args: [] }] }), /exec: missing COMMAND .*\(jobs\[0\]\.args in config file/],
