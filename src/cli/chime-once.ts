@@ -1,4 +1,4 @@
-import { FileStateStore } from "../daemon/run-state.js";
+import { FileStateStore, fsErrorFields } from "../daemon/run-state.js";
 import { loadSpec } from "../daemon/build-job.js";
 import { runJob } from "../daemon/run-job.js";
 import { runningAsRoot } from "../daemon/privileges.js";
@@ -53,7 +53,7 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
   try {
     stateDir = await new FileStateStore(opts.stateDir.value).prepareJobDir(tag);
   } catch (e) {
-    log.warn({ error: (e as NodeJS.ErrnoException).code ?? String(e) }, "unable to create the job's state directory");
+    log.warn(fsErrorFields(e), "unable to create the job's state directory");
   }
   const { result } = await runJob({
     job,

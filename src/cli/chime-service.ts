@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { buildScheduledJob, ConfigError } from "../daemon/build-job.js";
+import { buildScheduledJob, ConfigError, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
 import { Daemon } from "../daemon/daemon.js";
 import { dropPrivileges, lookupUser, runningAsRoot } from "../daemon/privileges.js";
@@ -25,7 +25,7 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
   const early = (sig: NodeJS.Signals) => {
     if (sig === "SIGTERM" || sig === "SIGINT") stopBeforeStart = true;
   };
-  const earlySignals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGALRM", "SIGUSR1", "SIGUSR2"];
+  const earlySignals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGQUIT"];
   for (const sig of earlySignals) process.on(sig, early);
   try {
     return await startService(opts, env, () => stopBeforeStart, () => {
@@ -46,8 +46,13 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     const config = opts.config;
     if (opts.rest.length > 0) die(EXIT_USAGE, `give either ${config.source} or a JOB (${opts.rest[0]}), not both`);
     if (opts.when) die(EXIT_USAGE, `give either ${config.source} or ${opts.when.source}, not both (each job in the file has its own "when")`);
-    jobs = await loadConfigFile(config.value, jobEnv, defaults);
-    reload = () => loadConfigFile(config.value, jobEnv, defaults);
+    const load = async () => {
+      const loaded = await loadConfigFile(config.value, jobEnv, defaults);
+      requireNextRun(loaded, zone, systemClock.now());
+      return loaded;
+    };
+    jobs = await load();
+    reload = load;
   } else {
     const when = opts.when!;
     const [jobName, ...args] = opts.rest;
@@ -59,6 +64,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
         { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source },
       ),
     ];
+    requireNextRun(jobs, zone, systemClock.now());
   }
 
   if (runningAsRoot() && !opts.allowRoot.value && !opts.user) {
@@ -67,6 +73,10 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   if (opts.user) becomeUser(opts.user);
 
   const chimeLog = createLog({ format: opts.logFormat.value, stamp: opts.logStamp.value, capBytes: opts.logBufferBytes.value });
+  // Node prints its runtime warnings on stderr, which the run script joins to the log:
+  // unstamped lines there. Log them as stamped lines instead.
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => chimeLog.log.warn({ warning: w.name }, w.message));
   chimeLog.log.info(
     { jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
     "starting",

@@ -54,14 +54,29 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
 
 const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} seconds`;
 
-export function describeRecord(tag: string, r: RunRecord, zone: string, nowMs: number): string {
+/** Whether process `pid` exists (EPERM: it does, as another user). kill(0) needs no /proc. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function describeRecord(tag: string, r: RunRecord, zone: string, nowMs: number, alive: (pid: number) => boolean = pidAlive): string {
   const parts: string[] = [];
-  const running = r.lastStartMs !== undefined && (r.lastEndMs === undefined || r.lastEndMs < r.lastStartMs);
+  const unfinished = r.lastStartMs !== undefined && (r.lastEndMs === undefined || r.lastEndMs < r.lastStartMs);
+  // a run whose chime is gone (kill -9, crash) is not "running": the next chime closes it
+  const running = unfinished && (r.pid === undefined || alive(r.pid));
   if (running) parts.push(`running for ${ago(nowMs - r.lastStartMs!)} (since ${isoInZone(r.lastStartMs!, zone)})`);
+  else if (unfinished) {
+    parts.push(`last run started ${ago(nowMs - r.lastStartMs!)} ago (${isoInZone(r.lastStartMs!, zone)}) and did not finish: chime (pid ${r.pid}) is not running`);
+  }
   if (r.lastEndMs !== undefined && r.lastStatus !== undefined) {
-    const took = r.lastStartMs !== undefined && r.lastEndMs >= r.lastStartMs ? `, took ${((r.lastEndMs - r.lastStartMs) / 1000).toFixed(3)} s` : "";
+    const took = r.lastStartMs !== undefined && r.lastEndMs >= r.lastStartMs && !r.interrupted ? `, took ${((r.lastEndMs - r.lastStartMs) / 1000).toFixed(3)} s` : "";
     parts.push(`last run ${r.lastStatus} ${ago(nowMs - r.lastEndMs)} ago (${isoInZone(r.lastEndMs, zone)}${took}): ${r.lastSummary ?? ""}`);
-  } else if (!running) {
+  } else if (!unfinished) {
     parts.push("never run");
   }
   if (!running && r.nextRunAt !== undefined) {

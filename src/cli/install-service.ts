@@ -1,11 +1,12 @@
+import { spawnSync } from "node:child_process";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../daemon/build-job.js";
+import { ConfigError, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
-import { parseSchedule, ScheduleError } from "../schedule/schedule.js";
+import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
 import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
@@ -161,6 +162,10 @@ export async function runInstallService(
   await access(chime).catch(() => die(EXIT_SYSTEM, `install-service: chime's program ${chime} is missing (run npm run build)`));
   const node = resolve(parsed.node ?? process.execPath);
   await access(node, constants.X_OK).catch(() => die(EXIT_USAGE, `install-service: --node ${node}: not an executable file`));
+  if (asRoot && user.uid !== 0) {
+    const blocked = unreachableFor(user, node, [chime, ...(what.env["CHIME_CONFIG"] ? [what.env["CHIME_CONFIG"]] : [])]);
+    if (blocked) out(`warning: ${user.name} cannot ${blocked}: the service would fail at every start; install chime (and node, --node) where ${user.name} can read them`);
+  }
   const env: Record<string, string> = { ...what.env };
   if (user.uid === 0) env[ALLOW_ROOT_ENV] = "1";
 
@@ -211,7 +216,7 @@ function jobService(parsed: InstallArgs): ServiceContent {
 async function configService(file: string): Promise<ServiceContent> {
   const path = resolve(file);
   try {
-    await loadConfigFile(path, process.env, { splayMs: 0 });
+    requireNextRun(await loadConfigFile(path, process.env, { splayMs: 0 }), "UTC", { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
@@ -226,8 +231,10 @@ function checkSchedule(when: string): void {
   // envdir unsets a variable whose file is empty: the service would not be scheduled at all.
   if (when.trim() === "") die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty schedule (use ",S/1" for every second)`);
   try {
-    parseSchedule(when);
+    // one that never matches again (Feb 31) would make the service exit 100 at every start
+    parseSchedule(when).next({ seconds: Math.floor(Date.now() / 1000), nanos: 0 }, "UTC");
   } catch (err) {
+    if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: nothing matches within 400 years`);
     if (!(err instanceof ScheduleError)) throw err;
     die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: ${err.message}`);
   }
@@ -242,6 +249,20 @@ async function requireUser(flag: string, name: string, asRoot: boolean): Promise
     die(EXIT_USAGE, `install-service: ${flag} ${name}: only root can install a service for another user (you are ${userInfo().username})`);
   }
   return user;
+}
+
+/**
+ * What `user` cannot do of what the run script will ask (run node, read chime's bundle and the
+ * config file), found by trying it as that user, the way setuidgid will; undefined if all is
+ * well. A checkout under /root is the usual culprit: nobody cannot enter it.
+ */
+function unreachableFor(user: SystemUser, node: string, files: readonly string[]): string | undefined {
+  const probe = "for (const f of process.argv.slice(1)) try { require('fs').accessSync(f, 4) } catch { console.log(f); process.exit(1) }";
+  const r = spawnSync(node, ["-e", probe, ...files], { uid: user.uid, gid: user.gid, cwd: "/", encoding: "utf8", timeout: 10_000 });
+  if (r.error) return `run ${node} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
+  if (r.status === 0) return undefined;
+  const file = r.stdout.trim();
+  return file ? `read ${file}` : `run ${node} (exit ${r.status ?? r.signal})`;
 }
 
 /** The chime installation this code belongs to: src/cli/ and dist/bin/ both sit two levels down. */

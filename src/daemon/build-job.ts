@@ -1,6 +1,7 @@
 import { JobConfigError, type Environment, type JobSpec } from "../jobs/job.js";
 import { isJobName, jobLoaders } from "../jobs/registry.js";
-import { parseSchedule, ScheduleError } from "../schedule/schedule.js";
+import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
+import type { Instant } from "../time/instant.js";
 import { TAG_PATTERN, type ScheduledJob } from "./scheduled-job.js";
 
 /** A bad setting at start or reload; the message names the setting and where it came from. */
@@ -58,8 +59,25 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
     what: [s.jobName, ...s.args].map(quoteWord).join(" "),
     timeoutMs: s.timeoutMs,
     splayMs: s.splayMs,
+    whenSource: names.when,
     fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs]),
   };
+}
+
+/**
+ * A schedule that parses but never matches again (`0 0 30 2 *`, `,y=2020`) is a configuration
+ * error like a typo: refused at start (exit 100) and on reload, naming the setting, instead of
+ * a job loop that stops at once.
+ */
+export function requireNextRun(jobs: readonly ScheduledJob[], zone: string, now: Instant): void {
+  for (const sj of jobs) {
+    try {
+      sj.schedule.next(now, zone);
+    } catch (e) {
+      if (!(e instanceof ScheduleRangeError)) throw e;
+      throw new ConfigError(`bad value ${JSON.stringify(sj.schedule.text)} for ${sj.whenSource ?? sj.tag}: nothing matches within 400 years`);
+    }
+  }
 }
 
 function quoteWord(w: string): string {

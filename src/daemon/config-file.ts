@@ -75,8 +75,9 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
 
 function durationField(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
-  const ms = typeof v === "string" ? parseDurationMs(v) : typeof v === "number" && v >= 0 ? v * 1000 : null;
-  if (ms === null) throw new ConfigError(`bad value ${JSON.stringify(v)} for ${name}: not a duration like "90s", "5m", "1h"`);
+  // a number is seconds, held to the same range as the text form (1e400 is Infinity, not "no limit")
+  const ms = typeof v === "string" ? parseDurationMs(v) : typeof v === "number" && v >= 0 ? parseDurationMs(String(v)) : null;
+  if (ms === null) throw new ConfigError(`bad value ${typeof v === "number" ? String(v) : JSON.stringify(v)} for ${name}: not a duration like "90s", "5m", "1h"`);
   return ms;
 }
 

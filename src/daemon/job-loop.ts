@@ -1,12 +1,13 @@
 import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import { redactText } from "../log/redact.js";
+import { parseSchedule } from "../schedule/schedule.js";
 import type { Clock } from "../sleep/clock.js";
-import type { sleepUntil } from "../sleep/sleep-until.js";
-import { instantFromMs, instantToMs, type Instant } from "../time/instant.js";
+import { RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
+import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import { runJob } from "./run-job.js";
-import type { RunRecord, StateStore } from "./run-state.js";
+import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 export type SleepFn = typeof sleepUntil;
@@ -27,6 +28,9 @@ export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped"
 export function isoInZone(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
 }
+
+/** a step back of the clock beyond this (seconds) no longer holds the job back; see trustPrev */
+const CLOCK_BACK_LIMIT_S = 86_400;
 
 /** counting stops at MAX_COUNTED_SLOTS: say "at least" then */
 function countText(n: number): number | string {
@@ -108,10 +112,14 @@ export class JobLoop {
   private async main(catchUp: boolean, carried: (() => RunRecord) | undefined): Promise<void> {
     const { sj, env } = this;
     this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
+    if (!carried) this.closeUnfinishedRun();
+    const scheduleBefore = carried ? undefined : this.record.schedule;
     this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
-    let prev: number | undefined = carried || catchUp ? this.record.handledThrough : undefined;
+    let prev: number | undefined = this.trustPrev(carried || catchUp ? this.record.handledThrough : undefined);
 
-    if (catchUp && prev !== undefined && !this.ended) {
+    if (catchUp && prev !== undefined && scheduleBefore !== undefined && scheduleBefore !== sj.schedule.text && !this.ended) {
+      prev = await this.catchUpAfterScheduleChange(scheduleBefore, prev);
+    } else if (catchUp && prev !== undefined && !this.ended) {
       const missed = passedSlots(sj.schedule, env.zone, prev, this.slotNow().seconds + 1);
       if (missed.last !== undefined) {
         this.log.info(
@@ -126,6 +134,7 @@ export class JobLoop {
 
     let plannedWake: number | undefined;
     while (!this.ended) {
+      prev = this.trustPrev(prev);
       let wake: number;
       try {
         wake = nextWake(sj.schedule, env.zone, prev, this.slotNow());
@@ -142,18 +151,26 @@ export class JobLoop {
         this.phase = "sleeping";
         this.nextRunAtMs = runAtMs;
         this.wakeCtl = new AbortController();
+        const lastSlot = prev;
+        // the sleep only waits longer when the clock moves back; watch for a step back so
+        // large that waiting for the planned wake would stall the job (see trustPrev)
+        const watch = setInterval(() => {
+          if (lastSlot !== undefined && lastSlot > this.slotNow().seconds + CLOCK_BACK_LIMIT_S) this.wakeCtl.abort();
+        }, RECHECK_MS);
+        watch.unref?.();
         const outcome = await env.sleep(instantFromMs(runAtMs), {
           clock: env.clock,
           signal: this.endCtl.signal,
           wake: this.wakeCtl.signal,
         });
+        clearInterval(watch);
         if (outcome === "aborted") break;
         if (outcome === "woken" && !this.alarmPending) continue; // reschedule
       }
       if (this.alarmPending) {
         this.alarmPending = false;
         // slots from now on that pass during this unscheduled run count as skipped
-        const before = this.slotNow().seconds - 1;
+        const before = ceilSeconds(this.slotNow()) - 1;
         const from = prev === undefined ? before : Math.max(prev, before);
         await this.runOnce("alarm", undefined);
         const after = this.accountSkipped(from);
@@ -164,6 +181,71 @@ export class JobLoop {
       await this.runOnce("schedule", wake);
       prev = this.accountSkipped(prev);
     }
+  }
+
+  /**
+   * The schedule was changed while chime was down (env/CHIME_WHEN edited, then `svc -t`).
+   * A slot of the new schedule between the last run and now was not missed by downtime —
+   * the old schedule was in force — so only the old schedule's due slots count for the one
+   * catch-up run. Returns the new previous wake: now, in the new schedule's terms.
+   */
+  private async catchUpAfterScheduleChange(before: string, prev: number): Promise<number> {
+    const { sj, env } = this;
+    let old;
+    try {
+      old = parseSchedule(before);
+    } catch {
+      old = undefined; // a record from a version that wrote something else: nothing to catch up
+    }
+    this.log.info({ was: before, when: sj.schedule.text }, "schedule changed since the last run");
+    const from = ceilSeconds(this.slotNow()) - 1;
+    const missed = old ? passedSlots(old, env.zone, prev, this.slotNow().seconds + 1) : { count: 0, last: undefined };
+    if (missed.last !== undefined) {
+      this.log.info(
+        { missed: countText(missed.count), since: isoInZone(prev * 1000, env.zone), by: before },
+        "missed runs while chime was not running; catching up once",
+      );
+      await this.runOnce("catch-up", missed.last);
+    }
+    const after = this.accountSkipped(from);
+    this.record.handledThrough = Math.max(this.record.handledThrough ?? after, after);
+    return this.record.handledThrough;
+  }
+
+  /**
+   * The last handled slot is normally in the past. More than a day in the future means the
+   * clock was moved back that far (a host that booted with its clock years ahead, then NTP
+   * fixed it): "at or after previous wake + 1 s" would stall the job until then. Small
+   * steps back keep the rule (a slot never runs twice); a big one restarts from now.
+   */
+  private trustPrev(prev: number | undefined): number | undefined {
+    if (prev === undefined) return undefined;
+    const now = this.slotNow().seconds;
+    if (prev <= now + CLOCK_BACK_LIMIT_S) return prev;
+    this.log.warn(
+      { last_slot: isoInZone(prev * 1000, this.env.zone), now: isoInZone(now * 1000, this.env.zone) },
+      "the clock is more than a day behind this job's last slot (it was moved back); scheduling from now",
+    );
+    delete this.record.handledThrough;
+    return undefined;
+  }
+
+  /**
+   * A record whose last run started but never ended: the chime before us was killed (kill -9,
+   * a crash, a grace period exceeded) during it. Say so once, and close the record, or
+   * `chime status` would report that run as going on for ever.
+   */
+  private closeUnfinishedRun(): void {
+    const r = this.record;
+    if (r.lastStartMs === undefined || (r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs)) return;
+    this.log.warn(
+      { started: isoInZone(r.lastStartMs, this.env.zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) },
+      "the previous run did not finish: chime was stopped during it",
+    );
+    r.lastEndMs = instantToMs(this.env.clock.now());
+    r.lastStatus = "unknown";
+    r.lastSummary = "did not finish: chime was stopped during the run";
+    r.interrupted = true;
   }
 
   private async announce(runAtMs: number): Promise<void> {
@@ -182,7 +264,9 @@ export class JobLoop {
    * their count. Returns the new "previous wake".
    */
   private accountSkipped(prev: number): number {
-    const { count, last } = passedSlots(this.sj.schedule, this.env.zone, prev, this.slotNow().seconds);
+    // up to the next wake's lower bound: a slot in the second the run ended in (10:01:00 when
+    // it ended at 10:01:00.3) has passed too, and nextWake will not pick it (it rounds up)
+    const { count, last } = passedSlots(this.sj.schedule, this.env.zone, prev, ceilSeconds(this.slotNow()));
     if (last === undefined) return prev;
     this.log.warn(
       { skipped: countText(count), first_after: isoInZone((prev + 1) * 1000, this.env.zone), last: isoInZone(last * 1000, this.env.zone) },
@@ -209,7 +293,7 @@ export class JobLoop {
       stateDir = await this.env.store.prepareJobDir(this.sj.tag);
     } catch (e) {
       stateDir = "";
-      this.log.warn({ error: (e as NodeJS.ErrnoException).code ?? String(e) }, "unable to create the job's state directory");
+      this.log.warn(fsErrorFields(e), "unable to create the job's state directory");
     }
     const { result, endMs } = await runJob({
       job: this.sj.job,
@@ -227,6 +311,7 @@ export class JobLoop {
     // the record is read by `chime status` and anyone who can read the state directory:
     // the same redaction as the log
     this.record.lastSummary = redactText(result.summary);
+    delete this.record.interrupted;
     this.record.runs = (this.record.runs ?? 0) + 1;
     await this.save();
   }
@@ -235,7 +320,7 @@ export class JobLoop {
     try {
       await this.env.store.save(this.sj.tag, this.record);
     } catch (e) {
-      this.log.warn({ error: (e as NodeJS.ErrnoException).code ?? String(e) }, "unable to write state file");
+      this.log.warn(fsErrorFields(e), "unable to write state file");
     }
   }
 }

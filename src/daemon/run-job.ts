@@ -32,6 +32,9 @@ const LEVEL_OF_STATUS: Readonly<Record<JobStatus, "info" | "warn" | "error">> = 
 };
 const STATUSES = new Set<string>(Object.keys(LEVEL_OF_STATUS));
 
+/** the longest delay setTimeout honours */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * One run of one job, the same for `chime JOB` and the daemon: a start line, the job with an
  * abort signal (stop or timeout), exactly one summary line with status and duration. A job
@@ -46,10 +49,16 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
   let timer: NodeJS.Timeout | undefined;
   if (req.timeoutMs !== undefined && req.timeoutMs > 0) {
     const limit = formatDurationMs(req.timeoutMs);
-    timer = setTimeout(() => {
-      log.warn({ timeout: limit }, "run timed out, stopping it");
-      ctl.abort(`timeout after ${limit}`);
-    }, req.timeoutMs);
+    // Node fires a timer longer than 2^31-1 ms (24.8 days) after 1 ms: arm it in pieces
+    const arm = (ms: number) => {
+      const piece = Math.min(ms, MAX_TIMER_MS);
+      timer = setTimeout(() => {
+        if (ms > piece) return arm(ms - piece);
+        log.warn({ timeout: limit }, "run timed out, stopping it");
+        ctl.abort(`timeout after ${limit}`);
+      }, piece);
+    };
+    arm(req.timeoutMs);
   }
   const startMs = instantToMs(req.now());
   log.info({ reason: req.reason, ...req.startFields }, "run start");

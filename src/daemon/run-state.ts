@@ -22,6 +22,8 @@ export interface RunRecord {
   /** when the daemon next plans to run it (wall clock, splay included), unix seconds */
   nextRunAt?: number;
   pid?: number;
+  /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
+  interrupted?: boolean;
 }
 
 export interface StateStore {
@@ -30,6 +32,12 @@ export interface StateStore {
   save(tag: string, rec: RunRecord): Promise<void>;
   /** the job's own private directory (JobContext.stateDir), created if missing */
   prepareJobDir(tag: string): Promise<string>;
+}
+
+/** A file-system error as log fields: the code and the path it was about (the admin's next step). */
+export function fsErrorFields(e: unknown): Record<string, string> {
+  const err = e as NodeJS.ErrnoException;
+  return { error: err.code ?? String(e), ...(typeof err.path === "string" ? { path: err.path } : {}) };
 }
 
 const STATUSES: ReadonlySet<string> = new Set(["ok", "warning", "critical", "unknown"]);
@@ -49,6 +57,7 @@ export function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
     const v = str(k);
     if (v !== undefined) rec[k] = v;
   }
+  if (r["interrupted"] === true) rec.interrupted = true;
   const st = str("lastStatus");
   if (st !== undefined && STATUSES.has(st)) rec.lastStatus = st as JobStatus;
   return rec;

@@ -11,6 +11,8 @@ export interface ScheduledJob {
   readonly what: string;
   readonly timeoutMs?: number | undefined;
   readonly splayMs: number;
+  /** where the schedule came from, for errors: "--when (flag)", "jobs[1].when in config file F" */
+  readonly whenSource?: string;
   /** equal fingerprints across a HUP reload mean "unchanged, keep its loop" */
   readonly fingerprint: string;
 }

@@ -20,8 +20,10 @@ export function installSignalHandlers(actions: SignalActions, log: Logger, proc:
     ["SIGHUP", () => actions.reload()],
     ["SIGALRM", () => actions.alarm()],
     ["SIGUSR1", () => actions.status()],
-    // USR2 and QUIT would kill Node; nobody sends them to chime on purpose, so say so and go on
+    // USR2 (`sv 2`, `s6-svc -2`) and QUIT (`sv quit`, `s6-svc -q`) would kill Node (QUIT with a
+    // core dump, orphaning a running job's processes); they mean nothing to chime: say so, go on
     ["SIGUSR2", () => log.info({ signal: "USR2" }, "signal ignored")],
+    ["SIGQUIT", () => log.info({ signal: "QUIT" }, "signal ignored")],
   ];
   for (const [sig, fn] of handlers) proc.on(sig, fn);
   return () => {

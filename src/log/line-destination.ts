@@ -2,7 +2,7 @@ import pino, { type Logger } from "pino";
 import { logLabelFromMs } from "../time/log-label.js";
 import { escapeMessage, formatFields } from "./line-format.js";
 import type { LineSink } from "./line-sink.js";
-import { redactText } from "./redact.js";
+import { redactJsonLine, redactText } from "./redact.js";
 
 export type LogFormat = "text" | "json";
 export type LogStamp = "tai64n" | "none";
@@ -60,14 +60,14 @@ export class LineDestination {
     let body: string;
     if (this.format === "json") {
       // pino's JSON already ends in "\n" and escapes newlines inside strings.
-      body = json.endsWith("\n") ? json : json + "\n";
+      body = redactJsonLine(json.endsWith("\n") ? json : json + "\n");
     } else {
       const level = levelLabels[this.lastLevel] ?? String(this.lastLevel);
       const { job, fields } = bindingsOf(this.lastLogger);
       const msg = this.lastMsg === undefined || this.lastMsg === null ? "" : escapeMessage(String(this.lastMsg));
-      body = `${level} ${job} ${msg}${fields}${formatFields(this.lastObj)}\n`;
+      body = redactText(`${level} ${job} ${msg}${fields}${formatFields(this.lastObj)}\n`);
     }
-    this.sink.write(this.stamp() + redactText(body));
+    this.sink.write(this.stamp() + body);
   }
 
   /** A line outside pino (the sink's dropped-lines notice), in the same format. */

@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
-import { LineDestination, stamps, type LogFormat, type LogStamp } from "./line-destination.js";
+import { DAEMON_TAG, LineDestination, stamps, type LogFormat, type LogStamp } from "./line-destination.js";
 import { LineSink } from "./line-sink.js";
 
 export type { Logger } from "pino";
@@ -40,7 +40,7 @@ export function createLog(opts: LogOptions = {}): ChimeLog {
       destination!.noticeLine("warn", "log reader was too slow, lines dropped", { dropped: n }),
   });
   destination = new LineDestination(sink, format, stamp);
-  const log = pino(
+  const untagged = pino(
     {
       level: opts.level ?? "info",
       // no pid/hostname: one process per service, the service name says which host part it is
@@ -50,9 +50,12 @@ export function createLog(opts: LogOptions = {}): ChimeLog {
     },
     destination,
   );
+  // The root logger is a child too, so that JSON lines about chime itself carry "job":"chime"
+  // like text lines do; job loggers derive from the untagged one (one "job" key per line).
+  const log = untagged.child({ job: DAEMON_TAG });
   return {
     log,
-    forJob: (tag) => log.child({ job: tag }),
+    forJob: (tag) => untagged.child({ job: tag }),
     dropped: () => sink.dropped,
     flush: (ms) => sink.flush(ms),
   };

@@ -18,15 +18,19 @@ export function isSecretKey(key: string): boolean {
  * - the password part of URL user info (`https://user:PASSWORD@host`), and user info that is
  *   itself a token (`https://ghp_xxx@github.com`);
  * - GitHub token shapes (classic `ghp_…`, `gho_…`, fine-grained `github_pat_…`);
- * - `Authorization: Bearer …` / `token …` headers;
- * - `key=value` query or option pairs whose key names a secret.
+ * - `Authorization: Bearer …` / `Basic …` / `token …` headers;
+ * - `key=value` query, option or environment pairs whose key ends in a secret word, and
+ *   `--password VALUE` style options on a logged command line.
  */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/@]*)@/gi;
 /** user info without a password that looks like a token rather than a user name */
 const URL_TOKEN_USER = /\b([a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9_-]{20,}@/gi;
 const GITHUB_TOKEN = /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})/g;
-const AUTH_HEADER = /\b(authorization\s*[:=]\s*|bearer\s+|token\s+)(?!\[redacted\])[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_PAIR = /\b((?:access_|api_|auth_|private_)?(?:token|password|passwd|secret|api[-_]?key)=)(?!\[redacted\])[^\s&"',;]+/gi;
+const AUTH_HEADER = /\b(authorization\s*[:=]\s*(?:basic\s+|bearer\s+|token\s+)?|bearer\s+|token\s+)(?!\[redacted\])(?!-)[A-Za-z0-9._~+/=-]{8,}/gi;
+/** any key that ends in a secret word: `password=`, `PGPASSWORD=`, `GITHUB_TOKEN=`, `db.secret=` */
+const SECRET_PAIR = /\b([\w.-]*?(?:token|password|passwd|passphrase|secret|api[-_]?key)=)(?!\[redacted\])(?:\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s&"',;\\]+)/gi;
+/** a command line's `--password VALUE`, `--api-key VALUE` (the `=` form is a SECRET_PAIR) */
+const SECRET_OPTION = /(?<![\w-])(--?[\w-]*?(?:token|password|passwd|passphrase|secret|api[-_]?key)\s+)(?!\[redacted\])(?!-)(?:\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s"',;\\]+)/gi;
 /** in JSON text: "token":"value" */
 const SECRET_JSON_FIELD = /("(?:[^"\\]*[-_.])?(?:token|password|passwd|passphrase|secret|authorization|auth|api[-_]?key|cookie|credentials?)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
@@ -41,5 +45,31 @@ export function redactText(text: string): string {
     .replace(GITHUB_TOKEN, REDACTED)
     .replace(AUTH_HEADER, (_m, prefix: string) => `${prefix}${REDACTED}`)
     .replace(SECRET_PAIR, (_m, prefix: string) => `${prefix}${REDACTED}`)
+    .replace(SECRET_OPTION, (_m, prefix: string) => `${prefix}${REDACTED}`)
     .replace(SECRET_JSON_FIELD, (_m, prefix: string) => `${prefix}"${REDACTED}"`);
+}
+
+/**
+ * A JSON log line (--log-format json). The text patterns above may span a JSON string's
+ * closing quote and would break the line, so a suspicious line is parsed, every string in it
+ * redacted on its own, values of secret keys replaced, and the line serialized again.
+ */
+export function redactJsonLine(line: string): string {
+  if (!MAYBE_SECRET.test(line)) return line;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return redactText(line);
+  }
+  return JSON.stringify(redactValue(doc)) + (line.endsWith("\n") ? "\n" : "");
+}
+
+function redactValue(v: unknown): unknown {
+  if (typeof v === "string") return redactText(v);
+  if (Array.isArray(v)) return v.map(redactValue);
+  if (typeof v !== "object" || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) ? REDACTED : redactValue(x);
+  return out;
 }

@@ -22,6 +22,9 @@ const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
   ["bad --when (flag)", ["--when", ",H=24", "exec", "--", "true"], {}, /^chime: bad value ",H=24" for --when \(flag\): /],
   ["bad CHIME_WHEN (environment)", ["exec", "--", "true"], { CHIME_WHEN: ",Q=1" }, /^chime: bad value ",Q=1" for CHIME_WHEN \(environment\): /],
   ["bad cron in --when", ["--when", "* * *", "exec", "--", "true"], {}, /^chime: bad value "\* \* \*" for --when \(flag\)/],
+  // February never has a 31st; 2020 is over: both parse, neither will ever match again
+  ["--when that never matches", ["--when", "0 0 31 2 *", "exec", "--", "true"], {}, /^chime: bad value "0 0 31 2 \*" for --when \(flag\): nothing matches within 400 years$/],
+  ["CHIME_WHEN only in the past", ["exec", "--", "true"], { CHIME_WHEN: ",y=2020" }, /^chime: bad value ",y=2020" for CHIME_WHEN \(environment\): nothing matches within 400 years$/],
   ["bad --timeout", ["--timeout", "5x", "--when", ",M=0", "exec", "--", "true"], {}, /^chime: bad value "5x" for --timeout \(flag\): not a duration/],
   ["bad CHIME_SPLAY", ["--when", ",M=0", "exec", "--", "true"], { CHIME_SPLAY: "-3" }, /^chime: bad value "-3" for CHIME_SPLAY \(environment\)/],
   ["bad CHIME_GRACE", ["exec", "--", "true"], { CHIME_GRACE: "long" }, /^chime: bad value "long" for CHIME_GRACE \(environment\)/],
@@ -59,6 +62,19 @@ describe("chime: configuration errors at start exit 100 with one line naming set
     const r = runChime([...svc, join(tmp.dir, "state"), "--config", path]);
     expect(r.status).toBe(100);
     expect(r.stderr.trim()).toBe(`chime: config file ${path}: jobs[0]: unknown field "timout" (expected name, job, args, when, timeout, splay)`);
+  });
+
+  it("a config file job whose schedule never matches is refused at start, naming the field", async () => {
+    const path = join(tmp.dir, "never.json");
+    const jobs = [
+      { job: "exec", args: ["--", "true"], when: ",M=0" },
+      { name: "leap", job: "exec", args: ["--", "true"], when: "0 0 30 2 *" },
+    ];
+    await writeFile(path, JSON.stringify({ jobs }));
+    const r = runChime([...svc, join(tmp.dir, "state"), "--config", path]);
+    expect(r.status).toBe(100);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toBe(`chime: bad value "0 0 30 2 *" for jobs[1].when in config file ${path}: nothing matches within 400 years`);
   });
 
   it("a service refuses to run jobs as root without --allow-root or --user", () => {

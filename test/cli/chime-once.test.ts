@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRoot, runChime, tempDir } from "./chime-spawn.js";
 
@@ -39,6 +41,25 @@ describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/warn exec run timed out, stopping it timeout=300ms/);
     expect(r.stdout).toMatch(/run critical: stopped \(timeout after 300ms\) by SIGTERM/);
+  });
+
+  it("a --timeout longer than a Node timer can hold (30d) does not fire at once", () => {
+    const r = runChime(["--timeout", "30d", "exec", "--", "sh", "-c", "sleep 0.3; echo finished"], { cwd: tmp.dir });
+    expect(r.stdout).not.toMatch(/timed out/);
+    expect(r.stdout).toMatch(/info exec run ok: exit 0: finished/);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
+  });
+
+  it("a state directory it cannot create is named in the warning, and the job still runs", async () => {
+    const notADir = join(tmp.dir, "plain-file");
+    await writeFile(notADir, "");
+    const r = runChime(["--state-dir", notADir, "exec", "--", "echo", "ran"], { cwd: tmp.dir });
+    expect(r.status).toBe(0);
+    const warning = r.stdout.split("\n").find((l) => l.includes("unable to create the job's state directory"));
+    expect(warning).toMatch(/ error=(ENOTDIR|EEXIST) path=\S+/);
+    expect(warning).toContain(`path=${notADir}`);
+    expect(r.stdout).toMatch(/info exec run ok: exit 0: ran/);
   });
 
   it("as root: runs, with a warning line; --log-stamp none and --name apply", () => {

@@ -35,6 +35,19 @@ describe("chime service and signals", () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
   });
 
+  it("a config with 12 jobs: every line on stdout and stderr is stamped (no Node listener warning)", async () => {
+    const jobs = Array.from({ length: 12 }, (_, i) => ({ name: `j${i}`, job: "exec", args: ["--", "true"], when: ",M=0" }));
+    await writeFile(join(tmp.dir, "many.json"), JSON.stringify({ jobs }));
+    const p = service(["--config", join(tmp.dir, "many.json")]);
+    await p.waitFor(/ info j11 next run: /, 5000);
+    p.signal("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.count(/ next run: /)).toBe(12);
+    // ChimeProcess collects stderr too: under supervise `exec 2>&1` puts it in the same log
+    for (const line of p.lines) expect(line).toMatch(/^@[0-9a-f]{24} (info|warn) /);
+    expect(p.text).not.toMatch(/MaxListenersExceededWarning/);
+  });
+
   it("npm start (package.json's script as is): a stamped plan line within 2 s", async () => {
     const pkg = JSON.parse(await readFile("package.json", "utf8")) as { scripts: { start: string } };
     const child = spawn("sh", ["-c", `exec ${pkg.scripts.start}`], { env: cleanEnv({ CHIME_STATE_DIR: join(tmp.dir, "state") }), stdio: ["ignore", "pipe", "inherit"] });
@@ -65,6 +78,18 @@ describe("chime service and signals", () => {
     for (const l of p.lines) expect(l).toMatch(/^@[0-9a-f]{24} /);
     const rec = JSON.parse(await readFile(join(tmp.dir, "state", "exec.json"), "utf8"));
     expect(rec).toMatchObject({ job: "exec", lastStatus: "ok", runs: 1, lastReason: "alarm" });
+  });
+
+  it("QUIT (sv quit, s6-svc -q) and USR2 are logged and ignored: no core dump, the job keeps its schedule", async () => {
+    const p = service(["--when", ",M=0", "exec", "--", "true"]);
+    await p.waitFor(/next run: /);
+    p.signal("SIGQUIT");
+    await p.waitFor(/ info chime signal ignored signal=QUIT$/);
+    p.signal("SIGUSR2");
+    await p.waitFor(/ info chime signal ignored signal=USR2$/);
+    expect(p.child.exitCode).toBeNull();
+    p.signal("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
   });
 
   it("INT stops it too, exit 0", async () => {
@@ -115,6 +140,23 @@ describe("chime service and signals", () => {
     await p.waitFor(/status target=added state=sleeping/);
     p.signal("SIGTERM");
     expect((await p.exited).code).toBe(0);
+  });
+
+  it("HUP that replaces every job: chime goes on with the new ones and still exits 0 on TERM", async () => {
+    const config = join(tmp.dir, "swap.json");
+    await writeFile(config, JSON.stringify({ jobs: [{ name: "old", job: "exec", args: ["--", "true"], when: ",M=0" }] }));
+    const p = service(["--config", config]);
+    await p.waitFor(/ info old next run: /);
+    await writeFile(config, JSON.stringify({ jobs: [{ name: "new", job: "exec", args: ["--", "echo", "new-ran"], when: ",M=0" }] }));
+    p.signal("SIGHUP");
+    await p.waitFor(/configuration reloaded signal=HUP jobs=1 added=1 removed=1 changed=0 unchanged=0/);
+    await p.waitFor(/ info new next run: /);
+    p.signal("SIGALRM");
+    await p.waitFor(/ info new new-ran$/);
+    p.signal("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.text).not.toMatch(/nothing left to do/);
+    expect(p.lines.at(-1)).toMatch(/ info chime stopped$/);
   });
 
   it("restarted after kill -9: the missed slot is caught up exactly once", async () => {

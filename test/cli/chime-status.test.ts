@@ -32,6 +32,48 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     );
   });
 
+  it("a run whose chime is gone is not 'running': it did not finish", () => {
+    const now = Date.parse("2026-11-25T12:00:00Z");
+    const rec = { job: "b", pid: 4242, lastStartMs: now - 600_000, nextRunAt: now / 1000 - 300 };
+    expect(describeRecord("b", rec, "UTC", now, () => false)).toBe(
+      "b: last run started 600 seconds ago (2026-11-25T11:50:00Z) and did not finish: chime (pid 4242) is not running; next run was due 300 seconds ago (2026-11-25T11:55:00Z); is chime running?",
+    );
+    expect(describeRecord("b", rec, "UTC", now, () => true)).toBe("b: running for 600 seconds (since 2026-11-25T11:50:00Z)");
+  });
+
+  it("after kill -9 during a run: status says it did not finish, and the next chime closes the record once", async () => {
+    const state = join(tmp.dir, "killed-state");
+    const args = ["--allow-root", "--state-dir", state, "--when", ",M=0", "exec", "--", "sh", "-c", "echo job-pid=$$; exec sleep 30"];
+    const first = new ChimeProcess(args, { cwd: tmp.dir });
+    let jobPid = 0;
+    try {
+      await first.waitFor(/next run: /);
+      first.signal("SIGALRM");
+      jobPid = Number(/job-pid=(\d+)/.exec(await first.waitFor(/ info exec job-pid=\d+$/))![1]);
+      first.signal("SIGKILL");
+      await first.exited;
+    } finally {
+      await first.kill();
+      if (jobPid) process.kill(-jobPid, "SIGKILL"); // the job leads its own process group
+    }
+    const down = runChime(["status", "--state-dir", state]);
+    expect(down.stdout).toMatch(new RegExp(`^exec: last run started \\d+ seconds ago \\(\\S+\\) and did not finish: chime \\(pid ${first.child.pid}\\) is not running`));
+    expect(down.stdout).not.toMatch(/running for/);
+
+    const second = new ChimeProcess(args, { cwd: tmp.dir });
+    try {
+      await second.waitFor(/next run: /);
+      second.signal("SIGTERM");
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      await second.kill();
+    }
+    expect(second.count(/ warn exec the previous run did not finish: chime was stopped during it started=\S+ reason=alarm/)).toBe(1);
+    const after = runChime(["status", "--state-dir", state]).stdout;
+    expect(after).toMatch(/^exec: last run unknown \d+ seconds ago \(\S+\): did not finish: chime was stopped during the run; next run in \d+ seconds/);
+    expect(after).not.toMatch(/took|running for/);
+  });
+
   it("reads what a real service wrote, and reports a corrupt file without failing", async () => {
     const state = join(tmp.dir, "state");
     const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--when", ",M=0", "exec", "--", "echo", "done"], { cwd: tmp.dir });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -169,6 +169,16 @@ describe("chime install-service names the bad value and exits 100", () => {
     expect(readdirSync(base)).toEqual(["not-node"]);
   });
 
+  it.runIf(isRoot)("warns when the job user cannot run the node the script names (a checkout under /root)", async () => {
+    const hidden = join(base, "private");
+    mkdirSync(hidden, { mode: 0o700 });
+    symlinkSync(process.execPath, join(hidden, "node"));
+    const lines = await install(["svc", "--dir", base, "--user", "nobody", "--node", join(hidden, "node")]);
+    expect(lines.join("\n")).toContain(`warning: nobody cannot run ${join(hidden, "node")} (EACCES): the service would fail at every start`);
+    // still written: the admin may fix the permissions afterwards
+    expect(readdirSync(join(base, "svc"))).toContain("run");
+  });
+
   it("a --dir that does not exist", async () => {
     const err = await failure(["svc", "--dir", join(base, "missing"), "--user", someUser]);
     expect(err.code).toBe(100);
@@ -183,7 +193,7 @@ describe("chime install-service names the bad value and exits 100", () => {
 });
 
 describe("chime install-service checks the schedule before writing anything", () => {
-  it.each([",M=61", ",X=1", "* * *", "0 25 * * *"])("--when %j is refused with the parser's reason", async (when) => {
+  it.each([",M=61", ",X=1", "* * *", "0 25 * * *", "0 0 31 2 *", ",y=2020"])("--when %j is refused with the parser's reason", async (when) => {
     const err = await failure(["svc", "--dir", base, "--user", someUser, "--when", when]);
     expect(err.code).toBe(100);
     expect(err.message).toContain(`--when ${JSON.stringify(when)}`);
@@ -215,6 +225,7 @@ describe("chime install-service --config FILE: one service for the jobs of a fil
     ["not JSON", "{"],
     ["a misspelt field", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], tiemout: "5m" }] })],
     ["a bad schedule", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], when: ",M=60" }] })],
+    ["a schedule that never matches", JSON.stringify({ jobs: [{ ...goodConfig.jobs[0], when: "0 0 30 2 *" }] })],
   ])("refuses a file with %s, naming the file, before writing anything", async (_what, text) => {
     writeFileSync(join(base, "bad.json"), text);
     const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", join(base, "bad.json")]);

@@ -50,6 +50,8 @@ describe("--config FILE: several jobs, validated at load", () => {
     ["job's own argument error", JSON.stringify({ jobs: [{ ...ok, args: [] }] }), /exec: missing COMMAND .*\(jobs\[0\]\.args in config file/],
     ["bad timeout", JSON.stringify({ jobs: [{ ...ok, timeout: "soon" }] }), /bad value "soon" for jobs\[0\]\.timeout/],
     ["negative splay", JSON.stringify({ jobs: [{ ...ok, splay: -5 }] }), /bad value -5 for jobs\[0\]\.splay/],
+    // 1e400 parses to Infinity: not "no limit", and no timer can hold it
+    ["timeout beyond any duration", `{"jobs":[{"job":"exec","args":["--","true"],"when":",M=0","timeout":1e400}]}`, /bad value Infinity for jobs\[0\]\.timeout/],
     ["duplicate names", JSON.stringify({ jobs: [ok, ok] }), /duplicate jobs\[1\]\.name in config file .* "tick"/],
     ["name not a string", JSON.stringify({ jobs: [{ ...ok, name: 7 }] }), /jobs\[0\]\.name in config file .* must be a string/],
     ["unsafe name", JSON.stringify({ jobs: [{ ...ok, name: "../etc" }] }), /bad value "\.\.\/etc" for jobs\[0\]\.name/],

@@ -74,6 +74,72 @@ describe("catch-up after downtime (DESIGN.md §4 The daemon)", () => {
   });
 });
 
+describe("a clock moved back by more than a day does not stall the job", () => {
+  const DAY = 86_400_000;
+
+  it("a persisted last slot 30 days ahead of the clock: warned about, schedule from now", async () => {
+    vi.useFakeTimers({ now: T0 + 20 * 60_000 }); // 10:20
+    const store = new MemoryStateStore();
+    store.records.set("hourly", { job: "hourly", handledThrough: (T0 + 30 * DAY) / 1000 });
+    const job = new RecordingJob();
+    const { daemon, out } = fakeDaemon({ store });
+    daemon.start([scheduled("hourly", ",M=0", job)]);
+    await advance(45 * 60_000, 60_000); // to 11:05
+    await daemon.stop("TERM");
+    expect(out.text).toMatch(/warn hourly the clock is more than a day behind this job's last slot \(it was moved back\); scheduling from now last_slot=2026-07-01T10:00:00Z now=2026-06-01T10:20:00Z/);
+    expect(job.runsAtMs).toEqual([T0 + 3_600_000]);
+    expect(store.records.get("hourly")?.handledThrough).toBe((T0 + 3_600_000) / 1000);
+  });
+
+  it("stepped back two days while sleeping: runs at the next slot of the new time, within the re-check", async () => {
+    vi.useFakeTimers({ now: T0 - 500 });
+    const job = new RecordingJob();
+    const { daemon } = fakeDaemon();
+    daemon.start([scheduled("hourly", ",M=0", job)]);
+    await advance(30 * 60_000, 60_000); // 10:00 ran; now 10:29:59.5
+    expect(job.runsAtMs).toEqual([T0]);
+    vi.setSystemTime(Date.now() - 2 * DAY); // 2026-05-30 10:30
+    await advance(32 * 60_000, 60_000);
+    await daemon.stop("TERM");
+    // 2026-05-30 11:00 (not 2026-06-01 11:00, two days away)
+    expect(job.runsAtMs).toEqual([T0, T0 - 2 * DAY + 3_600_000]);
+  });
+});
+
+describe("catch-up after the schedule was changed while chime was down", () => {
+  it("a new-schedule slot since the last run is not 'missed': no catch-up, also not at the next restart", async () => {
+    vi.useFakeTimers({ now: T0 + 40 * 60_000 }); // 10:40; hourly ran 10:00, then CHIME_WHEN became ,M/30
+    const store = new MemoryStateStore();
+    store.records.set("job", { job: "job", schedule: ",M=0", handledThrough: T0 / 1000 });
+    const job = new RecordingJob();
+    const first = fakeDaemon({ store });
+    first.daemon.start([scheduled("job", ",M/30", job)]);
+    await advance(5 * 60_000, 60_000); // 10:45
+    await first.daemon.stop("TERM");
+    expect(first.out.text).toMatch(/info job schedule changed since the last run was=,M=0 when=,M\/30/);
+    const second = fakeDaemon({ store }); // restarted again, the record now says ,M/30
+    second.daemon.start([scheduled("job", ",M/30", job)]);
+    await advance(20 * 60_000, 60_000); // to 11:05
+    await second.daemon.stop("TERM");
+    expect(first.out.text + second.out.text).not.toMatch(/catching up/);
+    expect(job.runsAtMs).toEqual([T0 + 3_600_000]);
+  });
+
+  it("slots the old schedule missed during the downtime still get one catch-up run", async () => {
+    vi.useFakeTimers({ now: T0 + 130 * 60_000 }); // 12:10; down since the 10:00 run: 11:00 and 12:00 missed
+    const store = new MemoryStateStore();
+    store.records.set("job", { job: "job", schedule: ",M=0", handledThrough: T0 / 1000 });
+    const job = new RecordingJob();
+    const { daemon, out } = fakeDaemon({ store });
+    daemon.start([scheduled("job", ",M/30", job)]);
+    await advance(25 * 60_000, 60_000); // to 12:35
+    await daemon.stop("TERM");
+    expect(out.text).toMatch(/catching up once missed=2 since=2026-06-01T10:00:00Z by=,M=0/);
+    expect(slotsOf(out)).toEqual(["2026-06-01T12:00:00Z", "2026-06-01T12:30:00Z"]);
+    expect(job.runsAtMs).toEqual([T0 + 130 * 60_000, T0 + 150 * 60_000]);
+  });
+});
+
 describe("no overlap: slots passing during a long run are skipped and logged once", () => {
   it("a 35 s run on an every-10-seconds schedule skips 3 slots, one line with the count", async () => {
     vi.useFakeTimers({ now: T0 - 500 });
@@ -88,6 +154,20 @@ describe("no overlap: slots passing during a long run are skipped and logged onc
     const skipped = out.lines.filter((l) => l.includes("skipped runs"));
     expect(skipped).toHaveLength(1);
     expect(skipped[0]).toMatch(/skipped=3 first_after=2026-06-01T10:00:01Z last=2026-06-01T10:00:30Z/);
+  });
+
+  it("a run ending in the middle of a second counts the slot at the start of that second as skipped", async () => {
+    vi.useFakeTimers({ now: T0 - 500 });
+    const job = new RecordingJob(fakeWork(1500));
+    const { daemon, out } = fakeDaemon();
+    daemon.start([scheduled("slow", ",S/1", job)]);
+    await advance(2600, 100);
+    await daemon.stop("TERM");
+    // 10:00:00 runs to 10:00:01.5: the 10:00:01 slot passed during it; the next run is 10:00:02
+    expect(job.runsAtMs.slice(0, 2)).toEqual([T0, T0 + 2000]);
+    const skipped = out.lines.filter((l) => l.includes("skipped runs"));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatch(/skipped=1 first_after=2026-06-01T10:00:01Z last=2026-06-01T10:00:01Z/);
   });
 });
 
@@ -110,6 +190,32 @@ describe("signals as daemon actions", () => {
     await daemon.stop("TERM");
     expect(job.runsAtMs).toHaveLength(2);
     expect(job.runsAtMs[1]).toBe(T0 + 3_600_000);
+  });
+
+  it("an ALRM run counts only slots that pass during it as skipped, not the one before it", async () => {
+    vi.useFakeTimers({ now: T0 + 200 }); // 10:00:00.2: the 10:00:00 slot passed before chime started
+    const quick = new RecordingJob(fakeWork(200));
+    const { daemon, out } = fakeDaemon();
+    daemon.start([scheduled("quick", ",S/1", quick)]);
+    await advance(300, 100); // 10:00:00.5
+    daemon.alarm();
+    await advance(1100, 100); // the alarm run ends 10:00:00.7; 10:00:01 runs as planned
+    await daemon.stop("TERM");
+    expect(out.lines.filter((l) => l.includes("skipped runs"))).toEqual([]);
+    expect(quick.runsAtMs.slice(0, 2)).toEqual([T0 + 500, T0 + 1000]);
+
+    vi.setSystemTime(T0 + 60_200);
+    const slow = new RecordingJob(fakeWork(1000));
+    const second = fakeDaemon();
+    second.daemon.start([scheduled("slow", ",S/1", slow)]);
+    await advance(300, 100); // 10:01:00.5
+    second.daemon.alarm();
+    await advance(1700, 100); // the alarm run ends 10:01:01.5: 10:01:01 passed during it
+    await second.daemon.stop("TERM");
+    const skipped = second.out.lines.filter((l) => l.includes("skipped runs"));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatch(/skipped=1 first_after=2026-06-01T10:01:01Z last=2026-06-01T10:01:01Z/);
+    expect(slow.runsAtMs.slice(0, 2)).toEqual([T0 + 60_500, T0 + 62_000]);
   });
 
   it("USR1 logs one status line per job with its state and next run", async () => {
@@ -167,6 +273,25 @@ describe("HUP reload", () => {
     expect(long.runsAtMs).toEqual([T0, T0 + 15 * 60_000]);
     expect(gone.runsAtMs).toEqual([T0]);
     expect(long.maxConcurrent).toBe(1);
+  });
+
+  it("TERM after a reload removed a running job: that run is aborted and waited for too", async () => {
+    vi.useFakeTimers({ now: T0 - 100 });
+    const gone = new RecordingJob(fakeWork(20_000));
+    let config = [scheduled("gone", ",M=0", gone)];
+    const { daemon, out } = fakeDaemon({ reload: async () => config });
+    daemon.start(config);
+    await advance(1000);
+    expect(gone.running).toBe(1);
+    config = [scheduled("other", ",H=0", new RecordingJob())];
+    await daemon.reload();
+    const stopped = daemon.stop("TERM");
+    await advance(100);
+    expect(await stopped).toBe(true);
+    expect(gone.running).toBe(0);
+    expect(out.text).toMatch(/stopping signal=TERM running=gone grace=5s/);
+    const lines = out.lines;
+    expect(lines.findIndex((l) => / error gone run critical: aborted/.test(l))).toBeLessThan(lines.findIndex((l) => / info chime stopped$/.test(l)));
   });
 
   it("a config that fails to load keeps the running configuration", async () => {

@@ -93,6 +93,15 @@ describe("exec: abort kills the whole process group, no orphans", () => {
     expect(await waitDead(shell!)).toBe(true);
   });
 
+  it("an aborted run is critical even when the command takes TERM and exits 0", async () => {
+    const { result, out } = run(["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready; sleep 300 & wait"], { abortAfterMs: 300 });
+    const r = await result;
+    expect(out.text).toMatch(/ info exec bye/);
+    expect(r.metrics?.["exit_code"]).toBe(0);
+    expect(r.status).toBe("critical");
+    expect(r.summary).toBe("stopped (timeout after 1s) exit 0: bye");
+  });
+
   it("a command ignoring TERM gets KILL after the grace period, children included", async () => {
     const { result, out } = run(["sh", "-c", "trap '' TERM; sleep 300 & echo $!; echo $$; wait; wait"], { abortAfterMs: 200, graceMs: 600 });
     const r = await result;

@@ -37,6 +37,11 @@ describe("redaction: secrets never reach a log line (DESIGN.md §3)", () => {
     ["bearer header", "Authorization: Bearer abcdef0123456789xyz", "abcdef0123456789xyz"],
     ["query parameter", "GET /api?access_token=deadbeefcafe&x=1", "deadbeefcafe"],
     ["json field", '{"password":"hunter22","user":"a"}', "hunter22"],
+    ["environment variable ending in PASSWORD", "PGPASSWORD=hunter22 psql -h db", "hunter22"],
+    ["environment variable ending in _TOKEN, not GitHub-shaped", "GITHUB_TOKEN=abc123def456 git push", "abc123def456"],
+    ["option and its value on a command line", "exec -- mysqldump --password hunter22 db", "hunter22"],
+    ["quoted option value with a space", 'curl --password "hunter 22" https://x/', "hunter 22"],
+    ["basic authorization header", "Authorization: Basic YWxpY2U6czNjcjN0", "YWxpY2U6czNjcjN0"],
   ];
   for (const [name, text, secret] of cases) {
     it(name, () => {
@@ -45,6 +50,10 @@ describe("redaction: secrets never reach a log line (DESIGN.md §3)", () => {
       expect(out).toContain("[redacted]");
     });
   }
+
+  it("leaves options that merely mention a secret alone", () => {
+    for (const text of ["--token-file /etc/chime/token --no-password-prompt", "tokens=5 secret_count=3"]) expect(redactText(text)).toBe(text);
+  });
 
   it("keeps text without secrets unchanged, user names included", () => {
     const text = "fetched https://github.com/acme/tools.git in 1.2 s; ssh://git@example.com/x user=alice";

@@ -30,6 +30,17 @@ describe("TAI64N line destination", () => {
     expect(out.lines[1]).toMatch(/^@[0-9a-f]{24} error exec boom run=7$/);
   });
 
+  it("--log-format json: lines about chime itself carry job=chime, job lines their tag, each key once", () => {
+    const out = new Capture();
+    const l = createLog({ out, format: "json", stamp: "none" });
+    l.log.info({ jobs: 1 }, "starting");
+    l.forJob("exec").info("hi");
+    expect(out.lines).toHaveLength(2);
+    for (const line of out.lines) expect(line.match(/"job":/g)).toHaveLength(1);
+    expect(JSON.parse(out.lines[0]!)).toMatchObject({ job: "chime", jobs: 1, msg: "starting" });
+    expect(JSON.parse(out.lines[1]!)).toMatchObject({ job: "exec", msg: "hi" });
+  });
+
   it("never produces an unstamped line, whatever the message holds", () => {
     const out = new Capture();
     const l = createLog({ out });
@@ -66,6 +77,21 @@ describe("TAI64N line destination", () => {
       expect(out.text).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz012345");
       expect(out.text).toContain("bob:[redacted]@git.example");
     }
+  });
+});
+
+describe("redaction never breaks a JSON line", () => {
+  it("a URL followed by an @ in a later field, and a message ending in password=, stay valid JSON", () => {
+    const out = new Capture();
+    const l = createLog({ out, format: "json", stamp: "none" });
+    l.forJob("exec").info({ url: "https://example.com/x", mail: "root@example.com" }, "pushing to https://bob:pw123456@git.example/r.git");
+    l.forJob("exec").info({ next: "value" }, "prompt ends with password=");
+    l.forJob("exec").info({ api_key: "k-123456" }, 'curl --password "hunter 22"');
+    const recs = out.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(recs[0]).toMatchObject({ job: "exec", url: "https://example.com/x", mail: "root@example.com", msg: "pushing to https://bob:[redacted]@git.example/r.git" });
+    expect(recs[1]).toMatchObject({ next: "value", msg: "prompt ends with password=" });
+    expect(recs[2]).toMatchObject({ api_key: "[redacted]", msg: "curl --password [redacted]" });
+    expect(out.text).not.toMatch(/pw123456|k-123456|hunter 22/);
   });
 });
 

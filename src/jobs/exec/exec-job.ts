@@ -24,6 +24,9 @@ export function statusOfExit(code: number | null): JobStatus {
   return "critical";
 }
 
+/** Node fires a longer timer after 1 ms; a grace of 24.8 days is "never" enough */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** how long to wait for output pipes after the group is gone (a daemonized grandchild may hold them) */
 const PIPE_CLOSE_WAIT_MS = 1000;
 
@@ -38,6 +41,8 @@ export class ExecJob implements Job {
       let lastLine = "";
       let lines = 0;
       let abortedBy: string | undefined;
+      /** the run itself was aborted (timeout, shutdown), not just cleaned up after */
+      let runAborted = false;
       let killTimer: NodeJS.Timeout | undefined;
       let settled = false;
 
@@ -71,9 +76,12 @@ export class ExecJob implements Job {
             ctx.log.warn({ pgid, grace_s: killGraceMs / 1000 }, "command ignored TERM, sending KILL to its process group");
             signalGroup(pgid, "SIGKILL");
           }
-        }, killGraceMs);
+        }, Math.min(killGraceMs, MAX_TIMER_MS));
       };
-      const onAbort = () => terminate(abortReason(ctx.signal));
+      const onAbort = () => {
+        runAborted = true;
+        terminate(abortReason(ctx.signal));
+      };
       if (ctx.signal.aborted) onAbort();
       else ctx.signal.addEventListener("abort", onAbort, { once: true });
 
@@ -101,7 +109,8 @@ export class ExecJob implements Job {
           err.end();
           const tail = lastLine === "" ? "" : `: ${lastLine.slice(0, 200)}`;
           const metrics = { exit_code: code ?? -1, output_lines: lines };
-          if (abortedBy !== undefined && (signal !== null || code !== 0)) {
+          // an aborted run did not do its work, even if the command took TERM and exited 0
+          if (abortedBy !== undefined && (runAborted || signal !== null || code !== 0)) {
             finish({ status: "critical", summary: `stopped (${abortedBy}) ${signal ? `by ${signal}` : `exit ${code}`}${tail}`, metrics });
           } else if (signal !== null) {
             finish({ status: "critical", summary: `killed by ${signal}${tail}`, metrics });
