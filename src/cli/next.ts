@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { instantFromTain } from "../time/runwhen-label.js";
+import { instantAtOrAfterTain } from "../time/runwhen-label.js";
 import type { Instant } from "../time/instant.js";
 import { parseStamp, StampError } from "../time/stamp.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
@@ -31,7 +31,7 @@ function usageError(detail: string): never {
 
 function parseFrom(text: string, env: Env): Instant {
   try {
-    return assertSchedulable(instantFromTain(parseStamp(text, env, systemClock.now)));
+    return assertSchedulable(instantAtOrAfterTain(parseStamp(text, env, systemClock.now)));
   } catch (err) {
     if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `next: --from: ${err.message}: ${text}`);
     if (!(err instanceof StampError)) throw err;
