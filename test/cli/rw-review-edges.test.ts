@@ -1,6 +1,7 @@
 // Edge cases found in a review of the rw-* tools and `chime next`, run as real processes.
 // Expected values come from the published leap-second list (tai-oracle.ts) and GNU date.
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { runBin } from "./run-bin.js";
 import { dateToUnix, stampHex, unixOfStamp } from "./tai-oracle.js";
 
@@ -32,4 +33,45 @@ describe("rw-match: a stamp inside an inserted leap second", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("2017-01-01T00:00:00+00:00\n");
   });
+});
+
+/** GNU date as the oracle: the first local noon at or after `unix` in zone `tz` (TZ as given). */
+function nextNoonByDate(unix: number, tz: string): number {
+  const env = { ...process.env, TZ: tz };
+  const date = (args: string[]) => execFileSync("date", args, { env }).toString().trim();
+  const day = date(["-d", `@${unix}`, "+%F"]);
+  const noons = [day, date(["-d", `${day} + 1 day`, "+%F"])].map((d) => Number(date(["-d", `${d} 12:00:00`, "+%s"])));
+  return noons.find((n) => n >= unix)!;
+}
+
+describe("TZ naming a zone file by path, as glibc reads it", () => {
+  const from = dateToUnix("2025-06-15T10:20:30Z");
+  it.each([
+    ":/usr/share/zoneinfo/Europe/Berlin",
+    "/usr/share/zoneinfo/America/New_York",
+    ":/usr/share/zoneinfo/US/Eastern", // a link to America/New_York
+    ":/etc/localtime",
+  ])("rw-match ,H=12 with TZ=%s agrees with GNU date", (tz) => {
+    const r = runBin("rw-match", ["t" + from, ",H=12"], { TZ: tz });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(unixOfStamp(r.stdout.trim()).unix).toBe(nextNoonByDate(from, tz));
+  });
+
+  it("chime next shows Berlin's offsets for TZ=:/usr/share/zoneinfo/Europe/Berlin", () => {
+    const r = runBin("chime", ["next", ",H=12", "--from", "i2025-03-29T13:00:00+0100", "--count", "2"], {
+      TZ: ":/usr/share/zoneinfo/Europe/Berlin",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("2025-03-30T12:00:00+02:00\n2025-03-31T12:00:00+02:00\n");
+  });
+
+  it.each(["/nonexistent/zone", "/etc/passwd", ":/usr/share/zoneinfo/right/Europe/Berlin"])(
+    "a path that names no usable zone file is named in the error: TZ=%s",
+    (tz) => {
+      const r = runBin("rw-match", ["n", ",H=12"], { TZ: tz });
+      expect(r.status).toBe(100);
+      expect(r.stderr).toBe(`rw-match: unknown time zone in TZ: ${tz}\n`);
+    },
+  );
 });
