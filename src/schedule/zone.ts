@@ -23,9 +23,10 @@ function zoneNameOfFile(path: string): string | null {
 }
 
 /**
- * The local zone, as libc would choose it: the TZ environment variable (an IANA name, or a path to
- * a zone file; a leading ":" as POSIX allows), else the system zone. POSIX rule strings like
- * "CET-1CEST" are not IANA names and are rejected with a message rather than silently read as UTC.
+ * The local zone, as libc would choose it: the TZ environment variable (an IANA name, a path to a
+ * zone file, or a POSIX rule string like "CET-1CEST,M3.5.0,M10.5.0/3"; a leading ":" as POSIX
+ * allows), else the system zone. Anything else is rejected with a message rather than silently
+ * read as UTC, as libc would.
  */
 export function zoneFromEnv(env: Readonly<Record<string, string | undefined>>): string {
   const tz = env["TZ"];
