@@ -1,8 +1,9 @@
 // Edge cases found in a review of the rw-* tools and `chime next`, run as real processes.
 // Expected values come from the published leap-second list (tai-oracle.ts) and GNU date.
-import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { runBin } from "./run-bin.js";
+import { constants } from "node:os";
+import { afterEach, describe, expect, it } from "vitest";
+import { killStarted, runBin, startBin, waitCatches } from "./run-bin.js";
 import { dateToUnix, stampHex, unixOfStamp } from "./tai-oracle.js";
 
 /** The TAI64N label of the inserted leap second 2016-12-31T23:59:60Z: one before 2017-01-01's. */
@@ -74,4 +75,31 @@ describe("TZ naming a zone file by path, as glibc reads it", () => {
       expect(r.stderr).toBe(`rw-match: unknown time zone in TZ: ${tz}\n`);
     },
   );
+});
+
+describe("SIGUSR1 (svc -1) ends a waiting rw-sleep as the default action does", () => {
+  afterEach(killStarted);
+  // Node catches USR1 from its first moment (for its inspector), so readiness is read from ALRM,
+  // which rw-* catches in the same instruction that takes USR1 over.
+  const ALRM = constants.signals.SIGALRM;
+
+  it("rw-sleep - dies by SIGUSR1 and opens no debugger (Node's own reaction to USR1)", async () => {
+    const p = startBin("rw-sleep", ["-", "true"]);
+    await waitCatches(p.child.pid!, ALRM);
+    p.child.kill("SIGUSR1");
+    // Bounded: a Node that took USR1 for its debugger would sleep on.
+    const r = await Promise.race([p.done, new Promise<null>((res) => setTimeout(() => res(null), 5000))]);
+    expect(r, "rw-sleep still running 5 s after SIGUSR1").not.toBeNull();
+    expect(r!.signal).toBe("SIGUSR1");
+    expect(r!.stderr).not.toMatch(/Debugger/);
+  });
+
+  it("while the final program runs, SIGUSR1 goes to it and its exit status becomes ours", async () => {
+    const p = startBin("rw-sleep", ["t0", "sh", "-c", 'trap "echo got-usr1; exit 4" USR1; echo ready; while :; do sleep 0.05; done']);
+    await p.waitFor("ready");
+    p.child.kill("SIGUSR1");
+    const r = await p.done;
+    expect(r.stdout).toContain("got-usr1");
+    expect(r.status).toBe(4);
+  });
 });
