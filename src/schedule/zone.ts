@@ -25,12 +25,14 @@ function zoneNameOfFile(path: string): string | null {
 /**
  * The local zone, as libc would choose it: the TZ environment variable (an IANA name, a path to a
  * zone file, or a POSIX rule string like "CET-1CEST,M3.5.0,M10.5.0/3"; a leading ":" as POSIX
- * allows), else the system zone. Anything else is rejected with a message rather than silently
- * read as UTC, as libc would.
+ * allows), else the system zone; a TZ set but empty is UTC. Anything else is rejected with a
+ * message rather than silently read as UTC, as libc would.
  */
 export function zoneFromEnv(env: Readonly<Record<string, string | undefined>>): string {
   const tz = env["TZ"];
-  if (tz === undefined || tz === "") return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (tz === undefined) return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Set but empty (envdir with an env/TZ of one newline): UTC, as glibc, musl and tzcode read it.
+  if (tz === "") return "UTC";
   const given = tz.startsWith(":") ? tz.slice(1) : tz;
   const zone = given.startsWith("/") ? zoneNameOfFile(given) : given;
   try {

@@ -103,3 +103,16 @@ describe("SIGUSR1 (svc -1) ends a waiting rw-sleep as the default action does", 
     expect(r.status).toBe(4);
   });
 });
+
+describe("TZ set but empty means UTC (glibc, musl, tzcode), e.g. from envdir with an env/TZ of one newline", () => {
+  it("rw-match ,H=12 gives noon UTC", () => {
+    const from = dateToUnix("2025-06-15T10:20:30Z");
+    const r = runBin("rw-match", ["t" + from, ",H=12"], { TZ: "" });
+    expect(r.stderr).toBe("");
+    expect(unixOfStamp(r.stdout.trim()).unix).toBe(dateToUnix("2025-06-15T12:00:00Z"));
+  });
+  it("chime next shows +00:00", () => {
+    const r = runBin("chime", ["next", ",H=12", "--from", "i2025-06-15T10:20:30Z", "--count", "1"], { TZ: "" });
+    expect(r.stdout).toBe("2025-06-15T12:00:00+00:00\n");
+  });
+});
