@@ -116,3 +116,16 @@ describe("TZ set but empty means UTC (glibc, musl, tzcode), e.g. from envdir wit
     expect(r.stdout).toBe("2025-06-15T12:00:00+00:00\n");
   });
 });
+
+describe("chime next --from: errors name the text as typed", () => {
+  it("a bare ISO date without offset is named as given, not with the i we tried", () => {
+    const r = runBin("chime", ["next", ",M=0", "--from", "2025-03-29T00:00:00"], { TZ: "UTC" });
+    expect(r.status).toBe(100);
+    expect(r.stderr).toBe("chime: next: --from: malformed timestamp: 2025-03-29T00:00:00\n");
+  });
+  it("an overflowing t stamp still says arithmetic overflow", () => {
+    const r = runBin("chime", ["next", ",M=0", "--from", "t99999999999999999999"], { TZ: "UTC" });
+    expect(r.status).toBe(100);
+    expect(r.stderr).toBe("chime: next: --from: arithmetic overflow: t99999999999999999999\n");
+  });
+});
