@@ -36,7 +36,7 @@ function onUserSignal1(): void {
  * (rw-add, rw-match) computes is kept for rw-sleep ("run now") instead of killing the chain.
  */
 export function rwMain(prog: string): void {
-  const wake = new AbortController();
+  let wake = new AbortController();
   const onAlarm = (): void => wake.abort();
   process.on("SIGALRM", onAlarm);
   process.on("SIGUSR1", onUserSignal1);
@@ -49,6 +49,7 @@ export function rwMain(prog: string): void {
         now: systemClock.now,
         out: (text) => print(prog, text),
         wake: wake.signal,
+        rearmWake: () => (wake = new AbortController()).signal,
       });
       if (end.kind === "exit") {
         process.exitCode = end.code;

@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { constants } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
+import { evaluateChain, type ChainEnd } from "../../src/cli/rw-chain.js";
 import { killStarted, runBin, startBin, waitCatches } from "./run-bin.js";
 import { dateToUnix, stampHex, unixOfStamp } from "./tai-oracle.js";
 
@@ -127,5 +128,39 @@ describe("chime next --from: errors name the text as typed", () => {
     const r = runBin("chime", ["next", ",M=0", "--from", "t99999999999999999999"], { TZ: "UTC" });
     expect(r.status).toBe(100);
     expect(r.stderr).toBe("chime: next: --from: arithmetic overflow: t99999999999999999999\n");
+  });
+});
+
+describe("one SIGALRM ends one rw-sleep, not every later one in the chain", () => {
+  afterEach(killStarted);
+
+  it("in-process: after the first sleep the chain waits on a fresh wake signal", async () => {
+    const first = new AbortController();
+    first.abort(); // svc -a before or during the first sleep
+    const later = new AbortController();
+    let end: ChainEnd | undefined;
+    const chain = evaluateChain("rw-sleep", ["-", "rw-add", "n", "d1H", "x", "rw-sleep", "$x", "job"], {
+      env: {},
+      now: () => ({ seconds: 1_800_000_000, nanos: 0 }),
+      out: () => {},
+      wake: first.signal,
+      rearmWake: () => later.signal,
+    }).then((e) => (end = e));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(end).toBeUndefined(); // the second sleep (an hour) is still waiting
+    later.abort(); // a second svc -a
+    await chain;
+    expect(end).toMatchObject({ kind: "run", file: "job", ignoreAlarm: true });
+  });
+
+  it("as a process: rw-sleep - … rw-sleep (an hour) … runs the job only after a second ALRM", async () => {
+    const p = startBin("rw-sleep", ["-", "rw-add", "n", "d1H", "x", "rw-sleep", "$x", "sh", "-c", "echo ran"]);
+    await waitCatches(p.child.pid!, constants.signals.SIGALRM);
+    p.child.kill("SIGALRM");
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(p.stdout()).toBe(""); // runwhen's second rw-sleep would still be sleeping
+    p.child.kill("SIGALRM");
+    await p.waitFor("ran");
+    expect((await p.done).status).toBe(0);
   });
 });
