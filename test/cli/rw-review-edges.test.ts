@@ -164,3 +164,11 @@ describe("one SIGALRM ends one rw-sleep, not every later one in the chain", () =
     expect((await p.done).status).toBe(0);
   });
 });
+
+describe("a final program that is a directory", () => {
+  it("fails as execve does: EACCES, exit 111, not 'not found'", () => {
+    const r = runBin("rw-add", ["d1S", "d1S", "X", "/tmp"]);
+    expect(r.status).toBe(111);
+    expect(r.stderr).toBe("rw-add: unable to run /tmp: EACCES\n");
+  });
+});
