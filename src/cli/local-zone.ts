@@ -67,7 +67,7 @@ export function localZone(env: Env): string {
       useDateLocalOffsets(name);
       return name;
     }
-  } else if (own) {
+  } else if (own && tz === undefined) {
     const name = systemZoneName();
     if (name !== null && dateCanServe(name)) {
       useDateLocalOffsets(name);

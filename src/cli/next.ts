@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { instantFromTain } from "../time/runwhen-label.js";
+import { instantAtOrAfterTain } from "../time/runwhen-label.js";
 import type { Instant } from "../time/instant.js";
 import { parseStamp, StampError } from "../time/stamp.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
@@ -29,15 +29,16 @@ function usageError(detail: string): never {
   die(EXIT_USAGE, `next: ${detail} (${USAGE})`);
 }
 
-function parseFrom(text: string, env: Env): Instant {
+/** `given` is what the user typed, for messages: the "i" a bare ISO date gets is ours. */
+function parseFrom(text: string, env: Env, given = text): Instant {
   try {
-    return assertSchedulable(instantFromTain(parseStamp(text, env, systemClock.now)));
+    return assertSchedulable(instantAtOrAfterTain(parseStamp(text, env, systemClock.now)));
   } catch (err) {
-    if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `next: --from: ${err.message}: ${text}`);
+    if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `next: --from: ${err.message}: ${given}`);
     if (!(err instanceof StampError)) throw err;
     // Humans type ISO dates without runwhen's "i"; accept that here (not in the rw-* tools).
-    if (/^\d{4}-\d\d-\d\d[T ]/.test(text)) return parseFrom("i" + text, env);
-    die(EXIT_USAGE, `next: --from: ${err.message}`);
+    if (text === given && /^\d{4}-\d\d-\d\d[T ]/.test(text)) return parseFrom("i" + text, env, given);
+    die(EXIT_USAGE, `next: --from: ${text === given ? err.message : `malformed timestamp: ${given}`}`);
   }
 }
 

@@ -28,7 +28,10 @@ export function findProgram(word: string, path: string | undefined): { file: str
   if (word === "") return { error };
   for (const c of candidates) {
     try {
-      if (!statSync(c).isFile()) continue;
+      if (!statSync(c).isFile()) {
+        error = "EACCES"; // what execve(2) says for a directory or other non-file
+        continue;
+      }
       accessSync(c, fsConstants.X_OK);
       return { file: resolve(c) };
     } catch (err) {

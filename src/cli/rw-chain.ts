@@ -48,6 +48,12 @@ export interface ChainIo extends LinkContext {
   readonly out: (text: string) => void;
   /** aborted by SIGALRM: ends rw-sleep's wait, also when it arrived earlier in the chain */
   readonly wake?: AbortSignal;
+  /**
+   * After an rw-sleep: the signal for later ones, aborted only by an ALRM still to come. In the C
+   * chain each rw-sleep catches ALRM afresh and an ALRM between two sleeps meets the ignored
+   * disposition, so one `svc -a` must not also end a second sleep further down the chain.
+   */
+  readonly rearmWake?: () => AbortSignal;
 }
 
 const RW_NAMES = new Set([...Object.keys(computePrograms), SLEEP_PROGRAM]);
@@ -87,6 +93,7 @@ export async function evaluateChain(prog: string, args: readonly string[], io: C
   // Once rw-sleep has run, ALRM stays ignored for the rest of the chain, as an ignored
   // disposition survives each exec in the C original.
   let slept = false;
+  let wake = io.wake;
   for (;;) {
     let next: { word: string; rest: readonly string[] };
     if (prog === SLEEP_PROGRAM) {
@@ -98,8 +105,9 @@ export async function evaluateChain(prog: string, args: readonly string[], io: C
       } catch (err) {
         throw asLinkError(prog, err);
       }
-      await sleepUntil(target, { clock: { now: io.now }, wake: io.wake });
+      await sleepUntil(target, { clock: { now: io.now }, wake });
       slept = true;
+      wake = io.rearmWake?.() ?? wake;
       if (word === undefined) return { kind: "exit", code: 0 };
       next = { word, rest };
     } else {

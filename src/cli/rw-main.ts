@@ -19,14 +19,27 @@ function print(prog: string, text: string): void {
 }
 
 /**
+ * SIGUSR1 (`svc -1`, `sv 1`) as the C programs take it: the default action ends the process and
+ * the supervisor restarts the chain. Why a listener: with none, Node opens its inspector on
+ * 127.0.0.1:9229 instead — a debugger any local user could attach to a sleeping rw-sleep. While
+ * the final program runs, run-final-program.ts passes the signal on to it, and this stands aside.
+ */
+function onUserSignal1(): void {
+  if (process.listenerCount("SIGUSR1") > 1) return;
+  process.removeListener("SIGUSR1", onUserSignal1);
+  process.kill(process.pid, "SIGUSR1");
+}
+
+/**
  * The process side of every rw-* program: argv, environment, SIGALRM, stdout and the exit code.
  * The first thing it does is catch SIGALRM, so that an `svc -a` arriving while an early link
  * (rw-add, rw-match) computes is kept for rw-sleep ("run now") instead of killing the chain.
  */
 export function rwMain(prog: string): void {
-  const wake = new AbortController();
+  let wake = new AbortController();
   const onAlarm = (): void => wake.abort();
   process.on("SIGALRM", onAlarm);
+  process.on("SIGUSR1", onUserSignal1);
   const env: Env = { ...process.env };
   void (async () => {
     let last = prog;
@@ -36,6 +49,7 @@ export function rwMain(prog: string): void {
         now: systemClock.now,
         out: (text) => print(prog, text),
         wake: wake.signal,
+        rearmWake: () => (wake = new AbortController()).signal,
       });
       if (end.kind === "exit") {
         process.exitCode = end.code;
@@ -56,6 +70,7 @@ export function rwMain(prog: string): void {
       }
     } finally {
       process.removeListener("SIGALRM", onAlarm);
+      process.removeListener("SIGUSR1", onUserSignal1);
     }
   })();
 }

@@ -1,5 +1,5 @@
 import type { Instant } from "../time/instant.js";
-import { addTain, compareTain, instantFromTain, subTain, tainFromInstant, type Tain } from "../time/runwhen-label.js";
+import { addTain, compareTain, instantAtOrAfterTain, subTain, tainFromInstant, type Tain } from "../time/runwhen-label.js";
 import { parseStamp } from "../time/stamp.js";
 import { ScheduleError } from "../schedule/errors.js";
 // runwhenSchedule, not parseSchedule: rw-* start-up must not load the cron parser (and luxon).
@@ -40,7 +40,7 @@ function matchStamp(args: readonly string[], ctx: LinkContext): Tain {
   }
   const schedule = runwhenSchedule(constraints);
   const zone = localZone(ctx.env);
-  return tainFromInstant(schedule.next(assertSchedulable(instantFromTain(from)), zone));
+  return tainFromInstant(schedule.next(assertSchedulable(instantAtOrAfterTain(from)), zone));
 }
 
 export const computePrograms: Readonly<Record<string, ComputeProgram>> = {

@@ -1,5 +1,6 @@
 import { daysFromCivil } from "../time/civil.js";
 import { ScheduleError } from "./errors.js";
+import { parsePosixTz, posixOffsetAt, type PosixZone } from "./posix-tz.js";
 
 /**
  * UTC offsets of an IANA zone, read from Intl (the ICU copy of tzdata Node ships), turned into
@@ -51,9 +52,22 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Throws ScheduleError for a zone name Intl does not know. */
+/** POSIX TZ rule strings in use, read by posix-tz.ts: Intl knows only IANA names. */
+const posixZones = new Map<string, PosixZone>();
+
+/**
+ * Throws ScheduleError for a zone that is neither an IANA name Intl knows nor a POSIX TZ rule
+ * string. An IANA name wins (EST5EDT is both), as glibc prefers a zone file of that name.
+ */
 export function checkZone(zone: string): void {
-  formatterFor(zone);
+  if (posixZones.has(zone)) return;
+  try {
+    formatterFor(zone);
+  } catch (err) {
+    const posix = parsePosixTz(zone);
+    if (!posix) throw err;
+    posixZones.set(zone, posix);
+  }
 }
 
 // "11/25/2026 AD, 13:44:15" — format() and a regex are ~4× faster than formatToParts().
@@ -80,6 +94,8 @@ function dateLocalOffset(unix: number): number {
 
 export function offsetAtUncached(zone: string, unix: number): number {
   if (dateLocalZones.has(zone)) return dateLocalOffset(unix);
+  const posix = posixZones.get(zone);
+  if (posix) return posixOffsetAt(posix, unix);
   const text = formatterFor(zone).format(unix * 1000);
   const m = FORMATTED.exec(text);
   if (!m) throw new Error(`unexpected Intl date format for zone ${zone}: ${text}`);

@@ -26,6 +26,17 @@ export function instantFromTain(t: Tain): Instant {
   return { seconds: unixFromTaiMinus10(Number(t.label - TAI64_EPOCH - 10n)), nanos: t.nanos };
 }
 
+/**
+ * The first POSIX instant at or after a stamp, for searches that promise "at or after" (rw-match,
+ * chime next). An inserted leap second (23:59:60, label one before the next day's) has no POSIX
+ * name: instantFromTain shows it as the 23:59:59 before it, which would let a match land before
+ * the stamp, so it becomes the next whole second (00:00:00) instead.
+ */
+export function instantAtOrAfterTain(t: Tain): Instant {
+  const i = instantFromTain(t);
+  return tainFromInstant(i).label === t.label ? i : { seconds: i.seconds + 1, nanos: 0 };
+}
+
 export function formatTain(t: Tain): string {
   return t.label.toString(16).padStart(16, "0") + t.nanos.toString(16).padStart(8, "0");
 }

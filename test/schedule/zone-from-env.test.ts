@@ -18,6 +18,9 @@ describe("zoneFromEnv", () => {
     const offsets = (z: string) => [0, 1.6e12, 1.75e12].map((ms) => new Date(ms).toLocaleString("en-US", { timeZone: z }));
     expect(offsets(got)).toEqual(offsets(system));
   });
+  it("reads a TZ set but empty as UTC, as glibc, musl and tzcode do (not as the system zone)", () => {
+    expect(zoneFromEnv({ TZ: "" })).toBe("UTC");
+  });
   it("rejects an unknown zone, naming it", () => {
     expect(() => zoneFromEnv({ TZ: "Mars/Olympus_Mons" })).toThrow(ScheduleError);
     expect(() => zoneFromEnv({ TZ: "Mars/Olympus_Mons" })).toThrow(/Mars\/Olympus_Mons/);
