@@ -5,7 +5,7 @@ import { parseStamp, StampError } from "../time/stamp.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
 import { systemClock } from "../sleep/clock.js";
 import { die, EXIT_USAGE } from "./die.js";
-import { isoLocal } from "./iso-local.js";
+import { isoLocal } from "../schedule/iso-local.js";
 import { localZone } from "./local-zone.js";
 import { assertSchedulable } from "./schedulable-range.js";
 

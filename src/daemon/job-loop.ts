@@ -1,4 +1,3 @@
-import { DateTime } from "luxon";
 import type { Logger } from "pino";
 import { redactText } from "../log/redact.js";
 import { parseSchedule } from "../schedule/schedule.js";
@@ -9,6 +8,7 @@ import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-
 import { runJob } from "./run-job.js";
 import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
+import { isoLocal } from "../schedule/iso-local.js";
 
 export type SleepFn = typeof sleepUntil;
 
@@ -26,7 +26,8 @@ export interface LoopEnv {
 export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped";
 
 export function isoInZone(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
+  // Log lines keep the short "Z" form for a zero offset; `chime next` prints "+00:00".
+  return isoLocal(instantFromMs(Math.floor(ms / 1000) * 1000), zone).replace(/\+00:00$/, "Z");
 }
 
 /** a step back of the clock beyond this (seconds) no longer holds the job back; see trustPrev */

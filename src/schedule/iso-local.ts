@@ -1,6 +1,6 @@
 import { wallTimeFromSeconds } from "../time/civil.js";
 import type { Instant } from "../time/instant.js";
-import { offsetAt } from "../schedule/zone-offsets.js";
+import { offsetAt } from "./zone-offsets.js";
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 

@@ -2,8 +2,8 @@
 // DST (Lord Howe) and a 45-minute offset (Kathmandu).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoLocal } from "../../src/cli/iso-local.js";
-import { isoByDate } from "./tai-oracle.js";
+import { isoLocal } from "../../src/schedule/iso-local.js";
+import { isoByDate } from "../cli/tai-oracle.js";
 
 const ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"];
 
