@@ -1,4 +1,4 @@
-import { runGit, type GitRun } from "./git-process.js";
+import { runGit, setLongTimeout, type GitRun } from "./git-process.js";
 import { MIRROR_REFSPECS } from "./mirror-config.js";
 
 // Set per run on the command line (visible in ps, but not secret): no auto-gc while refs are
@@ -57,9 +57,9 @@ export interface FetchPolicy {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
+    const cancel = setLongTimeout(done, ms);
     function done(): void {
-      clearTimeout(t);
+      cancel();
       signal.removeEventListener("abort", done);
       resolve();
     }

@@ -28,6 +28,21 @@ const MAX_STDOUT = 256 * 1024 * 1024;
 const MAX_STDERR = 256 * 1024;
 // SIGTERM first so git can remove its own lock files; what is still alive after this gets SIGKILL.
 const KILL_GRACE_MS = 1500;
+// Node fires a setTimeout of more than 2^31-1 ms (24.8 days) at once; --timeout may be longer
+// (and fsck gets six times it), so longer limits are waited for in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout without the 24.8-day ceiling; returns the function that cancels it. */
+export function setLongTimeout(fn: () => void, ms: number): () => void {
+  let timer: NodeJS.Timeout;
+  const due = Date.now() + ms;
+  const arm = (): void => {
+    const left = due - Date.now();
+    timer = setTimeout(left > MAX_TIMER_MS ? arm : fn, Math.min(Math.max(left, 0), MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
 
 /**
  * Runs git in a process group of its own. simple-git's timeout and abort signal only the `git`
@@ -64,10 +79,10 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
       killGroup("SIGTERM");
       killTimer = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
     };
-    const timer =
+    const cancelTimer =
       opts.timeoutMs === undefined
         ? undefined
-        : setTimeout(() => {
+        : setLongTimeout(() => {
             timedOut = true;
             stop();
           }, opts.timeoutMs);
@@ -99,7 +114,7 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
       if (timedOut || aborted) killGroup("SIGKILL");
     });
     child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener("abort", onAbort);
       resolve({

@@ -1,5 +1,6 @@
 import type { GithubRepo } from "./github-repo.js";
 import { parseGithubRepo } from "./github-repo.js";
+import { setLongTimeout } from "./git-process.js";
 
 export type ListingScope = { kind: "user"; name: string } | { kind: "org"; name: string } | { kind: "self" };
 
@@ -63,8 +64,8 @@ async function readBounded(res: Response): Promise<string> {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    const cancel = setLongTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (cancel(), resolve()), { once: true });
   });
 }
 

@@ -61,6 +61,10 @@ function psFields(pid: number): Promise<{ pgid: number; state: string; command: 
   });
 }
 
+async function isZombie(pid: number): Promise<boolean> {
+  return (await psFields(pid))?.state.startsWith("Z") ?? false;
+}
+
 /**
  * A git fetch orphaned by a kill -9 of its parent keeps running in its own process group. We
  * kill it only when it is provably ours: the group leader still exists, leads its own group and
@@ -109,7 +113,9 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
     }
     const held = await readRecord(path);
     if (heldHere.has(path)) throw new MirrorBusyError("mirror is being updated by this process already");
-    if (held && held.host === host && held.pid !== process.pid && alive(held.pid)) {
+    // A holder killed with -9 whose parent has not reaped it yet (an init that reaps late, a
+    // supervisor that is itself stuck) is a zombie: kill(pid, 0) succeeds, yet it holds nothing.
+    if (held && held.host === host && held.pid !== process.pid && alive(held.pid) && !(await isZombie(held.pid))) {
       throw new MirrorBusyError(`mirror is locked by running process ${held.pid}`);
     }
     if (held && held.host !== host) {

@@ -1,0 +1,124 @@
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
+import { renderMetrics } from "../../src/jobs/git-backup/prom-metrics.js";
+import type { RepoOutcome } from "../../src/jobs/git-backup/update-mirror.js";
+import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { parsePromText } from "./helpers/prom-text-parser.js";
+import { runJob } from "./helpers/run-job.js";
+import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
+
+const outcome = (repo: string, status: RepoOutcome["status"]): RepoOutcome => ({ repo, status, refsUpdated: 0, refsSaved: 0, ms: 1, attempts: 1, notes: [] });
+
+describe("--prom-file is valid for node_exporter's textfile collector", () => {
+  test("every family has HELP and TYPE before its samples; hostile repository names round-trip through label escaping", () => {
+    const names = ['q"uote.git', "back\\slash.git", "new\nline.git", "x} 1\ny{a=\"b\".git", "plain.git"];
+    const text = renderMetrics(
+      [...names.map((n) => outcome(n, "unchanged")), outcome("broken.git", "failed")],
+      Object.fromEntries(names.map((n, i) => [n, { lastSuccess: 1_700_000_000 + i }])),
+      1_700_000_100,
+      1.5,
+      false,
+    );
+    const families = parsePromText(text);
+    for (const f of families.values()) {
+      expect(f.help, f.name).toBeTypeOf("string");
+      expect(f.type, f.name).toBe("gauge");
+      expect(f.name).toMatch(/^chime_git_backup_/);
+    }
+    const last = families.get("chime_git_backup_last_success_timestamp_seconds");
+    expect(last?.samples.map((s) => s.labels.repo)).toEqual(names);
+    expect(last?.samples.map((s) => s.value)).toEqual(names.map((_, i) => 1_700_000_000 + i));
+    const results = families.get("chime_git_backup_repositories")?.samples ?? [];
+    expect(Object.fromEntries(results.map((s) => [s.labels.result, s.value]))).toEqual({ new: 0, updated: 0, unchanged: 5, failed: 1, gone_upstream: 0 });
+  });
+
+  test("the parser used above rejects what node_exporter rejects (so the test above can fail)", () => {
+    expect(() => parsePromText('m{repo="a\nb"} 1\n')).toThrow();
+    expect(() => parsePromText('m{repo="a\\tb"} 1\n')).toThrow(/bad escape/);
+    expect(() => parsePromText("m 1\n# TYPE m gauge\n")).toThrow(/after its samples/);
+    expect(() => parsePromText("m 1\nm 2\n")).toThrow(/duplicate/);
+    expect(() => parsePromText("m 1")).toThrow(/newline/);
+    expect(() => parsePromText("m one\n")).toThrow(/value/);
+  });
+});
+
+describe("git-backup hardening, over a real git daemon", () => {
+  const tmp = tempDir("gb-hardening");
+  const root = join(tmp.path, "upstream");
+  const work = join(tmp.path, "work");
+  const dir = join(tmp.path, "backup");
+  const stateDir = join(tmp.path, "state");
+  const odd = 'we"ird\\na\nme.git';
+  let daemon: GitDaemon;
+  let up: Upstream;
+
+  beforeAll(async () => {
+    for (const d of [root, work, dir]) mkdirSync(d);
+    daemon = await startGitDaemon(root);
+    up = new Upstream(root, "repo", work);
+    up.commit();
+    up.push();
+    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), "repo.git");
+  });
+  afterAll(async () => {
+    await daemon.stop();
+    tmp.remove();
+  });
+
+  test("a --timeout longer than a JavaScript timer can hold (24.8 days) does not kill every fetch at once", async () => {
+    const c = up.commit();
+    up.push();
+    const run = await runJob([dir, "--timeout", "30d"], { stateDir });
+    expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
+    expect(git(join(dir, "repo.git"), "rev-parse", "refs/heads/main")).toBe(c);
+  });
+
+  test("a lock whose holder was killed but not yet reaped (a zombie) is taken over", async () => {
+    // sh starts a short child, then becomes `sleep`, which never reaps it: a zombie whose pid
+    // still answers kill(pid, 0).
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const zombie = Number(await new Promise<string>((r) => parent.stdout.once("data", (b: Buffer) => r(b.toString().trim()))));
+      for (let i = 0; i < 100 && !/^Z/.test(psState(zombie)); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(psState(zombie)).toMatch(/^Z/);
+      writeFileSync(join(dir, "repo.git", "chime-backup.lock"), JSON.stringify({ pid: zombie, host: hostname() }));
+      const c = up.commit();
+      up.push();
+      const run = await runJob([dir], { stateDir });
+      expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
+      expect(git(join(dir, "repo.git"), "rev-parse", "refs/heads/main")).toBe(c);
+      expect(existsSync(join(dir, "repo.git", "chime-backup.lock"))).toBe(false);
+    } finally {
+      parent.kill("SIGKILL");
+      await new Promise((r) => parent.once("exit", r));
+    }
+  });
+
+  test("a real run's --prom-file passes the strict parser, a mirror with quotes and newlines in its name included", async () => {
+    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), odd);
+    const prom = join(tmp.path, "gb.prom");
+    const run = await runJob([dir, "--prom-file", prom], { stateDir });
+    expect(run.result.status).toBe("ok");
+    const families = parsePromText(readFileSync(prom, "utf8"));
+    const repos = families.get("chime_git_backup_last_success_timestamp_seconds")?.samples.map((s) => s.labels.repo);
+    expect(repos?.sort()).toEqual(["repo.git", odd].sort());
+    expect(families.get("chime_git_backup_run_duration_seconds")?.samples[0]?.value).toBeGreaterThan(0);
+  });
+
+  test("a --timeout under a second is refused with the value and where it came from", () => {
+    expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('--timeout must be at least 1s: "500ms"');
+    expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('CHIME_GIT_BACKUP_TIMEOUT must be at least 1s: "0"');
+  });
+});
+
+function psState(pid: number): string {
+  try {
+    return execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+}
