@@ -109,6 +109,19 @@ describe("git-backup hardening, over a real git daemon", () => {
     expect(families.get("chime_git_backup_run_duration_seconds")?.samples[0]?.value).toBeGreaterThan(0);
   });
 
+  test("a remote with several URLs: git fetches from the first, and a password in any of them is removed", async () => {
+    const m = join(dir, "two-urls.git");
+    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), "two-urls.git");
+    git(m, "config", "--replace-all", "remote.origin.url", daemon.url("repo.git").replace("git://", "git://someone:hunter2-first@"));
+    git(m, "config", "--add", "remote.origin.url", "http://other:hunter2-second@127.0.0.1:9/x.git");
+    const run = await runJob([dir, "--retries", "0"], { stateDir });
+    expect(String(run.repo("two-urls.git")?.notes)).toMatch(/removed credentials from remote URL/);
+    expect(run.repo("two-urls.git")?.status).toBe("unchanged");
+    expect(run.text).not.toContain("hunter2");
+    expect(readFileSync(join(m, "config"), "utf8")).not.toContain("hunter2");
+    expect(git(m, "config", "--get-all", "remote.origin.url").split("\n")).toEqual([daemon.url("repo.git"), "http://127.0.0.1:9/x.git"]);
+  });
+
   test("a --timeout under a second is refused with the value and where it came from", () => {
     expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('--timeout must be at least 1s: "500ms"');
     expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('CHIME_GIT_BACKUP_TIMEOUT must be at least 1s: "0"');

@@ -50,6 +50,10 @@ function hasCredentials(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(url) && !/^ssh:\/\/[^/:@]+@/i.test(url);
 }
 
+function withoutCredentials(url: string): string {
+  return hasCredentials(url) ? url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1") : url;
+}
+
 /**
  * Checks that `mirror` is a bare repository of ours at exactly that path with a remote, and
  * repairs what we can: the refspec (a `clone --bare` has none, so `fetch` updated nothing), the
@@ -72,12 +76,18 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
     values.set(key, [...(values.get(key) ?? []), line.slice(sp + 1)]);
   }
   if (values.get("core.bare")?.at(-1) !== "true") throw new MirrorCheckError("not a bare repository");
-  let url = values.get("remote.origin.url")?.at(-1);
+  // git fetches from the first URL of a remote that has several; each of them may hold a secret.
+  const urls = values.get("remote.origin.url") ?? [];
+  let url = urls[0];
   if (url === undefined || url === "") throw new MirrorCheckError("no remote 'origin' URL");
   const repaired: string[] = [];
-  if (hasCredentials(url)) {
-    url = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
-    await gitWrite(mirror, env, ["config", "--local", "remote.origin.url", url]);
+  if (urls.some(hasCredentials)) {
+    for (const old of new Set(urls.filter(hasCredentials))) {
+      // one replacement per value, by an anchored pattern: a kill never leaves the remote without a URL
+      const pattern = `^${old.replace(/[.[\](){}*+?|^$\\]/g, "\\$&")}$`;
+      await gitWrite(mirror, env, ["config", "--local", "--replace-all", "remote.origin.url", withoutCredentials(old), pattern]);
+    }
+    url = withoutCredentials(url);
     repaired.push("removed credentials from remote URL");
   }
   const fetch = values.get("remote.origin.fetch") ?? [];
