@@ -122,6 +122,29 @@ describe("git-backup hardening, over a real git daemon", () => {
     expect(git(m, "config", "--get-all", "remote.origin.url").split("\n")).toEqual([daemon.url("repo.git"), "http://127.0.0.1:9/x.git"]);
   });
 
+  test("a helper that left git's process group holding its stderr does not hang the run", async () => {
+    // An ssh that daemonizes (or anything started with setsid) keeps git's stderr open after
+    // git exits; the run must still end, well inside the --timeout.
+    const pidFile = join(tmp.path, "escaped.pid");
+    const ssh = join(tmp.path, "fake-ssh");
+    writeFileSync(ssh, `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\necho "fake ssh: connection refused" >&2\nexit 255\n`, { mode: 0o755 });
+    const d = join(tmp.path, "backup-ssh");
+    mkdirSync(d);
+    git(d, "init", "--quiet", "--bare", "held.git");
+    git(join(d, "held.git"), "remote", "add", "origin", "ssh://127.0.0.1/x.git");
+    const started = Date.now();
+    try {
+      const run = await runJob([d, "--retries", "0", "--timeout", "60s"], { stateDir: join(tmp.path, "state-ssh"), env: { GIT_SSH_COMMAND: ssh } });
+      expect(run.repo("held.git")).toMatchObject({ status: "failed" });
+      expect(String(run.repo("held.git")?.error)).toMatch(/fake ssh: connection refused|Could not read from remote/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+      const pid = Number(readFileSync(pidFile, "utf8"));
+      if (pid > 1) process.kill(pid, "SIGKILL");
+    }
+  }, 40_000);
+
   test("a --timeout under a second is refused with the value and where it came from", () => {
     expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('--timeout must be at least 1s: "500ms"');
     expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('CHIME_GIT_BACKUP_TIMEOUT must be at least 1s: "0"');

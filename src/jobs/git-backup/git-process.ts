@@ -28,6 +28,10 @@ const MAX_STDOUT = 256 * 1024 * 1024;
 const MAX_STDERR = 256 * 1024;
 // SIGTERM first so git can remove its own lock files; what is still alive after this gets SIGKILL.
 const KILL_GRACE_MS = 1500;
+// How long after git exits its pipes may stay open. A helper that left git's process group (a
+// daemonizing ssh or credential helper, anything started with setsid) can hold them for ever:
+// without this bound the run would hang past every timeout, as the old shell loop did.
+const PIPE_GRACE_MS = 2000;
 // Node fires a setTimeout of more than 2^31-1 ms (24.8 days) at once; --timeout may be longer
 // (and fsck gets six times it), so longer limits are waited for in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -109,12 +113,18 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
     child.on("error", (e) => {
       spawnError = e;
     });
+    let pipeTimer: NodeJS.Timeout | undefined;
     child.on("exit", () => {
       // A killed leader may leave helpers behind in its group; they must not outlive it.
       if (timedOut || aborted) killGroup("SIGKILL");
+      pipeTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, PIPE_GRACE_MS);
     });
     child.on("close", (code, signal) => {
       cancelTimer?.();
+      if (pipeTimer) clearTimeout(pipeTimer);
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener("abort", onAbort);
       resolve({
