@@ -9,7 +9,9 @@ import type { RepoOutcome } from "../../src/jobs/git-backup/update-mirror.js";
 import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
 import { parsePromText } from "./helpers/prom-text-parser.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
+import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
+import { listGithubRepos } from "../../src/jobs/git-backup/github-listing.js";
+import { createServer } from "node:http";
 
 const outcome = (repo: string, status: RepoOutcome["status"]): RepoOutcome => ({ repo, status, refsUpdated: 0, refsSaved: 0, ms: 1, attempts: 1, notes: [] });
 
@@ -43,6 +45,30 @@ describe("--prom-file is valid for node_exporter's textfile collector", () => {
     expect(() => parsePromText("m 1\nm 2\n")).toThrow(/duplicate/);
     expect(() => parsePromText("m 1")).toThrow(/newline/);
     expect(() => parsePromText("m one\n")).toThrow(/value/);
+  });
+});
+
+describe("a GitHub API that stops answering does not hang the run", () => {
+  const list = (api: string) =>
+    listGithubRepos({ api, token: undefined, cache: { pages: {} }, signal: new AbortController().signal, maxWaitMs: 0, requestTimeoutMs: 300 }, [{ kind: "user", name: "me" }]);
+
+  test("silent after accepting the connection, or after the headers and a first byte of the body", async () => {
+    const silent = await startSilentServer();
+    const dripping = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("[");
+    });
+    await new Promise<void>((r) => dripping.listen(0, "127.0.0.1", r));
+    try {
+      const started = Date.now();
+      await expect(list(`http://127.0.0.1:${silent.port}`)).rejects.toThrow(/\/users\/me\/repos: no complete answer within 0.3 s/);
+      await expect(list(`http://127.0.0.1:${(dripping.address() as { port: number }).port}`)).rejects.toThrow(/no complete answer within 0.3 s/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await silent.stop();
+      dripping.closeAllConnections();
+      await new Promise<void>((r) => dripping.close(() => r()));
+    }
   });
 });
 
