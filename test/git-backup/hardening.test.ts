@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -12,6 +12,7 @@ import { runJob } from "./helpers/run-job.js";
 import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
 import { listGithubRepos } from "../../src/jobs/git-backup/github-listing.js";
 import { createServer } from "node:http";
+import { startFakeGithub } from "./helpers/github-api-server.js";
 
 const outcome = (repo: string, status: RepoOutcome["status"]): RepoOutcome => ({ repo, status, refsUpdated: 0, refsSaved: 0, ms: 1, attempts: 1, notes: [] });
 
@@ -68,6 +69,40 @@ describe("a GitHub API that stops answering does not hang the run", () => {
       await silent.stop();
       dripping.closeAllConnections();
       await new Promise<void>((r) => dripping.close(() => r()));
+    }
+  });
+});
+
+describe("discovery never writes through a symlink in DIR", () => {
+  test("neither adopting a hand-made mirror nor following a rename writes into a symlinked mirror's target", async () => {
+    const tmp = tempDir("gb-symlink-adopt");
+    const gh = await startFakeGithub({ login: "octo", token: "t0ken-value" });
+    try {
+      const dir = join(tmp.path, "backup");
+      mkdirSync(dir);
+      // outside DIR: one repository whose URL is a listed clone_url (adoption), one that carries
+      // a listed id under an old URL (rename)
+      const adoptee = join(tmp.path, "adoptee.git");
+      const renamed = join(tmp.path, "renamed.git");
+      git(tmp.path, "init", "--quiet", "--bare", adoptee);
+      git(adoptee, "remote", "add", "origin", "http://127.0.0.1:9/tool.git");
+      git(tmp.path, "init", "--quiet", "--bare", renamed);
+      git(renamed, "remote", "add", "origin", "http://127.0.0.1:9/old-name.git");
+      git(renamed, "config", "chime.githubid", "202");
+      symlinkSync(adoptee, join(dir, "tool.git"));
+      symlinkSync(renamed, join(dir, "old-name.git"));
+      const before = [readFileSync(join(adoptee, "config"), "utf8"), readFileSync(join(renamed, "config"), "utf8")];
+      gh.repos = [
+        { id: 201, name: "tool", clone_url: "http://127.0.0.1:9/tool.git" },
+        { id: 202, name: "new-name", clone_url: "http://127.0.0.1:9/new-name.git" },
+      ];
+      const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], { stateDir: join(tmp.path, "state") });
+      expect(run.repo("tool.git")).toMatchObject({ status: "failed", error: "not a directory (symlinks are not followed)" });
+      expect(run.repo("old-name.git")).toMatchObject({ status: "failed", error: "not a directory (symlinks are not followed)" });
+      expect([readFileSync(join(adoptee, "config"), "utf8"), readFileSync(join(renamed, "config"), "utf8")]).toEqual(before);
+    } finally {
+      await gh.stop();
+      tmp.remove();
     }
   });
 });

@@ -6,7 +6,7 @@ import { createMirror, isUnfinishedMirror, removeUnfinishedMirrors } from "./cre
 import { planMirrors, type KnownMirror, type MirrorAction } from "./discovery-plan.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
 import { listGithubRepos, type Listing } from "./github-listing.js";
-import { gitWrite } from "./mirror-config.js";
+import { checkMirrorDirectory, gitWrite } from "./mirror-config.js";
 import { mirrorReader } from "./mirror-reader.js";
 import type { GitBackupOptions } from "./options.js";
 import { renderMetrics } from "./prom-metrics.js";
@@ -129,6 +129,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
       if (a.kind === "create") {
         await createMirror(o.dir, { name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env);
       } else if (a.newUrl !== undefined || a.adoptId !== undefined) {
+        // a symlinked "mirror" must not lead these writes outside DIR
+        await checkMirrorDirectory(path);
         const local = gitEnvironment(env, path);
         if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl]);
         if (a.adoptId !== undefined) await gitWrite(path, local, ["config", "--local", "chime.githubid", String(a.adoptId)]);
