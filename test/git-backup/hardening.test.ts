@@ -11,6 +11,7 @@ import { parsePromText } from "./helpers/prom-text-parser.js";
 import { runJob } from "./helpers/run-job.js";
 import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
 import { listGithubRepos } from "../../src/jobs/git-backup/github-listing.js";
+import { lockMirror } from "../../src/jobs/git-backup/mirror-lock.js";
 import { createServer } from "node:http";
 import { startFakeGithub } from "./helpers/github-api-server.js";
 
@@ -139,9 +140,9 @@ describe("git-backup hardening, over a real git daemon", () => {
   });
 
   test("a lock whose holder was killed but not yet reaped (a zombie) is taken over", async () => {
-    // sh starts a short child, then becomes `sleep`, which never reaps it: a zombie whose pid
+    // sh starts a short child, then becomes `sleep` before it ends; sleep never reaps it: a zombie whose pid
     // still answers kill(pid, 0).
-    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    const parent = spawn("sh", ["-c", "sleep 0.3 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
     try {
       const zombie = Number(await new Promise<string>((r) => parent.stdout.once("data", (b: Buffer) => r(b.toString().trim()))));
       for (let i = 0; i < 100 && !/^Z/.test(psState(zombie)); i++) await new Promise((r) => setTimeout(r, 20));
@@ -219,3 +220,32 @@ function psState(pid: number): string {
     return "";
   }
 }
+
+describe("the per-mirror lock file", () => {
+  test("is never seen existing without its record (another run would take it for a dead run's and remove it)", async () => {
+    const tmp = tempDir("gb-lock-record");
+    try {
+      const path = join(tmp.path, "chime-backup.lock");
+      let seenEmpty = 0;
+      let looking = true;
+      const look = (): void => {
+        try {
+          if (readFileSync(path, "utf8") === "") seenEmpty++;
+        } catch {
+          // not there yet, or released
+        }
+        if (looking) setImmediate(look);
+      };
+      look();
+      for (let i = 0; i < 50; i++) {
+        const lock = await lockMirror(tmp.path);
+        expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ pid: process.pid });
+        await lock.release();
+      }
+      looking = false;
+      expect(seenEmpty).toBe(0);
+    } finally {
+      tmp.remove();
+    }
+  });
+});

@@ -1,6 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { execFile } from "node:child_process";
-import { open, readFile, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
@@ -20,6 +21,39 @@ export interface MirrorLock {
   /** synchronous, so the record is on disk before git can do anything a kill -9 could orphan */
   recordGit(pgid: number | undefined): void;
   release(): Promise<void>;
+}
+
+/**
+ * Creates `path` holding `record`, or fails with EEXIST. The record is written to a file of our
+ * own first and hard-linked into place, so a lock file is never seen empty or half-written:
+ * with open("wx") + write, another run arriving in between read no record, took the lock for
+ * a dead one's and removed it, and both ran.
+ */
+async function createWithRecord(path: string, record: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const fh = await open(tmp, "wx", 0o644);
+  try {
+    await fh.writeFile(record);
+  } finally {
+    await fh.close();
+  }
+  let linkError: NodeJS.ErrnoException | undefined;
+  try {
+    await link(tmp, path);
+  } catch (err) {
+    linkError = err as NodeJS.ErrnoException;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  if (linkError === undefined) return;
+  if (linkError.code === "EEXIST") throw linkError;
+  // a file system without hard links: the plain exclusive create, torn-record window and all
+  const lock = await open(path, "wx", 0o644);
+  try {
+    await lock.writeFile(record);
+  } finally {
+    await lock.close();
+  }
 }
 
 /** Mirrors this process holds: a lock file with our own pid is busy only if it is in here. */
@@ -98,12 +132,7 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
   let inheritedUncleanExit = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fh = await open(path, "wx", 0o644);
-      try {
-        await fh.writeFile(JSON.stringify({ pid: process.pid, host } satisfies LockRecord));
-      } finally {
-        await fh.close();
-      }
+      await createWithRecord(path, JSON.stringify({ pid: process.pid, host } satisfies LockRecord));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 2) {
@@ -132,7 +161,9 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
     recordGit(pgid) {
       const rec: LockRecord = { pid: process.pid, host };
       if (pgid !== undefined) rec.gitPgid = pgid;
-      writeFileSync(path, JSON.stringify(rec));
+      // temp + rename: a kill -9 mid-write must not leave a record without the git's group
+      writeFileSync(`${path}.tmp`, JSON.stringify(rec));
+      renameSync(`${path}.tmp`, path);
     },
     async release() {
       if (released) return;
