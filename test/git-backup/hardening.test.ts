@@ -207,6 +207,23 @@ describe("git-backup hardening, over a real git daemon", () => {
     }
   }, 40_000);
 
+  test("a plain `git fetch` run by hand (the old shell loop) with the user's fetch.prune=true no longer prunes a mirror behind chime's back", async () => {
+    const m = join(dir, "repo.git");
+    git(up.work, "branch", "doomed");
+    up.push("doomed");
+    await runJob([dir], { stateDir });
+    const tip = git(m, "rev-parse", "refs/heads/doomed");
+    up.push(":doomed");
+    const userConfig = join(tmp.path, "user-gitconfig");
+    writeFileSync(userConfig, "[fetch]\n\tprune = true\n\tpruneTags = true\n");
+    execFileSync("git", ["fetch", "--all", "--quiet"], { cwd: m, env: { PATH: process.env.PATH, HOME: tmp.path, GIT_CONFIG_GLOBAL: userConfig, GIT_CONFIG_NOSYSTEM: "1" } });
+    expect(git(m, "rev-parse", "refs/heads/doomed")).toBe(tip);
+    // chime's own run then prunes it, and keeps its tip
+    const run = await runJob([dir], { stateDir });
+    expect(run.repo("repo.git")).toMatchObject({ status: "updated", refs_saved: 1 });
+    expect(git(m, "for-each-ref", "--format=%(objectname)", "refs/backup/*/heads/doomed")).toBe(tip);
+  });
+
   test("a --timeout under a second is refused with the value and where it came from", () => {
     expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('--timeout must be at least 1s: "500ms"');
     expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('CHIME_GIT_BACKUP_TIMEOUT must be at least 1s: "0"');

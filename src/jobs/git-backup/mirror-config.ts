@@ -8,13 +8,17 @@ export const MIRROR_REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs
 
 /**
  * Settings that keep every commit a mirror ever had: reflogs for every ref, never expired, and
- * unreachable objects never pruned by a gc someone runs by hand.
+ * unreachable objects never pruned by a gc someone runs by hand. A plain `git fetch` run by
+ * hand (or by the old shell loop, still in a crontab) must not prune either, whatever the
+ * user's `fetch.prune` says: it would delete a branch and its reflog with nothing saved.
+ * chime's own fetch passes --prune explicitly and saves what it prunes.
  */
 export const HISTORY_SETTINGS: readonly (readonly [string, string])[] = [
   ["core.logallrefupdates", "always"],
   ["gc.reflogexpire", "never"],
   ["gc.reflogexpireunreachable", "never"],
   ["gc.pruneexpire", "never"],
+  ["remote.origin.prune", "false"],
 ];
 
 export interface MirrorConfig {
@@ -64,7 +68,7 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
   // directory that is not a repository, and core.bare answers "bare?".
   let text: string;
   try {
-    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"]);
+    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"]);
   } catch (err) {
     throw new MirrorCheckError(`not a git repository: ${firstErrorLine((err as Error).message)}`);
   }
