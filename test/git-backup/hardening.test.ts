@@ -224,6 +224,22 @@ describe("git-backup hardening, over a real git daemon", () => {
     expect(git(m, "for-each-ref", "--format=%(objectname)", "refs/backup/*/heads/doomed")).toBe(tip);
   });
 
+  test("an unusable DIR (an unmounted disk) shows in --prom-file, with the mirrors' last successes kept", async () => {
+    const prom = join(tmp.path, "gone-dir.prom");
+    await runJob([dir, "--prom-file", prom], { stateDir });
+    const good = parsePromText(readFileSync(prom, "utf8"));
+    expect(good.get("chime_git_backup_dir_usable")?.samples[0]?.value).toBe(1);
+    const lastGood = good.get("chime_git_backup_last_success_timestamp_seconds")?.samples.find((x) => x.labels.repo === "repo.git")?.value;
+    expect(lastGood).toBeGreaterThan(0);
+
+    const run = await runJob([join(tmp.path, "not-mounted"), "--prom-file", prom], { stateDir });
+    expect(run.result.status).toBe("critical");
+    const bad = parsePromText(readFileSync(prom, "utf8"));
+    expect(bad.get("chime_git_backup_dir_usable")?.samples[0]?.value).toBe(0);
+    expect(bad.get("chime_git_backup_last_success_timestamp_seconds")?.samples.find((x) => x.labels.repo === "repo.git")?.value).toBe(lastGood);
+    expect(bad.get("chime_git_backup_last_run_timestamp_seconds")?.samples[0]?.value).toBeGreaterThanOrEqual(lastGood ?? 0);
+  });
+
   test("a --timeout under a second is refused with the value and where it came from", () => {
     expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('--timeout must be at least 1s: "500ms"');
     expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('CHIME_GIT_BACKUP_TIMEOUT must be at least 1s: "0"');

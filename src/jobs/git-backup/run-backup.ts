@@ -63,6 +63,13 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     await removeUnfinishedMirrors(o.dir, Date.now());
     entries = await readdir(o.dir, { withFileTypes: true });
   } catch (err) {
+    // An unmounted backup disk must show in the metrics too, not leave the last good file.
+    if (o.promFile !== undefined) {
+      const repos = (await loadState(ctx.stateDir)).repos;
+      await writeFileAtomic(o.promFile, renderMetrics([], repos, ctx.now().seconds, (Date.now() - started) / 1000, false, false)).catch((e: Error) =>
+        log.warn({ error: e.message }, "cannot write --prom-file"),
+      );
+    }
     // The runner's summary line carries this; a line of our own would be a second summary.
     return { status: "critical", summary: `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
