@@ -254,6 +254,32 @@ function psState(pid: number): string {
   }
 }
 
+describe("the error of a mirror with thousands of refs", () => {
+  test("is the git error at the end of a long --verbose fetch, not the first line of its ref list", async () => {
+    const tmp = tempDir("gb-many-refs");
+    try {
+      const up = new Upstream(tmp.path, "many", tmp.path);
+      const c = up.commit();
+      up.push();
+      // 8000 branches: git prints a line per ref, well over 256 KiB before the error
+      const lines = Array.from({ length: 8000 }, (_, i) => `create refs/heads/b${String(i).padStart(5, "0")} ${c}\n`).join("");
+      execFileSync("git", ["update-ref", "--stdin"], { cwd: up.bare, input: `${lines}create refs/heads/zzz ${c}\n` });
+      const dir = join(tmp.path, "backup");
+      mkdirSync(dir);
+      git(dir, "clone", "--quiet", "--mirror", up.bare, "many.git");
+      up.commit();
+      up.push("HEAD:refs/heads/zzz");
+      // someone else's fresh lock (not ours to remove) makes that one ref fail
+      writeFileSync(join(dir, "many.git", "refs", "heads", "zzz.lock"), "");
+      const run = await runJob([dir, "--retries", "0"], { stateDir: join(tmp.path, "state") });
+      expect(run.repo("many.git")).toMatchObject({ status: "failed" });
+      expect(String(run.repo("many.git")?.error)).toMatch(/^error: cannot lock ref 'refs\/heads\/zzz'/);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
+
 describe("the per-mirror lock file", () => {
   test("is never seen existing without its record (another run would take it for a dead run's and remove it)", async () => {
     const tmp = tempDir("gb-lock-record");

@@ -25,7 +25,10 @@ export interface GitRun {
 
 // Bounds what a misbehaving git (or a hostile server's messages) can make us hold in memory.
 const MAX_STDOUT = 256 * 1024 * 1024;
-const MAX_STDERR = 256 * 1024;
+// stderr keeps its head and its tail: `fetch --verbose` prints a line for every ref, so in a
+// mirror with thousands of tags the "fatal:" line that says what went wrong comes after the cap.
+const MAX_STDERR_HEAD = 128 * 1024;
+const MAX_STDERR_TAIL = 128 * 1024;
 // SIGTERM first so git can remove its own lock files; what is still alive after this gets SIGKILL.
 const KILL_GRACE_MS = 1500;
 // How long after git exits its pipes may stay open. A helper that left git's process group (a
@@ -102,9 +105,17 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
       if (outLen < MAX_STDOUT) out.push(b);
       outLen += b.length;
     });
+    let errTail = Buffer.alloc(0);
     child.stderr?.on("data", (b: Buffer) => {
-      if (errLen < MAX_STDERR) err.push(b);
-      errLen += b.length;
+      if (errLen < MAX_STDERR_HEAD) {
+        const head = b.subarray(0, MAX_STDERR_HEAD - errLen);
+        err.push(head);
+        errLen += head.length;
+        b = b.subarray(head.length);
+      }
+      if (b.length === 0) return;
+      errTail = Buffer.concat([errTail, b]);
+      if (errTail.length > MAX_STDERR_TAIL) errTail = errTail.subarray(errTail.length - MAX_STDERR_TAIL);
     });
     if (opts.input !== undefined && child.stdin) {
       child.stdin.on("error", () => {});
@@ -131,7 +142,7 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
         code: spawnError ? 127 : code,
         signal,
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: spawnError ? `cannot run git: ${spawnError.message}` : Buffer.concat(err).toString("utf8"),
+        stderr: spawnError ? `cannot run git: ${spawnError.message}` : Buffer.concat([...err, Buffer.from(errTail.length > 0 ? "\n" : ""), errTail]).toString("utf8"),
         timedOut,
         aborted,
       });
