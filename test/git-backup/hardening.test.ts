@@ -7,7 +7,7 @@ import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
 import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
 import { parsePromText } from "./helpers/prom-text-parser.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
+import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
 
 describe("git-backup hardening, over a real git daemon", () => {
   const tmp = tempDir("gb-hardening");
@@ -139,6 +139,34 @@ describe("git-backup hardening, over a real git daemon", () => {
     expect(bad.get("chime_git_backup_dir_usable")?.samples[0]?.value).toBe(0);
     expect(bad.get("chime_git_backup_last_success_timestamp_seconds")?.samples.find((x) => x.labels.repo === "repo.git")?.value).toBe(lastGood);
     expect(bad.get("chime_git_backup_last_run_timestamp_seconds")?.samples[0]?.value).toBeGreaterThanOrEqual(lastGood ?? 0);
+  });
+
+  test("a fetch orphaned before its group was recorded (kill -9 right after spawning) is found by its lock token and killed", async () => {
+    const m = join(dir, "repo.git");
+    const silent = await startSilentServer();
+    const token = "0123456789abcdef0123456789abcdef";
+    // what a run killed between spawn and recordGit leaves: a lock naming a dead pid and the
+    // token only, and its git, in a group of its own, still hanging on a fetch
+    const orphan = spawn("git", ["-c", `chime.lock=${token}`, "fetch", `git://127.0.0.1:${silent.port}/x.git`], {
+      cwd: m,
+      env: { PATH: process.env.PATH, GIT_DIR: m },
+      detached: true,
+      stdio: "ignore",
+    });
+    const gone = new Promise<string | null>((r) => orphan.once("exit", (_code, sig) => r(sig)));
+    try {
+      writeFileSync(join(m, "chime-backup.lock"), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), token }));
+      const c = up.commit();
+      up.push();
+      const run = await runJob([dir], { stateDir });
+      expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
+      expect(git(m, "rev-parse", "refs/heads/main")).toBe(c);
+      expect(await Promise.race([gone, new Promise((r) => setTimeout(() => r("still running"), 5000))])).toBe("SIGKILL");
+    } finally {
+      if (orphan.exitCode === null && orphan.signalCode === null) process.kill(-orphan.pid!, "SIGKILL");
+      await gone;
+      await silent.stop();
+    }
   });
 
   test("a --timeout under a second is refused with the value and where it came from", () => {

@@ -12,10 +12,14 @@ const FETCH_CONFIG = [
   "-c", "credential.interactive=false",
 ];
 
-/** git fetch argv: explicit refspecs, so whatever the config says, refs/backup is out of reach. */
-export function fetchArgs(): string[] {
+/**
+ * git fetch argv: explicit refspecs, so whatever the config says, refs/backup is out of reach.
+ * `lockToken` (hex, from the mirror lock) marks the process for `ps` if a kill -9 orphans it.
+ */
+export function fetchArgs(lockToken?: string): string[] {
+  const mark = lockToken === undefined ? [] : ["-c", `chime.lock=${lockToken}`];
   // --verbose: a git that prints nothing costs simple-git users 50 ms; we keep the habit cheap.
-  return [...FETCH_CONFIG, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
+  return [...FETCH_CONFIG, ...mark, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
 }
 
 export type FailureKind = "permanent" | "transient" | "timeout" | "aborted";
@@ -78,10 +82,11 @@ export async function fetchWithRetries(
   policy: FetchPolicy,
   signal: AbortSignal,
   onSpawn: (pgid: number) => void,
+  lockToken?: string,
 ): Promise<FetchOutcome> {
   const deadline = Date.now() + policy.timeoutMs;
   for (let attempt = 1; ; attempt++) {
-    const run = await runGit(fetchArgs(), {
+    const run = await runGit(fetchArgs(lockToken), {
       cwd: mirror,
       env,
       timeoutMs: Math.max(1, deadline - Date.now()),

@@ -13,6 +13,8 @@ interface LockRecord {
   host: string;
   /** process group of the git we are running there, if any */
   gitPgid?: number;
+  /** on the command line of every fetch we run there (-c chime.lock=TOKEN), so `ps` finds it */
+  token?: string;
 }
 
 export interface MirrorLock {
@@ -20,6 +22,11 @@ export interface MirrorLock {
   readonly inheritedUncleanExit: boolean;
   /** synchronous, so the record is on disk before git can do anything a kill -9 could orphan */
   recordGit(pgid: number | undefined): void;
+  /**
+   * In the record from the start, and given to git as `-c chime.lock=TOKEN`: a kill -9 between
+   * spawning git and recordGit leaves an orphan whose group nobody wrote down, found by this.
+   */
+  readonly token: string;
   release(): Promise<void>;
 }
 
@@ -121,6 +128,20 @@ async function killOrphanedGit(pgid: number): Promise<void> {
   }
 }
 
+/** Orphans carrying our token on their command line: the git a killed run never recorded. */
+function groupsCarrying(token: string): Promise<number[]> {
+  return new Promise((resolve) => {
+    execFile("ps", ["-A", "-o", "pgid=", "-o", "args="], { timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      const groups = new Set<number>();
+      for (const line of err ? [] : stdout.split("\n")) {
+        const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+        if (m && m[2]!.includes(`chime.lock=${token}`)) groups.add(Number(m[1]));
+      }
+      resolve([...groups]);
+    });
+  });
+}
+
 /**
  * One chime at a time per mirror (two fetches in one repository make one of them fail with
  * "cannot lock ref"). The lock records our pid, so a lock left by a killed run is recognised as
@@ -130,9 +151,10 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
   const path = join(mirror, LOCK_FILE);
   const host = hostname();
   let inheritedUncleanExit = false;
+  const token = randomBytes(16).toString("hex");
   for (let attempt = 0; ; attempt++) {
     try {
-      await createWithRecord(path, JSON.stringify({ pid: process.pid, host } satisfies LockRecord));
+      await createWithRecord(path, JSON.stringify({ pid: process.pid, host, token } satisfies LockRecord));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 2) {
@@ -151,6 +173,9 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
       throw new MirrorBusyError(`mirror is locked by process ${held.pid} on host ${held.host}`);
     }
     if (held?.gitPgid !== undefined) await killOrphanedGit(held.gitPgid);
+    if (held?.token !== undefined && /^[0-9a-f]{32}$/.test(held.token)) {
+      for (const pgid of await groupsCarrying(held.token)) await killOrphanedGit(pgid);
+    }
     inheritedUncleanExit = true;
     await unlink(path).catch(() => {});
   }
@@ -158,8 +183,9 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
   let released = false;
   return {
     inheritedUncleanExit,
+    token,
     recordGit(pgid) {
-      const rec: LockRecord = { pid: process.pid, host };
+      const rec: LockRecord = { pid: process.pid, host, token };
       if (pgid !== undefined) rec.gitPgid = pgid;
       // temp + rename: a kill -9 mid-write must not leave a record without the git's group
       writeFileSync(`${path}.tmp`, JSON.stringify(rec));

@@ -135,7 +135,7 @@ export async function updateMirror(
 
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
     const fetchEnv = gitEnvironment(s.env, mirror, credentials);
-    const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, s.signal, (pgid) => lock?.recordGit(pgid));
+    const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, s.signal, (pgid) => lock?.recordGit(pgid), lock.token);
     outcome.attempts = fetched.attempts;
     if (fetched.failure === "timeout" || fetched.failure === "aborted") {
       // We killed that git ourselves: whatever lock or temp pack it left is stale by definition.
