@@ -1,4 +1,4 @@
-import { runGit, type GitRun } from "./git-process.js";
+import { runGit, setLongTimeout, type GitRun } from "./git-process.js";
 import { MIRROR_REFSPECS } from "./mirror-config.js";
 
 // Set per run on the command line (visible in ps, but not secret): no auto-gc while refs are
@@ -12,10 +12,14 @@ const FETCH_CONFIG = [
   "-c", "credential.interactive=false",
 ];
 
-/** git fetch argv: explicit refspecs, so whatever the config says, refs/backup is out of reach. */
-export function fetchArgs(): string[] {
+/**
+ * git fetch argv: explicit refspecs, so whatever the config says, refs/backup is out of reach.
+ * `lockToken` (hex, from the mirror lock) marks the process for `ps` if a kill -9 orphans it.
+ */
+export function fetchArgs(lockToken?: string): string[] {
+  const mark = lockToken === undefined ? [] : ["-c", `chime.lock=${lockToken}`];
   // --verbose: a git that prints nothing costs simple-git users 50 ms; we keep the habit cheap.
-  return [...FETCH_CONFIG, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
+  return [...FETCH_CONFIG, ...mark, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
 }
 
 export type FailureKind = "permanent" | "transient" | "timeout" | "aborted";
@@ -57,9 +61,9 @@ export interface FetchPolicy {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
+    const cancel = setLongTimeout(done, ms);
     function done(): void {
-      clearTimeout(t);
+      cancel();
       signal.removeEventListener("abort", done);
       resolve();
     }
@@ -78,10 +82,11 @@ export async function fetchWithRetries(
   policy: FetchPolicy,
   signal: AbortSignal,
   onSpawn: (pgid: number) => void,
+  lockToken?: string,
 ): Promise<FetchOutcome> {
   const deadline = Date.now() + policy.timeoutMs;
   for (let attempt = 1; ; attempt++) {
-    const run = await runGit(fetchArgs(), {
+    const run = await runGit(fetchArgs(lockToken), {
       cwd: mirror,
       env,
       timeoutMs: Math.max(1, deadline - Date.now()),

@@ -25,9 +25,31 @@ export interface GitRun {
 
 // Bounds what a misbehaving git (or a hostile server's messages) can make us hold in memory.
 const MAX_STDOUT = 256 * 1024 * 1024;
-const MAX_STDERR = 256 * 1024;
+// stderr keeps its head and its tail: `fetch --verbose` prints a line for every ref, so in a
+// mirror with thousands of tags the "fatal:" line that says what went wrong comes after the cap.
+const MAX_STDERR_HEAD = 128 * 1024;
+const MAX_STDERR_TAIL = 128 * 1024;
 // SIGTERM first so git can remove its own lock files; what is still alive after this gets SIGKILL.
 const KILL_GRACE_MS = 1500;
+// How long after git exits its pipes may stay open. A helper that left git's process group (a
+// daemonizing ssh or credential helper, anything started with setsid) can hold them for ever:
+// without this bound the run would hang past every timeout, as the old shell loop did.
+const PIPE_GRACE_MS = 2000;
+// Node fires a setTimeout of more than 2^31-1 ms (24.8 days) at once; --timeout may be longer
+// (and fsck gets six times it), so longer limits are waited for in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout without the 24.8-day ceiling; returns the function that cancels it. */
+export function setLongTimeout(fn: () => void, ms: number): () => void {
+  let timer: NodeJS.Timeout;
+  const due = Date.now() + ms;
+  const arm = (): void => {
+    const left = due - Date.now();
+    timer = setTimeout(left > MAX_TIMER_MS ? arm : fn, Math.min(Math.max(left, 0), MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
 
 /**
  * Runs git in a process group of its own. simple-git's timeout and abort signal only the `git`
@@ -64,10 +86,10 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
       killGroup("SIGTERM");
       killTimer = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
     };
-    const timer =
+    const cancelTimer =
       opts.timeoutMs === undefined
         ? undefined
-        : setTimeout(() => {
+        : setLongTimeout(() => {
             timedOut = true;
             stop();
           }, opts.timeoutMs);
@@ -83,9 +105,17 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
       if (outLen < MAX_STDOUT) out.push(b);
       outLen += b.length;
     });
+    let errTail = Buffer.alloc(0);
     child.stderr?.on("data", (b: Buffer) => {
-      if (errLen < MAX_STDERR) err.push(b);
-      errLen += b.length;
+      if (errLen < MAX_STDERR_HEAD) {
+        const head = b.subarray(0, MAX_STDERR_HEAD - errLen);
+        err.push(head);
+        errLen += head.length;
+        b = b.subarray(head.length);
+      }
+      if (b.length === 0) return;
+      errTail = Buffer.concat([errTail, b]);
+      if (errTail.length > MAX_STDERR_TAIL) errTail = errTail.subarray(errTail.length - MAX_STDERR_TAIL);
     });
     if (opts.input !== undefined && child.stdin) {
       child.stdin.on("error", () => {});
@@ -94,19 +124,25 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
     child.on("error", (e) => {
       spawnError = e;
     });
+    let pipeTimer: NodeJS.Timeout | undefined;
     child.on("exit", () => {
       // A killed leader may leave helpers behind in its group; they must not outlive it.
       if (timedOut || aborted) killGroup("SIGKILL");
+      pipeTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, PIPE_GRACE_MS);
     });
     child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
+      if (pipeTimer) clearTimeout(pipeTimer);
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener("abort", onAbort);
       resolve({
         code: spawnError ? 127 : code,
         signal,
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: spawnError ? `cannot run git: ${spawnError.message}` : Buffer.concat(err).toString("utf8"),
+        stderr: spawnError ? `cannot run git: ${spawnError.message}` : Buffer.concat([...err, Buffer.from(errTail.length > 0 ? "\n" : ""), errTail]).toString("utf8"),
         timedOut,
         aborted,
       });

@@ -1,5 +1,6 @@
 import type { GithubRepo } from "./github-repo.js";
 import { parseGithubRepo } from "./github-repo.js";
+import { setLongTimeout } from "./git-process.js";
 
 export type ListingScope = { kind: "user"; name: string } | { kind: "org"; name: string } | { kind: "self" };
 
@@ -15,6 +16,8 @@ export interface ListingOptions {
   signal: AbortSignal;
   /** longest we wait for a rate-limit reset before giving up for this run */
   maxWaitMs: number;
+  /** limit per request, headers and body (default 60 s): a silent API must not hang the run */
+  requestTimeoutMs?: number;
   userAgent?: string;
 }
 
@@ -63,8 +66,8 @@ async function readBounded(res: Response): Promise<string> {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    const cancel = setLongTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (cancel(), resolve()), { once: true });
   });
 }
 
@@ -112,11 +115,20 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
       const cached = o.cache.pages[url];
       if (cached) headers["if-none-match"] = cached.etag;
       out.requests++;
+      const limitMs = o.requestTimeoutMs ?? 60_000;
+      const timeout = AbortSignal.timeout(limitMs);
+      const signal = AbortSignal.any([o.signal, timeout]);
+      const failed = (err: unknown): ListingError => {
+        if (o.signal.aborted) return new ListingError("GitHub API request stopped by shutdown");
+        if (timeout.aborted) return new ListingError(`GitHub API ${new URL(url).pathname}: no complete answer within ${limitMs / 1000} s`);
+        const cause = (err as { cause?: { message?: unknown } }).cause?.message;
+        return new ListingError(`GitHub API request failed: ${(err as Error).message}${typeof cause === "string" ? ` (${cause})` : ""}`);
+      };
       let res: Response;
       try {
-        res = await fetch(url, { headers, signal: o.signal, redirect: "error" });
+        res = await fetch(url, { headers, signal, redirect: "error" });
       } catch (err) {
-        throw new ListingError(`GitHub API request failed: ${(err as Error).message}`);
+        throw failed(err);
       }
       const next = nextLink(res.headers.get("link"));
       if (res.status === 304 && cached) {
@@ -138,7 +150,12 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
         await res.body?.cancel();
         throw new ListingError(`GitHub API ${new URL(url).pathname}: HTTP ${res.status}`);
       }
-      const body = await readBounded(res);
+      let body: string;
+      try {
+        body = await readBounded(res);
+      } catch (err) {
+        throw err instanceof ListingError ? err : failed(err);
+      }
       const etag = res.headers.get("etag");
       if (etag) o.cache.pages[url] = { etag, body };
       return { body, next };

@@ -8,13 +8,17 @@ export const MIRROR_REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs
 
 /**
  * Settings that keep every commit a mirror ever had: reflogs for every ref, never expired, and
- * unreachable objects never pruned by a gc someone runs by hand.
+ * unreachable objects never pruned by a gc someone runs by hand. A plain `git fetch` run by
+ * hand (or by the old shell loop, still in a crontab) must not prune either, whatever the
+ * user's `fetch.prune` says: it would delete a branch and its reflog with nothing saved.
+ * chime's own fetch passes --prune explicitly and saves what it prunes.
  */
 export const HISTORY_SETTINGS: readonly (readonly [string, string])[] = [
   ["core.logallrefupdates", "always"],
   ["gc.reflogexpire", "never"],
   ["gc.reflogexpireunreachable", "never"],
   ["gc.pruneexpire", "never"],
+  ["remote.origin.prune", "false"],
 ];
 
 export interface MirrorConfig {
@@ -50,6 +54,10 @@ function hasCredentials(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(url) && !/^ssh:\/\/[^/:@]+@/i.test(url);
 }
 
+function withoutCredentials(url: string): string {
+  return hasCredentials(url) ? url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1") : url;
+}
+
 /**
  * Checks that `mirror` is a bare repository of ours at exactly that path with a remote, and
  * repairs what we can: the refspec (a `clone --bare` has none, so `fetch` updated nothing), the
@@ -60,7 +68,7 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
   // directory that is not a repository, and core.bare answers "bare?".
   let text: string;
   try {
-    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"]);
+    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"]);
   } catch (err) {
     throw new MirrorCheckError(`not a git repository: ${firstErrorLine((err as Error).message)}`);
   }
@@ -72,12 +80,18 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
     values.set(key, [...(values.get(key) ?? []), line.slice(sp + 1)]);
   }
   if (values.get("core.bare")?.at(-1) !== "true") throw new MirrorCheckError("not a bare repository");
-  let url = values.get("remote.origin.url")?.at(-1);
+  // git fetches from the first URL of a remote that has several; each of them may hold a secret.
+  const urls = values.get("remote.origin.url") ?? [];
+  let url = urls[0];
   if (url === undefined || url === "") throw new MirrorCheckError("no remote 'origin' URL");
   const repaired: string[] = [];
-  if (hasCredentials(url)) {
-    url = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
-    await gitWrite(mirror, env, ["config", "--local", "remote.origin.url", url]);
+  if (urls.some(hasCredentials)) {
+    for (const old of new Set(urls.filter(hasCredentials))) {
+      // one replacement per value, by an anchored pattern: a kill never leaves the remote without a URL
+      const pattern = `^${old.replace(/[.[\](){}*+?|^$\\]/g, "\\$&")}$`;
+      await gitWrite(mirror, env, ["config", "--local", "--replace-all", "remote.origin.url", withoutCredentials(old), pattern]);
+    }
+    url = withoutCredentials(url);
     repaired.push("removed credentials from remote URL");
   }
   const fetch = values.get("remote.origin.fetch") ?? [];

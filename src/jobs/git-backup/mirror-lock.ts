@@ -1,6 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { execFile } from "node:child_process";
-import { open, readFile, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +13,8 @@ interface LockRecord {
   host: string;
   /** process group of the git we are running there, if any */
   gitPgid?: number;
+  /** on the command line of every fetch we run there (-c chime.lock=TOKEN), so `ps` finds it */
+  token?: string;
 }
 
 export interface MirrorLock {
@@ -19,7 +22,45 @@ export interface MirrorLock {
   readonly inheritedUncleanExit: boolean;
   /** synchronous, so the record is on disk before git can do anything a kill -9 could orphan */
   recordGit(pgid: number | undefined): void;
+  /**
+   * In the record from the start, and given to git as `-c chime.lock=TOKEN`: a kill -9 between
+   * spawning git and recordGit leaves an orphan whose group nobody wrote down, found by this.
+   */
+  readonly token: string;
   release(): Promise<void>;
+}
+
+/**
+ * Creates `path` holding `record`, or fails with EEXIST. The record is written to a file of our
+ * own first and hard-linked into place, so a lock file is never seen empty or half-written:
+ * with open("wx") + write, another run arriving in between read no record, took the lock for
+ * a dead one's and removed it, and both ran.
+ */
+async function createWithRecord(path: string, record: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const fh = await open(tmp, "wx", 0o644);
+  try {
+    await fh.writeFile(record);
+  } finally {
+    await fh.close();
+  }
+  let linkError: NodeJS.ErrnoException | undefined;
+  try {
+    await link(tmp, path);
+  } catch (err) {
+    linkError = err as NodeJS.ErrnoException;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  if (linkError === undefined) return;
+  if (linkError.code === "EEXIST") throw linkError;
+  // a file system without hard links: the plain exclusive create, torn-record window and all
+  const lock = await open(path, "wx", 0o644);
+  try {
+    await lock.writeFile(record);
+  } finally {
+    await lock.close();
+  }
 }
 
 /** Mirrors this process holds: a lock file with our own pid is busy only if it is in here. */
@@ -61,6 +102,10 @@ function psFields(pid: number): Promise<{ pgid: number; state: string; command: 
   });
 }
 
+async function isZombie(pid: number): Promise<boolean> {
+  return (await psFields(pid))?.state.startsWith("Z") ?? false;
+}
+
 /**
  * A git fetch orphaned by a kill -9 of its parent keeps running in its own process group. We
  * kill it only when it is provably ours: the group leader still exists, leads its own group and
@@ -83,6 +128,20 @@ async function killOrphanedGit(pgid: number): Promise<void> {
   }
 }
 
+/** Orphans carrying our token on their command line: the git a killed run never recorded. */
+function groupsCarrying(token: string): Promise<number[]> {
+  return new Promise((resolve) => {
+    execFile("ps", ["-A", "-o", "pgid=", "-o", "args="], { timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      const groups = new Set<number>();
+      for (const line of err ? [] : stdout.split("\n")) {
+        const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+        if (m && m[2]!.includes(`chime.lock=${token}`)) groups.add(Number(m[1]));
+      }
+      resolve([...groups]);
+    });
+  });
+}
+
 /**
  * One chime at a time per mirror (two fetches in one repository make one of them fail with
  * "cannot lock ref"). The lock records our pid, so a lock left by a killed run is recognised as
@@ -92,14 +151,10 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
   const path = join(mirror, LOCK_FILE);
   const host = hostname();
   let inheritedUncleanExit = false;
+  const token = randomBytes(16).toString("hex");
   for (let attempt = 0; ; attempt++) {
     try {
-      const fh = await open(path, "wx", 0o644);
-      try {
-        await fh.writeFile(JSON.stringify({ pid: process.pid, host } satisfies LockRecord));
-      } finally {
-        await fh.close();
-      }
+      await createWithRecord(path, JSON.stringify({ pid: process.pid, host, token } satisfies LockRecord));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 2) {
@@ -109,13 +164,18 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
     }
     const held = await readRecord(path);
     if (heldHere.has(path)) throw new MirrorBusyError("mirror is being updated by this process already");
-    if (held && held.host === host && held.pid !== process.pid && alive(held.pid)) {
+    // A holder killed with -9 whose parent has not reaped it yet (an init that reaps late, a
+    // supervisor that is itself stuck) is a zombie: kill(pid, 0) succeeds, yet it holds nothing.
+    if (held && held.host === host && held.pid !== process.pid && alive(held.pid) && !(await isZombie(held.pid))) {
       throw new MirrorBusyError(`mirror is locked by running process ${held.pid}`);
     }
     if (held && held.host !== host) {
       throw new MirrorBusyError(`mirror is locked by process ${held.pid} on host ${held.host}`);
     }
     if (held?.gitPgid !== undefined) await killOrphanedGit(held.gitPgid);
+    if (held?.token !== undefined && /^[0-9a-f]{32}$/.test(held.token)) {
+      for (const pgid of await groupsCarrying(held.token)) await killOrphanedGit(pgid);
+    }
     inheritedUncleanExit = true;
     await unlink(path).catch(() => {});
   }
@@ -123,10 +183,13 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
   let released = false;
   return {
     inheritedUncleanExit,
+    token,
     recordGit(pgid) {
-      const rec: LockRecord = { pid: process.pid, host };
+      const rec: LockRecord = { pid: process.pid, host, token };
       if (pgid !== undefined) rec.gitPgid = pgid;
-      writeFileSync(path, JSON.stringify(rec));
+      // temp + rename: a kill -9 mid-write must not leave a record without the git's group
+      writeFileSync(`${path}.tmp`, JSON.stringify(rec));
+      renameSync(`${path}.tmp`, path);
     },
     async release() {
       if (released) return;

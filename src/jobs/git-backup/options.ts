@@ -136,7 +136,10 @@ export function parseOptions(args: readonly string[], env: Environment, cwd = pr
     return r ? parseDuration(r.value, r.source) : dflt;
   };
   const timeoutMs = duration("timeout", 10 * 60_000);
-  if (timeoutMs < 1000) throw new JobConfigError(`git-backup: ${one("timeout")?.source ?? "--timeout"} must be at least 1s`);
+  if (timeoutMs < 1000) {
+    const t = one("timeout");
+    throw new JobConfigError(`git-backup: ${t?.source ?? "--timeout"} must be at least 1s: ${JSON.stringify(t?.value ?? "")}`);
+  }
   const fsck = one("fsck-every");
   const scopes: ListingScope[] = [];
   for (const u of many("github-user")) {

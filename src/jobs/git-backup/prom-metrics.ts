@@ -11,6 +11,8 @@ export function renderMetrics(
   runEndSeconds: number,
   durationSeconds: number,
   listingFailed: boolean,
+  /** false when DIR could not be read (an unmounted disk): said, with the last successes kept */
+  dirUsable = true,
 ): string {
   const counts: Record<RepoStatus, number> = { new: 0, updated: 0, unchanged: 0, failed: 0, "gone upstream": 0 };
   for (const o of outcomes) counts[o.status]++;
@@ -27,15 +29,18 @@ export function renderMetrics(
     "# HELP chime_git_backup_listing_failed 1 when the GitHub listing failed in the last run.",
     "# TYPE chime_git_backup_listing_failed gauge",
     `chime_git_backup_listing_failed ${listingFailed ? 1 : 0}`,
+    "# HELP chime_git_backup_dir_usable 0 when DIR could not be read in the last run (nothing was updated).",
+    "# TYPE chime_git_backup_dir_usable gauge",
+    `chime_git_backup_dir_usable ${dirUsable ? 1 : 0}`,
     "# HELP chime_git_backup_refs_saved Old ref values saved under refs/backup in the last run.",
     "# TYPE chime_git_backup_refs_saved gauge",
     `chime_git_backup_refs_saved ${outcomes.reduce((n, o) => n + o.refsSaved, 0)}`,
     "# HELP chime_git_backup_last_success_timestamp_seconds Last successful update of each mirror.",
     "# TYPE chime_git_backup_last_success_timestamp_seconds gauge",
   ];
-  for (const o of outcomes) {
-    const t = lastSuccess[o.repo]?.lastSuccess;
-    if (t !== undefined) lines.push(`chime_git_backup_last_success_timestamp_seconds{repo="${label(o.repo)}"} ${t}`);
+  for (const repo of dirUsable ? outcomes.map((o) => o.repo) : Object.keys(lastSuccess)) {
+    const t = lastSuccess[repo]?.lastSuccess;
+    if (t !== undefined) lines.push(`chime_git_backup_last_success_timestamp_seconds{repo="${label(repo)}"} ${t}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -6,7 +6,7 @@ import { createMirror, isUnfinishedMirror, removeUnfinishedMirrors } from "./cre
 import { planMirrors, type KnownMirror, type MirrorAction } from "./discovery-plan.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
 import { listGithubRepos, type Listing } from "./github-listing.js";
-import { gitWrite } from "./mirror-config.js";
+import { checkMirrorDirectory, gitWrite } from "./mirror-config.js";
 import { mirrorReader } from "./mirror-reader.js";
 import type { GitBackupOptions } from "./options.js";
 import { renderMetrics } from "./prom-metrics.js";
@@ -63,6 +63,13 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     await removeUnfinishedMirrors(o.dir, Date.now());
     entries = await readdir(o.dir, { withFileTypes: true });
   } catch (err) {
+    // An unmounted backup disk must show in the metrics too, not leave the last good file.
+    if (o.promFile !== undefined) {
+      const repos = (await loadState(ctx.stateDir)).repos;
+      await writeFileAtomic(o.promFile, renderMetrics([], repos, ctx.now().seconds, (Date.now() - started) / 1000, false, false)).catch((e: Error) =>
+        log.warn({ error: e.message }, "cannot write --prom-file"),
+      );
+    }
     // The runner's summary line carries this; a line of our own would be a second summary.
     return { status: "critical", summary: `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
@@ -129,6 +136,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
       if (a.kind === "create") {
         await createMirror(o.dir, { name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env);
       } else if (a.newUrl !== undefined || a.adoptId !== undefined) {
+        // a symlinked "mirror" must not lead these writes outside DIR
+        await checkMirrorDirectory(path);
         const local = gitEnvironment(env, path);
         if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl]);
         if (a.adoptId !== undefined) await gitWrite(path, local, ["config", "--local", "chime.githubid", String(a.adoptId)]);

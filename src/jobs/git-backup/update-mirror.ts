@@ -49,7 +49,8 @@ async function preserve(
 ) {
   const known = (o: string, n: string): boolean => fastForwards.some((f) => o.startsWith(f.older) && n.startsWith(f.newer));
   const diff = await diffRefs(before, after, async (o, n) => known(o, n) || isAncestor(mirror, env, o, n));
-  if (diff.toSave.length === 0) return { updated: diff.updated, saved: 0 };
+  const missing: string[] = [];
+  if (diff.toSave.length === 0) return { updated: diff.updated, saved: 0, missing };
   const stamp = backupStamp(stampSeconds);
   let toSave = diff.toSave;
   let checkedObjects = false;
@@ -57,16 +58,24 @@ async function preserve(
   for (let n = 1; n <= 20; n++) {
     const tx = backupTransaction(n === 1 ? stamp : `${stamp}-${n}`, toSave);
     const r = await runGit(["update-ref", "--stdin"], { cwd: mirror, env, input: tx, timeoutMs: 60_000 });
-    if (r.code === 0) return { updated: diff.updated, saved: toSave.length };
+    if (r.code === 0) return { updated: diff.updated, saved: toSave.length, missing };
     if (/exists|reference already/i.test(r.stderr)) continue;
     if (checkedObjects) throw new Error(`saving old refs failed: ${firstErrorLine(r.stderr)}`);
-    // An old value whose object this mirror never had (a journal from a damaged mirror) has
-    // nothing to keep; without this the whole save, and every later run, would fail on it.
+    // An old value whose object this mirror no longer has (a journal from a damaged mirror, or
+    // a `git gc --prune=now` by hand after a killed run) cannot be kept; without this the whole
+    // save, and every later run, would fail on it. It is said in the log line, never silently.
     checkedObjects = true;
-    toSave = await existingObjects(mirror, env, toSave);
-    if (toSave.length === 0) return { updated: diff.updated, saved: 0 };
+    const present = await existingObjects(mirror, env, toSave);
+    for (const x of toSave) if (!present.includes(x)) missing.push(`${x.ref} ${x.oid.slice(0, 12)}`);
+    toSave = present;
+    if (toSave.length === 0) return { updated: diff.updated, saved: 0, missing };
   }
   throw new Error("saving old refs failed: no free refs/backup stamp");
+}
+
+function missingNote(missing: readonly string[]): string {
+  const more = missing.length > 5 ? ` and ${missing.length - 5} more` : "";
+  return `old values no longer in the mirror, not kept: ${missing.slice(0, 5).join(", ")}${more}`;
 }
 
 async function existingObjects(mirror: string, env: NodeJS.ProcessEnv, refs: { ref: string; oid: string }[]) {
@@ -120,12 +129,13 @@ export async function updateMirror(
       const recovered = await preserve(mirror, env, journal, before, s.nowSeconds());
       outcome.refsSaved += recovered.saved;
       outcome.notes.push("finished an interrupted run");
+      if (recovered.missing.length > 0) outcome.notes.push(missingNote(recovered.missing));
     }
     await writeJournal(mirror, before);
 
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
     const fetchEnv = gitEnvironment(s.env, mirror, credentials);
-    const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, s.signal, (pgid) => lock?.recordGit(pgid));
+    const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, s.signal, (pgid) => lock?.recordGit(pgid), lock.token);
     outcome.attempts = fetched.attempts;
     if (fetched.failure === "timeout" || fetched.failure === "aborted") {
       // We killed that git ourselves: whatever lock or temp pack it left is stale by definition.
@@ -137,6 +147,7 @@ export async function updateMirror(
     await clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
     outcome.refsSaved += kept.saved;
+    if (kept.missing.length > 0) outcome.notes.push(missingNote(kept.missing));
 
     if (fetched.failure !== undefined) {
       outcome.error =
