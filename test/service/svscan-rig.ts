@@ -6,6 +6,7 @@
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, closeSync, copyFileSync, cpSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { alive } from "../helpers/processes.js";
 
 export interface Svstat {
   readonly up: boolean;
@@ -46,19 +47,7 @@ export async function waitFor<T>(what: string, ms: number, probe: () => T | unde
 }
 
 /** Whether `pid` is a live process; a zombie awaiting its reaper counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim();
-    return stat !== "" && !stat.startsWith("Z");
-  } catch {
-    return false; // ps exits 1 when the pid is gone
-  }
-}
+export const isAlive = alive;
 
 export class SvscanRig {
   private svscanPid: number | null = null;
