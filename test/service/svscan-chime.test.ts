@@ -5,11 +5,11 @@
  * its pid, its uid) so the assertions rest on what other programs saw, not on chime's word.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installationForEveryone, isAlive, sleep, svc, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
+import { SvscanRig, installationForEveryone, isAlive, sleep, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
 const builtChime = resolve("dist/bin/chime.cjs");
 let chimeBin: string; // the copy every user can read
@@ -117,10 +117,7 @@ describe.runIf(isRoot)("chime under a real svscan (daemontools)", () => {
   });
 
   afterAll(async () => {
-    const left = rig ? await rig.stop() : [];
-    const alive = [...seenPids].filter(isAlive);
-    for (const pid of alive) process.kill(pid, "SIGKILL"); // never leave a stray behind
-    rmSync(base, { recursive: true, force: true });
+    const { left, alive } = await tearDown(rig, seenPids, base);
     expect(left).toEqual([]);
     expect(alive).toEqual([]);
   });

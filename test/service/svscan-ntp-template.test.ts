@@ -3,18 +3,14 @@
  * real svscan, as nobody: it polls (here a loopback port where no server answers), logs
  * the verdict as stamped lines, and keeps running after a CRITICAL poll.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installationForEveryone, isAlive, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
+import { SvscanRig, installationForEveryone, nobody, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
 const isRoot = process.getuid?.() === 0;
-const nobody = {
-  uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()),
-  gid: Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }).trim()),
-};
 
 let base: string;
 let rig: SvscanRig;
@@ -45,10 +41,7 @@ describe.runIf(isRoot)("the ntp-check service template under a real svscan", () 
   });
 
   afterAll(async () => {
-    const left = rig ? await rig.stop() : [];
-    const alive = [...seenPids].filter(isAlive);
-    for (const pid of alive) process.kill(pid, "SIGKILL");
-    rmSync(base, { recursive: true, force: true });
+    const { left, alive } = await tearDown(rig, seenPids, base);
     expect(left).toEqual([]);
     expect(alive).toEqual([]);
   });

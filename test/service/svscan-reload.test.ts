@@ -2,18 +2,14 @@
  * `svc -h` under a real svscan: a service made by `chime install-service --config FILE`
  * reloads its file without a restart; a broken file is reported and the running jobs go on.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installationForEveryone, isAlive, svc, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
+import { SvscanRig, installationForEveryone, nobody, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
 const isRoot = process.getuid?.() === 0;
-const nobody = {
-  uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()),
-  gid: Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }).trim()),
-};
 
 let base: string;
 let rig: SvscanRig;
@@ -66,10 +62,7 @@ describe.runIf(isRoot)("svc -h reloads a --config service under a real svscan", 
   });
 
   afterAll(async () => {
-    const left = rig ? await rig.stop() : [];
-    const alive = [...seenPids].filter(isAlive);
-    for (const pid of alive) process.kill(pid, "SIGKILL");
-    rmSync(base, { recursive: true, force: true });
+    const { left, alive } = await tearDown(rig, seenPids, base);
     expect(left).toEqual([]);
     expect(alive).toEqual([]);
   });

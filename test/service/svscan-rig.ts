@@ -4,7 +4,7 @@
  * its pid and `svc -dx` — never /etc/service, never a broad pkill.
  */
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, closeSync, copyFileSync, cpSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, cpSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { alive } from "../helpers/processes.js";
 
@@ -48,6 +48,24 @@ export async function waitFor<T>(what: string, ms: number, probe: () => T | unde
 
 /** Whether `pid` is a live process; a zombie awaiting its reaper counts as gone. */
 export const isAlive = alive;
+
+/** The uid and gid of `nobody`, the unprivileged service user these tests use. */
+export const nobody = {
+  uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()),
+  gid: Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }).trim()),
+};
+
+/**
+ * Stops the rig and kills (by pid) any process the test saw that is still alive, then removes
+ * the temp dir. Returns what was left over, for the caller to assert empty.
+ */
+export async function tearDown(rig: SvscanRig | undefined, seenPids: Iterable<number>, base: string): Promise<{ left: string[]; alive: number[] }> {
+  const left = rig ? await rig.stop() : [];
+  const alive = [...seenPids].filter(isAlive);
+  for (const pid of alive) process.kill(pid, "SIGKILL"); // never leave a stray behind
+  rmSync(base, { recursive: true, force: true });
+  return { left, alive };
+}
 
 export class SvscanRig {
   private svscanPid: number | null = null;

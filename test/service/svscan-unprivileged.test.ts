@@ -7,15 +7,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installationForEveryone, isAlive, svc, SvscanRig, svstat, waitFor } from "./svscan-rig.js";
+import { SvscanRig, installationForEveryone, isAlive, nobody, svc, svstat, waitFor } from "./svscan-rig.js";
 
 let chimeBin: string; // the copy every user can read
 let nodeBin: string;
 const isRoot = process.getuid?.() === 0;
-const nobody = {
-  uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()),
-  gid: Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }).trim()),
-};
 
 let base: string;
 let rig: SvscanRig;
