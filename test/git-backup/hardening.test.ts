@@ -2,39 +2,22 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
-import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { git } from "./helpers/git-fixtures.js";
 import { parsePromText } from "./helpers/prom-text-parser.js";
+import { mirroredUpstream } from "./helpers/mirrored-upstream.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
+import { startSilentServer } from "./helpers/servers.js";
 
 describe("git-backup hardening, over a real git daemon", () => {
-  const tmp = tempDir("gb-hardening");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  const stateDir = join(tmp.path, "state");
+  const fx = mirroredUpstream("gb-hardening");
+  const { tmp, dir, stateDir } = fx;
   const odd = 'we"ird\\na\nme.git';
-  let daemon: GitDaemon;
-  let up: Upstream;
-
-  beforeAll(async () => {
-    for (const d of [root, work, dir]) mkdirSync(d);
-    daemon = await startGitDaemon(root);
-    up = new Upstream(root, "repo", work);
-    up.commit();
-    up.push();
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), "repo.git");
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
-  });
 
   test("a --timeout longer than a JavaScript timer can hold (24.8 days) does not kill every fetch at once", async () => {
-    const c = up.commit();
-    up.push();
+    const c = fx.up.commit();
+    fx.up.push();
     const run = await runJob([dir, "--timeout", "30d"], { stateDir });
     expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
     expect(git(join(dir, "repo.git"), "rev-parse", "refs/heads/main")).toBe(c);
@@ -49,8 +32,8 @@ describe("git-backup hardening, over a real git daemon", () => {
       for (let i = 0; i < 100 && !/^Z/.test(psState(zombie)); i++) await new Promise((r) => setTimeout(r, 20));
       expect(psState(zombie)).toMatch(/^Z/);
       writeFileSync(join(dir, "repo.git", "chime-backup.lock"), JSON.stringify({ pid: zombie, host: hostname() }));
-      const c = up.commit();
-      up.push();
+      const c = fx.up.commit();
+      fx.up.push();
       const run = await runJob([dir], { stateDir });
       expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
       expect(git(join(dir, "repo.git"), "rev-parse", "refs/heads/main")).toBe(c);
@@ -62,7 +45,7 @@ describe("git-backup hardening, over a real git daemon", () => {
   });
 
   test("a real run's --prom-file passes the strict parser, a mirror with quotes and newlines in its name included", async () => {
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), odd);
+    git(dir, "clone", "--quiet", "--mirror", fx.daemon.url("repo.git"), odd);
     const prom = join(tmp.path, "gb.prom");
     const run = await runJob([dir, "--prom-file", prom], { stateDir });
     expect(run.result.status).toBe("ok");
@@ -74,15 +57,15 @@ describe("git-backup hardening, over a real git daemon", () => {
 
   test("a remote with several URLs: git fetches from the first, and a password in any of them is removed", async () => {
     const m = join(dir, "two-urls.git");
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), "two-urls.git");
-    git(m, "config", "--replace-all", "remote.origin.url", daemon.url("repo.git").replace("git://", "git://someone:hunter2-first@"));
+    git(dir, "clone", "--quiet", "--mirror", fx.daemon.url("repo.git"), "two-urls.git");
+    git(m, "config", "--replace-all", "remote.origin.url", fx.daemon.url("repo.git").replace("git://", "git://someone:hunter2-first@"));
     git(m, "config", "--add", "remote.origin.url", "http://other:hunter2-second@127.0.0.1:9/x.git");
     const run = await runJob([dir, "--retries", "0"], { stateDir });
     expect(String(run.repo("two-urls.git")?.notes)).toMatch(/removed credentials from remote URL/);
     expect(run.repo("two-urls.git")?.status).toBe("unchanged");
     expect(run.text).not.toContain("hunter2");
     expect(readFileSync(join(m, "config"), "utf8")).not.toContain("hunter2");
-    expect(git(m, "config", "--get-all", "remote.origin.url").split("\n")).toEqual([daemon.url("repo.git"), "http://127.0.0.1:9/x.git"]);
+    expect(git(m, "config", "--get-all", "remote.origin.url").split("\n")).toEqual([fx.daemon.url("repo.git"), "http://127.0.0.1:9/x.git"]);
   });
 
   test("a helper that left git's process group holding its stderr does not hang the run", async () => {
@@ -110,11 +93,11 @@ describe("git-backup hardening, over a real git daemon", () => {
 
   test("a plain `git fetch` run by hand (the old shell loop) with the user's fetch.prune=true no longer prunes a mirror behind chime's back", async () => {
     const m = join(dir, "repo.git");
-    git(up.work, "branch", "doomed");
-    up.push("doomed");
+    git(fx.up.work, "branch", "doomed");
+    fx.up.push("doomed");
     await runJob([dir], { stateDir });
     const tip = git(m, "rev-parse", "refs/heads/doomed");
-    up.push(":doomed");
+    fx.up.push(":doomed");
     const userConfig = join(tmp.path, "user-gitconfig");
     writeFileSync(userConfig, "[fetch]\n\tprune = true\n\tpruneTags = true\n");
     execFileSync("git", ["fetch", "--all", "--quiet"], { cwd: m, env: { PATH: process.env.PATH, HOME: tmp.path, GIT_CONFIG_GLOBAL: userConfig, GIT_CONFIG_NOSYSTEM: "1" } });
@@ -156,8 +139,8 @@ describe("git-backup hardening, over a real git daemon", () => {
     const gone = new Promise<string | null>((r) => orphan.once("exit", (_code, sig) => r(sig)));
     try {
       writeFileSync(join(m, "chime-backup.lock"), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), token }));
-      const c = up.commit();
-      up.push();
+      const c = fx.up.commit();
+      fx.up.push();
       const run = await runJob([dir], { stateDir });
       expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
       expect(git(m, "rev-parse", "refs/heads/main")).toBe(c);

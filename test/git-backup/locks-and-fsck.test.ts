@@ -1,34 +1,16 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { describe, expect, test } from "vitest";
+import { git } from "./helpers/git-fixtures.js";
+import { mirroredUpstream } from "./helpers/mirrored-upstream.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 import { hostname } from "node:os";
 
 describe("per-mirror lock, stale git leftovers, and fsck", () => {
-  const tmp = tempDir("gb-locks");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  const stateDir = join(tmp.path, "state");
+  const fx = mirroredUpstream("gb-locks");
+  const { dir, stateDir } = fx;
   const mirror = join(dir, "repo.git");
-  let daemon: GitDaemon;
-  let up: Upstream;
-
-  beforeAll(async () => {
-    for (const d of [root, work, dir]) mkdirSync(d);
-    daemon = await startGitDaemon(root);
-    up = new Upstream(root, "repo", work);
-    up.commit();
-    up.push();
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), "repo.git");
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
-  });
 
   test("a mirror locked by a live process is left alone and reported", async () => {
     const holder = spawn("sleep", ["30"], { stdio: "ignore" });
@@ -51,8 +33,8 @@ describe("per-mirror lock, stale git leftovers, and fsck", () => {
     writeFileSync(join(mirror, "packed-refs.lock"), "");
     mkdirSync(join(mirror, "objects", "pack"), { recursive: true });
     writeFileSync(join(mirror, "objects", "pack", "tmp_pack_AbC123"), "partial");
-    const c = up.commit();
-    up.push();
+    const c = fx.up.commit();
+    fx.up.push();
     const run = await runJob([dir], { stateDir });
     expect(run.repo("repo.git")).toMatchObject({ status: "updated" });
     expect(String(run.repo("repo.git")?.notes)).toMatch(/removed stale .*refs\/heads\/main\.lock/);
@@ -77,10 +59,10 @@ describe("per-mirror lock, stale git leftovers, and fsck", () => {
     expect(second.repo("repo.git")?.fsck).toBeUndefined();
 
     // a commit with a tree of its own, fetched as loose objects; then its tree disappears
-    writeFileSync(join(up.work, "file.txt"), "content\n");
-    git(up.work, "add", "file.txt");
-    const c = up.commit("with a file");
-    up.push();
+    writeFileSync(join(fx.up.work, "file.txt"), "content\n");
+    git(fx.up.work, "add", "file.txt");
+    const c = fx.up.commit("with a file");
+    fx.up.push();
     await runJob([dir], { stateDir });
     const tree = git(mirror, "rev-parse", `${c}^{tree}`);
     rmSync(join(mirror, "objects", tree.slice(0, 2), tree.slice(2)));
