@@ -1,4 +1,5 @@
 import { connect, createServer, type Socket } from "node:net";
+import { listenOnLoopback } from "./servers.js";
 
 /**
  * A TCP proxy that adds latency: connects upstream `delayMs` after accepting and forwards each
@@ -30,12 +31,5 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
       client.resume();
     }, delayMs);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as { port: number }).port,
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  return listenOnLoopback(server, sockets);
 }

@@ -68,6 +68,11 @@ export async function startSilentServer(): Promise<{ port: number; stop: () => P
     s.on("error", () => {});
     s.on("close", () => sockets.delete(s));
   });
+  return listenOnLoopback(server, sockets);
+}
+
+/** Listens on a free 127.0.0.1 port; stop() destroys the open `sockets` and closes the server. */
+export async function listenOnLoopback(server: Server, sockets: Set<Socket>): Promise<{ port: number; stop: () => Promise<void> }> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as { port: number }).port,
