@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Environment, Job, JobContext, JobResult, JobStatus } from "../job.js";
 import { LineSplitter } from "./line-splitter.js";
-import { groupAlive, signalGroup } from "./process-group.js";
+import { groupAlive, signalGroup } from "../process-group.js";
 
 export interface ExecCommand {
   readonly command: string;

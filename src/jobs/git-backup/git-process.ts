@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { signalGroup } from "../process-group.js";
 
 export interface GitRunOptions {
   /** the mirror (or DIR) the command runs in */
@@ -74,12 +75,7 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
     let spawnError: Error | undefined;
 
     const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // ESRCH: the group is already gone
-      }
+      if (child.pid !== undefined) signalGroup(child.pid, sig);
     };
     const stop = (): void => {
       if (killTimer) return;

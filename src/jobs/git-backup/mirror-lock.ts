@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { link, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { signalGroup } from "../process-group.js";
 
 /** Our own lock, inside the mirror; git ignores files it does not know. */
 export const LOCK_FILE = "chime-backup.lock";
@@ -114,11 +115,7 @@ async function isZombie(pid: number): Promise<boolean> {
 async function killOrphanedGit(pgid: number): Promise<void> {
   const leader = await psFields(pgid);
   if (!leader || leader.pgid !== pgid || !/^git(\b|-)/.test(leader.command)) return;
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    return;
-  }
+  if (!signalGroup(pgid, "SIGKILL")) return;
   // An orphan's parent is now init (or a container's stand-in, which may never reap): a zombie
   // holds no lock and writes nothing, so "dead or zombie" is gone enough.
   for (let i = 0; i < 100; i++) {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { signalGroup } from "../process-group.js";
 
 /** How long output may still trickle in after the command has exited. */
 const OUTPUT_GRACE_MS = 500;
@@ -25,13 +26,7 @@ export function runCommand(argv: readonly string[], signal?: AbortSignal, timeou
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     const kill = (): void => {
-      if (child.pid !== undefined && child.exitCode === null) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+      if (child.pid !== undefined && child.exitCode === null) signalGroup(child.pid, "SIGKILL");
     };
     const timer = setTimeout(kill, timeoutMs);
     signal?.addEventListener("abort", kill, { once: true });
