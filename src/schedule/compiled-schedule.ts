@@ -28,9 +28,14 @@ function describeModel(text: string, language: Schedule["language"], m: MatchMod
   };
   const year = m.year.kind === "any" ? "any" : m.year.kind === "equals" ? String(m.year.value) : m.year.kind === "divisible" ? `/${m.year.by}` : "none";
   const fromEnd = m.daysFromEnd.flatMap((ok, k) => (ok ? [k === 0 ? "last" : `last-${k}`] : []));
-  const dom = [list(m.daysOfMonth, 1), ...fromEnd].filter((v) => v !== "none").join(",") || "none";
+  const r = m.relativeDays;
+  const nearest = r?.nearestWeekday.flatMap((ok, n) => (ok ? [`${n}W`] : [])) ?? [];
+  const dom = [list(m.daysOfMonth, 1), ...fromEnd, ...nearest, ...(r?.lastWeekday === true ? ["LW"] : [])].filter((v) => v !== "none").join(",") || "none";
+  const lastOf = r?.lastOfWeekday.flatMap((ok, w) => (ok ? [`${w}L`] : [])) ?? [];
+  const nth = r?.nthOfWeekday.flatMap((ok, i) => (ok ? [`${i % 7}#${Math.floor(i / 7) + 1}`] : [])) ?? [];
+  const dow = [list(m.weekdays, 0), ...lastOf, ...nth].filter((v) => v !== "none").join(",") || "none";
   return (
-    `${language} "${text}": year ${year}, month ${list(m.months, 1)}, day ${dom} ${m.dayRule} weekday ${list(m.weekdays, 0)}, ` +
+    `${language} "${text}": year ${year}, month ${list(m.months, 1)}, day ${dom} ${m.dayRule} weekday ${dow}, ` +
     `hour ${list(m.hours, 0)}, minute ${list(m.minutes, 0)}, second ${list(m.seconds, 0)} (local time)`
   );
 }

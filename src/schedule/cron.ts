@@ -1,36 +1,26 @@
-import { CronExpressionParser } from "cron-parser";
+import { expandCronAlias } from "./cron-aliases.js";
+import { CRON_FIELDS, parseCronField, type FieldText, type FieldValues } from "./cron-field.js";
 import { ScheduleError } from "./errors.js";
-import { allowOnly, type MatchModel } from "./model.js";
+import { allowOnly, CompiledModel, type MatchModel } from "./model.js";
+import type { RelativeDays } from "./relative-days.js";
+import { checkScheduleLength } from "./schedule-limits.js";
 
 /**
- * Cron expressions (5 fields, or 6 with seconds first, or a macro such as @hourly), read by
- * cron-parser — a well-kept library that exposes the parsed fields — and compiled to the same
- * model as runwhen constraints, so one matcher serves both.
- * - Day rule as in Vixie cron: when both day-of-month and day-of-week are restricted (neither is
- *   `*`), a day matching either runs.
- * - Each list item is read on its own and the values united, because cron-parser rejects lists
- *   whose items overlap (`0,7` in day-of-week, `*\/15,30`), which Vixie cron and croner accept.
- * - Not supported (rejected with a message): `#` (n-th weekday) and `L` in day-of-week.
+ * Cron expressions — 5 fields, 6 with seconds first, or an `@` alias — compiled to the same
+ * model as runwhen constraints, so one matcher serves both. docs/scheduling.md states the
+ * language; the decisions made here:
+ * - Day rule exactly as Vixie cron (entry.c sets DOM_STAR/DOW_STAR when a day field's FIRST
+ *   CHARACTER is `*`; cron.c then ANDs the day fields if either flag is set, else ORs them):
+ *   `*`, `*\/2`, `*,5` leave a day field unrestricted; `1-31`, `0-6`, `L`, `5L` restrict it.
+ *   `?` counts as `*` (Quartz's "no value"), so `0 0 ? * 1#2` is the second Monday only.
+ * - The relative day forms (`L`, `L-n`, `nW`, `LW`, `nL`, `n#k`) are ordinary day-of-month or
+ *   day-of-week items and obey the same rule: `0 0 L * 5` is the last day OR any Friday.
  */
-const FIELDS = [
-  { name: "second", key: "second" },
-  { name: "minute", key: "minute" },
-  { name: "hour", key: "hour" },
-  { name: "day-of-month", key: "dayOfMonth" },
-  { name: "month", key: "month" },
-  { name: "day-of-week", key: "dayOfWeek" },
-] as const;
-
-interface Field {
-  readonly text: string;
-  /** 0-based character offset in the schedule string */
-  readonly at: number;
-}
-
 export function cronToModel(text: string): MatchModel {
-  const trimmed = text.trim();
-  if (trimmed.startsWith("@")) return macroToModel(text, trimmed);
-  const fields = [...text.matchAll(/\S+/g)].map((m): Field => ({ text: m[0], at: m.index }));
+  checkScheduleLength(text);
+  const at = text.search(/\S/);
+  if (text[at] === "@") return fieldsToModel(text, splitFields(expandCronAlias(text, at)).map((f) => ({ text: f.text, at })));
+  const fields = splitFields(text);
   if (fields.length !== 5 && fields.length !== 6) {
     const culprit = fields[6] ?? fields[fields.length - 1];
     throw new ScheduleError(
@@ -38,53 +28,59 @@ export function cronToModel(text: string): MatchModel {
         `or a cron expression of 5 or 6 fields, got ${fields.length} field(s): ${text}`,
     );
   }
-  const six = fields.length === 6 ? fields : [{ text: "0", at: -1 }, ...fields];
-  const values = six.map((f, i) => fieldValues(text, f, i));
-  const dom = values[3]!;
-  const wildcard = (f: Field) => f.text === "*" || f.text === "?";
-  return buildModel(values, !wildcard(six[3]!) && !wildcard(six[5]!), dom.includes("L"));
+  return fieldsToModel(text, fields);
 }
 
-/** The values one field allows: each list item parsed alone, then united. */
-function fieldValues(text: string, field: Field, index: number): (number | string)[] {
-  const { name, key } = FIELDS[index]!;
-  const bad = (reason: string) =>
-    new ScheduleError(`bad cron expression at position ${field.at + 1} (${name} "${field.text}"): ${reason}: ${text}`);
-  if (field.text.includes("#") || (index === 5 && /L/i.test(field.text))) throw bad("not supported");
-  const out = new Set<number | string>();
-  for (const item of field.text.split(",")) {
-    const probe = FIELDS.map((_, i) => (i === index ? item : "*")).join(" ");
-    try {
-      for (const v of CronExpressionParser.parse(probe).fields[key].values) out.add(v === 7 && index === 5 ? 0 : v);
-    } catch (err) {
-      throw bad(err instanceof Error ? err.message : String(err));
+function splitFields(text: string): FieldText[] {
+  return [...text.matchAll(/\S+/g)].map((m): FieldText => ({ text: m[0], at: m.index }));
+}
+
+function fieldsToModel(text: string, fields: readonly FieldText[]): MatchModel {
+  const six = fields.length === 6 ? fields : [{ text: "0", at: -1 }, ...fields];
+  const [sec, min, hour, dom, month, dow] = six.map((f, i) => parseCronField(text, f, CRON_FIELDS[i]!)) as [
+    FieldValues,
+    FieldValues,
+    FieldValues,
+    FieldValues,
+    FieldValues,
+    FieldValues,
+  ];
+  const unrestricted = (f: FieldText) => f.text[0] === "*" || f.text[0] === "?";
+  const sunday = (v: number) => v % 7; // 7 is Sunday, as 0
+  const relativeDays: RelativeDays = {
+    nearestWeekday: allowOnly(32, dom.nearestWeekday),
+    lastWeekday: dom.lastWeekday,
+    lastOfWeekday: allowOnly(7, dow.lastOfWeekday.map(sunday)),
+    nthOfWeekday: allowOnly(35, dow.nthOfWeekday.map(({ weekday, k }) => (k - 1) * 7 + sunday(weekday))),
+  };
+  const model: MatchModel = {
+    year: { kind: "any" },
+    months: month.values,
+    daysOfMonth: dom.values,
+    daysFromEnd: allowOnly(32, dom.fromEnd),
+    weekdays: allowOnly(7, dow.values.flatMap((ok, v) => (ok ? [sunday(v)] : []))),
+    relativeDays,
+    dayRule: unrestricted(six[3]!) || unrestricted(six[5]!) ? "and" : "or",
+    hours: hour.values,
+    minutes: min.values,
+    seconds: sec.values,
+  };
+  checkSomeDayMatches(text, model);
+  return model;
+}
+
+/**
+ * Refuse a date that never comes (`0 0 31 4 *`, `0 0 30W 2 *`) at parse time, where the
+ * message can say so, rather than after a 400-year search. The years 2000–2027 hold every
+ * combination of leap year and weekday of 1 January, so every month shape of the Gregorian
+ * calendar: a day pattern that matches none of them matches none ever.
+ */
+function checkSomeDayMatches(text: string, model: MatchModel): void {
+  const compiled = new CompiledModel(model);
+  for (let year = 2000; year < 2028; year++) {
+    for (let month = 1; month <= 12; month++) {
+      if (model.months[month] && compiled.nextDay(year, month, 1) > 0) return;
     }
   }
-  return [...out];
-}
-
-function macroToModel(text: string, macro: string): MatchModel {
-  let f;
-  try {
-    f = CronExpressionParser.parse(macro).fields;
-  } catch (err) {
-    throw new ScheduleError(`bad cron expression at position ${text.indexOf("@") + 1}: ${err instanceof Error ? err.message : String(err)}: ${text}`);
-  }
-  const values = [f.second.values, f.minute.values, f.hour.values, f.dayOfMonth.values, f.month.values, f.dayOfWeek.values.map((d) => (d === 7 ? 0 : d))];
-  return buildModel(values, !f.dayOfMonth.isWildcard && !f.dayOfWeek.isWildcard, false);
-}
-
-function buildModel(values: readonly (readonly (number | string)[])[], bothDaysRestricted: boolean, lastDay: boolean): MatchModel {
-  const nums = (i: number) => values[i]!.filter((v): v is number => typeof v === "number");
-  return {
-    year: { kind: "any" },
-    months: allowOnly(13, nums(4)),
-    daysOfMonth: allowOnly(32, nums(3)),
-    daysFromEnd: allowOnly(32, lastDay ? [0] : []),
-    weekdays: allowOnly(7, nums(5)),
-    dayRule: bothDaysRestricted ? "or" : "and",
-    hours: allowOnly(24, nums(2)),
-    minutes: allowOnly(60, nums(1)),
-    seconds: allowOnly(60, nums(0)),
-  };
+  throw new ScheduleError(`bad cron expression: no date ever matches its day-of-month, month and day-of-week: ${text}`);
 }

@@ -1,4 +1,5 @@
 import { daysFromCivil, daysInMonth, weekdayOfDays } from "../time/civil.js";
+import { hasRelativeMonthDays, hasRelativeWeekdays, isRelativeMonthDay, isRelativeWeekday, type RelativeDays } from "./relative-days.js";
 
 /**
  * The one internal model both languages compile to: the allowed values of each local-time
@@ -21,6 +22,8 @@ export interface MatchModel {
   readonly daysFromEnd: readonly boolean[];
   /** index 0 = Sunday … 6 = Saturday */
   readonly weekdays: readonly boolean[];
+  /** cron only: `nW`, `LW` (day-of-month) and `nL`, `n#k` (day-of-week); absent in runwhen */
+  readonly relativeDays?: RelativeDays;
   /** cron: both day fields restricted → either may match ("or"); otherwise both must ("and") */
   readonly dayRule: "and" | "or";
   readonly hours: readonly boolean[];
@@ -53,6 +56,9 @@ export class CompiledModel {
   readonly nextSecond: Int16Array;
   /** every hour allowed: the DST-overlap rule matches both occurrences only then */
   readonly hourFree: boolean;
+  /** relative day forms to test on top of the tables (kept off the path of schedules without them) */
+  private readonly relativeMonthDays: RelativeDays | null;
+  private readonly relativeWeekdays: RelativeDays | null;
 
   constructor(readonly model: MatchModel) {
     this.nextMonth = nextAllowedTable(model.months);
@@ -60,6 +66,9 @@ export class CompiledModel {
     this.nextMinute = nextAllowedTable(model.minutes);
     this.nextSecond = nextAllowedTable(model.seconds);
     this.hourFree = model.hours.every(Boolean);
+    const r = model.relativeDays;
+    this.relativeMonthDays = r !== undefined && hasRelativeMonthDays(r) ? r : null;
+    this.relativeWeekdays = r !== undefined && hasRelativeWeekdays(r) ? r : null;
   }
 
   /** The smallest allowed year ≥ y, or null if there is none. */
@@ -83,8 +92,10 @@ export class CompiledModel {
     const last = daysInMonth(year, month);
     let weekday = weekdayOfDays(daysFromCivil(year, month, d));
     for (let day = d; day <= last; day++, weekday = (weekday + 1) % 7) {
-      const dom = m.daysOfMonth[day]! || m.daysFromEnd[last - day]!;
-      const dow = m.weekdays[weekday]!;
+      const rd = this.relativeMonthDays;
+      const rw = this.relativeWeekdays;
+      const dom = m.daysOfMonth[day]! || m.daysFromEnd[last - day]! || (rd !== null && isRelativeMonthDay(rd, day, weekday, last));
+      const dow = m.weekdays[weekday]! || (rw !== null && isRelativeWeekday(rw, day, weekday, last));
       if (m.dayRule === "and" ? dom && dow : dom || dow) return day;
     }
     return -1;

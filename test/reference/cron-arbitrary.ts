@@ -1,63 +1,66 @@
 /**
  * Random cron expressions for property tests: 5 or 6 fields of `*`, values, names, ranges,
- * stepped ranges and lists (items never overlap), `L` in day-of-month. Day fields never use
- * `*\/n`, so whether the day-of-month/day-of-week OR rule applies is never in doubt.
+ * stepped ranges and lists (items may overlap, as Vixie cron allows), and in the day fields
+ * everything that decides Vixie's day rule — `*`, `?`, `*\/n`, lists that start with `*` —
+ * plus the month-relative forms `L`, `L-n`, `nW`, `LW` (day-of-month) and `nL`, `n#k`
+ * (day-of-week). Sometimes an `@` alias.
  */
 import { fc } from "@fast-check/vitest";
-import { cronFieldTable } from "./cron-rules.js";
 
 const num = (min: number, max: number) => fc.integer({ min, max });
 
 const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+const ALIASES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
-function cronItem(min: number, max: number, star: boolean, name?: (v: number) => string): fc.Arbitrary<string> {
+function plainItem(min: number, max: number, name?: (v: number) => string): fc.Arbitrary<string> {
   const v = num(min, max).map((n) => (name !== undefined && n % 3 === 0 ? name(n) : String(n)));
   const range = fc.tuple(num(min, max), num(min, max)).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
   const step = num(1, Math.max(1, Math.ceil((max - min + 1) / 2)));
   return fc.oneof(
-    v,
-    range.map(([a, b]) => `${a}-${b}`),
-    fc.tuple(range, step).map(([[a, b], s]) => `${a}-${b}/${s}`),
-    ...(star ? [step.map((s) => `*/${s}`)] : []),
+    { weight: 3, arbitrary: v },
+    { weight: 2, arbitrary: range.map(([a, b]) => `${a}-${b}`) },
+    { weight: 1, arbitrary: fc.tuple(range, step).map(([[a, b], s]) => `${a}-${b}/${s}`) },
   );
-}
-function cronField(min: number, max: number, opts: { star?: boolean; name?: (v: number) => string; extra?: string } = {}) {
-  const item = cronItem(min, max, opts.star ?? true, opts.name);
-  // Items of a list do not overlap: the cron library chime builds on rejects duplicate values,
-  // which cron-vs-croner.test.ts checks separately.
-  const items = fc
-    .array(item, { minLength: 1, maxLength: 3 })
-    .filter((xs) => disjoint(xs, min, max))
-    .map((xs) => xs.join(","));
-  return fc.oneof(
-    { weight: 3, arbitrary: fc.constant("*") },
-    { weight: 4, arbitrary: items },
-    ...(opts.extra !== undefined ? [{ weight: 1, arbitrary: fc.constant(opts.extra) }] : []),
-  );
-}
-function disjoint(items: readonly string[], min: number, max: number): boolean {
-  const seen = new Set<number>();
-  for (const item of items) {
-    const table = max === 12 ? cronFieldTable(item, min, max, MONTH_NAMES, 1) : cronFieldTable(item, min, max, DAY_NAMES, 0);
-    for (let v = min; v <= max; v++) {
-      if (!table[v]) continue;
-      const key = max === 7 ? v % 7 : v; // day-of-week 7 is Sunday, as 0
-      if (seen.has(key)) return false;
-      seen.add(key);
-    }
-  }
-  return true;
 }
 
-export const cronArb = fc
+/** `*`, `?`, `*\/n`, a list of items, or a list that starts with `*` (`*,5`: unrestricted for Vixie). */
+function field(min: number, max: number, item: fc.Arbitrary<string>, opts: { question?: boolean } = {}): fc.Arbitrary<string> {
+  const step = num(1, Math.max(1, Math.ceil((max - min + 1) / 2)));
+  const list = fc.array(item, { minLength: 1, maxLength: 3 }).map((xs) => xs.join(","));
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant("*") },
+    { weight: opts.question === true ? 1 : 0, arbitrary: fc.constant("?") },
+    { weight: 1, arbitrary: step.map((s) => `*/${s}`) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom("*", "*/2", "*/3"), list).map(([star, rest]) => `${star},${rest}`) },
+    { weight: 5, arbitrary: list },
+  );
+}
+
+const dayOfMonthItem = fc.oneof(
+  { weight: 4, arbitrary: plainItem(1, 31) },
+  { weight: 1, arbitrary: fc.constant("L") },
+  { weight: 1, arbitrary: num(1, 6).map((n) => `L-${n}`) },
+  { weight: 1, arbitrary: num(1, 31).map((n) => `${n}W`) },
+  { weight: 1, arbitrary: fc.constant("LW") },
+);
+
+const weekday = num(0, 7).map((n) => (n % 2 === 0 ? String(n) : (DAY_NAMES[n % 7] ?? String(n))));
+const dayOfWeekItem = fc.oneof(
+  { weight: 4, arbitrary: plainItem(0, 7, (v) => DAY_NAMES[v % 7] ?? String(v)) },
+  { weight: 1, arbitrary: weekday.map((d) => `${d}L`) },
+  { weight: 1, arbitrary: fc.tuple(weekday, num(1, 5)).map(([d, k]) => `${d}#${k}`) },
+);
+
+const fieldsArb = fc
   .tuple(
-    fc.option(cronField(0, 59), { nil: undefined, freq: 3 }),
-    cronField(0, 59),
-    cronField(0, 23),
-    cronField(1, 31, { star: false, extra: "L" }),
-    cronField(1, 12, { name: (v) => MONTH_NAMES[v - 1] ?? String(v) }),
-    cronField(0, 7, { star: false, name: (v) => DAY_NAMES[v % 7] ?? String(v) }),
+    fc.option(field(0, 59, plainItem(0, 59)), { nil: undefined, freq: 3 }),
+    field(0, 59, plainItem(0, 59)),
+    field(0, 23, plainItem(0, 23)),
+    field(1, 31, dayOfMonthItem, { question: true }),
+    field(1, 12, plainItem(1, 12, (v) => MONTH_NAMES[v - 1] ?? String(v))),
+    field(0, 7, dayOfWeekItem, { question: true }),
   )
   .map(([sec, ...rest]) => (sec === undefined ? rest : [sec, ...rest]).join(" "));
 
+export const cronArb = fc.oneof({ weight: 30, arbitrary: fieldsArb }, { weight: 1, arbitrary: fc.constantFrom(...ALIASES) });

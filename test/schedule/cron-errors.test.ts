@@ -38,10 +38,23 @@ describe("cron expressions that do not parse", () => {
     expect(errorOf("0 0 0 1 1 * 2030")).toContain("position 13");
   });
 
-  it("rejects the n-th weekday form it cannot model, naming it", () => {
-    const msg = errorOf("0 0 * * 5#2");
+  it("rejects a sixth Friday, naming the field and the range of k", () => {
+    const msg = errorOf("0 0 * * 5#6");
     expect(msg).toContain("position 9");
-    expect(msg).toContain("day-of-week");
+    expect(msg).toContain('day-of-week "5#6"');
+    expect(msg).toContain("out of range 1-5");
+  });
+
+  it("points at the bad item inside a list", () => {
+    // "0 0 1,2,x * *": the x is the 9th character
+    const msg = errorOf("0 0 1,2,x * *");
+    expect(msg).toContain("position 9");
+    expect(msg).toContain('day-of-month "1,2,x", item "x"');
+  });
+
+  it("refuses a date that never comes up front", () => {
+    expect(errorOf("0 0 31 4 *")).toContain("no date ever matches");
+    expect(errorOf("0 0 30W 2 *")).toContain("no date ever matches");
   });
 });
 

@@ -1,6 +1,8 @@
 /**
- * Differential test of chime's cron language against croner 11 (default options: day-of-month
- * and day-of-week OR-ed when both are restricted, as Vixie cron). The two differ on purpose in
+ * Differential test of chime's cron language against croner 11. croner ORs the day fields unless
+ * one is exactly `*`; Vixie cron (and chime) AND them when either field merely STARTS with `*`
+ * (`*\/2`, `*,5`). So croner is told which rule Vixie's wording gives (its `domAndDow` option),
+ * and what remains compared is everything else, extensions included. The two differ on purpose in
  * DST gaps (croner runs fixed-time jobs at the first valid time after the gap, skips interval
  * jobs; chime shifts by the gap) and overlaps, so random cases whose search crosses a UTC-offset
  * change are left out; DST behaviour has its own suites.
@@ -16,10 +18,27 @@ import { isoOf, utc } from "./utc.js";
 
 const DAY_MS = 86_400_000;
 
+/** crontab(5): a day field is restricted unless it starts with `*` (`?` read as `*`). */
+function vixieAndsDays(pattern: string): boolean {
+  const fields = pattern.trim().split(/\s+/);
+  if (fields.length < 5) return false; // an alias: croner expands it the same way
+  const [dom = "", dow = ""] = fields.length === 6 ? [fields[3], fields[5]] : [fields[2], fields[4]];
+  return /^[*?]/.test(dom) || /^[*?]/.test(dow);
+}
+
+/**
+ * What croner 11 does not read at all: `L-n`, and `LW` inside a list. croner also reads `1W` in
+ * a month starting on Saturday as Monday the 3rd — as we do — so `W` stays in the comparison.
+ */
+function cronerReads(pattern: string): boolean {
+  return !/L-/i.test(pattern) && !pattern.split(/\s+/).some((f) => /(^|,)LW(,|$)/i.test(f) && f.includes(","));
+}
+
 /** croner's next run at or after `after` (its nextRun is strictly after its argument). */
 function cronerNext(pattern: string, after: Instant, zone: string): string | null {
   const from = (after.nanos > 0 ? after.seconds + 1 : after.seconds) * 1000;
-  const run = new Cron(pattern, { timezone: zone, paused: true }).nextRun(new Date(from - 1000));
+  const cron = new Cron(pattern, { timezone: zone, paused: true, domAndDow: vixieAndsDays(pattern) });
+  const run = cron.nextRun(new Date(from - 1000));
   return run === null ? null : isoOf({ seconds: run.getTime() / 1000, nanos: 0 });
 }
 
@@ -33,7 +52,7 @@ describe("random cron expressions agree with croner away from offset changes", (
     seconds: fc.integer({ min: 0, max: 4_000_000_000 }),
     nanos: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 999_999_999 })),
   });
-  test.prop([cronArb, instant, zones], { numRuns: 300 })("same next run", (pattern, after, zone) => {
+  test.prop([cronArb.filter(cronerReads), instant, zones], { numRuns: 300 })("same next run", (pattern, after, zone) => {
     const theirs = cronerNext(pattern, after, zone);
     if (theirs === null) return; // a day that never comes (31 April): covered by constraint-errors
     const ours = chimeNext(pattern, after, zone);
