@@ -1,0 +1,58 @@
+/**
+ * Vixie cron's @ aliases (crontab(5)), and the messages for the ones chime does not know.
+ * From Wednesday 2025-06-11 10:20:30Z; each expected time is the alias's definition applied by
+ * hand to that date.
+ */
+import { describe, expect, it } from "vitest";
+import { parseSchedule, ScheduleError } from "../../src/schedule/schedule.js";
+import { nextOf } from "./upcoming.js";
+
+const FROM = "2025-06-11T10:20:30Z";
+
+describe("the known aliases", () => {
+  const cases: [alias: string, expected: string][] = [
+    ["@yearly", "2026-01-01T00:00:00Z"],
+    ["@annually", "2026-01-01T00:00:00Z"],
+    ["@monthly", "2025-07-01T00:00:00Z"],
+    ["@weekly", "2025-06-15T00:00:00Z"], // the next Sunday
+    ["@daily", "2025-06-12T00:00:00Z"],
+    ["@midnight", "2025-06-12T00:00:00Z"],
+    ["@hourly", "2025-06-11T11:00:00Z"],
+  ];
+  for (const [alias, expected] of cases) {
+    it(`${alias} → ${expected}`, () => expect(nextOf(alias, FROM, "UTC")).toBe(expected));
+  }
+  it("surrounding blanks are allowed, as around any schedule", () => {
+    expect(nextOf("  @hourly ", FROM, "UTC")).toBe("2025-06-11T11:00:00Z");
+  });
+});
+
+function errorOf(text: string): string {
+  try {
+    parseSchedule(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ScheduleError);
+    return (err as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
+}
+
+const KNOWN = "@yearly @annually @monthly @weekly @daily @midnight @hourly";
+
+describe("aliases chime does not run", () => {
+  it('@reboot says it is not supported yet (it gave `cannot resolve alias "reb"`) and names the known ones', () => {
+    const msg = errorOf("@reboot");
+    expect(msg).not.toContain('"reb"');
+    expect(msg).toContain("@reboot");
+    expect(msg).toContain("not supported yet");
+    expect(msg).toContain(KNOWN);
+  });
+  it("an unknown alias is named, with the known ones", () => {
+    const msg = errorOf("@fortnightly");
+    expect(msg).toContain('unknown cron alias "@fortnightly"');
+    expect(msg).toContain(KNOWN);
+  });
+  it("an alias with more after it is not an alias", () => {
+    expect(errorOf("@hourly 5")).toContain('unknown cron alias "@hourly 5"');
+  });
+});
