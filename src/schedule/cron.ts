@@ -1,7 +1,7 @@
 import { expandCronAlias } from "./cron-aliases.js";
 import { CRON_FIELDS, parseCronField, type FieldText, type FieldValues } from "./cron-field.js";
 import { ScheduleError } from "./errors.js";
-import { allowOnly, CompiledModel, type MatchModel } from "./model.js";
+import { allowOnly, type MatchModel } from "./model.js";
 import type { RelativeDays } from "./relative-days.js";
 import { checkScheduleLength } from "./schedule-limits.js";
 
@@ -53,7 +53,7 @@ function fieldsToModel(text: string, fields: readonly FieldText[]): MatchModel {
     lastOfWeekday: allowOnly(7, dow.lastOfWeekday.map(sunday)),
     nthOfWeekday: allowOnly(35, dow.nthOfWeekday.map(({ weekday, k }) => (k - 1) * 7 + sunday(weekday))),
   };
-  const model: MatchModel = {
+  return {
     year: { kind: "any" },
     months: month.values,
     daysOfMonth: dom.values,
@@ -65,22 +65,4 @@ function fieldsToModel(text: string, fields: readonly FieldText[]): MatchModel {
     minutes: min.values,
     seconds: sec.values,
   };
-  checkSomeDayMatches(text, model);
-  return model;
-}
-
-/**
- * Refuse a date that never comes (`0 0 31 4 *`, `0 0 30W 2 *`) at parse time, where the
- * message can say so, rather than after a 400-year search. The years 2000–2027 hold every
- * combination of leap year and weekday of 1 January, so every month shape of the Gregorian
- * calendar: a day pattern that matches none of them matches none ever.
- */
-function checkSomeDayMatches(text: string, model: MatchModel): void {
-  const compiled = new CompiledModel(model);
-  for (let year = 2000; year < 2028; year++) {
-    for (let month = 1; month <= 12; month++) {
-      if (model.months[month] && compiled.nextDay(year, month, 1) > 0) return;
-    }
-  }
-  throw new ScheduleError(`bad cron expression: no date ever matches its day-of-month, month and day-of-week: ${text}`);
 }
