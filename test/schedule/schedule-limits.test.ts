@@ -53,19 +53,29 @@ describe("schedule text is bounded", () => {
 
 describe("reading an allowed schedule is linear in its length", () => {
   // The costliest expression the limits allow: 6 fields, each a list of 64 `*` items, so every
-  // item sets every value of its field (64 × 60 per field), 767 characters. Reading touches each
-  // item once; the old parser probed a fake expression per item and needed 4.6 s for 65 000
-  // items, i.e. about 5 ms for 64 × 6. The bound allows 5 ms per compile — far above what a
-  // linear reader needs even on a loaded machine — so it fails only if reading is slow again.
+  // item sets every value of its field (64 × 60 per field), 767 characters. A linear reader does
+  // about 25 000 small steps for it: some 50 µs on an idle core, under 1 ms with the machine 12
+  // times oversubscribed. The old reader probed a fake expression per item: 4.6 s for 65 000
+  // items, about 70 µs an item, some 27 ms for these 384. The bound, 5 ms a compile, sits
+  // between the two with a wide margin each way; the best of several batches is taken so that a
+  // moment of load on a shared machine does not decide the outcome.
   const field = Array.from({ length: 64 }, () => "*").join(",");
   const text = Array.from({ length: 6 }, () => field).join(" ");
+  const BATCH = 40;
+  const MS_PER_COMPILE = 5;
 
-  it("the costliest allowed expression compiles 200 times in under a second", () => {
+  it("the costliest allowed expression compiles in well under 5 ms (best of 5 batches of 40)", () => {
     expect(text.length).toBeLessThanOrEqual(1024);
     expect(parseSchedule(text).next({ seconds: 0, nanos: 1 }, "UTC").seconds).toBe(1); // every second
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < 200; i++) parseSchedule(text);
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    expect(ms, `200 compiles of a ${text.length}-character expression took ${ms.toFixed(1)} ms`).toBeLessThan(1000);
+    const batches: number[] = [];
+    for (let b = 0; b < 5; b++) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < BATCH; i++) parseSchedule(text);
+      batches.push(Number(process.hrtime.bigint() - start) / 1e6 / BATCH);
+    }
+    const best = Math.min(...batches);
+    expect(best, `ms per compile of a ${text.length}-character expression, per batch: ${batches.map((ms) => ms.toFixed(2)).join(" ")}`).toBeLessThan(
+      MS_PER_COMPILE,
+    );
   });
 });
