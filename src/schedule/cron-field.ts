@@ -93,7 +93,8 @@ function readItem(item: string, spec: FieldSpec, out: FieldValues, bad: (reason:
     if (lo > hi) throw bad(`range ${lo}-${hi} goes backwards`);
   } else {
     lo = value(base, spec, bad);
-    // `a/n` means a, a+n, … up to the field's end (as cron-parser, croner's sloppy mode, cronie).
+    // `a/n` means a, a+n, … up to the field's end, as chime read it through cron-parser before
+    // (and croner with sloppyRanges); Vixie cron rejects the form.
     hi = slash < 0 ? lo : spec.max;
   }
   for (let v = lo; v <= hi; v += step) out.values[v] = true;
