@@ -4,28 +4,14 @@
  * process group; the next start ends it before anything else runs. The shipped bundle, the
  * issue's exact command line; what `ps` sees decides, not chime's word.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { alive, waitDead, waitFor } from "../helpers/processes.js";
+import { alive, processesRunning, waitDead, waitFor, type PsRow as Proc } from "../helpers/processes.js";
 import { ChimeProcess, isRoot, tempDir } from "./chime-spawn.js";
 
-interface Proc {
-  pid: number;
-  ppid: number;
-  pgid: number;
-}
-
 /** every live `sleep 12` on the machine */
-function sleeps(): Proc[] {
-  const out = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid=,stat=,args="], { encoding: "utf8" });
-  return out
-    .split("\n")
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null && m[5] === "sleep 12" && !m[4]!.startsWith("Z"))
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]) }));
-}
+const sleeps = () => processesRunning("sleep 12");
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -4,31 +4,18 @@
  * chime left the orphan alive. Here supervise restarts the killed chime, which must end the
  * orphan's group before its first run; ps, not chime's log, decides.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { processesRunning, type PsRow as Proc } from "../helpers/processes.js";
 import { SvscanRig, isAlive, sleep, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
 const builtChime = resolve("dist/bin/chime.cjs");
 const isRoot = process.getuid?.() === 0;
 
-interface Proc {
-  pid: number;
-  ppid: number;
-  pgid: number;
-}
-
 /** every live `sleep 12` on the machine */
-function sleeps(): Proc[] {
-  const out = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid=,stat=,args="], { encoding: "utf8" });
-  return out
-    .split("\n")
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null && m[5] === "sleep 12" && !m[4]!.startsWith("Z"))
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]) }));
-}
+const sleeps = () => processesRunning("sleep 12");
 
 let base: string;
 let rig: SvscanRig | undefined;
