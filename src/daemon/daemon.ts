@@ -4,7 +4,7 @@ import { formatDurationMs } from "../time/duration-option.js";
 import { instantToMs } from "../time/instant.js";
 import { isoInZone, JobLoop, type LoopEnv } from "./job-loop.js";
 import { reapLeftovers } from "./run-groups.js";
-import { MAX_TIMER_MS } from "./run-job.js";
+import { MAX_TIMER_MS, SETTLE_MARGIN_MS } from "./run-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 export interface DaemonOptions {
@@ -16,8 +16,11 @@ export interface DaemonOptions {
   reload?: (() => Promise<ScheduledJob[]>) | undefined;
 }
 
-/** extra time after the grace for a job's KILL to land and its summary to be logged */
-const STOP_MARGIN_MS = 1500;
+/**
+ * A last resort beyond the grace: runJob gives up on a run SETTLE_MARGIN_MS after it, so the
+ * loops end before this unless something else hangs (a state write on a stuck disk).
+ */
+const STOP_MARGIN_MS = SETTLE_MARGIN_MS + 1500;
 
 /**
  * The service: one JobLoop per job, and what the signals ask for. The signal wiring itself is
