@@ -91,7 +91,7 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
     });
     result =
       (await Promise.race([settled, abandoned])) ??
-      abandon(log, String(ctl.signal.reason), graceMs, groups.live());
+      abandon(log, String(ctl.signal.reason), graceMs, groups);
   } finally {
     clearTimeout(timer);
     clearTimeout(giveUp);
@@ -107,35 +107,52 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
 }
 
 /**
- * The run outlived its grace after an abort: say so (the job's logger names it), end what it started
- * (its groups got TERM at the abort already), and record the run as unknown — we do not know
- * what it did. Its promise is left behind; whatever it settles with later is ignored.
+ * The run outlived its grace after an abort: say so (the job's logger names it), end what it
+ * started (its groups got TERM at the abort already) and whatever it may still start, and
+ * record the run as unknown — we do not know what it did. Its promise is left behind;
+ * whatever it settles with later is ignored.
  */
-function abandon(log: Logger, why: string, graceMs: number, groups: readonly OwnedGroup[]): JobResult {
-  for (const g of groups) signalGroup(g.pgid, "SIGKILL");
+function abandon(log: Logger, why: string, graceMs: number, groups: ReturnType<typeof trackGroups>): JobResult {
+  const live = groups.close();
+  for (const g of live) signalGroup(g.pgid, "SIGKILL");
   const grace = formatDurationMs(graceMs);
   log.error(
-    { reason: why, grace, ...(groups.length ? { pgids: groups.map((g) => g.pgid).join(",") } : {}) },
+    { reason: why, grace, ...(live.length ? { pgids: live.map((g) => g.pgid).join(",") } : {}) },
     "run did not stop within the grace period; no longer waiting for it",
   );
   return { status: "unknown", summary: `did not stop within ${grace} after ${why}; abandoned` };
 }
 
-/** Passes group records on to the run record, keeping the live ones for abandon(). */
-function trackGroups(outer: ProcessTracker | undefined): { tracker: ProcessTracker; live(): OwnedGroup[] } {
+/**
+ * Passes group records on to the run record, keeping the live ones for abandon(). Once the
+ * run is abandoned (closed), a group it still starts is killed at once: the next run may be
+ * going on by then, and two runs of one job never overlap.
+ */
+function trackGroups(outer: ProcessTracker | undefined) {
   const live = new Map<number, OwnedGroup>();
-  return {
-    tracker: {
-      record(g) {
-        live.set(g.pgid, g);
-        outer?.record(g);
-      },
-      release(pgid) {
-        live.delete(pgid);
-        outer?.release(pgid);
-      },
+  let closed = false;
+  const tracker: ProcessTracker = {
+    record(g) {
+      if (closed) {
+        signalGroup(g.pgid, "SIGKILL");
+        return;
+      }
+      live.set(g.pgid, g);
+      outer?.record(g);
     },
-    live: () => [...live.values()],
+    release(pgid) {
+      if (closed) return;
+      live.delete(pgid);
+      outer?.release(pgid);
+    },
+  };
+  return {
+    tracker,
+    /** no more records: returns the groups still live */
+    close(): OwnedGroup[] {
+      closed = true;
+      return [...live.values()];
+    },
   };
 }
 
