@@ -7,7 +7,7 @@ import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { exitCodeOfStatus, JobConfigError, type Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";
 import { systemClock } from "../sleep/clock.js";
-import { jobEnvironment, type ChimeOptions } from "./chime-options.js";
+import type { ChimeOptions } from "./chime-options.js";
 import { die, EXIT_USAGE } from "./die.js";
 
 /** `chime JOB [ARG…]`: one run, by hand or from cron; exit 0/1/2/3 from its status. */
@@ -21,7 +21,7 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
   }
   let job;
   try {
-    job = spec.create(args, jobEnvironment(env, opts));
+    job = spec.create(args, env);
   } catch (e) {
     if (e instanceof JobConfigError) die(EXIT_USAGE, e.message);
     throw e;
@@ -62,6 +62,7 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
     now: () => systemClock.now(),
     reason: "once",
     timeoutMs: opts.timeoutMs?.value,
+    graceMs: opts.graceMs.value,
     stop: stop.signal,
   });
   if (spec.pluginOutput) out((result.report ?? `${result.summary}\n`).trimEnd());

@@ -1,4 +1,4 @@
-import type { Environment } from "../jobs/job.js";
+import { DEFAULT_GRACE_MS, type Environment } from "../jobs/job.js";
 import type { LogFormat, LogStamp } from "../log/logger.js";
 import { parseDurationMs } from "../time/duration-option.js";
 import { die, EXIT_USAGE } from "./die.js";
@@ -58,8 +58,6 @@ export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
 };
 
 export const DEFAULT_LOG_BUFFER_BYTES = 1 << 20;
-
-export const DEFAULT_GRACE_MS = 5000;
 
 function bad(_name: string, value: string, source: string, why: string): never {
   die(EXIT_USAGE, `bad value ${JSON.stringify(value)} for ${source}: ${why}`);
@@ -162,9 +160,4 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (opts as unknown as Record<string, unknown>)[k] = v;
   if (opts.stateDir.value === "") bad("--state-dir", "", opts.stateDir.source, "must not be empty");
   return opts;
-}
-
-/** The environment a job sees: ours, plus the resolved grace so `exec` kills on the same clock. */
-export function jobEnvironment(env: Environment, opts: ChimeOptions): Environment {
-  return { ...env, CHIME_GRACE: `${opts.graceMs.value}ms` };
 }

@@ -11,7 +11,7 @@ import { createLog } from "../log/logger.js";
 import { zoneFromEnv } from "../schedule/zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { sleepUntil } from "../sleep/sleep-until.js";
-import { jobEnvironment, type ChimeOptions, type Setting } from "./chime-options.js";
+import type { ChimeOptions, Setting } from "./chime-options.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 /** how long a stopping service waits for a stalled log reader before it exits anyway */
@@ -38,7 +38,7 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
 
 async function startService(opts: ChimeOptions, env: Environment, stopBeforeStart: () => boolean, dropEarlyHandlers: () => void): Promise<number> {
   const zone = zoneOf(env);
-  const jobEnv = jobEnvironment(env, opts);
+  const jobEnv = env;
   const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value };
   let jobs: ScheduledJob[];
   let reload: (() => Promise<ScheduledJob[]>) | undefined;
@@ -116,12 +116,13 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     chimeLog.log.error("no job has a next run; nothing left to do");
     code = EXIT_USAGE;
   }
-  const clean = (await stopped) ?? true;
-  const drained = await chimeLog.flush(FLUSH_TIMEOUT_MS);
-  // A job that ignored its abort may still hold a handle, and a stalled log reader (multilog
-  // paused on a full disk) keeps our pending stdout writes alive for ever: we have waited the
-  // grace and the flush timeout, now go — supervise asked us to stop, and a jail kills at 10 s.
-  if (!clean || !drained) setTimeout(() => process.exit(code), 100).unref();
+  await stopped;
+  await chimeLog.flush(FLUSH_TIMEOUT_MS);
+  // A job that ignored its abort (abandoned after its grace) may still hold a handle, and a
+  // stalled log reader (multilog paused on a full disk) keeps our pending stdout writes alive
+  // for ever: we have waited the grace and the flush timeout, now go — supervise asked us to
+  // stop, and a jail kills at 10 s. Unref'd: a clean stop exits before it fires.
+  setTimeout(() => process.exit(code), 100).unref();
   return code;
 }
 

@@ -3,7 +3,8 @@ import type { ChimeLog } from "../log/logger.js";
 import { formatDurationMs } from "../time/duration-option.js";
 import { instantToMs } from "../time/instant.js";
 import { isoInZone, JobLoop, type LoopEnv } from "./job-loop.js";
-import { MAX_TIMER_MS } from "./run-job.js";
+import { reapLeftovers } from "./run-groups.js";
+import { MAX_TIMER_MS, SETTLE_MARGIN_MS } from "./run-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 export interface DaemonOptions {
@@ -15,8 +16,11 @@ export interface DaemonOptions {
   reload?: (() => Promise<ScheduledJob[]>) | undefined;
 }
 
-/** extra time after the grace for a job's KILL to land and its summary to be logged */
-const STOP_MARGIN_MS = 1500;
+/**
+ * A last resort beyond the grace: runJob gives up on a run SETTLE_MARGIN_MS after it, so the
+ * loops end before this unless something else hangs (a state write on a stuck disk).
+ */
+const STOP_MARGIN_MS = SETTLE_MARGIN_MS + 1500;
 
 /**
  * The service: one JobLoop per job, and what the signals ask for. The signal wiring itself is
@@ -38,7 +42,7 @@ export class Daemon {
     // every job loop and every running job listens for the stop; Node would warn about an
     // "EventTarget memory leak" (an unstamped stderr line in the log) from 11 jobs on
     setMaxListeners(0, this.stopCtl.signal);
-    this.env = { ...env, stop: this.stopCtl.signal };
+    this.env = { ...env, stop: this.stopCtl.signal, graceMs: opts.graceMs };
   }
 
   get stopping(): boolean {
@@ -46,7 +50,10 @@ export class Daemon {
   }
 
   start(jobs: readonly ScheduledJob[]): void {
-    for (const sj of jobs) this.startLoop(sj, { catchUp: this.opts.catchUp });
+    // Before any wake or catch-up: end what runs of the chime before us left behind (a kill -9
+    // during a run), every job at once so that the grace is waited once.
+    const reaped = Promise.all(jobs.map((sj) => reapLeftovers(this.env.store, sj.tag, this.chimeLog.forJob(sj.tag), this.opts.graceMs))).then(() => {});
+    for (const sj of jobs) this.startLoop(sj, { catchUp: this.opts.catchUp, after: reaped });
   }
 
   private startLoop(sj: ScheduledJob, opts: ConstructorParameters<typeof JobLoop>[3]): void {

@@ -5,6 +5,7 @@ import type { Clock } from "../sleep/clock.js";
 import { RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
+import { recordGroups } from "./run-groups.js";
 import { runJob } from "./run-job.js";
 import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
@@ -20,6 +21,8 @@ export interface LoopEnv {
   readonly store: StateStore;
   /** aborted when chime stops: sleeps end, a running job is aborted */
   readonly stop: AbortSignal;
+  /** --grace: TERM → this → KILL for a run's processes */
+  readonly graceMs?: number;
 }
 
 /** idle: a run has just ended, its record is being written and the next wake computed */
@@ -304,9 +307,12 @@ export class JobLoop {
       reason,
       timeoutMs: this.sj.timeoutMs,
       stop: this.env.stop,
+      graceMs: this.env.graceMs,
+      processes: recordGroups(this.env.store, this.sj.tag, () => this.record, this.log),
       startFields,
     });
     this.phase = "idle";
+    delete this.record.groups; // ended with the run (an abandoned run's got KILL)
     this.record.lastEndMs = endMs;
     this.record.lastStatus = result.status;
     // the record is read by `chime status` and anyone who can read the state directory:

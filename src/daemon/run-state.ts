@@ -1,8 +1,10 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "../jobs/atomic-file.js";
+import { mkdirSync } from "node:fs";
+import { writeFileAtomic, writeFileAtomicSync } from "../jobs/atomic-file.js";
 import type { JobStatus } from "../jobs/job.js";
+import type { OwnedGroup } from "../jobs/process-group.js";
 
 /**
  * What the daemon remembers about one job between runs and restarts, in STATE_DIR/TAG.json.
@@ -24,12 +26,22 @@ export interface RunRecord {
   pid?: number;
   /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
   interrupted?: boolean;
+  /**
+   * Process groups the running run owns, recorded as they start: after a kill -9 of chime
+   * the next start ends them (reap-leftovers.ts) before anything else runs.
+   */
+  groups?: OwnedGroup[];
 }
 
 export interface StateStore {
   /** the record, or an empty one; a problem reading it is reported through `warn` */
   load(tag: string, warn: (msg: string, fields: Record<string, string>) => void): Promise<RunRecord>;
   save(tag: string, rec: RunRecord): Promise<void>;
+  /**
+   * Saves before returning (a process group just started: a kill -9 may follow at once).
+   * The caller makes sure no save() of the tag is still pending, or that one would land after.
+   */
+  saveNow(tag: string, rec: RunRecord): void;
   /** the job's own private directory (JobContext.stateDir), created if missing */
   prepareJobDir(tag: string): Promise<string>;
 }
@@ -58,13 +70,30 @@ export function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
     if (v !== undefined) rec[k] = v;
   }
   if (r["interrupted"] === true) rec.interrupted = true;
+  const groups = Array.isArray(r["groups"]) ? r["groups"].map(sanitizeGroup).filter((g) => g !== null) : [];
+  if (groups.length > 0) rec.groups = groups;
   const st = str("lastStatus");
   if (st !== undefined && STATUSES.has(st)) rec.lastStatus = st as JobStatus;
   return rec;
 }
 
+/** pgid > 1: never a signal to every process (-1) or to our own group (0) */
+function sanitizeGroup(raw: unknown): OwnedGroup | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const g = raw as Record<string, unknown>;
+  if (!Number.isSafeInteger(g["pgid"]) || (g["pgid"] as number) <= 1) return null;
+  if (typeof g["spawnedMs"] !== "number" || !Number.isFinite(g["spawnedMs"])) return null;
+  return {
+    pgid: g["pgid"] as number,
+    spawnedMs: g["spawnedMs"],
+    ...(typeof g["started"] === "string" ? { started: g["started"] } : {}),
+  };
+}
+
 export class FileStateStore implements StateStore {
   private madeDir = false;
+  /** per tag, the last save: saves land in the order they were asked for, never interleaved */
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(readonly dir: string) {}
 
@@ -102,12 +131,27 @@ export class FileStateStore implements StateStore {
     return rec;
   }
 
-  async save(tag: string, rec: RunRecord): Promise<void> {
+  save(tag: string, rec: RunRecord): Promise<void> {
+    // the record as it is now: a run's group records change it while an earlier save is on disk
+    const text = JSON.stringify(rec) + "\n";
+    const prev = this.saving.get(tag) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(async () => {
+      if (!this.madeDir) {
+        await mkdir(this.dir, { recursive: true });
+        this.madeDir = true;
+      }
+      await writeFileAtomic(this.path(tag), text);
+    });
+    this.saving.set(tag, next);
+    return next;
+  }
+
+  saveNow(tag: string, rec: RunRecord): void {
     if (!this.madeDir) {
-      await mkdir(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true });
       this.madeDir = true;
     }
-    await writeFileAtomic(this.path(tag), JSON.stringify(rec) + "\n");
+    writeFileAtomicSync(this.path(tag), JSON.stringify(rec) + "\n");
   }
 
   /** tags of every job with a record, sorted */
@@ -129,7 +173,11 @@ export class MemoryStateStore implements StateStore {
   }
 
   async save(tag: string, rec: RunRecord): Promise<void> {
-    this.records.set(tag, { ...rec });
+    this.saveNow(tag, rec);
+  }
+
+  saveNow(tag: string, rec: RunRecord): void {
+    this.records.set(tag, structuredClone(rec));
   }
 
   async prepareJobDir(tag: string): Promise<string> {

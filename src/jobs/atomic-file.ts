@@ -1,3 +1,4 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -22,6 +23,29 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * The same, without yielding: for a record that must be on disk before anything else happens
+ * (the process group a run just started — a kill -9 may come at any moment).
+ */
+export function writeFileAtomicSync(path: string, data: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
+  const fd = openSync(tmp, "wx", 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already
+    }
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

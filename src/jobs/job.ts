@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Instant } from "../time/instant.js";
+import type { ProcessTracker } from "./process-runner.js";
 
 /** Nagios-compatible meaning; the exit code of a job run once is its index (0 … 3). */
 export type JobStatus = "ok" | "warning" | "critical" | "unknown";
@@ -20,7 +21,18 @@ export interface JobContext {
   now(): Instant;
   /** private, persistent, owned by this job */
   stateDir: string;
+  /**
+   * After an abort, how long the job's children get between TERM and KILL (--grace); absent
+   * (a test calling run() directly): DEFAULT_GRACE_MS. The daemon waits this long, plus a
+   * margin, for run() to settle before it gives up on the run.
+   */
+  graceMs?: number;
+  /** where process-runner.ts records the process groups this run starts (the run record) */
+  processes?: ProcessTracker;
 }
+
+/** --grace's default: TERM, then this long, then KILL */
+export const DEFAULT_GRACE_MS = 5000;
 
 export interface JobResult {
   status: JobStatus;

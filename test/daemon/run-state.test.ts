@@ -55,3 +55,29 @@ describe("state files in --state-dir", () => {
     expect(warnings[0]).toMatchObject({ error: "EISDIR" });
   });
 });
+
+describe("the process groups a running run owns", () => {
+  it("are kept across a save and a load; a group id that would signal everything (≤ 1) or garbage is dropped", async () => {
+    const store = new FileStateStore(join(dir, "state"));
+    const good = { pgid: 4242, spawnedMs: 1_795_614_000_123, started: "Wed Dec  2 07:09:10 2026" };
+    store.saveNow("exec", { job: "exec", groups: [good, { pgid: 5, spawnedMs: 1 }] });
+    expect((await store.load("exec", () => {})).groups).toEqual([good, { pgid: 5, spawnedMs: 1 }]);
+    // kill(-1) is every process we may signal, kill(-0) our own group: never from a file
+    const bad = { job: "exec", groups: [{ pgid: 1, spawnedMs: 1 }, { pgid: 0, spawnedMs: 1 }, { pgid: -7, spawnedMs: 1 }, { pgid: "9", spawnedMs: 1 }, { pgid: 9 }, null, good] };
+    await writeFile(store.path("exec"), JSON.stringify(bad));
+    expect((await store.load("exec", () => {})).groups).toEqual([good]);
+  });
+
+  it("saves land in the order they were asked for, each with the record as it was then", async () => {
+    const store = new FileStateStore(join(dir, "state"));
+    const rec: { job: string; runs?: number } = { job: "exec" };
+    const saves: Array<Promise<void>> = [];
+    for (let i = 1; i <= 20; i++) {
+      rec.runs = i;
+      saves.push(store.save("exec", rec));
+    }
+    await Promise.all(saves);
+    expect((await store.load("exec", () => {})).runs).toBe(20);
+    expect((await readdir(join(dir, "state"))).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+});

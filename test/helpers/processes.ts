@@ -32,3 +32,19 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number
   }
   return cond();
 }
+
+export interface PsRow {
+  pid: number;
+  ppid: number;
+  pgid: number;
+}
+
+/** Every live (not zombie) process whose whole command line is `args`, e.g. "sleep 12". */
+export function processesRunning(args: string): PsRow[] {
+  const out = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid=,stat=,args="], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && m[5] === args && !m[4]!.startsWith("Z"))
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]) }));
+}

@@ -1,8 +1,5 @@
-import { parseDurationMs } from "../../time/duration-option.js";
 import { JobConfigError, type JobSpec } from "../job.js";
 import { ExecJob } from "./exec-job.js";
-
-const DEFAULT_KILL_GRACE_MS = 5000;
 
 const help = `usage: chime [DAEMON OPTIONS] exec -- COMMAND [ARG…]
 
@@ -28,13 +25,6 @@ export const execSpec: JobSpec = {
     }
     const [command, ...commandArgs] = rest;
     if (command === undefined || command === "") throw new JobConfigError("exec: missing COMMAND (usage: exec -- COMMAND [ARG…])");
-    let killGraceMs = DEFAULT_KILL_GRACE_MS;
-    const grace = env["CHIME_GRACE"];
-    if (grace !== undefined && grace !== "") {
-      const ms = parseDurationMs(grace);
-      if (ms === null) throw new JobConfigError(`exec: bad CHIME_GRACE ${JSON.stringify(grace)} (environment): not a duration`);
-      killGraceMs = ms;
-    }
-    return new ExecJob({ command, args: commandArgs, killGraceMs, env });
+    return new ExecJob({ command, args: commandArgs, env });
   },
 };

@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
 import type { JobStatus } from "../job.js";
+import { runProcess, type ProcessScope } from "../process-runner.js";
 import { formatMs, type PollStats, type Problem, type Thresholds } from "./judge-peers.js";
 import { parseChronySources, parseChronyTracking } from "./chrony-status.js";
 import {
@@ -20,36 +20,49 @@ export interface DaemonView {
   readonly problems: readonly Problem[];
 }
 
+/** chronyc/ntpctl print a few KiB; more is not one of them */
+const MAX_TOOL_OUTPUT = 1 << 20;
+
 /** argv, never a shell: `--ntpctl "ntpctl"` or `--chronyc "chronyc -h /run/chrony/chronyd.sock"`. */
-export function runTool(argv: readonly string[], signal?: AbortSignal, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...args] = argv;
-    execFile(cmd!, args, { timeout: timeoutMs, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
-      if (err) {
-        // One line only: the reason ends up inside the Nagios status line, and a newline
-        // there would push the perfdata into the long output.
-        const e = err as NodeJS.ErrnoException & { code?: string | number; signal?: string | null; killed?: boolean };
-        const stderrLine = stderr.trim().split("\n")[0]?.trim();
-        const why =
-          e.code === "ENOENT"
-            ? "not found"
-            : e.killed && !signal?.aborted
-              ? `no answer within ${timeoutMs / 1000} s`
-              : stderrLine || (typeof e.code === "number" ? `exit ${e.code}` : e.signal ? `killed by ${e.signal}` : e.message.split("\n")[0]!.trim());
-        reject(new Error(`${argv.join(" ")}: ${why}`));
-      } else resolve(stdout);
-    });
+export async function runTool(argv: readonly string[], scope: ProcessScope = {}, timeoutMs = 10_000): Promise<string> {
+  let stdout = "";
+  let stderr = "";
+  const o = await runProcess({
+    ...scope,
+    argv,
+    timeoutMs,
+    onStdout: (b) => {
+      if (stdout.length < MAX_TOOL_OUTPUT) stdout += b.toString("utf8");
+    },
+    onStderr: (b) => {
+      if (stderr.length < MAX_TOOL_OUTPUT) stderr += b.toString("utf8");
+    },
   });
+  if (o.spawnError === undefined && o.stoppedBy === undefined && o.code === 0) return stdout;
+  // One line only: the reason ends up inside the Nagios status line, and a newline
+  // there would push the perfdata into the long output.
+  const stderrLine = stderr.trim().split("\n")[0]?.trim();
+  const why =
+    o.spawnError === "ENOENT"
+      ? "not found"
+      : o.spawnError !== undefined
+        ? o.spawnError
+        : o.timedOut && !scope.signal?.aborted
+          ? `no answer within ${timeoutMs / 1000} s`
+          : o.stoppedBy !== undefined
+            ? `stopped (${o.stoppedBy})`
+            : stderrLine || (o.signal ? `killed by ${o.signal}` : `exit ${o.code}`);
+  throw new Error(`${argv.join(" ")}: ${why}`);
 }
 
 const level = (x: number, t: Thresholds): JobStatus => (x > t.crit ? "critical" : x > t.warn ? "warning" : "ok");
 
-export async function openntpdView(ntpctl: readonly string[], stats: PollStats, t: Thresholds, signal?: AbortSignal): Promise<DaemonView> {
+export async function openntpdView(ntpctl: readonly string[], stats: PollStats, t: Thresholds, scope?: ProcessScope): Promise<DaemonView> {
   let statusText: string;
   let peersText: string;
   try {
-    statusText = await runTool([...ntpctl, "-s", "status"], signal);
-    peersText = await runTool([...ntpctl, "-s", "peers"], signal);
+    statusText = await runTool([...ntpctl, "-s", "status"], scope);
+    peersText = await runTool([...ntpctl, "-s", "peers"], scope);
   } catch (err) {
     return { lines: [], problems: [{ severity: "unknown", text: `openntpd: ${(err as Error).message}` }] };
   }
@@ -93,12 +106,12 @@ export async function openntpdView(ntpctl: readonly string[], stats: PollStats, 
   return { lines, problems };
 }
 
-export async function chronyView(chronyc: readonly string[], t: Thresholds, signal?: AbortSignal): Promise<DaemonView> {
+export async function chronyView(chronyc: readonly string[], t: Thresholds, scope?: ProcessScope): Promise<DaemonView> {
   let trackingText: string;
   let sourcesText: string;
   try {
-    trackingText = await runTool([...chronyc, "-c", "tracking"], signal);
-    sourcesText = await runTool([...chronyc, "-c", "sources"], signal);
+    trackingText = await runTool([...chronyc, "-c", "tracking"], scope);
+    sourcesText = await runTool([...chronyc, "-c", "sources"], scope);
   } catch (err) {
     return { lines: [], problems: [{ severity: "unknown", text: `chrony: ${(err as Error).message}` }] };
   }

@@ -83,8 +83,8 @@ export class NtpCheckJob implements Job {
     memory.unsyncPolls = new Map(judged.unsyncPolls);
 
     let daemon: DaemonView = { lines: [], problems: [] };
-    if (cfg.daemon?.kind === "openntpd") daemon = await openntpdView(cfg.daemon.argv, judged.stats, cfg.thresholds, ctx.signal);
-    else if (cfg.daemon?.kind === "chrony") daemon = await chronyView(cfg.daemon.argv, cfg.thresholds, ctx.signal);
+    if (cfg.daemon?.kind === "openntpd") daemon = await openntpdView(cfg.daemon.argv, judged.stats, cfg.thresholds, ctx);
+    else if (cfg.daemon?.kind === "chrony") daemon = await chronyView(cfg.daemon.argv, cfg.thresholds, ctx);
     const problems = sortProblems([...judged.problems, ...daemon.problems]);
     const status: JobStatus = worstStatus(problems.map((p) => p.severity));
     const judgement: Judgement = { ...judged, status, problems };
@@ -127,7 +127,7 @@ export class NtpCheckJob implements Job {
     // Recorded before running, so a command that hangs or fails is not retried every poll.
     memory.lastOnCriticalAt = nowMs;
     ctx.log.warn(`on-critical: ${memory.consecutiveCritical} critical polls in a row, running ${oc.argv.join(" ")}`);
-    const r = await runCommand(oc.argv, ctx.signal);
+    const r = await runCommand(oc.argv, ctx);
     const how = r.error ?? (r.signal ? `killed by ${r.signal}` : `exit ${r.code}`);
     for (const line of r.output.split("\n").filter(Boolean).slice(0, 20)) ctx.log.info(`on-critical: ${line}`);
     (r.code === 0 ? ctx.log.info : ctx.log.warn).call(ctx.log, `on-critical: ${oc.argv[0]} finished: ${how}`);

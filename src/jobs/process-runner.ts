@@ -1,0 +1,213 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Logger } from "pino";
+import { formatDurationMs } from "../time/duration-option.js";
+import { DEFAULT_GRACE_MS, type Environment } from "./job.js";
+import { groupAlive, leaderStart, signalGroup, type OwnedGroup } from "./process-group.js";
+
+/**
+ * The one way chime starts a child process (exec, ntp-check's tools and --on-critical; git-backup
+ * next). Every child gets:
+ * - its own process group (detached), so TERM and KILL reach everything it starts;
+ * - abort (shutdown, the run's --timeout) or its own timeout → TERM to the group → grace → KILL;
+ * - a bounded wait for its pipes after it exits: a daemonized grandchild that left the group
+ *   may hold stdout for ever, and must not hang the run;
+ * - a record of its group (pgid and the leader's start time) handed to the run's tracker, so
+ *   that the next chime can end the group after a kill -9 of this one (process-group.ts).
+ * No shell: argv goes to execve as it is.
+ */
+
+/** Where a run records the groups it owns; the daemon keeps them in the job's run record. */
+export interface ProcessTracker {
+  /** a group was started; called again with `started` once the leader's start time is read */
+  record(g: OwnedGroup): void;
+  /** the group is gone (or deliberately left alone): forget it */
+  release(pgid: number): void;
+}
+
+/** What a run lends every process it starts; a JobContext is one. */
+export interface ProcessScope {
+  /** aborted on shutdown or the run's timeout: the whole group gets TERM, then KILL */
+  readonly signal?: AbortSignal;
+  /** between TERM and KILL; absent: DEFAULT_GRACE_MS */
+  readonly graceMs?: number;
+  readonly processes?: ProcessTracker;
+  /** for the two events a user needs to see: KILL was needed, processes were left behind */
+  readonly log?: Logger;
+}
+
+export interface ProcessRequest extends ProcessScope {
+  readonly argv: readonly string[];
+  /** the child's whole environment; absent: ours */
+  readonly env?: Environment;
+  readonly cwd?: string;
+  /** written to the child's stdin, which is then closed; absent: stdin is /dev/null */
+  readonly input?: string;
+  readonly onStdout?: (chunk: Buffer) => void;
+  readonly onStderr?: (chunk: Buffer) => void;
+  /** the child's own limit, besides the run's abort signal */
+  readonly timeoutMs?: number;
+  /**
+   * Processes still in the group when the command exits: "end" them (the default: a job must
+   * leave nothing behind), or "leave" them (a restart command whose new daemon stays).
+   */
+  readonly leftovers?: "end" | "leave";
+  /** how long the pipes may stay open once nothing of the group is left (default 1 s) */
+  readonly pipeWaitMs?: number;
+  /** called with the group id right after the spawn, before anything waits (git-backup's lock) */
+  readonly onSpawn?: (pgid: number) => void;
+}
+
+export interface ProcessOutcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** it could not be started: the errno code (ENOENT, EACCES) or the message */
+  readonly spawnError?: string;
+  /** we stopped it: the abort reason, or "timeout after 10s" for its own timeout */
+  readonly stoppedBy?: string;
+  readonly timedOut: boolean;
+  /** processes were still in its group when it exited */
+  readonly leftBehind: boolean;
+}
+
+/** Node fires a longer timer after 1 ms; a grace or timeout of 24.8 days is "never" enough */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const DEFAULT_PIPE_WAIT_MS = 1000;
+/** how often the pipe wait looks whether the group is gone */
+const GROUP_POLL_MS = 100;
+
+export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
+  const [command, ...args] = req.argv;
+  const graceMs = req.graceMs ?? DEFAULT_GRACE_MS;
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(command ?? "", args, {
+        detached: true,
+        stdio: [req.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+        ...(req.env ? { env: req.env as NodeJS.ProcessEnv } : {}),
+        ...(req.cwd !== undefined ? { cwd: req.cwd } : {}),
+      });
+    } catch (e) {
+      // bad argv (a NUL byte, an empty command): nothing was started
+      resolve({ code: null, signal: null, spawnError: (e as NodeJS.ErrnoException).code ?? (e as Error).message, timedOut: false, leftBehind: false });
+      return;
+    }
+    const pgid = child.pid;
+    const spawnedMs = Date.now();
+    let stoppedBy: string | undefined;
+    let timedOut = false;
+    let leftBehind = false;
+    let terminating = false;
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let timeoutTimer: NodeJS.Timeout | undefined;
+
+    if (pgid !== undefined) {
+      req.processes?.record({ pgid, spawnedMs });
+      req.onSpawn?.(pgid);
+      void leaderStart(pgid).then((started) => {
+        if (started !== undefined && !settled) req.processes?.record({ pgid, spawnedMs, started });
+      });
+    }
+
+    child.stdout?.on("data", (c: Buffer) => req.onStdout?.(c));
+    child.stderr?.on("data", (c: Buffer) => req.onStderr?.(c));
+    if (req.input !== undefined && child.stdin) {
+      child.stdin.on("error", () => {}); // EPIPE: the child did not read it all; its exit says why
+      child.stdin.end(req.input);
+    }
+
+    /** TERM to the whole group now, KILL to what is left after the grace */
+    const terminate = (): void => {
+      if (pgid === undefined || terminating) return;
+      terminating = true;
+      signalGroup(pgid, "SIGTERM");
+      killTimer = setTimeout(() => {
+        if (!groupAlive(pgid)) return;
+        req.log?.warn({ pgid, grace_s: graceMs / 1000 }, "command ignored TERM, sending KILL to its process group");
+        signalGroup(pgid, "SIGKILL");
+      }, Math.min(graceMs, MAX_TIMER_MS));
+    };
+    const stop = (why: string): void => {
+      stoppedBy ??= why;
+      terminate();
+    };
+    const onAbort = (): void => stop(abortReason(req.signal!));
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener("abort", onAbort, { once: true });
+    if (req.timeoutMs !== undefined) {
+      const limit = formatDurationMs(req.timeoutMs);
+      timeoutTimer = setTimeout(() => {
+        timedOut = true;
+        stop(`timeout after ${limit}`);
+      }, Math.min(req.timeoutMs, MAX_TIMER_MS));
+    }
+
+    const finish = (o: Omit<ProcessOutcome, "stoppedBy" | "timedOut" | "leftBehind">): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(killTimer);
+      clearTimeout(timeoutTimer);
+      req.signal?.removeEventListener("abort", onAbort);
+      if (pgid !== undefined) req.processes?.release(pgid);
+      resolve({ ...o, ...(stoppedBy !== undefined ? { stoppedBy } : {}), timedOut, leftBehind });
+    };
+
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      // spawn failures (ENOENT, EACCES) come here and no "exit" follows
+      if (child.pid === undefined) finish({ code: null, signal: null, spawnError: e.code ?? e.message });
+    });
+
+    child.on("exit", (code, signal) => {
+      if (pgid !== undefined && groupAlive(pgid)) {
+        leftBehind = true;
+        // an aborted run leaves nothing behind, whatever the policy
+        if (req.leftovers !== "leave" || stoppedBy !== undefined) {
+          if (stoppedBy === undefined) req.log?.warn({ pgid }, "command left processes behind, terminating them");
+          terminate();
+        }
+      }
+      const watchGroup = req.leftovers === "leave" && stoppedBy === undefined ? undefined : pgid;
+      void waitForPipes(child, watchGroup, req.pipeWaitMs ?? DEFAULT_PIPE_WAIT_MS).then(() => finish({ code, signal }));
+    });
+  });
+}
+
+export function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (typeof r === "string") return r;
+  if (r instanceof Error && r.message) return r.message;
+  return "aborted";
+}
+
+/**
+ * Resolves when the child's output pipes have closed, or `waitMs` after its group (when
+ * watched) is gone: only then can nothing of ours write to them any more, and a process
+ * outside the group (setsid) that holds them must not hold the run.
+ */
+function waitForPipes(child: ChildProcess, pgid: number | undefined, waitMs: number): Promise<void> {
+  const pipes = [child.stdout, child.stderr].filter((s) => s !== null);
+  const closed = (s: (typeof pipes)[number]) => new Promise<void>((r) => (s.closed || s.readableEnded ? r() : s.once("close", () => r())));
+  return new Promise((resolve) => {
+    let giveUp: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearInterval(poll);
+      clearTimeout(giveUp);
+      resolve();
+    };
+    const groupGone = (): void => {
+      clearInterval(poll);
+      giveUp = setTimeout(() => {
+        for (const s of pipes) s.destroy();
+        done();
+      }, waitMs);
+    };
+    const poll = setInterval(() => {
+      if (pgid === undefined || !groupAlive(pgid)) groupGone();
+    }, GROUP_POLL_MS);
+    if (pgid === undefined) groupGone();
+    void Promise.all(pipes.map(closed)).then(done);
+  });
+}
+
+export type { OwnedGroup } from "./process-group.js";
