@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
-import type { ListingCache } from "./github-listing.js";
+import { listingCacheFrom, type ListingCache } from "./github-listing.js";
 
 /** What git-backup remembers between runs, in its state directory (not in DIR). */
 export interface BackupState {
@@ -20,7 +20,7 @@ export async function loadState(stateDir: string): Promise<BackupState> {
     return {
       repos: typeof s.repos === "object" && s.repos !== null ? s.repos : {},
       reportedOthers: Array.isArray(s.reportedOthers) ? s.reportedOthers.filter((x) => typeof x === "string") : [],
-      github: s.github && typeof s.github.pages === "object" && s.github.pages !== null ? s.github : { pages: {} },
+      github: listingCacheFrom(s.github),
     };
   } catch {
     // Missing or torn (it cannot be torn: written atomically; but a hand edit can break it):
