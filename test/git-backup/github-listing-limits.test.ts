@@ -1,0 +1,221 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { listGithubRepos, ListingError, MAX_PAGE_BYTES } from "../../src/jobs/git-backup/github-listing.js";
+import { tempDir } from "./helpers/git-fixtures.js";
+import { startFakeGithub, type FakeGithub } from "./helpers/github-api-server.js";
+import { runJob } from "./helpers/run-job.js";
+
+const projectRoot = join(import.meta.dirname, "..", "..");
+
+interface SlowApi {
+  api: string;
+  requests: number;
+  closed: number;
+  sent: number;
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+async function slowApi(handler: (req: IncomingMessage, res: ServerResponse, t: SlowApi) => void): Promise<SlowApi> {
+  const t: SlowApi = { api: "", requests: 0, closed: 0, sent: 0 };
+  const server = createServer((req, res) => {
+    t.requests++;
+    handler(req, res, t);
+  });
+  server.on("connection", (s: Socket) => s.on("close", () => t.closed++));
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return t;
+}
+
+/** The hang of the report: headers at once, then the body one byte a second. */
+function trickle(_req: IncomingMessage, res: ServerResponse, t: SlowApi): void {
+  res.writeHead(200, { "content-type": "application/json", "content-length": "100000", etag: '"t"' });
+  res.write("[");
+  const timer = setInterval(() => {
+    res.write(" ");
+    t.sent++;
+  }, 1000);
+  res.on("close", () => clearInterval(timer));
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 3000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!cond()) throw new Error(`never happened: ${what}`);
+}
+
+async function listingFailure(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ListingError);
+  return (err as Error).message;
+}
+
+const never = new AbortController().signal;
+const user = [{ kind: "user", name: "octo" }] as const;
+
+describe("the GitHub listing ends by its deadlines", () => {
+  test("a page trickled one byte a second ends at the per-request limit", async () => {
+    const s = await slowApi(trickle);
+    const msg = await listingFailure(listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, requestTimeoutMs: 1500 }, user));
+    expect(msg).toBe(`GitHub API ${s.api}/users/octo/repos?type=owner&per_page=100: no complete answer within 1.5 s`);
+    await until(() => s.closed === 1, "the API sees the connection closed");
+  });
+
+  test("the whole listing ends at its overall limit, even when each request would be allowed longer", async () => {
+    const s = await slowApi(trickle);
+    const msg = await listingFailure(
+      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, requestTimeoutMs: 60_000, listingTimeoutMs: 2000 }, user),
+    );
+    expect(msg).toBe("GitHub listing took longer than its limit of 2 s: stopped");
+    await until(() => s.closed === 1, "the API sees the connection closed");
+  });
+
+  test("pages that each arrive in time but never end are stopped by the overall limit", async () => {
+    // Each page is complete and quick; its Link always names one more page.
+    const s = await slowApi((req, res, t) => {
+      const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page") ?? "1");
+      setTimeout(() => {
+        res.writeHead(200, { link: `<${t.api}/users/octo/repos?page=${page + 1}>; rel="next"` });
+        res.end("[]");
+      }, 400);
+    });
+    const msg = await listingFailure(
+      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, requestTimeoutMs: 60_000, listingTimeoutMs: 2500 }, user),
+    );
+    expect(msg).toBe("GitHub listing took longer than its limit of 2.5 s: stopped");
+    expect(s.requests).toBeGreaterThan(1);
+  });
+
+  test("shutdown ends a run whose listing is being trickled", async () => {
+    const tmp = tempDir("gb-trickle");
+    try {
+      const dir = join(tmp.path, "backup");
+      mkdirSync(dir);
+      const s = await slowApi(trickle);
+      const stop = new AbortController();
+      const run = runJob([dir, "--github-user", "octo", "--github-api", s.api], { stateDir: join(tmp.path, "state"), signal: stop.signal });
+      await until(() => s.sent >= 1, "the API is trickling");
+      stop.abort("shutdown");
+      const { result } = await run;
+      expect(result.summary).toMatch(/GitHub API request stopped by shutdown/);
+      await until(() => s.closed === 1, "the API sees the connection closed");
+    } finally {
+      tmp.remove();
+    }
+  });
+});
+
+describe("the GitHub listing is bounded in memory and in the state file", () => {
+  const tmp = tempDir("gb-listing-size");
+  const dir = join(tmp.path, "backup");
+  let gh: FakeGithub;
+  beforeAll(async () => {
+    mkdirSync(dir);
+    gh = await startFakeGithub({ login: "octo", token: "unused-token-value", perPage: 2 });
+  });
+  afterAll(async () => {
+    await gh.stop();
+    tmp.remove();
+  });
+  afterEach(() => {
+    delete gh.rawPages;
+    gh.repos = [];
+  });
+
+  const stateFile = (stateDir: string): string => join(stateDir, "git-backup.json");
+  // forks: listed and remembered, but not cloned (no --include-forks)
+  const fork = (id: number, extra: object = {}) => ({ id, name: `f${id}`, clone_url: `http://127.0.0.1:9/f${id}.git`, fork: true, default_branch: "main", ...extra });
+
+  test("an oversized page is refused with the URL and the limit, and the state file stays small", async () => {
+    const stateDir = join(tmp.path, "state-big");
+    const entry = JSON.stringify(fork(1, { description: "d".repeat(1000) }));
+    gh.rawPages = [`[${Array.from({ length: Math.ceil(MAX_PAGE_BYTES / entry.length) + 1 }, () => entry).join(",")}]`];
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
+    expect(run.result.status).toBe("warning");
+    expect(run.result.summary).toContain(`GitHub API ${gh.api}/users/octo/repos?type=owner&per_page=100: answer larger than ${4 * 1024 * 1024} bytes: refused`);
+    expect(statSync(stateFile(stateDir)).size).toBeLessThan(1024);
+  });
+
+  test("a page of 100 000 empty objects is refused before it is parsed", async () => {
+    const stateDir = join(tmp.path, "state-dense");
+    gh.rawPages = [`[${Array.from({ length: 100_000 }, () => "{}").join(",")}]`];
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
+    expect(run.result.status).toBe("warning");
+    expect(run.result.summary).toContain("per_page=100: more than 100 entries: refused");
+  });
+
+  test("the state file keeps ids, names, URLs, default branch and validators, never page bodies", async () => {
+    const stateDir = join(tmp.path, "state-small");
+    gh.repos = [1, 2, 3].map((id) => fork(id, { description: "x".repeat(20_000), owner: { login: "octo", bio: "y".repeat(20_000) } }));
+    const first = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
+    expect(first.result.status).toBe("ok");
+    const text = readFileSync(stateFile(stateDir), "utf8");
+    expect(text).not.toContain("xxxx");
+    expect(text).not.toContain("yyyy");
+    // three entries of ~40 KB each were listed; what is kept of them is a few hundred bytes
+    expect(text.length).toBeLessThan(2048);
+    const pages = (JSON.parse(text) as { github: { pages: Record<string, { repos: object[] }> } }).github.pages;
+    const kept = Object.values(pages).flatMap((p) => p.repos);
+    expect(kept).toEqual([1, 2, 3].map((id) => ({ id, name: `f${id}`, clone_url: `http://127.0.0.1:9/f${id}.git`, fork: true, archived: false, private: false, default_branch: "main" })));
+    // the next run asks conditionally and is answered from what was kept
+    const before = gh.requests.length;
+    const again = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
+    expect(again.result.status).toBe("ok");
+    expect(gh.requests.slice(before).map((r) => r.status)).toEqual([304, 304]);
+  });
+
+  test("a state file of the old format, with page bodies, is read without them", async () => {
+    const stateDir = join(tmp.path, "state-old");
+    mkdirSync(stateDir);
+    gh.repos = [fork(7)];
+    const url = `${gh.api}/users/octo/repos?type=owner&per_page=100`;
+    writeFileSync(stateFile(stateDir), JSON.stringify({ repos: {}, reportedOthers: [], github: { pages: { [url]: { etag: '"old"', body: `[${"0,".repeat(500_000)}0]` } } } }));
+    const before = gh.requests.length;
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
+    expect(run.result.status).toBe("ok");
+    expect(gh.requests[before]?.ifNoneMatch).toBeUndefined();
+    expect(statSync(stateFile(stateDir)).size).toBeLessThan(1024);
+  });
+
+  test("a hostile listing of many large pages does not crash chime under a 128 MB heap", async () => {
+    const stateDir = join(tmp.path, "state-heap");
+    // 24 pages just under the page limit: ~94 MB of bodies, which a cache of bodies (and the
+    // state file written from it) cannot hold in 128 MB. The last page is dense: 1.3 million
+    // empty objects, which JSON.parse alone would turn into ~70 MB of heap.
+    const entry = JSON.stringify(fork(0, { description: "z".repeat(40_000) }));
+    const big = `[${Array.from({ length: 99 }, (_, i) => entry.replace('"id":0', `"id":${i + 1}`).replace('"f0"', `"f${i + 1}"`)).join(",")}]`;
+    expect(big.length).toBeLessThan(MAX_PAGE_BYTES);
+    const dense = `[${"{},".repeat(Math.floor((MAX_PAGE_BYTES - 10) / 3))}{}]`;
+    gh.rawPages = [...Array.from({ length: 24 }, () => big), dense];
+    const child = spawn(
+      process.execPath,
+      ["--max-old-space-size=128", join(projectRoot, "dist", "bin", "chime.cjs"), "--state-dir", stateDir, "git-backup", dir, "--github-user", "octo", "--github-api", gh.api],
+      { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+    );
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on("exit", (c, s) => r([c, s])));
+    expect(out).not.toMatch(/heap out of memory|allocation failed/i);
+    expect(signal).toBeNull();
+    // warning (1): the dense page is refused, the listing is reported failed, the run completes
+    expect(code).toBe(1);
+    expect(out).toContain("more than 100 entries: refused");
+    expect(gh.requests.filter((r) => r.status === 200).length).toBe(25);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 180_000);
+});
