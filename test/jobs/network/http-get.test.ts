@@ -1,56 +1,23 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { NetworkReadError } from "../../../src/jobs/network/deadline.js";
 import { httpGet, urlForMessages } from "../../../src/jobs/network/http-get.js";
+import { serveHttp, trickle, type LoopbackHttp } from "../../helpers/loopback-http.js";
+import { waitFor } from "../../helpers/processes.js";
 
-interface TestServer {
-  url: string;
-  /** requests seen, by path */
-  paths: string[];
-  headers: IncomingMessage["headers"][];
-  /** sockets the server saw closed (the client gave up, or the exchange ended) */
-  closed: number;
-  /** body bytes written by trickling handlers */
-  sent: number;
-  stop(): Promise<void>;
-}
-
-const servers: Server[] = [];
+const servers: LoopbackHttp[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
+  for (const s of servers.splice(0)) await s.stop();
 });
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, t: TestServer) => void): Promise<TestServer> {
-  const t: TestServer = { url: "", paths: [], headers: [], closed: 0, sent: 0, stop: async () => {} };
-  const server = createServer((req, res) => {
-    t.paths.push(req.url ?? "");
-    t.headers.push(req.headers);
-    handler(req, res, t);
-  });
-  server.on("connection", (s: Socket) => s.on("close", () => t.closed++));
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return t;
-}
-
-/** Sends headers, then one byte a second of a 1000-byte body: a whole answer would take 17 minutes. */
-function trickle(_req: IncomingMessage, res: ServerResponse, t: TestServer): void {
-  res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
-  const timer = setInterval(() => {
-    res.write(" ");
-    t.sent++;
-  }, 1000);
-  res.on("close", () => clearInterval(timer));
+async function serve(handler: Parameters<typeof serveHttp>[0]): Promise<LoopbackHttp> {
+  const s = await serveHttp(handler);
+  servers.push(s);
+  return s;
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error(`never happened: ${what}`);
+  if (!(await waitFor(cond, 20_000, 10))) throw new Error(`never happened: ${what}`);
 }
 
 async function failure(p: Promise<unknown>): Promise<NetworkReadError> {
@@ -64,7 +31,7 @@ async function failure(p: Promise<unknown>): Promise<NetworkReadError> {
 
 describe("httpGet: every read ends by its own deadline", () => {
   test("a body trickled one byte a second ends at the deadline and the socket is closed", async () => {
-    const s = await serve(trickle);
+    const s = await serve(trickle());
     const err = await failure(httpGet({ url: `${s.url}/list`, timeoutMs: 2500, maxBodyBytes: 1 << 20 }));
     expect(err.reason).toBe("timeout");
     expect(err.message).toBe(`GET ${s.url}/list: no complete answer within 2.5 s`);
@@ -74,7 +41,7 @@ describe("httpGet: every read ends by its own deadline", () => {
   });
 
   test("aborting the signal ends a trickled read at once", async () => {
-    const s = await serve(trickle);
+    const s = await serve(trickle());
     const stop = new AbortController();
     const pending = httpGet({ url: `${s.url}/list`, timeoutMs: 600_000, maxBodyBytes: 1 << 20, signal: stop.signal });
     await until(() => s.sent >= 1, "the first byte is out");
