@@ -174,6 +174,11 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
     const dense = `[${"{},".repeat(Math.floor((MAX_PAGE_BYTES - 10) / 3))}{}]`;
     gh.rawPages = [...Array.from({ length: 24 }, () => big), dense];
     const before = gh.requests.length;
+    // and what an earlier version left in the state file after such a listing: ~98 MB of page
+    // bodies, which parsed would not fit either
+    mkdirSync(join(stateDir, "git-backup"), { recursive: true });
+    const oldPages = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`${gh.api}/old?page=${i}`, { etag: `"${i}"`, body: big }]));
+    writeFileSync(join(stateDir, "git-backup", "git-backup.json"), JSON.stringify({ repos: {}, reportedOthers: [], github: { pages: oldPages } }));
     const child = spawn(
       process.execPath,
       ["--max-old-space-size=128", join(projectRoot, "dist", "bin", "chime.cjs"), "--state-dir", stateDir, "git-backup", dir, "--github-user", "octo", "--github-api", gh.api],
@@ -190,5 +195,9 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
     expect(out).toContain("more than 100 entries: refused");
     expect(gh.requests.slice(before).filter((r) => r.status === 200).length).toBe(25);
     expect(readdirSync(dir)).toEqual([]);
+    // what is kept: ~150 bytes for each of the 24 × 99 entries listed, no bodies
+    const state = readFileSync(join(stateDir, "git-backup", "git-backup.json"), "utf8");
+    expect(state).not.toContain("zzzz");
+    expect(state.length).toBeLessThan(24 * 99 * 300);
   }, 180_000);
 });
