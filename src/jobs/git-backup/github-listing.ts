@@ -122,7 +122,7 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
   const overLimit = (): ListingError => new ListingError(`GitHub listing took longer than its limit of ${secondsText(listingMs)}: stopped`);
 
   /** One GET with rate-limit waits: the reply, or undefined for "304, the cache is current". */
-  const get = async (url: string, validators: Validators | undefined): Promise<HttpReply | undefined> => {
+  const get = async (url: string, validators: Validators | undefined, maxBodyBytes = MAX_PAGE_BYTES): Promise<HttpReply | undefined> => {
     const shown = urlForMessages(url);
     for (let tries = 0; ; tries++) {
       const headers: Record<string, string> = {
@@ -136,7 +136,7 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
       out.requests++;
       let res: HttpReply;
       try {
-        res = await httpGet({ url, headers, validators, timeoutMs: Math.min(requestMs, leftMs), signal: o.signal, maxBodyBytes: MAX_PAGE_BYTES });
+        res = await httpGet({ url, headers, validators, timeoutMs: Math.min(requestMs, leftMs), signal: o.signal, maxBodyBytes });
       } catch (err) {
         if (!(err instanceof NetworkReadError)) throw err;
         if (err.reason === "aborted") throw new ListingError("GitHub API request stopped by shutdown");
@@ -163,7 +163,8 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
 
   let selfLogin: string | undefined;
   if (o.token && scopes.some((s) => s.kind === "user")) {
-    const res = await get(`${o.api.replace(/\/+$/, "")}/user`, o.cache.self);
+    // The user object is ~2 KB; a bound far below a page keeps its JSON.parse small too.
+    const res = await get(`${o.api.replace(/\/+$/, "")}/user`, o.cache.self, 64 * 1024);
     if (res === undefined) selfLogin = o.cache.self?.login;
     else {
       let login: unknown;
