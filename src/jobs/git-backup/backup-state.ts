@@ -1,7 +1,7 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
-import type { ListingCache } from "./github-listing.js";
+import { listingCacheFrom, type ListingCache } from "./github-listing.js";
 
 /** What git-backup remembers between runs, in its state directory (not in DIR). */
 export interface BackupState {
@@ -12,15 +12,19 @@ export interface BackupState {
 }
 
 const FILE = "git-backup.json";
+// Earlier versions kept whole API pages here; such a file can be larger than a small heap can
+// parse. What is kept now is far below this, so a larger file is an old one: start afresh.
+const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 export async function loadState(stateDir: string): Promise<BackupState> {
   const empty: BackupState = { repos: {}, reportedOthers: [], github: { pages: {} } };
   try {
+    if ((await stat(join(stateDir, FILE))).size > MAX_STATE_BYTES) return empty;
     const s = JSON.parse(await readFile(join(stateDir, FILE), "utf8")) as Partial<BackupState>;
     return {
       repos: typeof s.repos === "object" && s.repos !== null ? s.repos : {},
       reportedOthers: Array.isArray(s.reportedOthers) ? s.reportedOthers.filter((x) => typeof x === "string") : [],
-      github: s.github && typeof s.github.pages === "object" && s.github.pages !== null ? s.github : { pages: {} },
+      github: listingCacheFrom(s.github),
     };
   } catch {
     // Missing or torn (it cannot be torn: written atomically; but a hand edit can break it):

@@ -1,12 +1,20 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { NetworkReadError, secondsText } from "../network/deadline.js";
+import { httpGet, urlForMessages, type HttpReply, type Validators } from "../network/http-get.js";
 import type { GithubRepo } from "./github-repo.js";
-import { parseGithubRepo } from "./github-repo.js";
 import { setLongTimeout } from "./git-process.js";
+import { cachedPagesFrom, MAX_PAGE_ENTRIES, pageFromCache, pageToCache, readPage, type CachedPage, type PageContent } from "./listing-page.js";
 
 export type ListingScope = { kind: "user"; name: string } | { kind: "org"; name: string } | { kind: "self" };
 
+/**
+ * What the listing remembers between runs (in the state file): per page URL its validators and
+ * the few fields discovery uses, so a 304 costs nothing against the rate limit. Never bodies.
+ */
 export interface ListingCache {
-  /** url → ETag and the body it stands for: a 304 costs nothing against the rate limit */
-  pages: Record<string, { etag: string; body: string }>;
+  pages: Record<string, CachedPage>;
+  /** the token owner's login, for "--github-user is me" */
+  self?: { etag?: string | undefined; lastModified?: string | undefined; login: string } | undefined;
 }
 
 export interface ListingOptions {
@@ -18,6 +26,8 @@ export interface ListingOptions {
   maxWaitMs: number;
   /** limit per request, headers and body (default 60 s): a silent API must not hang the run */
   requestTimeoutMs?: number;
+  /** limit for the whole listing, every page and rate-limit wait (default 5 min + maxWaitMs) */
+  listingTimeoutMs?: number;
   userAgent?: string;
 }
 
@@ -33,11 +43,13 @@ export class ListingError extends Error {
   override readonly name = "ListingError";
 }
 
-// Bounds against a hostile or broken API: 100 pages of 100 is 10 000 repositories.
+// Bounds against a hostile or broken API: 100 pages of 100 is 10 000 repositories. A real
+// page of 100 repositories is under 1 MB of JSON.
 const MAX_PAGES = 100;
-const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+const MAX_CACHED_PAGES = 4 * MAX_PAGES;
 
-function nextLink(link: string | null): string | undefined {
+function nextLink(link: string | undefined): string | undefined {
   if (!link) return undefined;
   for (const part of link.split(",")) {
     const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
@@ -46,22 +58,9 @@ function nextLink(link: string | null): string | undefined {
   return undefined;
 }
 
-async function readBounded(res: Response): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_PAGE_BYTES) {
-      await reader.cancel();
-      throw new ListingError(`GitHub API page larger than ${MAX_PAGE_BYTES} bytes: refused`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+function headerText(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return typeof v === "string" ? v : undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -72,11 +71,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** How long GitHub asks us to wait (retry-after, or the reset of an exhausted limit), if at all. */
-function rateLimitWaitMs(res: Response, nowMs: number): number | undefined {
-  const retryAfter = res.headers.get("retry-after");
+function rateLimitWaitMs(res: HttpReply, nowMs: number): number | undefined {
+  const retryAfter = headerText(res.headers, "retry-after");
   if (retryAfter && /^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
-  if (res.headers.get("x-ratelimit-remaining") === "0") {
-    const reset = Number(res.headers.get("x-ratelimit-reset"));
+  if (headerText(res.headers, "x-ratelimit-remaining") === "0") {
+    const reset = Number(headerText(res.headers, "x-ratelimit-reset"));
     if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - nowMs);
     return 60_000;
   }
@@ -85,25 +84,46 @@ function rateLimitWaitMs(res: Response, nowMs: number): number | undefined {
 
 function firstUrl(o: ListingOptions, scope: ListingScope, selfLogin: string | undefined): string {
   const api = o.api.replace(/\/+$/, "");
-  if (scope.kind === "org") return `${api}/orgs/${encodeURIComponent(scope.name)}/repos?type=all&per_page=100`;
+  const perPage = `per_page=${MAX_PAGE_ENTRIES}`;
+  if (scope.kind === "org") return `${api}/orgs/${encodeURIComponent(scope.name)}/repos?type=all&${perPage}`;
   if (scope.kind === "self" || (selfLogin !== undefined && selfLogin.toLowerCase() === scope.name.toLowerCase())) {
-    return `${api}/user/repos?affiliation=owner&visibility=all&per_page=100`;
+    return `${api}/user/repos?affiliation=owner&visibility=all&${perPage}`;
   }
-  return `${api}/users/${encodeURIComponent(scope.name)}/repos?type=owner&per_page=100`;
+  return `${api}/users/${encodeURIComponent(scope.name)}/repos?type=owner&${perPage}`;
+}
+
+/** The cache as read back from the state file: shape checked, bounded, bodies of old versions dropped. */
+export function listingCacheFrom(raw: unknown): ListingCache {
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as { pages?: unknown; self?: { etag?: unknown; lastModified?: unknown; login?: unknown } };
+  const s = r.self;
+  const text = (v: unknown): v is string => typeof v === "string" && v.length <= 512;
+  const self =
+    s && text(s.login) && (s.etag === undefined || text(s.etag)) && (s.lastModified === undefined || text(s.lastModified))
+      ? { etag: s.etag as string | undefined, lastModified: s.lastModified as string | undefined, login: s.login }
+      : undefined;
+  return { pages: cachedPagesFrom(r.pages, MAX_CACHED_PAGES), self };
 }
 
 /**
  * Lists repositories through the GitHub REST API: every page via Link rel="next" (only on the
  * API's own origin, so the token never goes elsewhere), conditional requests with the cached
- * ETag, and rate limits honoured: wait up to maxWaitMs, else stop with a clear message.
+ * validators, and rate limits honoured: wait up to maxWaitMs, else stop with a clear message.
+ * Every request has its own deadline and the whole listing one more, both enforced by our own
+ * timers (see network/http-get.ts), and ctx's signal ends it at once.
  */
 export async function listGithubRepos(o: ListingOptions, scopes: readonly ListingScope[]): Promise<Listing> {
   const origin = new URL(o.api).origin;
   const out: Listing = { repos: [], ids: new Set(), rejected: [], requests: 0 };
   const seen = new Set<number>();
   const used = new Set<string>();
+  const requestMs = o.requestTimeoutMs ?? 60_000;
+  const listingMs = o.listingTimeoutMs ?? 5 * 60_000 + o.maxWaitMs;
+  const endMs = Date.now() + listingMs;
+  const overLimit = (): ListingError => new ListingError(`GitHub listing took longer than its limit of ${secondsText(listingMs)}: stopped`);
 
-  const get = async (url: string): Promise<{ body: string; next: string | undefined }> => {
+  /** One GET with rate-limit waits: the reply, or undefined for "304, the cache is current". */
+  const get = async (url: string, validators: Validators | undefined, maxBodyBytes = MAX_PAGE_BYTES): Promise<HttpReply | undefined> => {
+    const shown = urlForMessages(url);
     for (let tries = 0; ; tries++) {
       const headers: Record<string, string> = {
         accept: "application/vnd.github+json",
@@ -111,82 +131,79 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
         "user-agent": o.userAgent ?? "chime-git-backup",
       };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
-      used.add(url);
-      const cached = o.cache.pages[url];
-      if (cached) headers["if-none-match"] = cached.etag;
+      const leftMs = endMs - Date.now();
+      if (leftMs <= 0) throw overLimit();
       out.requests++;
-      const limitMs = o.requestTimeoutMs ?? 60_000;
-      const timeout = AbortSignal.timeout(limitMs);
-      const signal = AbortSignal.any([o.signal, timeout]);
-      const failed = (err: unknown): ListingError => {
-        if (o.signal.aborted) return new ListingError("GitHub API request stopped by shutdown");
-        if (timeout.aborted) return new ListingError(`GitHub API ${new URL(url).pathname}: no complete answer within ${limitMs / 1000} s`);
-        const cause = (err as { cause?: { message?: unknown } }).cause?.message;
-        return new ListingError(`GitHub API request failed: ${(err as Error).message}${typeof cause === "string" ? ` (${cause})` : ""}`);
-      };
-      let res: Response;
+      let res: HttpReply;
       try {
-        res = await fetch(url, { headers, signal, redirect: "error" });
+        res = await httpGet({ url, headers, validators, timeoutMs: Math.min(requestMs, leftMs), signal: o.signal, maxBodyBytes });
       } catch (err) {
-        throw failed(err);
+        if (!(err instanceof NetworkReadError)) throw err;
+        if (err.reason === "aborted") throw new ListingError("GitHub API request stopped by shutdown");
+        if (err.reason === "timeout" && leftMs < requestMs) throw overLimit();
+        if (err.reason === "timeout") throw new ListingError(`GitHub API ${shown}: no complete answer within ${secondsText(requestMs)}`);
+        throw new ListingError(`GitHub API ${err.message.replace(/^GET /, "")}`);
       }
-      const next = nextLink(res.headers.get("link"));
-      if (res.status === 304 && cached) {
-        await res.body?.cancel();
-        return { body: cached.body, next };
-      }
+      if (res.status === 304 && validators) return undefined;
       if (res.status === 403 || res.status === 429) {
         const wait = rateLimitWaitMs(res, Date.now());
-        await res.body?.cancel();
-        if (wait === undefined) throw new ListingError(`GitHub API refused ${new URL(url).pathname}: HTTP 403`);
-        if (wait > o.maxWaitMs || tries >= 2) {
+        if (wait === undefined) throw new ListingError(`GitHub API refused ${shown}: HTTP ${res.status}`);
+        if (wait > o.maxWaitMs || wait >= endMs - Date.now() || tries >= 2) {
           const reset = new Date(Date.now() + wait).toISOString().replace(/\.\d+Z$/, "Z");
           throw new ListingError(`GitHub API rate limit exhausted until ${reset}; listing skipped this run`);
         }
         await sleep(wait, o.signal);
+        if (o.signal.aborted) throw new ListingError("GitHub API request stopped by shutdown");
         continue;
       }
-      if (res.status !== 200) {
-        await res.body?.cancel();
-        throw new ListingError(`GitHub API ${new URL(url).pathname}: HTTP ${res.status}`);
-      }
-      let body: string;
-      try {
-        body = await readBounded(res);
-      } catch (err) {
-        throw err instanceof ListingError ? err : failed(err);
-      }
-      const etag = res.headers.get("etag");
-      if (etag) o.cache.pages[url] = { etag, body };
-      return { body, next };
+      if (res.status !== 200) throw new ListingError(`GitHub API ${shown}: HTTP ${res.status}`);
+      return res;
     }
   };
 
   let selfLogin: string | undefined;
   if (o.token && scopes.some((s) => s.kind === "user")) {
-    const me = JSON.parse((await get(`${o.api.replace(/\/+$/, "")}/user`)).body) as { login?: unknown };
-    if (typeof me.login === "string") selfLogin = me.login;
+    // The user object is ~2 KB; a bound far below a page keeps its JSON.parse small too.
+    const res = await get(`${o.api.replace(/\/+$/, "")}/user`, o.cache.self, 64 * 1024);
+    if (res === undefined) selfLogin = o.cache.self?.login;
+    else {
+      let login: unknown;
+      try {
+        login = (JSON.parse(res.body.toString("utf8")) as { login?: unknown } | null)?.login;
+      } catch {
+        throw new ListingError(`GitHub API ${urlForMessages(res.url)}: response is not JSON`);
+      }
+      if (typeof login === "string" && login.length <= 100) {
+        selfLogin = login;
+        o.cache.self = res.validators.etag || res.validators.lastModified ? { ...res.validators, login } : undefined;
+      }
+    }
   }
   for (const scope of scopes) {
     let url: string | undefined = firstUrl(o, scope, selfLogin);
     for (let page = 0; url !== undefined; page++) {
       if (page >= MAX_PAGES) throw new ListingError(`GitHub API listing has more than ${MAX_PAGES} pages: refused`);
       if (new URL(url).origin !== origin) throw new ListingError(`GitHub API Link points off the API origin: refused`);
-      const { body, next } = await get(url);
-      let entries: unknown;
-      try {
-        entries = JSON.parse(body);
-      } catch {
-        throw new ListingError(`GitHub API ${new URL(url).pathname}: response is not JSON`);
-      }
-      if (!Array.isArray(entries)) throw new ListingError(`GitHub API ${new URL(url).pathname}: response is not a list`);
-      for (const e of entries) {
-        const id = (e as { id?: unknown } | null)?.id;
-        if (typeof id === "number" && Number.isSafeInteger(id)) out.ids.add(id);
-        const repo = parseGithubRepo(e);
-        if (typeof repo === "string") {
-          out.rejected.push({ entry: JSON.stringify((e as { name?: unknown } | null)?.name ?? null).slice(0, 80), reason: repo });
-        } else if (!seen.has(repo.id)) {
+      used.add(url);
+      const cached: CachedPage | undefined = o.cache.pages[url];
+      const res = await get(url, cached);
+      let content: PageContent;
+      let next: string | undefined;
+      if (res === undefined && cached) {
+        content = pageFromCache(cached);
+        next = cached.next;
+      } else if (res !== undefined) {
+        const read = readPage(res.body.toString("utf8"));
+        if (typeof read === "string") throw new ListingError(`GitHub API ${urlForMessages(url)}: ${read}`);
+        content = read;
+        next = nextLink(headerText(res.headers, "link"));
+        if (res.validators.etag || res.validators.lastModified) o.cache.pages[url] = pageToCache(content, res.validators, next);
+        else delete o.cache.pages[url];
+      } else throw new ListingError(`GitHub API ${urlForMessages(url)}: 304 for a page we have not seen`);
+      for (const id of content.ids) out.ids.add(id);
+      out.rejected.push(...content.rejected);
+      for (const repo of content.repos) {
+        if (!seen.has(repo.id)) {
           seen.add(repo.id);
           out.repos.push(repo);
         }

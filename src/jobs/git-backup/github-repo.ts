@@ -18,8 +18,13 @@ export function isPlainName(name: string): boolean {
   return PLAIN_NAME.test(name);
 }
 
-/** http(s) only, no credentials, no whitespace or control characters. */
+// A real clone URL is host + owner (≤ 39) + name (≤ 100); the bound keeps a hostile listing from
+// filling the remembered listing (state file) with megabyte URLs.
+const MAX_URL_LENGTH = 1024;
+
+/** http(s) only, no credentials, no whitespace or control characters, at most 1024 characters. */
 export function isSafeCloneUrl(url: string): boolean {
+  if (url.length > MAX_URL_LENGTH) return false;
   if (!/^https?:\/\/[^\s@/]+\/[^\s]*$/.test(url) || /[\u0000-\u001f\u007f]/.test(url)) return false;
   try {
     const u = new URL(url);
@@ -35,7 +40,7 @@ export function parseGithubRepo(raw: unknown): GithubRepo | string {
   const r = raw as Record<string, unknown>;
   if (typeof r.id !== "number" || !Number.isSafeInteger(r.id) || r.id <= 0) return "bad id";
   if (typeof r.name !== "string" || !isPlainName(r.name)) return "name is not plain ([A-Za-z0-9._-], no leading . or -)";
-  if (typeof r.clone_url !== "string" || !isSafeCloneUrl(r.clone_url)) return "clone_url is not a plain http(s) URL";
+  if (typeof r.clone_url !== "string" || !isSafeCloneUrl(r.clone_url)) return `clone_url is not a plain http(s) URL of at most ${MAX_URL_LENGTH} characters`;
   const branch = typeof r.default_branch === "string" && BRANCH.test(r.default_branch) ? r.default_branch : undefined;
   return {
     id: r.id,

@@ -43,7 +43,7 @@ export class NtpCheckJob implements Job {
     const persist = ctx.stateDir !== "";
     const memory = (this.memory ??= persist ? await loadMemory(ctx.stateDir) : emptyMemory());
     const nowMs = instantToMs(ctx.now());
-    const { peers, failures } = await resolveServers(cfg.servers, this.deps.resolver);
+    const { peers, failures } = await resolveServers(cfg.servers, this.deps.resolver, { signal: ctx.signal });
 
     const toAsk: Peer[] = [];
     const held: PeerPoll[] = [];

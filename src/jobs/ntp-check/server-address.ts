@@ -1,5 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { settleWithin } from "../network/deadline.js";
 import type { Peer } from "./poll-peer.js";
 
 export interface ServerSpec {
@@ -67,12 +68,24 @@ export interface Resolution {
   readonly failures: readonly { server: ServerSpec; detail: string }[];
 }
 
-/** Each address of a name becomes its own peer, as ntpctl lists "from pool" peers. */
-export async function resolveServers(servers: readonly ServerSpec[], resolver: Resolver = systemResolver): Promise<Resolution> {
+// getaddrinfo runs in libuv's thread pool and cannot be cancelled; a resolver that never
+// answers must still not hold the poll. resolv.conf's defaults (5 s, 2 attempts) fit in this.
+const RESOLVE_TIMEOUT_MS = 15_000;
+
+/**
+ * Each address of a name becomes its own peer, as ntpctl lists "from pool" peers. Every name
+ * has `timeoutMs` to resolve, enforced by our own timer; `signal` ends the waiting at once.
+ */
+export async function resolveServers(
+  servers: readonly ServerSpec[],
+  resolver: Resolver = systemResolver,
+  limits: { timeoutMs?: number; signal?: AbortSignal | undefined } = {},
+): Promise<Resolution> {
+  const timeoutMs = limits.timeoutMs ?? RESOLVE_TIMEOUT_MS;
   const results = await Promise.all(
     servers.map(async (s) => {
       try {
-        const addrs = await resolver(s.host);
+        const addrs = await settleWithin(resolver(s.host), { timeoutMs, signal: limits.signal });
         if (addrs.length === 0) return { server: s, error: "no addresses" };
         return { server: s, peers: addrs.map((address) => ({ server: s.text, address: canonicalAddress(address), port: s.port })) };
       } catch (err) {
