@@ -8,13 +8,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SvscanRig, installationForEveryone, isAlive, sleep, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SvscanRig, underSvscan, installationForEveryone, isAlive, sleep, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
 const builtChime = resolve("dist/bin/chime.cjs");
 let chimeBin: string; // the copy every user can read
 let nodeBin: string;
-const isRoot = process.getuid?.() === 0;
 const nobodyUid = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim());
 const nobodyGid = Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }).trim());
 const PERIOD_MS = 3000; // ,S/3: every unix second divisible by 3 (60 is a multiple of 3)
@@ -95,7 +94,7 @@ function logText(dir: string): string {
   return readFileSync(join(dir, "log", "main", "current"), "utf8");
 }
 
-describe.runIf(isRoot)("chime under a real svscan (daemontools)", () => {
+underSvscan.describe("chime under a real svscan (daemontools)", () => {
   beforeAll(async () => {
     if (!existsSync(builtChime)) throw new Error(`${builtChime} is missing: run npm run build first`);
     base = mkdtempSync(join(tmpdir(), "chime-svscan-"));
