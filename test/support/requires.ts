@@ -92,6 +92,8 @@ const checks = {
   ps: program("ps", "procps"),
   // the SOCK refclock feeder of the chronyd rig
   "perl Time::HiRes": { present: () => succeeds("perl", ["-MTime::HiRes", "-e", "1"]), reason: "perl with Time::HiRes not installed", remedy: "apt-get install perl" },
+  // zone files: chime reads them for TZ=:/path and the system zone
+  zoneinfo: { present: () => existsSync("/usr/share/zoneinfo/Europe/Berlin"), reason: "tzdata (/usr/share/zoneinfo) not installed", remedy: "apt-get install tzdata" },
   // the civil-time oracle: GNU date reading /usr/share/zoneinfo
   "GNU date with zoneinfo": {
     present: () => succeeds("date", ["--version"]) && existsSync("/usr/share/zoneinfo/Europe/Berlin") && succeeds("date", ["-d", "@0", "+%z"], { ...process.env, TZ: "Europe/Berlin" }),
