@@ -5,10 +5,12 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Fatal } from "../../src/cli/die.js";
 import { runInstallService } from "../../src/cli/install-service.js";
+import { requires } from "../support/requires.js";
 
 // Runs as root in CI (and here); the ownership checks need it, and `nobody` exists on
 // every Debian and FreeBSD system. The independent oracle for uids is id(1).
 const isRoot = process.getuid?.() === 0;
+const asRoot = requires("root");
 const nobodyUid = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim());
 // A user the installer may install for: anyone as root, only yourself otherwise.
 const someUser = isRoot ? "nobody" : userInfo().username;
@@ -47,7 +49,7 @@ function execWords(script: string): string[] {
 }
 
 describe("chime install-service writes a ready daemontools service directory", () => {
-  it.runIf(isRoot)("lays out run, env/, state/, log/run and log/main with the modes and owners supervise needs", async () => {
+  asRoot.it("lays out run, env/, state/, log/run and log/main with the modes and owners supervise needs", async () => {
     const lines = await install(["backup", "--dir", base, "--user", "nobody", "--job", "exec", "--when", ",S/3", "--", "/bin/echo", "it's a test", "$HOME"]);
     const svc = join(base, "backup");
     expect(lines.join("\n")).toContain(svc);
@@ -75,7 +77,7 @@ describe("chime install-service writes a ready daemontools service directory", (
     expect(words.slice(chimeAt + 1)).toEqual(["exec", "--", "/bin/echo", "it's a test", "$HOME"]);
   });
 
-  it.runIf(isRoot)("runs multilog without t, with a size and a count, as the log user, into ./main", async () => {
+  asRoot.it("runs multilog without t, with a size and a count, as the log user, into ./main", async () => {
     await install(["svc1", "--dir", base, "--user", "root", "--log-user", "nobody"]);
     const logRun = readFileSync(join(base, "svc1", "log", "run"), "utf8");
     execFileSync("sh", ["-n", join(base, "svc1", "log", "run")]);
@@ -88,7 +90,7 @@ describe("chime install-service writes a ready daemontools service directory", (
     expect(script.at(-1)).toBe("./main");
   });
 
-  it.runIf(isRoot)("consents to root in env/ only when the job user is root, and says so", async () => {
+  asRoot.it("consents to root in env/ only when the job user is root, and says so", async () => {
     const lines = await install(["rooty", "--dir", base, "--user", "root", "--job", "ntp-check", "--", "127.0.0.1:1123"]);
     expect(readFileSync(join(base, "rooty", "env", "CHIME_ALLOW_ROOT"), "utf8")).toBe("1\n");
     expect(lines.join("\n")).toMatch(/warning: .*root/);
@@ -99,7 +101,7 @@ describe("chime install-service writes a ready daemontools service directory", (
     expect(execWords(readFileSync(join(base, "rooty", "run"), "utf8")).slice(-2)).toEqual(["ntp-check", "127.0.0.1:1123"]);
   });
 
-  it.runIf(isRoot)("writes a down file on --down, so supervise waits for svc -u", async () => {
+  asRoot.it("writes a down file on --down, so supervise waits for svc -u", async () => {
     await install(["later", "--dir", base, "--user", "nobody", "--down", "--job", "git-backup", "--", "/srv/mirrors"]);
     expect(statSync(join(base, "later", "down")).isFile()).toBe(true);
     expect(execWords(readFileSync(join(base, "later", "run"), "utf8")).slice(-2)).toEqual(["git-backup", "/srv/mirrors"]);
@@ -169,7 +171,7 @@ describe("chime install-service names the bad value and exits 100", () => {
     expect(readdirSync(base)).toEqual(["not-node"]);
   });
 
-  it.runIf(isRoot)("warns when the job user cannot run the node the script names (a checkout under /root)", async () => {
+  asRoot.it("warns when the job user cannot run the node the script names (a checkout under /root)", async () => {
     const hidden = join(base, "private");
     mkdirSync(hidden, { mode: 0o700 });
     symlinkSync(process.execPath, join(hidden, "node"));
@@ -210,7 +212,7 @@ describe("chime install-service checks the schedule before writing anything", ()
 describe("chime install-service --config FILE: one service for the jobs of a file", () => {
   const goodConfig = { jobs: [{ name: "hello", job: "exec", args: ["--", "/bin/echo", "hi"], when: ",M/5" }] };
 
-  it.runIf(isRoot)("names the file in env/CHIME_CONFIG and runs chime without a job", async () => {
+  asRoot.it("names the file in env/CHIME_CONFIG and runs chime without a job", async () => {
     writeFileSync(join(base, "jobs.json"), JSON.stringify(goodConfig));
     await install(["multi", "--dir", base, "--user", "nobody", "--config", join(base, "jobs.json")]);
     const svc = join(base, "multi");

@@ -8,6 +8,7 @@ import { dateCanServe, localZone } from "../../src/cli/local-zone.js";
 import { offsetAtUncached } from "../../src/schedule/zone-offsets.js";
 import { runBin } from "./run-bin.js";
 import { dateToUnix, stampHex } from "./tai-oracle.js";
+import { requires } from "../support/requires.js";
 
 const ZONEINFO = "/usr/share/zoneinfo";
 
@@ -22,7 +23,7 @@ function zoneFiles(dir = ZONEINFO, prefix = ""): string[] {
   return out;
 }
 
-describe("Date's local time agrees with Intl", () => {
+requires("zoneinfo").describe("Date's local time agrees with Intl", () => {
   it("for every zone the Date path may serve, every quarter from 1950 to 2040", () => {
     const zones = zoneFiles();
     expect(zones.filter(dateCanServe).length).toBeGreaterThan(300);
@@ -53,7 +54,7 @@ describe("Date's local time agrees with Intl", () => {
   });
 });
 
-describe("localZone", () => {
+requires("zoneinfo").describe("localZone", () => {
   it("takes the fast path only for this process's own TZ or system zone", () => {
     // A TZ set by the chain is not Date's zone: zoneFromEnv's checked path names the bad value.
     expect(() => localZone({ TZ: "4000000067e89ebd00000000" })).toThrow(/unknown time zone in TZ: 4000000067e89ebd00000000/);

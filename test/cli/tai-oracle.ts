@@ -4,6 +4,10 @@
  * label = 2^62 + 10 + unix + leap seconds inserted before that instant.
  */
 import { execFileSync } from "node:child_process";
+import { requires } from "../support/requires.js";
+
+/** The gate for tests that ask GNU date about a zone other than UTC (it reads /usr/share/zoneinfo). */
+export const withDateOracle = requires("GNU date with zoneinfo");
 
 /** The UTC days (YYYY-MM-DD) at whose end a leap second was inserted. */
 const LEAP_DAYS = [
@@ -35,11 +39,13 @@ export function unixOfStamp(hex: string): { unix: number; nanos: number } {
 
 /** GNU date as the oracle for civil time: `date -d TEXT +%s` with TZ. */
 export function dateToUnix(text: string, tz = "UTC"): number {
+  if (tz !== "UTC") withDateOracle.assert();
   return Number(execFileSync("date", ["-d", text, "+%s"], { env: { ...process.env, TZ: tz } }).toString().trim());
 }
 
 /** GNU date formatting many instants at once as ISO 8601 with a ±HH:MM offset. */
 export function isoByDate(unixes: readonly number[], tz: string): string[] {
+  if (tz !== "UTC") withDateOracle.assert();
   const input = unixes.map((u) => `@${u}`).join("\n") + "\n";
   return execFileSync("date", ["-f", "-", "+%Y-%m-%dT%H:%M:%S%:z"], { input, env: { ...process.env, TZ: tz } })
     .toString()

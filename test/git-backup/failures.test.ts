@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, tempDir } from "./helpers/git-fixtures.js";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git, tempDir, withGit } from "./helpers/git-fixtures.js";
 import { runJob } from "./helpers/run-job.js";
 import { freePort, startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
-describe("transient and permanent failures, and credentials in old remote URLs", () => {
+withGit.describe("transient and permanent failures, and credentials in old remote URLs", () => {
   const tmp = tempDir("gb-fail");
   const root = join(tmp.path, "upstream");
   const dir = join(tmp.path, "backup");

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, gitAsync, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git, gitAsync, tempDir, Upstream, withGitHttp } from "./helpers/git-fixtures.js";
 import { startFakeGithub, type FakeGithub } from "./helpers/github-api-server.js";
 import { startHttpGitServer, type HttpGitServer } from "./helpers/http-git-server.js";
 import { runJob } from "./helpers/run-job.js";
@@ -35,7 +35,7 @@ async function watchArgv<T>(work: Promise<T>): Promise<{ value: T; argv: string 
   return { value, argv };
 }
 
-describe("discovery through the GitHub REST API", () => {
+withGitHttp.describe("discovery through the GitHub REST API", () => {
   const tmp = tempDir("gb-github");
   const root = join(tmp.path, "upstream");
   const work = join(tmp.path, "work");
@@ -185,7 +185,7 @@ describe("discovery through the GitHub REST API", () => {
   });
 });
 
-describe("a hostile listing", () => {
+withGitHttp.describe("a hostile listing", () => {
   const tmp = tempDir("gb-hostile");
   const dir = join(tmp.path, "backup");
   let gh: FakeGithub;

@@ -7,7 +7,7 @@ import { listGithubRepos } from "../../src/jobs/git-backup/github-listing.js";
 import { lockMirror } from "../../src/jobs/git-backup/mirror-lock.js";
 import { renderMetrics } from "../../src/jobs/git-backup/prom-metrics.js";
 import type { RepoOutcome } from "../../src/jobs/git-backup/update-mirror.js";
-import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { git, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { startFakeGithub } from "./helpers/github-api-server.js";
 import { parsePromText } from "./helpers/prom-text-parser.js";
 import { runJob } from "./helpers/run-job.js";
@@ -72,7 +72,7 @@ describe("a GitHub API that stops answering does not hang the run", () => {
   });
 });
 
-describe("discovery never writes through a symlink in DIR", () => {
+withGit.describe("discovery never writes through a symlink in DIR", () => {
   test("neither adopting a hand-made mirror nor following a rename writes into a symlinked mirror's target", async () => {
     const tmp = tempDir("gb-symlink-adopt");
     const gh = await startFakeGithub({ login: "octo", token: "t0ken-value" });
@@ -106,7 +106,7 @@ describe("discovery never writes through a symlink in DIR", () => {
   });
 });
 
-describe("the error of a mirror with thousands of refs", () => {
+withGit.describe("the error of a mirror with thousands of refs", () => {
   test("is the git error at the end of a long --verbose fetch, not the first line of its ref list", async () => {
     const tmp = tempDir("gb-many-refs");
     try {
@@ -132,7 +132,7 @@ describe("the error of a mirror with thousands of refs", () => {
   });
 });
 
-describe("the per-mirror lock file", () => {
+withGit.describe("the per-mirror lock file", () => {
   test("is never seen existing without its record (another run would take it for a dead run's and remove it)", async () => {
     const tmp = tempDir("gb-lock-record");
     try {

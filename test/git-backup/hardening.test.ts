@@ -2,15 +2,15 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
-import { git } from "./helpers/git-fixtures.js";
+import { git, withGit } from "./helpers/git-fixtures.js";
 import { parsePromText } from "./helpers/prom-text-parser.js";
 import { mirroredUpstream } from "./helpers/mirrored-upstream.js";
 import { runJob } from "./helpers/run-job.js";
 import { startSilentServer } from "./helpers/servers.js";
 
-describe("git-backup hardening, over a real git daemon", () => {
+withGit.describe("git-backup hardening, over a real git daemon", () => {
   const fx = mirroredUpstream("gb-hardening");
   const { tmp, dir, stateDir } = fx;
   const odd = 'we"ird\\na\nme.git';

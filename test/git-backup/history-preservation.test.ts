@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, gitStatus, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git, gitStatus, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { runJob } from "./helpers/run-job.js";
 import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
@@ -15,7 +15,7 @@ function brutalGc(mirror: string): void {
   git(mirror, "-c", "gc.reflogExpire=now", "-c", "gc.reflogExpireUnreachable=now", "gc", "--quiet", "--prune=now");
 }
 
-describe("nothing ever fetched is lost (reference §2 scenario S5)", () => {
+withGit.describe("nothing ever fetched is lost (reference §2 scenario S5)", () => {
   const tmp = tempDir("gb-history");
   const root = join(tmp.path, "upstream");
   const work = join(tmp.path, "work");

@@ -1,12 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { processesMentioning } from "./helpers/processes.js";
 import { runJob } from "./helpers/run-job.js";
 import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
 
-describe("a server that accepts and never answers", () => {
+withGit.describe("a server that accepts and never answers", () => {
   const tmp = tempDir("gb-hung");
   const root = join(tmp.path, "upstream");
   const work = join(tmp.path, "work");

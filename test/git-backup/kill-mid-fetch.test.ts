@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { git, gitStatus, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git, gitStatus, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { processesMentioning } from "./helpers/processes.js";
 import { bundleRunOnce } from "./helpers/run-once-bundle.js";
 import { startDelayProxy } from "./helpers/delay-proxy.js";
@@ -20,7 +20,7 @@ function fetchRunningIn(mirrors: readonly string[]): boolean {
   return false;
 }
 
-describe("kill -9 of the job mid-fetch, 10 times in a row", () => {
+withGit.describe("kill -9 of the job mid-fetch, 10 times in a row", () => {
   const tmp = tempDir("gb-kill");
   const root = join(tmp.path, "upstream");
   const work = join(tmp.path, "work");

@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
-import { git } from "./helpers/git-fixtures.js";
+import { expect, test } from "vitest";
+import { git, withGit } from "./helpers/git-fixtures.js";
 import { mirroredUpstream } from "./helpers/mirrored-upstream.js";
 import { runJob } from "./helpers/run-job.js";
 import { hostname } from "node:os";
 
-describe("per-mirror lock, stale git leftovers, and fsck", () => {
+withGit.describe("per-mirror lock, stale git leftovers, and fsck", () => {
   const fx = mirroredUpstream("gb-locks");
   const { dir, stateDir } = fx;
   const mirror = join(dir, "repo.git");

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { afterAll, expect, test } from "vitest";
+import { afterAll, expect } from "vitest";
 import { readRefFiles } from "../../src/jobs/git-backup/ref-files.js";
-import { git, tempDir } from "./helpers/git-fixtures.js";
+import { git, tempDir, withGit } from "./helpers/git-fixtures.js";
 
 const tmp = tempDir("gb-reffiles");
 afterAll(() => tmp.remove());
@@ -11,7 +11,7 @@ function forEachRef(repo: string): Map<string, string> {
   return new Map(out.split("\n").filter(Boolean).map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]));
 }
 
-test("reading refs from files agrees with git for-each-ref: packed, loose, overridden, nested, annotated", async () => {
+withGit.it("reading refs from files agrees with git for-each-ref: packed, loose, overridden, nested, annotated", async () => {
   const repo = join(tmp.path, "r.git");
   git(tmp.path, "init", "--quiet", "--bare", repo);
   const work = join(tmp.path, "w");
@@ -36,7 +36,7 @@ test("reading refs from files agrees with git for-each-ref: packed, loose, overr
   expect((await readRefFiles(repo))?.has("refs/heads/gone")).toBe(false);
 });
 
-test("a symbolic ref under refs/heads is left to git", async () => {
+withGit.it("a symbolic ref under refs/heads is left to git", async () => {
   const repo = join(tmp.path, "s.git");
   git(tmp.path, "init", "--quiet", "--bare", repo);
   git(repo, "symbolic-ref", "refs/heads/alias", "refs/heads/main");

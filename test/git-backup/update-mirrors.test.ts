@@ -1,12 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import { exitCodeOfStatus } from "../../src/jobs/job.js";
-import { git, gitStatus, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { git, gitStatus, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { runJob } from "./helpers/run-job.js";
 import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
-describe("git-backup over a real git daemon", () => {
+withGit.describe("git-backup over a real git daemon", () => {
   const tmp = tempDir("gb-update");
   const root = join(tmp.path, "upstream");
   const work = join(tmp.path, "work");

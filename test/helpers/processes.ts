@@ -1,21 +1,22 @@
-import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
-/** True while pid is a live process; a zombie waiting for its parent counts as dead. */
+/**
+ * True while pid is a live process; a zombie waiting for its parent counts as dead. Read from
+ * /proc/PID/stat (state is the field after the parenthesised command name), not from ps(1):
+ * without procps a ps failure would read as "dead" and every "no process left" check would pass.
+ */
 export function alive(pid: number): boolean {
+  let stat: string;
   try {
-    process.kill(pid, 0);
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return false;
   }
-  try {
-    const stat = execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim();
-    return stat !== "" && !stat.startsWith("Z");
-  } catch {
-    return false;
-  }
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "" && state !== "Z" && state !== "X";
 }
 
-export async function waitDead(pid: number, ms = 3000): Promise<boolean> {
+export async function waitDead(pid: number, ms = 30_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (!alive(pid)) return true;

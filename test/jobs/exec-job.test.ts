@@ -5,17 +5,30 @@ import { JobConfigError, type JobContext, type JobResult } from "../../src/jobs/
 import { createLog } from "../../src/log/logger.js";
 import { instantFromMs } from "../../src/time/instant.js";
 import { Capture } from "../log/capture.js";
-import { waitDead } from "../helpers/processes.js";
+import { waitDead, waitFor } from "../helpers/processes.js";
 
-function run(args: string[], opts: { graceMs?: number; abortAfterMs?: number; onLine?: (l: string) => void } = {}) {
+/**
+ * Runs the job; with `abortWhen`, aborts it as soon as the command's output satisfies it (the
+ * shell has printed its pids, set its trap…), never after a fixed time that assumes it has.
+ */
+function run(args: string[], opts: { graceMs?: number; abortWhen?: (out: Capture) => boolean; onLine?: (l: string) => void } = {}) {
   const out = new Capture();
   const log = createLog({ out }).forJob("exec");
   const job = execSpec.create(["--", ...args], process.env);
   const ctl = new AbortController();
   const ctx: JobContext = { log, signal: ctl.signal, now: () => instantFromMs(Date.now()), stateDir: "", graceMs: opts.graceMs ?? 5000 };
   const started = Date.now();
-  const result: Promise<JobResult & { ms: number }> = job.run(ctx).then((r) => ({ ...r, ms: Date.now() - started }));
-  if (opts.abortAfterMs !== undefined) setTimeout(() => ctl.abort("timeout after 1s"), opts.abortAfterMs);
+  let abortedAt = started;
+  const result: Promise<JobResult & { ms: number; msAfterAbort: number }> = job
+    .run(ctx)
+    .then((r) => ({ ...r, ms: Date.now() - started, msAfterAbort: Date.now() - abortedAt }));
+  const abortWhen = opts.abortWhen;
+  if (abortWhen !== undefined) {
+    void waitFor(() => abortWhen(out), 20_000, 5).then(() => {
+      abortedAt = Date.now();
+      ctl.abort("timeout after 1s");
+    });
+  }
   return { result, out, ctl };
 }
 
@@ -81,7 +94,7 @@ describe("exec: output lines and exit status", () => {
 
 describe("exec: abort kills the whole process group, no orphans", () => {
   it("TERM reaches the command and its children on abort", async () => {
-    const { result, out } = run(["sh", "-c", "sleep 300 & echo $!; echo $$; wait"], { abortAfterMs: 300 });
+    const { result, out } = run(["sh", "-c", "sleep 300 & echo $!; echo $$; wait"], { abortWhen: (o) => pids(o).length === 2 });
     const r = await result;
     expect(r.status).toBe("critical");
     expect(r.summary).toMatch(/^stopped \(timeout after 1s\)/);
@@ -92,7 +105,7 @@ describe("exec: abort kills the whole process group, no orphans", () => {
   });
 
   it("an aborted run is critical even when the command takes TERM and exits 0", async () => {
-    const { result, out } = run(["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready; sleep 300 & wait"], { abortAfterMs: 300 });
+    const { result, out } = run(["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready; sleep 300 & wait"], { abortWhen: (o) => / info exec ready$/m.test(o.text) });
     const r = await result;
     expect(out.text).toMatch(/ info exec bye/);
     expect(r.metrics?.["exit_code"]).toBe(0);
@@ -101,9 +114,10 @@ describe("exec: abort kills the whole process group, no orphans", () => {
   });
 
   it("a command ignoring TERM gets KILL after the grace period, children included", async () => {
-    const { result, out } = run(["sh", "-c", "trap '' TERM; sleep 300 & echo $!; echo $$; wait; wait"], { abortAfterMs: 200, graceMs: 600 });
+    const { result, out } = run(["sh", "-c", "trap '' TERM; sleep 300 & echo $!; echo $$; wait; wait"], { abortWhen: (o) => pids(o).length === 2, graceMs: 600 });
     const r = await result;
-    expect(r.ms).toBeGreaterThanOrEqual(200 + 600 - 50);
+    // KILL never comes before the grace period is over (a lower bound: no latency assumed)
+    expect(r.msAfterAbort).toBeGreaterThanOrEqual(600 - 50);
     expect(r.summary).toMatch(/SIGKILL/);
     expect(out.text).toMatch(/command ignored TERM, sending KILL to its process group/);
     for (const pid of pids(out)) expect(await waitDead(pid)).toBe(true);

@@ -1,13 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { CHIME, cleanEnv } from "../cli/chime-spawn.js";
+import { requires } from "../support/requires.js";
 
 /**
  * The oracle is daemontools' own tai64nlocal (Debian package daemontools, installed by .ci/run):
  * it must read every chime line, including output lines that start with "@" or hold newlines —
  * it crashes on a line starting with "@" that is not a label, and loses the rest of the log.
  */
-describe("chime's log through the real tai64nlocal", () => {
+requires("tai64nlocal").describe("chime's log through the real tai64nlocal", () => {
   it("every line converts to the right wall time, hostile output included", () => {
     const before = Date.now();
     const chime = spawnSync(process.execPath, [CHIME, "exec", "--", "printf", "@4000 not a label\\n@ bare\\nmulti\\r\\nend"], {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ntpCheckSpec, formatOnce } from "../../src/jobs/ntp-check/spec.js";
 import type { NtpCheckResult } from "../../src/jobs/ntp-check/ntp-check-job.js";
-import { startChronyd, type ChronyServer } from "./helpers/chrony-rig.js";
+import { startChronyd, withChronyd, type ChronyServer } from "./helpers/chrony-rig.js";
 import { testContext } from "./helpers/job-context.js";
 
 // Real chronyd servers (see docs/ntp-check.md, "Testing"): one synchronised-looking, one unsynchronised, three
@@ -43,7 +43,7 @@ async function runOnce(args: string[], env: Record<string, string> = {}): Promis
   }
 }
 
-describe("ntp-check against real chronyd", () => {
+withChronyd.describe("ntp-check against real chronyd", () => {
   test("a synchronised chronyd (local stratum 3) is valid with an offset near zero", async () => {
     const r = await runOnce(["--samples", "2", "--min-peers", "1", at(synced)]);
     const peer = r.judgement.peers[0]!;
@@ -107,7 +107,7 @@ describe("ntp-check against real chronyd", () => {
   });
 });
 
-describe("ntp-check as a service against real chronyd", () => {
+withChronyd.describe("ntp-check as a service against real chronyd", () => {
   test("--on-critical runs once after --critical-after critical polls, then waits --on-critical-every", async () => {
     const marker = join(scratch, "restarted");
     const script = join(scratch, "remedy.mjs");
@@ -191,7 +191,7 @@ function runChime(args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
-describe("chime ntp-check run once, as a Nagios plugin", () => {
+withChronyd.describe("chime ntp-check run once, as a Nagios plugin", () => {
   test("a healthy peer: exit 0, status line first on stdout, table after it, log on stderr", async () => {
     const r = await runChime(["ntp-check", "--samples", "2", "--min-peers", "1", "--verbose", at(synced)]);
     expect(r.code).toBe(0);

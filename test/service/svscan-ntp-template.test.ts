@@ -7,17 +7,16 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SvscanRig, installationForEveryone, nobody, svstat, tearDown, waitFor } from "./svscan-rig.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SvscanRig, underSvscan, installationForEveryone, nobody, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
-const isRoot = process.getuid?.() === 0;
 
 let base: string;
 let rig: SvscanRig;
 let ntp: string;
 const seenPids = new Set<number>();
 
-describe.runIf(isRoot)("the ntp-check service template under a real svscan", () => {
+underSvscan.describe("the ntp-check service template under a real svscan", () => {
   beforeAll(async () => {
     base = mkdtempSync(join(tmpdir(), "chime-svscan-ntp-"));
     chmodSync(base, 0o755);

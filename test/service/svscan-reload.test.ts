@@ -6,10 +6,9 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SvscanRig, installationForEveryone, nobody, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SvscanRig, underSvscan, installationForEveryone, nobody, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
-const isRoot = process.getuid?.() === 0;
 
 let base: string;
 let rig: SvscanRig;
@@ -43,7 +42,7 @@ function upPid(): number | null {
 
 const log = (): string => readFileSync(join(multi, "log", "main", "current"), "utf8");
 
-describe.runIf(isRoot)("svc -h reloads a --config service under a real svscan", () => {
+underSvscan.describe("svc -h reloads a --config service under a real svscan", () => {
   beforeAll(async () => {
     base = mkdtempSync(join(tmpdir(), "chime-svscan-reload-"));
     chmodSync(base, 0o755);

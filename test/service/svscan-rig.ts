@@ -7,6 +7,13 @@ import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, closeSync, copyFileSync, cpSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { alive } from "../helpers/processes.js";
+import { requires } from "../support/requires.js";
+
+/**
+ * The gate for every test under this rig: daemontools' programs, ps for the liveness checks,
+ * and root (the rig runs services as root and as nobody). `underSvscan.describe(…)`.
+ */
+export const underSvscan = requires("svscan", "supervise", "svc", "svok", "svstat", "setuidgid", "multilog", "tai64nlocal", "ps", "root");
 
 export interface Svstat {
   readonly up: boolean;
@@ -80,6 +87,7 @@ export class SvscanRig {
 
   /** Starts svscan with exactly `env` (svscanboot, too, clears the environment). */
   start(env: Record<string, string>): void {
+    underSvscan.assert();
     const fd = openSync(this.errFile, "a");
     try {
       // detached: the child calls setsid(), so svscan and every service live in a new

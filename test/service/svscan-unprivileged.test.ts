@@ -6,17 +6,16 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SvscanRig, installationForEveryone, isAlive, nobody, svc, svstat, waitFor } from "./svscan-rig.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SvscanRig, underSvscan, installationForEveryone, isAlive, nobody, svc, svstat, waitFor } from "./svscan-rig.js";
 
 let chimeBin: string; // the copy every user can read
 let nodeBin: string;
-const isRoot = process.getuid?.() === 0;
 
 let base: string;
 let rig: SvscanRig;
 
-describe.runIf(isRoot)("chime under an svscan run entirely by an unprivileged user", () => {
+underSvscan.describe("chime under an svscan run entirely by an unprivileged user", () => {
   beforeAll(() => {
     base = mkdtempSync(join(tmpdir(), "chime-svscan-nobody-"));
     chmodSync(base, 0o755);

@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { logLabel, logLabelFromMs, parseLogLabel } from "../../src/time/log-label.js";
+import { requires } from "../support/requires.js";
 
 function run(argv: readonly string[], input: string, env: NodeJS.ProcessEnv = process.env): string {
   const [cmd = "", ...args] = argv;
@@ -15,7 +16,7 @@ function run(argv: readonly string[], input: string, env: NodeJS.ProcessEnv = pr
   return r.stdout;
 }
 
-describe("tai64n stamps lines with our labels", () => {
+requires("tai64n").describe("tai64n stamps lines with our labels", () => {
   it("a label from tai64n lies between ours taken just before and just after", () => {
     const before = logLabelFromMs(Date.now() - 1000); // tai64n reads the clock at microsecond precision
     const out = run(["tai64n"], "one\ntwo\n");
@@ -42,7 +43,7 @@ const SECONDS = [
 ];
 const NANOS = [0, 1, 500, 999_999_999, 123_456_789];
 
-describe("tai64nlocal reads our labels as `date` prints the same second", () => {
+requires("tai64nlocal", "GNU date with zoneinfo").describe("tai64nlocal reads our labels as `date` prints the same second", () => {
   for (const zone of ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe"]) {
     it(`TZ=${zone}`, () => {
       const env = { ...process.env, TZ: zone };

@@ -2,6 +2,14 @@ import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requires } from "../../support/requires.js";
+
+/**
+ * The gate for tests that run git and serve it with `git daemon` (mirror locks read ps):
+ * `withGit.describe(…)`. `withGitHttp` adds git's smart HTTP (`git http-backend`).
+ */
+export const withGit = requires("git", "git daemon", "ps");
+export const withGitHttp = requires("git", "git daemon", "git http-backend", "ps");
 
 /** Env for the test's own git commands: no user config, fixed identity. */
 export const testGitEnv: NodeJS.ProcessEnv = {
@@ -17,6 +25,7 @@ export const testGitEnv: NodeJS.ProcessEnv = {
 };
 
 export function git(cwd: string, ...args: string[]): string {
+  withGit.assert();
   return execFileSync("git", args, { cwd, env: testGitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { testGitEnv } from "./git-fixtures.js";
+import { testGitEnv, withGitHttp } from "./git-fixtures.js";
 
 export interface HttpGitServer {
   port: number;
@@ -15,6 +15,7 @@ export interface HttpGitServer {
  * name is in `privateRepos` need Basic auth with `token` as the password, as GitHub does.
  */
 export async function startHttpGitServer(root: string, token?: string, privateRepos: ReadonlySet<string> = new Set()): Promise<HttpGitServer> {
+  withGitHttp.assert();
   const authSeen: string[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const u = new URL(req.url ?? "/", "http://x");

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { testGitEnv } from "./git-fixtures.js";
+import { testGitEnv, withGit } from "./git-fixtures.js";
 
 export async function freePort(): Promise<number> {
   const s = createServer();
@@ -32,6 +32,7 @@ export interface GitDaemon {
 
 /** A real `git daemon` exporting every repository under `root`, on a free loopback port. */
 export async function startGitDaemon(root: string): Promise<GitDaemon> {
+  withGit.assert();
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const child = spawn(

@@ -4,7 +4,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { requires } from "../../support/requires.js";
 import { ntpAt } from "./ntp-wire.js";
+
+/** The gate for every test using these servers: chrony, the feeder's Perl, and root (chronyd refuses to start otherwise). */
+export const withChronyd = requires("chronyd", "chronyc", "perl Time::HiRes", "root");
 
 /**
  * Real chronyd servers on loopback ports for the tests (Debian's chrony; needs root):
@@ -119,6 +123,7 @@ async function startOnce(kind: ChronyKind, port: number, readyWithinMs: number):
 
 /** Retries on another port when the one we picked was taken between probe and bind. */
 export async function startChronyd(kind: ChronyKind, readyWithinMs = 15_000): Promise<ChronyServer> {
+  withChronyd.assert();
   let why = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const r = await startOnce(kind, await freeUdpPort(), readyWithinMs);
