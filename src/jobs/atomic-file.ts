@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -28,15 +28,17 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
 }
 
 /**
- * The same, without yielding: for a record that must be on disk before anything else happens
- * (the process group a run just started — a kill -9 may come at any moment).
+ * The same, without yielding and without fsync: for a record that must be in place before
+ * anything else happens (the process group a run just started — a kill -9 of chime may come
+ * at any moment). What it guards against is the death of chime, not of the machine (which
+ * takes the processes with it): the page cache is enough, and an fsync here would stall the
+ * event loop on a busy disk.
  */
 export function writeFileAtomicSync(path: string, data: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
   const fd = openSync(tmp, "wx", 0o644);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);
   } catch (err) {

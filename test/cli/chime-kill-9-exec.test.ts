@@ -10,8 +10,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { alive, processesRunning, waitDead, waitFor, type PsRow as Proc } from "../helpers/processes.js";
 import { ChimeProcess, isRoot, tempDir } from "./chime-spawn.js";
 
-/** every live `sleep 12` on the machine */
-const sleeps = () => processesRunning("sleep 12");
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -19,14 +17,21 @@ afterEach(async () => {
 });
 
 describe("kill -9 of chime during an exec run (shipped dist/bin/chime.cjs)", () => {
-  it("the next start ends the orphaned run's process group before it runs the job again: never two sleeps at once", async () => {
+  // The issue's exact command, and the same with a sleep that outlives any start-up delay: on a
+  // very busy machine the new chime may start only after `sleep 12` has ended by itself, and
+  // then there is nothing left to reap (no overlap is still asserted).
+  it.each([
+    ["12", false],
+    ["120", true],
+  ])("exec -- sleep %s: the next start ends the orphaned run's process group before it runs the job again; never two sleeps at once", async (secs, mustReap) => {
+    const sleeps = () => processesRunning(`sleep ${secs}`);
     const { dir, cleanup } = await tempDir("chime-kill9-");
     cleanups.push(cleanup);
     const strays: number[] = [];
     cleanups.push(async () => {
       for (const pid of strays) if (alive(pid)) process.kill(pid, "SIGKILL");
     });
-    const args = [...(isRoot ? ["--allow-root"] : []), "--state-dir", join(dir, "state"), "--grace", "2s", "--when", ",S/5", "exec", "--", "sleep", "12"];
+    const args = [...(isRoot ? ["--allow-root"] : []), "--state-dir", join(dir, "state"), "--grace", "2s", "--when", ",S/5", "exec", "--", "sleep", secs];
 
     const first = new ChimeProcess(args, { cwd: dir });
     cleanups.push(() => first.kill());
@@ -46,7 +51,7 @@ describe("kill -9 of chime during an exec run (shipped dist/bin/chime.cjs)", () 
     // Watch ps until the second chime's own sleep runs: at no sample two of this job's sleeps.
     let overlap: Proc[] = [];
     let fresh: Proc | undefined;
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 30_000;
     while (fresh === undefined && Date.now() < deadline) {
       const ours = sleeps().filter((p) => p.pid === orphan!.pid || p.ppid === second.child.pid);
       if (ours.length > 1) overlap = ours;
@@ -63,12 +68,14 @@ describe("kill -9 of chime during an exec run (shipped dist/bin/chime.cjs)", () 
     const reaped = lines.findIndex((l) => /ending their process group/.test(l) && l.includes(`pgid=${orphan!.pgid}`));
     const ended = lines.findIndex((l) => /left-behind process group ended/.test(l) && l.includes(`pgid=${orphan!.pgid}`) && /by=TERM/.test(l));
     const firstRun = lines.findIndex((l) => / run start /.test(l));
-    expect(reaped, second.text).toBeGreaterThanOrEqual(0);
-    expect(ended).toBeGreaterThan(reaped);
-    expect(firstRun).toBeGreaterThan(ended);
-    // Nor does it announce a wake before that.
-    const firstPlan = lines.findIndex((l) => / next run: /.test(l));
-    expect(firstPlan === -1 || firstPlan > ended).toBe(true);
+    if (mustReap || reaped >= 0) {
+      expect(reaped, second.text).toBeGreaterThanOrEqual(0);
+      expect(ended).toBeGreaterThan(reaped);
+      expect(firstRun).toBeGreaterThan(ended);
+      // Nor does it announce a wake before that.
+      const firstPlan = lines.findIndex((l) => / next run: /.test(l));
+      expect(firstPlan === -1 || firstPlan > ended).toBe(true);
+    }
 
     // While a run is going on, the record names its group (what the next start needs).
     const rec = JSON.parse(readFileSync(join(dir, "state", "exec.json"), "utf8")) as { groups?: Array<{ pgid: number; started?: string }> };
@@ -78,5 +85,5 @@ describe("kill -9 of chime during an exec run (shipped dist/bin/chime.cjs)", () 
     second.signal("SIGTERM");
     expect((await second.exited).code).toBe(0);
     expect(await waitDead(fresh!.pid, 5_000)).toBe(true);
-  }, 60_000);
+  }, 90_000);
 });

@@ -27,13 +27,24 @@ describe("runProcess", () => {
   it("records the group with its leader's start time while it runs, and releases it when it is gone", async () => {
     const events: Array<[string, OwnedGroup | number]> = [];
     let out = "";
+    // it runs until its start time has been recorded, however long ps takes on a busy machine
+    const ctl = new AbortController();
     const o = await runProcess({
-      argv: ["sh", "-c", "echo $$; sleep 0.5"],
-      processes: { record: (g) => events.push(["record", g]), release: (p) => events.push(["release", p]) },
+      argv: ["sh", "-c", "echo $$; exec sleep 300"],
+      signal: ctl.signal,
+      processes: {
+        record: (g) => {
+          events.push(["record", g]);
+          if (g.started !== undefined) ctl.abort("recorded");
+        },
+        release: (p) => events.push(["release", p]),
+      },
       onStdout: (b) => (out += b.toString()),
     });
     const [pid] = numbers(out);
-    expect(o).toMatchObject({ code: 0, signal: null, timedOut: false, leftBehind: false });
+    strays.push(pid!);
+    expect(o).toMatchObject({ stoppedBy: "recorded", signal: "SIGTERM", timedOut: false });
+    expect(alive(pid!)).toBe(false);
     // first the bare record (written before anything can wait), then with the start time
     expect(events.map(([e]) => e)).toEqual(["record", "record", "release"]);
     const [, first] = events[0] as [string, OwnedGroup];
