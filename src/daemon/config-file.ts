@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import type { Environment } from "../jobs/job.js";
+import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
 import { parseDurationMs } from "../time/duration-option.js";
 import { buildScheduledJob, ConfigError } from "./build-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
@@ -25,8 +25,9 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
   const where = `config file ${path}`;
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readRegularFile(path, { followLinks: true });
   } catch (e) {
+    if (e instanceof NotRegularFileError) throw new ConfigError(`unable to read ${where}: it is a ${e.kind}, not a regular file`);
     throw new ConfigError(`unable to read ${where}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   let doc: unknown;

@@ -176,6 +176,7 @@ export class JobLoop {
         await this.runOnce("alarm", undefined);
         const after = this.accountSkipped(from);
         if (after !== from) prev = after;
+        plannedWake = undefined; // a "next run" line follows every run, this one too
         continue;
       }
       prev = wake;
@@ -293,8 +294,14 @@ export class JobLoop {
     try {
       stateDir = await this.env.store.prepareJobDir(this.sj.tag);
     } catch (e) {
-      stateDir = "";
-      this.log.warn(fsErrorFields(e), "unable to create the job's state directory");
+      // never a run with an empty or substituted state path: the job's memory would be lost
+      this.log.error(fsErrorFields(e), "run not started: unable to create the job's state directory");
+      this.phase = "idle";
+      this.record.lastEndMs = instantToMs(this.env.clock.now());
+      this.record.lastStatus = "unknown";
+      this.record.lastSummary = `not run: unable to create the job's state directory (${fsErrorFields(e)["error"]})`;
+      await this.save();
+      return;
     }
     const { result, endMs } = await runJob({
       job: this.sj.job,

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../jobs/atomic-file.js";
+import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
 import type { JobStatus } from "../jobs/job.js";
 
 /**
@@ -82,8 +83,12 @@ export class FileStateStore implements StateStore {
     const path = this.path(tag);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readRegularFile(path);
     } catch (e) {
+      if (e instanceof NotRegularFileError) {
+        warn("state file is not a regular file, starting with empty state", { file: path, error: e.kind });
+        return { job: tag };
+      }
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       if (code !== "ENOENT") warn("unable to read state file, starting with empty state", { file: path, error: code });
       return { job: tag };

@@ -71,8 +71,9 @@ describe("chime install-service writes a ready daemontools service directory", (
     expect(words.slice(0, 5)).toEqual(["envdir", "./env", "setuidgid", "nobody", process.execPath]);
     expect(chimeAt).toBeGreaterThan(4);
     expect(statSync(words[chimeAt] as string).isFile()).toBe(true);
-    // The job's arguments arrive as exactly the words given, quotes and $ included.
-    expect(words.slice(chimeAt + 1)).toEqual(["exec", "--", "/bin/echo", "it's a test", "$HOME"]);
+    // A service by its own word (--service), not only by env/CHIME_WHEN, which envdir unsets
+    // when the file is empty; the job's arguments arrive as exactly the words given.
+    expect(words.slice(chimeAt + 1)).toEqual(["--service", "exec", "--", "/bin/echo", "it's a test", "$HOME"]);
   });
 
   it.runIf(isRoot)("runs multilog without t, with a size and a count, as the log user, into ./main", async () => {
@@ -218,7 +219,8 @@ describe("chime install-service --config FILE: one service for the jobs of a fil
     expect(readdirSync(join(svc, "env"))).not.toContain("CHIME_WHEN");
     const words = execWords(readFileSync(join(svc, "run"), "utf8"));
     expect(words.slice(0, 4)).toEqual(["envdir", "./env", "setuidgid", "nobody"]);
-    expect(words.at(-1)).toMatch(/\/dist\/bin\/chime\.cjs$/);
+    expect(words.at(-2)).toMatch(/\/dist\/bin\/chime\.cjs$/);
+    expect(words.at(-1)).toBe("--service");
   });
 
   it.each([
