@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { buildScheduledJob, ConfigError, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
 import { Daemon } from "../daemon/daemon.js";
+import { requireSplayShorterThanInterval } from "../daemon/next-wake.js";
 import { dropPrivileges, lookupUser, runningAsRoot, type UserIds } from "../daemon/privileges.js";
 import { FileStateStore } from "../daemon/run-state.js";
 import type { ScheduledJob } from "../daemon/scheduled-job.js";
@@ -40,7 +41,7 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
 async function startService(opts: ChimeOptions, env: Environment, stopBeforeStart: () => boolean, dropEarlyHandlers: () => void): Promise<number> {
   const zone = zoneOf(env);
   const jobEnv = jobEnvironment(env, opts);
-  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value };
+  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value, splaySource: opts.splayMs.source };
   let jobs: ScheduledJob[];
   let reload: (() => Promise<ScheduledJob[]>) | undefined;
   if (opts.config) {
@@ -50,6 +51,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     const load = async () => {
       const loaded = await loadConfigFile(config.value, jobEnv, defaults);
       requireNextRun(loaded, zone, systemClock.now());
+      requireSplayShorterThanInterval(loaded, zone, systemClock.now());
       return loaded;
     };
     jobs = await load();
@@ -63,10 +65,11 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
       await buildScheduledJob(
         { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs },
         jobEnv,
-        { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source },
+        { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source, splay: opts.splayMs.source },
       ),
     ];
     requireNextRun(jobs, zone, systemClock.now());
+    requireSplayShorterThanInterval(jobs, zone, systemClock.now());
   }
 
   // --user root is where the jobs run, not consent to run them as root: only --allow-root is

@@ -19,6 +19,8 @@ const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay"]);
 export interface ConfigDefaults {
   timeoutMs?: number | undefined;
   splayMs: number;
+  /** "--splay (flag)", "CHIME_SPLAY (environment)": named in an error about a default splay */
+  splaySource?: string | undefined;
 }
 
 export async function loadConfigFile(path: string, env: Environment, defaults: ConfigDefaults): Promise<ScheduledJob[]> {
@@ -68,6 +70,7 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
         job: field("job"),
         args: field("args"),
         when: field("when"),
+        splay: entry["splay"] !== undefined ? field("splay") : defaults.splaySource,
       }),
     );
   }

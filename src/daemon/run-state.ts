@@ -22,6 +22,10 @@ export interface RunRecord {
   runs?: number;
   /** when the daemon next plans to run it (wall clock, splay included), unix seconds */
   nextRunAt?: number;
+  /** the slot of that planned run (unix seconds) and the splay offset it carries (ms): what a
+   *  restart counts missed runs against (catch-up.ts), whatever the new settings are */
+  plannedSlot?: number;
+  splayOffsetMs?: number;
   pid?: number;
   /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
   interrupted?: boolean;
@@ -50,7 +54,7 @@ export function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "nextRunAt", "pid"] as const) {
+  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }
