@@ -1,4 +1,5 @@
-import { FileStateStore, fsErrorFields } from "../daemon/run-state.js";
+import { join } from "node:path";
+import { FileStateStore } from "../daemon/run-state.js";
 import { loadSpec } from "../daemon/build-job.js";
 import { runJob } from "../daemon/run-job.js";
 import { runningAsRoot } from "../daemon/privileges.js";
@@ -8,7 +9,7 @@ import { exitCodeOfStatus, JobConfigError, type Environment } from "../jobs/job.
 import { createLog } from "../log/logger.js";
 import { systemClock } from "../sleep/clock.js";
 import type { ChimeOptions } from "./chime-options.js";
-import { die, EXIT_USAGE } from "./die.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 /** `chime JOB [ARG…]`: one run, by hand or from cron; exit 0/1/2/3 from its status. */
 export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: (line: string) => void): Promise<number> {
@@ -28,6 +29,14 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
   }
   const tag = opts.name?.value ?? jobName;
   if (opts.user) becomeUser(opts.user);
+  // never a run with an empty or substituted state path: the job's memory would be lost
+  let stateDir: string;
+  try {
+    stateDir = await new FileStateStore(opts.stateDir.value).prepareJobDir(tag);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    die(EXIT_SYSTEM, `unable to create the job's state directory ${join(opts.stateDir.value, tag)}: ${code} (--state-dir from ${opts.stateDir.source}); nothing was run`);
+  }
   const chimeLog = createLog({
     format: opts.logFormat.value,
     stamp: opts.logStamp.value,
@@ -49,12 +58,6 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
     },
     chimeLog.log,
   );
-  let stateDir = "";
-  try {
-    stateDir = await new FileStateStore(opts.stateDir.value).prepareJobDir(tag);
-  } catch (e) {
-    log.warn(fsErrorFields(e), "unable to create the job's state directory");
-  }
   const { result } = await runJob({
     job,
     log,

@@ -15,6 +15,8 @@ export interface Setting<T> {
 }
 
 export interface ChimeOptions {
+  /** --service: the run script says this is a service; never from the environment alone */
+  service: boolean;
   when?: Setting<string>;
   config?: Setting<string>;
   name?: Setting<string>;
@@ -36,12 +38,16 @@ export interface ChimeOptions {
 
 interface OptionDef {
   key: string;
-  env: string;
+  /** undefined: a flag only, on purpose (see --service) */
+  env?: string;
   /** false: a switch (the env var takes yes/no) */
   takesValue: boolean;
 }
 
 export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
+  // No variable: envdir unsets CHIME_WHEN when its file is empty, and a service that fell
+  // back to run-once mode would run its job at every restart. The run script says "service".
+  "--service": { key: "service", takesValue: false },
   "--when": { key: "when", env: "CHIME_WHEN", takesValue: true },
   "--config": { key: "config", env: "CHIME_CONFIG", takesValue: true },
   "--name": { key: "name", env: "CHIME_NAME", takesValue: true },
@@ -99,7 +105,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     const def = OPTION_DEFS[flag]!;
     const f = flags.get(def.key);
     if (f !== undefined) return { text: f, source: `${flag} (flag)` };
-    const e = env[def.env];
+    const e = def.env === undefined ? undefined : env[def.env];
     if (e !== undefined && e !== "") return { text: e, source: `${def.env} (environment)` };
     return undefined;
   };
@@ -129,7 +135,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     const t = r.text.trim().toLowerCase();
     if (["1", "yes", "true", "on"].includes(t)) return { value: true, source: r.source };
     if (["0", "no", "false", "off"].includes(t)) return { value: false, source: r.source };
-    bad(OPTION_DEFS[flag]!.env, r.text, r.source, "expected yes or no");
+    bad(flag, r.text, r.source, "expected yes or no");
   };
   const oneOf = <T extends string>(flag: string, allowed: readonly T[], dflt: T): Setting<T> => {
     const r = text(flag);
@@ -139,6 +145,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
   };
 
   const opts: ChimeOptions = {
+    service: flags.get("service") === true,
     stateDir: text("--state-dir") ?? { value: "./state", source: "default" },
     splayMs: duration("--splay") ?? { value: 0, source: "default" },
     graceMs: duration("--grace") ?? { value: DEFAULT_GRACE_MS, source: "default" },
@@ -161,3 +168,26 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
   if (opts.stateDir.value === "") bad("--state-dir", "", opts.stateDir.source, "must not be empty");
   return opts;
 }
+
+/** Subcommands that talk to a person (or a script) on a terminal, not to a log. */
+const UNLOGGED_COMMANDS: ReadonlySet<string> = new Set(["next", "status", "install-service", "help"]);
+
+/**
+ * Whether chime's own stderr lines are stamped: whenever it is a service or runs a job (its
+ * log is stamped; DESIGN.md §3 Logging), unless --log-stamp none / CHIME_LOG_STAMP=none
+ * hands stamping to the logger. Decided before the options are parsed, so that an error in
+ * them is stamped too; a word after the options is never mistaken for --log-stamp.
+ */
+export function stampsStderr(argv: readonly string[], env: Environment): boolean {
+  if (argv[0] !== undefined && UNLOGGED_COMMANDS.has(argv[0])) return false;
+  let stamp = env["CHIME_LOG_STAMP"];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--" || !word.startsWith("-")) break;
+    if (word === "--log-stamp") stamp = argv[++i];
+    else if (word.startsWith("--log-stamp=")) stamp = word.slice("--log-stamp=".length);
+    else if (OPTION_DEFS[word]?.takesValue) i++;
+  }
+  return stamp?.trim() !== "none";
+}
+

@@ -2,10 +2,12 @@ import { hostname } from "node:os";
 import { buildScheduledJob, ConfigError, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
 import { Daemon } from "../daemon/daemon.js";
-import { dropPrivileges, lookupUser, runningAsRoot } from "../daemon/privileges.js";
+import { requireSplayShorterThanInterval } from "../daemon/next-wake.js";
+import { dropPrivileges, lookupUser, runningAsRoot, type UserIds } from "../daemon/privileges.js";
 import { FileStateStore } from "../daemon/run-state.js";
 import type { ScheduledJob } from "../daemon/scheduled-job.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
+import { checkStateDir, StateDirError } from "../daemon/state-dir-check.js";
 import type { Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";
 import { zoneFromEnv } from "../schedule/zone.js";
@@ -39,7 +41,7 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
 async function startService(opts: ChimeOptions, env: Environment, stopBeforeStart: () => boolean, dropEarlyHandlers: () => void): Promise<number> {
   const zone = zoneOf(env);
   const jobEnv = env;
-  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value };
+  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value, splaySource: opts.splayMs.source };
   let jobs: ScheduledJob[];
   let reload: (() => Promise<ScheduledJob[]>) | undefined;
   if (opts.config) {
@@ -49,28 +51,47 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     const load = async () => {
       const loaded = await loadConfigFile(config.value, jobEnv, defaults);
       requireNextRun(loaded, zone, systemClock.now());
+      requireSplayShorterThanInterval(loaded, zone, systemClock.now());
       return loaded;
     };
     jobs = await load();
     reload = load;
   } else {
-    const when = opts.when!;
+    const when = opts.when;
+    if (!when) die(EXIT_USAGE, noSchedule(env));
     const [jobName, ...args] = opts.rest;
     if (jobName === undefined) die(EXIT_USAGE, `missing JOB after ${when.source}; see chime --help`);
     jobs = [
       await buildScheduledJob(
         { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs },
         jobEnv,
-        { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source },
+        { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source, splay: opts.splayMs.source },
       ),
     ];
     requireNextRun(jobs, zone, systemClock.now());
+    requireSplayShorterThanInterval(jobs, zone, systemClock.now());
   }
 
-  if (runningAsRoot() && !opts.allowRoot.value && !opts.user) {
+  // --user root is where the jobs run, not consent to run them as root: only --allow-root is
+  const target = opts.user ? lookupUser(opts.user.value, opts.user.source) : undefined;
+  const asRoot = target ? target.uid === 0 : runningAsRoot();
+  if (asRoot && !opts.allowRoot.value) {
+    if (opts.user) {
+      die(EXIT_USAGE, `refusing to run jobs as root as a service: user ${opts.user.value} from ${opts.user.source} is root, and --user is not consent; use an unprivileged user or add --allow-root (CHIME_ALLOW_ROOT)`);
+    }
     die(EXIT_USAGE, "refusing to run jobs as root as a service: use --user NAME (CHIME_USER), setuidgid in the run script, or --allow-root (CHIME_ALLOW_ROOT)");
   }
-  if (opts.user) becomeUser(opts.user);
+  if (opts.user) becomeUser(opts.user, target);
+
+  // Before anything else is started or read: a service that cannot keep its records must not
+  // run (catch-up and `chime status` would be lost silently), and says where and why.
+  const store = new FileStateStore(opts.stateDir.value);
+  try {
+    await checkStateDir(store, jobs.map((j) => j.tag));
+  } catch (e) {
+    if (e instanceof StateDirError) die(EXIT_SYSTEM, `${e.message} (--state-dir ${e.dir} from ${opts.stateDir.source})`);
+    throw e;
+  }
 
   const chimeLog = createLog({ format: opts.logFormat.value, stamp: opts.logStamp.value, capBytes: opts.logBufferBytes.value });
   // Node prints its runtime warnings on stderr, which the run script joins to the log:
@@ -81,8 +102,9 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     { jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
     "starting",
   );
+  if (asRoot) chimeLog.log.warn({ allow_root: opts.allowRoot.source }, "running jobs as root");
   const daemon = new Daemon(
-    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: new FileStateStore(opts.stateDir.value) },
+    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store },
     chimeLog,
     { catchUp: opts.catchUp.value, graceMs: opts.graceMs.value, reload },
   );
@@ -116,19 +138,25 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     chimeLog.log.error("no job has a next run; nothing left to do");
     code = EXIT_USAGE;
   }
-  await stopped;
-  await chimeLog.flush(FLUSH_TIMEOUT_MS);
-  // A job that ignored its abort (abandoned after its grace) may still hold a handle, and a
-  // stalled log reader (multilog paused on a full disk) keeps our pending stdout writes alive
-  // for ever: we have waited the grace and the flush timeout, now go — supervise asked us to
-  // stop, and a jail kills at 10 s. Unref'd: a clean stop exits before it fires.
-  setTimeout(() => process.exit(code), 100).unref();
+  const clean = (await stopped) ?? true;
+  const drained = await chimeLog.flush(FLUSH_TIMEOUT_MS);
+  // A job that ignored its abort may still hold a handle, and a stalled log reader (multilog
+  // paused on a full disk) keeps our pending stdout writes alive for ever: we have waited the
+  // grace and the flush timeout, now go — supervise asked us to stop, and a jail kills at 10 s.
+  // Every exit path exits: whatever still holds the event loop once we are done (a job that
+  // ignored its abort, a stalled reader) must not keep a stopped service alive.
+  setTimeout(() => process.exit(code), clean && drained ? 1000 : 100).unref();
   return code;
 }
 
+/** --service without --when or --config: never fall back to running the job once (exit 100). */
+function noSchedule(env: Environment): string {
+  const why = env["CHIME_WHEN"] === "" ? "CHIME_WHEN (environment) is empty" : "CHIME_WHEN (environment) is not set";
+  return `--service (flag) but no schedule: ${why} (envdir unsets the variable of an empty env/CHIME_WHEN file) and neither --when nor --config is given; nothing was run`;
+}
+
 /** --user NAME: drop to NAME's uid, gid and groups, or end with 100 (no such user) / 111 */
-export function becomeUser(user: Setting<string>): void {
-  const ids = lookupUser(user.value, user.source);
+export function becomeUser(user: Setting<string>, ids: UserIds = lookupUser(user.value, user.source)): void {
   try {
     dropPrivileges(ids);
   } catch (e) {

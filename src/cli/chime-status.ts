@@ -19,10 +19,14 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
       out(USAGE);
       return 0;
     }
-    if (a === "--state-dir" && args[i + 1] !== undefined) dir = args[++i]!;
-    else if (a.startsWith("--state-dir=")) dir = a.slice("--state-dir=".length);
+    if (a === "--state-dir") {
+      const value = args[++i];
+      if (value === undefined) die(EXIT_USAGE, `status: option --state-dir needs a value (flag); ${USAGE}`);
+      dir = value;
+    } else if (a.startsWith("--state-dir=")) dir = a.slice("--state-dir=".length);
     else die(EXIT_USAGE, `status: unexpected argument ${JSON.stringify(a)}; ${USAGE}`);
   }
+  if (dir === "") die(EXIT_USAGE, `status: bad value "" for --state-dir (flag): must not be empty`);
   let zone: string;
   try {
     zone = zoneFromEnv(env);

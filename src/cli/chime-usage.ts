@@ -1,6 +1,7 @@
 /** `chime --help`: the command-line contract of DESIGN.md §5, with every option's variable. */
 export const CHIME_USAGE = `usage:
   chime [DAEMON OPTIONS] --when SCHEDULE JOB [ARG…]   run JOB at every match, forever
+  chime --service [DAEMON OPTIONS] JOB [ARG…]         the same, schedule from CHIME_WHEN
   chime [DAEMON OPTIONS] --config FILE                run the jobs of FILE, each on its schedule
   chime [OPTIONS] JOB [ARG…]                          run JOB once, exit with its status
   chime status [--state-dir DIR]                      last and next run of each job, and results
@@ -11,13 +12,16 @@ JOB: git-backup DIR [options] | ntp-check [options] SERVER… | exec -- COMMAND 
      (chime JOB --help for a job's own options)
 
 options (each also read from the environment variable shown, e.g. through envdir):
+  --service           (flag only)        this is a service: refuse to start without a
+                                         schedule (--when/CHIME_WHEN or --config)
   --when SCHEDULE     CHIME_WHEN         runwhen constraints (",M=0") or a cron expression;
                                          makes chime a service
   --config FILE       CHIME_CONFIG       JSON file with several jobs (docs/chime.md)
   --name NAME         CHIME_NAME         log tag and state file name (default: the job name)
   --state-dir DIR     CHIME_STATE_DIR    where run records live (default ./state)
   --timeout DURATION  CHIME_TIMEOUT      abort a run after DURATION (default: no limit)
-  --splay DURATION    CHIME_SPLAY        stable per-host, per-job delay in [0, DURATION)
+  --splay DURATION    CHIME_SPLAY        stable per-host, per-job delay in [0, DURATION);
+                                         shorter than the schedule's interval
   --grace DURATION    CHIME_GRACE        on TERM/INT/timeout: wait this long before KILL (5s)
   --no-catch-up       CHIME_NO_CATCH_UP  no catch-up run at start after downtime
   --allow-root        CHIME_ALLOW_ROOT   let a service run its jobs as root

@@ -1,11 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { constants } from "node:fs";
+import { constants, readFileSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
+import { requireSplayShorterThanInterval, splayTooLong } from "../daemon/next-wake.js";
+import { parseDurationMs } from "../time/duration-option.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
@@ -209,6 +211,7 @@ function jobService(parsed: InstallArgs): ServiceContent {
   }
   const when = parsed.when ?? job.when;
   checkSchedule(when);
+  checkTemplateSplay(job.template, when);
   return { template: job.template, jobArgs, env: { CHIME_WHEN: when }, label: parsed.job };
 }
 
@@ -216,7 +219,10 @@ function jobService(parsed: InstallArgs): ServiceContent {
 async function configService(file: string): Promise<ServiceContent> {
   const path = resolve(file);
   try {
-    requireNextRun(await loadConfigFile(path, process.env, { splayMs: 0 }), "UTC", { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
+    const jobs = await loadConfigFile(path, process.env, { splayMs: 0 });
+    const now = { seconds: Math.floor(Date.now() / 1000), nanos: 0 };
+    requireNextRun(jobs, "UTC", now);
+    requireSplayShorterThanInterval(jobs, "UTC", now);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
@@ -238,6 +244,21 @@ function checkSchedule(when: string): void {
     if (!(err instanceof ScheduleError)) throw err;
     die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: ${err.message}`);
   }
+}
+
+/** The template's env/CHIME_SPLAY must fit the schedule, as chime will require at start. */
+function checkTemplateSplay(template: string, when: string): void {
+  const file = join(installationRoot(), "service", template, "env", "CHIME_SPLAY");
+  let text: string;
+  try {
+    text = (readFileSync(file, "utf8").split("\n")[0] ?? "").trim();
+  } catch {
+    return; // no splay in this template
+  }
+  const splayMs = parseDurationMs(text);
+  if (splayMs === null || text === "") return;
+  const why = splayTooLong(parseSchedule(when), splayMs, "UTC", { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
+  if (why) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)} with the ${template} template's splay ${text} (env/CHIME_SPLAY): ${why}; choose a sparser --when, or install and then shorten env/CHIME_SPLAY`);
 }
 
 async function requireUser(flag: string, name: string, asRoot: boolean): Promise<SystemUser> {

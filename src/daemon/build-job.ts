@@ -24,6 +24,7 @@ export interface SettingNames {
   job: string;
   args: string;
   when: string;
+  splay?: string | undefined;
 }
 
 export async function loadSpec(jobName: string, where: string): Promise<JobSpec> {
@@ -60,6 +61,7 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
     timeoutMs: s.timeoutMs,
     splayMs: s.splayMs,
     whenSource: names.when,
+    splaySource: names.splay,
     fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs]),
   };
 }

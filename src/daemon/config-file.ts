@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import type { Environment } from "../jobs/job.js";
+import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
 import { parseDurationMs } from "../time/duration-option.js";
 import { buildScheduledJob, ConfigError } from "./build-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
@@ -19,14 +19,17 @@ const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay"]);
 export interface ConfigDefaults {
   timeoutMs?: number | undefined;
   splayMs: number;
+  /** "--splay (flag)", "CHIME_SPLAY (environment)": named in an error about a default splay */
+  splaySource?: string | undefined;
 }
 
 export async function loadConfigFile(path: string, env: Environment, defaults: ConfigDefaults): Promise<ScheduledJob[]> {
   const where = `config file ${path}`;
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readRegularFile(path, { followLinks: true });
   } catch (e) {
+    if (e instanceof NotRegularFileError) throw new ConfigError(`unable to read ${where}: it is a ${e.kind}, not a regular file`);
     throw new ConfigError(`unable to read ${where}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   let doc: unknown;
@@ -67,6 +70,7 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
         job: field("job"),
         args: field("args"),
         when: field("when"),
+        splay: entry["splay"] !== undefined ? field("splay") : defaults.splaySource,
       }),
     );
   }

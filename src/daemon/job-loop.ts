@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { redactText } from "../log/redact.js";
-import { parseSchedule } from "../schedule/schedule.js";
+import { missedRuns, previousPlan, type PreviousPlan } from "./catch-up.js";
 import type { Clock } from "../sleep/clock.js";
 import { RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
@@ -117,24 +117,10 @@ export class JobLoop {
     const { sj, env } = this;
     this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
     if (!carried) this.closeUnfinishedRun();
-    const scheduleBefore = carried ? undefined : this.record.schedule;
+    const before = carried ? undefined : previousPlan(this.record, { schedule: sj.schedule, offsetMs: this.splayMs });
     this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
     let prev: number | undefined = this.trustPrev(carried || catchUp ? this.record.handledThrough : undefined);
-
-    if (catchUp && prev !== undefined && scheduleBefore !== undefined && scheduleBefore !== sj.schedule.text && !this.ended) {
-      prev = await this.catchUpAfterScheduleChange(scheduleBefore, prev);
-    } else if (catchUp && prev !== undefined && !this.ended) {
-      const missed = passedSlots(sj.schedule, env.zone, prev, this.slotNow().seconds + 1);
-      if (missed.last !== undefined) {
-        this.log.info(
-          { missed: countText(missed.count), since: isoInZone(prev * 1000, env.zone) },
-          "missed runs while chime was not running; catching up once",
-        );
-        prev = missed.last;
-        await this.runOnce("catch-up", prev);
-        prev = this.accountSkipped(prev);
-      }
-    }
+    if (catchUp && before !== undefined && !this.ended) prev = await this.catchUp(before, prev);
 
     let plannedWake: number | undefined;
     while (!this.ended) {
@@ -179,6 +165,7 @@ export class JobLoop {
         await this.runOnce("alarm", undefined);
         const after = this.accountSkipped(from);
         if (after !== from) prev = after;
+        plannedWake = undefined; // a "next run" line follows every run, this one too
         continue;
       }
       prev = wake;
@@ -188,30 +175,26 @@ export class JobLoop {
   }
 
   /**
-   * The schedule was changed while chime was down (env/CHIME_WHEN edited, then `svc -t`).
-   * A slot of the new schedule between the last run and now was not missed by downtime —
-   * the old schedule was in force — so only the old schedule's due slots count for the one
-   * catch-up run. Returns the new previous wake: now, in the new schedule's terms.
+   * At start: one catch-up run if the stopped service missed runs it had planned (catch-up.ts),
+   * never a burst. When the schedule or the splay changed meanwhile, the new plan starts from
+   * now (a new-plan slot before the restart was not missed: the old plan was in force).
+   * Returns the new previous wake.
    */
-  private async catchUpAfterScheduleChange(before: string, prev: number): Promise<number> {
-    const { sj, env } = this;
-    let old;
-    try {
-      old = parseSchedule(before);
-    } catch {
-      old = undefined; // a record from a version that wrote something else: nothing to catch up
-    }
-    this.log.info({ was: before, when: sj.schedule.text }, "schedule changed since the last run");
-    const from = ceilSeconds(this.slotNow()) - 1;
-    const missed = old ? passedSlots(old, env.zone, prev, this.slotNow().seconds + 1) : { count: 0, last: undefined };
+  private async catchUp(plan: PreviousPlan, prev: number | undefined): Promise<number | undefined> {
+    const { env } = this;
+    if (plan.scheduleBefore !== undefined) this.log.info({ was: plan.scheduleBefore, when: this.sj.schedule.text }, "schedule changed since the last run");
+    if (plan.from > this.slotNow().seconds + CLOCK_BACK_LIMIT_S) return prev; // trustPrev has said it
+    const fromNow = ceilSeconds(this.slotNow()) - 1;
+    const missed = missedRuns(plan, env.zone, instantToMs(env.clock.now()));
     if (missed.last !== undefined) {
       this.log.info(
-        { missed: countText(missed.count), since: isoInZone(prev * 1000, env.zone), by: before },
+        { missed: countText(missed.count), since: isoInZone(plan.from * 1000, env.zone), ...(plan.scheduleBefore ? { by: plan.scheduleBefore } : {}) },
         "missed runs while chime was not running; catching up once",
       );
       await this.runOnce("catch-up", missed.last);
     }
-    const after = this.accountSkipped(from);
+    if (!plan.changed) return missed.last === undefined ? prev : this.accountSkipped(missed.last);
+    const after = this.accountSkipped(fromNow);
     this.record.handledThrough = Math.max(this.record.handledThrough ?? after, after);
     return this.record.handledThrough;
   }
@@ -260,6 +243,8 @@ export class JobLoop {
       `next run: ${this.sj.what}`,
     );
     this.record.nextRunAt = Math.round(runAtMs / 1000);
+    this.record.plannedSlot = Math.round((runAtMs - this.splayMs) / 1000);
+    this.record.splayOffsetMs = this.splayMs;
     await this.save();
   }
 
@@ -296,8 +281,14 @@ export class JobLoop {
     try {
       stateDir = await this.env.store.prepareJobDir(this.sj.tag);
     } catch (e) {
-      stateDir = "";
-      this.log.warn(fsErrorFields(e), "unable to create the job's state directory");
+      // never a run with an empty or substituted state path: the job's memory would be lost
+      this.log.error(fsErrorFields(e), "run not started: unable to create the job's state directory");
+      this.phase = "idle";
+      this.record.lastEndMs = instantToMs(this.env.clock.now());
+      this.record.lastStatus = "unknown";
+      this.record.lastSummary = `not run: unable to create the job's state directory (${fsErrorFields(e)["error"]})`;
+      await this.save();
+      return;
     }
     const { result, endMs } = await runJob({
       job: this.sj.job,

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Schedule } from "../schedule/schedule.js";
+import { ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
+import { formatDurationMs } from "../time/duration-option.js";
 import { ceilSeconds, type Instant } from "../time/instant.js";
+import { ConfigError } from "./build-job.js";
+import type { ScheduledJob } from "./scheduled-job.js";
 
 /**
  * The daemon's wake rule: the first match at or after max(previous wake + 1 s, now) — the
@@ -43,4 +46,54 @@ export function splayOffsetMs(hostname: string, tag: string, splayMs: number): n
   if (splayMs <= 0) return 0;
   const h = createHash("sha256").update(`${hostname}\0${tag}`).digest();
   return h.readUIntBE(0, 6) % Math.floor(splayMs);
+}
+
+/** matches looked at for the shortest interval: enough for every pattern within a day/week */
+const INTERVAL_SAMPLES = 200;
+
+/**
+ * The shortest time between two consecutive matches among the next INTERVAL_SAMPLES after
+ * `from`, in seconds; undefined when fewer than two matches are left.
+ */
+export function shortestInterval(schedule: Schedule, zone: string, from: number): number | undefined {
+  let shortest: number | undefined;
+  let prev: number | undefined;
+  let at = from;
+  for (let i = 0; i < INTERVAL_SAMPLES; i++) {
+    let m: number;
+    try {
+      m = schedule.next({ seconds: at, nanos: 0 }, zone).seconds;
+    } catch (e) {
+      if (e instanceof ScheduleRangeError) break;
+      throw e;
+    }
+    if (prev !== undefined) shortest = Math.min(shortest ?? Infinity, m - prev);
+    if (shortest === 1) break;
+    prev = m;
+    at = m + 1;
+  }
+  return shortest;
+}
+
+/**
+ * A splay at least as long as the schedule's shortest interval is a configuration error (exit
+ * 100, and install-service refuses it too), not something to clamp: each run would start
+ * after one or more later slots were already due, so its `slot=` lies minutes in the past and
+ * runs drift into each other's periods. The operator picks a shorter splay or a sparser
+ * schedule, knowingly.
+ */
+export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], zone: string, now: Instant): void {
+  for (const sj of jobs) {
+    const why = splayTooLong(sj.schedule, sj.splayMs, zone, now);
+    if (why === undefined) continue;
+    throw new ConfigError(`bad value "${formatDurationMs(sj.splayMs)}" for ${sj.splaySource ?? `the splay of ${sj.tag}`}: ${why} (${sj.whenSource ?? "schedule"})`);
+  }
+}
+
+/** Why `splayMs` is too long for `schedule`, or undefined when it is not. */
+export function splayTooLong(schedule: Schedule, splayMs: number, zone: string, now: Instant): string | undefined {
+  if (splayMs <= 0) return undefined;
+  const interval = shortestInterval(schedule, zone, ceilSeconds(now));
+  if (interval === undefined || splayMs < interval * 1000) return undefined;
+  return `not shorter than the ${formatDurationMs(interval * 1000)} between runs of ${JSON.stringify(schedule.text)}: each run would start after later slots were due`;
 }

@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { writeFileAtomic, writeFileAtomicSync } from "../jobs/atomic-file.js";
+import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
 import type { JobStatus } from "../jobs/job.js";
 import type { OwnedGroup } from "../jobs/process-group.js";
 
@@ -23,6 +24,10 @@ export interface RunRecord {
   runs?: number;
   /** when the daemon next plans to run it (wall clock, splay included), unix seconds */
   nextRunAt?: number;
+  /** the slot of that planned run (unix seconds) and the splay offset it carries (ms): what a
+   *  restart counts missed runs against (catch-up.ts), whatever the new settings are */
+  plannedSlot?: number;
+  splayOffsetMs?: number;
   pid?: number;
   /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
   interrupted?: boolean;
@@ -61,7 +66,7 @@ export function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "nextRunAt", "pid"] as const) {
+  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }
@@ -111,8 +116,12 @@ export class FileStateStore implements StateStore {
     const path = this.path(tag);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readRegularFile(path);
     } catch (e) {
+      if (e instanceof NotRegularFileError) {
+        warn("state file is not a regular file, starting with empty state", { file: path, error: e.kind });
+        return { job: tag };
+      }
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       if (code !== "ENOENT") warn("unable to read state file, starting with empty state", { file: path, error: code });
       return { job: tag };

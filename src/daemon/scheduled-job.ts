@@ -13,6 +13,8 @@ export interface ScheduledJob {
   readonly splayMs: number;
   /** where the schedule came from, for errors: "--when (flag)", "jobs[1].when in config file F" */
   readonly whenSource?: string;
+  /** where the splay came from, for errors: "CHIME_SPLAY (environment)", "jobs[0].splay in …" */
+  readonly splaySource?: string | undefined;
   /** equal fingerprints across a HUP reload mean "unchanged, keep its loop" */
   readonly fingerprint: string;
 }

@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRoot, runChime, tempDir } from "./chime-spawn.js";
+import { unstamped } from "./stamped-lines.js";
 
 /**
  * Configuration errors at start (issue: "exit 100, one line naming the bad setting and where it
@@ -47,10 +48,11 @@ const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
 describe("chime: configuration errors at start exit 100 with one line naming setting and source", () => {
   for (const [what, args, env, message] of cases) {
     it(what, () => {
+      const before = Date.now();
       const r = runChime([...svc, join(tmp.dir, "state"), ...args], { env });
       expect(r.status).toBe(100);
       expect(r.stdout).toBe("");
-      const lines = r.stderr.split("\n").filter(Boolean);
+      const lines = unstamped(r.stderr, before, Date.now());
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(message);
     });
@@ -61,7 +63,7 @@ describe("chime: configuration errors at start exit 100 with one line naming set
     await writeFile(path, JSON.stringify({ jobs: [{ job: "exec", args: ["--", "true"], when: ",M=0", timout: "5m" }] }));
     const r = runChime([...svc, join(tmp.dir, "state"), "--config", path]);
     expect(r.status).toBe(100);
-    expect(r.stderr.trim()).toBe(`chime: config file ${path}: jobs[0]: unknown field "timout" (expected name, job, args, when, timeout, splay)`);
+    expect(unstamped(r.stderr)).toEqual([`chime: config file ${path}: jobs[0]: unknown field "timout" (expected name, job, args, when, timeout, splay)`]);
   });
 
   it("a config file job whose schedule never matches is refused at start, naming the field", async () => {
@@ -74,14 +76,14 @@ describe("chime: configuration errors at start exit 100 with one line naming set
     const r = runChime([...svc, join(tmp.dir, "state"), "--config", path]);
     expect(r.status).toBe(100);
     expect(r.stdout).toBe("");
-    expect(r.stderr.trim()).toBe(`chime: bad value "0 0 30 2 *" for jobs[1].when in config file ${path}: nothing matches within 400 years`);
+    expect(unstamped(r.stderr)).toEqual([`chime: bad value "0 0 30 2 *" for jobs[1].when in config file ${path}: nothing matches within 400 years`]);
   });
 
   it("a service refuses to run jobs as root without --allow-root or --user", () => {
     const r = runChime(["--state-dir", join(tmp.dir, "state"), "--when", ",M=0", "exec", "--", "true"]);
     if (isRoot) {
       expect(r.status).toBe(100);
-      expect(r.stderr).toMatch(/^chime: refusing to run jobs as root as a service: use --user NAME \(CHIME_USER\), setuidgid in the run script, or --allow-root/);
+      expect(unstamped(r.stderr)[0]).toMatch(/^chime: refusing to run jobs as root as a service: use --user NAME \(CHIME_USER\), setuidgid in the run script, or --allow-root/);
     } else {
       // not root: the check does not apply; the service would start, so a bad schedule shows we got past it
       const bad = runChime(["--state-dir", join(tmp.dir, "state"), "--when", ",H=99", "exec", "--", "true"]);

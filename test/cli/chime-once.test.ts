@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,15 +52,14 @@ describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 
     expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
   });
 
-  it("a state directory it cannot create is named in the warning, and the job still runs", async () => {
+  it("a state directory it cannot create: exit 111 naming it, and the job is not run with a substitute", async () => {
     const notADir = join(tmp.dir, "plain-file");
     await writeFile(notADir, "");
-    const r = runChime(["--state-dir", notADir, "exec", "--", "echo", "ran"], { cwd: tmp.dir });
-    expect(r.status).toBe(0);
-    const warning = r.stdout.split("\n").find((l) => l.includes("unable to create the job's state directory"));
-    expect(warning).toMatch(/ error=(ENOTDIR|EEXIST) path=\S+/);
-    expect(warning).toContain(`path=${notADir}`);
-    expect(r.stdout).toMatch(/info exec run ok: exit 0: ran/);
+    const r = runChime(["--state-dir", notADir, "exec", "--", "/bin/sh", "-c", `echo ran > ${join(tmp.dir, "trace")}`], { cwd: tmp.dir });
+    expect(r.status).toBe(111);
+    expect(r.stderr).toMatch(new RegExp(`^@[0-9a-f]{24} chime: unable to create the job's state directory ${join(notADir, "exec")}: (ENOTDIR|EEXIST) `));
+    expect(r.stdout).not.toMatch(/run start/);
+    expect(existsSync(join(tmp.dir, "trace"))).toBe(false);
   });
 
   it("as root: runs, with a warning line; --log-stamp none and --name apply", () => {

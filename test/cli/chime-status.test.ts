@@ -112,9 +112,9 @@ describe("--user NAME: the service drops uid, gid and groups before any job runs
     await chmod(tmp.dir, 0o755);
     await chmod(state, 0o777);
     if (!isRoot) {
-      const r = runChime(["--user", "root", "--state-dir", state, "--when", ",M=0", "exec", "--", "true"]);
+      const r = runChime(["--user", "root", "--allow-root", "--state-dir", state, "--when", ",M=0", "exec", "--", "true"]);
       expect(r.status).toBe(111);
-      expect(r.stderr).toMatch(/^chime: unable to switch to user root \(--user \(flag\)\): EPERM/);
+      expect(r.stderr).toMatch(/^@4[0-9a-f]{23} chime: unable to switch to user root \(--user \(flag\)\): EPERM/);
       return;
     }
     const p = new ChimeProcess(["--user", "nobody", "--state-dir", state, "--when", ",M=0", "exec", "--", "sh", "-c", "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)"], { cwd: tmp.dir });

@@ -73,8 +73,9 @@ describe("chime install-service writes a ready daemontools service directory", (
     expect(words.slice(0, 5)).toEqual(["envdir", "./env", "setuidgid", "nobody", process.execPath]);
     expect(chimeAt).toBeGreaterThan(4);
     expect(statSync(words[chimeAt] as string).isFile()).toBe(true);
-    // The job's arguments arrive as exactly the words given, quotes and $ included.
-    expect(words.slice(chimeAt + 1)).toEqual(["exec", "--", "/bin/echo", "it's a test", "$HOME"]);
+    // A service by its own word (--service), not only by env/CHIME_WHEN, which envdir unsets
+    // when the file is empty; the job's arguments arrive as exactly the words given.
+    expect(words.slice(chimeAt + 1)).toEqual(["--service", "exec", "--", "/bin/echo", "it's a test", "$HOME"]);
   });
 
   asRoot.it("runs multilog without t, with a size and a count, as the log user, into ./main", async () => {
@@ -203,6 +204,31 @@ describe("chime install-service checks the schedule before writing anything", ()
     expect(readdirSync(base)).toEqual([]);
   });
 
+  it("a --when whose interval is not longer than the template's splay is refused, as chime would at start", async () => {
+    // git-backup's template has env/CHIME_SPLAY 10m: with ,M/1 every run would carry a slot
+    // from minutes before (issue 9 §4)
+    expect(readFileSync(join("service", "git-backup", "env", "CHIME_SPLAY"), "utf8").trim()).toBe("10m");
+    const err = await failure(["svc", "--dir", base, "--user", someUser, "--job", "git-backup", "--when", ",M/1", "--", "/srv/git"]);
+    expect(err.code).toBe(100);
+    expect(err.message).toBe(
+      'install-service: --when ",M/1" with the git-backup template\'s splay 10m (env/CHIME_SPLAY): not shorter than the 60s between runs of ",M/1": each run would start after later slots were due; choose a sparser --when, or install and then shorten env/CHIME_SPLAY',
+    );
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it("a config file job whose splay is not shorter than its interval is refused", async () => {
+    const path = join(base, "..", `splay-${process.pid}.json`);
+    writeFileSync(path, JSON.stringify({ jobs: [{ job: "exec", args: ["--", "true"], when: ",M/5", splay: "5m" }] }));
+    try {
+      const err = await failure(["svc", "--dir", base, "--user", someUser, "--config", path]);
+      expect(err.code).toBe(100);
+      expect(err.message).toContain('bad value "300s" for jobs[0].splay in config file');
+      expect(readdirSync(base)).toEqual([]);
+    } finally {
+      rmSync(path, { force: true });
+    }
+  });
+
   it.each([",M=0", ",d-1,H=3", "*/5 * * * *"])("--when %j is accepted", async (when) => {
     await install(["svc", "--dir", base, "--user", someUser, "--when", when]);
     expect(readFileSync(join(base, "svc", "env", "CHIME_WHEN"), "utf8")).toBe(`${when}\n`);
@@ -220,7 +246,8 @@ describe("chime install-service --config FILE: one service for the jobs of a fil
     expect(readdirSync(join(svc, "env"))).not.toContain("CHIME_WHEN");
     const words = execWords(readFileSync(join(svc, "run"), "utf8"));
     expect(words.slice(0, 4)).toEqual(["envdir", "./env", "setuidgid", "nobody"]);
-    expect(words.at(-1)).toMatch(/\/dist\/bin\/chime\.cjs$/);
+    expect(words.at(-2)).toMatch(/\/dist\/bin\/chime\.cjs$/);
+    expect(words.at(-1)).toBe("--service");
   });
 
   it.each([

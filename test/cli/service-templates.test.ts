@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseChimeOptions } from "../../src/cli/chime-options.js";
+import { splayTooLong } from "../../src/daemon/next-wake.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
 
 const allTemplates = readdirSync("service").sort();
@@ -51,6 +52,12 @@ describe("the service templates", () => {
     expect(opts.splayMs.value).toBeLessThan((second.seconds - first.seconds) * 1000);
   });
 
+  it.each(templates)("%s: its splay is shorter than its schedule's shortest interval (chime refuses it otherwise)", (t) => {
+    const opts = parseChimeOptions([], envdir(join("service", t, "env")));
+    const when = parseSchedule(opts.when!.value);
+    expect(splayTooLong(when, opts.splayMs.value, "UTC", { seconds: 1_800_000_000, nanos: 0 })).toBeUndefined();
+  });
+
   it.each([...allTemplates.map((t) => join("service", t, "run")), join("log", "run")])("%s is a /bin/sh script that sends stderr to the log and execs", (path) => {
     const text = readFileSync(path, "utf8");
     expect(text.startsWith("#!/bin/sh\n")).toBe(true);
@@ -58,5 +65,7 @@ describe("the service templates", () => {
     const commands = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
     if (!path.startsWith("log")) expect(commands[0]).toBe("exec 2>&1");
     expect(commands.at(-1)).toMatch(/^exec /);
+    // a service by its own word, never only by env/CHIME_WHEN (envdir unsets an empty one)
+    if (!path.startsWith("log")) expect(commands.at(-1)).toMatch(/ \{\{CHIME\}\} --service( |$)/);
   });
 });

@@ -52,7 +52,25 @@ describe("state files in --state-dir", () => {
     await mkdir(join(dir, "d.json"));
     const warnings: Array<Record<string, string>> = [];
     expect(await new FileStateStore(dir).load("d", (_m, f) => warnings.push(f))).toEqual({ job: "d" });
-    expect(warnings[0]).toMatchObject({ error: "EISDIR" });
+    expect(warnings[0]).toMatchObject({ error: "directory" });
+  });
+
+  it("a FIFO in place of the record is refused at once, never read (a read would block for ever)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [join(dir, "f.json")]);
+    const warnings: Array<[string, Record<string, string>]> = [];
+    // no writer ever opens the FIFO: a blocking read would never return and the test time out
+    expect(await new FileStateStore(dir).load("f", (m, f) => warnings.push([m, f]))).toEqual({ job: "f" });
+    expect(warnings).toEqual([["state file is not a regular file, starting with empty state", { file: join(dir, "f.json"), error: "fifo" }]]);
+  });
+
+  it("a symlink in place of the record is not followed", async () => {
+    const { symlink } = await import("node:fs/promises");
+    await writeFile(join(dir, "elsewhere.json"), JSON.stringify({ runs: 7 }));
+    await symlink(join(dir, "elsewhere.json"), join(dir, "s.json"));
+    const warnings: Array<Record<string, string>> = [];
+    expect(await new FileStateStore(dir).load("s", (_m, f) => warnings.push(f))).toEqual({ job: "s" });
+    expect(warnings[0]).toMatchObject({ error: "ELOOP" });
   });
 });
 

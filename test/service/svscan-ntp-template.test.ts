@@ -25,14 +25,15 @@ underSvscan.describe("the ntp-check service template under a real svscan", () =>
     // Port 9 (discard) on loopback: nothing answers NTP there, so every poll is CRITICAL.
     const r = spawnSync(
       node,
-      [chime, "install-service", "ntp", "--dir", join(base, "sv"), "--user", "nobody", "--job", "ntp-check", "--when", ",S/2", "--", "--samples", "1", "127.0.0.1:9"],
+      [chime, "install-service", "ntp", "--dir", join(base, "sv"), "--user", "nobody", "--job", "ntp-check", "--", "--samples", "1", "127.0.0.1:9"],
       { encoding: "utf8" },
     );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     ntp = join(base, "sv", "ntp");
-    // The template's splay (up to a minute) would delay the first poll; an empty file
-    // unsets the variable, the envdir way.
+    // Every 2 s, without the template's splay (up to a minute, which install-service refuses
+    // with ,S/2 as chime would): an empty file unsets the variable, the envdir way.
+    writeFileSync(join(ntp, "env", "CHIME_WHEN"), ",S/2\n");
     writeFileSync(join(ntp, "env", "CHIME_SPLAY"), "");
     rig = new SvscanRig(join(base, "sv"), join(base, "svscan.out"));
     rig.start({ PATH: "/usr/local/bin:/usr/bin:/bin" });

@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 import { ConfigError, loadSpec } from "../../daemon/build-job.js";
-import { parseChimeOptions } from "../chime-options.js";
+import { reportProcessTrouble, stampEveryLine } from "../../log/stamped-stderr.js";
+import { parseChimeOptions, stampsStderr } from "../chime-options.js";
 import { runOnceCommand } from "../chime-once.js";
 import { runService } from "../chime-service.js";
 import { runStatus } from "../chime-status.js";
 import { CHIME_USAGE } from "../chime-usage.js";
-import { die, EXIT_USAGE, runMain } from "../die.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE, runMain } from "../die.js";
 import { runInstallService } from "../install-service.js";
 import { runNext } from "../next.js";
 
 const out = (line: string) => void process.stdout.write(line + "\n");
 
+const argv = process.argv.slice(2);
+const env = process.env;
+// first of all: from here on nothing chime says on stderr reaches a log without its label
+const stderr = stampsStderr(argv, env) ? stampEveryLine() : { raw: (text: string) => void process.stderr.write(text) };
+reportProcessTrouble("chime", EXIT_SYSTEM);
+
 void runMain("chime", async () => {
-  const argv = process.argv.slice(2);
-  const env = process.env;
   try {
     const [cmd, ...rest] = argv;
     if (cmd === "next") return await runNext(rest, env, out);
@@ -34,9 +39,9 @@ void runMain("chime", async () => {
       return 0;
     }
     if (opts.rest[0] === "status") return await runStatus(["--state-dir", opts.stateDir.value, ...opts.rest.slice(1)], env, out);
-    if (opts.when || opts.config) return await runService(opts, env);
+    if (opts.service || opts.when || opts.config) return await runService(opts, env);
     if (opts.rest.length === 0) {
-      process.stderr.write(CHIME_USAGE);
+      stderr.raw(CHIME_USAGE);
       return EXIT_USAGE;
     }
     return await runOnceCommand(opts, env, out);
