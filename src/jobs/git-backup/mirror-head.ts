@@ -41,7 +41,7 @@ export async function followUpstreamHead(
   fetchEnv: NodeJS.ProcessEnv,
   fetched: RefSnapshot,
   filesStore: boolean,
-  limits: { timeoutMs: number; signal: AbortSignal },
+  limits: { timeoutMs: number; signal: AbortSignal; onSpawn?: (pgid: number) => void },
 ): Promise<string | undefined> {
   const current = await headTarget(mirror, env, filesStore);
   if (current !== undefined && fetched.has(current)) return undefined;
@@ -51,6 +51,7 @@ export async function followUpstreamHead(
     env: fetchEnv,
     timeoutMs: Math.min(limits.timeoutMs, 60_000),
     signal: limits.signal,
+    ...(limits.onSpawn ? { onSpawn: limits.onSpawn } : {}),
   });
   if (asked.code !== 0) return `HEAD names no branch; asking upstream failed: ${firstErrorLine(gitErrorLine(asked.stderr))}`;
   const branch = upstreamDefaultBranch(asked.stdout, fetched);

@@ -138,7 +138,12 @@ export async function updateMirror(
               : firstErrorLine(gitErrorLine(fetched.run.stderr), s.secrets);
       return outcome;
     }
-    const headNote = await followUpstreamHead(mirror, env, fetchEnv, after, cfg.filesRefStore, { timeoutMs: s.policy.timeoutMs, signal: s.signal });
+    const headNote = await followUpstreamHead(mirror, env, fetchEnv, after, cfg.filesRefStore, {
+      timeoutMs: s.policy.timeoutMs,
+      signal: s.signal,
+      // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
+      onSpawn: (pgid) => lock?.recordGit(pgid),
+    });
     if (headNote !== undefined) outcome.notes.push(headNote);
     if (opts.fsckDue) {
       const problem = await fsck(mirror, env, s.policy.timeoutMs * 6, s.signal);
