@@ -1,18 +1,61 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
+export interface AtomicWriteOptions {
+  /**
+   * fsync before the rename (default true): the new content survives power loss. Without it
+   * the write still survives a kill -9 (the page cache does), for files that only guard against
+   * that and are rewritten often.
+   */
+  fsync?: boolean;
+  /** permission bits of a new file (default 0o644) */
+  mode?: number;
+}
+
+// O_EXCL makes open fail on anything already at the name, a planted symlink included (and
+// O_NOFOLLOW says so twice): a file we create is always a new inode of ours, in this directory.
+const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 /**
- * Writes a file so that readers (node_exporter, `chime status`, a restart after kill -9)
- * see either the old content or the new, never a torn one: temp file in the same directory,
- * fsync, rename over the target.
+ * A name beside `path` that nobody can guess ahead of us, so nobody can plant something there;
+ * a leading dot keeps it out of globs like `*.git` and `*.prom`.
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await open(tmp, "wx", 0o644);
+export function temporaryName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/**
+ * Creates `path` exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0o644 by default): fails with
+ * EEXIST if anything, a symlink included, is already there. For callers that need the file to
+ * be theirs, e.g. a temporary name they then link or rename into place.
+ */
+export async function createExclusive(path: string, data: string, mode = 0o644): Promise<void> {
+  const fh = await open(path, EXCLUSIVE, mode);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+}
+
+/**
+ * Writes a file so that readers (node_exporter, `chime status`, a restart after kill -9)
+ * see either the old content or the new, never a torn one: a new file under a random name in
+ * the same directory, created exclusively (a symlink planted anywhere near is never followed),
+ * fsync, rename over the target. On any failure (ENOSPC included) the temporary file is removed:
+ * none outlives the call.
+ */
+export async function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): Promise<void> {
+  const tmp = temporaryName(path);
+  const fh = await open(tmp, EXCLUSIVE, opts.mode ?? 0o644);
+  try {
+    await fh.writeFile(data);
+    if (opts.fsync !== false) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});
     await unlink(tmp).catch(() => {});
@@ -27,27 +70,27 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
   }
 }
 
-/**
- * The same, without yielding and without fsync: for a record that must be in place before
- * anything else happens (the process group a run just started — a kill -9 of chime may come
- * at any moment). What it guards against is the death of chime, not of the machine (which
- * takes the processes with it): the page cache is enough, and an fsync here would stall the
- * event loop on a busy disk.
- */
-export function writeFileAtomicSync(path: string, data: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
-  const fd = openSync(tmp, "wx", 0o644);
+/** writeFileAtomic for the few places that must finish before the event loop turns again. */
+export function writeFileAtomicSync(path: string, data: string, opts: AtomicWriteOptions = {}): void {
+  const tmp = temporaryName(path);
+  const fd = openSync(tmp, EXCLUSIVE, opts.mode ?? 0o644);
   try {
-    writeSync(fd, data);
+    const buf = Buffer.from(data);
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    if (opts.fsync !== false) fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);
   } catch (err) {
     try {
       closeSync(fd);
     } catch {
-      // closed already
+      // already closed
     }
-    rmSync(tmp, { force: true });
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // renamed already, or never there
+    }
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { git, gitAsync, tempDir, Upstream, withGitHttp } from "./helpers/git-fixtures.js";
 import { startFakeGithub, type FakeGithub } from "./helpers/github-api-server.js";
-import { startHttpGitServer, type HttpGitServer } from "./helpers/http-git-server.js";
+import { gitHttpHandler, startHttpGitServer } from "./helpers/http-git-server.js";
 import { runJob } from "./helpers/run-job.js";
 
 const TOKEN = "ghp_chimeTEST0token0value0123456789";
@@ -41,8 +41,10 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
   const work = join(tmp.path, "work");
   const dir = join(tmp.path, "backup");
   const stateDir = join(tmp.path, "state");
-  let http: HttpGitServer;
   let gh: FakeGithub;
+  /** Authorization headers the API's own git host saw */
+  const gitAuthSeen: string[] = [];
+  const gitUrl = (name: string): string => `${gh.api}/${name}`;
   const ups: Record<string, Upstream> = {};
   const env = { GITHUB_TOKEN: TOKEN };
 
@@ -53,14 +55,13 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
       ups[n].commit(n);
       ups[n].push();
     }
-    http = await startHttpGitServer(root, TOKEN, new Set(["priv.git"]));
-    gh = await startFakeGithub({ login: "octo", token: TOKEN, perPage: 2 });
-    const repo = (id: number, name: string, extra: object = {}) => ({ id, name, clone_url: http.url(`${name}.git`), default_branch: "main", ...extra });
+    // git served on the API's own origin, as a GitHub Enterprise host serves it
+    gh = await startFakeGithub({ login: "octo", token: TOKEN, perPage: 2, git: gitHttpHandler(root, gitAuthSeen, TOKEN, new Set(["priv.git"])) });
+    const repo = (id: number, name: string, extra: object = {}) => ({ id, name, clone_url: gitUrl(`${name}.git`), default_branch: "main", ...extra });
     gh.repos = [repo(101, "pub1"), repo(102, "pub2"), repo(103, "priv", { private: true }), repo(104, "forky", { fork: true }), repo(105, "old", { archived: true })];
   });
   afterAll(async () => {
     await gh.stop();
-    await http.stop();
     tmp.remove();
   });
 
@@ -77,7 +78,7 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
     // three pages of two, each fetched
     expect(gh.requests.filter((r) => r.path.startsWith("/user/repos")).map((r) => r.status)).toEqual([200, 200, 200]);
     // the private fetch really used the token, as a header
-    expect(http.authSeen.length).toBeGreaterThan(0);
+    expect(gitAuthSeen.length).toBeGreaterThan(0);
     // never in argv (ps), a log line, a config file or anything else under DIR
     const b64 = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
     for (const secret of [TOKEN, b64]) {
@@ -86,20 +87,7 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
       expect(allFileText(dir)).not.toContain(secret);
       expect(allFileText(stateDir)).not.toContain(secret);
     }
-    expect(git(join(dir, "priv.git"), "config", "remote.origin.url")).toBe(http.url("priv.git"));
-  });
-
-  test("the token is sent only to the hosts the listing names, never to another server", async () => {
-    const other = await startHttpGitServer(root);
-    try {
-      await gitAsync(dir, "clone", "--quiet", "--mirror", other.url("pub1.git"), "elsewhere.git");
-      const run = await runJob(args(), { stateDir, env });
-      expect(run.repo("elsewhere.git")?.status).toBe("unchanged");
-      expect(other.authSeen).toEqual([]);
-    } finally {
-      await other.stop();
-      rmSync(join(dir, "elsewhere.git"), { recursive: true, force: true });
-    }
+    expect(git(join(dir, "priv.git"), "config", "remote.origin.url")).toBe(gitUrl("priv.git"));
   });
 
   test("an unchanged listing is asked for conditionally (304) and nothing is re-cloned", async () => {
@@ -112,11 +100,33 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
     expect(run.records.filter((r) => r.status === "unchanged")).toHaveLength(4);
   });
 
+  test("the token goes only to the API's own git host: never to a clone_url the listing puts on another port, nor to a hand-made mirror's server", async () => {
+    // Same host and scheme as the API, another port: another origin, so another server.
+    const other = await startHttpGitServer(root, TOKEN, new Set(["priv.git"]));
+    const listed = gh.repos;
+    try {
+      await gitAsync(dir, "clone", "--quiet", "--mirror", other.url("pub1.git"), "elsewhere.git");
+      gh.repos = [...listed, { id: 106, name: "offsite", clone_url: other.url("priv.git"), private: true, default_branch: "main" }];
+      const run = await runJob(args(), { stateDir, env });
+      expect(run.repo("elsewhere.git")?.status).toBe("unchanged");
+      // the private repository there needs the token; without it the fetch fails, as it must
+      expect(run.repo("offsite.git")?.status).toBe("failed");
+      expect(String(run.repo("offsite.git")?.error)).toMatch(/could not read Username|Authentication failed/);
+      expect(other.authSeen).toEqual([]);
+      expect(run.text).not.toContain(TOKEN);
+    } finally {
+      gh.repos = listed;
+      await other.stop();
+      rmSync(join(dir, "elsewhere.git"), { recursive: true, force: true });
+      rmSync(join(dir, "offsite.git"), { recursive: true, force: true });
+    }
+  });
+
   test("a rename upstream is followed by id, a deleted repository is kept and reported gone upstream", async () => {
     renameSync(ups.pub2!.bare, join(root, "pub2-renamed.git"));
     const c = ups.pub2!.commit("after rename");
     git(ups.pub2!.work, "push", "--quiet", join(root, "pub2-renamed.git"), "main");
-    gh.repos = gh.repos.filter((r) => r.id !== 101).map((r) => (r.id === 102 ? { ...r, name: "pub2-renamed", clone_url: http.url("pub2-renamed.git") } : r));
+    gh.repos = gh.repos.filter((r) => r.id !== 101).map((r) => (r.id === 102 ? { ...r, name: "pub2-renamed", clone_url: gitUrl("pub2-renamed.git") } : r));
     const pub1Tip = git(join(dir, "pub1.git"), "rev-parse", "refs/heads/main");
 
     for (let i = 0; i < 2; i++) {
@@ -130,7 +140,7 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
     }
     expect(readdirSync(dir).sort()).toEqual(["old.git", "priv.git", "pub1.git", "pub2.git"]);
     expect(git(join(dir, "pub2.git"), "rev-parse", "refs/heads/main")).toBe(c);
-    expect(git(join(dir, "pub2.git"), "config", "remote.origin.url")).toBe(http.url("pub2-renamed.git"));
+    expect(git(join(dir, "pub2.git"), "config", "remote.origin.url")).toBe(gitUrl("pub2-renamed.git"));
     expect(git(join(dir, "pub1.git"), "rev-parse", "refs/heads/main")).toBe(pub1Tip);
   });
 
@@ -138,7 +148,7 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
     const d2 = join(tmp.path, "backup-anon");
     mkdirSync(d2);
     // a mirror made by hand from the listed clone_url is adopted, not cloned a second time
-    await gitAsync(d2, "clone", "--quiet", "--mirror", http.url("forky.git"), "forky.git");
+    await gitAsync(d2, "clone", "--quiet", "--mirror", gitUrl("forky.git"), "forky.git");
     const run = await runJob([d2, "--github-user", "octo", "--github-api", gh.api, "--exclude-archived", "--exclude", "pub*", "--include-forks"], {
       stateDir: join(tmp.path, "state-anon"),
     });

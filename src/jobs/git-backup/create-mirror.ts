@@ -10,6 +10,8 @@ import { gitWrite, HISTORY_SETTINGS, MIRROR_REFSPECS } from "./mirror-config.js"
 const NEW_PREFIX = ".chime-new-";
 
 export interface NewMirror {
+  /** the directory the plan chose: NAME.git, or NAME-ID.git when NAME.git belongs to another id */
+  dirName: string;
   name: string;
   url: string;
   githubId: number;
@@ -17,14 +19,15 @@ export interface NewMirror {
 }
 
 /**
- * Sets up DIR/NAME.git for the first fetch: init and configure under a temporary name, then
+ * Sets up DIR/<dirName> (the path the plan chose and will fetch) for the first fetch: init and configure under a temporary name, then
  * rename, so a kill never leaves a half-configured mirror under the real name. The fetch itself
  * happens later, as for every mirror (a killed first fetch is then just a fetch to redo).
  * `name` and `url` were validated by the listing; both reach git only as argv words after a
  * fixed option, never through a shell.
  */
 export async function createMirror(dir: string, m: NewMirror, baseEnv: Environment): Promise<string> {
-  const final = join(dir, `${m.name}.git`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*\.git$/.test(m.dirName)) throw new Error(`bad mirror directory name ${JSON.stringify(m.dirName)}`);
+  const final = join(dir, m.dirName);
   const tmp = join(dir, `${NEW_PREFIX}${m.name}-${randomBytes(4).toString("hex")}`);
   const env = gitEnvironment(baseEnv, undefined);
   const init = await runGit(["init", "--bare", "--quiet", tmp], { cwd: dir, env, timeoutMs: 60_000 });
@@ -42,7 +45,8 @@ export async function createMirror(dir: string, m: NewMirror, baseEnv: Environme
       () => true,
       () => false,
     );
-    if (exists) throw new Error(`${m.name}.git appeared while it was being created`);
+    // Never onto anything already there: that is another repository's mirror (or someone's file).
+    if (exists) throw new Error(`${m.dirName} appeared while it was being created`);
     await rename(tmp, final);
     return final;
   } catch (err) {

@@ -22,7 +22,8 @@ export function fetchArgs(lockToken?: string): string[] {
   return [...FETCH_CONFIG, ...mark, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
 }
 
-export type FailureKind = "permanent" | "transient" | "timeout" | "aborted";
+/** "local": we stopped git ourselves because we could not record it (e.g. a full disk) */
+export type FailureKind = "permanent" | "transient" | "timeout" | "aborted" | "local";
 
 const PERMANENT = [
   /authentication failed/i,
@@ -37,11 +38,14 @@ const PERMANENT = [
   /not a git repository/i,
   // a damaged mirror does not heal by retrying
   /bad object|corrupt|does not match index/i,
+  // git itself cannot be started (not on PATH): retrying will not find it
+  /^cannot run git:/m,
 ];
 
 export function classifyFailure(run: GitRun): FailureKind {
   if (run.aborted) return "aborted";
   if (run.timedOut) return "timeout";
+  if (run.setupError !== undefined) return "local";
   return PERMANENT.some((re) => re.test(run.stderr)) ? "permanent" : "transient";
 }
 
@@ -102,17 +106,4 @@ export async function fetchWithRetries(
     await sleep(delay, signal);
     if (signal.aborted) return { run: { ...run, aborted: true }, failure: "aborted", attempts: attempt };
   }
-}
-
-/**
- * The updates git itself reported as fast-forwards: `   1a2b3c4..5d6e7f8  main -> main`
- * (two dots; a forced update prints three dots and "(forced update)"). Used only to skip a
- * `merge-base --is-ancestor` per moved branch; anything not recognised here still gets one.
- */
-export function reportedFastForwards(stderr: string): { older: string; newer: string }[] {
-  const out: { older: string; newer: string }[] = [];
-  for (const m of stderr.matchAll(/^ {3}([0-9a-f]{7,64})\.\.([0-9a-f]{7,64}) +\S.* -> \S+\s*$/gm)) {
-    if (m[1] && m[2]) out.push({ older: m[1], newer: m[2] });
-  }
-  return out;
 }

@@ -22,6 +22,8 @@ export interface GitRun {
   stderr: string;
   timedOut: boolean;
   aborted: boolean;
+  /** onSpawn threw (e.g. ENOSPC recording the lock): git was stopped, this says why */
+  setupError?: string;
 }
 
 // Bounds what a misbehaving git (or a hostile server's messages) can make us hold in memory.
@@ -96,7 +98,18 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
 
-    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    let setupError: string | undefined;
+    if (child.pid !== undefined && opts.onSpawn) {
+      try {
+        opts.onSpawn(child.pid);
+      } catch (e) {
+        // The caller could not record this git (a full disk): it must not run on unrecorded,
+        // and this promise settles only once the whole group is gone, so no lock is released
+        // while git could still move a ref.
+        setupError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        stop();
+      }
+    }
     child.stdout?.on("data", (b: Buffer) => {
       if (outLen < MAX_STDOUT) out.push(b);
       outLen += b.length;
@@ -123,7 +136,7 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
     let pipeTimer: NodeJS.Timeout | undefined;
     child.on("exit", () => {
       // A killed leader may leave helpers behind in its group; they must not outlive it.
-      if (timedOut || aborted) killGroup("SIGKILL");
+      if (timedOut || aborted || setupError !== undefined) killGroup("SIGKILL");
       pipeTimer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
@@ -141,7 +154,37 @@ export function runGit(args: readonly string[], opts: GitRunOptions): Promise<Gi
         stderr: spawnError ? `cannot run git: ${spawnError.message}` : Buffer.concat([...err, Buffer.from(errTail.length > 0 ? "\n" : ""), errTail]).toString("utf8"),
         timedOut,
         aborted,
+        ...(setupError === undefined ? {} : { setupError }),
       });
     });
   });
+}
+
+// What git prints on the way to a failure that says nothing about it: progress, verbose chatter.
+const CHATTER = /^(Looking up |Connecting to |From |POST |Fetching |Receiving |Resolving |Counting |Compressing |Enumerating |Total |Unpacking |[ =*+!-] |\s*$)/;
+
+/**
+ * The line of git's stderr that says what went wrong, unredacted (callers redact): git's own
+ * first `fatal:` line, else its first `error:` line, wherever in a line git put it (over
+ * git:// the fatal follows "Connecting to HOST (port N) ... " on the same line), with the
+ * continuation git prints after a line ending in ":" (the errno: "Connection refused").
+ * `remote:` lines are the server's text: they never outrank git's own words.
+ */
+export function gitErrorLine(stderr: string): string {
+  const lines = stderr.split(/\r?\n|\r/).filter((l) => !/^remote:/.test(l));
+  for (const word of ["fatal:", "error:"]) {
+    for (let i = 0; i < lines.length; i++) {
+      const at = lines[i]!.search(new RegExp(`(^|\\s)${word}`));
+      if (at < 0) continue;
+      let line = lines[i]!.slice(at).trim();
+      for (let j = i + 1; line.endsWith(":") && j < lines.length && j <= i + 2; j++) {
+        const next = lines[j]!.trim();
+        if (next === "" || /^(fatal|error):/.test(next)) break;
+        line = `${line} ${next}`;
+      }
+      return line;
+    }
+  }
+  const meaningful = lines.map((l) => l.trim()).filter((l) => !CHATTER.test(l));
+  return meaningful.at(-1) ?? lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "(no message)";
 }

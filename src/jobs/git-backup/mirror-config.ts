@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
 import type { SimpleGit } from "simple-git";
-import { runGit } from "./git-process.js";
+import { gitErrorLine, runGit } from "./git-process.js";
 import { firstErrorLine, redact } from "./redact.js";
 
 /** heads and tags only: `refs/*` would let `--prune` delete refs/backup (reference §2, S6). */
@@ -36,7 +36,7 @@ export class MirrorCheckError extends Error {
 
 export async function gitWrite(mirror: string, env: NodeJS.ProcessEnv, args: readonly string[]): Promise<void> {
   const r = await runGit(args, { cwd: mirror, env, timeoutMs: 60_000 });
-  if (r.code !== 0) throw new MirrorCheckError(`git ${args[0]} failed: ${firstErrorLine(r.stderr)}`);
+  if (r.code !== 0) throw new MirrorCheckError(`git ${args[0]} failed: ${firstErrorLine(gitErrorLine(r.stderr))}`);
 }
 
 /**
@@ -70,7 +70,11 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
   try {
     text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"]);
   } catch (err) {
-    throw new MirrorCheckError(`not a git repository: ${firstErrorLine((err as Error).message)}`);
+    const message = (err as Error).message;
+    // git itself could not be started (not on PATH, not executable): say that, not "not a repository"
+    const spawn = /^(?:Error: )?(spawn \S+ E[A-Z]+)/.exec(message);
+    if (spawn) throw new MirrorCheckError(`cannot run git: ${spawn[1]}`);
+    throw new MirrorCheckError(`not a git repository: ${firstErrorLine(gitErrorLine(message))}`);
   }
   const values = new Map<string, string[]>();
   for (const line of text.split("\n")) {

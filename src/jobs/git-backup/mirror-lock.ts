@@ -1,9 +1,9 @@
-import { renameSync, writeFileSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { link, open, readFile, unlink } from "node:fs/promises";
+import { link, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { createExclusive, temporaryName, writeFileAtomicSync } from "../atomic-file.js";
 import { signalGroup } from "../process-group.js";
 
 /** Our own lock, inside the mirror; git ignores files it does not know. */
@@ -38,13 +38,9 @@ export interface MirrorLock {
  * a dead one's and removed it, and both ran.
  */
 async function createWithRecord(path: string, record: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fh = await open(tmp, "wx", 0o644);
-  try {
-    await fh.writeFile(record);
-  } finally {
-    await fh.close();
-  }
+  // Under a random name, exclusively: a symlink planted at a predictable name is never followed.
+  const tmp = temporaryName(path);
+  await createExclusive(tmp, record);
   let linkError: NodeJS.ErrnoException | undefined;
   try {
     await link(tmp, path);
@@ -56,12 +52,7 @@ async function createWithRecord(path: string, record: string): Promise<void> {
   if (linkError === undefined) return;
   if (linkError.code === "EEXIST") throw linkError;
   // a file system without hard links: the plain exclusive create, torn-record window and all
-  const lock = await open(path, "wx", 0o644);
-  try {
-    await lock.writeFile(record);
-  } finally {
-    await lock.close();
-  }
+  await createExclusive(path, record);
 }
 
 /** Mirrors this process holds: a lock file with our own pid is busy only if it is in here. */
@@ -184,9 +175,10 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
     recordGit(pgid) {
       const rec: LockRecord = { pid: process.pid, host, token };
       if (pgid !== undefined) rec.gitPgid = pgid;
-      // temp + rename: a kill -9 mid-write must not leave a record without the git's group
-      writeFileSync(`${path}.tmp`, JSON.stringify(rec));
-      renameSync(`${path}.tmp`, path);
+      // temp + rename: a kill -9 mid-write must not leave a record without the git's group.
+      // No fsync: the record guards against kill -9, which the page cache survives. It may
+      // throw (ENOSPC): runGit then stops the git it just started before reporting the error.
+      writeFileAtomicSync(path, JSON.stringify(rec), { fsync: false });
     },
     async release() {
       if (released) return;

@@ -1,6 +1,7 @@
-import { readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { SimpleGit } from "simple-git";
+import { writeFileAtomic } from "../atomic-file.js";
 import { readRefFiles } from "./ref-files.js";
 
 /** refname → object id, for refs/heads and refs/tags (what the mirror's refspec manages). */
@@ -35,14 +36,12 @@ export async function snapshotRefs(reader: SimpleGit, mirror: string, filesStore
 }
 
 /**
- * Temp file + rename, without fsync: the journal guards against the process being killed (the
+ * Exclusive temp file under a random name + rename, without fsync: the journal guards against the process being killed (the
  * page cache survives that), not against power loss, which git's own ref files do not survive
  * either by default. An fsync here cost 30 ms per mirror per run.
  */
 export async function writeJournal(mirror: string, refs: RefSnapshot): Promise<void> {
-  const path = join(mirror, JOURNAL_FILE);
-  await writeFile(`${path}.tmp`, formatSnapshot(refs));
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(join(mirror, JOURNAL_FILE), formatSnapshot(refs), { fsync: false });
 }
 
 export async function readJournal(mirror: string): Promise<RefSnapshot | undefined> {

@@ -45,12 +45,16 @@ async function pool<T, R>(items: readonly T[], width: number, signal: AbortSigna
   return out;
 }
 
-/** The web origin whose git URLs accept the API token: github.com for api.github.com. */
-function tokenOrigins(api: string, listing: Listing | undefined): string[] {
+/**
+ * The one origin the token is sent to on git fetches: the API's own git host, github.com for
+ * api.github.com, and for GitHub Enterprise (`https://HOST/api/v3`) the API's origin itself —
+ * same scheme, host and port. A `clone_url` the listing names elsewhere is fetched without it:
+ * the listing is the API's word, and a compromised or hostile API must not be able to send the
+ * token to a host of its choosing.
+ */
+export function tokenOrigin(api: string): string {
   const u = new URL(api);
-  const origins = new Set([u.hostname === "api.github.com" ? "https://github.com" : u.origin]);
-  for (const r of listing?.repos ?? []) origins.add(new URL(r.cloneUrl).origin);
-  return [...origins].map((o) => `${o}/`);
+  return `${u.hostname === "api.github.com" ? "https://github.com" : u.origin}/`;
 }
 
 /** One run of git-backup over DIR: discovery, then every mirror with bounded concurrency. */
@@ -111,7 +115,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   }
   if (listingError) log.warn({ error: listingError }, "GitHub listing failed; updating the mirrors already in DIR");
 
-  const credentials: HttpCredential[] = token ? tokenOrigins(o.api, listing).map((urlPrefix) => ({ urlPrefix, token })) : [];
+  const credentials: HttpCredential[] = token ? [{ urlPrefix: tokenOrigin(o.api), token }] : [];
   const settings: UpdateSettings = {
     env,
     policy: { timeoutMs: o.timeoutMs, retries: o.retries, retryDelayMs: o.retryDelayMs },
@@ -134,7 +138,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     const notes: string[] = [];
     try {
       if (a.kind === "create") {
-        await createMirror(o.dir, { name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env);
+        await createMirror(o.dir, { dirName: a.dirName, name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env);
       } else if (a.newUrl !== undefined || a.adoptId !== undefined) {
         // a symlinked "mirror" must not lead these writes outside DIR
         await checkMirrorDirectory(path);

@@ -6,6 +6,8 @@ import { join } from "node:path";
 // index-pack, which the next fetch neither uses nor removes.
 const TOP_LEVEL_LOCKS = ["HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock", "FETCH_HEAD.lock", "index.lock"];
 
+const OUR_TEMPORARY = /^\.chime-(refs-before|backup\.lock)\.\d+\.[0-9a-f]+\.tmp$/;
+
 async function walkLocks(dir: string, found: string[]): Promise<void> {
   let entries;
   try {
@@ -24,6 +26,8 @@ async function candidates(mirror: string): Promise<string[]> {
   const found = TOP_LEVEL_LOCKS.map((n) => join(mirror, n));
   found.push(join(mirror, "objects", "maintenance.lock"));
   await walkLocks(join(mirror, "refs"), found);
+  // Our own temporary files (journal, lock record) that a kill -9 caught before their rename.
+  for (const n of await readdir(mirror).catch(() => [] as string[])) if (OUR_TEMPORARY.test(n)) found.push(join(mirror, n));
   try {
     for (const n of await readdir(join(mirror, "objects", "pack"))) {
       if (n.startsWith("tmp_pack_") || n.startsWith("tmp_idx_") || n.startsWith("tmp_rev_")) found.push(join(mirror, "objects", "pack", n));

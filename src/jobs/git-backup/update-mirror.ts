@@ -1,12 +1,14 @@
 import type { Environment } from "../job.js";
-import { fetchWithRetries, reportedFastForwards, type FetchPolicy } from "./fetch-mirror.js";
+import { fetchWithRetries, type FetchPolicy } from "./fetch-mirror.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
-import { runGit } from "./git-process.js";
+import { gitErrorLine, runGit } from "./git-process.js";
 import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-config.js";
-import { lockMirror, MirrorBusyError, type MirrorLock } from "./mirror-lock.js";
+import { LOCK_FILE, lockMirror, MirrorBusyError, type MirrorLock } from "./mirror-lock.js";
+import { followUpstreamHead } from "./mirror-head.js";
 import { mirrorReader } from "./mirror-reader.js";
 import { firstErrorLine } from "./redact.js";
-import { backupStamp, backupTransaction, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
+import { backupStamp, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
+import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
 import { removeStaleGitFiles } from "./stale-files.js";
 
 export type RepoStatus = "new" | "updated" | "unchanged" | "failed" | "gone upstream";
@@ -36,41 +38,20 @@ export interface UpdateSettings {
 
 async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string, newer: string): Promise<boolean> {
   const r = await runGit(["merge-base", "--is-ancestor", older, newer], { cwd: mirror, env, timeoutMs: 60_000 });
+  // 1 is "no"; anything else (an object missing, git killed) is not a "yes" either: keeping
+  // the old value costs one ref, losing it costs history.
   return r.code === 0;
 }
 
-async function preserve(
-  mirror: string,
-  env: NodeJS.ProcessEnv,
-  before: RefSnapshot,
-  after: RefSnapshot,
-  stampSeconds: number,
-  fastForwards: readonly { older: string; newer: string }[] = [],
-) {
-  const known = (o: string, n: string): boolean => fastForwards.some((f) => o.startsWith(f.older) && n.startsWith(f.newer));
-  const diff = await diffRefs(before, after, async (o, n) => known(o, n) || isAncestor(mirror, env, o, n));
-  const missing: string[] = [];
-  if (diff.toSave.length === 0) return { updated: diff.updated, saved: 0, missing };
-  const stamp = backupStamp(stampSeconds);
-  let toSave = diff.toSave;
-  let checkedObjects = false;
-  // `create` refuses to overwrite: a second save within the same second gets its own suffix.
-  for (let n = 1; n <= 20; n++) {
-    const tx = backupTransaction(n === 1 ? stamp : `${stamp}-${n}`, toSave);
-    const r = await runGit(["update-ref", "--stdin"], { cwd: mirror, env, input: tx, timeoutMs: 60_000 });
-    if (r.code === 0) return { updated: diff.updated, saved: toSave.length, missing };
-    if (/exists|reference already/i.test(r.stderr)) continue;
-    if (checkedObjects) throw new Error(`saving old refs failed: ${firstErrorLine(r.stderr)}`);
-    // An old value whose object this mirror no longer has (a journal from a damaged mirror, or
-    // a `git gc --prune=now` by hand after a killed run) cannot be kept; without this the whole
-    // save, and every later run, would fail on it. It is said in the log line, never silently.
-    checkedObjects = true;
-    const present = await existingObjects(mirror, env, toSave);
-    for (const x of toSave) if (!present.includes(x)) missing.push(`${x.ref} ${x.oid.slice(0, 12)}`);
-    toSave = present;
-    if (toSave.length === 0) return { updated: diff.updated, saved: 0, missing };
-  }
-  throw new Error("saving old refs failed: no free refs/backup stamp");
+/**
+ * Which old values to keep is decided from the refs alone: the values read locally before and
+ * after the fetch, and ancestry checked locally by git. Nothing git printed (the server can put
+ * any text there, "   a..b  main -> main" lookalikes included) takes part.
+ */
+async function preserve(mirror: string, env: NodeJS.ProcessEnv, before: RefSnapshot, after: RefSnapshot, stampSeconds: number) {
+  const diff = await diffRefs(before, after, (o, n) => isAncestor(mirror, env, o, n));
+  const kept = await saveOldRefs(mirror, env, diff.toSave, backupStamp(stampSeconds), stampSeconds);
+  return { updated: diff.updated, ...kept };
 }
 
 function missingNote(missing: readonly string[]): string {
@@ -78,15 +59,10 @@ function missingNote(missing: readonly string[]): string {
   return `old values no longer in the mirror, not kept: ${missing.slice(0, 5).join(", ")}${more}`;
 }
 
-async function existingObjects(mirror: string, env: NodeJS.ProcessEnv, refs: { ref: string; oid: string }[]) {
-  const r = await runGit(["cat-file", "--batch-check=%(objectname)"], {
-    cwd: mirror,
-    env,
-    input: refs.map((x) => `${x.oid}\n`).join(""),
-    timeoutMs: 60_000,
-  });
-  const present = new Set(r.stdout.split("\n").filter((l) => /^[0-9a-f]+$/.test(l)));
-  return refs.filter((x) => present.has(x.oid));
+function hashedNote(hashed: readonly string[]): string {
+  const shown = hashed.slice(0, 3).map((r) => (r.length > 60 ? `${r.slice(0, 60)}…` : r));
+  const more = hashed.length > 3 ? ` and ${hashed.length - 3} more` : "";
+  return `name too long to keep as is, saved under refs/backup/<stamp>/${HASHED_DIR}/<sha256>: ${shown.join(", ")}${more}`;
 }
 
 async function fsck(mirror: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
@@ -94,7 +70,7 @@ async function fsck(mirror: string, env: NodeJS.ProcessEnv, timeoutMs: number, s
   // `--connectivity-only` alike (reference §3.3).
   const r = await runGit(["fsck", "--full", "--no-dangling", "--no-progress"], { cwd: mirror, env, timeoutMs, signal });
   if (r.code === 0 && !/^error:/m.test(r.stderr)) return undefined;
-  return r.timedOut ? "fsck timed out" : `fsck: ${firstErrorLine(r.stderr || r.stdout)}`;
+  return r.timedOut ? "fsck timed out" : `fsck: ${firstErrorLine(gitErrorLine(r.stderr || r.stdout))}`;
 }
 
 /**
@@ -130,6 +106,7 @@ export async function updateMirror(
       outcome.refsSaved += recovered.saved;
       outcome.notes.push("finished an interrupted run");
       if (recovered.missing.length > 0) outcome.notes.push(missingNote(recovered.missing));
+      if (recovered.hashed.length > 0) outcome.notes.push(hashedNote(recovered.hashed));
     }
     await writeJournal(mirror, before);
 
@@ -137,17 +114,18 @@ export async function updateMirror(
     const fetchEnv = gitEnvironment(s.env, mirror, credentials);
     const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, s.signal, (pgid) => lock?.recordGit(pgid), lock.token);
     outcome.attempts = fetched.attempts;
-    if (fetched.failure === "timeout" || fetched.failure === "aborted") {
+    if (fetched.failure === "timeout" || fetched.failure === "aborted" || fetched.failure === "local") {
       // We killed that git ourselves: whatever lock or temp pack it left is stale by definition.
       await removeStaleGitFiles(mirror, true, 0, Date.now());
     }
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
     const after = await snapshotRefs(reader, mirror, cfg.filesRefStore);
-    const kept = await preserve(mirror, env, before, after, s.nowSeconds(), reportedFastForwards(fetched.run.stderr));
+    const kept = await preserve(mirror, env, before, after, s.nowSeconds());
     await clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
     outcome.refsSaved += kept.saved;
     if (kept.missing.length > 0) outcome.notes.push(missingNote(kept.missing));
+    if (kept.hashed.length > 0) outcome.notes.push(hashedNote(kept.hashed));
 
     if (fetched.failure !== undefined) {
       outcome.error =
@@ -155,9 +133,18 @@ export async function updateMirror(
           ? `timed out after ${s.policy.timeoutMs} ms, git killed`
           : fetched.failure === "aborted"
             ? "stopped by shutdown, git killed"
-            : firstErrorLine(fetched.run.stderr, s.secrets);
+            : fetched.failure === "local"
+              ? `cannot record the running git in ${LOCK_FILE} (${fetched.run.setupError ?? "error"}), git stopped`
+              : firstErrorLine(gitErrorLine(fetched.run.stderr), s.secrets);
       return outcome;
     }
+    const headNote = await followUpstreamHead(mirror, env, fetchEnv, after, cfg.filesRefStore, {
+      timeoutMs: s.policy.timeoutMs,
+      signal: s.signal,
+      // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
+      onSpawn: (pgid) => lock?.recordGit(pgid),
+    });
+    if (headNote !== undefined) outcome.notes.push(headNote);
     if (opts.fsckDue) {
       const problem = await fsck(mirror, env, s.policy.timeoutMs * 6, s.signal);
       outcome.fsck = problem ? "failed" : "ok";

@@ -30,7 +30,14 @@ export interface FakeGithub {
  * /user/repos and /user (need the token), /orgs/{o}/repos; pages of `perPage` chained by
  * Link rel="next"; ETag + If-None-Match → 304; x-ratelimit-* headers, 403 when exhausted.
  */
-export async function startFakeGithub(opts: { login: string; token: string; perPage?: number; org?: string }): Promise<FakeGithub> {
+export async function startFakeGithub(opts: {
+  login: string;
+  token: string;
+  perPage?: number;
+  org?: string;
+  /** serves /NAME.git/… on the API's own origin (the API's git host, as on GitHub Enterprise) */
+  git?: (req: IncomingMessage, res: ServerResponse) => void;
+}): Promise<FakeGithub> {
   const perPage = opts.perPage ?? 2;
   const state: FakeGithub = {
     port: 0,
@@ -43,6 +50,7 @@ export async function startFakeGithub(opts: { login: string; token: string; perP
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const u = new URL(req.url ?? "/", "http://x");
+    if (opts.git && /^\/[^/]+\.git(\/|$)/.test(u.pathname)) return opts.git(req, res);
     const auth = req.headers.authorization;
     const authed = auth === `Bearer ${opts.token}`;
     const send = (status: number, body: string, headers: Record<string, string> = {}): void => {

@@ -17,7 +17,28 @@ export interface HttpGitServer {
 export async function startHttpGitServer(root: string, token?: string, privateRepos: ReadonlySet<string> = new Set()): Promise<HttpGitServer> {
   withGitHttp.assert();
   const authSeen: string[] = [];
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const server = createServer(gitHttpHandler(root, authSeen, token, privateRepos));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    authSeen,
+    url: (name) => `http://127.0.0.1:${port}/${name}`,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * The request handler behind startHttpGitServer, for servers that also speak something else on
+ * the same origin (the fake GitHub serves its API and its git there, as a GitHub Enterprise
+ * host does). Every Authorization header seen goes into `authSeen`.
+ */
+export function gitHttpHandler(root: string, authSeen: string[], token?: string, privateRepos: ReadonlySet<string> = new Set()) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const u = new URL(req.url ?? "/", "http://x");
     const auth = req.headers.authorization;
     if (auth) authSeen.push(auth);
@@ -66,18 +87,5 @@ export async function startHttpGitServer(root: string, token?: string, privateRe
       res.write(head.subarray(end + 4));
     });
     cgi.on("close", () => res.end());
-  };
-  const server = createServer(handler);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    authSeen,
-    url: (name) => `http://127.0.0.1:${port}/${name}`,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
   };
 }

@@ -30,15 +30,19 @@ export interface GitDaemon {
   stop(): Promise<void>;
 }
 
-/** A real `git daemon` exporting every repository under `root`, on a free loopback port. */
-export async function startGitDaemon(root: string): Promise<GitDaemon> {
+/**
+ * A real `git daemon` exporting every repository under `root`, on a free loopback port.
+ * `extraEnv` reaches the daemon and the upload-packs it starts (e.g. GIT_CONFIG_GLOBAL naming
+ * a config with an `uploadpack.packObjectsHook`, which git reads only from protected config).
+ */
+export async function startGitDaemon(root: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<GitDaemon> {
   withGit.assert();
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const child = spawn(
       "git",
       ["daemon", "--reuseaddr", "--export-all", "--informative-errors", `--base-path=${root}`, "--listen=127.0.0.1", `--port=${port}`, root],
-      { env: testGitEnv, stdio: "ignore" },
+      { env: { ...testGitEnv, ...extraEnv }, stdio: "ignore" },
     );
     if (await waitForPort(port, child)) {
       return {

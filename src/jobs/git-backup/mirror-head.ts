@@ -1,0 +1,63 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gitErrorLine, runGit } from "./git-process.js";
+import { firstErrorLine } from "./redact.js";
+import type { RefSnapshot } from "./ref-history.js";
+
+/** The branch HEAD names, if HEAD is symbolic; undefined for a detached or unreadable HEAD. */
+async function headTarget(mirror: string, env: NodeJS.ProcessEnv, filesStore: boolean): Promise<string | undefined> {
+  if (filesStore) {
+    const text = await readFile(join(mirror, "HEAD"), "utf8").catch(() => "");
+    const m = /^ref: (\S+)\n?$/.exec(text);
+    if (m) return m[1];
+  }
+  const r = await runGit(["symbolic-ref", "-q", "HEAD"], { cwd: mirror, env, timeoutMs: 60_000 });
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+/**
+ * The branch `ls-remote --symref origin HEAD` says the upstream's HEAD is, accepted only if it
+ * is a branch this mirror has just fetched: the text comes from the server, so nothing else it
+ * says can reach our HEAD (not a tag, not a path, not a ref we do not have).
+ */
+export function upstreamDefaultBranch(lsRemoteOutput: string, fetched: RefSnapshot): string | undefined {
+  for (const line of lsRemoteOutput.split("\n")) {
+    const m = /^ref: (refs\/heads\/[^\t\n]+)\tHEAD$/.exec(line);
+    if (m && fetched.has(m[1]!)) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * A mirror made with `git init --bare` plus a remote keeps HEAD on an unborn `master`, and a
+ * `git clone` of it (a restore) checks out nothing. When HEAD names no fetched branch, ask the
+ * upstream which branch its HEAD is and point ours there. One round trip, only while HEAD is
+ * unborn: once it names a branch we have, this costs a file read per run.
+ * Returns a note for the log line, or undefined when nothing changed.
+ */
+export async function followUpstreamHead(
+  mirror: string,
+  env: NodeJS.ProcessEnv,
+  fetchEnv: NodeJS.ProcessEnv,
+  fetched: RefSnapshot,
+  filesStore: boolean,
+  limits: { timeoutMs: number; signal: AbortSignal; onSpawn?: (pgid: number) => void },
+): Promise<string | undefined> {
+  const current = await headTarget(mirror, env, filesStore);
+  if (current !== undefined && fetched.has(current)) return undefined;
+  if (![...fetched.keys()].some((r) => r.startsWith("refs/heads/"))) return undefined;
+  const asked = await runGit(["ls-remote", "--symref", "origin", "HEAD"], {
+    cwd: mirror,
+    env: fetchEnv,
+    timeoutMs: Math.min(limits.timeoutMs, 60_000),
+    signal: limits.signal,
+    ...(limits.onSpawn ? { onSpawn: limits.onSpawn } : {}),
+  });
+  if (asked.code !== 0) return `HEAD names no branch; asking upstream failed: ${firstErrorLine(gitErrorLine(asked.stderr))}`;
+  const branch = upstreamDefaultBranch(asked.stdout, fetched);
+  if (branch === undefined) return "HEAD names no branch; upstream named no branch of ours";
+  // argv word after a fixed subcommand, starting with refs/heads/: never an option
+  const set = await runGit(["symbolic-ref", "HEAD", branch], { cwd: mirror, env, timeoutMs: 60_000 });
+  if (set.code !== 0) return `setting HEAD failed: ${firstErrorLine(gitErrorLine(set.stderr))}`;
+  return `HEAD set to ${branch} (upstream default branch)`;
+}
