@@ -35,7 +35,7 @@ describe("kill -9 of chime during an exec run (shipped dist/bin/chime.cjs)", () 
 
     const first = new ChimeProcess(args, { cwd: dir });
     cleanups.push(() => first.kill());
-    await first.waitFor(/ run start /, 15_000);
+    await first.waitFor(/ run start /, 30_000);
     let orphan: Proc | undefined;
     await waitFor(() => (orphan = sleeps().find((p) => p.ppid === first.child.pid)) !== undefined, 5_000);
     expect(orphan).toBeDefined();
