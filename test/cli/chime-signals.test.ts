@@ -103,8 +103,8 @@ describe("chime service and signals", () => {
     const p = service(["--grace", "1s", "--when", ",M=0", "exec", "--", "sh", "-c", "trap '' TERM; sleep 60 & echo child=$!; echo shell=$$; wait; wait"]);
     await p.waitFor(/next run: /);
     p.signal("SIGALRM");
-    const child = Number(/child=(\d+)/.exec(await p.waitFor(/ info exec child=\d+$/))![1]);
-    const shell = Number(/shell=(\d+)/.exec(await p.waitFor(/ info exec shell=\d+$/))![1]);
+    const child = Number(/child=(\d+)/.exec(await p.waitFor(/ info exec stdout="child=\d+"$/))![1]);
+    const shell = Number(/shell=(\d+)/.exec(await p.waitFor(/ info exec stdout="shell=\d+"$/))![1]);
     const t0 = Date.now();
     p.signal("SIGTERM");
     const exit = await p.exited;
@@ -152,7 +152,7 @@ describe("chime service and signals", () => {
     await p.waitFor(/configuration reloaded signal=HUP jobs=1 added=1 removed=1 changed=0 unchanged=0/);
     await p.waitFor(/ info new next run: /);
     p.signal("SIGALRM");
-    await p.waitFor(/ info new new-ran$/);
+    await p.waitFor(/ info new stdout=new-ran$/);
     p.signal("SIGTERM");
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.text).not.toMatch(/nothing left to do/);

@@ -55,14 +55,17 @@ export class ExecJob implements Job {
       });
       const pgid = child.pid;
 
+      // The command's lines are data, never a message of chime's: each is the value of a
+      // `stdout=`/`stderr=` field (quoted when not a plain word), so a printed
+      // "run ok: … status=ok" cannot pass for chime's own summary line.
       const out = new LineSplitter((line) => {
         lines++;
         lastLine = line;
-        ctx.log.info(line);
+        ctx.log.info({ stdout: line });
       });
       const err = new LineSplitter((line) => {
         lines++;
-        ctx.log.info({ stream: "stderr" }, line);
+        ctx.log.info({ stderr: line });
       });
       child.stdout.on("data", (c: Buffer) => out.push(c));
       child.stderr.on("data", (c: Buffer) => err.push(c));
