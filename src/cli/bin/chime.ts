@@ -8,6 +8,7 @@ import { CHIME_USAGE } from "../chime-usage.js";
 import { die, EXIT_USAGE, runMain } from "../die.js";
 import { runInstallService } from "../install-service.js";
 import { runNext } from "../next.js";
+import { CHIME_VERSION } from "../version.js";
 
 const out = (line: string) => void process.stdout.write(line + "\n");
 
@@ -16,6 +17,10 @@ void runMain("chime", async () => {
   const env = process.env;
   try {
     const [cmd, ...rest] = argv;
+    if ((cmd === "--version" || cmd === "-V") && rest.length === 0) {
+      out(`chime ${CHIME_VERSION}`);
+      return 0;
+    }
     if (cmd === "next") return await runNext(rest, env, out);
     if (cmd === "install-service") return await runInstallService(rest);
     if (cmd === "status") return await runStatus(rest, env, out);
@@ -36,7 +41,7 @@ void runMain("chime", async () => {
     if (opts.rest[0] === "status") return await runStatus(["--state-dir", opts.stateDir.value, ...opts.rest.slice(1)], env, out);
     if (opts.when || opts.config) return await runService(opts, env);
     if (opts.rest.length === 0) {
-      process.stderr.write(CHIME_USAGE);
+      process.stderr.write(`chime: ${CHIME_USAGE}`);
       return EXIT_USAGE;
     }
     return await runOnceCommand(opts, env, out);

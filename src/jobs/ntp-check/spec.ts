@@ -35,7 +35,8 @@ options (each also read from the environment variable shown):
   --prom-file PATH        write Prometheus metrics there, atomically     CHIME_NTP_PROM_FILE
   -v, --verbose           print the per-peer table after the status line CHIME_NTP_VERBOSE
 SERVERs may also come from CHIME_NTP_SERVERS (separated by spaces or commas).
-DUR: a number with ms, s, m or h.
+DUR: a number with ms, s, m or h. CHIME_NTP_VERBOSE is a switch: yes/no, 1/0, true/false or
+on/off; anything else is an error.
 `;
 
 export const ntpCheckSpec: JobSpec = {
