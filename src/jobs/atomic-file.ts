@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -7,7 +8,9 @@ import { basename, dirname, join } from "node:path";
  * fsync, rename over the target.
  */
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  // a random name, created exclusively ("wx": O_CREAT|O_EXCL, which also refuses a planted
+  // symlink): nobody can predict it and pre-create or link it
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString("hex")}.tmp`);
   const fh = await open(tmp, "wx", 0o644);
   try {
     await fh.writeFile(data);

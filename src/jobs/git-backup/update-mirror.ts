@@ -5,7 +5,7 @@ import { runGit } from "./git-process.js";
 import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-config.js";
 import { lockMirror, MirrorBusyError, type MirrorLock } from "./mirror-lock.js";
 import { mirrorReader } from "./mirror-reader.js";
-import { firstErrorLine } from "./redact.js";
+import { firstErrorLine } from "./git-error-line.js";
 import { backupStamp, backupTransaction, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
 import { removeStaleGitFiles } from "./stale-files.js";
 

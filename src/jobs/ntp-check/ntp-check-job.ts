@@ -1,5 +1,5 @@
 import type { Job, JobContext, JobResult, JobStatus } from "../job.js";
-import { writeFileAtomic } from "../atomic-file.js";
+import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
 import { instantToMs } from "../../time/instant.js";
 import type { NtpCheckConfig } from "./check-options.js";
 import { emptyMemory, holdAfterKiss, loadMemory, saveMemory, type CheckMemory } from "./check-memory.js";
@@ -9,7 +9,7 @@ import { peerTable, statusLine } from "./nagios-output.js";
 import { runCommand } from "./on-critical.js";
 import { peerLabel, pollPeers, type Peer, type PeerPoll } from "./poll-peer.js";
 import { serverText } from "./packet.js";
-import { prometheusText } from "./prometheus-text.js";
+import { ntpFamilies } from "./prometheus-text.js";
 import { systemNtpClock, type NtpClock } from "./query-server.js";
 import { resolveServers, systemResolver, type Resolver } from "./server-address.js";
 import type { NtpTimestamp } from "./ntp-timestamp.js";
@@ -93,11 +93,10 @@ export class NtpCheckJob implements Job {
 
     if (cfg.promFile !== null) {
       try {
-        await writeFileAtomic(cfg.promFile, prometheusText({ ...judged, status, problems }, Math.floor(nowMs / 1000)));
+        await writePrometheusTextfile(cfg.promFile, ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000)));
       } catch (err) {
         // Monitoring that reads the file would go on seeing the last good poll: not "ok".
-        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-        problems = sortProblems([...problems, { severity: "warning", text: `cannot write --prom-file ${cfg.promFile}: ${code}` }]);
+        problems = sortProblems([...problems, { severity: "warning", text: promFileProblem(cfg.promFile, err) }]);
         status = worstStatus(problems.map((p) => p.severity));
       }
     }
