@@ -7,8 +7,8 @@ import { isSecretKey, REDACTED } from "./redact.js";
  * which part is chime's: a message is chime's own text, but it may carry a job's text (the
  * last line a command printed, a server's error), and a job could print `status=ok` or a
  * whole `run ok: … status=ok duration_s=1` line. So:
- * - a message containing `=`, `"` or `\` is written as one JSON string, so nothing inside it
- *   reads as a field;
+ * - a message containing `=` or a control character, or starting with `"`, is written as one
+ *   JSON string, so nothing inside it reads as a field (fields are ` key=value` after it);
  * - a value that is not a plain word (spaces, `=`, quotes, anything non-ASCII) is a JSON string;
  * - a key is reduced to `[A-Za-z0-9_.-]`, so a key from job data cannot carry a space or `=`;
  * - every control character (C0, DEL, C1), the line and paragraph separators and the bidi
@@ -22,7 +22,7 @@ const PLAIN_VALUE = /^[\w.:/@+%,-]+$/;
 const CONTROL_CHARS = "\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069";
 // eslint-disable-next-line no-control-regex
 const CONTROL = new RegExp(`[${CONTROL_CHARS}]`, "g");
-const NEEDS_QUOTES = new RegExp(`[="\\\\${CONTROL_CHARS}]`);
+const NEEDS_QUOTES = new RegExp(`^"|[=${CONTROL_CHARS}]`);
 const KEY_UNSAFE = /[^\w.-]/g;
 
 function escapeControl(c: string): string {

@@ -10,10 +10,11 @@ describe("text line body (DESIGN.md §3 Logging: one line per event, key=value)"
     expect(escapeControls("\u0085\u009b\u202e\u2067")).toBe("\\u0085\\u009b\\u202e\\u2067");
   });
 
-  it("a message that could hold a field (=, quote, backslash, control) is one JSON string", () => {
+  it("a message that could hold a field (=, a control, a leading quote) is one JSON string", () => {
     expect(formatMessage("run ok: exit 0: hi")).toBe("run ok: exit 0: hi");
     expect(formatMessage("run critical: exit 1: status=ok")).toBe('"run critical: exit 1: status=ok"');
-    expect(formatMessage('say "hi"')).toBe('"say \\"hi\\""');
+    expect(formatMessage('say "hi"')).toBe('say "hi"');
+    expect(formatMessage('"quoted" start')).toBe('"\\"quoted\\" start"');
     expect(formatMessage("a\nb")).toBe('"a\\nb"');
   });
 
