@@ -3,12 +3,14 @@
 // CJS file loads ~25 ms faster than a tree of ESM modules (docs/development.md has numbers).
 // Type checking is `npm run typecheck`; esbuild only strips types.
 import { build } from "esbuild";
-import { chmod, readdir, rm } from "node:fs/promises";
+import { chmod, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 const entryDir = "src/cli/bin";
 const outdir = "dist/bin";
 const entries = (await readdir(entryDir)).filter((f) => f.endsWith(".ts"));
+// `chime --version` and the start-up log line: the version the bundle was built from
+const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
 await rm("dist", { recursive: true, force: true });
 await build({
@@ -22,7 +24,7 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
   // import.meta.url has no CJS meaning; the few modules that need their own path get it here.
-  define: { "import.meta.url": "__chime_import_meta_url" },
+  define: { "import.meta.url": "__chime_import_meta_url", __CHIME_VERSION__: JSON.stringify(version) },
   banner: { js: "const __chime_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 });
 for (const f of entries) await chmod(join(outdir, f.replace(/\.ts$/, ".cjs")), 0o755);

@@ -1,4 +1,5 @@
 import { DEFAULT_GRACE_MS, type Environment } from "../jobs/job.js";
+import { parseSwitch, SWITCH_WORDS } from "../jobs/switch-option.js";
 import type { LogFormat, LogStamp } from "../log/logger.js";
 import { parseDurationMs } from "../time/duration-option.js";
 import { die, EXIT_USAGE } from "./die.js";
@@ -132,10 +133,9 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     const r = raw(flag);
     if (!r) return { value: false, source: "default" };
     if (r.text === true) return { value: true, source: r.source };
-    const t = r.text.trim().toLowerCase();
-    if (["1", "yes", "true", "on"].includes(t)) return { value: true, source: r.source };
-    if (["0", "no", "false", "off"].includes(t)) return { value: false, source: r.source };
-    bad(flag, r.text, r.source, "expected yes or no");
+    const on = parseSwitch(r.text);
+    if (on === null) bad(flag, r.text, r.source, `expected ${SWITCH_WORDS}`);
+    return { value: on, source: r.source };
   };
   const oneOf = <T extends string>(flag: string, allowed: readonly T[], dflt: T): Setting<T> => {
     const r = text(flag);

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { CHIME_VERSION } from "./version.js";
 import { buildScheduledJob, ConfigError, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
 import { Daemon } from "../daemon/daemon.js";
@@ -99,7 +100,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   process.removeAllListeners("warning");
   process.on("warning", (w) => chimeLog.log.warn({ warning: w.name }, w.message));
   chimeLog.log.info(
-    { jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
+    { version: CHIME_VERSION, jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
     "starting",
   );
   if (asRoot) chimeLog.log.warn({ allow_root: opts.allowRoot.source }, "running jobs as root");

@@ -2,6 +2,7 @@ import { FileStateStore, type RunRecord } from "../daemon/run-state.js";
 import { isoInZone } from "../daemon/job-loop.js";
 import type { Environment } from "../jobs/job.js";
 import { zoneFromEnv } from "../schedule/zone.js";
+import { escapeControls } from "../log/line-format.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 const USAGE = "usage: chime status [--state-dir DIR]   (DIR also from CHIME_STATE_DIR; default ./state)";
@@ -50,8 +51,10 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
     return 1;
   }
   for (const tag of tags) {
-    const rec = await store.load(tag, (msg, fields) => out(`${tag}: ${msg} (${fields["file"]}${fields["error"] ? `: ${fields["error"]}` : ""})`));
-    out(describeRecord(tag, rec, zone, nowMs));
+    // Tags, summaries and error texts come from files and jobs: escaped like in the log, so a
+    // terminal escape or bidi override in a job's summary cannot rewrite the operator's screen.
+    const rec = await store.load(tag, (msg, fields) => out(escapeControls(`${tag}: ${msg} (${fields["file"]}${fields["error"] ? `: ${fields["error"]}` : ""})`)));
+    out(escapeControls(describeRecord(tag, rec, zone, nowMs)));
   }
   return 0;
 }

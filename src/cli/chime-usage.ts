@@ -7,6 +7,7 @@ export const CHIME_USAGE = `usage:
   chime status [--state-dir DIR]                      last and next run of each job, and results
   chime next SCHEDULE [--from STAMP] [--count N]      upcoming wake times
   chime install-service NAME --dir DIR --user USER    write a daemontools service directory
+  chime --version                                     print the version (also -V)
 
 JOB: git-backup DIR [options] | ntp-check [options] SERVER… | exec -- COMMAND [ARG…]
      (chime JOB --help for a job's own options)
@@ -31,7 +32,7 @@ options (each also read from the environment variable shown, e.g. through envdir
   --log-buffer SIZE         CHIME_LOG_BUFFER   log bytes held for a slow reader before lines
                                                are dropped and counted (default 1M)
   --help
-DURATION: 90, 90s, 5m, 1h, 1d, 500ms. Switch variables take yes/no (1/0, true/false).
+DURATION: 90, 90s, 5m, 1h, 1d, 500ms. Switch variables take yes/no, 1/0, true/false or on/off; anything else is an error.
 
 signals (service): TERM/INT stop (abort jobs, grace, kill, exit 0); HUP reload --config;
   ALRM run now; USR1 log a status line.

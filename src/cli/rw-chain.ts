@@ -13,19 +13,18 @@ import { computePrograms, SLEEP_PROGRAM, type Env, type LinkContext } from "./rw
  * (run-final-program.ts).
  */
 
-/** A failure of one link: "PROG: message" (or a bare "usage: …" line) and an exit code. */
+/** A failure of one link: "PROG: message" (a usage error too) and an exit code. */
 export class RwError extends Error {
   constructor(
     readonly prog: string,
     readonly code: number,
     message: string,
-    readonly isUsage = false,
   ) {
     super(message);
   }
   /** The one stderr line. */
   line(): string {
-    return this.isUsage ? this.message : `${this.prog}: ${this.message}`;
+    return `${this.prog}: ${this.message}`;
   }
 }
 
@@ -67,8 +66,21 @@ export function rwProgramName(word: string): string | null {
   return RW_NAMES.has(base) ? base : null;
 }
 
-function usage(prog: string, shape: string): RwError {
-  return new RwError(prog, EXIT_USAGE, `usage: ${prog} ${shape}`, true);
+/** The arguments `prog` takes, as its usage line shows them. */
+function argShape(prog: string): string {
+  if (prog === SLEEP_PROGRAM) return "stamp|- [program arg...]";
+  const program = computePrograms[prog];
+  if (!program) throw new Error(`not an rw program: ${prog}`);
+  return `${program.fixedArgs.join(" ")} [VAR program arg...]`;
+}
+
+/** `usage: rw-match stamp constraints [VAR program arg...]` */
+export function usageLine(prog: string): string {
+  return `usage: ${prog} ${argShape(prog)}`;
+}
+
+function usage(prog: string): RwError {
+  return new RwError(prog, EXIT_USAGE, usageLine(prog));
 }
 
 /** Turns the core's typed errors (StampError, ScheduleError, ScheduleRangeError) into link errors. */
@@ -98,7 +110,7 @@ export async function evaluateChain(prog: string, args: readonly string[], io: C
     let next: { word: string; rest: readonly string[] };
     if (prog === SLEEP_PROGRAM) {
       const [stamp, word, ...rest] = args;
-      if (stamp === undefined) throw usage(prog, "stamp|- [program arg...]");
+      if (stamp === undefined) throw usage(prog);
       let target = FOREVER;
       try {
         if (stamp !== "-") target = instantFromTain(parseStamp(stamp, io.env, io.now));
@@ -114,8 +126,7 @@ export async function evaluateChain(prog: string, args: readonly string[], io: C
       const program = computePrograms[prog];
       if (!program) throw new Error(`not an rw program: ${prog}`);
       const n = program.fixedArgs.length;
-      const shape = `${program.fixedArgs.join(" ")} [VAR program arg...]`;
-      if (args.length < n || args.length === n + 1) throw usage(prog, shape);
+      if (args.length < n || args.length === n + 1) throw usage(prog);
       let value: string;
       try {
         value = formatTain(program.compute(args.slice(0, n), io));

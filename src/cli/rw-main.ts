@@ -2,6 +2,7 @@ import { writeSync } from "node:fs";
 import { systemClock } from "../sleep/clock.js";
 import { EXIT_SYSTEM } from "./die.js";
 import { evaluateChain, RwError } from "./rw-chain.js";
+import { rwHelp } from "./rw-help.js";
 import { adoptEnd, RunError, runFinalProgram } from "./run-final-program.js";
 import type { Env } from "./rw-programs.js";
 
@@ -36,6 +37,12 @@ function onUserSignal1(): void {
  * (rw-add, rw-match) computes is kept for rw-sleep ("run now") instead of killing the chain.
  */
 export function rwMain(prog: string): void {
+  // Only as the sole argument: in a chain, words after the stamps belong to the next program.
+  const first = process.argv[2];
+  if (process.argv.length === 3 && (first === "--help" || first === "-h")) {
+    print(prog, rwHelp(prog));
+    return;
+  }
   let wake = new AbortController();
   const onAlarm = (): void => wake.abort();
   process.on("SIGALRM", onAlarm);

@@ -1,6 +1,6 @@
 import pino, { type Logger } from "pino";
 import { logLabelFromMs } from "../time/log-label.js";
-import { escapeMessage, formatFields } from "./line-format.js";
+import { escapeControls, formatFields, formatMessage } from "./line-format.js";
 import type { LineSink } from "./line-sink.js";
 import { redactJsonLine, redactText } from "./redact.js";
 
@@ -23,7 +23,8 @@ function bindingsOf(logger: Logger | undefined): { job: string; fields: string }
   if (!b) {
     const raw = logger.bindings() as Record<string, unknown>;
     const job = typeof raw["job"] === "string" && raw["job"] !== "" ? raw["job"] : DAEMON_TAG;
-    b = { job: escapeMessage(job).replace(/ /g, "_"), fields: formatFields(raw, JOB_KEY) };
+    // the tag is one word: nothing in a job's name may look like a message or a field
+    b = { job: escapeControls(job).replace(/[\s="]/g, "_"), fields: formatFields(raw, JOB_KEY) };
     bindingsCache.set(logger, b);
   }
   return b;
@@ -60,12 +61,14 @@ export class LineDestination {
     let body: string;
     if (this.format === "json") {
       // pino's JSON already ends in "\n" and escapes newlines inside strings.
-      body = redactJsonLine(json.endsWith("\n") ? json : json + "\n");
+      // JSON.stringify leaves C1 controls, U+2028/9 and bidi controls raw; outside strings a
+      // JSON line is ASCII, so escaping them everywhere keeps it valid JSON.
+      body = escapeControls(redactJsonLine(json.endsWith("\n") ? json : json + "\n").slice(0, -1)) + "\n";
     } else {
       const level = levelLabels[this.lastLevel] ?? String(this.lastLevel);
       const { job, fields } = bindingsOf(this.lastLogger);
-      const msg = this.lastMsg === undefined || this.lastMsg === null ? "" : escapeMessage(String(this.lastMsg));
-      body = redactText(`${level} ${job} ${msg}${fields}${formatFields(this.lastObj)}\n`);
+      const msg = this.lastMsg === undefined || this.lastMsg === null || this.lastMsg === "" ? "" : " " + formatMessage(String(this.lastMsg));
+      body = redactText(`${level} ${job}${msg}${fields}${formatFields(this.lastObj)}\n`);
     }
     this.sink.write(this.stamp() + body);
   }
@@ -75,7 +78,7 @@ export class LineDestination {
     const body =
       this.format === "json"
         ? JSON.stringify({ level: pino.levels.values[level], time: Date.now(), job: DAEMON_TAG, ...fields, msg }) + "\n"
-        : `${level} ${DAEMON_TAG} ${msg}${formatFields(fields)}\n`;
+        : `${level} ${DAEMON_TAG} ${formatMessage(msg)}${formatFields(fields)}\n`;
     return this.stamp() + body;
   }
 }

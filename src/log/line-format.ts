@@ -2,15 +2,28 @@ import { isSecretKey, REDACTED } from "./redact.js";
 
 /**
  * The text line body after the stamp: `<level> <job> <message> key=value…`.
- * One record is always exactly one line: newlines and other control characters in the
- * message are escaped (`\n`), values that are not plain words are JSON-quoted. That keeps
- * every line stamped (tai64nlocal crashes on a line starting with `@` that is not a label)
- * and keeps multilog patterns working on whole records.
+ *
+ * One record is always exactly one line, and the line can be read back without doubt about
+ * which part is chime's: a message is chime's own text, but it may carry a job's text (the
+ * last line a command printed, a server's error), and a job could print `status=ok` or a
+ * whole `run ok: … status=ok duration_s=1` line. So:
+ * - a message containing `=` or a control character, or starting with `"`, is written as one
+ *   JSON string, so nothing inside it reads as a field (fields are ` key=value` after it);
+ * - a value that is not a plain word (spaces, `=`, quotes, anything non-ASCII) is a JSON string;
+ * - a key is reduced to `[A-Za-z0-9_.-]`, so a key from job data cannot carry a space or `=`;
+ * - every control character (C0, DEL, C1), the line and paragraph separators and the bidi
+ *   controls are escaped as `\uXXXX` (`\n`, `\r`, `\t` for the common three): a line break
+ *   would start an unstamped line (tai64nlocal crashes on a bad `@` label), a terminal escape
+ *   would rewrite what the reader sees, a bidi override would reorder it.
  */
 
-const PLAIN_VALUE = /^[\w.:/@+%,=-]+$/;
+const PLAIN_VALUE = /^[\w.:/@+%,-]+$/;
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+const CONTROL_CHARS = "\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069";
+// eslint-disable-next-line no-control-regex
+const CONTROL = new RegExp(`[${CONTROL_CHARS}]`, "g");
+const NEEDS_QUOTES = new RegExp(`^"|[=${CONTROL_CHARS}]`);
+const KEY_UNSAFE = /[^\w.-]/g;
 
 function escapeControl(c: string): string {
   switch (c) {
@@ -25,20 +38,36 @@ function escapeControl(c: string): string {
   }
 }
 
-export function escapeMessage(msg: string): string {
+/** Text with every control, separator and bidi character escaped; nothing else changed. */
+export function escapeControls(text: string): string {
   CONTROL.lastIndex = 0;
-  return CONTROL.test(msg) ? msg.replace(CONTROL, escapeControl) : msg;
+  return CONTROL.test(text) ? text.replace(CONTROL, escapeControl) : text;
+}
+
+/** A JSON string literal with the controls JSON.stringify leaves alone (C1, bidi, U+2028) escaped too. */
+export function quoteText(text: string): string {
+  return escapeControls(JSON.stringify(text));
+}
+
+/** The message part of a text line: as it is when that is unambiguous, else one JSON string. */
+export function formatMessage(msg: string): string {
+  return NEEDS_QUOTES.test(msg) ? quoteText(msg) : msg;
 }
 
 export function formatValue(v: unknown): string {
-  if (typeof v === "string") return v !== "" && PLAIN_VALUE.test(v) ? v : JSON.stringify(v);
+  if (typeof v === "string") return v !== "" && PLAIN_VALUE.test(v) ? v : quoteText(v);
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || v === null) return String(v);
-  if (v instanceof Error) return JSON.stringify(v.message);
+  if (v instanceof Error) return quoteText(v.message);
   try {
-    return JSON.stringify(v) ?? String(v);
+    return escapeControls(JSON.stringify(v) ?? String(v));
   } catch {
-    return JSON.stringify(String(v));
+    return quoteText(String(v));
   }
+}
+
+/** A field name as written: only letters, digits, `_`, `.` and `-` (anything else becomes `_`). */
+export function formatKey(key: string): string {
+  return key === "" ? "_" : key.replace(KEY_UNSAFE, "_");
 }
 
 /** ` key=value` for each field, in insertion order; secrets by key name are never shown. */
@@ -48,7 +77,7 @@ export function formatFields(fields: object, skip?: ReadonlySet<string>): string
     if (skip?.has(key)) continue;
     const v = (fields as Record<string, unknown>)[key];
     if (v === undefined || typeof v === "function") continue;
-    out += " " + escapeMessage(key) + "=" + (isSecretKey(key) ? REDACTED : escapeMessage(formatValue(v)));
+    out += " " + formatKey(key) + "=" + (isSecretKey(key) ? REDACTED : formatValue(v));
   }
   return out;
 }

@@ -37,7 +37,30 @@ const SECRET_JSON_FIELD = /("(?:[^"\\]*[-_.])?(?:token|password|passwd|passphras
 /** Cheap pre-check so that the common line (no URL, no secret words) costs one regex test. */
 const MAYBE_SECRET = /:\/\/|gh[pousr]_|github_pat_|bearer|token|authorization|passw|secret|api.?key|cookie|credential|auth/i;
 
-export function redactText(text: string): string {
+/**
+ * `text` without the secrets the patterns below recognise, nor any of `secrets` (values the
+ * caller knows, like the token it read: a server may echo one back in an error message, and
+ * git may show it base64-encoded in an `Authorization: Basic` header as `x-access-token:TOKEN`).
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  const out = redactPatterns(text);
+  return secrets.length === 0 ? out : redactLiterals(out, secrets);
+}
+
+/** Shorter "secrets" would blank out ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+
+function redactLiterals(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s.length < MIN_SECRET_LENGTH) continue;
+    out = out.split(s).join(REDACTED);
+    out = out.split(Buffer.from(`x-access-token:${s}`).toString("base64")).join(REDACTED);
+  }
+  return out;
+}
+
+function redactPatterns(text: string): string {
   if (!MAYBE_SECRET.test(text)) return text;
   return text
     .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)

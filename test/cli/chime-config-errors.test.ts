@@ -31,7 +31,7 @@ const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
   ["bad CHIME_GRACE", ["exec", "--", "true"], { CHIME_GRACE: "long" }, /^chime: bad value "long" for CHIME_GRACE \(environment\)/],
   ["bad --log-format", ["--log-format", "xml", "exec", "--", "true"], {}, /^chime: bad value "xml" for --log-format \(flag\): expected text or json/],
   ["bad CHIME_LOG_STAMP", ["exec", "--", "true"], { CHIME_LOG_STAMP: "iso" }, /^chime: bad value "iso" for CHIME_LOG_STAMP \(environment\): expected tai64n or none/],
-  ["bad CHIME_NO_CATCH_UP", ["--when", ",M=0", "exec", "--", "true"], { CHIME_NO_CATCH_UP: "maybe" }, /^chime: bad value "maybe" for CHIME_NO_CATCH_UP \(environment\): expected yes or no/],
+  ["bad CHIME_NO_CATCH_UP", ["--when", ",M=0", "exec", "--", "true"], { CHIME_NO_CATCH_UP: "maybe" }, /^chime: bad value "maybe" for CHIME_NO_CATCH_UP \(environment\): expected yes\/no, 1\/0, true\/false or on\/off/],
   ["bad --log-buffer", ["--log-buffer", "12", "exec", "--", "true"], {}, /^chime: bad value "12" for --log-buffer \(flag\)/],
   ["unknown option", ["--wehn", ",M=0", "exec", "--", "true"], {}, /^chime: unknown option --wehn \(flag\)/],
   ["option without value", ["--when"], {}, /^chime: option --when needs a value \(flag\)/],
@@ -115,9 +115,9 @@ describe("chime --help", () => {
     expect(r.stdout).toMatch(/usage: chime status \[--state-dir DIR\]/);
   });
 
-  it("no arguments: usage on stderr, exit 100", () => {
+  it("no arguments: usage on stderr after the program's name, exit 100", () => {
     const r = runChime([]);
     expect(r.status).toBe(100);
-    expect(r.stderr).toMatch(/^usage:/);
+    expect(r.stderr).toMatch(/^chime: usage:/);
   });
 });

@@ -22,7 +22,7 @@ describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 
       const lines = r.stdout.split("\n").filter(Boolean);
       for (const l of lines) expect(l).toMatch(STAMPED);
       expect(lines.some((l) => / info exec run start reason=once$/.test(l))).toBe(true);
-      expect(lines.some((l) => l.endsWith(` info exec out-${code}`))).toBe(true);
+      expect(lines.some((l) => l.endsWith(` info exec stdout=out-${code}`))).toBe(true);
       // exactly one summary line, with status and duration
       const summaries = lines.filter((l) => / exec run (ok|warning|critical|unknown): /.test(l));
       expect(summaries).toHaveLength(1);
@@ -68,14 +68,14 @@ describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 
     const lines = r.stdout.split("\n").filter(Boolean);
     if (isRoot) expect(lines[0]).toBe("warn hello running as root");
     else expect(r.stdout).not.toMatch(/running as root/);
-    expect(lines).toContain("info hello hi");
+    expect(lines).toContain("info hello stdout=hi");
   });
 
   it("--log-format json: one JSON object per line after the stamp", () => {
     const r = runChime(["--log-format", "json", "exec", "--", "echo", "hi"], { cwd: tmp.dir, env: { CHIME_LOG_STAMP: "none" } });
     expect(r.status).toBe(0);
-    const recs = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { job: string; msg: string; status?: string });
-    expect(recs.find((x) => x.msg === "hi")).toMatchObject({ job: "exec" });
+    const recs = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { job: string; msg: string; status?: string; stdout?: string });
+    expect(recs.find((x) => x.stdout === "hi")).toMatchObject({ job: "exec" });
     expect(recs.find((x) => x.status === "ok")?.msg).toBe("run ok: exit 0: hi");
   });
 });

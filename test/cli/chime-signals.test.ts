@@ -30,7 +30,7 @@ describe("chime service and signals", () => {
   it("states what it will do and when, right at start", async () => {
     const p = service(["--when", ",M=0", "exec", "--", "echo", "example"]);
     const line = await p.waitFor(/ info exec next run: /, 5000);
-    expect(line).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo example at=\d{4}-\d\d-\d\dT\d\d:00:00Z in_s=\d+ when=,M=0$/);
+    expect(line).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo example at=\d{4}-\d\d-\d\dT\d\d:00:00Z in_s=\d+ when=",M=0"$/);
     p.signal("SIGTERM");
     expect(await p.exited).toEqual({ code: 0, signal: null });
   });
@@ -58,7 +58,7 @@ describe("chime service and signals", () => {
     while (!/ next run: /.test(text) && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGINT");
     expect(await exited).toBe(0);
-    expect(text.split("\n").find((l) => / next run: /.test(l))).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo .* at=\S+ in_s=\d+ when=,M=0$/);
+    expect(text.split("\n").find((l) => / next run: /.test(l))).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo .* at=\S+ in_s=\d+ when=",M=0"$/);
   });
 
   it("ALRM runs the job now; USR1 logs status (no inspector); HUP without config reschedules; TERM exits 0", async () => {
@@ -103,8 +103,8 @@ describe("chime service and signals", () => {
     const p = service(["--grace", "1s", "--when", ",M=0", "exec", "--", "sh", "-c", "trap '' TERM; sleep 60 & echo child=$!; echo shell=$$; wait; wait"]);
     await p.waitFor(/next run: /);
     p.signal("SIGALRM");
-    const child = Number(/child=(\d+)/.exec(await p.waitFor(/ info exec child=\d+$/))![1]);
-    const shell = Number(/shell=(\d+)/.exec(await p.waitFor(/ info exec shell=\d+$/))![1]);
+    const child = Number(/child=(\d+)/.exec(await p.waitFor(/ info exec stdout="child=\d+"$/))![1]);
+    const shell = Number(/shell=(\d+)/.exec(await p.waitFor(/ info exec stdout="shell=\d+"$/))![1]);
     const t0 = Date.now();
     p.signal("SIGTERM");
     const exit = await p.exited;
@@ -152,7 +152,7 @@ describe("chime service and signals", () => {
     await p.waitFor(/configuration reloaded signal=HUP jobs=1 added=1 removed=1 changed=0 unchanged=0/);
     await p.waitFor(/ info new next run: /);
     p.signal("SIGALRM");
-    await p.waitFor(/ info new new-ran$/);
+    await p.waitFor(/ info new stdout=new-ran$/);
     p.signal("SIGTERM");
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.text).not.toMatch(/nothing left to do/);

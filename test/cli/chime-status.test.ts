@@ -49,7 +49,7 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     try {
       await first.waitFor(/next run: /);
       first.signal("SIGALRM");
-      jobPid = Number(/job-pid=(\d+)/.exec(await first.waitFor(/ info exec job-pid=\d+$/))![1]);
+      jobPid = Number(/job-pid=(\d+)/.exec(await first.waitFor(/ info exec stdout="job-pid=\d+"$/))![1]);
       first.signal("SIGKILL");
       await first.exited;
     } finally {
@@ -121,8 +121,8 @@ describe("--user NAME: the service drops uid, gid and groups before any job runs
     try {
       await p.waitFor(/next run: /);
       p.signal("SIGALRM");
-      const line = await p.waitFor(/ info exec uid=/);
-      expect(line).toMatch(/ info exec uid=65534 gid=65534 groups=65534$/);
+      const line = await p.waitFor(/ info exec stdout="uid=/);
+      expect(line).toMatch(/ info exec stdout="uid=65534 gid=65534 groups=65534"$/);
       expect(await p.waitFor(/ info chime starting /)).toMatch(/uid=65534/);
       p.signal("SIGTERM");
       expect((await p.exited).code).toBe(0);

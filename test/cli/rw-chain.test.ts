@@ -86,12 +86,12 @@ describe("evaluateChain", () => {
     expect(done).toBe(true);
   });
 
-  it("errors carry the failing link's name; usage errors are bare usage lines", async () => {
+  it("errors carry the failing link's name, usage errors too", async () => {
     const err = await evaluateChain("rw-add", ["n", "d1S", "x", "rw-max", "$x", "bogus", "y", "job"], io()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RwError);
     expect((err as RwError).line()).toBe("rw-max: malformed timestamp: bogus");
     expect((err as RwError).code).toBe(100);
     const usage = await evaluateChain("rw-add", ["n", "d1S", "x", "rw-match", "$x"], io()).catch((e: unknown) => e);
-    expect((usage as RwError).line()).toBe("usage: rw-match stamp constraints [VAR program arg...]");
+    expect((usage as RwError).line()).toBe("rw-match: usage: rw-match stamp constraints [VAR program arg...]");
   });
 });

@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, runBin } from "./run-bin.js";
 
-const ADD_USAGE = "usage: rw-add stamp1 stamp2 [VAR program arg...]\n";
-const MATCH_USAGE = "usage: rw-match stamp constraints [VAR program arg...]\n";
-const SLEEP_USAGE = "usage: rw-sleep stamp|- [program arg...]\n";
+// every message starts with the program's name, usage errors too (issue 9 §9)
+const ADD_USAGE = "rw-add: usage: rw-add stamp1 stamp2 [VAR program arg...]\n";
+const MATCH_USAGE = "rw-match: usage: rw-match stamp constraints [VAR program arg...]\n";
+const SLEEP_USAGE = "rw-sleep: usage: rw-sleep stamp|- [program arg...]\n";
 
 function fails(name: string, args: string[], stderr: string | RegExp, env: Record<string, string> = {}, status = 100): void {
   const r = runBin(name, args, env);
@@ -24,9 +25,9 @@ describe("usage errors", () => {
     ["rw-add", [], ADD_USAGE],
     ["rw-add", ["n"], ADD_USAGE],
     ["rw-add", ["n", "d1S", "VAR"], ADD_USAGE], // a variable but no program
-    ["rw-sub", ["n"], "usage: rw-sub stamp1 stamp2 [VAR program arg...]\n"],
-    ["rw-min", [], "usage: rw-min stamp1 stamp2 [VAR program arg...]\n"],
-    ["rw-max", ["n", "n", "X"], "usage: rw-max stamp1 stamp2 [VAR program arg...]\n"],
+    ["rw-sub", ["n"], "rw-sub: usage: rw-sub stamp1 stamp2 [VAR program arg...]\n"],
+    ["rw-min", [], "rw-min: usage: rw-min stamp1 stamp2 [VAR program arg...]\n"],
+    ["rw-max", ["n", "n", "X"], "rw-max: usage: rw-max stamp1 stamp2 [VAR program arg...]\n"],
     ["rw-match", ["n"], MATCH_USAGE],
     ["rw-match", ["n", ",M=0", "wake"], MATCH_USAGE],
     ["rw-sleep", [], SLEEP_USAGE],

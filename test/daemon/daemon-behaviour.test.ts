@@ -116,7 +116,7 @@ describe("catch-up after the schedule was changed while chime was down", () => {
     first.daemon.start([scheduled("job", ",M/30", job)]);
     await advance(5 * 60_000, 60_000); // 10:45
     await first.daemon.stop("TERM");
-    expect(first.out.text).toMatch(/info job schedule changed since the last run was=,M=0 when=,M\/30/);
+    expect(first.out.text).toMatch(/info job schedule changed since the last run was=",M=0" when=,M\/30/);
     const second = fakeDaemon({ store }); // restarted again, the record now says ,M/30
     second.daemon.start([scheduled("job", ",M/30", job)]);
     await advance(20 * 60_000, 60_000); // to 11:05
@@ -134,7 +134,7 @@ describe("catch-up after the schedule was changed while chime was down", () => {
     daemon.start([scheduled("job", ",M/30", job)]);
     await advance(25 * 60_000, 60_000); // to 12:35
     await daemon.stop("TERM");
-    expect(out.text).toMatch(/catching up once missed=2 since=2026-06-01T10:00:00Z by=,M=0/);
+    expect(out.text).toMatch(/catching up once missed=2 since=2026-06-01T10:00:00Z by=",M=0"/);
     expect(slotsOf(out)).toEqual(["2026-06-01T12:00:00Z", "2026-06-01T12:30:00Z"]);
     expect(job.runsAtMs).toEqual([T0 + 130 * 60_000, T0 + 150 * 60_000]);
   });

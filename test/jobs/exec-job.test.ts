@@ -34,7 +34,7 @@ function run(args: string[], opts: { graceMs?: number; abortWhen?: (out: Capture
 
 /** the pids a command printed, one per line, e.g. `echo $$` and `echo $!` */
 function pids(out: Capture): number[] {
-  return out.lines.map((l) => / info exec (\d+)$/.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
+  return out.lines.map((l) => / info exec stdout=(\d+)$/.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
 }
 
 describe("exec -- COMMAND ARG…: arguments", () => {
@@ -48,7 +48,7 @@ describe("exec -- COMMAND ARG…: arguments", () => {
   it("passes arguments without a shell: metacharacters stay literal", async () => {
     const { result, out } = run(["echo", "$HOME; rm -rf /tmp/x && `id`"]);
     expect((await result).status).toBe("ok");
-    expect(out.lines.some((l) => l.endsWith(" info exec $HOME; rm -rf /tmp/x && `id`"))).toBe(true);
+    expect(out.lines.some((l) => l.endsWith(' info exec stdout="$HOME; rm -rf /tmp/x && `id`"'))).toBe(true);
   });
 });
 
@@ -58,7 +58,7 @@ describe("exec: output lines and exit status", () => {
     const r = await result;
     expect(r.status).toBe("ok");
     const bodies = out.lines.map((l) => l.replace(/^@[0-9a-f]{24} /, ""));
-    expect(bodies).toEqual(expect.arrayContaining(["info exec one", "info exec two", "info exec oops stream=stderr", "info exec no newline"]));
+    expect(bodies).toEqual(expect.arrayContaining(["info exec stdout=one", "info exec stdout=two", "info exec stderr=oops", 'info exec stdout="no newline"']));
     expect(r.summary).toBe("exit 0: no newline");
   });
 
@@ -86,9 +86,9 @@ describe("exec: output lines and exit status", () => {
   it("cuts endless lines into bounded pieces", async () => {
     const { result, out } = run(["sh", "-c", "head -c 20000 /dev/zero | tr '\\0' x"]);
     expect((await result).status).toBe("ok");
-    const pieces = out.lines.filter((l) => / info exec x+$/.test(l));
+    const pieces = out.lines.filter((l) => / info exec stdout=x+$/.test(l));
     expect(pieces.length).toBe(3);
-    expect(pieces.map((l) => l.split(" ")[3]!.length)).toEqual([8192, 8192, 20000 - 2 * 8192]);
+    expect(pieces.map((l) => l.split("stdout=")[1]!.length)).toEqual([8192, 8192, 20000 - 2 * 8192]);
   });
 });
 
@@ -107,7 +107,7 @@ describe("exec: abort kills the whole process group, no orphans", () => {
   it("an aborted run is critical even when the command takes TERM and exits 0", async () => {
     const { result, out } = run(["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready; sleep 300 & wait"], { abortWhen: (o) => / info exec ready$/m.test(o.text) });
     const r = await result;
-    expect(out.text).toMatch(/ info exec bye/);
+    expect(out.text).toMatch(/ info exec stdout=bye/);
     expect(r.metrics?.["exit_code"]).toBe(0);
     expect(r.status).toBe("critical");
     expect(r.summary).toBe("stopped (timeout after 1s) exit 0: bye");

@@ -1,17 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { escapeMessage, formatFields, formatValue } from "../../src/log/line-format.js";
+import { escapeControls, formatFields, formatMessage, formatValue } from "../../src/log/line-format.js";
 import { redactText } from "../../src/log/redact.js";
 
 describe("text line body (DESIGN.md §3 Logging: one line per event, key=value)", () => {
   it("escapes newlines and control characters so one record stays one line", () => {
-    expect(escapeMessage("a\nb\r\nc\td\u0000")).toBe("a\\nb\\r\\nc\\td\\u0000");
-    expect(escapeMessage("plain text")).toBe("plain text");
-    expect(escapeMessage("x\u2028y")).toBe("x\\u2028y");
+    expect(escapeControls("a\nb\r\nc\td\u0000")).toBe("a\\nb\\r\\nc\\td\\u0000");
+    expect(escapeControls("plain text")).toBe("plain text");
+    expect(escapeControls("x\u2028y")).toBe("x\\u2028y");
+    expect(escapeControls("\u0085\u009b\u202e\u2067")).toBe("\\u0085\\u009b\\u202e\\u2067");
+  });
+
+  it("a message that could hold a field (=, a control, a leading quote) is one JSON string", () => {
+    expect(formatMessage("run ok: exit 0: hi")).toBe("run ok: exit 0: hi");
+    expect(formatMessage("run critical: exit 1: status=ok")).toBe('"run critical: exit 1: status=ok"');
+    expect(formatMessage('say "hi"')).toBe('say "hi"');
+    expect(formatMessage('"quoted" start')).toBe('"\\"quoted\\" start"');
+    expect(formatMessage("a\nb")).toBe('"a\\nb"');
   });
 
   it("leaves plain values bare and quotes anything with spaces, quotes or newlines", () => {
     expect(formatValue("mirror/foo.git")).toBe("mirror/foo.git");
     expect(formatValue("a b")).toBe('"a b"');
+    expect(formatValue("status=ok")).toBe('"status=ok"');
     expect(formatValue("")).toBe('""');
     expect(formatValue("x\ny")).toBe('"x\\ny"');
     expect(formatValue(3.5)).toBe("3.5");

@@ -52,7 +52,7 @@ describe("slow log reader", () => {
     expect(code).toBe(0);
     const lines = text.split("\n").filter(Boolean);
     for (const l of lines) expect(l).toMatch(STAMPED);
-    const numbers = lines.map((l) => / info exec (\d+)$/.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
+    const numbers = lines.map((l) => / info exec stdout=(\d+)$/.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
     expect(numbers).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
     expect(text).not.toMatch(/lines dropped/);
   });
@@ -79,7 +79,7 @@ describe("slow log reader", () => {
     const notice = lines.filter((l) => / warn chime log reader was too slow, lines dropped dropped=\d+$/.test(l));
     expect(notice.length).toBeGreaterThanOrEqual(1);
     const dropped = notice.map((l) => Number(/dropped=(\d+)$/.exec(l)![1])).reduce((a, b) => a + b, 0);
-    const numbers = lines.map((l) => / info exec (\d+)$/.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
+    const numbers = lines.map((l) => / info exec stdout=(\d+)$/.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
     expect(dropped).toBeGreaterThan(0);
     // every output line either arrived or was counted (the run's own start/summary lines may be among the dropped)
     expect(numbers.length + dropped).toBeGreaterThanOrEqual(total);

@@ -28,7 +28,7 @@ requires("tai64nlocal").describe("chime's log through the real tai64nlocal", () 
       expect(t).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
       expect(t).toBeLessThanOrEqual(after + 1);
     }
-    expect(lines.some((l) => l.endsWith(" info exec @4000 not a label"))).toBe(true);
-    expect(lines.some((l) => l.endsWith(" info exec @ bare"))).toBe(true);
+    expect(lines.some((l) => l.endsWith(' info exec stdout="@4000 not a label"'))).toBe(true);
+    expect(lines.some((l) => l.endsWith(' info exec stdout="@ bare"'))).toBe(true);
   });
 });

@@ -39,7 +39,7 @@ describe("ntp-check job behaviour", () => {
     expect(r.status).toBe("ok");
     // run once without --verbose: just the Nagios status line
     expect(formatOnce(r)).toBe(`${r.summary}\n`);
-    expect(r.summary).toMatch(/^NTP OK: 2\/2 peers valid, median offset [+-]\d+\.\d ms, mean \|offset\| \d+\.\d ms, max stratum 2\|offset=/);
+    expect(r.summary).toMatch(/^NTP OK: 2\/2 peers valid, median offset [+-]\d+\.\d ms, mean abs offset \d+\.\d ms, max stratum 2\|offset=/);
   });
 
   test("one machine under two names is one peer: a second name cannot fake the --min-peers count", async () => {

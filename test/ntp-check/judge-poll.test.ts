@@ -19,7 +19,7 @@ function failed(addr: string, reason: string, detail: string, kissCode?: string)
 const none = new Map<string, number>();
 
 describe("judging a poll", () => {
-  test("the user's incident: −984, −984, +105 ms and an LI=3 peer → CRITICAL, mean |offset| first", () => {
+  test("the user's incident: −984, −984, +105 ms and an LI=3 peer → CRITICAL, mean abs offset first", () => {
     const j = judgePoll(
       [valid("192.0.2.1", -0.984), valid("192.0.2.2", -0.984), valid("192.0.2.3", 0.105), failed("192.0.2.4", "unsynchronised", "unsynchronised (LI=3, stratum 2)")],
       [],
@@ -30,7 +30,7 @@ describe("judging a poll", () => {
     // (984 + 984 + 105) / 3 = 691 ms, the incident's numbers
     expect(j.stats.meanAbsOffset).toBeCloseTo(0.691, 6);
     expect(j.stats.medianOffset).toBeCloseTo(-0.984, 9);
-    expect(j.problems[0]!.text).toBe("mean |offset| 691.0 ms > 500 ms");
+    expect(j.problems[0]!.text).toBe("mean abs offset 691.0 ms > 500 ms");
     const texts = j.problems.map((p) => p.text);
     expect(texts).toContain("peer 192.0.2.4 unsynchronised (LI=3)");
     expect(texts.some((x) => x.startsWith("peer 192.0.2.3 falseticker (offset +105.0 ms"))).toBe(true);
@@ -58,11 +58,11 @@ describe("judging a poll", () => {
     expect(j.peers.map((p) => p.verdict)).toEqual(["unreachable", "unresolved"]);
   });
 
-  test("thresholds: 100 ms mean |offset| warns, below it is OK", () => {
+  test("thresholds: 100 ms mean abs offset warns, below it is OK", () => {
     expect(judgePoll([valid("a", 0.099), valid("b", 0.098), valid("c", 0.097)], [], t, none).status).toBe("ok");
     const j = judgePoll([valid("a", 0.12), valid("b", 0.13), valid("c", 0.14)], [], t, none);
     expect(j.status).toBe("warning");
-    expect(j.problems[0]!.text).toBe("mean |offset| 130.0 ms > 100 ms");
+    expect(j.problems[0]!.text).toBe("mean abs offset 130.0 ms > 100 ms");
   });
 
   test("a high stratum, a KoD and a leap announced by only some peers are warnings", () => {

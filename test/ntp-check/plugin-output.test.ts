@@ -19,15 +19,15 @@ describe("the Nagios status line", () => {
   test("the issue's example word for word: three peers at −984.9 ms and 192.0.2.4 answering LI=3", () => {
     const j = judgePoll([valid("192.0.2.1", -0.9849), valid("192.0.2.2", -0.9849), valid("192.0.2.3", -0.9849), unsynced("192.0.2.4")], [], t, new Map());
     const line = statusLine(j.status, j.problems, j.stats, t);
-    expect(line.slice(0, line.indexOf("|offset="))).toBe("NTP CRITICAL: mean |offset| 984.9 ms > 500 ms; peer 192.0.2.4 unsynchronised (LI=3)");
+    expect(line.slice(0, line.indexOf("|offset="))).toBe("NTP CRITICAL: mean abs offset 984.9 ms > 500 ms; peer 192.0.2.4 unsynchronised (LI=3)");
   });
 
   test("limits are printed as configured (100 ms, 2.5 ms), measured values with one decimal", () => {
     const warnOnly = judgePoll([valid("a", 0.15), valid("b", 0.15), valid("c", 0.15)], [], t, new Map());
-    expect(warnOnly.problems[0]!.text).toBe("mean |offset| 150.0 ms > 100 ms");
+    expect(warnOnly.problems[0]!.text).toBe("mean abs offset 150.0 ms > 100 ms");
     const fine: Thresholds = { ...t, warn: 0.0025, crit: 0.01 };
     const j = judgePoll([valid("a", 0.003), valid("b", 0.003), valid("c", 0.003)], [], fine, new Map());
-    expect(j.problems[0]!.text).toBe("mean |offset| 3.0 ms > 2.5 ms");
+    expect(j.problems[0]!.text).toBe("mean abs offset 3.0 ms > 2.5 ms");
   });
 
   test("a problem text with line breaks (a tool's error) stays on the one status line", () => {
@@ -95,11 +95,11 @@ describe("perfdata", () => {
 });
 
 describe("thresholds are limits, as in check_ntp_time: exactly at a limit is still inside it", () => {
-  test("mean |offset| of exactly 500 ms is a WARNING, not CRITICAL; exactly at --warn is OK", () => {
+  test("mean abs offset of exactly 500 ms is a WARNING, not CRITICAL; exactly at --warn is OK", () => {
     // binary fractions, so the means are exact: 3 × 0.5 / 3 = 0.5, 3 × 0.125 / 3 = 0.125
     const at = judgePoll([valid("a", -0.5), valid("b", -0.5), valid("c", -0.5)], [], t, new Map());
     expect(at.status).toBe("warning");
-    expect(at.problems.map((p) => p.text)).toEqual(["mean |offset| 500.0 ms > 100 ms"]);
+    expect(at.problems.map((p) => p.text)).toEqual(["mean abs offset 500.0 ms > 100 ms"]);
     const eighth: Thresholds = { ...t, warn: 0.125 };
     expect(judgePoll([valid("a", 0.125), valid("b", 0.125), valid("c", 0.125)], [], eighth, new Map()).status).toBe("ok");
   });

@@ -9,6 +9,7 @@ import { CHIME_USAGE } from "../chime-usage.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE, runMain } from "../die.js";
 import { runInstallService } from "../install-service.js";
 import { runNext } from "../next.js";
+import { CHIME_VERSION } from "../version.js";
 
 const out = (line: string) => void process.stdout.write(line + "\n");
 
@@ -21,6 +22,10 @@ reportProcessTrouble("chime", EXIT_SYSTEM);
 void runMain("chime", async () => {
   try {
     const [cmd, ...rest] = argv;
+    if ((cmd === "--version" || cmd === "-V") && rest.length === 0) {
+      out(`chime ${CHIME_VERSION}`);
+      return 0;
+    }
     if (cmd === "next") return await runNext(rest, env, out);
     if (cmd === "install-service") return await runInstallService(rest);
     if (cmd === "status") return await runStatus(rest, env, out);
@@ -41,7 +46,7 @@ void runMain("chime", async () => {
     if (opts.rest[0] === "status") return await runStatus(["--state-dir", opts.stateDir.value, ...opts.rest.slice(1)], env, out);
     if (opts.service || opts.when || opts.config) return await runService(opts, env);
     if (opts.rest.length === 0) {
-      stderr.raw(CHIME_USAGE);
+      stderr.raw(`chime: ${CHIME_USAGE}`);
       return EXIT_USAGE;
     }
     return await runOnceCommand(opts, env, out);

@@ -31,14 +31,17 @@ export class ExecJob implements Job {
     const { command, args, env } = this.cmd;
     let lastLine = "";
     let lines = 0;
+    // The command's lines are data, never a message of chime's: each is the value of a
+    // `stdout=`/`stderr=` field (quoted when not a plain word), so a printed
+    // "run ok: … status=ok" cannot pass for chime's own summary line.
     const out = new LineSplitter((line) => {
       lines++;
       lastLine = line;
-      ctx.log.info(line);
+      ctx.log.info({ stdout: line });
     });
     const err = new LineSplitter((line) => {
       lines++;
-      ctx.log.info({ stream: "stderr" }, line);
+      ctx.log.info({ stderr: line });
     });
     const o = await runProcess({
       argv: [command, ...args],

@@ -4,7 +4,7 @@ import { ExecJob } from "./exec-job.js";
 const help = `usage: chime [DAEMON OPTIONS] exec -- COMMAND [ARG…]
 
 Runs COMMAND with its arguments, without a shell. Each line the command writes on stdout or
-stderr becomes one log line tagged with the job (stderr lines carry stream=stderr).
+stderr becomes one log line tagged with the job, the line as a stdout= or stderr= field.
 Its exit status becomes the run's status (Nagios plugin convention):
   0 ok, 1 warning, 2 critical, 3 unknown; any other code or death by a signal: critical;
   a command that cannot be started (not found, not executable): unknown.

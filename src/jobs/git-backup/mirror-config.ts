@@ -1,7 +1,8 @@
 import { lstat } from "node:fs/promises";
 import type { SimpleGit } from "simple-git";
 import { gitErrorLine, runGit } from "./git-process.js";
-import { firstErrorLine, redact } from "./redact.js";
+import { firstErrorLine } from "./git-error-line.js";
+import { redactText } from "../../log/redact.js";
 
 /** heads and tags only: `refs/*` would let `--prune` delete refs/backup (reference §2, S6). */
 export const MIRROR_REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"] as const;
@@ -102,7 +103,7 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
   if (fetch.length !== MIRROR_REFSPECS.length || fetch.some((f, i) => f !== MIRROR_REFSPECS[i])) {
     if (fetch.length > 0) await gitWrite(mirror, env, ["config", "--local", "--unset-all", "remote.origin.fetch"]);
     for (const spec of MIRROR_REFSPECS) await gitWrite(mirror, env, ["config", "--local", "--add", "remote.origin.fetch", spec]);
-    repaired.push(fetch.length === 0 ? "added missing fetch refspec" : `replaced fetch refspec ${redact(fetch.join(" "))}`);
+    repaired.push(fetch.length === 0 ? "added missing fetch refspec" : `replaced fetch refspec ${redactText(fetch.join(" "))}`);
   }
   for (const [key, want] of HISTORY_SETTINGS) {
     if (values.get(key)?.at(-1) === want) continue;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gitErrorLine, runGit } from "./git-process.js";
-import { firstErrorLine } from "./redact.js";
+import { firstErrorLine } from "./git-error-line.js";
 import type { RefSnapshot } from "./ref-history.js";
 
 /** The branch HEAD names, if HEAD is symbolic; undefined for a detached or unreadable HEAD. */

@@ -1,3 +1,4 @@
+import { parseSwitch, SWITCH_WORDS } from "../switch-option.js";
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { JobConfigError, type Environment } from "../job.js";
@@ -63,9 +64,9 @@ function parseCount(text: string, source: string, min: number, max: number): num
 }
 
 function parseBool(text: string, source: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(text)) return true;
-  if (/^(0|false|no|off|)$/i.test(text)) return false;
-  throw new JobConfigError(`git-backup: ${source} must be 1 or 0: ${JSON.stringify(text)}`);
+  const on = parseSwitch(text);
+  if (on === null) throw new JobConfigError(`git-backup: ${source} must be ${SWITCH_WORDS}: ${JSON.stringify(text)}`);
+  return on;
 }
 
 interface Raw {

@@ -9,11 +9,12 @@ import { listGithubRepos, type Listing } from "./github-listing.js";
 import { checkMirrorDirectory, gitWrite } from "./mirror-config.js";
 import { mirrorReader } from "./mirror-reader.js";
 import type { GitBackupOptions } from "./options.js";
-import { renderMetrics } from "./prom-metrics.js";
-import { firstErrorLine, redact } from "./redact.js";
+import { gitBackupFamilies } from "./prom-metrics.js";
+import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
+import { firstErrorLine } from "./git-error-line.js";
+import { redactText } from "../../log/redact.js";
 import { reportOutcome, summarize } from "./run-summary.js";
 import { updateMirror, type RepoOutcome, type UpdateSettings } from "./update-mirror.js";
-import { writeFileAtomic } from "../atomic-file.js";
 
 async function readToken(o: GitBackupOptions, env: Environment): Promise<string | undefined> {
   if (o.tokenFile !== undefined) return (await readFile(o.tokenFile, "utf8")).trim() || undefined;
@@ -70,8 +71,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     // An unmounted backup disk must show in the metrics too, not leave the last good file.
     if (o.promFile !== undefined) {
       const repos = (await loadState(ctx.stateDir)).repos;
-      await writeFileAtomic(o.promFile, renderMetrics([], repos, ctx.now().seconds, (Date.now() - started) / 1000, false, false)).catch((e: Error) =>
-        log.warn({ error: e.message }, "cannot write --prom-file"),
+      await writePrometheusTextfile(o.promFile, gitBackupFamilies([], repos, ctx.now().seconds, (Date.now() - started) / 1000, false, false)).catch((e: unknown) =>
+        log.warn({ error: promFileProblem(o.promFile!, e) }, "cannot write --prom-file"),
       );
     }
     // The runner's summary line carries this; a line of our own would be a second summary.
@@ -110,7 +111,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
       const known = await pool(mirrorNames, 8, new AbortController().signal, (n) => knownMirror(o.dir, n, env), (n) => ({ dirName: n, url: undefined, githubId: undefined }));
       actions = planMirrors(known, listing.repos, listing.ids, o);
     } catch (err) {
-      listingError = redact((err as Error).message, secrets);
+      listingError = redactText((err as Error).message, secrets);
     }
   }
   if (listingError) log.warn({ error: listingError }, "GitHub listing failed; updating the mirrors already in DIR");
@@ -183,9 +184,11 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   }
   if (o.promFile !== undefined) {
     try {
-      await writeFileAtomic(o.promFile, renderMetrics(outcomes, state.repos, endSec, ms / 1000, listingError !== undefined));
+      await writePrometheusTextfile(o.promFile, gitBackupFamilies(outcomes, state.repos, endSec, ms / 1000, listingError !== undefined));
     } catch (err) {
-      log.warn({ error: (err as Error).message }, "cannot write --prom-file");
+      // Monitoring that reads the file would go on seeing the last run's numbers: not "ok".
+      const problem = promFileProblem(o.promFile, err);
+      return { status: result.status === "ok" ? "warning" : result.status, summary: `${result.summary}; ${problem}`, metrics: result.metrics };
     }
   }
   return { status: result.status, summary: result.summary, metrics: result.metrics };

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { gitErrorLine, runGit } from "./git-process.js";
-import { firstErrorLine } from "./redact.js";
+import { firstErrorLine } from "./git-error-line.js";
 import { BACKUP_NAMESPACE, backupTransaction } from "./ref-history.js";
 
 export interface OldRef {

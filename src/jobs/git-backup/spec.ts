@@ -24,7 +24,8 @@ refs a fetch rewrites, moves or deletes are saved under refs/backup/<stamp>/.
   --rate-limit-wait DURATION  longest wait for an API rate-limit reset (default 60s)
 
 Every option can also be set as ${envName("option-name")} (e.g. ${envName("concurrency")}=8,
-${envName("exclude")}="a*,b*"); DIR as ${envName("dir")}. Flags win.
+${envName("exclude")}="a*,b*"); DIR as ${envName("dir")}. Flags win. A flag's variable is a
+switch: yes/no, 1/0, true/false or on/off; anything else is an error.
 Exit: 0 all ok, 1 some failed, 2 all failed or DIR unusable, 100 bad usage.
 `;
 

@@ -6,7 +6,7 @@ import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-co
 import { LOCK_FILE, lockMirror, MirrorBusyError, type MirrorLock } from "./mirror-lock.js";
 import { followUpstreamHead } from "./mirror-head.js";
 import { mirrorReader } from "./mirror-reader.js";
-import { firstErrorLine } from "./redact.js";
+import { firstErrorLine } from "./git-error-line.js";
 import { backupStamp, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
 import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
 import { removeStaleGitFiles } from "./stale-files.js";

@@ -1,3 +1,4 @@
+import { parseSwitch, SWITCH_WORDS } from "../switch-option.js";
 import { JobConfigError, type Environment } from "../job.js";
 import type { Thresholds } from "./judge-peers.js";
 import type { DaemonKind } from "./local-daemon-view.js";
@@ -170,7 +171,12 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
     onCritical = { argv, everyMs: num("on-critical-every"), after: num("critical-after") };
   }
   const verboseSrc = source("verbose");
-  const verbose = verboseSrc !== null && !["0", "no", "false"].includes(verboseSrc.value.toLowerCase());
+  let verbose = false;
+  if (verboseSrc !== null) {
+    const on = parseSwitch(verboseSrc.value);
+    if (on === null) fail(verboseSrc, `expected ${SWITCH_WORDS}`);
+    verbose = on;
+  }
 
   return {
     servers,

@@ -84,12 +84,14 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
 
 export function formatMs(seconds: number, signed = true): string {
   const v = (seconds * 1000).toFixed(1);
+  // what rounds to zero has no sign: "-0.0 ms" would claim a direction the data does not show
+  if (/^-?0\.0$/.test(v)) return "0.0 ms";
   return signed && seconds >= 0 ? `+${v} ms` : `${v} ms`;
 }
 
 /**
  * A configured limit as the user would write it: "500 ms", "100.5 ms", never "500.0 ms"
- * (the issue's wording: `mean |offset| 984.9 ms > 500 ms`). Measured values keep formatMs.
+ * (`mean abs offset 984.9 ms > 500 ms`). Measured values keep formatMs.
  */
 export function formatLimitMs(seconds: number): string {
   return `${Number((seconds * 1000).toFixed(3))} ms`;
@@ -177,7 +179,7 @@ export function judgePoll(
     const meanLevel = level(stats.meanAbsOffset);
     if (meanLevel !== "ok") {
       const limit = meanLevel === "critical" ? t.crit : t.warn;
-      problems.push({ severity: meanLevel, text: `mean |offset| ${formatMs(stats.meanAbsOffset, false)} > ${formatLimitMs(limit)}` });
+      problems.push({ severity: meanLevel, text: `mean abs offset ${formatMs(stats.meanAbsOffset, false)} > ${formatLimitMs(limit)}` });
     }
     const medianLevel = level(Math.abs(stats.medianOffset));
     if (SEVERITY[medianLevel] > SEVERITY[meanLevel]) {

@@ -95,7 +95,7 @@ export async function openntpdView(ntpctl: readonly string[], stats: PollStats, 
   if (valid.length > 0) {
     const meanAbs = valid.reduce((a, p) => a + Math.abs(p.offsetMs!), 0) / valid.length / 1000;
     const l = level(meanAbs, t);
-    if (l !== "ok") problems.push({ severity: l, text: `openntpd: mean |offset| of its valid peers ${formatMs(meanAbs, false)}` });
+    if (l !== "ok") problems.push({ severity: l, text: `openntpd: mean abs offset of its valid peers ${formatMs(meanAbs, false)}` });
   }
   const lines = [
     `openntpd: ${statusText.trim()}`,

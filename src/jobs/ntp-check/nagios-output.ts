@@ -1,11 +1,21 @@
 import type { JobStatus } from "../job.js";
+import { escapeControls } from "../../log/line-format.js";
 import type { PeerReport, PollStats, Problem, Thresholds } from "./judge-peers.js";
 import { formatMs } from "./judge-peers.js";
 
 /**
  * Output in the monitoring-plugins convention (`NTP <STATE>: text|perfdata`, exit 0–3),
  * so an existing Nagios/Icinga check can call `chime ntp-check` unchanged.
+ *
+ * Nagios Core splits plugin output on `|`: on the first line the status text ends at the first
+ * `|` and the rest is perfdata; on later lines (long output) a line's first `|` starts perfdata
+ * that runs to the end. So no text we print — ours, a tool's error, anything a server sent —
+ * may carry a `|` or a line break: `pluginText` escapes them (and every other control).
  */
+export function pluginText(text: string): string {
+  return escapeControls(text.replace(/\s*[\r\n]+\s*/g, " ").trim()).replace(/\|/g, "\\x7c");
+}
+
 const STATE: Record<JobStatus, string> = { ok: "OK", warning: "WARNING", critical: "CRITICAL", unknown: "UNKNOWN" };
 
 function secs(x: number | null): string {
@@ -34,7 +44,7 @@ export function perfdata(stats: PollStats, t: Thresholds): string {
 export function okText(stats: PollStats): string {
   const parts = [`${stats.valid}/${stats.configured} peers valid`];
   if (stats.medianOffset !== null) parts.push(`median offset ${formatMs(stats.medianOffset)}`);
-  if (stats.meanAbsOffset !== null) parts.push(`mean |offset| ${formatMs(stats.meanAbsOffset, false)}`);
+  if (stats.meanAbsOffset !== null) parts.push(`mean abs offset ${formatMs(stats.meanAbsOffset, false)}`);
   if (stats.maxStratum !== null) parts.push(`max stratum ${stats.maxStratum}`);
   return parts.join(", ");
 }
@@ -42,7 +52,7 @@ export function okText(stats: PollStats): string {
 /** The one-line summary: the worst problem first, every other one after it. */
 export function statusLine(status: JobStatus, problems: readonly Problem[], stats: PollStats, t: Thresholds): string {
   // Nagios reads only the first line as the status; text from tools (stderr) must not break it.
-  const text = problems.length === 0 ? okText(stats) : problems.map((p) => p.text.replace(/\s*[\r\n]+\s*/g, " ").trim()).join("; ");
+  const text = problems.length === 0 ? okText(stats) : problems.map((p) => pluginText(p.text)).join("; ");
   return `NTP ${STATE[status]}: ${text}|${perfdata(stats, t)}`;
 }
 
@@ -65,8 +75,10 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
       !p.detail ? p.verdict : p.detail.startsWith(p.verdict) ? p.detail : `${p.verdict}: ${p.detail}`,
     ]);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) =>
+  // long output: a `|` in any cell would start perfdata there
+  const safe = rows.map((r) => r.map(pluginText));
+  const widths = safe[0]!.map((_, c) => Math.max(...safe.map((r) => r[c]!.length)));
+  return safe.map((r) =>
     r
       .map((cell, c) => (c === r.length - 1 ? cell : c <= 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
       .join("  "),

@@ -1,5 +1,5 @@
 import type { Job, JobContext, JobResult, JobStatus } from "../job.js";
-import { writeFileAtomic } from "../atomic-file.js";
+import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
 import { instantToMs } from "../../time/instant.js";
 import type { NtpCheckConfig } from "./check-options.js";
 import { emptyMemory, holdAfterKiss, loadMemory, saveMemory, type CheckMemory } from "./check-memory.js";
@@ -8,7 +8,8 @@ import { chronyView, openntpdView, type DaemonView } from "./local-daemon-view.j
 import { peerTable, statusLine } from "./nagios-output.js";
 import { runCommand } from "./on-critical.js";
 import { peerLabel, pollPeers, type Peer, type PeerPoll } from "./poll-peer.js";
-import { prometheusText } from "./prometheus-text.js";
+import { serverText } from "./packet.js";
+import { ntpFamilies } from "./prometheus-text.js";
 import { systemNtpClock, type NtpClock } from "./query-server.js";
 import { resolveServers, systemResolver, type Resolver } from "./server-address.js";
 import type { NtpTimestamp } from "./ntp-timestamp.js";
@@ -51,7 +52,7 @@ export class NtpCheckJob implements Job {
       const hold = memory.kissHolds.get(peerLabel(p));
       if (hold && hold.untilMs > nowMs) {
         const until = new Date(hold.untilMs).toISOString();
-        const detail = `kiss-o'-death ${hold.code} earlier; not asked again before ${until}`;
+        const detail = `kiss-o'-death ${serverText(hold.code)} earlier; not asked again before ${until}`;
         held.push({ peer: p, samples: [], best: null, jitter: 0, failures: [{ reason: "kiss-of-death", detail, kissCode: hold.code }], kissCode: hold.code });
       } else toAsk.push(p);
     }
@@ -85,20 +86,22 @@ export class NtpCheckJob implements Job {
     let daemon: DaemonView = { lines: [], problems: [] };
     if (cfg.daemon?.kind === "openntpd") daemon = await openntpdView(cfg.daemon.argv, judged.stats, cfg.thresholds, ctx);
     else if (cfg.daemon?.kind === "chrony") daemon = await chronyView(cfg.daemon.argv, cfg.thresholds, ctx);
-    const problems = sortProblems([...judged.problems, ...daemon.problems]);
-    const status: JobStatus = worstStatus(problems.map((p) => p.severity));
-    const judgement: Judgement = { ...judged, status, problems };
-    const summary = statusLine(status, problems, judged.stats, cfg.thresholds);
+    let problems = sortProblems([...judged.problems, ...daemon.problems]);
+    let status: JobStatus = worstStatus(problems.map((p) => p.severity));
     const details = [...peerTable(judged.peers), ...daemon.lines];
     for (const line of details) ctx.log.info(line);
 
     if (cfg.promFile !== null) {
       try {
-        await writeFileAtomic(cfg.promFile, prometheusText(judgement, Math.floor(nowMs / 1000)));
+        await writePrometheusTextfile(cfg.promFile, ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000)));
       } catch (err) {
-        ctx.log.warn(`cannot write --prom-file ${cfg.promFile}: ${(err as Error).message}`);
+        // Monitoring that reads the file would go on seeing the last good poll: not "ok".
+        problems = sortProblems([...problems, { severity: "warning", text: promFileProblem(cfg.promFile, err) }]);
+        status = worstStatus(problems.map((p) => p.severity));
       }
     }
+    const judgement: Judgement = { ...judged, status, problems };
+    const summary = statusLine(status, problems, judged.stats, cfg.thresholds);
     await this.remediate(ctx, memory, status, nowMs);
     if (persist) {
       try {
@@ -108,10 +111,11 @@ export class NtpCheckJob implements Job {
       }
     }
     const s = judged.stats;
-    const metrics: Record<string, number> = { validPeers: s.valid, configuredPeers: s.configured, truechimers: s.truechimers };
-    if (s.medianOffset !== null) metrics.medianOffsetSeconds = s.medianOffset;
-    if (s.meanAbsOffset !== null) metrics.meanAbsOffsetSeconds = s.meanAbsOffset;
-    if (s.maxStratum !== null) metrics.maxStratum = s.maxStratum;
+    // log fields are snake_case, like every other field
+    const metrics: Record<string, number> = { valid_peers: s.valid, configured_peers: s.configured, truechimers: s.truechimers };
+    if (s.medianOffset !== null) metrics.median_offset_seconds = s.medianOffset;
+    if (s.meanAbsOffset !== null) metrics.mean_abs_offset_seconds = s.meanAbsOffset;
+    if (s.maxStratum !== null) metrics.max_stratum = s.maxStratum;
     return { status, summary, metrics, details, verbose: cfg.verbose, judgement };
   }
 

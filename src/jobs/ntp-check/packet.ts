@@ -74,11 +74,20 @@ export function refIdAscii(refId: number): string | null {
   return text.length > 0 ? text : null;
 }
 
+/**
+ * Text a server sent (a kiss code, a reference ID), made safe to print anywhere — a Nagios
+ * status line, perfdata, a log line, a terminal: letters, digits and `.:_-` stay, every other
+ * byte becomes `\xHH`. A kiss code `|x=1` prints as `\x7cx\x3d1`.
+ */
+export function serverText(text: string): string {
+  return text.replace(/[^A-Za-z0-9.:_-]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 /** How tools show the reference ID: text for stratum 0/1, the upstream's IPv4 address above. */
 export function formatRefId(stratum: number, refId: number): string {
   if (stratum <= 1) {
     const text = refIdAscii(refId);
-    if (text !== null) return text;
+    if (text !== null) return serverText(text);
   }
   return [24, 16, 8, 0].map((s) => (refId >>> s) & 0xff).join(".");
 }

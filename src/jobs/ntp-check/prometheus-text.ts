@@ -1,4 +1,5 @@
 import { exitCodeOfStatus } from "../job.js";
+import { renderPrometheusText, type PromFamily, type PromLabels } from "../prometheus-textfile.js";
 import type { Judgement } from "./judge-peers.js";
 
 /**
@@ -6,26 +7,12 @@ import type { Judgement } from "./judge-peers.js";
  * chrony_exporter's style (unit suffixes, `_info` for labels-only series) under our own
  * `chime_ntp_` namespace so they cannot collide with node_ntp_* or chrony_*.
  */
-function esc(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-
-function num(x: number): string {
-  return Number.isFinite(x) ? String(x) : x > 0 ? "+Inf" : x < 0 ? "-Inf" : "NaN";
-}
-
-interface Family {
-  readonly name: string;
-  readonly help: string;
-  readonly rows: [labels: Record<string, string>, value: number][];
-}
-
-export function prometheusText(j: Judgement, polledAtSeconds: number): string {
-  const fams: Family[] = [];
-  const fam = (name: string, help: string): Family["rows"] => {
-    const f: Family = { name: `chime_ntp_${name}`, help, rows: [] };
-    fams.push(f);
-    return f.rows;
+export function ntpFamilies(j: Judgement, polledAtSeconds: number): PromFamily[] {
+  const fams: PromFamily[] = [];
+  const fam = (name: string, help: string): [PromLabels, number][] => {
+    const samples: [PromLabels, number][] = [];
+    fams.push({ name: `chime_ntp_${name}`, help, samples });
+    return samples;
   };
   fam("status", "Overall result: 0 ok, 1 warning, 2 critical, 3 unknown (Nagios codes).").push([{}, exitCodeOfStatus[j.status]]);
   fam("last_poll_timestamp_seconds", "When the last poll finished, POSIX seconds.").push([{}, polledAtSeconds]);
@@ -67,14 +54,9 @@ export function prometheusText(j: Judgement, polledAtSeconds: number): string {
     rootDist.push([l, p.sample.rootDistance]);
     if (p.sample.referenceAge !== null) refAge.push([l, p.sample.referenceAge]);
   }
-  const out: string[] = [];
-  for (const f of fams) {
-    if (f.rows.length === 0) continue;
-    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} gauge`);
-    for (const [labels, v] of f.rows) {
-      const ls = Object.entries(labels).map(([k, x]) => `${k}="${esc(x)}"`);
-      out.push(`${f.name}${ls.length ? `{${ls.join(",")}}` : ""} ${num(v)}`);
-    }
-  }
-  return `${out.join("\n")}\n`;
+  return fams;
+}
+
+export function prometheusText(j: Judgement, polledAtSeconds: number): string {
+  return renderPrometheusText(ntpFamilies(j, polledAtSeconds));
 }

@@ -7,7 +7,7 @@ const USAGE = "ntp-check [options] SERVER…";
 const HELP = `usage: chime ${USAGE}
 
 Polls each SERVER (host[:port], [v6addr]:port; a name is every address it resolves to) over
-NTP, validates every reply, and judges the set like an expert: valid peers, mean |offset|,
+NTP, validates every reply, and judges the set like an expert: valid peers, mean abs offset,
 median offset, stratum, falsetickers (interval intersection), LI=3 peers, leap announcements.
 Prints a Nagios plugin status line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL,
 3 UNKNOWN, 100 bad usage.
@@ -17,7 +17,8 @@ options (each also read from the environment variable shown):
   --spacing DUR           time between requests to one peer, ≥ 1s (1s)  CHIME_NTP_SPACING
   --timeout DUR           wait for each reply (1s)                       CHIME_NTP_TIMEOUT
   --min-peers N           fewer valid peers is CRITICAL (3)              CHIME_NTP_MIN_PEERS
-  --warn DUR              mean |offset| or |median| WARNING (100ms)      CHIME_NTP_WARN
+  --warn DUR              mean abs offset or abs median WARNING (100ms)
+                                                                          CHIME_NTP_WARN
   --crit DUR              … CRITICAL (500ms)                             CHIME_NTP_CRIT
   --max-stratum N         a valid peer above it is a WARNING (7)         CHIME_NTP_MAX_STRATUM
   --unsync-polls N        LI=3 this many polls in a row is CRITICAL (2)  CHIME_NTP_UNSYNC_POLLS
@@ -34,7 +35,8 @@ options (each also read from the environment variable shown):
   --prom-file PATH        write Prometheus metrics there, atomically     CHIME_NTP_PROM_FILE
   -v, --verbose           print the per-peer table after the status line CHIME_NTP_VERBOSE
 SERVERs may also come from CHIME_NTP_SERVERS (separated by spaces or commas).
-DUR: a number with ms, s, m or h.
+DUR: a number with ms, s, m or h. CHIME_NTP_VERBOSE is a switch: yes/no, 1/0, true/false or
+on/off; anything else is an error.
 `;
 
 export const ntpCheckSpec: JobSpec = {

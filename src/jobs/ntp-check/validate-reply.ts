@@ -1,4 +1,4 @@
-import { MODE_SERVER, formatRefId, parseNtpHeader, refIdAscii, type NtpHeader } from "./packet.js";
+import { MODE_SERVER, formatRefId, parseNtpHeader, refIdAscii, serverText, type NtpHeader } from "./packet.js";
 import { ntpDiffSeconds, type NtpTimestamp } from "./ntp-timestamp.js";
 
 /**
@@ -100,7 +100,7 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
   if (h.transmit === 0n) return reject("zero-transmit", "transmit timestamp is zero");
   if (h.stratum === 0) {
     const code = refIdAscii(h.refId);
-    if (code !== null) return reject("kiss-of-death", `kiss-o'-death ${code}`, code);
+    if (code !== null) return reject("kiss-of-death", `kiss-o'-death ${serverText(code)}`, code);
     // chrony's way of saying "not synchronised": stratum 0, refid 0, LI 3. An ntpd that lost
     // its sources sends the same (its stratum 16 goes out as 0, RFC 5905 §7.3) but keeps its
     // last upstream address as refid: LI=3 says unsynchronised either way.
