@@ -8,7 +8,7 @@ import type { ScheduledJob } from "../daemon/scheduled-job.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import type { Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";
-import { zoneFromEnv } from "../schedule/zone.js";
+import { localZone } from "./local-zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { sleepUntil } from "../sleep/sleep-until.js";
 import { jobEnvironment, type ChimeOptions, type Setting } from "./chime-options.js";
@@ -137,7 +137,7 @@ export function becomeUser(user: Setting<string>): void {
 
 export function zoneOf(env: Environment): string {
   try {
-    return zoneFromEnv(env);
+    return localZone(env);
   } catch (e) {
     throw new ConfigError(`bad value ${JSON.stringify(env["TZ"] ?? "")} for TZ (environment): ${e instanceof Error ? e.message : String(e)}`);
   }
