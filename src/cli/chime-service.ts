@@ -11,7 +11,7 @@ import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { checkStateDir, StateDirError } from "../daemon/state-dir-check.js";
 import type { Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";
-import { zoneFromEnv } from "../schedule/zone.js";
+import { localZone } from "./local-zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { sleepUntil } from "../sleep/sleep-until.js";
 import type { ChimeOptions, Setting } from "./chime-options.js";
@@ -167,7 +167,7 @@ export function becomeUser(user: Setting<string>, ids: UserIds = lookupUser(user
 
 export function zoneOf(env: Environment): string {
   try {
-    return zoneFromEnv(env);
+    return localZone(env);
   } catch (e) {
     throw new ConfigError(`bad value ${JSON.stringify(env["TZ"] ?? "")} for TZ (environment): ${e instanceof Error ? e.message : String(e)}`);
   }

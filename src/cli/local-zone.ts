@@ -52,7 +52,7 @@ function systemZoneName(): string | null {
 }
 
 /**
- * The local zone for the rw-* tools and `chime next`: the same answer as zoneFromEnv, but when
+ * The local zone for the rw-* tools, `chime next` and a service: the same answer as zoneFromEnv, but when
  * the zone is the one JS Date already uses (TZ of this process, or the system zone) and the host
  * has its zone file, offsets are read through Date instead of Intl — a run-script pass then
  * never pays for Intl's start-up. Anything else (a TZ the chain changed, no zone file, an odd

@@ -6,9 +6,10 @@ import { EXIT_SYSTEM } from "./die.js";
 import type { Env } from "./rw-programs.js";
 
 /**
- * Runs the last word of a runwhen chain as a child process that stands in for execve(2), which
- * Node 20 lacks: same stdio, same environment, the signals a supervisor sends us passed on, and
- * its exit status or death by signal becomes ours.
+ * Runs the last word of a runwhen chain. Where Node has process.execve (22.15 and later) the
+ * program replaces this process, as runwhen's execve(2) does: same pid, no Node left resident
+ * while the job runs. On Node 20 a child process stands in for it: same stdio, same environment,
+ * the signals a supervisor sends us passed on, and its exit status or death by signal becomes ours.
  */
 
 /** What svc/sv/s6-svc send that a job may act on. STOP cannot be caught, so `svc -p` pauses only us. */
@@ -55,11 +56,46 @@ export interface FinalProgram {
   readonly ignoreAlarm: boolean;
 }
 
+type Execve = (file: string, args: readonly string[], env: Record<string, string>) => never;
+
+/** process.execve where this Node has it (22.15+, 23.11+); @types/node 20 does not know it. */
+function nodeExecve(): Execve | undefined {
+  const execve = (process as { execve?: Execve }).execve;
+  return typeof execve === "function" ? execve.bind(process) : undefined;
+}
+
+/**
+ * Becomes the program; returns only by throwing. Node resets every caught signal to its default
+ * in the new image, so SIGALRM is ignored through the same small shell as below.
+ * The warning: process.execve is experimental and says so through process.emitWarning, which
+ * would print one unstamped line on stderr (the log, under a run script) — if its next tick ever
+ * came, which the new image never lets happen. Silenced here on purpose, for this call only.
+ */
+function replaceProcess(execve: Execve, file: string, p: FinalProgram): never {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p.env)) if (v !== undefined) env[k] = v;
+  const [path, argv] = p.ignoreAlarm ? ["/bin/sh", ["sh", "-c", IGNORE_ALARM_SCRIPT, file, ...p.args]] : [file, [p.word, ...p.args]];
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    return execve(path, argv, env);
+  } catch (err) {
+    // Node releases that return the failure (later 22.x, 23.x+) instead of aborting
+    throw new RunError(`unable to run ${p.word}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
+  // Checked before execve too: on the 22.x releases where a failed process.execve aborts the
+  // whole process (SIGABRT, a native stack trace), this keeps the failure exit 111 with one line.
   const found = findProgram(p.word, p.env["PATH"]);
   if ("error" in found) {
     throw new RunError(`unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`);
   }
+  const execve = nodeExecve();
+  if (execve) replaceProcess(execve, found.file, p);
   // Loaded only here: print mode and failed chains never pay for child_process at start-up.
   const { spawn } = await import("node:child_process");
   // Listen before spawning: the child may already run and talk before spawn() returns, and a

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
 import { formatDurationMs } from "../time/duration-option.js";
 import { ceilSeconds, type Instant } from "../time/instant.js";
@@ -44,6 +44,7 @@ export function passedSlots(schedule: Schedule, zone: string, from: number, unti
  */
 export function splayOffsetMs(hostname: string, tag: string, splayMs: number): number {
   if (splayMs <= 0) return 0;
+  const { createHash } = process.getBuiltinModule("node:crypto") as typeof Crypto;
   const h = createHash("sha256").update(`${hostname}\0${tag}`).digest();
   return h.readUIntBE(0, 6) % Math.floor(splayMs);
 }

@@ -1,11 +1,10 @@
 // Daemon benchmarks (issue 3 §6). Each prints
 //   bench <name>: chime <value> <unit>, <anchor> <value> <unit>, ratio <r>
-// 1. daemon-idle-rss: RSS of a real `chime --when ,M=0 … exec -- true` service at rest,
-//    against a bare idle Node process (target ≤ 60 MB).
-// 2. daemon-rss-growth: RSS growth over 10 000 simulated hourly runs (fake clock, trivial job,
+// (The idle RSS of a service is in memory.bench.ts.)
+// 1. daemon-rss-growth: RSS growth over 10 000 simulated hourly runs (fake clock, trivial job,
 //    in this process) after 10 000 warm-up runs, with a garbage collection at both ends,
 //    against the 2 MB target.
-// 3. log-lines: lines/s through the TAI64N text destination into a pipe, against pino's own JSON
+// 2. log-lines: lines/s through the TAI64N text destination into a pipe, against pino's own JSON
 //    with a synchronous destination into the same kind of pipe (target ratio ≥ 0.7).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,41 +29,6 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-
-/** RSS of another process in MB, from ps (the product itself never reads /proc) */
-function rssOf(pid: number): number {
-  return Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim()) / 1024;
-}
-
-async function idleRss(args: string[], ready: RegExp | null): Promise<number> {
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let text = "";
-  child.stdout.on("data", (c: Buffer) => (text += c.toString()));
-  const t0 = Date.now();
-  while (ready && !ready.test(text) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 1500)); // settle: lazy compilation, first GC
-  const rss = rssOf(child.pid!);
-  child.kill("SIGTERM");
-  await new Promise((r) => child.on("exit", r));
-  return rss;
-}
-
-async function benchIdle(): Promise<void> {
-  const state = mkdtempSync(join(tmpdir(), "chime-bench-"));
-  try {
-    const ours: number[] = [];
-    const bare: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      ours.push(await idleRss([chime, "--allow-root", "--state-dir", state, "--when", ",M=0", "exec", "--", "true"], / next run: /));
-      bare.push(await idleRss(["-e", "setInterval(() => {}, 1e9)"], null));
-    }
-    const a = median(ours);
-    const b = median(bare);
-    console.log(`bench daemon-idle-rss: chime ${a.toFixed(1)} MB, node-idle ${b.toFixed(1)} MB, ratio ${(a / b).toFixed(2)}`);
-  } finally {
-    rmSync(state, { recursive: true, force: true });
-  }
-}
 
 async function benchGrowth(): Promise<void> {
   setFlagsFromString("--expose-gc");
@@ -183,7 +147,6 @@ async function benchLogLines(): Promise<void> {
 if (process.argv[2] === "writer") {
   writer(process.argv[3]!);
 } else {
-  await benchIdle();
   await benchGrowth();
   await benchLogLines();
 }

@@ -2,13 +2,8 @@
 import { ConfigError, loadSpec } from "../../daemon/build-job.js";
 import { reportProcessTrouble, stampEveryLine } from "../../log/stamped-stderr.js";
 import { parseChimeOptions, stampsStderr } from "../chime-options.js";
-import { runOnceCommand } from "../chime-once.js";
-import { runService } from "../chime-service.js";
-import { runStatus } from "../chime-status.js";
 import { CHIME_USAGE } from "../chime-usage.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE, runMain } from "../die.js";
-import { runInstallService } from "../install-service.js";
-import { runNext } from "../next.js";
 import { CHIME_VERSION } from "../version.js";
 
 const out = (line: string) => void process.stdout.write(line + "\n");
@@ -19,6 +14,10 @@ const env = process.env;
 const stderr = stampsStderr(argv, env) ? stampEveryLine() : { raw: (text: string) => void process.stderr.write(text) };
 reportProcessTrouble("chime", EXIT_SYSTEM);
 
+// Each command is loaded when it is asked for: a service stays resident for months, and what
+// it never runs (install-service, status, next, a job run once) must not sit in its memory.
+// In the CJS bundle a dynamic import becomes a lazily initialised module (docs/operations.md
+// has what each part costs).
 void runMain("chime", async () => {
   try {
     const [cmd, ...rest] = argv;
@@ -26,9 +25,9 @@ void runMain("chime", async () => {
       out(`chime ${CHIME_VERSION}`);
       return 0;
     }
-    if (cmd === "next") return await runNext(rest, env, out);
-    if (cmd === "install-service") return await runInstallService(rest);
-    if (cmd === "status") return await runStatus(rest, env, out);
+    if (cmd === "next") return await (await import("../next.js")).runNext(rest, env, out);
+    if (cmd === "install-service") return await (await import("../install-service.js")).runInstallService(rest);
+    if (cmd === "status") return await (await import("../chime-status.js")).runStatus(rest, env, out);
     if (cmd === "help") {
       out(CHIME_USAGE.trimEnd());
       return 0;
@@ -43,13 +42,15 @@ void runMain("chime", async () => {
       out((await loadSpec(jobName, "JOB (argument)")).help.trimEnd());
       return 0;
     }
-    if (opts.rest[0] === "status") return await runStatus(["--state-dir", opts.stateDir.value, ...opts.rest.slice(1)], env, out);
-    if (opts.service || opts.when || opts.config) return await runService(opts, env);
+    if (opts.rest[0] === "status") {
+      return await (await import("../chime-status.js")).runStatus(["--state-dir", opts.stateDir.value, ...opts.rest.slice(1)], env, out);
+    }
+    if (opts.service || opts.when || opts.config) return await (await import("../chime-service.js")).runService(opts, env);
     if (opts.rest.length === 0) {
       stderr.raw(`chime: ${CHIME_USAGE}`);
       return EXIT_USAGE;
     }
-    return await runOnceCommand(opts, env, out);
+    return await (await import("../chime-once.js")).runOnceCommand(opts, env, out);
   } catch (e) {
     if (e instanceof ConfigError) die(EXIT_USAGE, e.message);
     throw e;
