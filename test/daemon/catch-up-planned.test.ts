@@ -83,7 +83,7 @@ describe("a restart with other settings is not a missed run", () => {
     second.daemon.start([scheduled("j", ",M/15", job)]);
     await advance(1000, 1000);
     await second.daemon.stop("TERM");
-    expect(second.out.text).toMatch(/schedule changed since the last run was=,M=0 when=,M\/15/);
+    expect(second.out.text).toMatch(/schedule changed since the last run was=",M=0" when=,M\/15/);
     expect(second.out.text).not.toMatch(/missed runs/);
     expect(job.runsAtMs).toEqual([]);
   });
