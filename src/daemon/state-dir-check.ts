@@ -1,7 +1,6 @@
 import { lstat, mkdir, unlink } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { writeFileAtomic } from "../jobs/atomic-file.js";
+import { randomSuffix, writeFileAtomic } from "../jobs/atomic-file.js";
 import { fileKind } from "../jobs/regular-file.js";
 import type { FileStateStore } from "./run-state.js";
 
@@ -31,7 +30,7 @@ export async function checkStateDir(store: FileStateStore, tags: readonly string
   await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== "EEXIST") throw new StateDirError(dir, e.code ?? String(e), "create the state directory");
   });
-  const probe = join(dir, `.chime-probe-${randomBytes(6).toString("hex")}`);
+  const probe = join(dir, `.chime-probe-${randomSuffix()}`);
   try {
     await writeFileAtomic(probe, "probe\n");
   } catch (e) {
