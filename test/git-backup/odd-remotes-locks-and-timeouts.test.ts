@@ -10,7 +10,7 @@ import { mirroredUpstream } from "./helpers/mirrored-upstream.js";
 import { runJob } from "./helpers/run-job.js";
 import { startSilentServer } from "./helpers/servers.js";
 
-withGit.describe("git-backup hardening, over a real git daemon", () => {
+withGit.describe("git-backup over a real git daemon: odd remotes, locks and timeouts", () => {
   const fx = mirroredUpstream("gb-hardening");
   const { tmp, dir, stateDir } = fx;
   const odd = 'we"ird\\na\nme.git';
