@@ -6,8 +6,8 @@ export default defineConfig({
     exclude: ["test/bench/**", "node_modules/**"],
     // Integration tests start real servers (git daemon, chronyd, svscan) and wait for events with
     // deadlines of their own; these limits are only a backstop, wide enough for a loaded machine.
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     // Two cores: running every file at once starves the timing-sensitive process tests.
     maxWorkers: 2,
     // The skip summary comes last: one line naming what tests were skipped for and how to

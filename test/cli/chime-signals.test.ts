@@ -55,7 +55,7 @@ describe("chime service and signals", () => {
     child.stdout.on("data", (c: Buffer) => (text += c.toString()));
     const exited = new Promise((r) => child.on("exit", (code) => r(code)));
     const t0 = Date.now();
-    while (!/ next run: /.test(text) && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 20));
+    while (!/ next run: /.test(text) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(text.split("\n").find((l) => / next run: /.test(l))).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo .* at=\S+ in_s=\d+ when=",M=0"$/);

@@ -20,7 +20,7 @@ export function runChime(args: string[], opts: { env?: Record<string, string>; c
     env: cleanEnv(opts.env),
     cwd: opts.cwd ?? tmpdir(),
     encoding: "utf8",
-    timeout: opts.timeoutMs ?? 15_000,
+    timeout: opts.timeoutMs ?? 90_000, // a deadline for a hung chime, wide enough for a loaded machine
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

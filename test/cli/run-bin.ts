@@ -16,7 +16,7 @@ export function runBin(name: string, args: readonly string[], env: Record<string
   const r = spawnSync(`${BIN}/${name}.cjs`, args, {
     env: { ...process.env, ...env },
     encoding: "utf8",
-    timeout: 20_000,
+    timeout: 90_000, // a deadline for a hung program, wide enough for a loaded machine
     ...(input === undefined ? {} : { input }),
   });
   if (r.error) throw r.error;

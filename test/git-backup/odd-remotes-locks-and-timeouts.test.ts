@@ -10,7 +10,7 @@ import { mirroredUpstream } from "./helpers/mirrored-upstream.js";
 import { runJob } from "./helpers/run-job.js";
 import { startSilentServer } from "./helpers/servers.js";
 
-withGit.describe("git-backup hardening, over a real git daemon", () => {
+withGit.describe("git-backup over a real git daemon: odd remotes, locks and timeouts", () => {
   const fx = mirroredUpstream("gb-hardening");
   const { tmp, dir, stateDir } = fx;
   const odd = 'we"ird\\na\nme.git';
@@ -29,7 +29,7 @@ withGit.describe("git-backup hardening, over a real git daemon", () => {
     const parent = spawn("sh", ["-c", "sleep 0.3 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
     try {
       const zombie = Number(await new Promise<string>((r) => parent.stdout.once("data", (b: Buffer) => r(b.toString().trim()))));
-      for (let i = 0; i < 100 && !/^Z/.test(psState(zombie)); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 1500 && !/^Z/.test(psState(zombie)); i++) await new Promise((r) => setTimeout(r, 20));
       expect(psState(zombie)).toMatch(/^Z/);
       writeFileSync(join(dir, "repo.git", "chime-backup.lock"), JSON.stringify({ pid: zombie, host: hostname() }));
       const c = fx.up.commit();
@@ -85,7 +85,7 @@ withGit.describe("git-backup hardening, over a real git daemon", () => {
       expect(String(run.repo("held.git")?.error)).toMatch(/fake ssh: connection refused|Could not read from remote/);
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
-      for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 1500 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
       const pid = Number(readFileSync(pidFile, "utf8"));
       if (pid > 1) process.kill(pid, "SIGKILL");
     }
