@@ -116,9 +116,12 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
         // stopped below, once `stop` exists; nothing has waited yet
         onSpawnError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       }
-      void leaderStart(pgid).then((started) => {
-        if (started !== undefined && !settled) req.processes?.record({ pgid, spawnedMs, started });
-      });
+      // one `ps` per process, only when there is a record to put its answer in
+      if (req.processes) {
+        void leaderStart(pgid).then((started) => {
+          if (started !== undefined && !settled) req.processes?.record({ pgid, spawnedMs, started });
+        });
+      }
     }
 
     child.stdout?.on("data", (c: Buffer) => req.onStdout?.(c));
