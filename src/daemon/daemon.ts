@@ -1,10 +1,11 @@
 import { setMaxListeners } from "node:events";
 import type { ChimeLog } from "../log/logger.js";
+import { setLongTimeout } from "../jobs/long-timer.js";
 import { formatDurationMs } from "../time/duration-option.js";
 import { instantToMs } from "../time/instant.js";
 import { isoInZone, JobLoop, type LoopEnv } from "./job-loop.js";
 import { reapLeftovers } from "./run-groups.js";
-import { MAX_TIMER_MS, SETTLE_MARGIN_MS } from "./run-job.js";
+import { SETTLE_MARGIN_MS } from "./run-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 export interface DaemonOptions {
@@ -154,10 +155,10 @@ export class Daemon {
       this.stopCtl.abort(reason);
     }
     const all = this.done.then(() => true);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.min(this.opts.graceMs + STOP_MARGIN_MS, MAX_TIMER_MS))));
+    let cancelLate: (() => void) | undefined;
+    const late = new Promise<boolean>((r) => (cancelLate = setLongTimeout(() => r(false), this.opts.graceMs + STOP_MARGIN_MS)));
     const ok = await Promise.race([all, late]);
-    clearTimeout(timer);
+    cancelLate?.();
     if (!ok) this.chimeLog.log.warn({ grace: formatDurationMs(this.opts.graceMs) }, "a job did not stop within the grace period; exiting anyway");
     this.chimeLog.log.info("stopped");
     return ok;

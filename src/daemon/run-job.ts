@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { DEFAULT_GRACE_MS, type Job, type JobResult, type JobStatus } from "../jobs/job.js";
+import { setLongTimeout } from "../jobs/long-timer.js";
 import { signalGroup, type OwnedGroup } from "../jobs/process-group.js";
 import type { ProcessTracker } from "../jobs/process-runner.js";
 import { formatDurationMs } from "../time/duration-option.js";
@@ -38,9 +39,6 @@ const LEVEL_OF_STATUS: Readonly<Record<JobStatus, "info" | "warn" | "error">> = 
 };
 const STATUSES = new Set<string>(Object.keys(LEVEL_OF_STATUS));
 
-/** the longest delay setTimeout honours */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * After an abort, how long past the grace a job may take to settle: its children got KILL at
  * the end of the grace, and it needs a moment to see them gone and report it.
@@ -58,26 +56,20 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
   const onStop = () => ctl.abort("shutdown");
   if (req.stop.aborted) onStop();
   else req.stop.addEventListener("abort", onStop, { once: true });
-  let timer: NodeJS.Timeout | undefined;
+  let cancelTimeout: (() => void) | undefined;
   if (req.timeoutMs !== undefined && req.timeoutMs > 0) {
     const limit = formatDurationMs(req.timeoutMs);
-    // Node fires a timer longer than 2^31-1 ms (24.8 days) after 1 ms: arm it in pieces
-    const arm = (ms: number) => {
-      const piece = Math.min(ms, MAX_TIMER_MS);
-      timer = setTimeout(() => {
-        if (ms > piece) return arm(ms - piece);
-        log.warn({ timeout: limit }, "run timed out, stopping it");
-        ctl.abort(`timeout after ${limit}`);
-      }, piece);
-    };
-    arm(req.timeoutMs);
+    cancelTimeout = setLongTimeout(() => {
+      log.warn({ timeout: limit }, "run timed out, stopping it");
+      ctl.abort(`timeout after ${limit}`);
+    }, req.timeoutMs);
   }
   const startMs = instantToMs(req.now());
   log.info({ reason: req.reason, ...req.startFields }, "run start");
   const graceMs = req.graceMs ?? DEFAULT_GRACE_MS;
   const groups = trackGroups(req.processes);
   let result: JobResult;
-  let giveUp: NodeJS.Timeout | undefined;
+  let cancelGiveUp: (() => void) | undefined;
   try {
     const settled = Promise.resolve()
       .then(() => job.run({ log, signal: ctl.signal, now: req.now, stateDir: req.stateDir, graceMs, processes: groups.tracker }))
@@ -85,7 +77,7 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
     // A job whose promise never settles (a read that ignores its abort) must not hold the
     // service: once aborted, it gets the grace and a margin, then we stop waiting for it.
     const abandoned = new Promise<undefined>((resolve) => {
-      const arm = () => (giveUp = setTimeout(() => resolve(undefined), Math.min(graceMs + SETTLE_MARGIN_MS, MAX_TIMER_MS)));
+      const arm = () => (cancelGiveUp = setLongTimeout(() => resolve(undefined), graceMs + SETTLE_MARGIN_MS));
       if (ctl.signal.aborted) arm();
       else ctl.signal.addEventListener("abort", arm, { once: true });
     });
@@ -93,8 +85,8 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
       (await Promise.race([settled, abandoned])) ??
       abandon(log, String(ctl.signal.reason), graceMs, groups);
   } finally {
-    clearTimeout(timer);
-    clearTimeout(giveUp);
+    cancelTimeout?.();
+    cancelGiveUp?.();
     req.stop.removeEventListener("abort", onStop);
   }
   const endMs = instantToMs(req.now());

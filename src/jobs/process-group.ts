@@ -38,30 +38,50 @@ interface PsProcess {
   pgid: number;
   state: string;
   lstart: string;
+  /** the `comm` or `args` column, when asked for */
+  text: string;
 }
 
 /** ps, not /proc: FreeBSD jails have no /proc; these fields read the same on both systems. */
 const PS_ENV = { ...process.env, LC_ALL: "C", TZ: "UTC" };
 const PS_TIMEOUT_MS = 5000;
+// lstart in the C locale is five words on Linux and FreeBSD alike: "Wed Dec  2 08:24:43 2026";
+// the text column (which may hold spaces) comes after it.
+const PS_LINE = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+[\d:]+\s+\d+)(?:\s(.*))?$/;
 
-function ps(args: readonly string[]): Promise<PsProcess[]> {
+function ps(args: readonly string[], text?: "comm" | "args"): Promise<PsProcess[]> {
+  const columns = ["-o", "pid=", "-o", "pgid=", "-o", "stat=", "-o", "lstart=", ...(text ? ["-o", `${text}=`] : [])];
   return new Promise((resolve) => {
-    execFile("ps", [...args, "-o", "pid=", "-o", "pgid=", "-o", "stat=", "-o", "lstart="], { env: PS_ENV, timeout: PS_TIMEOUT_MS, maxBuffer: 16 << 20 }, (_err, stdout) => {
+    execFile("ps", [...args, ...columns], { env: PS_ENV, timeout: PS_TIMEOUT_MS, maxBuffer: 16 << 20 }, (_err, stdout) => {
       const rows: PsProcess[] = [];
       // ps exits 1 when -p names no live process: that is an answer (none), not a failure
       for (const line of (stdout ?? "").split("\n")) {
-        const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
-        if (m) rows.push({ pid: Number(m[1]), pgid: Number(m[2]), state: m[3]!, lstart: m[4]!.replace(/\s+/g, " ") });
+        const m = PS_LINE.exec(line);
+        if (m) rows.push({ pid: Number(m[1]), pgid: Number(m[2]), state: m[3]!, lstart: m[4]!.replace(/\s+/g, " "), text: (m[5] ?? "").trim() });
       }
       resolve(rows);
     });
   });
 }
 
+const isZombie = (p: PsProcess): boolean => p.state.startsWith("Z");
+
+/** One process as `ps` sees it: its group, whether it is a zombie, its command name; undefined if gone. */
+export async function processStatus(pid: number): Promise<{ pgid: number; zombie: boolean; command: string } | undefined> {
+  const [p] = await ps(["-p", String(pid)], "comm");
+  return p && p.pid === pid ? { pgid: p.pgid, zombie: isZombie(p), command: p.text } : undefined;
+}
+
+/** The groups of live processes whose command line contains `needle` (a token we put there). */
+export async function groupsMentioning(needle: string): Promise<number[]> {
+  const rows = await ps(["-A"], "args");
+  return [...new Set(rows.filter((p) => !isZombie(p) && p.text.includes(needle)).map((p) => p.pgid))];
+}
+
 /** The start time of a live group leader, as recorded in OwnedGroup.started; undefined if gone. */
 export async function leaderStart(pgid: number): Promise<string | undefined> {
   const [p] = await ps(["-p", String(pgid)]);
-  return p && p.pgid === pgid && !p.state.startsWith("Z") ? p.lstart : undefined;
+  return p && p.pgid === pgid && !isZombie(p) ? p.lstart : undefined;
 }
 
 /** lstart's clock reading can differ from ours by a rounding second or two */
@@ -78,7 +98,7 @@ const startMs = (lstart: string): number => Date.parse(`${lstart} GMT`);
  * after our spawn are the ones we left.
  */
 export async function isOurGroup(g: OwnedGroup): Promise<boolean> {
-  const members = (await ps(["-A"])).filter((p) => p.pgid === g.pgid && !p.state.startsWith("Z"));
+  const members = (await ps(["-A"])).filter((p) => p.pgid === g.pgid && !isZombie(p));
   if (members.length === 0) return false;
   const leader = members.find((p) => p.pid === g.pgid);
   if (leader) {
@@ -92,7 +112,7 @@ export async function isOurGroup(g: OwnedGroup): Promise<boolean> {
 /** Live (not zombie) members of a group: orphans are reaped by init, maybe not at once. */
 export async function liveMembers(pgid: number): Promise<number[]> {
   if (!groupAlive(pgid)) return [];
-  return (await ps(["-A"])).filter((p) => p.pgid === pgid && !p.state.startsWith("Z")).map((p) => p.pid);
+  return (await ps(["-A"])).filter((p) => p.pgid === pgid && !isZombie(p)).map((p) => p.pid);
 }
 
 const POLL_MS = 50;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
 import { formatDurationMs } from "../time/duration-option.js";
 import { DEFAULT_GRACE_MS, type Environment } from "./job.js";
+import { setLongTimeout } from "./long-timer.js";
 import { groupAlive, leaderStart, signalGroup, type OwnedGroup } from "./process-group.js";
 
 /**
@@ -53,7 +54,11 @@ export interface ProcessRequest extends ProcessScope {
   readonly leftovers?: "end" | "leave";
   /** how long the pipes may stay open once nothing of the group is left (default 1 s) */
   readonly pipeWaitMs?: number;
-  /** called with the group id right after the spawn, before anything waits (git-backup's lock) */
+  /**
+   * Called with the group id right after the spawn, before anything waits (git-backup's lock).
+   * If it throws, the group is stopped at once (TERM → grace → KILL) and the outcome carries
+   * the error as `onSpawnError`: a command its caller could not record must not run on.
+   */
   readonly onSpawn?: (pgid: number) => void;
 }
 
@@ -62,15 +67,15 @@ export interface ProcessOutcome {
   readonly signal: NodeJS.Signals | null;
   /** it could not be started: the errno code (ENOENT, EACCES) or the message */
   readonly spawnError?: string;
-  /** we stopped it: the abort reason, or "timeout after 10s" for its own timeout */
+  /** we stopped it: the abort reason, "timeout after 10s" for its own timeout, or onSpawn's error */
   readonly stoppedBy?: string;
+  /** onSpawn threw: its errno code (ENOSPC) or message; the command was stopped because of it */
+  readonly onSpawnError?: string;
   readonly timedOut: boolean;
   /** processes were still in its group when it exited */
   readonly leftBehind: boolean;
 }
 
-/** Node fires a longer timer after 1 ms; a grace or timeout of 24.8 days is "never" enough */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_PIPE_WAIT_MS = 1000;
 /** how often the pipe wait looks whether the group is gone */
 const GROUP_POLL_MS = 100;
@@ -99,15 +104,24 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
     let leftBehind = false;
     let terminating = false;
     let settled = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    let timeoutTimer: NodeJS.Timeout | undefined;
+    let onSpawnError: string | undefined;
+    let cancelKill: (() => void) | undefined;
+    let cancelTimeout: (() => void) | undefined;
 
     if (pgid !== undefined) {
       req.processes?.record({ pgid, spawnedMs });
-      req.onSpawn?.(pgid);
-      void leaderStart(pgid).then((started) => {
-        if (started !== undefined && !settled) req.processes?.record({ pgid, spawnedMs, started });
-      });
+      try {
+        req.onSpawn?.(pgid);
+      } catch (e) {
+        // stopped below, once `stop` exists; nothing has waited yet
+        onSpawnError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      }
+      // one `ps` per process, only when there is a record to put its answer in
+      if (req.processes) {
+        void leaderStart(pgid).then((started) => {
+          if (started !== undefined && !settled) req.processes?.record({ pgid, spawnedMs, started });
+        });
+      }
     }
 
     child.stdout?.on("data", (c: Buffer) => req.onStdout?.(c));
@@ -122,35 +136,36 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
       if (pgid === undefined || terminating) return;
       terminating = true;
       signalGroup(pgid, "SIGTERM");
-      killTimer = setTimeout(() => {
+      cancelKill = setLongTimeout(() => {
         if (!groupAlive(pgid)) return;
         req.log?.warn({ pgid, grace_s: graceMs / 1000 }, "command ignored TERM, sending KILL to its process group");
         signalGroup(pgid, "SIGKILL");
-      }, Math.min(graceMs, MAX_TIMER_MS));
+      }, graceMs);
     };
     const stop = (why: string): void => {
       stoppedBy ??= why;
       terminate();
     };
     const onAbort = (): void => stop(abortReason(req.signal!));
+    if (onSpawnError !== undefined) stop(`cannot record the process: ${onSpawnError}`);
     if (req.signal?.aborted) onAbort();
     else req.signal?.addEventListener("abort", onAbort, { once: true });
     if (req.timeoutMs !== undefined) {
       const limit = formatDurationMs(req.timeoutMs);
-      timeoutTimer = setTimeout(() => {
+      cancelTimeout = setLongTimeout(() => {
         timedOut = true;
         stop(`timeout after ${limit}`);
-      }, Math.min(req.timeoutMs, MAX_TIMER_MS));
+      }, req.timeoutMs);
     }
 
     const finish = (o: Omit<ProcessOutcome, "stoppedBy" | "timedOut" | "leftBehind">): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(killTimer);
-      clearTimeout(timeoutTimer);
+      cancelKill?.();
+      cancelTimeout?.();
       req.signal?.removeEventListener("abort", onAbort);
       if (pgid !== undefined) req.processes?.release(pgid);
-      resolve({ ...o, ...(stoppedBy !== undefined ? { stoppedBy } : {}), timedOut, leftBehind });
+      resolve({ ...o, ...(stoppedBy !== undefined ? { stoppedBy } : {}), ...(onSpawnError !== undefined ? { onSpawnError } : {}), timedOut, leftBehind });
     };
 
     child.on("error", (e: NodeJS.ErrnoException) => {

@@ -1,8 +1,8 @@
 import type { JobSpec } from "./job.js";
 
 /**
- * Every built-in job, loaded lazily: `chime next` and the rw-* tools must not pay for
- * simple-git or dgram at start-up.
+ * Every built-in job, loaded lazily: `chime next` and the rw-* tools must not pay for a job's
+ * modules (git-backup's, dgram) at start-up.
  */
 export const jobLoaders: Readonly<Record<string, () => Promise<JobSpec>>> = {
   "git-backup": async () => (await import("./git-backup/spec.js")).gitBackupSpec,

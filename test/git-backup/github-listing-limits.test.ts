@@ -42,7 +42,7 @@ const user = [{ kind: "user", name: "octo" }] as const;
 describe("the GitHub listing ends by its deadlines", () => {
   test("a page trickled one byte a second ends at the per-request limit", async () => {
     const s = await slowApi(trickle(100_000));
-    const msg = await listingFailure(listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, requestTimeoutMs: 1500 }, user));
+    const msg = await listingFailure(listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 1500 }, user));
     expect(msg).toBe(`GitHub API ${s.api}/users/octo/repos?type=owner&per_page=100: no complete answer within 1.5 s`);
     await until(() => s.closed === 1, "the API sees the connection closed");
   });
@@ -50,7 +50,7 @@ describe("the GitHub listing ends by its deadlines", () => {
   test("the whole listing ends at its overall limit, even when each request would be allowed longer", async () => {
     const s = await slowApi(trickle(100_000));
     const msg = await listingFailure(
-      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, requestTimeoutMs: 60_000, listingTimeoutMs: 2000 }, user),
+      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 60_000, listingTimeoutMs: 2000 }, user),
     );
     expect(msg).toBe("GitHub listing took longer than its limit of 2 s: stopped");
     await until(() => s.closed === 1, "the API sees the connection closed");
@@ -66,7 +66,7 @@ describe("the GitHub listing ends by its deadlines", () => {
       }, 400);
     });
     const msg = await listingFailure(
-      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, requestTimeoutMs: 60_000, listingTimeoutMs: 2500 }, user),
+      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 60_000, listingTimeoutMs: 2500 }, user),
     );
     expect(msg).toBe("GitHub listing took longer than its limit of 2.5 s: stopped");
     expect(s.paths.length).toBeGreaterThan(1);

@@ -50,7 +50,7 @@ describe("--prom-file is valid for node_exporter's textfile collector", () => {
 
 describe("a GitHub API that stops answering does not hang the run", () => {
   const list = (api: string) =>
-    listGithubRepos({ api, token: undefined, cache: { pages: {} }, signal: new AbortController().signal, maxWaitMs: 0, requestTimeoutMs: 300 }, [{ kind: "user", name: "me" }]);
+    listGithubRepos({ api, token: undefined, cache: { pages: {} }, signal: new AbortController().signal, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 300 }, [{ kind: "user", name: "me" }]);
 
   test("silent after accepting the connection, or after the headers and a first byte of the body", async () => {
     const silent = await startSilentServer();

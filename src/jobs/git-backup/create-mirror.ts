@@ -3,7 +3,7 @@ import { lstat, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Environment } from "../job.js";
 import { gitEnvironment } from "./git-environment.js";
-import { runGit } from "./git-process.js";
+import { runGit, type GitScope } from "./git-process.js";
 import { gitWrite, HISTORY_SETTINGS, MIRROR_REFSPECS } from "./mirror-config.js";
 
 /** Mirrors being set up are built under this prefix in DIR, then renamed into place. */
@@ -25,21 +25,21 @@ export interface NewMirror {
  * `name` and `url` were validated by the listing; both reach git only as argv words after a
  * fixed option, never through a shell.
  */
-export async function createMirror(dir: string, m: NewMirror, baseEnv: Environment): Promise<string> {
+export async function createMirror(dir: string, m: NewMirror, baseEnv: Environment, scope: GitScope): Promise<string> {
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*\.git$/.test(m.dirName)) throw new Error(`bad mirror directory name ${JSON.stringify(m.dirName)}`);
   const final = join(dir, m.dirName);
   const tmp = join(dir, `${NEW_PREFIX}${m.name}-${randomBytes(4).toString("hex")}`);
   const env = gitEnvironment(baseEnv, undefined);
-  const init = await runGit(["init", "--bare", "--quiet", tmp], { cwd: dir, env, timeoutMs: 60_000 });
+  const init = await runGit(["init", "--bare", "--quiet", tmp], { ...scope, cwd: dir, env, timeoutMs: 60_000 });
   if (init.code !== 0) throw new Error(`git init failed: ${init.stderr.trim().split("\n")[0] ?? ""}`);
   try {
     const local = gitEnvironment(baseEnv, tmp);
-    await gitWrite(tmp, local, ["config", "--local", "remote.origin.url", m.url]);
-    for (const spec of MIRROR_REFSPECS) await gitWrite(tmp, local, ["config", "--local", "--add", "remote.origin.fetch", spec]);
-    for (const [key, value] of HISTORY_SETTINGS) await gitWrite(tmp, local, ["config", "--local", key, value]);
-    await gitWrite(tmp, local, ["config", "--local", "chime.githubid", String(m.githubId)]);
+    await gitWrite(tmp, local, ["config", "--local", "remote.origin.url", m.url], scope);
+    for (const spec of MIRROR_REFSPECS) await gitWrite(tmp, local, ["config", "--local", "--add", "remote.origin.fetch", spec], scope);
+    for (const [key, value] of HISTORY_SETTINGS) await gitWrite(tmp, local, ["config", "--local", key, value], scope);
+    await gitWrite(tmp, local, ["config", "--local", "chime.githubid", String(m.githubId)], scope);
     if (m.defaultBranch !== undefined) {
-      await gitWrite(tmp, local, ["symbolic-ref", "HEAD", `refs/heads/${m.defaultBranch}`]).catch(() => {});
+      await gitWrite(tmp, local, ["symbolic-ref", "HEAD", `refs/heads/${m.defaultBranch}`], scope).catch(() => {});
     }
     const exists = await lstat(final).then(
       () => true,

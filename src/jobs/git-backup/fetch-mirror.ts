@@ -1,4 +1,5 @@
-import { runGit, setLongTimeout, type GitRun } from "./git-process.js";
+import { sleepFor } from "../long-timer.js";
+import { runGit, type GitRun, type GitScope } from "./git-process.js";
 import { MIRROR_REFSPECS } from "./mirror-config.js";
 
 // Set per run on the command line (visible in ps, but not secret): no auto-gc while refs are
@@ -18,7 +19,7 @@ const FETCH_CONFIG = [
  */
 export function fetchArgs(lockToken?: string): string[] {
   const mark = lockToken === undefined ? [] : ["-c", `chime.lock=${lockToken}`];
-  // --verbose: a git that prints nothing costs simple-git users 50 ms; we keep the habit cheap.
+  // --verbose: a line per ref on stderr, for whoever reads a failure; nothing is decided from it.
   return [...FETCH_CONFIG, ...mark, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
 }
 
@@ -62,17 +63,15 @@ export interface FetchPolicy {
   retryDelayMs: number;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const cancel = setLongTimeout(done, ms);
-    function done(): void {
-      cancel();
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+/** What one mirror's fetch borrows from the run besides its policy. */
+export interface FetchRun extends GitScope {
+  /** the shutdown: stops the fetch and any back-off */
+  signal: AbortSignal;
+  /** records each fetch's process group in the mirror lock */
+  onSpawn: (pgid: number) => void;
+  lockToken?: string;
+  /** the job's injected clock, in ms: the limit covers all attempts and back-offs together */
+  nowMs: () => number;
 }
 
 /**
@@ -80,30 +79,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * permanent ones (auth, not found) or a timeout, which already used the repository's budget.
  * The wall-clock limit covers all attempts together.
  */
-export async function fetchWithRetries(
-  mirror: string,
-  env: NodeJS.ProcessEnv,
-  policy: FetchPolicy,
-  signal: AbortSignal,
-  onSpawn: (pgid: number) => void,
-  lockToken?: string,
-): Promise<FetchOutcome> {
-  const deadline = Date.now() + policy.timeoutMs;
+export async function fetchWithRetries(mirror: string, env: NodeJS.ProcessEnv, policy: FetchPolicy, f: FetchRun): Promise<FetchOutcome> {
+  const { signal, onSpawn, lockToken, nowMs, ...scope } = f;
+  const deadline = nowMs() + policy.timeoutMs;
   for (let attempt = 1; ; attempt++) {
     const run = await runGit(fetchArgs(lockToken), {
+      ...scope,
       cwd: mirror,
       env,
-      timeoutMs: Math.max(1, deadline - Date.now()),
+      timeoutMs: Math.max(1, deadline - nowMs()),
       signal,
       onSpawn,
     });
     if (run.code === 0 && !run.timedOut && !run.aborted) return { run, failure: undefined, attempts: attempt };
     const failure = classifyFailure(run);
     const delay = policy.retryDelayMs * 4 ** (attempt - 1);
-    if (failure !== "transient" || attempt > policy.retries || Date.now() + delay >= deadline) {
+    if (failure !== "transient" || attempt > policy.retries || nowMs() + delay >= deadline) {
       return { run, failure, attempts: attempt };
     }
-    await sleep(delay, signal);
+    await sleepFor(delay, signal);
     if (signal.aborted) return { run: { ...run, aborted: true }, failure: "aborted", attempts: attempt };
   }
 }

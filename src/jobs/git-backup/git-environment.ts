@@ -2,8 +2,8 @@ import type { Environment } from "../job.js";
 
 /**
  * Inherited variables that would point git at another repository, splice in configuration, or
- * hand it a secret it does not need. simple-git drops every GIT_* variable; we keep the harmless
- * ones (GIT_SSH_COMMAND, GIT_SSL_CAINFO, proxies) because run scripts set them on purpose.
+ * hand it a secret it does not need. Not every GIT_* variable goes: we keep the harmless ones
+ * (GIT_SSH_COMMAND, GIT_SSL_CAINFO, proxies) because run scripts set them on purpose.
  */
 const DROPPED = new Set([
   "GIT_DIR",

@@ -1,13 +1,21 @@
-import { spawn } from "node:child_process";
-import { signalGroup } from "../process-group.js";
+import { runProcess, type ProcessScope } from "../process-runner.js";
 
-export interface GitRunOptions {
+/**
+ * What a git run borrows from the job's run (JobContext is one): --grace between TERM and KILL,
+ * the run record that keeps its process group for a restart after a kill -9, the log for the
+ * runner's own warnings. No abort signal here: only the commands a shutdown must stop (network
+ * commands, fsck) take one, in GitRunOptions — the ref comparison and saves after an aborted
+ * fetch must still run.
+ */
+export type GitScope = Pick<ProcessScope, "graceMs" | "processes" | "log">;
+
+export interface GitRunOptions extends GitScope {
   /** the mirror (or DIR) the command runs in */
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** wall-clock limit; on expiry the whole process group is killed */
+  /** its own limit; on expiry the whole process group is stopped */
   timeoutMs?: number;
-  /** aborted on shutdown: the whole process group is killed */
+  /** aborted on shutdown: the whole process group is stopped */
   signal?: AbortSignal;
   /** called with the process-group id right after spawning (recorded in the mirror lock) */
   onSpawn?: (pgid: number) => void;
@@ -24,6 +32,8 @@ export interface GitRun {
   aborted: boolean;
   /** onSpawn threw (e.g. ENOSPC recording the lock): git was stopped, this says why */
   setupError?: string;
+  /** git could not be started (ENOENT: not on PATH); stderr then says "cannot run git: …" */
+  spawnError?: string;
 }
 
 // Bounds what a misbehaving git (or a hostile server's messages) can make us hold in memory.
@@ -32,132 +42,84 @@ const MAX_STDOUT = 256 * 1024 * 1024;
 // mirror with thousands of tags the "fatal:" line that says what went wrong comes after the cap.
 const MAX_STDERR_HEAD = 128 * 1024;
 const MAX_STDERR_TAIL = 128 * 1024;
-// SIGTERM first so git can remove its own lock files; what is still alive after this gets SIGKILL.
-const KILL_GRACE_MS = 1500;
-// How long after git exits its pipes may stay open. A helper that left git's process group (a
-// daemonizing ssh or credential helper, anything started with setsid) can hold them for ever:
-// without this bound the run would hang past every timeout, as the old shell loop did.
-const PIPE_GRACE_MS = 2000;
-// Node fires a setTimeout of more than 2^31-1 ms (24.8 days) at once; --timeout may be longer
-// (and fsck gets six times it), so longer limits are waited for in steps.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+// How long after git's group is gone its pipes may stay open. A helper that left git's process
+// group (a daemonizing ssh or credential helper, anything started with setsid) can hold them for
+// ever: without this bound the run would hang past every timeout, as the old shell loop did.
+const PIPE_WAIT_MS = 2000;
 
-/** setTimeout without the 24.8-day ceiling; returns the function that cancels it. */
-export function setLongTimeout(fn: () => void, ms: number): () => void {
-  let timer: NodeJS.Timeout;
-  const due = Date.now() + ms;
-  const arm = (): void => {
-    const left = due - Date.now();
-    timer = setTimeout(left > MAX_TIMER_MS ? arm : fn, Math.min(Math.max(left, 0), MAX_TIMER_MS));
+/** stdout up to MAX_STDOUT; stderr's head and tail. */
+class GitOutput {
+  private readonly out: Buffer[] = [];
+  private outLen = 0;
+  private readonly errHead: Buffer[] = [];
+  private errHeadLen = 0;
+  private errTail = Buffer.alloc(0);
+
+  stdout = (b: Buffer): void => {
+    if (this.outLen < MAX_STDOUT) this.out.push(b);
+    this.outLen += b.length;
   };
-  arm();
-  return () => clearTimeout(timer);
+
+  stderr = (b: Buffer): void => {
+    if (this.errHeadLen < MAX_STDERR_HEAD) {
+      const head = b.subarray(0, MAX_STDERR_HEAD - this.errHeadLen);
+      this.errHead.push(head);
+      this.errHeadLen += head.length;
+      b = b.subarray(head.length);
+    }
+    if (b.length === 0) return;
+    this.errTail = Buffer.concat([this.errTail, b]);
+    if (this.errTail.length > MAX_STDERR_TAIL) this.errTail = this.errTail.subarray(this.errTail.length - MAX_STDERR_TAIL);
+  };
+
+  stdoutText(): string {
+    return Buffer.concat(this.out).toString("utf8");
+  }
+
+  stderrText(): string {
+    const gap = Buffer.from(this.errTail.length > 0 ? "\n" : "");
+    return Buffer.concat([...this.errHead, gap, this.errTail]).toString("utf8");
+  }
 }
 
 /**
- * Runs git in a process group of its own. simple-git's timeout and abort signal only the `git`
- * process, and a `git-remote-http` or `ssh` child then survives holding our pipes open; killing
- * the group (-pgid) takes every helper with it. No shell is involved: args go to execve as is.
+ * Runs git through the one process runner (process-runner.ts): a process group of its own, so a
+ * timeout, a shutdown or a lock it could not record stops `git-remote-http` and `ssh` with it
+ * (TERM, --grace, KILL), and the group is in the run record for a restart after a kill -9.
+ * No shell is involved: args go to execve as they are.
  */
-export function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitRun> {
-  return new Promise((resolve) => {
-    const child = spawn("git", args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outLen = 0;
-    let errLen = 0;
-    let timedOut = false;
-    let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    let spawnError: Error | undefined;
-
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid !== undefined) signalGroup(child.pid, sig);
-    };
-    const stop = (): void => {
-      if (killTimer) return;
-      killGroup("SIGTERM");
-      killTimer = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
-    };
-    const cancelTimer =
-      opts.timeoutMs === undefined
-        ? undefined
-        : setLongTimeout(() => {
-            timedOut = true;
-            stop();
-          }, opts.timeoutMs);
-    const onAbort = (): void => {
-      aborted = true;
-      stop();
-    };
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener("abort", onAbort, { once: true });
-
-    let setupError: string | undefined;
-    if (child.pid !== undefined && opts.onSpawn) {
-      try {
-        opts.onSpawn(child.pid);
-      } catch (e) {
-        // The caller could not record this git (a full disk): it must not run on unrecorded,
-        // and this promise settles only once the whole group is gone, so no lock is released
-        // while git could still move a ref.
-        setupError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-        stop();
-      }
-    }
-    child.stdout?.on("data", (b: Buffer) => {
-      if (outLen < MAX_STDOUT) out.push(b);
-      outLen += b.length;
-    });
-    let errTail = Buffer.alloc(0);
-    child.stderr?.on("data", (b: Buffer) => {
-      if (errLen < MAX_STDERR_HEAD) {
-        const head = b.subarray(0, MAX_STDERR_HEAD - errLen);
-        err.push(head);
-        errLen += head.length;
-        b = b.subarray(head.length);
-      }
-      if (b.length === 0) return;
-      errTail = Buffer.concat([errTail, b]);
-      if (errTail.length > MAX_STDERR_TAIL) errTail = errTail.subarray(errTail.length - MAX_STDERR_TAIL);
-    });
-    if (opts.input !== undefined && child.stdin) {
-      child.stdin.on("error", () => {});
-      child.stdin.end(opts.input);
-    }
-    child.on("error", (e) => {
-      spawnError = e;
-    });
-    let pipeTimer: NodeJS.Timeout | undefined;
-    child.on("exit", () => {
-      // A killed leader may leave helpers behind in its group; they must not outlive it.
-      if (timedOut || aborted || setupError !== undefined) killGroup("SIGKILL");
-      pipeTimer = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, PIPE_GRACE_MS);
-    });
-    child.on("close", (code, signal) => {
-      cancelTimer?.();
-      if (pipeTimer) clearTimeout(pipeTimer);
-      if (killTimer) clearTimeout(killTimer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      resolve({
-        code: spawnError ? 127 : code,
-        signal,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: spawnError ? `cannot run git: ${spawnError.message}` : Buffer.concat([...err, Buffer.from(errTail.length > 0 ? "\n" : ""), errTail]).toString("utf8"),
-        timedOut,
-        aborted,
-        ...(setupError === undefined ? {} : { setupError }),
-      });
-    });
+export async function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitRun> {
+  const output = new GitOutput();
+  const r = await runProcess({
+    argv: ["git", ...args],
+    cwd: opts.cwd,
+    env: opts.env,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+    ...(opts.processes !== undefined ? { processes: opts.processes } : {}),
+    ...(opts.log !== undefined ? { log: opts.log } : {}),
+    ...(opts.onSpawn !== undefined ? { onSpawn: opts.onSpawn } : {}),
+    onStdout: output.stdout,
+    onStderr: output.stderr,
+    pipeWaitMs: PIPE_WAIT_MS,
   });
+  if (r.spawnError !== undefined) {
+    // worded as Node words it ("spawn git ENOENT"): what the user searches for
+    const what = /^E[A-Z]+$/.test(r.spawnError) ? `spawn git ${r.spawnError}` : r.spawnError;
+    return { code: 127, signal: null, stdout: "", stderr: `cannot run git: ${what}`, timedOut: false, aborted: false, spawnError: r.spawnError };
+  }
+  return {
+    code: r.code,
+    signal: r.signal,
+    stdout: output.stdoutText(),
+    stderr: output.stderrText(),
+    timedOut: r.timedOut,
+    // stopped while the run's signal said stop: the shutdown (or the run's --timeout)
+    aborted: r.stoppedBy !== undefined && opts.signal?.aborted === true,
+    ...(r.onSpawnError !== undefined ? { setupError: r.onSpawnError } : {}),
+  };
 }
 
 // What git prints on the way to a failure that says nothing about it: progress, verbose chatter.

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { NetworkReadError, secondsText } from "../network/deadline.js";
 import { httpGet, urlForMessages, type HttpReply, type Validators } from "../network/http-get.js";
 import type { GithubRepo } from "./github-repo.js";
-import { setLongTimeout } from "./git-process.js";
+import { sleepFor } from "../long-timer.js";
 import { cachedPagesFrom, MAX_PAGE_ENTRIES, pageFromCache, pageToCache, readPage, type CachedPage, type PageContent } from "./listing-page.js";
 
 export type ListingScope = { kind: "user"; name: string } | { kind: "org"; name: string } | { kind: "self" };
@@ -24,6 +24,8 @@ export interface ListingOptions {
   signal: AbortSignal;
   /** longest we wait for a rate-limit reset before giving up for this run */
   maxWaitMs: number;
+  /** the job's injected clock (ms since the epoch): the listing's limit, rate-limit resets */
+  nowMs: () => number;
   /** limit per request, headers and body (default 60 s): a silent API must not hang the run */
   requestTimeoutMs?: number;
   /** limit for the whole listing, every page and rate-limit wait (default 5 min + maxWaitMs) */
@@ -61,13 +63,6 @@ function nextLink(link: string | undefined): string | undefined {
 function headerText(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
   return typeof v === "string" ? v : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const cancel = setLongTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (cancel(), resolve()), { once: true });
-  });
 }
 
 /** How long GitHub asks us to wait (retry-after, or the reset of an exhausted limit), if at all. */
@@ -118,7 +113,7 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
   const used = new Set<string>();
   const requestMs = o.requestTimeoutMs ?? 60_000;
   const listingMs = o.listingTimeoutMs ?? 5 * 60_000 + o.maxWaitMs;
-  const endMs = Date.now() + listingMs;
+  const endMs = o.nowMs() + listingMs;
   const overLimit = (): ListingError => new ListingError(`GitHub listing took longer than its limit of ${secondsText(listingMs)}: stopped`);
 
   /** One GET with rate-limit waits: the reply, or undefined for "304, the cache is current". */
@@ -131,7 +126,7 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
         "user-agent": o.userAgent ?? "chime-git-backup",
       };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
-      const leftMs = endMs - Date.now();
+      const leftMs = endMs - o.nowMs();
       if (leftMs <= 0) throw overLimit();
       out.requests++;
       let res: HttpReply;
@@ -146,13 +141,13 @@ export async function listGithubRepos(o: ListingOptions, scopes: readonly Listin
       }
       if (res.status === 304 && validators) return undefined;
       if (res.status === 403 || res.status === 429) {
-        const wait = rateLimitWaitMs(res, Date.now());
+        const wait = rateLimitWaitMs(res, o.nowMs());
         if (wait === undefined) throw new ListingError(`GitHub API refused ${shown}: HTTP ${res.status}`);
-        if (wait > o.maxWaitMs || wait >= endMs - Date.now() || tries >= 2) {
-          const reset = new Date(Date.now() + wait).toISOString().replace(/\.\d+Z$/, "Z");
+        if (wait > o.maxWaitMs || wait >= endMs - o.nowMs() || tries >= 2) {
+          const reset = new Date(o.nowMs() + wait).toISOString().replace(/\.\d+Z$/, "Z");
           throw new ListingError(`GitHub API rate limit exhausted until ${reset}; listing skipped this run`);
         }
-        await sleep(wait, o.signal);
+        await sleepFor(wait, o.signal);
         if (o.signal.aborted) throw new ListingError("GitHub API request stopped by shutdown");
         continue;
       }

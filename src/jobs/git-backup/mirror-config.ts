@@ -1,6 +1,7 @@
 import { lstat } from "node:fs/promises";
-import type { SimpleGit } from "simple-git";
-import { gitErrorLine, runGit } from "./git-process.js";
+import type { Environment } from "../job.js";
+import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
+import { MirrorReadError, readMirror } from "./mirror-reader.js";
 import { firstErrorLine } from "./git-error-line.js";
 import { redactText } from "../../log/redact.js";
 
@@ -35,8 +36,8 @@ export class MirrorCheckError extends Error {
   override readonly name = "MirrorCheckError";
 }
 
-export async function gitWrite(mirror: string, env: NodeJS.ProcessEnv, args: readonly string[]): Promise<void> {
-  const r = await runGit(args, { cwd: mirror, env, timeoutMs: 60_000 });
+export async function gitWrite(mirror: string, env: NodeJS.ProcessEnv, args: readonly string[], scope: GitScope): Promise<void> {
+  const r = await runGit(args, { ...scope, cwd: mirror, env, timeoutMs: 60_000 });
   if (r.code !== 0) throw new MirrorCheckError(`git ${args[0]} failed: ${firstErrorLine(gitErrorLine(r.stderr))}`);
 }
 
@@ -64,18 +65,17 @@ function withoutCredentials(url: string): string {
  * repairs what we can: the refspec (a `clone --bare` has none, so `fetch` updated nothing), the
  * history settings, and credentials left in the remote URL.
  */
-export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS.ProcessEnv): Promise<MirrorConfig> {
+export async function checkMirror(mirror: string, jobEnv: Environment, env: NodeJS.ProcessEnv, scope: GitScope): Promise<MirrorConfig> {
   // One git for both questions: with GIT_DIR pinned, `config --local` fails outright in a
   // directory that is not a repository, and core.bare answers "bare?".
   let text: string;
   try {
-    text = await reader.raw(["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"]);
+    text = await readMirror(mirror, jobEnv, ["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"], scope);
   } catch (err) {
-    const message = (err as Error).message;
+    if (!(err instanceof MirrorReadError)) throw err;
     // git itself could not be started (not on PATH, not executable): say that, not "not a repository"
-    const spawn = /^(?:Error: )?(spawn \S+ E[A-Z]+)/.exec(message);
-    if (spawn) throw new MirrorCheckError(`cannot run git: ${spawn[1]}`);
-    throw new MirrorCheckError(`not a git repository: ${firstErrorLine(gitErrorLine(message))}`);
+    if (err.cannotRun) throw new MirrorCheckError(err.message);
+    throw new MirrorCheckError(`not a git repository: ${firstErrorLine(err.message)}`);
   }
   const values = new Map<string, string[]>();
   for (const line of text.split("\n")) {
@@ -94,20 +94,20 @@ export async function checkMirror(mirror: string, reader: SimpleGit, env: NodeJS
     for (const old of new Set(urls.filter(hasCredentials))) {
       // one replacement per value, by an anchored pattern: a kill never leaves the remote without a URL
       const pattern = `^${old.replace(/[.[\](){}*+?|^$\\]/g, "\\$&")}$`;
-      await gitWrite(mirror, env, ["config", "--local", "--replace-all", "remote.origin.url", withoutCredentials(old), pattern]);
+      await gitWrite(mirror, env, ["config", "--local", "--replace-all", "remote.origin.url", withoutCredentials(old), pattern], scope);
     }
     url = withoutCredentials(url);
     repaired.push("removed credentials from remote URL");
   }
   const fetch = values.get("remote.origin.fetch") ?? [];
   if (fetch.length !== MIRROR_REFSPECS.length || fetch.some((f, i) => f !== MIRROR_REFSPECS[i])) {
-    if (fetch.length > 0) await gitWrite(mirror, env, ["config", "--local", "--unset-all", "remote.origin.fetch"]);
-    for (const spec of MIRROR_REFSPECS) await gitWrite(mirror, env, ["config", "--local", "--add", "remote.origin.fetch", spec]);
+    if (fetch.length > 0) await gitWrite(mirror, env, ["config", "--local", "--unset-all", "remote.origin.fetch"], scope);
+    for (const spec of MIRROR_REFSPECS) await gitWrite(mirror, env, ["config", "--local", "--add", "remote.origin.fetch", spec], scope);
     repaired.push(fetch.length === 0 ? "added missing fetch refspec" : `replaced fetch refspec ${redactText(fetch.join(" "))}`);
   }
   for (const [key, want] of HISTORY_SETTINGS) {
     if (values.get(key)?.at(-1) === want) continue;
-    await gitWrite(mirror, env, ["config", "--local", key, want]);
+    await gitWrite(mirror, env, ["config", "--local", key, want], scope);
     repaired.push(`set ${key}=${want}`);
   }
   const idText = values.get("chime.githubid")?.at(-1);

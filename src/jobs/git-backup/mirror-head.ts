@@ -1,17 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gitErrorLine, runGit } from "./git-process.js";
+import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
 import { firstErrorLine } from "./git-error-line.js";
 import type { RefSnapshot } from "./ref-history.js";
 
 /** The branch HEAD names, if HEAD is symbolic; undefined for a detached or unreadable HEAD. */
-async function headTarget(mirror: string, env: NodeJS.ProcessEnv, filesStore: boolean): Promise<string | undefined> {
+async function headTarget(mirror: string, env: NodeJS.ProcessEnv, filesStore: boolean, scope: GitScope): Promise<string | undefined> {
   if (filesStore) {
     const text = await readFile(join(mirror, "HEAD"), "utf8").catch(() => "");
     const m = /^ref: (\S+)\n?$/.exec(text);
     if (m) return m[1];
   }
-  const r = await runGit(["symbolic-ref", "-q", "HEAD"], { cwd: mirror, env, timeoutMs: 60_000 });
+  const r = await runGit(["symbolic-ref", "-q", "HEAD"], { ...scope, cwd: mirror, env, timeoutMs: 60_000 });
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -42,11 +42,13 @@ export async function followUpstreamHead(
   fetched: RefSnapshot,
   filesStore: boolean,
   limits: { timeoutMs: number; signal: AbortSignal; onSpawn?: (pgid: number) => void },
+  scope: GitScope,
 ): Promise<string | undefined> {
-  const current = await headTarget(mirror, env, filesStore);
+  const current = await headTarget(mirror, env, filesStore, scope);
   if (current !== undefined && fetched.has(current)) return undefined;
   if (![...fetched.keys()].some((r) => r.startsWith("refs/heads/"))) return undefined;
   const asked = await runGit(["ls-remote", "--symref", "origin", "HEAD"], {
+    ...scope,
     cwd: mirror,
     env: fetchEnv,
     timeoutMs: Math.min(limits.timeoutMs, 60_000),
@@ -57,7 +59,7 @@ export async function followUpstreamHead(
   const branch = upstreamDefaultBranch(asked.stdout, fetched);
   if (branch === undefined) return "HEAD names no branch; upstream named no branch of ours";
   // argv word after a fixed subcommand, starting with refs/heads/: never an option
-  const set = await runGit(["symbolic-ref", "HEAD", branch], { cwd: mirror, env, timeoutMs: 60_000 });
+  const set = await runGit(["symbolic-ref", "HEAD", branch], { ...scope, cwd: mirror, env, timeoutMs: 60_000 });
   if (set.code !== 0) return `setting HEAD failed: ${firstErrorLine(gitErrorLine(set.stderr))}`;
   return `HEAD set to ${branch} (upstream default branch)`;
 }

@@ -1,10 +1,9 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { link, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createExclusive, temporaryName, writeFileAtomicSync } from "../atomic-file.js";
-import { signalGroup } from "../process-group.js";
+import { groupsMentioning, processStatus, signalGroup } from "../process-group.js";
 
 /** Our own lock, inside the mirror; git ignores files it does not know. */
 export const LOCK_FILE = "chime-backup.lock";
@@ -81,53 +80,26 @@ async function readRecord(path: string): Promise<LockRecord | undefined> {
   }
 }
 
-/**
- * What `ps` says of one process: its group, state and command name; undefined if it is gone.
- * ps, not /proc: FreeBSD jails have no /proc, and ps reads the same on both systems.
- */
-function psFields(pid: number): Promise<{ pgid: number; state: string; command: string } | undefined> {
-  return new Promise((resolve) => {
-    execFile("ps", ["-o", "pgid=", "-o", "stat=", "-o", "comm=", "-p", String(pid)], { timeout: 5000 }, (err, stdout) => {
-      const m = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(err ? "" : stdout);
-      resolve(m ? { pgid: Number(m[1]), state: m[2]!, command: m[3]! } : undefined);
-    });
-  });
-}
-
 async function isZombie(pid: number): Promise<boolean> {
-  return (await psFields(pid))?.state.startsWith("Z") ?? false;
+  return (await processStatus(pid))?.zombie ?? false;
 }
 
 /**
  * A git fetch orphaned by a kill -9 of its parent keeps running in its own process group. We
  * kill it only when it is provably ours: the group leader still exists, leads its own group and
- * is a git (the lock file named this very group).
+ * is a git (the lock file named this very group, or its command line carries our token).
  */
 async function killOrphanedGit(pgid: number): Promise<void> {
-  const leader = await psFields(pgid);
+  const leader = await processStatus(pgid);
   if (!leader || leader.pgid !== pgid || !/^git(\b|-)/.test(leader.command)) return;
   if (!signalGroup(pgid, "SIGKILL")) return;
   // An orphan's parent is now init (or a container's stand-in, which may never reap): a zombie
   // holds no lock and writes nothing, so "dead or zombie" is gone enough.
   for (let i = 0; i < 100; i++) {
-    const now = await psFields(pgid);
-    if (!now || now.state.startsWith("Z")) return;
+    const now = await processStatus(pgid);
+    if (!now || now.zombie) return;
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-/** Orphans carrying our token on their command line: the git a killed run never recorded. */
-function groupsCarrying(token: string): Promise<number[]> {
-  return new Promise((resolve) => {
-    execFile("ps", ["-A", "-o", "pgid=", "-o", "args="], { timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
-      const groups = new Set<number>();
-      for (const line of err ? [] : stdout.split("\n")) {
-        const m = /^\s*(\d+)\s+(.*)$/.exec(line);
-        if (m && m[2]!.includes(`chime.lock=${token}`)) groups.add(Number(m[1]));
-      }
-      resolve([...groups]);
-    });
-  });
 }
 
 /**
@@ -162,7 +134,8 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
     }
     if (held?.gitPgid !== undefined) await killOrphanedGit(held.gitPgid);
     if (held?.token !== undefined && /^[0-9a-f]{32}$/.test(held.token)) {
-      for (const pgid of await groupsCarrying(held.token)) await killOrphanedGit(pgid);
+      // the git a killed run started but never recorded: its command line carries the token
+      for (const pgid of await groupsMentioning(`chime.lock=${held.token}`)) await killOrphanedGit(pgid);
     }
     inheritedUncleanExit = true;
     await unlink(path).catch(() => {});
@@ -177,7 +150,8 @@ export async function lockMirror(mirror: string): Promise<MirrorLock> {
       if (pgid !== undefined) rec.gitPgid = pgid;
       // temp + rename: a kill -9 mid-write must not leave a record without the git's group.
       // No fsync: the record guards against kill -9, which the page cache survives. It may
-      // throw (ENOSPC): runGit then stops the git it just started before reporting the error.
+      // throw (ENOSPC): the process runner then stops the git it just started, and runGit
+      // reports why (GitRun.setupError).
       writeFileAtomicSync(path, JSON.stringify(rec), { fsync: false });
     },
     async release() {

@@ -1,23 +1,44 @@
-import { simpleGit, type SimpleGit } from "simple-git";
 import type { Environment } from "../job.js";
+import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
+
+/** a local read in one repository: seconds at most; a git stuck longer is stopped */
+const READ_LIMIT_MS = 60_000;
 
 /**
- * simple-git for the local reads that print something (config, refs): it runs them without a
- * shell and parses nothing we do not ask for. Network commands and silent writes go through
- * runGit instead (process groups; simple-git adds a 50 ms wait to any command that prints
- * nothing). Its environment is built from scratch, so only what we list reaches git.
+ * The environment of the local reads (config, refs): built from scratch, so only what we list
+ * reaches git; GIT_DIR pins it to the mirror.
  */
-export function mirrorReader(mirror: string, env: Environment): SimpleGit {
-  const gitEnv: Record<string, string> = {
+function readEnvironment(env: Environment, mirror: string): NodeJS.ProcessEnv {
+  return {
     PATH: env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: env.HOME ?? "/",
     LC_ALL: "C",
     GIT_DIR: mirror,
     GIT_TERMINAL_PROMPT: "0",
   };
-  return simpleGit({
-    baseDir: mirror,
-    maxConcurrentProcesses: 1,
-    allowEnvironment: ["GIT_DIR", "GIT_TERMINAL_PROMPT"],
-  }).env(gitEnv);
+}
+
+export class MirrorReadError extends Error {
+  override readonly name = "MirrorReadError";
+  constructor(
+    message: string,
+    /** git itself could not be started (not on PATH, not executable): not the mirror's fault */
+    readonly cannotRun: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What a local read of `mirror` prints (`config --get-regexp`, `for-each-ref`), through the one
+ * process runner like every git we start. A read that finds nothing (exit 1, silent: `config`
+ * with no matching key) is an empty answer; any other failure throws MirrorReadError with the
+ * line of git's stderr that says why. No abort signal: a read is local and bounded, and the
+ * reads after an aborted fetch are what keeps the history the fetch may have moved.
+ */
+export async function readMirror(mirror: string, env: Environment, args: readonly string[], scope: GitScope): Promise<string> {
+  const r = await runGit(args, { ...scope, cwd: mirror, env: readEnvironment(env, mirror), timeoutMs: READ_LIMIT_MS });
+  if (r.spawnError !== undefined) throw new MirrorReadError(r.stderr, true);
+  if (r.code === 0 || (r.code === 1 && r.stderr.trim() === "")) return r.stdout;
+  throw new MirrorReadError(r.timedOut ? `git ${args[0]} did not finish within ${READ_LIMIT_MS / 1000} s` : gitErrorLine(r.stderr), false);
 }

@@ -1,7 +1,9 @@
 import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { SimpleGit } from "simple-git";
 import { writeFileAtomic } from "../atomic-file.js";
+import type { Environment } from "../job.js";
+import type { GitScope } from "./git-process.js";
+import { readMirror } from "./mirror-reader.js";
 import { readRefFiles } from "./ref-files.js";
 
 /** refname → object id, for refs/heads and refs/tags (what the mirror's refspec manages). */
@@ -29,10 +31,10 @@ function formatSnapshot(refs: RefSnapshot): string {
 }
 
 /** `filesStore`: the mirror uses git's default "files" ref storage (checked with its config). */
-export async function snapshotRefs(reader: SimpleGit, mirror: string, filesStore: boolean): Promise<RefSnapshot> {
+export async function snapshotRefs(mirror: string, jobEnv: Environment, filesStore: boolean, scope: GitScope): Promise<RefSnapshot> {
   const fast = filesStore ? await readRefFiles(mirror) : undefined;
   if (fast) return fast;
-  return parseSnapshot(await reader.raw(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"]));
+  return parseSnapshot(await readMirror(mirror, jobEnv, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"], scope));
 }
 
 /**

@@ -5,9 +5,10 @@ import { loadState, saveState } from "./backup-state.js";
 import { createMirror, isUnfinishedMirror, removeUnfinishedMirrors } from "./create-mirror.js";
 import { planMirrors, type KnownMirror, type MirrorAction } from "./discovery-plan.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
+import type { GitScope } from "./git-process.js";
 import { listGithubRepos, type Listing } from "./github-listing.js";
 import { checkMirrorDirectory, gitWrite } from "./mirror-config.js";
-import { mirrorReader } from "./mirror-reader.js";
+import { readMirror } from "./mirror-reader.js";
 import type { GitBackupOptions } from "./options.js";
 import { gitBackupFamilies } from "./prom-metrics.js";
 import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
@@ -15,15 +16,16 @@ import { firstErrorLine } from "./git-error-line.js";
 import { redactText } from "../../log/redact.js";
 import { reportOutcome, summarize } from "./run-summary.js";
 import { updateMirror, type RepoOutcome, type UpdateSettings } from "./update-mirror.js";
+import { instantToMs } from "../../time/instant.js";
 
 async function readToken(o: GitBackupOptions, env: Environment): Promise<string | undefined> {
   if (o.tokenFile !== undefined) return (await readFile(o.tokenFile, "utf8")).trim() || undefined;
   return env.GITHUB_TOKEN?.trim() || undefined;
 }
 
-async function knownMirror(dir: string, dirName: string, env: Environment): Promise<KnownMirror> {
+async function knownMirror(dir: string, dirName: string, env: Environment, scope: GitScope): Promise<KnownMirror> {
   try {
-    const text = await mirrorReader(join(dir, dirName), env).raw(["config", "--local", "--get-regexp", "^(remote\\.origin\\.url|chime\\.githubid)$"]);
+    const text = await readMirror(join(dir, dirName), env, ["config", "--local", "--get-regexp", "^(remote\\.origin\\.url|chime\\.githubid)$"], scope);
     const url = /^remote\.origin\.url (.*)$/m.exec(text)?.[1];
     const id = /^chime\.githubid (\d{1,15})$/m.exec(text)?.[1];
     return { dirName, url, githubId: id === undefined ? undefined : Number(id) };
@@ -60,18 +62,26 @@ export function tokenOrigin(api: string): string {
 
 /** One run of git-backup over DIR: discovery, then every mirror with bounded concurrency. */
 export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobContext): Promise<JobResult> {
-  const started = Date.now();
+  // Every deadline, age and duration of a run comes from the job's injected clock.
+  const nowMs = (): number => instantToMs(ctx.now());
+  const started = nowMs();
   const log = ctx.log;
+  // What every git of this run borrows: --grace, the run record, the log.
+  const git: GitScope = {
+    log,
+    ...(ctx.graceMs !== undefined ? { graceMs: ctx.graceMs } : {}),
+    ...(ctx.processes !== undefined ? { processes: ctx.processes } : {}),
+  };
   let entries;
   try {
     if (!(await stat(o.dir)).isDirectory()) throw new Error("not a directory");
-    await removeUnfinishedMirrors(o.dir, Date.now());
+    await removeUnfinishedMirrors(o.dir, nowMs());
     entries = await readdir(o.dir, { withFileTypes: true });
   } catch (err) {
     // An unmounted backup disk must show in the metrics too, not leave the last good file.
     if (o.promFile !== undefined) {
       const repos = (await loadState(ctx.stateDir)).repos;
-      await writePrometheusTextfile(o.promFile, gitBackupFamilies([], repos, ctx.now().seconds, (Date.now() - started) / 1000, false, false)).catch((e: unknown) =>
+      await writePrometheusTextfile(o.promFile, gitBackupFamilies([], repos, ctx.now().seconds, (nowMs() - started) / 1000, false, false)).catch((e: unknown) =>
         log.warn({ error: promFileProblem(o.promFile!, e) }, "cannot write --prom-file"),
       );
     }
@@ -104,11 +114,11 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   if (o.scopes.length > 0 && !tokenProblem) {
     try {
       listing = await listGithubRepos(
-        { api: o.api, token, cache: state.github, signal: ctx.signal, maxWaitMs: o.rateLimitWaitMs },
+        { api: o.api, token, cache: state.github, signal: ctx.signal, maxWaitMs: o.rateLimitWaitMs, nowMs },
         o.scopes,
       );
       for (const r of listing.rejected) log.warn({ entry: r.entry, reason: r.reason }, "GitHub listing entry rejected");
-      const known = await pool(mirrorNames, 8, new AbortController().signal, (n) => knownMirror(o.dir, n, env), (n) => ({ dirName: n, url: undefined, githubId: undefined }));
+      const known = await pool(mirrorNames, 8, new AbortController().signal, (n) => knownMirror(o.dir, n, env, git), (n) => ({ dirName: n, url: undefined, githubId: undefined }));
       actions = planMirrors(known, listing.repos, listing.ids, o);
     } catch (err) {
       listingError = redactText((err as Error).message, secrets);
@@ -123,7 +133,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     credentials,
     secrets,
     signal: ctx.signal,
-    nowSeconds: () => ctx.now().seconds,
+    nowMs,
+    git,
   };
   const nowSec = ctx.now().seconds;
   const fsckDue = (dirName: string): boolean => {
@@ -139,13 +150,13 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     const notes: string[] = [];
     try {
       if (a.kind === "create") {
-        await createMirror(o.dir, { dirName: a.dirName, name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env);
+        await createMirror(o.dir, { dirName: a.dirName, name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env, git);
       } else if (a.newUrl !== undefined || a.adoptId !== undefined) {
         // a symlinked "mirror" must not lead these writes outside DIR
         await checkMirrorDirectory(path);
         const local = gitEnvironment(env, path);
-        if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl]);
-        if (a.adoptId !== undefined) await gitWrite(path, local, ["config", "--local", "chime.githubid", String(a.adoptId)]);
+        if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl], git);
+        if (a.adoptId !== undefined) await gitWrite(path, local, ["config", "--local", "chime.githubid", String(a.adoptId)], git);
         notes.push(a.note ?? "adopted by GitHub id");
       }
     } catch (err) {
@@ -173,7 +184,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     if (r.fsck === "ok") entry.lastFsck = endSec;
   }
   for (const name of Object.keys(state.repos)) if (!outcomes.some((r) => r.repo === name)) delete state.repos[name];
-  const ms = Date.now() - started;
+  const ms = nowMs() - started;
   // No summary line here: whoever runs the job (`chime git-backup`, the daemon) logs exactly one,
   // with result.summary and result.metrics as its fields.
   const result = summarize(outcomes, ms, listingError);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { gitErrorLine, runGit } from "./git-process.js";
+import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
 import { firstErrorLine } from "./git-error-line.js";
 import { BACKUP_NAMESPACE, backupTransaction } from "./ref-history.js";
 
@@ -22,8 +22,9 @@ export const HASHED_DIR = "hashed";
 const GIT_LIMIT_MS = 60_000;
 
 /** oid → object type, for the old values this mirror still has. */
-async function objectTypes(mirror: string, env: NodeJS.ProcessEnv, refs: readonly OldRef[]): Promise<Map<string, string>> {
+async function objectTypes(mirror: string, env: NodeJS.ProcessEnv, refs: readonly OldRef[], scope: GitScope): Promise<Map<string, string>> {
   const r = await runGit(["cat-file", "--batch-check=%(objectname) %(objecttype)"], {
+    ...scope,
     cwd: mirror,
     env,
     input: refs.map((x) => `${x.oid}\n`).join(""),
@@ -43,9 +44,9 @@ async function objectTypes(mirror: string, env: NodeJS.ProcessEnv, refs: readonl
  * reachable and carries the name inside git itself (a clone of the mirror has it too), with no
  * second file to keep in step. `git cat-file tag REF` shows the name; `REF^{}` is the old tip.
  */
-async function nameRecord(mirror: string, env: NodeJS.ProcessEnv, x: OldRef, type: string, stampSeconds: number): Promise<string> {
+async function nameRecord(mirror: string, env: NodeJS.ProcessEnv, x: OldRef, type: string, stampSeconds: number, scope: GitScope): Promise<string> {
   const text = `object ${x.oid}\ntype ${type}\ntag chime-saved-ref\ntagger chime git-backup <git-backup@chime.invalid> ${stampSeconds} +0000\n\n${x.ref}\n`;
-  const r = await runGit(["mktag"], { cwd: mirror, env, input: text, timeoutMs: GIT_LIMIT_MS });
+  const r = await runGit(["mktag"], { ...scope, cwd: mirror, env, input: text, timeoutMs: GIT_LIMIT_MS });
   const oid = r.stdout.trim();
   if (r.code !== 0 || !/^[0-9a-f]{40,64}$/.test(oid)) throw new Error(`recording the name of ${x.ref.slice(0, 80)} failed: ${firstErrorLine(gitErrorLine(r.stderr))}`);
   return oid;
@@ -55,8 +56,8 @@ export function hashedName(stamp: string, ref: string): string {
   return `${BACKUP_NAMESPACE}/${stamp}/${HASHED_DIR}/${createHash("sha256").update(ref).digest("hex")}`;
 }
 
-async function createRefs(mirror: string, env: NodeJS.ProcessEnv, lines: string): Promise<{ ok: boolean; taken: boolean; error: string }> {
-  const r = await runGit(["update-ref", "--stdin"], { cwd: mirror, env, input: lines, timeoutMs: GIT_LIMIT_MS });
+async function createRefs(mirror: string, env: NodeJS.ProcessEnv, lines: string, scope: GitScope): Promise<{ ok: boolean; taken: boolean; error: string }> {
+  const r = await runGit(["update-ref", "--stdin"], { ...scope, cwd: mirror, env, input: lines, timeoutMs: GIT_LIMIT_MS });
   return { ok: r.code === 0, taken: /exists|reference already/i.test(r.stderr), error: gitErrorLine(r.stderr) };
 }
 
@@ -76,29 +77,30 @@ export async function saveOldRefs(
   toSave: readonly OldRef[],
   stamp: string,
   stampSeconds: number,
+  scope: GitScope,
 ): Promise<SaveResult> {
   const result: SaveResult = { saved: 0, missing: [], hashed: [] };
   if (toSave.length === 0) return result;
   // An old value whose object this mirror no longer has (a journal from a damaged mirror, or a
   // `git gc --prune=now` by hand after a killed run) cannot be kept; it is said in the log line.
-  const types = await objectTypes(mirror, env, toSave);
+  const types = await objectTypes(mirror, env, toSave, scope);
   const present = toSave.filter((x) => types.has(x.oid));
   for (const x of toSave) if (!types.has(x.oid)) result.missing.push(`${x.ref} ${x.oid.slice(0, 12)}`);
   if (present.length === 0) return result;
 
   for (let n = 1; n <= 20; n++) {
     const s = n === 1 ? stamp : `${stamp}-${n}`;
-    const all = await createRefs(mirror, env, backupTransaction(s, present));
+    const all = await createRefs(mirror, env, backupTransaction(s, present), scope);
     if (all.ok) return { ...result, saved: present.length };
     if (all.taken) continue;
     for (const x of present) {
-      const own = await createRefs(mirror, env, backupTransaction(s, [x]));
+      const own = await createRefs(mirror, env, backupTransaction(s, [x]), scope);
       if (own.ok) {
         result.saved++;
         continue;
       }
-      const record = await nameRecord(mirror, env, x, types.get(x.oid)!, stampSeconds);
-      const short = await createRefs(mirror, env, `create ${hashedName(s, x.ref)} ${record}\n`);
+      const record = await nameRecord(mirror, env, x, types.get(x.oid)!, stampSeconds, scope);
+      const short = await createRefs(mirror, env, `create ${hashedName(s, x.ref)} ${record}\n`, scope);
       if (!short.ok) throw new Error(`saving old refs failed: ${firstErrorLine(short.error)}`);
       result.saved++;
       result.hashed.push(x.ref);

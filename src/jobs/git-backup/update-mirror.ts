@@ -1,11 +1,10 @@
 import type { Environment } from "../job.js";
 import { fetchWithRetries, type FetchPolicy } from "./fetch-mirror.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
-import { gitErrorLine, runGit } from "./git-process.js";
+import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
 import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-config.js";
 import { LOCK_FILE, lockMirror, MirrorBusyError, type MirrorLock } from "./mirror-lock.js";
 import { followUpstreamHead } from "./mirror-head.js";
-import { mirrorReader } from "./mirror-reader.js";
 import { firstErrorLine } from "./git-error-line.js";
 import { backupStamp, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
 import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
@@ -32,12 +31,14 @@ export interface UpdateSettings {
   credentials: readonly HttpCredential[];
   secrets: readonly string[];
   signal: AbortSignal;
-  /** seconds since the epoch, from the job's injected clock: names refs/backup/<stamp> */
-  nowSeconds: () => number;
+  /** ms since the epoch, from the job's injected clock: deadlines, file ages, refs/backup/<stamp> */
+  nowMs: () => number;
+  /** --grace, the run record and the log, lent to every git */
+  git: GitScope;
 }
 
-async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string, newer: string): Promise<boolean> {
-  const r = await runGit(["merge-base", "--is-ancestor", older, newer], { cwd: mirror, env, timeoutMs: 60_000 });
+async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string, newer: string, scope: GitScope): Promise<boolean> {
+  const r = await runGit(["merge-base", "--is-ancestor", older, newer], { ...scope, cwd: mirror, env, timeoutMs: 60_000 });
   // 1 is "no"; anything else (an object missing, git killed) is not a "yes" either: keeping
   // the old value costs one ref, losing it costs history.
   return r.code === 0;
@@ -48,9 +49,9 @@ async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string,
  * after the fetch, and ancestry checked locally by git. Nothing git printed (the server can put
  * any text there, "   a..b  main -> main" lookalikes included) takes part.
  */
-async function preserve(mirror: string, env: NodeJS.ProcessEnv, before: RefSnapshot, after: RefSnapshot, stampSeconds: number) {
-  const diff = await diffRefs(before, after, (o, n) => isAncestor(mirror, env, o, n));
-  const kept = await saveOldRefs(mirror, env, diff.toSave, backupStamp(stampSeconds), stampSeconds);
+async function preserve(mirror: string, env: NodeJS.ProcessEnv, before: RefSnapshot, after: RefSnapshot, stampSeconds: number, scope: GitScope) {
+  const diff = await diffRefs(before, after, (o, n) => isAncestor(mirror, env, o, n, scope));
+  const kept = await saveOldRefs(mirror, env, diff.toSave, backupStamp(stampSeconds), stampSeconds, scope);
   return { updated: diff.updated, ...kept };
 }
 
@@ -65,10 +66,10 @@ function hashedNote(hashed: readonly string[]): string {
   return `name too long to keep as is, saved under refs/backup/<stamp>/${HASHED_DIR}/<sha256>: ${shown.join(", ")}${more}`;
 }
 
-async function fsck(mirror: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
+async function fsck(mirror: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal, scope: GitScope): Promise<string | undefined> {
   // Full fsck: a truncated pack or a missing tree passes an up-to-date fetch and
   // `--connectivity-only` alike (reference §3.3).
-  const r = await runGit(["fsck", "--full", "--no-dangling", "--no-progress"], { cwd: mirror, env, timeoutMs, signal });
+  const r = await runGit(["fsck", "--full", "--no-dangling", "--no-progress"], { ...scope, cwd: mirror, env, timeoutMs, signal });
   if (r.code === 0 && !/^error:/m.test(r.stderr)) return undefined;
   return r.timedOut ? "fsck timed out" : `fsck: ${firstErrorLine(gitErrorLine(r.stderr || r.stdout))}`;
 }
@@ -85,7 +86,8 @@ export async function updateMirror(
   opts: { isNew: boolean; fsckDue: boolean },
   s: UpdateSettings,
 ): Promise<RepoOutcome> {
-  const started = Date.now();
+  const started = s.nowMs();
+  const stampSeconds = (): number => Math.floor(s.nowMs() / 1000);
   const outcome: RepoOutcome = { repo, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: [] };
   let lock: MirrorLock | undefined;
   try {
@@ -93,16 +95,15 @@ export async function updateMirror(
     lock = await lockMirror(mirror);
     const env = gitEnvironment(s.env, mirror);
     const staleAge = s.policy.timeoutMs + 60_000;
-    const removed = await removeStaleGitFiles(mirror, lock.inheritedUncleanExit, staleAge, Date.now());
+    const removed = await removeStaleGitFiles(mirror, lock.inheritedUncleanExit, staleAge, s.nowMs());
     if (removed.length > 0) outcome.notes.push(`removed stale ${removed.join(", ")}`);
-    const reader = mirrorReader(mirror, s.env);
-    const cfg = await checkMirror(mirror, reader, env);
+    const cfg = await checkMirror(mirror, s.env, env, s.git);
     outcome.notes.push(...cfg.repaired);
 
-    const before = await snapshotRefs(reader, mirror, cfg.filesRefStore);
+    const before = await snapshotRefs(mirror, s.env, cfg.filesRefStore, s.git);
     const journal = await readJournal(mirror);
     if (journal) {
-      const recovered = await preserve(mirror, env, journal, before, s.nowSeconds());
+      const recovered = await preserve(mirror, env, journal, before, stampSeconds(), s.git);
       outcome.refsSaved += recovered.saved;
       outcome.notes.push("finished an interrupted run");
       if (recovered.missing.length > 0) outcome.notes.push(missingNote(recovered.missing));
@@ -112,15 +113,21 @@ export async function updateMirror(
 
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
     const fetchEnv = gitEnvironment(s.env, mirror, credentials);
-    const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, s.signal, (pgid) => lock?.recordGit(pgid), lock.token);
+    const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, {
+      ...s.git,
+      signal: s.signal,
+      onSpawn: (pgid) => lock?.recordGit(pgid),
+      lockToken: lock.token,
+      nowMs: s.nowMs,
+    });
     outcome.attempts = fetched.attempts;
     if (fetched.failure === "timeout" || fetched.failure === "aborted" || fetched.failure === "local") {
       // We killed that git ourselves: whatever lock or temp pack it left is stale by definition.
-      await removeStaleGitFiles(mirror, true, 0, Date.now());
+      await removeStaleGitFiles(mirror, true, 0, s.nowMs());
     }
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
-    const after = await snapshotRefs(reader, mirror, cfg.filesRefStore);
-    const kept = await preserve(mirror, env, before, after, s.nowSeconds());
+    const after = await snapshotRefs(mirror, s.env, cfg.filesRefStore, s.git);
+    const kept = await preserve(mirror, env, before, after, stampSeconds(), s.git);
     await clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
     outcome.refsSaved += kept.saved;
@@ -143,10 +150,10 @@ export async function updateMirror(
       signal: s.signal,
       // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
       onSpawn: (pgid) => lock?.recordGit(pgid),
-    });
+    }, s.git);
     if (headNote !== undefined) outcome.notes.push(headNote);
     if (opts.fsckDue) {
-      const problem = await fsck(mirror, env, s.policy.timeoutMs * 6, s.signal);
+      const problem = await fsck(mirror, env, s.policy.timeoutMs * 6, s.signal, s.git);
       outcome.fsck = problem ? "failed" : "ok";
       if (problem) {
         outcome.error = problem;
@@ -161,6 +168,6 @@ export async function updateMirror(
     return outcome;
   } finally {
     await lock?.release();
-    outcome.ms = Date.now() - started;
+    outcome.ms = s.nowMs() - started;
   }
 }

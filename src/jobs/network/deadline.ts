@@ -1,3 +1,5 @@
+import { setLongTimeout } from "../long-timer.js";
+
 /**
  * Why a network read ended without an answer. `reason` lets callers word their own message
  * (a deadline is not a refusal) without parsing ours.
@@ -11,9 +13,6 @@ export class NetworkReadError extends Error {
     super(message);
   }
 }
-
-// setTimeout fires at once for delays past 2^31-1 ms; no network read here waits weeks.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function secondsText(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
@@ -33,7 +32,7 @@ export function settleWithin<T>(work: Promise<T>, o: { timeoutMs: number; signal
     const end = (): boolean => {
       if (done) return false;
       done = true;
-      clearTimeout(timer);
+      cancelTimer();
       o.signal?.removeEventListener("abort", onAbort);
       return true;
     };
@@ -50,7 +49,7 @@ export function settleWithin<T>(work: Promise<T>, o: { timeoutMs: number; signal
       const text = typeof why === "string" ? why : why instanceof Error && why.name !== "AbortError" ? why.message : "shutdown";
       giveUp(new NetworkReadError(`stopped (${text})`, "aborted"));
     };
-    const timer = setTimeout(() => giveUp(new NetworkReadError(`no complete answer within ${secondsText(o.timeoutMs)}`, "timeout")), Math.min(Math.max(o.timeoutMs, 0), MAX_TIMER_MS));
+    const cancelTimer = setLongTimeout(() => giveUp(new NetworkReadError(`no complete answer within ${secondsText(o.timeoutMs)}`, "timeout")), o.timeoutMs);
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener("abort", onAbort, { once: true });
     work.then(

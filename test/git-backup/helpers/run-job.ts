@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { gitBackupSpec } from "../../../src/jobs/git-backup/spec.js";
 import type { JobResult } from "../../../src/jobs/job.js";
+import type { ProcessTracker } from "../../../src/jobs/process-runner.js";
 import { instantFromMs } from "../../../src/time/instant.js";
 
 export interface JobRun {
@@ -19,7 +20,16 @@ export interface JobRun {
  */
 export async function runJob(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; stateDir: string; signal?: AbortSignal; nowMs?: () => number },
+  opts: {
+    env?: Record<string, string | undefined>;
+    stateDir: string;
+    signal?: AbortSignal;
+    nowMs?: () => number;
+    /** ctx.graceMs, as the daemon passes --grace */
+    graceMs?: number;
+    /** ctx.processes, as the daemon passes its run record's keeper */
+    processes?: ProcessTracker;
+  },
 ): Promise<JobRun> {
   let text = "";
   const sink = new Writable({
@@ -36,6 +46,8 @@ export async function runJob(
     signal: opts.signal ?? new AbortController().signal,
     now: () => instantFromMs(opts.nowMs ? opts.nowMs() : Date.now()),
     stateDir: opts.stateDir,
+    ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+    ...(opts.processes !== undefined ? { processes: opts.processes } : {}),
   });
   const records = text
     .split("\n")
