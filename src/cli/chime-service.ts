@@ -10,7 +10,8 @@ import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { checkStateDir, StateDirError } from "../daemon/state-dir-check.js";
 import type { Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";
-import { zoneFromEnv } from "../schedule/zone.js";
+import type { Zone } from "../schedule/zone.js";
+import { zoneFromEnv } from "./local-zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { sleepUntil } from "../sleep/sleep-until.js";
 import type { ChimeOptions, Setting } from "./chime-options.js";
@@ -99,7 +100,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   process.removeAllListeners("warning");
   process.on("warning", (w) => chimeLog.log.warn({ warning: w.name }, w.message));
   chimeLog.log.info(
-    { jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
+    { jobs: jobs.length, state_dir: opts.stateDir.value, zone: zone.name, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
     "starting",
   );
   if (asRoot) chimeLog.log.warn({ allow_root: opts.allowRoot.source }, "running jobs as root");
@@ -164,7 +165,7 @@ export function becomeUser(user: Setting<string>, ids: UserIds = lookupUser(user
   }
 }
 
-export function zoneOf(env: Environment): string {
+export function zoneOf(env: Environment): Zone {
   try {
     return zoneFromEnv(env);
   } catch (e) {

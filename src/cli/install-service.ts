@@ -11,6 +11,7 @@ import { parseDurationMs } from "../time/duration-option.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
+import { utcZone } from "../schedule/zone.js";
 import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
 
 export const INSTALL_SERVICE_USAGE =
@@ -221,8 +222,8 @@ async function configService(file: string): Promise<ServiceContent> {
   try {
     const jobs = await loadConfigFile(path, process.env, { splayMs: 0 });
     const now = { seconds: Math.floor(Date.now() / 1000), nanos: 0 };
-    requireNextRun(jobs, "UTC", now);
-    requireSplayShorterThanInterval(jobs, "UTC", now);
+    requireNextRun(jobs, utcZone(), now);
+    requireSplayShorterThanInterval(jobs, utcZone(), now);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
@@ -238,7 +239,7 @@ function checkSchedule(when: string): void {
   if (when.trim() === "") die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty schedule (use ",S/1" for every second)`);
   try {
     // one that never matches again (Feb 31) would make the service exit 100 at every start
-    parseSchedule(when).next({ seconds: Math.floor(Date.now() / 1000), nanos: 0 }, "UTC");
+    parseSchedule(when).next({ seconds: Math.floor(Date.now() / 1000), nanos: 0 }, utcZone());
   } catch (err) {
     if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: nothing matches within 400 years`);
     if (!(err instanceof ScheduleError)) throw err;
@@ -257,7 +258,7 @@ function checkTemplateSplay(template: string, when: string): void {
   }
   const splayMs = parseDurationMs(text);
   if (splayMs === null || text === "") return;
-  const why = splayTooLong(parseSchedule(when), splayMs, "UTC", { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
+  const why = splayTooLong(parseSchedule(when), splayMs, utcZone(), { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
   if (why) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)} with the ${template} template's splay ${text} (env/CHIME_SPLAY): ${why}; choose a sparser --when, or install and then shorten env/CHIME_SPLAY`);
 }
 

@@ -1,6 +1,6 @@
 import { JobConfigError, type Environment, type JobSpec } from "../jobs/job.js";
 import { isJobName, jobLoaders } from "../jobs/registry.js";
-import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
+import { parseSchedule, ScheduleError, ScheduleRangeError, type Zone } from "../schedule/schedule.js";
 import type { Instant } from "../time/instant.js";
 import { TAG_PATTERN, type ScheduledJob } from "./scheduled-job.js";
 
@@ -71,7 +71,7 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
  * error like a typo: refused at start (exit 100) and on reload, naming the setting, instead of
  * a job loop that stops at once.
  */
-export function requireNextRun(jobs: readonly ScheduledJob[], zone: string, now: Instant): void {
+export function requireNextRun(jobs: readonly ScheduledJob[], zone: Zone, now: Instant): void {
   for (const sj of jobs) {
     try {
       sj.schedule.next(now, zone);
