@@ -12,7 +12,7 @@ import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/sc
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
 import { utcZone } from "../schedule/zone.js";
-import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
+import { findUser, isPlainUserName, type UserIds } from "../daemon/privileges.js";
 
 export const INSTALL_SERVICE_USAGE =
   "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
@@ -262,9 +262,14 @@ function checkTemplateSplay(template: string, when: string): void {
   if (why) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)} with the ${template} template's splay ${text} (env/CHIME_SPLAY): ${why}; choose a sparser --when, or install and then shorten env/CHIME_SPLAY`);
 }
 
-async function requireUser(flag: string, name: string, asRoot: boolean): Promise<SystemUser> {
+async function requireUser(flag: string, name: string, asRoot: boolean): Promise<UserIds> {
   if (!isPlainUserName(name)) die(EXIT_USAGE, `install-service: ${flag} ${JSON.stringify(name)}: not a plain user name`);
-  const user = await lookUpUser(name).catch((err: Error) => die(EXIT_SYSTEM, `install-service: ${flag} ${name}: ${err.message}`));
+  let user: UserIds | null;
+  try {
+    user = findUser(name);
+  } catch (err) {
+    die(EXIT_SYSTEM, `install-service: ${flag} ${name}: ${(err as Error).message}`);
+  }
   if (!user) die(EXIT_USAGE, `install-service: ${flag} ${name}: no such user`);
   // Only root can chown to another user or call setuidgid; anyone else installs for themselves.
   if (!asRoot && user.uid !== process.getuid?.()) {
@@ -278,7 +283,7 @@ async function requireUser(flag: string, name: string, asRoot: boolean): Promise
  * config file), found by trying it as that user, the way setuidgid will; undefined if all is
  * well. A checkout under /root is the usual culprit: nobody cannot enter it.
  */
-function unreachableFor(user: SystemUser, node: string, files: readonly string[]): string | undefined {
+function unreachableFor(user: UserIds, node: string, files: readonly string[]): string | undefined {
   const probe = "for (const f of process.argv.slice(1)) try { require('fs').accessSync(f, 4) } catch { console.log(f); process.exit(1) }";
   const r = spawnSync(node, ["-e", probe, ...files], { uid: user.uid, gid: user.gid, cwd: "/", encoding: "utf8", timeout: 10_000 });
   if (r.error) return `run ${node} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
