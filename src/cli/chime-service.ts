@@ -157,7 +157,7 @@ function noSchedule(env: Environment): string {
   return `--service (flag) but no schedule: ${why} (envdir unsets the variable of an empty env/CHIME_WHEN file) and neither --when nor --config is given; nothing was run`;
 }
 
-export function zoneOf(env: Environment): Zone {
+function zoneOf(env: Environment): Zone {
   try {
     return zoneFromEnv(env);
   } catch (e) {

@@ -60,7 +60,7 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
 const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} seconds`;
 
 /** Whether process `pid` exists (EPERM: it does, as another user). kill(0) needs no /proc. */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { resolve } from "node:path";
-import { EXIT_SYSTEM } from "./die.js";
+import { EXIT_SYSTEM, Fatal } from "./die.js";
 import type { Env } from "./rw-programs.js";
 
 /**
@@ -22,7 +22,7 @@ const FORWARDED: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SI
 const IGNORE_ALARM_SCRIPT = 'trap "" ALRM; exec "$0" "$@"';
 
 /** execvp's search: a word with "/" is a path; otherwise each PATH entry ("" = current directory). */
-export function findProgram(word: string, path: string | undefined): { file: string } | { error: string } {
+function findProgram(word: string, path: string | undefined): { file: string } | { error: string } {
   const candidates = word.includes("/") ? [word] : (path ?? "/bin:/usr/bin").split(":").map((dir) => `${dir || "."}/${word}`);
   let error = "ENOENT";
   if (word === "") return { error };
@@ -44,10 +44,6 @@ export function findProgram(word: string, path: string | undefined): { file: str
 
 export type ProgramEnd = { readonly code: number } | { readonly signal: NodeJS.Signals };
 
-export class RunError extends Error {
-  readonly code = EXIT_SYSTEM;
-}
-
 export interface FinalProgram {
   readonly word: string;
   readonly args: readonly string[];
@@ -58,7 +54,7 @@ export interface FinalProgram {
 export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
   const found = findProgram(p.word, p.env["PATH"]);
   if ("error" in found) {
-    throw new RunError(`unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`);
+    throw new Fatal(EXIT_SYSTEM, `unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`);
   }
   // Loaded only here: print mode and failed chains never pay for child_process at start-up.
   const { spawn } = await import("node:child_process");
@@ -79,7 +75,7 @@ export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
     };
     started.once("error", (err: NodeJS.ErrnoException) => {
       stopForwarding();
-      fail(new RunError(`unable to run ${p.word}: ${err.code ?? err.message}`));
+      fail(new Fatal(EXIT_SYSTEM, `unable to run ${p.word}: ${err.code ?? err.message}`));
     });
     started.once("exit", (code, signal) => {
       stopForwarding();

@@ -29,13 +29,13 @@ export function zoneWithOffsets(name: string, offsetAt: (unix: number) => number
 }
 
 /** An IANA zone, its offsets read through Intl; null if Intl does not know the name. */
-export function ianaZone(name: string): Zone | null {
+function ianaZone(name: string): Zone | null {
   const offsets = intlOffsets(name);
   return offsets ? zoneWithOffsets(name, offsets) : null;
 }
 
 /** A POSIX TZ rule string (`CET-1CEST,M3.5.0,M10.5.0/3`, `JST-9`); null if it is not one. */
-export function posixRuleZone(text: string): Zone | null {
+function posixRuleZone(text: string): Zone | null {
   const rule = parsePosixTz(text);
   return rule ? zoneWithOffsets(text, (unix) => posixOffsetAt(rule, unix)) : null;
 }

@@ -17,7 +17,7 @@ import { runInNewContext } from "node:vm";
 import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
 import type { SleepFn } from "../../src/daemon/job-loop.js";
-import { MemoryStateStore } from "../../src/daemon/run-state.js";
+import { MemoryStateStore } from "../support/memory-state-store.js";
 import { createLog } from "../../src/log/logger.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
 import { instantFromMs, instantToMs, type Instant } from "../../src/time/instant.js";

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../../src/daemon/build-job.js";
 import { requireSplayShorterThanInterval, shortestInterval, splayOffsetMs } from "../../src/daemon/next-wake.js";
-import { MemoryStateStore } from "../../src/daemon/run-state.js";
+import { MemoryStateStore } from "../support/memory-state-store.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
 import { advance, fakeDaemon, RecordingJob, scheduled, slotsOf } from "./harness.js";
 import { tz } from "../zones.js";

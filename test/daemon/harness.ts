@@ -1,6 +1,6 @@
 import { vi } from "vitest";
 import { Daemon, type DaemonOptions } from "../../src/daemon/daemon.js";
-import { MemoryStateStore } from "../../src/daemon/run-state.js";
+import { MemoryStateStore } from "../support/memory-state-store.js";
 import type { ScheduledJob } from "../../src/daemon/scheduled-job.js";
 import type { Job, JobContext, JobResult } from "../../src/jobs/job.js";
 import { createLog } from "../../src/log/logger.js";
