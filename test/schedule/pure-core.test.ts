@@ -77,3 +77,26 @@ describe("the purity check itself", () => {
     expect(code(impure).split("\n").filter((l) => /^(export\s+)?(let|var)\s|^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*new\s+(Map|Set|WeakMap|Array)\b/.test(l)).length).toBe(2);
   });
 });
+
+describe("a zone is a value that carries its own offsets", () => {
+  it("a POSIX TZ rule works straight away, with no registration first", async () => {
+    const { parseSchedule } = await import("../../src/schedule/schedule.js");
+    const { zoneNamed } = await import("../../src/schedule/zone.js");
+    // Berlin's rules as POSIX spells them; 2025-03-30 02:30 does not exist → 03:30 CEST = 01:30Z.
+    const zone = zoneNamed("CET-1CEST,M3.5.0,M10.5.0/3");
+    const got = parseSchedule(",H=2,M=30").next({ seconds: 1743292800, nanos: 0 }, zone); // 2025-03-30T00:00Z
+    expect(got.seconds).toBe(1743298200); // 2025-03-30T01:30:00Z
+  });
+
+  it("two zones of the same name keep their own offset sources (no process-wide mode)", async () => {
+    const { parseSchedule } = await import("../../src/schedule/schedule.js");
+    const { zoneWithOffsets } = await import("../../src/schedule/zone.js");
+    const plusOne = zoneWithOffsets("Somewhere", () => 3600);
+    const plusTwo = zoneWithOffsets("Somewhere", () => 7200);
+    const daily = parseSchedule(",H=12,M=0");
+    const from = { seconds: 1767225600, nanos: 0 }; // 2026-01-01T00:00Z
+    expect(daily.next(from, plusOne).seconds).toBe(1767225600 + 11 * 3600);
+    expect(daily.next(from, plusTwo).seconds).toBe(1767225600 + 10 * 3600);
+    expect(daily.next(from, plusOne).seconds).toBe(1767225600 + 11 * 3600);
+  });
+});
