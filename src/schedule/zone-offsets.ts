@@ -67,27 +67,27 @@ export class ZoneTable {
   private readonly before: number[] = [];
   private readonly after: number[] = [];
 
-  constructor(private readonly offsetAt: (unix: number) => number) {}
+  constructor(private readonly source: (unix: number) => number) {}
 
   private ensure(k: number): void {
     if (this.chunkStartOffset.has(k)) return;
     const start = k * CHUNK;
     const end = start + CHUNK;
     let prevT = start;
-    let prevO = this.offsetAt(start);
+    let prevO = this.source(start);
     this.chunkStartOffset.set(k, prevO);
     for (let t = Math.min(start + STEP, end); ; t = Math.min(t + STEP, end)) {
-      const o = this.offsetAt(t);
+      const o = this.source(t);
       // Several transitions inside one step: find them one after the other.
       while (o !== prevO) {
         let lo = prevT;
         let hi = t;
         while (hi - lo > 1) {
           const mid = lo + Math.floor((hi - lo) / 2);
-          if (this.offsetAt(mid) === prevO) lo = mid;
+          if (this.source(mid) === prevO) lo = mid;
           else hi = mid;
         }
-        const newO = this.offsetAt(hi);
+        const newO = this.source(hi);
         this.insert(hi, prevO, newO);
         prevT = hi;
         prevO = newO;

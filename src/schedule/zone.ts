@@ -20,12 +20,22 @@ export interface Zone {
 
 /** A zone whose offsets come from `offsetAt` (seconds east of UTC at a unix second). */
 export function zoneWithOffsets(name: string, offsetAt: (unix: number) => number): Zone {
-  const table = new ZoneTable(offsetAt);
-  return Object.freeze({
-    name,
-    segmentAt: (unix: number) => table.segmentAt(unix),
-    offsetAt: (unix: number) => table.segmentAt(unix).offset,
-  });
+  return new TableZone(name, offsetAt);
+}
+
+// The zone is its own table (a class, not a closure record): next() calls segmentAt in its inner
+// loop, and one monomorphic method call keeps it as fast as the former per-name table lookup.
+class TableZone extends ZoneTable implements Zone {
+  constructor(
+    readonly name: string,
+    source: (unix: number) => number,
+  ) {
+    super(source);
+  }
+
+  offsetAt(unix: number): number {
+    return this.segmentAt(unix).offset;
+  }
 }
 
 /** An IANA zone, its offsets read through Intl; null if Intl does not know the name. */
