@@ -3,7 +3,7 @@ import { FileStateStore } from "../daemon/run-state.js";
 import { loadSpec } from "../daemon/build-job.js";
 import { runJob } from "../daemon/run-job.js";
 import { runningAsRoot } from "../daemon/privileges.js";
-import { becomeUser } from "./chime-service.js";
+import { becomeUser } from "./become-user.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { exitCodeOfStatus, JobConfigError, type Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";

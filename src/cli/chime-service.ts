@@ -4,17 +4,19 @@ import { buildScheduledJob, ConfigError, requireNextRun } from "../daemon/build-
 import { loadConfigFile } from "../daemon/config-file.js";
 import { Daemon } from "../daemon/daemon.js";
 import { requireSplayShorterThanInterval } from "../daemon/next-wake.js";
-import { dropPrivileges, lookupUser, runningAsRoot, type UserIds } from "../daemon/privileges.js";
+import { lookupUser, runningAsRoot } from "../daemon/privileges.js";
+import { becomeUser } from "./become-user.js";
 import { FileStateStore } from "../daemon/run-state.js";
 import type { ScheduledJob } from "../daemon/scheduled-job.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { checkStateDir, StateDirError } from "../daemon/state-dir-check.js";
 import type { Environment } from "../jobs/job.js";
 import { createLog } from "../log/logger.js";
+import type { Zone } from "../schedule/zone.js";
 import { localZone } from "./local-zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { sleepUntil } from "../sleep/sleep-until.js";
-import type { ChimeOptions, Setting } from "./chime-options.js";
+import type { ChimeOptions } from "./chime-options.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 /** how long a stopping service waits for a stalled log reader before it exits anyway */
@@ -100,7 +102,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   process.removeAllListeners("warning");
   process.on("warning", (w) => chimeLog.log.warn({ warning: w.name }, w.message));
   chimeLog.log.info(
-    { version: CHIME_VERSION, jobs: jobs.length, state_dir: opts.stateDir.value, zone, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
+    { version: CHIME_VERSION, jobs: jobs.length, state_dir: opts.stateDir.value, zone: zone.name, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
     "starting",
   );
   if (asRoot) chimeLog.log.warn({ allow_root: opts.allowRoot.source }, "running jobs as root");
@@ -156,16 +158,7 @@ function noSchedule(env: Environment): string {
   return `--service (flag) but no schedule: ${why} (envdir unsets the variable of an empty env/CHIME_WHEN file) and neither --when nor --config is given; nothing was run`;
 }
 
-/** --user NAME: drop to NAME's uid, gid and groups, or end with 100 (no such user) / 111 */
-export function becomeUser(user: Setting<string>, ids: UserIds = lookupUser(user.value, user.source)): void {
-  try {
-    dropPrivileges(ids);
-  } catch (e) {
-    die(EXIT_SYSTEM, `unable to switch to user ${user.value} (${user.source}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-export function zoneOf(env: Environment): string {
+function zoneOf(env: Environment): Zone {
   try {
     return localZone(env);
   } catch (e) {

@@ -1,7 +1,8 @@
 import { FileStateStore, type RunRecord } from "../daemon/run-state.js";
-import { isoInZone } from "../daemon/job-loop.js";
+import { isoInZone } from "../schedule/iso-local.js";
 import type { Environment } from "../jobs/job.js";
-import { zoneFromEnv } from "../schedule/zone.js";
+import type { Zone } from "../schedule/zone.js";
+import { zoneFromEnv } from "./local-zone.js";
 import { escapeControls } from "../log/line-format.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
@@ -28,7 +29,7 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
     else die(EXIT_USAGE, `status: unexpected argument ${JSON.stringify(a)}; ${USAGE}`);
   }
   if (dir === "") die(EXIT_USAGE, `status: bad value "" for --state-dir (flag): must not be empty`);
-  let zone: string;
+  let zone: Zone;
   try {
     zone = zoneFromEnv(env);
   } catch (e) {
@@ -62,7 +63,7 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
 const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} seconds`;
 
 /** Whether process `pid` exists (EPERM: it does, as another user). kill(0) needs no /proc. */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -71,7 +72,7 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-export function describeRecord(tag: string, r: RunRecord, zone: string, nowMs: number, alive: (pid: number) => boolean = pidAlive): string {
+export function describeRecord(tag: string, r: RunRecord, zone: Zone, nowMs: number, alive: (pid: number) => boolean = pidAlive): string {
   const parts: string[] = [];
   const unfinished = r.lastStartMs !== undefined && (r.lastEndMs === undefined || r.lastEndMs < r.lastStartMs);
   // a run whose chime is gone (kill -9, crash) is not "running": the next chime closes it

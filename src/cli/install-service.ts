@@ -11,7 +11,8 @@ import { parseDurationMs } from "../time/duration-option.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
-import { isPlainUserName, lookUpUser, type SystemUser } from "./system-user.js";
+import { utcZone } from "../schedule/zone.js";
+import { findUser, isPlainUserName, type UserIds } from "../daemon/privileges.js";
 
 export const INSTALL_SERVICE_USAGE =
   "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
@@ -221,8 +222,8 @@ async function configService(file: string): Promise<ServiceContent> {
   try {
     const jobs = await loadConfigFile(path, process.env, { splayMs: 0 });
     const now = { seconds: Math.floor(Date.now() / 1000), nanos: 0 };
-    requireNextRun(jobs, "UTC", now);
-    requireSplayShorterThanInterval(jobs, "UTC", now);
+    requireNextRun(jobs, utcZone(), now);
+    requireSplayShorterThanInterval(jobs, utcZone(), now);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
@@ -238,7 +239,7 @@ function checkSchedule(when: string): void {
   if (when.trim() === "") die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty schedule (use ",S/1" for every second)`);
   try {
     // one that never matches again (Feb 31) would make the service exit 100 at every start
-    parseSchedule(when).next({ seconds: Math.floor(Date.now() / 1000), nanos: 0 }, "UTC");
+    parseSchedule(when).next({ seconds: Math.floor(Date.now() / 1000), nanos: 0 }, utcZone());
   } catch (err) {
     if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: nothing matches within 400 years`);
     if (!(err instanceof ScheduleError)) throw err;
@@ -257,13 +258,18 @@ function checkTemplateSplay(template: string, when: string): void {
   }
   const splayMs = parseDurationMs(text);
   if (splayMs === null || text === "") return;
-  const why = splayTooLong(parseSchedule(when), splayMs, "UTC", { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
+  const why = splayTooLong(parseSchedule(when), splayMs, utcZone(), { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
   if (why) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)} with the ${template} template's splay ${text} (env/CHIME_SPLAY): ${why}; choose a sparser --when, or install and then shorten env/CHIME_SPLAY`);
 }
 
-async function requireUser(flag: string, name: string, asRoot: boolean): Promise<SystemUser> {
+async function requireUser(flag: string, name: string, asRoot: boolean): Promise<UserIds> {
   if (!isPlainUserName(name)) die(EXIT_USAGE, `install-service: ${flag} ${JSON.stringify(name)}: not a plain user name`);
-  const user = await lookUpUser(name).catch((err: Error) => die(EXIT_SYSTEM, `install-service: ${flag} ${name}: ${err.message}`));
+  let user: UserIds | null;
+  try {
+    user = findUser(name);
+  } catch (err) {
+    die(EXIT_SYSTEM, `install-service: ${flag} ${name}: ${(err as Error).message}`);
+  }
   if (!user) die(EXIT_USAGE, `install-service: ${flag} ${name}: no such user`);
   // Only root can chown to another user or call setuidgid; anyone else installs for themselves.
   if (!asRoot && user.uid !== process.getuid?.()) {
@@ -277,7 +283,7 @@ async function requireUser(flag: string, name: string, asRoot: boolean): Promise
  * config file), found by trying it as that user, the way setuidgid will; undefined if all is
  * well. A checkout under /root is the usual culprit: nobody cannot enter it.
  */
-function unreachableFor(user: SystemUser, node: string, files: readonly string[]): string | undefined {
+function unreachableFor(user: UserIds, node: string, files: readonly string[]): string | undefined {
   const probe = "for (const f of process.argv.slice(1)) try { require('fs').accessSync(f, 4) } catch { console.log(f); process.exit(1) }";
   const r = spawnSync(node, ["-e", probe, ...files], { uid: user.uid, gid: user.gid, cwd: "/", encoding: "utf8", timeout: 10_000 });
   if (r.error) return `run ${node} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { instantAtOrAfterTain } from "../time/runwhen-label.js";
 import type { Instant } from "../time/instant.js";
 import { parseStamp, StampError } from "../time/stamp.js";
-import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
+import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule, type Zone } from "../schedule/schedule.js";
 import { systemClock } from "../sleep/clock.js";
 import { die, EXIT_USAGE } from "./die.js";
 import { isoLocal } from "../schedule/iso-local.js";
@@ -85,7 +85,7 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
   const text = parsed.positionals[0] as string;
   const count = parseCount(parsed.values.count);
   let schedule: Schedule;
-  let zone: string;
+  let zone: Zone;
   try {
     schedule = parseSchedule(text);
     zone = localZone(env);

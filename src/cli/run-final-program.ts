@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { resolve } from "node:path";
-import { EXIT_SYSTEM } from "./die.js";
+import { EXIT_SYSTEM, Fatal } from "./die.js";
 import type { Env } from "./rw-programs.js";
 
 /**
@@ -23,7 +23,7 @@ const FORWARDED: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SI
 const IGNORE_ALARM_SCRIPT = 'trap "" ALRM; exec "$0" "$@"';
 
 /** execvp's search: a word with "/" is a path; otherwise each PATH entry ("" = current directory). */
-export function findProgram(word: string, path: string | undefined): { file: string } | { error: string } {
+function findProgram(word: string, path: string | undefined): { file: string } | { error: string } {
   const candidates = word.includes("/") ? [word] : (path ?? "/bin:/usr/bin").split(":").map((dir) => `${dir || "."}/${word}`);
   let error = "ENOENT";
   if (word === "") return { error };
@@ -44,10 +44,6 @@ export function findProgram(word: string, path: string | undefined): { file: str
 }
 
 export type ProgramEnd = { readonly code: number } | { readonly signal: NodeJS.Signals };
-
-export class RunError extends Error {
-  readonly code = EXIT_SYSTEM;
-}
 
 export interface FinalProgram {
   readonly word: string;
@@ -81,7 +77,7 @@ function replaceProcess(execve: Execve, file: string, p: FinalProgram): never {
     return execve(path, argv, env);
   } catch (err) {
     // Node releases that return the failure (later 22.x, 23.x+) instead of aborting
-    throw new RunError(`unable to run ${p.word}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Fatal(EXIT_SYSTEM, `unable to run ${p.word}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   } finally {
     process.emitWarning = emitWarning;
   }
@@ -92,7 +88,7 @@ export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
   // whole process (SIGABRT, a native stack trace), this keeps the failure exit 111 with one line.
   const found = findProgram(p.word, p.env["PATH"]);
   if ("error" in found) {
-    throw new RunError(`unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`);
+    throw new Fatal(EXIT_SYSTEM, `unable to run ${p.word}: ${found.error}${found.error === "ENOENT" ? " (not found)" : ""}`);
   }
   const execve = nodeExecve();
   if (execve) replaceProcess(execve, found.file, p);
@@ -115,7 +111,7 @@ export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
     };
     started.once("error", (err: NodeJS.ErrnoException) => {
       stopForwarding();
-      fail(new RunError(`unable to run ${p.word}: ${err.code ?? err.message}`));
+      fail(new Fatal(EXIT_SYSTEM, `unable to run ${p.word}: ${err.code ?? err.message}`));
     });
     started.once("exit", (code, signal) => {
       stopForwarding();

@@ -1,9 +1,9 @@
 import { writeSync } from "node:fs";
 import { systemClock } from "../sleep/clock.js";
-import { EXIT_SYSTEM } from "./die.js";
+import { EXIT_SYSTEM, Fatal } from "./die.js";
 import { evaluateChain, RwError } from "./rw-chain.js";
 import { rwHelp } from "./rw-help.js";
-import { adoptEnd, RunError, runFinalProgram } from "./run-final-program.js";
+import { adoptEnd, runFinalProgram } from "./run-final-program.js";
 import type { Env } from "./rw-programs.js";
 
 /**
@@ -68,7 +68,7 @@ export function rwMain(prog: string): void {
       if (err instanceof RwError) {
         process.stderr.write(err.line() + "\n");
         process.exitCode = err.code;
-      } else if (err instanceof RunError) {
+      } else if (err instanceof Fatal) {
         process.stderr.write(`${last}: ${err.message}\n`);
         process.exitCode = err.code;
       } else {

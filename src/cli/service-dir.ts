@@ -2,7 +2,7 @@ import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, sta
 import { join } from "node:path";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { fillTemplate, shellWords } from "./run-script-template.js";
-import type { SystemUser } from "./system-user.js";
+import type { UserIds } from "../daemon/privileges.js";
 
 /** Everything needed to write one service directory; validated by the caller. */
 export interface ServicePlan {
@@ -18,8 +18,8 @@ export interface ServicePlan {
   readonly jobArgs: readonly string[];
   /** env/ files that replace or add to the template's */
   readonly env: Readonly<Record<string, string>>;
-  readonly user: SystemUser;
-  readonly logUser: SystemUser;
+  readonly user: UserIds;
+  readonly logUser: UserIds;
   /** root installs: run scripts drop privileges with setuidgid and files are chowned */
   readonly asRoot: boolean;
   /** write a `down` file: supervise then waits for `svc -u` */
@@ -78,7 +78,7 @@ async function readTemplates(plan: ServicePlan): Promise<Templates> {
 }
 
 async function fillStaging(dir: string, plan: ServicePlan, templates: Templates): Promise<void> {
-  const setuidgid = (user: SystemUser): string => (plan.asRoot ? shellWords(["setuidgid", user.name]) : "");
+  const setuidgid = (user: UserIds): string => (plan.asRoot ? shellWords(["setuidgid", user.name]) : "");
   const run = fillTemplate(templates.run, {
     SETUIDGID: setuidgid(plan.user),
     NODE: shellWords([plan.node]),

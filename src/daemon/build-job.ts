@@ -1,13 +1,15 @@
-import { JobConfigError, type Environment, type JobSpec } from "../jobs/job.js";
+import { JobConfigError as ConfigError, type Environment, type JobSpec } from "../jobs/job.js";
 import { isJobName, jobLoaders } from "../jobs/registry.js";
-import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
+import { parseSchedule, ScheduleError, ScheduleRangeError, type Zone } from "../schedule/schedule.js";
 import type { Instant } from "../time/instant.js";
 import { TAG_PATTERN, type ScheduledJob } from "./scheduled-job.js";
 
-/** A bad setting at start or reload; the message names the setting and where it came from. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
+/**
+ * A bad setting at start or reload; the message names the setting and where it came from. The
+ * jobs layer's JobConfigError is the same condition (exit 100, refuse to start), so it is the
+ * same class: one catch serves a job's options and the daemon's own.
+ */
+export { ConfigError };
 
 export interface JobSettings {
   tag: string;
@@ -50,7 +52,7 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
   try {
     job = spec.create(s.args, env);
   } catch (e) {
-    if (e instanceof JobConfigError) throw new ConfigError(`${e.message} (${names.args})`);
+    if (e instanceof ConfigError) throw new ConfigError(`${e.message} (${names.args})`);
     throw e;
   }
   return {
@@ -71,7 +73,7 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
  * error like a typo: refused at start (exit 100) and on reload, naming the setting, instead of
  * a job loop that stops at once.
  */
-export function requireNextRun(jobs: readonly ScheduledJob[], zone: string, now: Instant): void {
+export function requireNextRun(jobs: readonly ScheduledJob[], zone: Zone, now: Instant): void {
   for (const sj of jobs) {
     try {
       sj.schedule.next(now, zone);

@@ -1,4 +1,4 @@
-import { parseSchedule, type Schedule } from "../schedule/schedule.js";
+import { parseSchedule, type Schedule, type Zone } from "../schedule/schedule.js";
 import { passedSlots } from "./next-wake.js";
 import type { RunRecord } from "./run-state.js";
 
@@ -58,7 +58,7 @@ export function previousPlan(rec: RunRecord, current: CurrentPlan): PreviousPlan
  * The old plan's slots after `from` whose run time (slot + the old offset) has passed by
  * `nowMs`: each was a run that should have happened while chime was not running.
  */
-export function missedRuns(plan: PreviousPlan, zone: string, nowMs: number): { count: number; last: number | undefined } {
+export function missedRuns(plan: PreviousPlan, zone: Zone, nowMs: number): { count: number; last: number | undefined } {
   const slotNow = Math.floor((nowMs - plan.offsetMs) / 1000);
   return passedSlots(plan.schedule, zone, plan.from, slotNow + 1);
 }

@@ -9,14 +9,15 @@ import { recordGroups } from "./run-groups.js";
 import { runJob } from "./run-job.js";
 import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
-import { isoLocal } from "../schedule/iso-local.js";
+import { isoInZone } from "../schedule/iso-local.js";
+import type { Zone } from "../schedule/zone.js";
 
 export type SleepFn = typeof sleepUntil;
 
 export interface LoopEnv {
   readonly clock: Clock;
   readonly sleep: SleepFn;
-  readonly zone: string;
+  readonly zone: Zone;
   readonly hostname: string;
   readonly store: StateStore;
   /** aborted when chime stops: sleeps end, a running job is aborted */
@@ -27,11 +28,6 @@ export interface LoopEnv {
 
 /** idle: a run has just ended, its record is being written and the next wake computed */
 export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped";
-
-export function isoInZone(ms: number, zone: string): string {
-  // Log lines keep the short "Z" form for a zero offset; `chime next` prints "+00:00".
-  return isoLocal(instantFromMs(Math.floor(ms / 1000) * 1000), zone).replace(/\+00:00$/, "Z");
-}
 
 /** a step back of the clock beyond this (seconds) no longer holds the job back; see trustPrev */
 const CLOCK_BACK_LIMIT_S = 86_400;

@@ -1,5 +1,5 @@
 import type * as Crypto from "node:crypto";
-import { ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
+import { ScheduleRangeError, type Schedule, type Zone } from "../schedule/schedule.js";
 import { formatDurationMs } from "../time/duration-option.js";
 import { ceilSeconds, type Instant } from "../time/instant.js";
 import { ConfigError } from "./build-job.js";
@@ -11,7 +11,7 @@ import type { ScheduledJob } from "./scheduled-job.js";
  * `prevWake` is undefined before the first run. All values are in "slot time": the wall clock
  * minus this job's splay, so the schedule is matched as written and the run happens later.
  */
-export function nextWake(schedule: Schedule, zone: string, prevWake: number | undefined, slotNow: Instant): number {
+export function nextWake(schedule: Schedule, zone: Zone, prevWake: number | undefined, slotNow: Instant): number {
   const nowSec = ceilSeconds(slotNow);
   const after = prevWake === undefined ? nowSec : Math.max(prevWake + 1, nowSec);
   return schedule.next({ seconds: after, nanos: 0 }, zone).seconds;
@@ -25,7 +25,7 @@ export const MAX_COUNTED_SLOTS = 10_000;
  * the previous run was still going (or while the process was down). `count` stops at
  * MAX_COUNTED_SLOTS; `last` is then the last one counted.
  */
-export function passedSlots(schedule: Schedule, zone: string, from: number, until: number): { count: number; last: number | undefined } {
+export function passedSlots(schedule: Schedule, zone: Zone, from: number, until: number): { count: number; last: number | undefined } {
   let count = 0;
   let last: number | undefined;
   let m = schedule.next({ seconds: from + 1, nanos: 0 }, zone).seconds;
@@ -56,7 +56,7 @@ const INTERVAL_SAMPLES = 200;
  * The shortest time between two consecutive matches among the next INTERVAL_SAMPLES after
  * `from`, in seconds; undefined when fewer than two matches are left.
  */
-export function shortestInterval(schedule: Schedule, zone: string, from: number): number | undefined {
+export function shortestInterval(schedule: Schedule, zone: Zone, from: number): number | undefined {
   let shortest: number | undefined;
   let prev: number | undefined;
   let at = from;
@@ -83,7 +83,7 @@ export function shortestInterval(schedule: Schedule, zone: string, from: number)
  * runs drift into each other's periods. The operator picks a shorter splay or a sparser
  * schedule, knowingly.
  */
-export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], zone: string, now: Instant): void {
+export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], zone: Zone, now: Instant): void {
   for (const sj of jobs) {
     const why = splayTooLong(sj.schedule, sj.splayMs, zone, now);
     if (why === undefined) continue;
@@ -92,7 +92,7 @@ export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], z
 }
 
 /** Why `splayMs` is too long for `schedule`, or undefined when it is not. */
-export function splayTooLong(schedule: Schedule, splayMs: number, zone: string, now: Instant): string | undefined {
+export function splayTooLong(schedule: Schedule, splayMs: number, zone: Zone, now: Instant): string | undefined {
   if (splayMs <= 0) return undefined;
   const interval = shortestInterval(schedule, zone, ceilSeconds(now));
   if (interval === undefined || splayMs < interval * 1000) return undefined;

@@ -5,30 +5,59 @@ export function runningAsRoot(): boolean {
   return typeof process.getuid === "function" && process.getuid() === 0;
 }
 
+/** An account as the system's name service sees it: what setuidgid, setgroups and chown need. */
 export interface UserIds {
-  uid: number;
-  gid: number;
-  groups: number[];
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly groups: readonly number[];
+}
+
+// Login names as useradd/pw accept them; anything else is refused before it reaches id's argv.
+const PLAIN_USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/;
+
+export function isPlainUserName(name: string): boolean {
+  return name.length <= 64 && PLAIN_USER.test(name);
 }
 
 /**
- * The ids of a user as the system's name service sees them. Node has no getpwnam, and we
- * never parse /etc/passwd ourselves (NIS/LDAP) nor read /proc (FreeBSD jails have none), so
- * ask id(1), which exists on every POSIX system, without a shell.
+ * The one user lookup of chime (the daemon's --user, install-service's --user/--log-user), here
+ * because the daemon is the lowest layer that switches users. Node has no getpwnam; we never
+ * parse /etc/passwd ourselves (NIS/LDAP/sssd accounts are not in it) nor read /proc (FreeBSD
+ * jails have none). id(1) asks the name service as setuidgid will, is in POSIX (getent is not:
+ * macOS lacks it), and also gives the supplementary groups --user must set. Run without a shell.
+ * Null when there is no such user (or the name is not plain: it never reaches argv).
  */
-export function lookupUser(user: string, where: string): UserIds {
-  const id = (flag: string) => {
+export function findUser(name: string): UserIds | null {
+  if (!isPlainUserName(name)) return null;
+  const id = (flag: string): string | null => {
     try {
-      return execFileSync("id", [flag, "--", user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      return execFileSync("id", [flag, "--", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     } catch {
-      throw new ConfigError(`bad value ${JSON.stringify(user)} for ${where}: no such user`);
+      return null;
     }
   };
   const num = (s: string) => {
-    if (!/^\d+$/.test(s)) throw new ConfigError(`bad value ${JSON.stringify(user)} for ${where}: id(1) printed ${JSON.stringify(s)}`);
+    if (!/^\d+$/.test(s)) throw new Error(`id(1) printed ${JSON.stringify(s)} for user ${JSON.stringify(name)}`);
     return Number(s);
   };
-  return { uid: num(id("-u")), gid: num(id("-g")), groups: id("-G").split(/\s+/).filter(Boolean).map(num) };
+  const [uid, gid, groups] = [id("-u"), id("-g"), id("-G")];
+  if (uid === null || gid === null || groups === null) return null;
+  return { name, uid: num(uid), gid: num(gid), groups: groups.split(/\s+/).filter(Boolean).map(num) };
+}
+
+/** findUser for a setting: a ConfigError naming the value and its source when there is none. */
+export function lookupUser(user: string, where: string): UserIds {
+  const bad = (why: string) => new ConfigError(`bad value ${JSON.stringify(user)} for ${where}: ${why}`);
+  if (!isPlainUserName(user)) throw bad("not a plain user name");
+  let ids: UserIds | null;
+  try {
+    ids = findUser(user);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (!ids) throw bad("no such user");
+  return ids;
 }
 
 /**

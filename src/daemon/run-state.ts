@@ -1,5 +1,4 @@
 import { mkdir, readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { writeFileAtomic, writeFileAtomicSync } from "../jobs/atomic-file.js";
@@ -60,7 +59,7 @@ export function fsErrorFields(e: unknown): Record<string, string> {
 const STATUSES: ReadonlySet<string> = new Set(["ok", "warning", "critical", "unknown"]);
 
 /** Keeps only well-typed fields: a hand-edited or half-understood file must not crash us. */
-export function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
+function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;
   const rec: RunRecord = { job: tag };
@@ -172,26 +171,5 @@ export class FileStateStore implements StateStore {
       .filter((n) => n.endsWith(".json") && !n.startsWith("."))
       .map((n) => n.slice(0, -5))
       .sort();
-  }
-}
-
-/** For tests and benchmarks: the same contract, no disk. */
-export class MemoryStateStore implements StateStore {
-  readonly records = new Map<string, RunRecord>();
-
-  async load(tag: string): Promise<RunRecord> {
-    return { ...(this.records.get(tag) ?? { job: tag }) };
-  }
-
-  async save(tag: string, rec: RunRecord): Promise<void> {
-    this.saveNow(tag, rec);
-  }
-
-  saveNow(tag: string, rec: RunRecord): void {
-    this.records.set(tag, structuredClone(rec));
-  }
-
-  async prepareJobDir(tag: string): Promise<string> {
-    return join(tmpdir(), "chime-memory-state", tag);
   }
 }

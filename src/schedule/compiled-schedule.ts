@@ -1,13 +1,14 @@
 import type { Instant } from "../time/instant.js";
 import { CompiledModel, type MatchModel } from "./model.js";
 import { nextInstant } from "./next.js";
+import type { Zone } from "./zone.js";
 
 /** A schedule parsed once into an immutable value. */
 export interface Schedule {
   readonly text: string;
   readonly language: "runwhen" | "cron";
-  /** earliest whole-second instant at or after `after` matching in IANA zone `zone` */
-  next(after: Instant, zone: string): Instant;
+  /** earliest whole-second instant at or after `after` matching in `zone` */
+  next(after: Instant, zone: Zone): Instant;
   describe(): string;
 }
 
@@ -16,7 +17,7 @@ export function compileSchedule(text: string, language: Schedule["language"], mo
   return Object.freeze({
     text,
     language,
-    next: (after: Instant, zone: string) => nextInstant(compiled, after, zone),
+    next: (after: Instant, zone: Zone) => nextInstant(compiled, after, zone),
     describe: () => describeModel(text, language, model),
   });
 }

@@ -3,7 +3,7 @@ import { wallTimeFromSeconds } from "../time/civil.js";
 import { ScheduleRangeError } from "./errors.js";
 import { firstLocalMatch } from "./local-match.js";
 import type { CompiledModel } from "./model.js";
-import { segmentAt } from "./zone-offsets.js";
+import type { Zone } from "./zone.js";
 
 /** If nothing matches within one Gregorian cycle, nothing ever will (explicit future years aside). */
 const SEARCH_YEARS = 400;
@@ -30,15 +30,15 @@ const OFFSET_SPREAD = 2 * 86400;
  *   the search of the segment after a fall-back at the end of the repeated wall times.
  * - Never before the input: a fractional `after` starts at the next whole second.
  */
-export function nextInstant(model: CompiledModel, after: Instant, zone: string): Instant {
+export function nextInstant(model: CompiledModel, after: Instant, zone: Zone): Instant {
   let t = ceilSeconds(after);
-  const maxYear = wallTimeFromSeconds(t + segmentAt(zone, t).offset).year + SEARCH_YEARS;
+  const maxYear = wallTimeFromSeconds(t + zone.segmentAt(t).offset).year + SEARCH_YEARS;
   let gapCandidate = Infinity;
   let skipFrom = Infinity;
   let skipTo = -Infinity;
   for (;;) {
     if (t >= skipFrom && t < skipTo) t = skipTo;
-    const seg = segmentAt(zone, t);
+    const seg = zone.segmentAt(t);
     const gapLength = seg.offset - seg.offsetBefore;
     if (gapLength > 0 && t < seg.start + gapLength) {
       // Searching from inside [jump, jump + gap): the gap's own wall times land here too

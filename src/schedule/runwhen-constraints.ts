@@ -45,7 +45,7 @@ type Rule =
   | { kind: "fromEnd"; offset: number }
   | { kind: "divisible"; by: number };
 
-export function parseConstraints(text: string): Constraint[] {
+function parseConstraints(text: string): Constraint[] {
   const out: Constraint[] = [];
   let i = 0;
   const expected = (what: string): never => {

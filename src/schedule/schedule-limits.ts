@@ -7,7 +7,7 @@ import { ScheduleError } from "./errors.js";
  *   about 350; runwhen constraints allow each unit once and stay under 60.
  * - 64 items in one cron list: enough to list every value of the widest field (60 seconds).
  */
-export const MAX_SCHEDULE_LENGTH = 1024;
+const MAX_SCHEDULE_LENGTH = 1024;
 export const MAX_LIST_ITEMS = 64;
 
 export function checkScheduleLength(text: string): void {

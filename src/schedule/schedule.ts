@@ -3,6 +3,7 @@ import { cronToModel } from "./cron.js";
 import { runwhenSchedule } from "./runwhen-schedule.js";
 
 export type { Schedule } from "./compiled-schedule.js";
+export type { Zone } from "./zone.js";
 export { ScheduleError, ScheduleRangeError } from "./errors.js";
 
 /**

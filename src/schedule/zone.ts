@@ -1,45 +1,67 @@
-import { realpathSync } from "node:fs";
 import { ScheduleError } from "./errors.js";
-import { checkZone } from "./zone-offsets.js";
+import { parsePosixTz, posixOffsetAt } from "./posix-tz.js";
+import { intlOffsets, type OffsetSegment, ZoneTable } from "./zone-offsets.js";
 
 /**
- * The IANA name of a zone file TZ names by path, as glibc reads it (`TZ=:/etc/localtime`, a
- * common idiom, or `TZ=/usr/share/zoneinfo/Europe/Berlin`): the part after "zoneinfo/" of the
- * file's real path, with glibc's "posix/" copy read as the zone itself. Null for a file outside a
- * zoneinfo tree (its rules cannot be named), and for "right/" zones (leap seconds in local time,
- * which Intl cannot express).
+ * A time zone as a value: its name and its own source of UTC offsets (Intl for an IANA name, a
+ * POSIX TZ rule, Date's local time, a constant). The edge (src/cli, src/daemon) resolves TZ into
+ * one of these once and passes it in, so the scheduler reads no environment, no file and no
+ * registry: everything next() needs about the zone travels with it. The transition table it
+ * builds lazily is a cache private to the value.
  */
-function zoneNameOfFile(path: string): string | null {
-  let real: string;
-  try {
-    real = realpathSync(path);
-  } catch {
-    return null;
+export interface Zone {
+  /** As the user gave it (an IANA name, a POSIX TZ rule): for logs and messages. */
+  readonly name: string;
+  /** The stretch of constant offset that holds the instant `unix` (seconds). */
+  segmentAt(unix: number): OffsetSegment;
+  /** Seconds east of UTC at the instant `unix`. */
+  offsetAt(unix: number): number;
+}
+
+/** A zone whose offsets come from `offsetAt` (seconds east of UTC at a unix second). */
+export function zoneWithOffsets(name: string, offsetAt: (unix: number) => number): Zone {
+  return new TableZone(name, offsetAt);
+}
+
+// The zone is its own table (a class, not a closure record): next() calls segmentAt in its inner
+// loop, and one monomorphic method call keeps it as fast as the former per-name table lookup.
+class TableZone extends ZoneTable implements Zone {
+  constructor(
+    readonly name: string,
+    source: (unix: number) => number,
+  ) {
+    super(source);
   }
-  const at = real.lastIndexOf("/zoneinfo/");
-  if (at < 0) return null;
-  const name = real.slice(at + "/zoneinfo/".length);
-  return name.startsWith("posix/") ? name.slice("posix/".length) : name;
+
+  offsetAt(unix: number): number {
+    return this.segmentAt(unix).offset;
+  }
+}
+
+/** An IANA zone, its offsets read through Intl; null if Intl does not know the name. */
+function ianaZone(name: string): Zone | null {
+  const offsets = intlOffsets(name);
+  return offsets ? zoneWithOffsets(name, offsets) : null;
+}
+
+/** A POSIX TZ rule string (`CET-1CEST,M3.5.0,M10.5.0/3`, `JST-9`); null if it is not one. */
+function posixRuleZone(text: string): Zone | null {
+  const rule = parsePosixTz(text);
+  return rule ? zoneWithOffsets(text, (unix) => posixOffsetAt(rule, unix)) : null;
+}
+
+/** UTC (also what libc reads from a TZ set but empty). */
+export function utcZone(): Zone {
+  return zoneWithOffsets("UTC", () => 0);
 }
 
 /**
- * The local zone, as libc would choose it: the TZ environment variable (an IANA name, a path to a
- * zone file, or a POSIX rule string like "CET-1CEST,M3.5.0,M10.5.0/3"; a leading ":" as POSIX
- * allows), else the system zone; a TZ set but empty is UTC. Anything else is rejected with a
- * message rather than silently read as UTC, as libc would.
+ * The zone a name gives, as libc reads TZ once a leading ":" and zone-file paths are dealt
+ * with: an IANA name Intl knows, else a POSIX rule string. An IANA name wins (EST5EDT is both),
+ * as glibc prefers a zone file of that name. Throws ScheduleError naming the text otherwise.
  */
-export function zoneFromEnv(env: Readonly<Record<string, string | undefined>>): string {
-  const tz = env["TZ"];
-  if (tz === undefined) return Intl.DateTimeFormat().resolvedOptions().timeZone;
-  // Set but empty (envdir with an env/TZ of one newline): UTC, as glibc, musl and tzcode read it.
-  if (tz === "") return "UTC";
-  const given = tz.startsWith(":") ? tz.slice(1) : tz;
-  const zone = given.startsWith("/") ? zoneNameOfFile(given) : given;
-  try {
-    if (zone === null) throw new Error("not a zone file");
-    checkZone(zone);
-  } catch {
-    throw new ScheduleError(`unknown time zone in TZ: ${tz}`);
-  }
+export function zoneNamed(text: string): Zone {
+  const zone = ianaZone(text) ?? posixRuleZone(text);
+  if (!zone) throw new ScheduleError(`unknown time zone: ${text}`);
   return zone;
 }

@@ -25,7 +25,3 @@ export function instantToMs(t: Instant): number {
 export function ceilSeconds(t: Instant): number {
   return t.nanos > 0 ? t.seconds + 1 : t.seconds;
 }
-
-export function compareInstants(a: Instant, b: Instant): number {
-  return a.seconds - b.seconds || a.nanos - b.nanos;
-}

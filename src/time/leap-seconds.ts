@@ -4,7 +4,7 @@
  * as 10 s, as skalibs and runwhen do. When the IERS announces a new leap second, add it here
  * (and to the test's independent copy).
  */
-export const LEAP_SECOND_INSERTIONS: readonly number[] = [
+const LEAP_SECOND_INSERTIONS: readonly number[] = [
   78796800, // 1972-07-01
   94694400, // 1973-01-01
   126230400, // 1974-01-01

@@ -14,7 +14,7 @@ export interface Tain {
   readonly nanos: number;
 }
 
-export const TAI64_EPOCH = 1n << 62n;
+const TAI64_EPOCH = 1n << 62n;
 const MOD64 = 1n << 64n;
 const NANOS = 1_000_000_000;
 

@@ -16,10 +16,11 @@ import { runInNewContext } from "node:vm";
 import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
 import type { SleepFn } from "../../src/daemon/job-loop.js";
-import { MemoryStateStore } from "../../src/daemon/run-state.js";
+import { MemoryStateStore } from "../support/memory-state-store.js";
 import { createLog } from "../../src/log/logger.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
 import { instantFromMs, instantToMs, type Instant } from "../../src/time/instant.js";
+import { tz } from "../zones.js";
 
 const root = process.env["CHIME_ROOT"] ?? process.cwd();
 const chime = join(root, "dist/bin/chime.cjs");
@@ -63,7 +64,7 @@ async function benchGrowth(): Promise<void> {
       return { status: "ok" as const, summary: "nothing to do" };
     },
   };
-  const daemon = new Daemon({ clock, sleep, zone: "Europe/Berlin", hostname: "bench", store: new MemoryStateStore() }, chimeLog, { catchUp: true, graceMs: 1000 });
+  const daemon = new Daemon({ clock, sleep, zone: tz("Europe/Berlin"), hostname: "bench", store: new MemoryStateStore() }, chimeLog, { catchUp: true, graceMs: 1000 });
   daemon.start([{ tag: "hourly", job, schedule: parseSchedule(",M=0"), what: "trivial", splayMs: 0, fingerprint: "x" }]);
   // RSS after a full GC, sampled every 1000 runs; growth = the least-squares slope over the
   // measured runs, so one late page-in of malloc or V8 code space does not decide the result

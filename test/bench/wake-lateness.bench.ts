@@ -5,6 +5,7 @@ import { Cron } from "croner";
 import { parseSchedule } from "../../src/schedule/schedule.js";
 import { sleepUntil } from "../../src/sleep/sleep-until.js";
 import { systemClock } from "../../src/sleep/clock.js";
+import { tz } from "../zones.js";
 
 const WAKES = 30;
 const wallMs = (): number => performance.timeOrigin + performance.now();
@@ -13,7 +14,7 @@ async function chimeLateness(): Promise<number[]> {
   const schedule = parseSchedule(",S/1");
   const out: number[] = [];
   for (let i = 0; i < WAKES; i++) {
-    const wake = schedule.next(systemClock.now(), "UTC");
+    const wake = schedule.next(systemClock.now(), tz("UTC"));
     await sleepUntil(wake);
     out.push(wallMs() - wake.seconds * 1000);
   }

@@ -8,7 +8,7 @@
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splayOffsetMs } from "../../src/daemon/next-wake.js";
-import { parseLogLabel } from "../../src/time/log-label.js";
+import { parseLogLabel } from "../support/parse-log-label.js";
 import { ChimeProcess, runChime, tempDir } from "./chime-spawn.js";
 import { unstamped } from "./stamped-lines.js";
 

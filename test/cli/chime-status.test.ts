@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeRecord } from "../../src/cli/chime-status.js";
 import { ChimeProcess, isRoot, runChime, tempDir } from "./chime-spawn.js";
+import { tz } from "../zones.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -18,16 +19,16 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     const line = describeRecord(
       "backup",
       { job: "backup", lastStartMs: now - 62_000, lastEndMs: now - 60_000, lastStatus: "warning", lastSummary: "2 repos stale", nextRunAt: now / 1000 + 3540, runs: 12 },
-      "Europe/Berlin",
+      tz("Europe/Berlin"),
       now,
     );
     expect(line).toBe(
       "backup: last run warning 60 seconds ago (2026-11-25T12:59:00+01:00, took 2.000 s): 2 repos stale; next run in 3540 seconds (2026-11-25T13:59:00+01:00); 12 runs",
     );
-    expect(describeRecord("x", { job: "x", lastStartMs: now - 5000, lastEndMs: now - 90_000, lastStatus: "ok" }, "UTC", now)).toMatch(
+    expect(describeRecord("x", { job: "x", lastStartMs: now - 5000, lastEndMs: now - 90_000, lastStatus: "ok" }, tz("UTC"), now)).toMatch(
       /^x: running for 5 seconds \(since 2026-11-25T11:59:55Z\); last run ok 90 seconds ago/,
     );
-    expect(describeRecord("y", { job: "y", nextRunAt: now / 1000 - 7200 }, "UTC", now)).toBe(
+    expect(describeRecord("y", { job: "y", nextRunAt: now / 1000 - 7200 }, tz("UTC"), now)).toBe(
       "y: never run; next run was due 7200 seconds ago (2026-11-25T10:00:00Z); is chime running?",
     );
   });
@@ -35,10 +36,10 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
   it("a run whose chime is gone is not 'running': it did not finish", () => {
     const now = Date.parse("2026-11-25T12:00:00Z");
     const rec = { job: "b", pid: 4242, lastStartMs: now - 600_000, nextRunAt: now / 1000 - 300 };
-    expect(describeRecord("b", rec, "UTC", now, () => false)).toBe(
+    expect(describeRecord("b", rec, tz("UTC"), now, () => false)).toBe(
       "b: last run started 600 seconds ago (2026-11-25T11:50:00Z) and did not finish: chime (pid 4242) is not running; next run was due 300 seconds ago (2026-11-25T11:55:00Z); is chime running?",
     );
-    expect(describeRecord("b", rec, "UTC", now, () => true)).toBe("b: running for 600 seconds (since 2026-11-25T11:50:00Z)");
+    expect(describeRecord("b", rec, tz("UTC"), now, () => true)).toBe("b: running for 600 seconds (since 2026-11-25T11:50:00Z)");
   });
 
   it("after kill -9 during a run: status says it did not finish, and the next chime closes the record once", async () => {

@@ -142,7 +142,7 @@ describe("chime install-service names the bad value and exits 100", () => {
     expect(readdirSync(base)).toEqual([]);
   });
 
-  it("a user name that is not plain never reaches getent", async () => {
+  it("a user name that is not plain never reaches id(1)", async () => {
     const err = await failure(["svc", "--dir", base, "--user", "--help"]);
     expect(err.code).toBe(100);
     expect(err.message).toContain('"--help"');

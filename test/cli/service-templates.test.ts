@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseChimeOptions } from "../../src/cli/chime-options.js";
 import { splayTooLong } from "../../src/daemon/next-wake.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
+import { tz } from "../zones.js";
 
 const allTemplates = readdirSync("service").sort();
 /** the one-job templates; service/config runs the jobs of a --config file instead */
@@ -46,8 +47,8 @@ describe("the service templates", () => {
     const opts = parseChimeOptions([], envdir(join("service", "git-backup", "env")));
     const when = parseSchedule(opts.when!.value);
     const t0 = { seconds: 1_800_000_000, nanos: 0 };
-    const first = when.next(t0, "UTC");
-    const second = when.next({ seconds: first.seconds + 1, nanos: 0 }, "UTC");
+    const first = when.next(t0, tz("UTC"));
+    const second = when.next({ seconds: first.seconds + 1, nanos: 0 }, tz("UTC"));
     expect(opts.timeoutMs!.value).toBeLessThan((second.seconds - first.seconds) * 1000);
     expect(opts.splayMs.value).toBeLessThan((second.seconds - first.seconds) * 1000);
   });
@@ -55,7 +56,7 @@ describe("the service templates", () => {
   it.each(templates)("%s: its splay is shorter than its schedule's shortest interval (chime refuses it otherwise)", (t) => {
     const opts = parseChimeOptions([], envdir(join("service", t, "env")));
     const when = parseSchedule(opts.when!.value);
-    expect(splayTooLong(when, opts.splayMs.value, "UTC", { seconds: 1_800_000_000, nanos: 0 })).toBeUndefined();
+    expect(splayTooLong(when, opts.splayMs.value, tz("UTC"), { seconds: 1_800_000_000, nanos: 0 })).toBeUndefined();
   });
 
   it.each([...allTemplates.map((t) => join("service", t, "run")), join("log", "run")])("%s is a /bin/sh script that sends stderr to the log and execs", (path) => {

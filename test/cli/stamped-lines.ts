@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { parseLogLabel } from "../../src/time/log-label.js";
+import { parseLogLabel } from "../support/parse-log-label.js";
 
 /**
  * The lines of `text` with their labels taken off, after checking that every line has one

@@ -19,6 +19,7 @@ import { sleepUntil } from "../../src/sleep/sleep-until.js";
 import { alive, waitDead, waitFor } from "../helpers/processes.js";
 import { Capture } from "../log/capture.js";
 import { scheduled } from "./harness.js";
+import { tz } from "../zones.js";
 
 /** run() never settles; optionally it first starts a process that ignores TERM, without a signal */
 class HungJob implements Job {
@@ -46,7 +47,7 @@ async function setUp(graceMs: number) {
   const dir = await mkdtemp(join(tmpdir(), "chime-abandon-"));
   const store = new FileStateStore(dir);
   const out = new Capture();
-  const daemon = new Daemon({ clock: systemClock, sleep: sleepUntil, zone: "UTC", hostname: "test-host", store }, createLog({ out }), {
+  const daemon = new Daemon({ clock: systemClock, sleep: sleepUntil, zone: tz("UTC"), hostname: "test-host", store }, createLog({ out }), {
     catchUp: false,
     graceMs,
   });

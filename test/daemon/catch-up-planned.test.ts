@@ -7,9 +7,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../../src/daemon/build-job.js";
 import { requireSplayShorterThanInterval, shortestInterval, splayOffsetMs } from "../../src/daemon/next-wake.js";
-import { MemoryStateStore } from "../../src/daemon/run-state.js";
+import { MemoryStateStore } from "../support/memory-state-store.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
 import { advance, fakeDaemon, RecordingJob, scheduled, slotsOf } from "./harness.js";
+import { tz } from "../zones.js";
 
 const T0 = Date.parse("2026-06-01T10:00:00Z");
 
@@ -112,21 +113,21 @@ describe("a restart with other settings is not a missed run", () => {
 describe("a splay at least as long as the schedule's interval is refused", () => {
   it("shortestInterval: ,M/1 → 60 s, ,M=0 → 3600 s, cron weekdays 9:00 → one day", () => {
     const from = T0 / 1000;
-    expect(shortestInterval(parseSchedule(",M/1"), "UTC", from)).toBe(60);
-    expect(shortestInterval(parseSchedule(",M=0"), "UTC", from)).toBe(3600);
-    expect(shortestInterval(parseSchedule("0 9 * * 1-5"), "UTC", from)).toBe(86_400);
+    expect(shortestInterval(parseSchedule(",M/1"), tz("UTC"), from)).toBe(60);
+    expect(shortestInterval(parseSchedule(",M=0"), tz("UTC"), from)).toBe(3600);
+    expect(shortestInterval(parseSchedule("0 9 * * 1-5"), tz("UTC"), from)).toBe(86_400);
   });
 
   it("10m splay with ,M/1 (the issue's template case): a configuration error naming both settings", () => {
     const job = scheduled("g", ",M/1", new RecordingJob(), { splayMs: 600_000, splaySource: "CHIME_SPLAY (environment)", whenSource: "--when (flag)" });
     const now = { seconds: T0 / 1000, nanos: 0 };
-    expect(() => requireSplayShorterThanInterval([job], "UTC", now)).toThrow(ConfigError);
-    expect(() => requireSplayShorterThanInterval([job], "UTC", now)).toThrow(
+    expect(() => requireSplayShorterThanInterval([job], tz("UTC"), now)).toThrow(ConfigError);
+    expect(() => requireSplayShorterThanInterval([job], tz("UTC"), now)).toThrow(
       'bad value "600s" for CHIME_SPLAY (environment): not shorter than the 60s between runs of ",M/1": each run would start after later slots were due (--when (flag))',
     );
     // exactly the interval is refused too; just under it is fine
-    expect(() => requireSplayShorterThanInterval([{ ...job, splayMs: 60_000 }], "UTC", now)).toThrow(ConfigError);
-    expect(() => requireSplayShorterThanInterval([{ ...job, splayMs: 59_999 }], "UTC", now)).not.toThrow();
+    expect(() => requireSplayShorterThanInterval([{ ...job, splayMs: 60_000 }], tz("UTC"), now)).toThrow(ConfigError);
+    expect(() => requireSplayShorterThanInterval([{ ...job, splayMs: 59_999 }], tz("UTC"), now)).not.toThrow();
   });
 });
 

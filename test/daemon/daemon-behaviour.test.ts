@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MemoryStateStore } from "../../src/daemon/run-state.js";
+import { MemoryStateStore } from "../support/memory-state-store.js";
 import { splayOffsetMs } from "../../src/daemon/next-wake.js";
 import { advance, fakeDaemon, fakeWork, RecordingJob, scheduled, slotsOf } from "./harness.js";
 

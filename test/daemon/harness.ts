@@ -1,6 +1,6 @@
 import { vi } from "vitest";
 import { Daemon, type DaemonOptions } from "../../src/daemon/daemon.js";
-import { MemoryStateStore } from "../../src/daemon/run-state.js";
+import { MemoryStateStore } from "../support/memory-state-store.js";
 import type { ScheduledJob } from "../../src/daemon/scheduled-job.js";
 import type { Job, JobContext, JobResult } from "../../src/jobs/job.js";
 import { createLog } from "../../src/log/logger.js";
@@ -9,6 +9,7 @@ import { systemClock } from "../../src/sleep/clock.js";
 import { sleepUntil } from "../../src/sleep/sleep-until.js";
 import { instantToMs } from "../../src/time/instant.js";
 import { Capture } from "../log/capture.js";
+import { tz } from "../zones.js";
 
 /** A job that records when it ran; `work` may take (fake) time or ignore its abort. */
 export class RecordingJob implements Job {
@@ -40,7 +41,7 @@ export function fakeDaemon(opts: Partial<DaemonOptions> & { zone?: string; store
   const chimeLog = createLog({ out });
   const store = opts.store ?? new MemoryStateStore();
   const daemon = new Daemon(
-    { clock: systemClock, sleep: sleepUntil, zone: opts.zone ?? "UTC", hostname: "test-host", store },
+    { clock: systemClock, sleep: sleepUntil, zone: tz(opts.zone ?? "UTC"), hostname: "test-host", store },
     chimeLog,
     { catchUp: opts.catchUp ?? true, graceMs: opts.graceMs ?? 5000, reload: opts.reload },
   );

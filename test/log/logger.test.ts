@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLog } from "../../src/log/logger.js";
-import { parseLogLabel } from "../../src/time/log-label.js";
+import { parseLogLabel } from "../support/parse-log-label.js";
 import { Capture, StalledReader } from "./capture.js";
 
 const LINE = /^(@[0-9a-f]{24}) (\S+) (\S+) (.*)$/;

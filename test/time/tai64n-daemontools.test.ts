@@ -5,7 +5,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { logLabel, logLabelFromMs, parseLogLabel } from "../../src/time/log-label.js";
+import { logLabel, logLabelFromMs } from "../../src/time/log-label.js";
+import { parseLogLabel } from "../support/parse-log-label.js";
 import { requires } from "../support/requires.js";
 
 function run(argv: readonly string[], input: string, env: NodeJS.ProcessEnv = process.env): string {
