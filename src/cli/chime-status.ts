@@ -1,5 +1,5 @@
 import { FileStateStore, type RunRecord } from "../daemon/run-state.js";
-import { isoInZone } from "../daemon/job-loop.js";
+import { isoInZone } from "../daemon/iso-in-zone.js";
 import type { Environment } from "../jobs/job.js";
 import { zoneFromEnv } from "../schedule/zone.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
