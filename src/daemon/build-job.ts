@@ -2,6 +2,7 @@ import { JobConfigError, type Environment, type JobSpec } from "../jobs/job.js";
 import { isJobName, jobLoaders } from "../jobs/registry.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
 import type { Instant } from "../time/instant.js";
+import type { RetryPolicy } from "./retry-policy.js";
 import { TAG_PATTERN, type ScheduledJob } from "./scheduled-job.js";
 
 /** A bad setting at start or reload; the message names the setting and where it came from. */
@@ -16,6 +17,10 @@ export interface JobSettings {
   when: string;
   timeoutMs?: number | undefined;
   splayMs: number;
+  atStart?: boolean | undefined;
+  retry?: RetryPolicy | undefined;
+  /** IANA name, checked by the caller; undefined: TZ */
+  zone?: string | undefined;
 }
 
 /** How to name each setting in an error: `--when (flag)`, `jobs[2].when in FILE`. */
@@ -62,7 +67,10 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
     splayMs: s.splayMs,
     whenSource: names.when,
     splaySource: names.splay,
-    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs]),
+    ...(s.atStart ? { atStart: true } : {}),
+    ...(s.retry && s.retry.retries > 0 ? { retry: s.retry } : {}),
+    ...(s.zone !== undefined ? { zone: s.zone } : {}),
+    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs, s.atStart === true, s.retry ?? null, s.zone ?? null]),
   };
 }
 
@@ -73,8 +81,9 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
  */
 export function requireNextRun(jobs: readonly ScheduledJob[], zone: string, now: Instant): void {
   for (const sj of jobs) {
+    if (sj.schedule.atStart) continue; // @reboot: no slots by design, one run at start
     try {
-      sj.schedule.next(now, zone);
+      sj.schedule.next(now, sj.zone ?? zone);
     } catch (e) {
       if (!(e instanceof ScheduleRangeError)) throw e;
       throw new ConfigError(`bad value ${JSON.stringify(sj.schedule.text)} for ${sj.whenSource ?? sj.tag}: nothing matches within 400 years`);

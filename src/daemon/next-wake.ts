@@ -84,7 +84,7 @@ export function shortestInterval(schedule: Schedule, zone: string, from: number)
  */
 export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], zone: string, now: Instant): void {
   for (const sj of jobs) {
-    const why = splayTooLong(sj.schedule, sj.splayMs, zone, now);
+    const why = splayTooLong(sj.schedule, sj.splayMs, sj.zone ?? zone, now);
     if (why === undefined) continue;
     throw new ConfigError(`bad value "${formatDurationMs(sj.splayMs)}" for ${sj.splaySource ?? `the splay of ${sj.tag}`}: ${why} (${sj.whenSource ?? "schedule"})`);
   }
