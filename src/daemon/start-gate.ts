@@ -7,42 +7,17 @@
 export class StartGate {
   private running = 0;
   private readonly queue: Waiter[] = [];
+  private pump: NodeJS.Timeout | undefined;
 
-  constructor(readonly max: number) {}
-
-  /**
-   * Resolves with a release function once a place is free, or with undefined when `signal`
-   * ends the wait (chime stops). `onQueued` is called once if the run has to wait.
-   * `plannedMs` orders the waiters (earliest first); `tag` breaks ties, so the order does not
-   * depend on which job loop got here first.
-   */
-  acquire(plannedMs: number, tag: string, signal: AbortSignal, onQueued: (ahead: number) => void): Promise<(() => void) | undefined> {
-    if (signal.aborted) return Promise.resolve(undefined);
-    if (this.running < this.max && this.queue.length === 0) {
-      this.running++;
-      return Promise.resolve(this.releaser());
-    }
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        const i = this.queue.indexOf(w);
-        if (i === -1) return;
-        this.queue.splice(i, 1);
-        resolve(undefined);
-      };
-      const w: Waiter = {
-        plannedMs,
-        tag,
-        grant: () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(this.releaser());
-        },
-      };
-      const at = this.queue.findIndex((o) => o.plannedMs > plannedMs || (o.plannedMs === plannedMs && o.tag > tag));
-      this.queue.splice(at === -1 ? this.queue.length : at, 0, w);
-      signal.addEventListener("abort", onAbort, { once: true });
-      onQueued(this.running + this.queue.indexOf(w));
-    });
-  }
+  constructor(
+    readonly max: number,
+    /**
+     * Job loops reach the gate one after the other (each has read its record first). Places
+     * are handed out only after this pause, so that the first ones go to the earliest planned
+     * runs, not to whichever loop read its file first.
+     */
+    private readonly gatherMs = GATHER_MS,
+  ) {}
 
   /** `run` once a place is free, holding it until `run` settles; undefined: the wait was ended. */
   async whenFree<T>(w: { plannedMs: number; tag: string; signal: AbortSignal }, run: () => Promise<T>, onQueued: (ahead: number) => void): Promise<T | undefined> {
@@ -55,23 +30,72 @@ export class StartGate {
     }
   }
 
+  /**
+   * Resolves with a release function once a place is free, or with undefined when `signal`
+   * ends the wait (chime stops). `onQueued` is called once, if the run has to wait beyond the
+   * gathering pause. `plannedMs` orders the waiters (earliest first); `tag` breaks ties.
+   */
+  acquire(plannedMs: number, tag: string, signal: AbortSignal, onQueued: (ahead: number) => void): Promise<(() => void) | undefined> {
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        const i = this.queue.indexOf(w);
+        if (i === -1) return;
+        this.queue.splice(i, 1);
+        resolve(undefined);
+      };
+      const w: Waiter = {
+        plannedMs,
+        tag,
+        told: false,
+        onQueued,
+        grant: () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(this.releaser());
+        },
+      };
+      const at = this.queue.findIndex((o) => o.plannedMs > plannedMs || (o.plannedMs === plannedMs && o.tag > tag));
+      this.queue.splice(at === -1 ? this.queue.length : at, 0, w);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.pump ??= setTimeout(() => {
+        this.pump = undefined;
+        this.grant();
+      }, this.gatherMs);
+    });
+  }
+
+  /** hands out free places in planned order; whoever is left waiting is told so, once */
+  private grant(): void {
+    while (this.running < this.max && this.queue.length > 0) {
+      this.running++;
+      this.queue.shift()!.grant();
+    }
+    for (const [i, w] of this.queue.entries()) {
+      if (w.told) continue;
+      w.told = true;
+      w.onQueued(this.running + i);
+    }
+  }
+
   private releaser(): () => void {
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.running--;
-      const next = this.queue.shift();
-      if (next) {
-        this.running++;
-        next.grant();
-      }
+      if (this.pump === undefined) this.grant();
     };
   }
 }
 
+/** see StartGate's gatherMs: long enough for every loop to read its record, short beside any splay */
+export const GATHER_MS = 250;
+
 interface Waiter {
   plannedMs: number;
   tag: string;
+  /** the "queued" line has been logged */
+  told: boolean;
+  onQueued(ahead: number): void;
   grant(): void;
 }
