@@ -304,6 +304,7 @@ export class JobLoop {
       nowMs: () => instantToMs(this.env.clock.now()),
       waitUntil: async (ms) => (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted",
       iso: (ms) => isoInZone(ms, this.zone),
+      stopping: () => this.ended,
     });
     this.phase = "idle";
     if (attempts === 0) return;

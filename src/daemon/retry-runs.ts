@@ -12,6 +12,8 @@ export interface RetryRun {
   nowMs(): number;
   /** waits until `ms`; false when chime stops or the job is retired meanwhile */
   waitUntil(ms: number): Promise<boolean>;
+  /** chime is stopping or the job was retired: an attempt that failed now was aborted by it */
+  stopping(): boolean;
   /** for log lines: an instant in the job's zone */
   iso(ms: number): string;
   random?: () => number;
@@ -30,6 +32,8 @@ export interface RetryOutcome {
  * at or after it is not made, so a retry never overlaps or delays a scheduled run. A stop
  * (TERM) or a reload ends the wait and no further attempt is made.
  */
+const STOPPING = "no more retries: the job is stopping (TERM or reload)";
+
 export async function runWithRetries(r: RetryRun): Promise<RetryOutcome> {
   const total = r.policy.retries + 1;
   let status: JobStatus | undefined;
@@ -41,6 +45,10 @@ export async function runWithRetries(r: RetryRun): Promise<RetryOutcome> {
       r.log.warn({ attempts: n, status }, `run ${status} after ${n} attempts; no more retries`);
       return { attempts: n, status };
     }
+    if (r.stopping()) {
+      r.log.info({ attempts: n, status }, STOPPING);
+      return { attempts: n, status };
+    }
     const delay = retryDelayMs(r.policy, n + 1, (r.random ?? Math.random)());
     const at = r.nowMs() + delay;
     const slot = r.nextSlotMs();
@@ -50,7 +58,7 @@ export async function runWithRetries(r: RetryRun): Promise<RetryOutcome> {
     }
     r.log.warn({ attempt: n + 1, of: total, at: r.iso(at), in_s: Math.round(delay / 1000) }, `run ${status}; retrying`);
     if (!(await r.waitUntil(at))) {
-      r.log.info({ attempts: n, status }, "no more retries: the job is stopping (TERM or reload)");
+      r.log.info({ attempts: n, status }, STOPPING);
       return { attempts: n, status };
     }
   }

@@ -129,3 +129,28 @@ describe("a failing scheduled run", () => {
     expect(store.records.get("hourly")).toMatchObject({ runs: 1, lastAttempts: 1 });
   });
 });
+
+describe("TERM during an attempt", () => {
+  it("the aborted attempt ends critical and is not retried", async () => {
+    vi.useFakeTimers({ now: T0 - 5000 });
+    const store = new MemoryStateStore();
+    let runs = 0;
+    const job: Job = {
+      name: "slow",
+      run: (ctx) =>
+        new Promise<JobResult>((resolve) => {
+          runs++;
+          ctx.signal.addEventListener("abort", () => resolve({ status: "critical", summary: "aborted" }), { once: true });
+        }),
+    };
+    const { daemon, out } = fakeDaemon({ store });
+    daemon.start([scheduled("hourly", ",M=0", job, { retry: { retries: 3, delayMs: 1000 } })]);
+    await advance(10_000, 1000);
+    expect(runs).toBe(1);
+    expect(await daemon.stop("TERM")).toBe(true);
+    await advance(60_000, 1000);
+    expect(runs).toBe(1);
+    expect(out.text).not.toMatch(/retrying/);
+    expect(out.text).toMatch(/no more retries: the job is stopping/);
+  });
+});
