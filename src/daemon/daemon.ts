@@ -61,6 +61,7 @@ export class Daemon {
     const reaped = Promise.all(jobs.map((sj) => reapLeftovers(this.env.store, sj.tag, this.chimeLog.forJob(sj.tag), this.opts.graceMs))).then(() => {});
     // at start only: a job a reload adds or changes does not run "at start" (Vixie's @reboot
     // runs when cron starts, not when a crontab is edited)
+    this.env.gate?.expect(jobs.length);
     for (const sj of jobs) this.startLoop(sj, { catchUp: this.opts.catchUp, atStart: true, after: reaped });
   }
 

@@ -56,6 +56,8 @@ export class JobLoop {
   private readonly endCtl = new AbortController();
   private retired = false;
   private readonly splayMs: number;
+  /** a loop of the service's start that has not yet told the start gate it arrived */
+  private arriving: boolean;
   /** the job's "zone" (config file), else TZ */
   private readonly zone: string;
 
@@ -64,12 +66,14 @@ export class JobLoop {
     private readonly env: LoopEnv,
     private readonly log: Logger,
     /** carried: the record of the loop this one replaces (HUP), read once that one has ended */
-    /** atStart: the service is starting (not a reload): a job that asks for it runs now */
+    /** atStart: the service is starting (not a reload): a job that asks for it runs now, and the
+     *  start gate waits for this loop to arrive */
     opts: { catchUp: boolean; atStart?: boolean; carried?: () => RunRecord; after?: Promise<void> },
   ) {
     this.record = { job: sj.tag };
     this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
     this.zone = sj.zone ?? env.zone;
+    this.arriving = opts.atStart === true;
     // one listener for the loop's life, not AbortSignal.any() per sleep: Node 20's any() keeps
     // every composed signal alive as long as its sources, which grows memory by the run
     if (env.stop.aborted) this.endCtl.abort();
@@ -82,6 +86,7 @@ export class JobLoop {
         // a bug here must not take the other jobs down; the log says what happened
         this.log.error({ error: e instanceof Error ? e.message : String(e) }, "job loop failed; job stopped");
       } finally {
+        this.arrive();
         this.phase = "stopped";
       }
     })();
@@ -129,6 +134,7 @@ export class JobLoop {
     if (atStart && (sj.atStart || sj.schedule.atStart) && this.record.runs === runs && !this.ended) {
       prev = await this.runUnscheduled("at-start", prev, instantToMs(env.clock.now()));
     }
+    this.arrive(); // no start-up run
 
     let plannedWake: number | undefined | null = null;
     while (!this.ended) {
@@ -206,21 +212,13 @@ export class JobLoop {
     const fromNow = ceilSeconds(this.slotNow()) - 1;
     const missed = missedRuns(plan, this.zone, instantToMs(env.clock.now()));
     if (missed.last !== undefined) {
-      this.log.info(
-        {
-          missed: countText(missed.count),
-          since: isoInZone(plan.from * 1000, this.zone),
-          ...(plan.scheduleBefore ? { by: plan.scheduleBefore } : {}),
-          ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}),
-        },
-        "missed runs while chime was not running; catching up once",
-      );
+      const by = { ...(plan.scheduleBefore ? { by: plan.scheduleBefore } : {}), ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) };
+      this.log.info({ missed: countText(missed.count), since: isoInZone(plan.from * 1000, this.zone), ...by }, "missed runs while chime was not running; catching up once");
       // the splay spreads catch-ups as it spreads runs: a fleet back from a power cut does not
       // catch up in the same second
-      if (this.splayMs > 0) {
-        const outcome = await env.sleep(instantFromMs(instantToMs(env.clock.now()) + this.splayMs), { clock: env.clock, signal: this.endCtl.signal });
-        if (outcome === "aborted") return prev;
-      }
+      if (this.splayMs > 0) this.arrive(); // joins the queue later than the others, by its splay
+      const delayed = await env.sleep(instantFromMs(instantToMs(env.clock.now()) + this.splayMs), { clock: env.clock, signal: this.endCtl.signal });
+      if (delayed === "aborted") return prev;
       await this.runOnce("catch-up", missed.last, missed.last * 1000 + plan.offsetMs);
     }
     if (!plan.changed) return missed.last === undefined ? prev : this.accountSkipped(missed.last);
@@ -330,9 +328,17 @@ export class JobLoop {
     const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.record, save: () => this.save(), reason, startFields });
     const gate = this.env.gate;
     if (gate === undefined || gatedAtMs === undefined) return run();
-    return gate.whenFree({ plannedMs: gatedAtMs, tag: this.sj.tag, signal: this.endCtl.signal }, run, (ahead) =>
+    const queued = gate.whenFree({ plannedMs: gatedAtMs, tag: this.sj.tag, signal: this.endCtl.signal }, run, (ahead) =>
       this.log.info({ ahead, max_concurrent: gate.max, planned: isoInZone(gatedAtMs, this.zone) }, "start-up run queued: --max-concurrent runs are going on"),
     );
+    this.arrive(); // after joining the queue (whenFree joins it at once)
+    return queued;
+  }
+
+  private arrive(): void {
+    if (!this.arriving) return;
+    this.arriving = false;
+    this.env.gate?.arrived();
   }
 
   private async save(): Promise<void> {

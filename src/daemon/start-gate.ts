@@ -7,17 +7,34 @@
 export class StartGate {
   private running = 0;
   private readonly queue: Waiter[] = [];
-  private pump: NodeJS.Timeout | undefined;
+  /**
+   * Job loops reach the gate one after the other (each has read its record first). Until
+   * every loop of the service's start has said whether it has a start-up run (arrived), no
+   * place is handed out, so that the first ones go to the earliest planned runs, not to
+   * whichever loop read its file first. GATHER_LIMIT_MS bounds that wait (a stuck disk).
+   */
+  private gathering = 0;
+  private limit: NodeJS.Timeout | undefined;
 
-  constructor(
-    readonly max: number,
-    /**
-     * Job loops reach the gate one after the other (each has read its record first). Places
-     * are handed out only after this pause, so that the first ones go to the earliest planned
-     * runs, not to whichever loop read its file first.
-     */
-    private readonly gatherMs = GATHER_MS,
-  ) {}
+  constructor(readonly max: number) {}
+
+  /** `n` job loops are starting: wait for each to arrive before handing out places */
+  expect(n: number): void {
+    this.gathering += n;
+  }
+
+  /** a starting loop has queued its start-up run, or has none (once per loop from expect) */
+  arrived(): void {
+    if (this.gathering === 0) return;
+    if (--this.gathering === 0) this.endGathering();
+  }
+
+  private endGathering(): void {
+    this.gathering = 0;
+    clearTimeout(this.limit);
+    this.limit = undefined;
+    this.grant();
+  }
 
   /** `run` once a place is free, holding it until `run` settles; undefined: the wait was ended. */
   async whenFree<T>(w: { plannedMs: number; tag: string; signal: AbortSignal }, run: () => Promise<T>, onQueued: (ahead: number) => void): Promise<T | undefined> {
@@ -32,8 +49,8 @@ export class StartGate {
 
   /**
    * Resolves with a release function once a place is free, or with undefined when `signal`
-   * ends the wait (chime stops). `onQueued` is called once, if the run has to wait beyond the
-   * gathering pause. `plannedMs` orders the waiters (earliest first); `tag` breaks ties.
+   * ends the wait (chime stops). `onQueued` is called once, if the run has to wait once the
+   * places are handed out. `plannedMs` orders the waiters (earliest first); `tag` breaks ties.
    */
   acquire(plannedMs: number, tag: string, signal: AbortSignal, onQueued: (ahead: number) => void): Promise<(() => void) | undefined> {
     if (signal.aborted) return Promise.resolve(undefined);
@@ -57,10 +74,8 @@ export class StartGate {
       const at = this.queue.findIndex((o) => o.plannedMs > plannedMs || (o.plannedMs === plannedMs && o.tag > tag));
       this.queue.splice(at === -1 ? this.queue.length : at, 0, w);
       signal.addEventListener("abort", onAbort, { once: true });
-      this.pump ??= setTimeout(() => {
-        this.pump = undefined;
-        this.grant();
-      }, this.gatherMs);
+      if (this.gathering === 0) this.grant();
+      else this.limit ??= setTimeout(() => this.endGathering(), GATHER_LIMIT_MS);
     });
   }
 
@@ -83,13 +98,13 @@ export class StartGate {
       if (done) return;
       done = true;
       this.running--;
-      if (this.pump === undefined) this.grant();
+      if (this.gathering === 0) this.grant();
     };
   }
 }
 
-/** see StartGate's gatherMs: long enough for every loop to read its record, short beside any splay */
-export const GATHER_MS = 250;
+/** the longest wait for every starting loop to arrive: far longer than reading a record takes */
+export const GATHER_LIMIT_MS = 5000;
 
 interface Waiter {
   plannedMs: number;
