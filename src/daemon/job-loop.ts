@@ -5,7 +5,7 @@ import { FOREVER, RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import type { JobStatus } from "../jobs/job.js";
-import { NO_RETRY } from "./retry-policy.js";
+import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
 import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
@@ -294,10 +294,19 @@ export class JobLoop {
     const policy = this.sj.retry ?? NO_RETRY;
     // retries end at the job's next slot after this one (or after now, for a run outside the schedule)
     const base = slot ?? ceilSeconds(this.slotNow()) - 1;
-    const { attempts } = await runWithRetries({
+    let counted = false;
+    // when an attempt's result is in the record, before it is saved: a status request (USR1)
+    // right after the run's last line sees the run counted and the job idle
+    const ended = (n: number, status: JobStatus) => {
+      if (!counted) this.record.runs = (this.record.runs ?? 0) + 1;
+      counted = true;
+      this.record.lastAttempts = n;
+      if (!shouldRetry(status) || n > policy.retries) this.phase = "idle";
+    };
+    await runWithRetries({
       policy,
       log: this.log,
-      attempt: (n) => this.attempt(reason, slot, policy.retries > 0 ? n : undefined, gatedAtMs),
+      attempt: (n) => this.attempt(reason, slot, n, policy.retries > 0, gatedAtMs, (status) => ended(n, status)),
       nextSlotMs: () => this.nextRunAfterMs(base),
       nowMs: () => instantToMs(this.env.clock.now()),
       waitUntil: async (ms) => (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted",
@@ -305,10 +314,6 @@ export class JobLoop {
       stopping: () => this.ended,
     });
     this.phase = "idle";
-    if (attempts === 0) return;
-    this.record.lastAttempts = attempts;
-    this.record.runs = (this.record.runs ?? 0) + 1;
-    await this.save();
   }
 
   /** wall ms of the first scheduled run after slot `base`; undefined when there is none */
@@ -321,11 +326,18 @@ export class JobLoop {
   }
 
   /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */
-  private attempt(reason: string, slot: number | undefined, attempt: number | undefined, gatedAtMs: number | undefined): Promise<JobStatus | undefined> {
+  private attempt(
+    reason: string,
+    slot: number | undefined,
+    attempt: number,
+    numbered: boolean,
+    gatedAtMs: number | undefined,
+    ended: (status: JobStatus) => void,
+  ): Promise<JobStatus | undefined> {
     const startFields: Record<string, string | number> = {};
     if (slot !== undefined) startFields["slot"] = isoInZone(slot * 1000, this.zone);
-    if (attempt !== undefined) startFields["attempt"] = attempt;
-    const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.record, save: () => this.save(), reason, startFields });
+    if (numbered) startFields["attempt"] = attempt;
+    const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.record, save: () => this.save(), reason, startFields, ended });
     const gate = this.env.gate;
     if (gate === undefined || gatedAtMs === undefined) return run();
     const queued = gate.whenFree({ plannedMs: gatedAtMs, tag: this.sj.tag, signal: this.endCtl.signal }, run, (ahead) =>

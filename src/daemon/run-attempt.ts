@@ -19,6 +19,8 @@ export interface AttemptRequest {
   readonly reason: string;
   /** for the start line: the slot, the attempt number */
   readonly startFields: Record<string, string | number>;
+  /** the job ran and its result is in the record, which is saved next */
+  ended(status: JobStatus): void;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function runAttempt(a: AttemptRequest): Promise<JobStatus> {
   // the same redaction as the log
   after.lastSummary = redactText(result.summary);
   delete after.interrupted;
+  a.ended(result.status);
   await a.save();
   return result.status;
 }
