@@ -294,6 +294,7 @@ export class JobLoop {
     const policy = this.sj.retry ?? NO_RETRY;
     // retries end at the job's next slot after this one (or after now, for a run outside the schedule)
     const base = slot ?? ceilSeconds(this.slotNow()) - 1;
+    const slotField = slot === undefined ? {} : { slot: isoInZone(slot * 1000, this.zone) };
     let counted = false;
     // when an attempt's result is in the record, before it is saved: a status request (USR1)
     // right after the run's last line sees the run counted and the job idle
@@ -306,7 +307,7 @@ export class JobLoop {
     await runWithRetries({
       policy,
       log: this.log,
-      attempt: (n) => this.attempt(reason, slot, n, policy.retries > 0, gatedAtMs, (status) => ended(n, status)),
+      attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status) => ended(n, status)),
       nextSlotMs: () => this.nextRunAfterMs(base),
       nowMs: () => instantToMs(this.env.clock.now()),
       waitUntil: async (ms) => (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted",
@@ -326,17 +327,7 @@ export class JobLoop {
   }
 
   /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */
-  private attempt(
-    reason: string,
-    slot: number | undefined,
-    attempt: number,
-    numbered: boolean,
-    gatedAtMs: number | undefined,
-    ended: (status: JobStatus) => void,
-  ): Promise<JobStatus | undefined> {
-    const startFields: Record<string, string | number> = {};
-    if (slot !== undefined) startFields["slot"] = isoInZone(slot * 1000, this.zone);
-    if (numbered) startFields["attempt"] = attempt;
+  private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus) => void): Promise<JobStatus | undefined> {
     const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.record, save: () => this.save(), reason, startFields, ended });
     const gate = this.env.gate;
     if (gate === undefined || gatedAtMs === undefined) return run();
