@@ -1,6 +1,7 @@
 import { DEFAULT_GRACE_MS, type Environment } from "../jobs/job.js";
 import { parseSwitch, SWITCH_WORDS } from "../jobs/switch-option.js";
 import type { LogFormat, LogStamp } from "../log/logger.js";
+import { DEFAULT_RETRY_DELAY_MS, MAX_RETRIES } from "../daemon/retry-policy.js";
 import { parseDurationMs } from "../time/duration-option.js";
 import { die, EXIT_USAGE } from "./die.js";
 
@@ -26,6 +27,14 @@ export interface ChimeOptions {
   splayMs: Setting<number>;
   graceMs: Setting<number>;
   catchUp: Setting<boolean>;
+  /** --at-start: one run when the service starts */
+  atStart: Setting<boolean>;
+  /** --retry N: retries after a critical/unknown run (0: none) */
+  retries: Setting<number>;
+  /** --retry-delay: the wait before the first retry, doubled for each later one */
+  retryDelayMs: Setting<number>;
+  /** --max-concurrent: start-up runs at once in one service (default: the CPUs) */
+  maxConcurrent?: Setting<number>;
   allowRoot: Setting<boolean>;
   user?: Setting<string>;
   logFormat: Setting<LogFormat>;
@@ -57,6 +66,10 @@ export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
   "--splay": { key: "splay", env: "CHIME_SPLAY", takesValue: true },
   "--grace": { key: "grace", env: "CHIME_GRACE", takesValue: true },
   "--no-catch-up": { key: "noCatchUp", env: "CHIME_NO_CATCH_UP", takesValue: false },
+  "--at-start": { key: "atStart", env: "CHIME_AT_START", takesValue: false },
+  "--retry": { key: "retry", env: "CHIME_RETRY", takesValue: true },
+  "--retry-delay": { key: "retryDelay", env: "CHIME_RETRY_DELAY", takesValue: true },
+  "--max-concurrent": { key: "maxConcurrent", env: "CHIME_MAX_CONCURRENT", takesValue: true },
   "--allow-root": { key: "allowRoot", env: "CHIME_ALLOW_ROOT", takesValue: false },
   "--user": { key: "user", env: "CHIME_USER", takesValue: true },
   "--log-format": { key: "logFormat", env: "CHIME_LOG_FORMAT", takesValue: true },
@@ -65,6 +78,9 @@ export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
 };
 
 export const DEFAULT_LOG_BUFFER_BYTES = 1 << 20;
+
+/** --max-concurrent's upper bound: beyond it the gate is no gate */
+const MAX_CONCURRENT = 1000;
 
 function bad(_name: string, value: string, source: string, why: string): never {
   die(EXIT_USAGE, `bad value ${JSON.stringify(value)} for ${source}: ${why}`);
@@ -137,6 +153,13 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     if (on === null) bad(flag, r.text, r.source, `expected ${SWITCH_WORDS}`);
     return { value: on, source: r.source };
   };
+  const count = (flag: string, min: number, max: number): Setting<number> | undefined => {
+    const r = text(flag);
+    if (!r) return undefined;
+    const n = /^[0-9]+$/.test(r.value) ? Number(r.value) : NaN;
+    if (!(n >= min && n <= max)) bad(flag, r.value, r.source, `expected a whole number from ${min} to ${max}`);
+    return { value: n, source: r.source };
+  };
   const oneOf = <T extends string>(flag: string, allowed: readonly T[], dflt: T): Setting<T> => {
     const r = text(flag);
     if (!r) return { value: dflt, source: "default" };
@@ -151,6 +174,9 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     graceMs: duration("--grace") ?? { value: DEFAULT_GRACE_MS, source: "default" },
     catchUp: { value: !toggle("--no-catch-up").value, source: toggle("--no-catch-up").source },
     allowRoot: toggle("--allow-root"),
+    atStart: toggle("--at-start"),
+    retries: count("--retry", 0, MAX_RETRIES) ?? { value: 0, source: "default" },
+    retryDelayMs: duration("--retry-delay") ?? { value: DEFAULT_RETRY_DELAY_MS, source: "default" },
     logFormat: oneOf<LogFormat>("--log-format", ["text", "json"], "text"),
     logStamp: oneOf<LogStamp>("--log-stamp", ["tai64n", "none"], "tai64n"),
     logBufferBytes: bytes("--log-buffer") ?? { value: DEFAULT_LOG_BUFFER_BYTES, source: "default" },
@@ -163,9 +189,12 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     name: text("--name"),
     user: text("--user"),
     timeoutMs: duration("--timeout"),
+    maxConcurrent: count("--max-concurrent", 1, MAX_CONCURRENT),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (opts as unknown as Record<string, unknown>)[k] = v;
   if (opts.stateDir.value === "") bad("--state-dir", "", opts.stateDir.source, "must not be empty");
+  const retryDelay = text("--retry-delay");
+  if (retryDelay && opts.retryDelayMs.value <= 0) bad("--retry-delay", retryDelay.value, retryDelay.source, "must be longer than 0s");
   return opts;
 }
 

@@ -44,7 +44,8 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
 async function startService(opts: ChimeOptions, env: Environment, stopBeforeStart: () => boolean, dropEarlyHandlers: () => void): Promise<number> {
   const zone = zoneOf(env);
   const jobEnv = env;
-  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value, splaySource: opts.splayMs.source };
+  const retry = { retries: opts.retries.value, delayMs: opts.retryDelayMs.value };
+  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value, splaySource: opts.splayMs.source, atStart: opts.atStart.value, retry };
   let jobs: ScheduledJob[];
   let reload: (() => Promise<ScheduledJob[]>) | undefined;
   if (opts.config) {
@@ -66,7 +67,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     if (jobName === undefined) die(EXIT_USAGE, `missing JOB after ${when.source}; see chime --help`);
     jobs = [
       await buildScheduledJob(
-        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs },
+        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs, atStart: defaults.atStart, retry },
         jobEnv,
         { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source, splay: opts.splayMs.source },
       ),
@@ -102,14 +103,22 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   process.removeAllListeners("warning");
   process.on("warning", (w) => chimeLog.log.warn({ warning: w.name }, w.message));
   chimeLog.log.info(
-    { version: CHIME_VERSION, jobs: jobs.length, state_dir: opts.stateDir.value, zone: zone.name, uid: process.getuid?.() ?? -1, catch_up: opts.catchUp.value ? "yes" : "no" },
+    {
+      version: CHIME_VERSION,
+      jobs: jobs.length,
+      state_dir: opts.stateDir.value,
+      zone: zone.name,
+      uid: process.getuid?.() ?? -1,
+      catch_up: opts.catchUp.value ? "yes" : "no",
+      ...(opts.maxConcurrent ? { max_concurrent: opts.maxConcurrent.value } : {}),
+    },
     "starting",
   );
   if (asRoot) chimeLog.log.warn({ allow_root: opts.allowRoot.source }, "running jobs as root");
   const daemon = new Daemon(
     { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store },
     chimeLog,
-    { catchUp: opts.catchUp.value, graceMs: opts.graceMs.value, reload },
+    { catchUp: opts.catchUp.value, graceMs: opts.graceMs.value, maxConcurrent: opts.maxConcurrent?.value, reload },
   );
   let stopped: Promise<boolean> | undefined;
   let stopRequested!: () => void;

@@ -25,6 +25,13 @@ options (each also read from the environment variable shown, e.g. through envdir
                                          shorter than the schedule's interval
   --grace DURATION    CHIME_GRACE        on TERM/INT/timeout: wait this long before KILL (5s)
   --no-catch-up       CHIME_NO_CATCH_UP  no catch-up run at start after downtime
+  --at-start          CHIME_AT_START     one run when the service starts (the catch-up run,
+                                         if one is due); @reboot means the same
+  --retry N           CHIME_RETRY        rerun a critical/unknown run up to N times (0)
+  --retry-delay DURATION  CHIME_RETRY_DELAY  first wait before a retry (30s), doubled each
+                                         time, jittered, at most 1h; the next slot wins
+  --max-concurrent N  CHIME_MAX_CONCURRENT  start-up runs (catch-up, at-start) at once
+                                         in one service (default: the number of CPUs)
   --allow-root        CHIME_ALLOW_ROOT   let a service run its jobs as root
   --user NAME         CHIME_USER         become NAME (uid, gid, groups) before any job runs
   --log-format text|json    CHIME_LOG_FORMAT   (default text)

@@ -22,6 +22,9 @@ in the local zone (TZ, else the system zone), as ISO 8601 with offset, one per l
              (a bare YYYY-MM-DDTHH:MM:SS+HHMM is read as i…)
   --count    1 to ${1000}
 
+@reboot lists nothing (it has no wake times: it runs once when the service starts) and says so
+on stderr, exit 0.
+
 Exit codes: 0 ok; 100 bad schedule, stamp, count, zone or usage.`;
 const MAX_COUNT = 1000;
 
@@ -92,6 +95,11 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
   } catch (err) {
     if (err instanceof ScheduleError) die(EXIT_USAGE, `next: ${err.message}`);
     throw err;
+  }
+  if (schedule.atStart) {
+    // no wake time to list, and nothing wrong: stdout stays empty for scripts that read times
+    process.stderr.write(`next: ${text.trim()} has no wake times: it runs once when the service starts (as --at-start)\n`);
+    return 0;
   }
   let after = parsed.values.from === undefined ? systemClock.now() : parseFrom(parsed.values.from, env);
   for (let i = 0; i < count; i++) {

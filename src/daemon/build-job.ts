@@ -2,6 +2,7 @@ import { JobConfigError as ConfigError, type Environment, type JobSpec } from ".
 import { isJobName, jobLoaders } from "../jobs/registry.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Zone } from "../schedule/schedule.js";
 import type { Instant } from "../time/instant.js";
+import type { RetryPolicy } from "./retry-policy.js";
 import { TAG_PATTERN, type ScheduledJob } from "./scheduled-job.js";
 
 /**
@@ -18,6 +19,10 @@ export interface JobSettings {
   when: string;
   timeoutMs?: number | undefined;
   splayMs: number;
+  atStart?: boolean | undefined;
+  retry?: RetryPolicy | undefined;
+  /** IANA name, checked by the caller; undefined: TZ */
+  zone?: Zone | undefined;
 }
 
 /** How to name each setting in an error: `--when (flag)`, `jobs[2].when in FILE`. */
@@ -64,7 +69,10 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
     splayMs: s.splayMs,
     whenSource: names.when,
     splaySource: names.splay,
-    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs]),
+    ...(s.atStart ? { atStart: true } : {}),
+    ...(s.retry && s.retry.retries > 0 ? { retry: s.retry } : {}),
+    ...(s.zone !== undefined ? { zone: s.zone } : {}),
+    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs, s.atStart === true, s.retry ?? null, s.zone?.name ?? null]),
   };
 }
 
@@ -75,8 +83,9 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
  */
 export function requireNextRun(jobs: readonly ScheduledJob[], zone: Zone, now: Instant): void {
   for (const sj of jobs) {
+    if (sj.schedule.atStart) continue; // @reboot: no slots by design, one run at start
     try {
-      sj.schedule.next(now, zone);
+      sj.schedule.next(now, sj.zone ?? zone);
     } catch (e) {
       if (!(e instanceof ScheduleRangeError)) throw e;
       throw new ConfigError(`bad value ${JSON.stringify(sj.schedule.text)} for ${sj.whenSource ?? sj.tag}: nothing matches within 400 years`);

@@ -1,6 +1,7 @@
 import { parseSchedule, type Schedule, type Zone } from "../schedule/schedule.js";
 import { passedSlots } from "./next-wake.js";
 import type { RunRecord } from "./run-state.js";
+import { isoInZone } from "../schedule/iso-local.js";
 
 /**
  * The catch-up policy: which runs a service missed while it was down. They are counted
@@ -61,4 +62,18 @@ export function previousPlan(rec: RunRecord, current: CurrentPlan): PreviousPlan
 export function missedRuns(plan: PreviousPlan, zone: Zone, nowMs: number): { count: number; last: number | undefined } {
   const slotNow = Math.floor((nowMs - plan.offsetMs) / 1000);
   return passedSlots(plan.schedule, zone, plan.from, slotNow + 1);
+}
+
+/**
+ * A record whose last run started but never ended: the chime before us was killed (kill -9,
+ * a crash, a grace period exceeded) during it. Say so once, and close the record, or
+ * `chime status` would report that run as going on for ever.
+ */
+export function closeUnfinishedRun(r: RunRecord, nowMs: number, warn: (fields: Record<string, string | number>, msg: string) => void, zone: Zone): void {
+  if (r.lastStartMs === undefined || (r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs)) return;
+  warn({ started: isoInZone(r.lastStartMs, zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) }, "the previous run did not finish: chime was stopped during it");
+  r.lastEndMs = nowMs;
+  r.lastStatus = "unknown";
+  r.lastSummary = "did not finish: chime was stopped during the run";
+  r.interrupted = true;
 }

@@ -1,26 +1,32 @@
 import type { Environment } from "../jobs/job.js";
 import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
 import { parseDurationMs } from "../time/duration-option.js";
+import { zoneNamed, type Zone } from "../schedule/zone.js";
 import { buildScheduledJob, ConfigError } from "./build-job.js";
+import { MAX_RETRIES, NO_RETRY, type RetryPolicy } from "./retry-policy.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 /**
  * --config FILE: several jobs in one process, for people who prefer one service.
  *
  *   { "jobs": [ { "name": "mirrors", "job": "git-backup", "args": ["/srv/git", "--github-org", "acme"],
- *                 "when": ",M=0", "timeout": "30m", "splay": "5m" } ] }
+ *                 "when": ",M=0", "timeout": "30m", "splay": "5m",
+ *                 "atStart": true, "retry": 3, "retryDelay": "1m", "zone": "Europe/Berlin" } ] }
  *
  * Validated completely at load; the first mistake is reported with the file and the field
  * (`chime: config file jobs.json: jobs[1].when: …`). Unknown fields are mistakes too: a typo
  * like "tiemout" must not silently mean "no timeout".
  */
-const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay"]);
+const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "atStart", "retry", "retryDelay", "zone"]);
 
 export interface ConfigDefaults {
   timeoutMs?: number | undefined;
   splayMs: number;
   /** "--splay (flag)", "CHIME_SPLAY (environment)": named in an error about a default splay */
   splaySource?: string | undefined;
+  /** --at-start, --retry, --retry-delay: each job's own field wins */
+  atStart?: boolean | undefined;
+  retry?: RetryPolicy | undefined;
 }
 
 export async function loadConfigFile(path: string, env: Environment, defaults: ConfigDefaults): Promise<ScheduledJob[]> {
@@ -64,8 +70,12 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
     if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new ConfigError(`${field("args")} must be an array of strings`);
     const timeoutMs = durationField(entry["timeout"], field("timeout")) ?? defaults.timeoutMs;
     const splayMs = durationField(entry["splay"], field("splay")) ?? defaults.splayMs;
+    const atStart = entry["atStart"] ?? defaults.atStart ?? false;
+    if (typeof atStart !== "boolean") throw new ConfigError(`bad value ${JSON.stringify(atStart)} for ${field("atStart")}: expected true or false`);
+    const retry = retryFields(entry, field, defaults.retry ?? NO_RETRY);
+    const zone = zoneField(entry["zone"], field("zone"));
     jobs.push(
-      await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs }, env, {
+      await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs, atStart, retry, zone }, env, {
         tag: field("name"),
         job: field("job"),
         args: field("args"),
@@ -83,6 +93,28 @@ function durationField(v: unknown, name: string): number | undefined {
   const ms = typeof v === "string" ? parseDurationMs(v) : typeof v === "number" && v >= 0 ? parseDurationMs(String(v)) : null;
   if (ms === null) throw new ConfigError(`bad value ${typeof v === "number" ? String(v) : JSON.stringify(v)} for ${name}: not a duration like "90s", "5m", "1h"`);
   return ms;
+}
+
+/** "retry": a whole number of retries; "retryDelay": a duration longer than 0 */
+function retryFields(entry: Record<string, unknown>, field: (f: string) => string, dflt: RetryPolicy): RetryPolicy {
+  const n = entry["retry"];
+  if (n !== undefined && !(typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= MAX_RETRIES)) {
+    throw new ConfigError(`bad value ${JSON.stringify(n)} for ${field("retry")}: expected a whole number from 0 to ${MAX_RETRIES}`);
+  }
+  const delayMs = durationField(entry["retryDelay"], field("retryDelay"));
+  if (delayMs === 0) throw new ConfigError(`bad value ${JSON.stringify(entry["retryDelay"])} for ${field("retryDelay")}: must be longer than 0s`);
+  return { retries: n ?? dflt.retries, delayMs: delayMs ?? dflt.delayMs };
+}
+
+/** "zone": an IANA name (as TZ takes it); absent: TZ, as for every job */
+function zoneField(v: unknown, name: string): Zone | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v.trim() === "") throw new ConfigError(`bad value ${JSON.stringify(v)} for ${name}: expected an IANA zone name like "Europe/Berlin"`);
+  try {
+    return zoneNamed(v.trim());
+  } catch {
+    throw new ConfigError(`bad value ${JSON.stringify(v)} for ${name}: unknown time zone (expected an IANA name like "Europe/Berlin")`);
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { availableParallelism } from "node:os";
 import type { ChimeLog } from "../log/logger.js";
 import { setLongTimeout } from "../jobs/long-timer.js";
 import { formatDurationMs } from "../time/duration-option.js";
@@ -8,12 +9,15 @@ import { isoInZone } from "../schedule/iso-local.js";
 import { reapLeftovers } from "./run-groups.js";
 import { SETTLE_MARGIN_MS } from "./run-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
+import { StartGate } from "./start-gate.js";
 
 export interface DaemonOptions {
   /** one catch-up run at start after downtime (--no-catch-up turns it off) */
   catchUp: boolean;
   /** how long a stopping daemon waits for running jobs (they kill their children after it) */
   graceMs: number;
+  /** --max-concurrent: start-up runs (catch-up, at-start) going on at once; default: the CPUs */
+  maxConcurrent?: number | undefined;
   /** re-reads the config file for SIGHUP; absent when the jobs came from the command line */
   reload?: (() => Promise<ScheduledJob[]>) | undefined;
 }
@@ -44,7 +48,8 @@ export class Daemon {
     // every job loop and every running job listens for the stop; Node would warn about an
     // "EventTarget memory leak" (an unstamped stderr line in the log) from 11 jobs on
     setMaxListeners(0, this.stopCtl.signal);
-    this.env = { ...env, stop: this.stopCtl.signal, graceMs: opts.graceMs };
+    const gate = new StartGate(opts.maxConcurrent ?? availableParallelism());
+    this.env = { ...env, stop: this.stopCtl.signal, graceMs: opts.graceMs, gate };
   }
 
   get stopping(): boolean {
@@ -55,7 +60,10 @@ export class Daemon {
     // Before any wake or catch-up: end what runs of the chime before us left behind (a kill -9
     // during a run), every job at once so that the grace is waited once.
     const reaped = Promise.all(jobs.map((sj) => reapLeftovers(this.env.store, sj.tag, this.chimeLog.forJob(sj.tag), this.opts.graceMs))).then(() => {});
-    for (const sj of jobs) this.startLoop(sj, { catchUp: this.opts.catchUp, after: reaped });
+    // at start only: a job a reload adds or changes does not run "at start" (Vixie's @reboot
+    // runs when cron starts, not when a crontab is edited)
+    this.env.gate?.expect(jobs.length);
+    for (const sj of jobs) this.startLoop(sj, { catchUp: this.opts.catchUp, atStart: true, after: reaped });
   }
 
   private startLoop(sj: ScheduledJob, opts: ConstructorParameters<typeof JobLoop>[3]): void {

@@ -1,14 +1,16 @@
 import type { Logger } from "pino";
-import { redactText } from "../log/redact.js";
-import { missedRuns, previousPlan, type PreviousPlan } from "./catch-up.js";
+import { closeUnfinishedRun, missedRuns, previousPlan, type PreviousPlan } from "./catch-up.js";
 import type { Clock } from "../sleep/clock.js";
-import { RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
+import { FOREVER, RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
-import { recordGroups } from "./run-groups.js";
-import { runJob } from "./run-job.js";
+import type { JobStatus } from "../jobs/job.js";
+import { NO_RETRY, shouldRetry } from "./retry-policy.js";
+import { runWithRetries } from "./retry-runs.js";
+import { runAttempt } from "./run-attempt.js";
 import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
+import type { StartGate } from "./start-gate.js";
 import { isoInZone } from "../schedule/iso-local.js";
 import type { Zone } from "../schedule/zone.js";
 
@@ -24,6 +26,8 @@ export interface LoopEnv {
   readonly stop: AbortSignal;
   /** --grace: TERM → this → KILL for a run's processes */
   readonly graceMs?: number;
+  /** --max-concurrent: start-up runs (catch-up, at-start) of this service wait here */
+  readonly gate?: StartGate;
 }
 
 /** idle: a run has just ended, its record is being written and the next wake computed */
@@ -53,16 +57,24 @@ export class JobLoop {
   private readonly endCtl = new AbortController();
   private retired = false;
   private readonly splayMs: number;
+  /** a loop of the service's start that has not yet told the start gate it arrived */
+  private arriving: boolean;
+  /** the job's "zone" (config file), else TZ */
+  private readonly zone: Zone;
 
   constructor(
     readonly sj: ScheduledJob,
     private readonly env: LoopEnv,
     private readonly log: Logger,
     /** carried: the record of the loop this one replaces (HUP), read once that one has ended */
-    opts: { catchUp: boolean; carried?: () => RunRecord; after?: Promise<void> },
+    /** atStart: the service is starting (not a reload): a job that asks for it runs now, and the
+     *  start gate waits for this loop to arrive */
+    opts: { catchUp: boolean; atStart?: boolean; carried?: () => RunRecord; after?: Promise<void> },
   ) {
     this.record = { job: sj.tag };
     this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
+    this.zone = sj.zone ?? env.zone;
+    this.arriving = opts.atStart === true;
     // one listener for the loop's life, not AbortSignal.any() per sleep: Node 20's any() keeps
     // every composed signal alive as long as its sources, which grows memory by the run
     if (env.stop.aborted) this.endCtl.abort();
@@ -70,11 +82,12 @@ export class JobLoop {
     this.done = (async () => {
       await opts.after;
       try {
-        await this.main(opts.catchUp, opts.carried);
+        await this.main(opts.catchUp, opts.atStart === true, opts.carried);
       } catch (e) {
         // a bug here must not take the other jobs down; the log says what happened
         this.log.error({ error: e instanceof Error ? e.message : String(e) }, "job loop failed; job stopped");
       } finally {
+        this.arrive();
         this.phase = "stopped";
       }
     })();
@@ -109,26 +122,35 @@ export class JobLoop {
     return instantFromMs(instantToMs(this.env.clock.now()) - this.splayMs);
   }
 
-  private async main(catchUp: boolean, carried: (() => RunRecord) | undefined): Promise<void> {
+  private async main(catchUp: boolean, atStart: boolean, carried: (() => RunRecord) | undefined): Promise<void> {
     const { sj, env } = this;
     this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
-    if (!carried) this.closeUnfinishedRun();
+    if (!carried) closeUnfinishedRun(this.record, instantToMs(env.clock.now()), (fields, msg) => this.log.warn(fields, msg), this.zone);
     const before = carried ? undefined : previousPlan(this.record, { schedule: sj.schedule, offsetMs: this.splayMs });
     this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
     let prev: number | undefined = this.trustPrev(carried || catchUp ? this.record.handledThrough : undefined);
+    const runs = this.record.runs;
     if (catchUp && before !== undefined && !this.ended) prev = await this.catchUp(before, prev);
+    // at start: one run — the catch-up run if there was one, never both (issue 12 §1)
+    if (atStart && (sj.atStart || sj.schedule.atStart) && this.record.runs === runs && !this.ended) {
+      prev = await this.runUnscheduled("at-start", prev, instantToMs(env.clock.now()));
+    }
+    this.arrive(); // no start-up run
 
-    let plannedWake: number | undefined;
+    let plannedWake: number | undefined | null = null;
     while (!this.ended) {
       prev = this.trustPrev(prev);
-      let wake: number;
+      let wake: number | undefined;
       try {
-        wake = nextWake(sj.schedule, env.zone, prev, this.slotNow());
+        wake = nextWake(sj.schedule, this.zone, prev, this.slotNow());
       } catch (e) {
-        this.log.error({ error: e instanceof Error ? e.message : String(e) }, "no next run: schedule has no match ahead; job stopped");
-        return;
+        // @reboot has no slots by design: idle until stopped, ALRM still runs it
+        if (!sj.schedule.atStart) {
+          this.log.error({ error: e instanceof Error ? e.message : String(e) }, "no next run: schedule has no match ahead; job stopped");
+          return;
+        }
       }
-      const runAtMs = wake * 1000 + this.splayMs;
+      const runAtMs = wake === undefined ? undefined : wake * 1000 + this.splayMs;
       if (wake !== plannedWake) {
         plannedWake = wake;
         await this.announce(runAtMs);
@@ -144,7 +166,7 @@ export class JobLoop {
           if (lastSlot !== undefined && lastSlot > this.slotNow().seconds + CLOCK_BACK_LIMIT_S) this.wakeCtl.abort();
         }, RECHECK_MS);
         watch.unref?.();
-        const outcome = await env.sleep(instantFromMs(runAtMs), {
+        const outcome = await env.sleep(runAtMs === undefined ? FOREVER : instantFromMs(runAtMs), {
           clock: env.clock,
           signal: this.endCtl.signal,
           wake: this.wakeCtl.signal,
@@ -155,19 +177,27 @@ export class JobLoop {
       }
       if (this.alarmPending) {
         this.alarmPending = false;
-        // slots from now on that pass during this unscheduled run count as skipped
-        const before = ceilSeconds(this.slotNow()) - 1;
-        const from = prev === undefined ? before : Math.max(prev, before);
-        await this.runOnce("alarm", undefined);
-        const after = this.accountSkipped(from);
-        if (after !== from) prev = after;
-        plannedWake = undefined; // a "next run" line follows every run, this one too
+        prev = await this.runUnscheduled("alarm", prev, undefined);
+        plannedWake = null; // a "next run" line follows every run, this one too
         continue;
       }
+      if (wake === undefined) continue; // only a stop or an ALRM ends a sleep for ever
       prev = wake;
       await this.runOnce("schedule", wake);
       prev = this.accountSkipped(prev);
     }
+  }
+
+  /**
+   * A run outside the schedule (ALRM, at start): slots from now on that pass during it count as
+   * skipped, never run late. Returns the new previous wake.
+   */
+  private async runUnscheduled(reason: string, prev: number | undefined, gatedAtMs: number | undefined): Promise<number | undefined> {
+    const before = ceilSeconds(this.slotNow()) - 1;
+    const from = prev === undefined ? before : Math.max(prev, before);
+    await this.runOnce(reason, undefined, gatedAtMs);
+    const after = this.accountSkipped(from);
+    return after !== from ? after : prev;
   }
 
   /**
@@ -181,13 +211,16 @@ export class JobLoop {
     if (plan.scheduleBefore !== undefined) this.log.info({ was: plan.scheduleBefore, when: this.sj.schedule.text }, "schedule changed since the last run");
     if (plan.from > this.slotNow().seconds + CLOCK_BACK_LIMIT_S) return prev; // trustPrev has said it
     const fromNow = ceilSeconds(this.slotNow()) - 1;
-    const missed = missedRuns(plan, env.zone, instantToMs(env.clock.now()));
+    const missed = missedRuns(plan, this.zone, instantToMs(env.clock.now()));
     if (missed.last !== undefined) {
-      this.log.info(
-        { missed: countText(missed.count), since: isoInZone(plan.from * 1000, env.zone), ...(plan.scheduleBefore ? { by: plan.scheduleBefore } : {}) },
-        "missed runs while chime was not running; catching up once",
-      );
-      await this.runOnce("catch-up", missed.last);
+      const by = { ...(plan.scheduleBefore ? { by: plan.scheduleBefore } : {}), ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) };
+      this.log.info({ missed: countText(missed.count), since: isoInZone(plan.from * 1000, this.zone), ...by }, "missed runs while chime was not running; catching up once");
+      // the splay spreads catch-ups as it spreads runs: a fleet back from a power cut does not
+      // catch up in the same second
+      if (this.splayMs > 0) this.arrive(); // joins the queue later than the others, by its splay
+      const delayed = await env.sleep(instantFromMs(instantToMs(env.clock.now()) + this.splayMs), { clock: env.clock, signal: this.endCtl.signal });
+      if (delayed === "aborted") return prev;
+      await this.runOnce("catch-up", missed.last, missed.last * 1000 + plan.offsetMs);
     }
     if (!plan.changed) return missed.last === undefined ? prev : this.accountSkipped(missed.last);
     const after = this.accountSkipped(fromNow);
@@ -206,36 +239,25 @@ export class JobLoop {
     const now = this.slotNow().seconds;
     if (prev <= now + CLOCK_BACK_LIMIT_S) return prev;
     this.log.warn(
-      { last_slot: isoInZone(prev * 1000, this.env.zone), now: isoInZone(now * 1000, this.env.zone) },
+      { last_slot: isoInZone(prev * 1000, this.zone), now: isoInZone(now * 1000, this.zone) },
       "the clock is more than a day behind this job's last slot (it was moved back); scheduling from now",
     );
     delete this.record.handledThrough;
     return undefined;
   }
 
-  /**
-   * A record whose last run started but never ended: the chime before us was killed (kill -9,
-   * a crash, a grace period exceeded) during it. Say so once, and close the record, or
-   * `chime status` would report that run as going on for ever.
-   */
-  private closeUnfinishedRun(): void {
-    const r = this.record;
-    if (r.lastStartMs === undefined || (r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs)) return;
-    this.log.warn(
-      { started: isoInZone(r.lastStartMs, this.env.zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) },
-      "the previous run did not finish: chime was stopped during it",
-    );
-    r.lastEndMs = instantToMs(this.env.clock.now());
-    r.lastStatus = "unknown";
-    r.lastSummary = "did not finish: chime was stopped during the run";
-    r.interrupted = true;
-  }
-
-  private async announce(runAtMs: number): Promise<void> {
+  private async announce(runAtMs: number | undefined): Promise<void> {
     this.nextRunAtMs = runAtMs;
+    if (runAtMs === undefined) {
+      this.log.info({ when: this.sj.schedule.text }, `no next run: ${this.sj.schedule.text} runs only when the service starts (ALRM runs it now): ${this.sj.what}`);
+      delete this.record.nextRunAt;
+      delete this.record.plannedSlot;
+      await this.save();
+      return;
+    }
     const inS = Math.max(0, Math.round((runAtMs - instantToMs(this.env.clock.now())) / 1000));
     this.log.info(
-      { at: isoInZone(runAtMs, this.env.zone), in_s: inS, when: this.sj.schedule.text, ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) },
+      { at: isoInZone(runAtMs, this.zone), in_s: inS, when: this.sj.schedule.text, ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) },
       `next run: ${this.sj.what}`,
     );
     this.record.nextRunAt = Math.round(runAtMs / 1000);
@@ -251,63 +273,76 @@ export class JobLoop {
   private accountSkipped(prev: number): number {
     // up to the next wake's lower bound: a slot in the second the run ended in (10:01:00 when
     // it ended at 10:01:00.3) has passed too, and nextWake will not pick it (it rounds up)
-    const { count, last } = passedSlots(this.sj.schedule, this.env.zone, prev, ceilSeconds(this.slotNow()));
+    const { count, last } = passedSlots(this.sj.schedule, this.zone, prev, ceilSeconds(this.slotNow()));
     if (last === undefined) return prev;
     this.log.warn(
-      { skipped: countText(count), first_after: isoInZone((prev + 1) * 1000, this.env.zone), last: isoInZone(last * 1000, this.env.zone) },
+      { skipped: countText(count), first_after: isoInZone((prev + 1) * 1000, this.zone), last: isoInZone(last * 1000, this.zone) },
       "skipped runs: the previous run was still going or the clock jumped forward",
     );
     this.record.handledThrough = last;
     return last;
   }
 
-  private async runOnce(reason: string, slot: number | undefined): Promise<void> {
+  /**
+   * One run with its retries (--retry). `gatedAtMs`: a start-up run, which waits for a place
+   * under --max-concurrent, queued by this planned time.
+   */
+  private async runOnce(reason: string, slot: number | undefined, gatedAtMs?: number): Promise<void> {
     this.phase = "running";
     // an ALRM run leaves the planned wake as it was; a scheduled run consumes it
     if (slot !== undefined) this.nextRunAtMs = undefined;
-    const startFields: Record<string, string> = {};
-    if (slot !== undefined) {
-      this.record.handledThrough = Math.max(this.record.handledThrough ?? slot, slot);
-      startFields["slot"] = isoInZone(slot * 1000, this.env.zone);
-    }
-    this.record.lastStartMs = instantToMs(this.env.clock.now());
-    this.record.lastReason = reason;
-    await this.save();
-    let stateDir: string;
-    try {
-      stateDir = await this.env.store.prepareJobDir(this.sj.tag);
-    } catch (e) {
-      // never a run with an empty or substituted state path: the job's memory would be lost
-      this.log.error(fsErrorFields(e), "run not started: unable to create the job's state directory");
-      this.phase = "idle";
-      this.record.lastEndMs = instantToMs(this.env.clock.now());
-      this.record.lastStatus = "unknown";
-      this.record.lastSummary = `not run: unable to create the job's state directory (${fsErrorFields(e)["error"]})`;
-      await this.save();
-      return;
-    }
-    const { result, endMs } = await runJob({
-      job: this.sj.job,
+    if (slot !== undefined) this.record.handledThrough = Math.max(this.record.handledThrough ?? slot, slot);
+    const policy = this.sj.retry ?? NO_RETRY;
+    // retries end at the job's next slot after this one (or after now, for a run outside the schedule)
+    const base = slot ?? ceilSeconds(this.slotNow()) - 1;
+    const slotField = slot === undefined ? {} : { slot: isoInZone(slot * 1000, this.zone) };
+    let counted = false;
+    // when an attempt's result is in the record, before it is saved: a status request (USR1)
+    // right after the run's last line sees the run counted and the job idle
+    const ended = (n: number, status: JobStatus) => {
+      if (!counted) this.record.runs = (this.record.runs ?? 0) + 1;
+      counted = true;
+      this.record.lastAttempts = n;
+      if (!shouldRetry(status) || n > policy.retries) this.phase = "idle";
+    };
+    await runWithRetries({
+      policy,
       log: this.log,
-      stateDir,
-      now: () => this.env.clock.now(),
-      reason,
-      timeoutMs: this.sj.timeoutMs,
-      stop: this.env.stop,
-      graceMs: this.env.graceMs,
-      processes: recordGroups(this.env.store, this.sj.tag, () => this.record, this.log),
-      startFields,
+      attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status) => ended(n, status)),
+      nextSlotMs: () => this.nextRunAfterMs(base),
+      nowMs: () => instantToMs(this.env.clock.now()),
+      waitUntil: async (ms) => (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted",
+      iso: (ms) => isoInZone(ms, this.zone),
+      stopping: () => this.ended,
     });
     this.phase = "idle";
-    delete this.record.groups; // ended with the run (an abandoned run's got KILL)
-    this.record.lastEndMs = endMs;
-    this.record.lastStatus = result.status;
-    // the record is read by `chime status` and anyone who can read the state directory:
-    // the same redaction as the log
-    this.record.lastSummary = redactText(result.summary);
-    delete this.record.interrupted;
-    this.record.runs = (this.record.runs ?? 0) + 1;
-    await this.save();
+  }
+
+  /** wall ms of the first scheduled run after slot `base`; undefined when there is none */
+  private nextRunAfterMs(base: number): number | undefined {
+    try {
+      return nextWake(this.sj.schedule, this.zone, base, { seconds: base + 1, nanos: 0 }) * 1000 + this.splayMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */
+  private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus) => void): Promise<JobStatus | undefined> {
+    const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.record, save: () => this.save(), reason, startFields, ended });
+    const gate = this.env.gate;
+    if (gate === undefined || gatedAtMs === undefined) return run();
+    const queued = gate.whenFree({ plannedMs: gatedAtMs, tag: this.sj.tag, signal: this.endCtl.signal }, run, (ahead) =>
+      this.log.info({ ahead, max_concurrent: gate.max, planned: isoInZone(gatedAtMs, this.zone) }, "start-up run queued: --max-concurrent runs are going on"),
+    );
+    this.arrive(); // after joining the queue (whenFree joins it at once)
+    return queued;
+  }
+
+  private arrive(): void {
+    if (!this.arriving) return;
+    this.arriving = false;
+    this.env.gate?.arrived();
   }
 
   private async save(): Promise<void> {

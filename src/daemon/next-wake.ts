@@ -28,11 +28,20 @@ export const MAX_COUNTED_SLOTS = 10_000;
 export function passedSlots(schedule: Schedule, zone: Zone, from: number, until: number): { count: number; last: number | undefined } {
   let count = 0;
   let last: number | undefined;
-  let m = schedule.next({ seconds: from + 1, nanos: 0 }, zone).seconds;
+  // a schedule that matches no more (or never: @reboot) has no slot to pass
+  const after = (s: number) => {
+    try {
+      return schedule.next({ seconds: s, nanos: 0 }, zone).seconds;
+    } catch (e) {
+      if (e instanceof ScheduleRangeError) return Infinity;
+      throw e;
+    }
+  };
+  let m = after(from + 1);
   while (m < until && count < MAX_COUNTED_SLOTS) {
     count++;
     last = m;
-    m = schedule.next({ seconds: m + 1, nanos: 0 }, zone).seconds;
+    m = after(m + 1);
   }
   return { count, last };
 }
@@ -85,7 +94,7 @@ export function shortestInterval(schedule: Schedule, zone: Zone, from: number): 
  */
 export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], zone: Zone, now: Instant): void {
   for (const sj of jobs) {
-    const why = splayTooLong(sj.schedule, sj.splayMs, zone, now);
+    const why = splayTooLong(sj.schedule, sj.splayMs, sj.zone ?? zone, now);
     if (why === undefined) continue;
     throw new ConfigError(`bad value "${formatDurationMs(sj.splayMs)}" for ${sj.splaySource ?? `the splay of ${sj.tag}`}: ${why} (${sj.whenSource ?? "schedule"})`);
   }

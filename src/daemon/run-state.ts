@@ -21,6 +21,8 @@ export interface RunRecord {
   lastSummary?: string;
   lastReason?: string;
   runs?: number;
+  /** attempts the last run took (1, or more with --retry) */
+  lastAttempts?: number;
   /** when the daemon next plans to run it (wall clock, splay included), unix seconds */
   nextRunAt?: number;
   /** the slot of that planned run (unix seconds) and the splay offset it carries (ms): what a
@@ -65,7 +67,7 @@ function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid"] as const) {
+  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "lastAttempts", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }

@@ -1,5 +1,6 @@
 import type { Job } from "../jobs/job.js";
-import type { Schedule } from "../schedule/schedule.js";
+import type { Schedule, Zone } from "../schedule/schedule.js";
+import type { RetryPolicy } from "./retry-policy.js";
 
 /** A job bound to its schedule and run settings: what the daemon runs, parsed at the edge. */
 export interface ScheduledJob {
@@ -11,6 +12,12 @@ export interface ScheduledJob {
   readonly what: string;
   readonly timeoutMs?: number | undefined;
   readonly splayMs: number;
+  /** --at-start / "atStart": one run when the service starts (the catch-up run, if one is due) */
+  readonly atStart?: boolean;
+  /** --retry / --retry-delay: absent or 0 retries: none */
+  readonly retry?: RetryPolicy;
+  /** "zone" in a config file (IANA name): the job's local time; absent: TZ */
+  readonly zone?: Zone | undefined;
   /** where the schedule came from, for errors: "--when (flag)", "jobs[1].when in config file F" */
   readonly whenSource?: string;
   /** where the splay came from, for errors: "CHIME_SPLAY (environment)", "jobs[0].splay in …" */

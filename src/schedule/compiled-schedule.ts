@@ -10,6 +10,11 @@ export interface Schedule {
   /** earliest whole-second instant at or after `after` matching in `zone` */
   next(after: Instant, zone: Zone): Instant;
   describe(): string;
+  /**
+   * `@reboot`: one run when the service starts, and no time slots — `next` always throws
+   * ScheduleRangeError. Absent for every schedule that has slots.
+   */
+  readonly atStart?: true;
 }
 
 export function compileSchedule(text: string, language: Schedule["language"], model: MatchModel): Schedule {

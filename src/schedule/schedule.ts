@@ -1,4 +1,5 @@
 import { compileSchedule, type Schedule } from "./compiled-schedule.js";
+import { isRebootAlias, rebootSchedule } from "./cron-aliases.js";
 import { cronToModel } from "./cron.js";
 import { runwhenSchedule } from "./runwhen-schedule.js";
 
@@ -12,5 +13,6 @@ export { ScheduleError, ScheduleRangeError } from "./errors.js";
  */
 export function parseSchedule(text: string): Schedule {
   if (text === "" || text.startsWith(",")) return runwhenSchedule(text);
+  if (isRebootAlias(text)) return rebootSchedule(text);
   return compileSchedule(text, "cron", cronToModel(text));
 }

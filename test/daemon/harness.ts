@@ -43,7 +43,7 @@ export function fakeDaemon(opts: Partial<DaemonOptions> & { zone?: string; store
   const daemon = new Daemon(
     { clock: systemClock, sleep: sleepUntil, zone: tz(opts.zone ?? "UTC"), hostname: "test-host", store },
     chimeLog,
-    { catchUp: opts.catchUp ?? true, graceMs: opts.graceMs ?? 5000, reload: opts.reload },
+    { catchUp: opts.catchUp ?? true, graceMs: opts.graceMs ?? 5000, reload: opts.reload, maxConcurrent: opts.maxConcurrent },
   );
   return { daemon, out, store };
 }
