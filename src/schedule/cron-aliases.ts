@@ -20,7 +20,7 @@ const ALIASES: Readonly<Record<string, string>> = {
 const KNOWN = [...Object.keys(ALIASES), "@reboot"].join(" ");
 
 /** Vixie's alias for "when cron starts"; ours: when the service starts. */
-export const REBOOT_ALIAS = "@reboot";
+const REBOOT_ALIAS = "@reboot";
 
 export function isRebootAlias(text: string): boolean {
   return text.trim() === REBOOT_ALIAS;

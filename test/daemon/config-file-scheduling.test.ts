@@ -35,7 +35,7 @@ describe("config file: atStart, retry, retryDelay, zone", () => {
       { jobs: [{ ...base, name: "a", atStart: true, retry: 2, retryDelay: "1m", zone: "Europe/Berlin" }, { ...base, name: "b" }] },
       { atStart: false, retry: { retries: 1, delayMs: 5000 } },
     );
-    expect(jobs[0]).toMatchObject({ atStart: true, retry: { retries: 2, delayMs: 60_000 }, zone: "Europe/Berlin" });
+    expect(jobs[0]).toMatchObject({ atStart: true, retry: { retries: 2, delayMs: 60_000 }, zone: { name: "Europe/Berlin" } });
     expect(jobs[1]).toMatchObject({ retry: { retries: 1, delayMs: 5000 } });
     expect(jobs[1]!.atStart).toBeUndefined();
     expect(jobs[1]!.zone).toBeUndefined();
