@@ -34,7 +34,7 @@ lines and env/CHIME_LOG_STAMP is none.
 It never overwrites an existing DIR/NAME and never starts the service itself; the
 scanner starts it at its next scan unless --down is given.
 
-  --dir DIR         the directory svscan scans (e.g. /var/service); must exist
+  --dir DIR         the directory the supervisor scans (e.g. /var/service); must exist
   --user USER       the user the job runs as (setuidgid); root also needs this flag's
                     consent in env/ (CHIME_ALLOW_ROOT is written for you)
   --log-user USER   the user the logger runs as (default: --user)
