@@ -8,7 +8,7 @@
  * daemontools-convention labels read 27 s early through s6-tai64nlocal.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,15 @@ import { RunitRig, S6Rig, underS6, type LogLine, type SupervisorRig } from "./su
 const PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 /** chime's own label: "@" + 24 hex digits; none must appear when the logger stamps */
 const LABEL = /^@[0-9a-f]{24}/;
+
+/** An exec job that runs `true` at :00 and :30; the tests' runs come from ALRM. */
+const job = (name: string) => ({ name, job: "exec", args: ["--", "true"], when: ",S/30" });
+
+/** Written aside and renamed, as an editor or config management would. */
+function writeConfig(base: string, names: readonly string[]): void {
+  writeFileSync(join(base, "jobs.json.tmp"), JSON.stringify({ jobs: names.map(job) }));
+  renameSync(join(base, "jobs.json.tmp"), join(base, "jobs.json"));
+}
 
 for (const make of [(b: string) => new RunitRig(join(b, "sv"), join(b, "scanner.out")), (b: string) => new S6Rig(join(b, "sv"), join(b, "scanner.out"))]) {
   const probe = make(tmpdir());
@@ -35,7 +44,8 @@ for (const make of [(b: string) => new RunitRig(join(b, "sv"), join(b, "scanner.
       mkdirSync(join(base, "sv"));
       const { chime, node } = installationForEveryone(base, nobody);
       rig = make(base);
-      execFileSync(node, [chime, "install-service", "tick", "--dir", join(base, "sv"), "--user", "nobody", "--supervisor", rig.name, "--node", node, "--when", ",S/30", "--", "true"], {
+      writeConfig(base, ["first"]);
+      execFileSync(node, [chime, "install-service", "tick", "--dir", join(base, "sv"), "--user", "nobody", "--supervisor", rig.name, "--node", node, "--config", join(base, "jobs.json")], {
         env: { PATH },
       });
       startedAt = Date.now();
@@ -99,9 +109,10 @@ for (const make of [(b: string) => new RunitRig(join(b, "sv"), join(b, "scanner.
       for (const l of lines()) expect(l.text).not.toMatch(LABEL);
     }, 40_000);
 
-    it("HUP reloads without a restart", async () => {
+    it("HUP reloads the config file without a restart", async () => {
       const pid = rig!.pid(dir);
-      await expectLine("the HUP line", /nothing to reload; rescheduling/, () => rig!.control(dir, "hup"));
+      writeConfig(base, ["first", "second"]);
+      await expectLine("the reload line", / configuration reloaded .*added=1/, () => rig!.control(dir, "hup"));
       expect(rig!.pid(dir)).toBe(pid);
     }, 40_000);
 
