@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { constants, readFileSync } from "node:fs";
+import { constants, readdirSync, readFileSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,26 +13,35 @@ import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { writeServiceDir } from "./service-dir.js";
 import { utcZone } from "../schedule/zone.js";
 import { findUser, isPlainUserName, type UserIds } from "../daemon/privileges.js";
+import { detectSupervisor, missingPrograms, SUPERVISOR_NAMES, supervisorNamed, type Supervisor } from "./supervisor.js";
 
 export const INSTALL_SERVICE_USAGE =
-  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
-  "       chime install-service NAME --dir DIR --user USER [--log-user USER] --config FILE [--node PATH] [--down]";
+  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
+  "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down]";
 
 const HELP = `${INSTALL_SERVICE_USAGE}
 
-Writes a ready daemontools service directory DIR/NAME for one chime job:
+Writes a ready service directory DIR/NAME for one chime job, in the idiom of the
+supervisor (daemontools shown; runit and s6 below):
   run        exec envdir ./env setuidgid USER node chime JOB …   (mode 0755)
   env/       one CHIME_* variable per file, for envdir (CHIME_WHEN holds the schedule)
   state/     the job's state (--state-dir ./state), owned by USER
   log/run    setuidgid LOG-USER multilog s1000000 n20 ./main    (no "t": lines are stamped)
   log/main/  the log, owned by LOG-USER
-It never overwrites an existing DIR/NAME and never starts the service itself; svscan
-starts it at its next scan (within 5 s) unless --down is given.
+runit: run execs chpst -e ./env -u USER node …, log/run chpst -u LOG-USER svlogd -tt ./main
+(settings in log/main/config); s6: s6-envdir ./env s6-setuidgid USER node …, log/run
+s6-setuidgid LOG-USER s6-log t s1000000 n20 ./main. Under both the logger stamps the
+lines and env/CHIME_LOG_STAMP is none.
+It never overwrites an existing DIR/NAME and never starts the service itself; the
+scanner starts it at its next scan unless --down is given.
 
-  --dir DIR         the directory svscan scans (e.g. /var/service); must exist
+  --dir DIR         the directory the supervisor scans (e.g. /var/service); must exist
   --user USER       the user the job runs as (setuidgid); root also needs this flag's
                     consent in env/ (CHIME_ALLOW_ROOT is written for you)
-  --log-user USER   the user multilog runs as (default: --user)
+  --log-user USER   the user the logger runs as (default: --user)
+  --supervisor S    daemontools, runit or s6 (default: the one whose scanner, svscan,
+                    runsvdir or s6-svscan, is on PATH; with several, the one DIR shows
+                    signs of, else daemontools)
   --job JOB         git-backup, ntp-check or exec (default exec)
   --when SCHEDULE   written to env/CHIME_WHEN (default: git-backup ,M=0; ntp-check ,M/15;
                     exec ,M/5)
@@ -79,13 +88,14 @@ interface InstallArgs {
   readonly down: boolean;
   readonly jobArgs: readonly string[] | undefined;
   readonly config: string | undefined;
+  readonly supervisor: string | undefined;
 }
 
 // Service names become directory names under svscan's directory: plain, and never
 // starting with "." (svscan skips those) or "-" (read as an option by svc and friends).
 const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node", "--config"]);
+const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node", "--config", "--supervisor"]);
 
 function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
   const values = new Map<string, string>();
@@ -138,6 +148,7 @@ function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
     node: values.get("--node"),
     down,
     jobArgs,
+    supervisor: values.get("--supervisor"),
   };
 }
 
@@ -169,14 +180,16 @@ export async function runInstallService(
     const blocked = unreachableFor(user, node, [chime, ...(what.env["CHIME_CONFIG"] ? [what.env["CHIME_CONFIG"]] : [])]);
     if (blocked) out(`warning: ${user.name} cannot ${blocked}: the service would fail at every start; install chime (and node, --node) where ${user.name} can read them`);
   }
-  const env: Record<string, string> = { ...what.env };
+  const supervisor = chooseSupervisor(parsed, asRoot, out);
+  const env: Record<string, string> = { ...supervisor.env, ...what.env };
   if (user.uid === 0) env[ALLOW_ROOT_ENV] = "1";
 
   const target = await writeServiceDir({
     parentDir: resolve(parsed.dir),
     name: parsed.name,
     templateDir: join(root, "service", what.template),
-    logRunTemplate: join(root, "log", "run"),
+    logRunTemplate: join(root, supervisor.logRunTemplate),
+    supervisor,
     node,
     chime,
     jobArgs: what.jobArgs,
@@ -187,9 +200,40 @@ export async function runInstallService(
     down: parsed.down,
   });
   if (user.uid === 0) out(`warning: ${target} runs its job as root (env/${ALLOW_ROOT_ENV} written)`);
-  const start = parsed.down ? "it stays down until svc -u" : "svscan starts it at its next scan if it watches this directory";
-  out(`wrote ${target} (${what.label} as ${user.name}, log as ${logUser.name}); ${start}`);
+  const start = parsed.down ? `it stays down until ${supervisor.upCommand}` : supervisor.scanNote;
+  out(`wrote ${target} for ${supervisor.name} (${what.label} as ${user.name}, log as ${logUser.name}); ${start}`);
   return 0;
+}
+
+/**
+ * --supervisor, or the one detected; refused when a program its scripts call is missing
+ * (the service would fail at every start with "not found" in a log nobody reads yet).
+ */
+function chooseSupervisor(parsed: InstallArgs, asRoot: boolean, out: (line: string) => void): Supervisor {
+  let supervisor: Supervisor;
+  if (parsed.supervisor !== undefined) {
+    const named = supervisorNamed(parsed.supervisor);
+    if (!named) die(EXIT_USAGE, `install-service: --supervisor ${parsed.supervisor}: unknown supervisor (${SUPERVISOR_NAMES.join(", ")})`);
+    supervisor = named;
+  } else {
+    const dir = resolve(parsed.dir);
+    let existing: string[] = [];
+    try {
+      existing = readdirSync(dir).filter((n) => !n.startsWith("."));
+    } catch {
+      // a missing --dir is reported when the directory is written
+    }
+    const found = detectSupervisor(dir, existing);
+    if (found.supervisor === null) die(EXIT_USAGE, `install-service: ${found.why}`);
+    supervisor = found.supervisor;
+    if (found.why.startsWith("several")) out(`note: ${found.why}`);
+  }
+  const lacking = missingPrograms(supervisor, asRoot);
+  if (lacking.length > 0) {
+    const what = lacking.length === 1 ? `${lacking[0]}, which is` : `${lacking.join(", ")}, which are`;
+    die(EXIT_USAGE, `install-service: --supervisor ${supervisor.name}: the run scripts call ${what} not on PATH (install the ${supervisor.pkg} package)`);
+  }
+  return supervisor;
 }
 
 /** What goes into the service: which template, the job's words, and env/ settings. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { fillTemplate, shellWords } from "./run-script-template.js";
 import type { UserIds } from "../daemon/privileges.js";
+import type { Supervisor } from "./supervisor.js";
 
 /** Everything needed to write one service directory; validated by the caller. */
 export interface ServicePlan {
@@ -11,8 +12,10 @@ export interface ServicePlan {
   readonly name: string;
   /** service/<template>/ of this installation: run and env/ */
   readonly templateDir: string;
-  /** log/run of this installation */
+  /** the log/run template of this installation for `supervisor` */
   readonly logRunTemplate: string;
+  /** whose programs the run scripts call (envdir/chpst/s6-envdir, multilog/svlogd/s6-log) */
+  readonly supervisor: Supervisor;
   readonly node: string;
   readonly chime: string;
   readonly jobArgs: readonly string[];
@@ -78,14 +81,15 @@ async function readTemplates(plan: ServicePlan): Promise<Templates> {
 }
 
 async function fillStaging(dir: string, plan: ServicePlan, templates: Templates): Promise<void> {
-  const setuidgid = (user: UserIds): string => (plan.asRoot ? shellWords(["setuidgid", user.name]) : "");
+  // Only root can drop privileges; anyone else's scripts run as themselves.
+  const become = (user: UserIds): string | null => (plan.asRoot ? user.name : null);
   const run = fillTemplate(templates.run, {
-    SETUIDGID: setuidgid(plan.user),
+    ENV_AND_USER: plan.supervisor.envAndUser(become(plan.user)),
     NODE: shellWords([plan.node]),
     CHIME: shellWords([plan.chime]),
     JOB_ARGS: shellWords(plan.jobArgs),
   });
-  const logRun = fillTemplate(templates.logRun, { SETUIDGID: setuidgid(plan.logUser) });
+  const logRun = fillTemplate(templates.logRun, { SETUIDGID: plan.supervisor.logUser(become(plan.logUser)) });
 
   await writeExecutable(join(dir, "run"), run);
   // env/ is read by envdir before privileges are dropped, so it may hold secrets
@@ -104,6 +108,7 @@ async function fillStaging(dir: string, plan: ServicePlan, templates: Templates)
   await writeExecutable(join(dir, "log", "run"), logRun);
   await mkdir(join(dir, "log", "main"));
   await chmod(join(dir, "log", "main"), 0o750);
+  for (const [file, text] of Object.entries(plan.supervisor.logDirFiles)) await writeFile(join(dir, "log", "main", file), text, { mode: 0o644 });
   if (plan.down) await writeFile(join(dir, "down"), "");
   if (plan.asRoot) {
     await chown(join(dir, "state"), plan.user.uid, plan.user.gid);

@@ -281,3 +281,85 @@ describe("chime install-service --config FILE: one service for the jobs of a fil
     expect(err.message).toContain("JOB-ARG");
   });
 });
+
+describe("chime install-service --supervisor: each supervisor's own programs, checked before writing", () => {
+  /** Runs `body` with PATH holding only stand-ins (/bin/true) for `programs`, so which supervisor is "installed" is the test's choice. */
+  async function withPrograms<T>(programs: readonly string[], body: () => Promise<T>): Promise<T> {
+    const bin = mkdtempSync(join(tmpdir(), "chime-install-bin-"));
+    for (const p of programs) symlinkSync("/bin/true", join(bin, p));
+    const saved = process.env["PATH"];
+    process.env["PATH"] = bin;
+    try {
+      return await body();
+    } finally {
+      process.env["PATH"] = saved;
+      rmSync(bin, { recursive: true, force: true });
+    }
+  }
+  const runit = ["runsvdir", "chpst", "svlogd"];
+  const s6 = ["s6-svscan", "s6-envdir", "s6-setuidgid", "s6-log"];
+  const daemontools = ["svscan", "envdir", "setuidgid", "multilog"];
+
+  asRoot.it("runit: chpst -e ./env -u USER in run, chpst -u LOG-USER svlogd -tt in log/run, svlogd's config, chime's labels off", async () => {
+    const lines = await withPrograms(runit, () => install(["svc1", "--dir", base, "--user", "nobody", "--supervisor", "runit"]));
+    expect(lines.at(-1)).toContain("for runit");
+    const svc = join(base, "svc1");
+    expect(execWords(readFileSync(join(svc, "run"), "utf8")).slice(0, 6)).toEqual(["chpst", "-e", "./env", "-u", "nobody", process.execPath]);
+    expect(execWords(readFileSync(join(svc, "log", "run"), "utf8"))).toEqual(["chpst", "-u", "nobody", "svlogd", "-tt", "./main"]);
+    expect(readFileSync(join(svc, "log", "main", "config"), "utf8")).toBe("s1000000\nn20\n");
+    // svlogd -tt stamps every line; a TAI64N label of chime's after it would be noise
+    expect(readFileSync(join(svc, "env", "CHIME_LOG_STAMP"), "utf8")).toBe("none\n");
+  });
+
+  asRoot.it("s6: s6-envdir ./env s6-setuidgid USER in run, s6-log t in log/run, chime's labels off", async () => {
+    const lines = await withPrograms(s6, () => install(["svc1", "--dir", base, "--user", "nobody", "--supervisor", "s6"]));
+    expect(lines.at(-1)).toContain("s6-svscanctl -a");
+    const svc = join(base, "svc1");
+    expect(execWords(readFileSync(join(svc, "run"), "utf8")).slice(0, 5)).toEqual(["s6-envdir", "./env", "s6-setuidgid", "nobody", process.execPath]);
+    expect(execWords(readFileSync(join(svc, "log", "run"), "utf8"))).toEqual(["s6-setuidgid", "nobody", "s6-log", "t", "s1000000", "n20", "./main"]);
+    // chime's labels follow daemontools (+10 s), s6-tai64nlocal real TAI: they would read 27 s early
+    expect(readFileSync(join(svc, "env", "CHIME_LOG_STAMP"), "utf8")).toBe("none\n");
+  });
+
+  asRoot.it("daemontools keeps chime's own labels and multilog without t", async () => {
+    await withPrograms(daemontools, () => install(["svc1", "--dir", base, "--user", "nobody", "--supervisor", "daemontools"]));
+    expect(readdirSync(join(base, "svc1", "env"))).not.toContain("CHIME_LOG_STAMP");
+    expect(execWords(readFileSync(join(base, "svc1", "log", "run"), "utf8"))).toEqual(["setuidgid", "nobody", "multilog", "s1000000", "n20", "./main"]);
+  });
+
+  it("detects the only supervisor on PATH", async () => {
+    const lines = await withPrograms(s6, () => install(["svc1", "--dir", base, "--user", someUser]));
+    expect(lines.at(-1)).toContain("for s6");
+    expect(execWords(readFileSync(join(base, "svc1", "run"), "utf8"))[0]).toBe("s6-envdir");
+  });
+
+  it("with several on PATH, the one whose marks the scan directory carries (s6-svscan's .s6-svscan/)", async () => {
+    mkdirSync(join(base, ".s6-svscan"));
+    const lines = await withPrograms([...daemontools, ...runit, ...s6], () => install(["svc1", "--dir", base, "--user", someUser]));
+    expect(lines.at(-1)).toContain("for s6");
+  });
+
+  it("with several on PATH and no marks, daemontools, saying so", async () => {
+    const lines = await withPrograms([...daemontools, ...runit], () => install(["svc1", "--dir", base, "--user", someUser]));
+    expect(lines[0]).toContain("several supervisors on PATH (daemontools, runit)");
+    expect(lines.at(-1)).toContain("for daemontools");
+  });
+
+  it("no supervisor on PATH: says which to install, writes nothing", async () => {
+    const err = await withPrograms([], () => failure(["svc1", "--dir", base, "--user", someUser]));
+    expect([err.code, err.message]).toEqual([100, expect.stringContaining("no supervisor found on PATH (svscan, runsvdir, s6-svscan)")]);
+    expect(err.message).toContain("apt-get install daemontools, runit or s6");
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it("a program the scripts call is missing: names it and the package, writes nothing", async () => {
+    const err = await withPrograms(["runsvdir", "chpst"], () => failure(["svc1", "--dir", base, "--user", someUser, "--supervisor", "runit"]));
+    expect([err.code, err.message]).toEqual([100, expect.stringContaining("--supervisor runit: the run scripts call svlogd, which is not on PATH (install the runit package)")]);
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it("an unknown --supervisor is named", async () => {
+    const err = await failure(["svc1", "--dir", base, "--user", someUser, "--supervisor", "systemd"]);
+    expect([err.code, err.message]).toEqual([100, expect.stringContaining("--supervisor systemd: unknown supervisor (daemontools, runit, s6)")]);
+  });
+});

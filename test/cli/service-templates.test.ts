@@ -59,7 +59,8 @@ describe("the service templates", () => {
     expect(splayTooLong(when, opts.splayMs.value, tz("UTC"), { seconds: 1_800_000_000, nanos: 0 })).toBeUndefined();
   });
 
-  it.each([...allTemplates.map((t) => join("service", t, "run")), join("log", "run")])("%s is a /bin/sh script that sends stderr to the log and execs", (path) => {
+  // log/run for daemontools, log/run-runit and log/run-s6 for install-service --supervisor runit|s6
+  it.each([...allTemplates.map((t) => join("service", t, "run")), join("log", "run"), join("log", "run-runit"), join("log", "run-s6")])("%s is a /bin/sh script that sends stderr to the log and execs", (path) => {
     const text = readFileSync(path, "utf8");
     expect(text.startsWith("#!/bin/sh\n")).toBe(true);
     execFileSync("sh", ["-n", path]);

@@ -60,7 +60,7 @@ underSvscan.describe("chime under an svscan run entirely by an unprivileged user
     // The job (`id -u`) prints the uid it ran as; the log shows it.
     await waitFor("a run of id -u in the log", 8000, () => {
       const current = join(svcDir, "log", "main", "current");
-      return existsSync(current) && new RegExp(` exec ${nobody.uid}\\n`).test(readFileSync(current, "utf8"));
+      return existsSync(current) && new RegExp(` exec stdout=${nobody.uid}\\n`).test(readFileSync(current, "utf8"));
     });
     const pid = svstat(svcDir).pid!;
     const [uid] = execFileSync("ps", ["-o", "uid=", "-p", String(pid)], { encoding: "utf8" }).trim().split(/\s+/);

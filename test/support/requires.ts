@@ -81,6 +81,23 @@ const checks = {
   multilog: program("multilog", "daemontools"),
   tai64n: program("tai64n", "daemontools"),
   tai64nlocal: program("tai64nlocal", "daemontools"),
+  // runit
+  runsvdir: program("runsvdir", "runit"),
+  runsv: program("runsv", "runit"),
+  sv: program("sv", "runit"),
+  chpst: program("chpst", "runit"),
+  svlogd: program("svlogd", "runit"),
+  // s6
+  "s6-svscan": program("s6-svscan", "s6"),
+  "s6-supervise": program("s6-supervise", "s6"),
+  "s6-svscanctl": program("s6-svscanctl", "s6"),
+  "s6-svc": program("s6-svc", "s6"),
+  "s6-svok": program("s6-svok", "s6"),
+  "s6-svstat": program("s6-svstat", "s6"),
+  "s6-envdir": program("s6-envdir", "s6"),
+  "s6-setuidgid": program("s6-setuidgid", "s6"),
+  "s6-log": program("s6-log", "s6"),
+  "s6-tai64nlocal": program("s6-tai64nlocal", "s6"),
   // chrony
   chronyd: program("chronyd", "chrony"),
   chronyc: program("chronyc", "chrony"),
