@@ -4,7 +4,10 @@ export const CHIME_USAGE = `usage:
   chime --service [DAEMON OPTIONS] JOB [ARG…]         the same, schedule from CHIME_WHEN
   chime [DAEMON OPTIONS] --config FILE                run the jobs of FILE, each on its schedule
   chime [OPTIONS] JOB [ARG…]                          run JOB once, exit with its status
-  chime status [--state-dir DIR]                      last and next run of each job, and results
+  chime status [--state-dir DIR]                      last and next run of each job, and results;
+                                                      exit 0-3 like chime check
+  chime check [--json] SERVICEDIR…                   Nagios/Icinga check of every chime service
+                                                      in SERVICEDIR (e.g. /service); exit 0-3
   chime next SCHEDULE [--from STAMP] [--count N]      upcoming wake times
   chime install-service NAME --dir DIR --user USER    write a daemontools service directory
   chime --version                                     print the version (also -V)

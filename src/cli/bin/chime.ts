@@ -5,6 +5,7 @@ import { parseChimeOptions, stampsStderr } from "../chime-options.js";
 import { runOnceCommand } from "../chime-once.js";
 import { runService } from "../chime-service.js";
 import { runStatus } from "../chime-status.js";
+import { runCheck } from "../chime-check.js";
 import { CHIME_USAGE } from "../chime-usage.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE, runMain } from "../die.js";
 import { runInstallService } from "../install-service.js";
@@ -29,6 +30,7 @@ void runMain("chime", async () => {
     if (cmd === "next") return await runNext(rest, env, out);
     if (cmd === "install-service") return await runInstallService(rest);
     if (cmd === "status") return await runStatus(rest, env, out);
+    if (cmd === "check") return await runCheck(rest, out);
     if (cmd === "help") {
       out(CHIME_USAGE.trimEnd());
       return 0;
