@@ -45,13 +45,20 @@ export function judgeJob(r: RunRecord, o: JudgeOptions): JobJudgement {
     const age = o.nowMs - r.lastStartMs!;
     if (r.pid !== undefined && !o.alive(r.pid)) return { health: 1, text: `run started ${secs(age)} ago did not finish: chime (pid ${r.pid}) is gone` };
     if (o.timeoutMs !== undefined && age > o.timeoutMs + o.graceMs) return { health: 2, text: `running for ${secs(age)}, past its timeout of ${secs(o.timeoutMs)}` };
-    return { health: 0, text: `running for ${secs(age)}` };
+    // a run in progress says nothing yet: the last finished one still stands
+    const last = lastRun(r, o.nowMs);
+    return last ? { health: last.health, text: `running for ${secs(age)}; ${last.text}` } : { health: 0, text: `running for ${secs(age)}` };
   }
   if (r.nextRunAt !== undefined && o.nowMs - r.nextRunAt * 1000 > o.toleranceMs) {
     return { health: 2, text: `overdue: its run planned ${secs(o.nowMs - r.nextRunAt * 1000)} ago has not started` };
   }
   if (r.lastStatus === undefined) return { health: 0, text: r.nextRunAt !== undefined ? `never run, first run in ${secs(r.nextRunAt * 1000 - o.nowMs)}` : "never run" };
+  return lastRun(r, o.nowMs)!;
+}
+
+function lastRun(r: RunRecord, nowMs: number): JobJudgement | undefined {
+  if (r.lastStatus === undefined) return undefined;
   const health = r.interrupted ? worse(OF_STATUS[r.lastStatus], 1) : OF_STATUS[r.lastStatus];
-  const when = r.lastEndMs !== undefined ? ` ${secs(o.nowMs - r.lastEndMs)} ago` : "";
+  const when = r.lastEndMs !== undefined ? ` ${secs(nowMs - r.lastEndMs)} ago` : "";
   return { health, text: `last run ${r.lastStatus}${when}${r.lastSummary ? `: ${r.lastSummary}` : ""}` };
 }
