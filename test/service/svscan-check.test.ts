@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSuperviseStatus } from "../../src/daemon/supervise-status.js";
 import { parseLikeNagiosCore, parsePerfdata } from "../helpers/nagios-plugin-output.js";
 import { SvscanRig, underSvscan, installationForEveryone, nobody, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
@@ -149,6 +150,41 @@ underSvscan.describe("chime check under a real svscan", () => {
     expect(j.exit).toBe(2);
     expect(j.services).toBe(4);
     expect(j.items.filter((i) => i.job === "gone" || i.job === "keep")).toEqual([]);
+  });
+});
+
+underSvscan.describe("supervise/status read from the file agrees with svstat", () => {
+  it("up: the same pid and age; svc -d: down, wanted down, and chime check calls that OK", async () => {
+    base = mkdtempSync(join(tmpdir(), "chime-svscan-status-"));
+    chmodSync(base, 0o755);
+    mkdirSync(join(base, "sv"));
+    ({ chime, node } = installationForEveryone(base, nobody));
+    writeConfig("quiet.json", [{ name: "hourly", job: "exec", args: ["--", "true"], when: ",M=0" }]);
+    const dir = install("quiet", "quiet.json");
+    rig = new SvscanRig(join(base, "sv"), join(base, "svscan.out"));
+    try {
+      rig.start({ PATH: "/usr/local/bin:/usr/bin:/bin" });
+      await rig.watch("quiet");
+      const pid = await waitFor("the service up", 5000, () => upPid(dir) ?? undefined);
+      const ours = await readSuperviseStatus(dir);
+      const theirs = svstat(dir);
+      expect(ours.ok && ours.status.pid).toBe(pid);
+      expect(ours.ok && ours.status.wantUp).toBe(true);
+      const ageS = ours.ok ? (Date.now() - ours.status.changedMs) / 1000 : NaN;
+      expect(Math.abs(ageS - theirs.seconds)).toBeLessThan(2); // svstat truncates to whole seconds
+      svc("-d", dir);
+      await waitFor("the service down", 5000, () => !svstat(dir).up);
+      const down = await readSuperviseStatus(dir);
+      expect(down.ok && { pid: down.status.pid, wantUp: down.status.wantUp }).toEqual({ pid: 0, wantUp: false });
+      const r = check(dir);
+      expect(parseLikeNagiosCore(r.stdout).statusText).toBe("CHIME OK: 0 jobs in 1 services fine");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^OK +quiet +down \d+ s, by request$/m);
+    } finally {
+      const { left, alive } = await tearDown(rig, seenPids, base);
+      expect(left).toEqual([]);
+      expect(alive).toEqual([]);
+    }
   });
 });
 
