@@ -170,7 +170,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
 }
 
 /** Subcommands that talk to a person (or a script) on a terminal, not to a log. */
-const UNLOGGED_COMMANDS: ReadonlySet<string> = new Set(["next", "status", "install-service", "help"]);
+const UNLOGGED_COMMANDS: ReadonlySet<string> = new Set(["next", "status", "check", "install-service", "help"]);
 
 /**
  * Whether chime's own stderr lines are stamped: whenever it is a service or runs a job (its

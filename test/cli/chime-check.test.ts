@@ -104,6 +104,14 @@ describe("a single-job service, read as the service reads itself", () => {
   });
 });
 
+describe("chime check talks to a person or a monitoring system", () => {
+  it("its usage errors are not stamped like a service's log lines: exit 100, 'chime: check:' first", () => {
+    const r = spawnSync(process.execPath, ["dist/bin/chime.cjs", "check", "--tolerance", "5x", tmp.dir], { encoding: "utf8" });
+    expect(r.status).toBe(100);
+    expect(r.stderr).toMatch(/^chime: check: bad value "5x" for --tolerance \(flag\)/);
+  });
+});
+
 describe("chime status exit codes follow chime check", () => {
   it("a critical last run: exit 2; an overdue one: exit 2; all fine: exit 0", () => {
     const state = join(tmp.dir, "status-state");
