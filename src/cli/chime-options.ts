@@ -28,6 +28,8 @@ export interface ChimeOptions {
   catchUp: Setting<boolean>;
   allowRoot: Setting<boolean>;
   user?: Setting<string>;
+  /** Prometheus textfile with every job's run metrics (job-metrics.ts) */
+  metricsFile?: Setting<string>;
   logFormat: Setting<LogFormat>;
   logStamp: Setting<LogStamp>;
   /** bytes of log lines that may wait for a slow reader before lines are dropped */
@@ -62,6 +64,7 @@ export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
   "--log-format": { key: "logFormat", env: "CHIME_LOG_FORMAT", takesValue: true },
   "--log-stamp": { key: "logStamp", env: "CHIME_LOG_STAMP", takesValue: true },
   "--log-buffer": { key: "logBuffer", env: "CHIME_LOG_BUFFER", takesValue: true },
+  "--metrics-file": { key: "metricsFile", env: "CHIME_METRICS_FILE", takesValue: true },
 };
 
 export const DEFAULT_LOG_BUFFER_BYTES = 1 << 20;
@@ -162,6 +165,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     config: text("--config"),
     name: text("--name"),
     user: text("--user"),
+    metricsFile: text("--metrics-file"),
     timeoutMs: duration("--timeout"),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (opts as unknown as Record<string, unknown>)[k] = v;

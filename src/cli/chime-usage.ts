@@ -30,6 +30,8 @@ options (each also read from the environment variable shown, e.g. through envdir
   --no-catch-up       CHIME_NO_CATCH_UP  no catch-up run at start after downtime
   --allow-root        CHIME_ALLOW_ROOT   let a service run its jobs as root
   --user NAME         CHIME_USER         become NAME (uid, gid, groups) before any job runs
+  --metrics-file FILE CHIME_METRICS_FILE  Prometheus textfile with every job's last run,
+                                         status, duration, runs by status and next run
   --log-format text|json    CHIME_LOG_FORMAT   (default text)
   --log-stamp tai64n|none   CHIME_LOG_STAMP    (default tai64n; none for multilog t / svlogd -t)
   --log-buffer SIZE         CHIME_LOG_BUFFER   log bytes held for a slow reader before lines
