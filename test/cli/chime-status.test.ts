@@ -74,7 +74,7 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     expect(after).not.toMatch(/took|running for/);
   });
 
-  it("reads what a real service wrote, and reports a corrupt file without failing", async () => {
+  it("reads what a real service wrote, and reports a corrupt file (UNKNOWN: exit 3)", async () => {
     const state = join(tmp.dir, "state");
     const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--when", ",M=0", "exec", "--", "echo", "done"], { cwd: tmp.dir });
     try {
