@@ -37,6 +37,8 @@ export interface ChimeOptions {
   maxConcurrent?: Setting<number>;
   allowRoot: Setting<boolean>;
   user?: Setting<string>;
+  /** Prometheus textfile with every job's run metrics (job-metrics.ts) */
+  metricsFile?: Setting<string>;
   logFormat: Setting<LogFormat>;
   logStamp: Setting<LogStamp>;
   /** bytes of log lines that may wait for a slow reader before lines are dropped */
@@ -75,6 +77,7 @@ export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
   "--log-format": { key: "logFormat", env: "CHIME_LOG_FORMAT", takesValue: true },
   "--log-stamp": { key: "logStamp", env: "CHIME_LOG_STAMP", takesValue: true },
   "--log-buffer": { key: "logBuffer", env: "CHIME_LOG_BUFFER", takesValue: true },
+  "--metrics-file": { key: "metricsFile", env: "CHIME_METRICS_FILE", takesValue: true },
 };
 
 export const DEFAULT_LOG_BUFFER_BYTES = 1 << 20;
@@ -188,6 +191,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     config: text("--config"),
     name: text("--name"),
     user: text("--user"),
+    metricsFile: text("--metrics-file"),
     timeoutMs: duration("--timeout"),
     maxConcurrent: count("--max-concurrent", 1, MAX_CONCURRENT),
   };
@@ -199,7 +203,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
 }
 
 /** Subcommands that talk to a person (or a script) on a terminal, not to a log. */
-const UNLOGGED_COMMANDS: ReadonlySet<string> = new Set(["next", "status", "install-service", "help"]);
+const UNLOGGED_COMMANDS: ReadonlySet<string> = new Set(["next", "status", "check", "install-service", "help"]);
 
 /**
  * Whether chime's own stderr lines are stamped: whenever it is a service or runs a job (its

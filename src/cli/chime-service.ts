@@ -7,6 +7,7 @@ import { requireSplayShorterThanInterval } from "../daemon/next-wake.js";
 import { lookupUser, runningAsRoot } from "../daemon/privileges.js";
 import { becomeUser } from "./become-user.js";
 import { FileStateStore } from "../daemon/run-state.js";
+import { MetricsStateStore } from "../daemon/job-metrics.js";
 import type { ScheduledJob } from "../daemon/scheduled-job.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { checkStateDir, StateDirError } from "../daemon/state-dir-check.js";
@@ -115,8 +116,14 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     "starting",
   );
   if (asRoot) chimeLog.log.warn({ allow_root: opts.allowRoot.source }, "running jobs as root");
+  const metricsFile = opts.metricsFile;
+  const jobStore = metricsFile
+    ? new MetricsStateStore(store, metricsFile.value, (e) =>
+        chimeLog.log.warn({ file: metricsFile.value, error: (e as NodeJS.ErrnoException).code ?? String(e), from: metricsFile.source }, "unable to write the metrics file"),
+      )
+    : store;
   const daemon = new Daemon(
-    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store },
+    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: jobStore },
     chimeLog,
     { catchUp: opts.catchUp.value, graceMs: opts.graceMs.value, maxConcurrent: opts.maxConcurrent?.value, reload },
   );

@@ -5,6 +5,7 @@ import type { Zone } from "../schedule/zone.js";
 import { zoneFromEnv } from "./local-zone.js";
 import { escapeControls } from "../log/line-format.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
+import { judgeJob, worse, type Health } from "./job-health.js";
 
 const USAGE = "usage: chime status [--state-dir DIR]   (DIR also from CHIME_STATE_DIR; default ./state)";
 
@@ -51,14 +52,25 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
     out(`${dir}: no jobs`);
     return 1;
   }
+  // the exit code is chime check's judgement of the records (default tolerance, no timeouts known)
+  let health: Health = 0;
   for (const tag of tags) {
+    let problem = false;
     // Tags, summaries and error texts come from files and jobs: escaped like in the log, so a
     // terminal escape or bidi override in a job's summary cannot rewrite the operator's screen.
-    const rec = await store.load(tag, (msg, fields) => out(escapeControls(`${tag}: ${msg} (${fields["file"]}${fields["error"] ? `: ${fields["error"]}` : ""})`)));
+    const rec = await store.load(tag, (msg, fields) => {
+      problem = true;
+      out(escapeControls(`${tag}: ${msg} (${fields["file"]}${fields["error"] ? `: ${fields["error"]}` : ""})`));
+    });
     out(escapeControls(describeRecord(tag, rec, zone, nowMs)));
+    const judged = problem ? 3 : judgeJob(rec, { nowMs, toleranceMs: STATUS_TOLERANCE_MS, timeoutMs: undefined, graceMs: 0, alive: pidAlive, exists: true }).health;
+    health = worse(health, judged);
   }
-  return 0;
+  return health;
 }
+
+/** a planned run this long past without starting makes the exit code 2, as in chime check */
+const STATUS_TOLERANCE_MS = 5 * 60_000;
 
 const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} seconds`;
 

@@ -4,7 +4,10 @@ export const CHIME_USAGE = `usage:
   chime --service [DAEMON OPTIONS] JOB [ARG…]         the same, schedule from CHIME_WHEN
   chime [DAEMON OPTIONS] --config FILE                run the jobs of FILE, each on its schedule
   chime [OPTIONS] JOB [ARG…]                          run JOB once, exit with its status
-  chime status [--state-dir DIR]                      last and next run of each job, and results
+  chime status [--state-dir DIR]                      last and next run of each job, and results;
+                                                      exit 0-3 like chime check
+  chime check [--json] SERVICEDIR…                   Nagios/Icinga check of every chime service
+                                                      in SERVICEDIR (e.g. /service); exit 0-3
   chime next SCHEDULE [--from STAMP] [--count N]      upcoming wake times
   chime install-service NAME --dir DIR --user USER    write a daemontools service directory
   chime --version                                     print the version (also -V)
@@ -34,6 +37,8 @@ options (each also read from the environment variable shown, e.g. through envdir
                                          in one service (default: the number of CPUs)
   --allow-root        CHIME_ALLOW_ROOT   let a service run its jobs as root
   --user NAME         CHIME_USER         become NAME (uid, gid, groups) before any job runs
+  --metrics-file FILE CHIME_METRICS_FILE  Prometheus textfile with every job's last run,
+                                         status, duration, runs by status and next run
   --log-format text|json    CHIME_LOG_FORMAT   (default text)
   --log-stamp tai64n|none   CHIME_LOG_STAMP    (default tai64n; none for multilog t / svlogd -t)
   --log-buffer SIZE         CHIME_LOG_BUFFER   log bytes held for a slow reader before lines

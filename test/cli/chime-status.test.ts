@@ -75,7 +75,7 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     expect(after).not.toMatch(/took|running for/);
   });
 
-  it("reads what a real service wrote, and reports a corrupt file without failing", async () => {
+  it("reads what a real service wrote, and reports a corrupt file (UNKNOWN: exit 3)", async () => {
     const state = join(tmp.dir, "state");
     const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--when", ",M=0", "exec", "--", "echo", "done"], { cwd: tmp.dir });
     try {
@@ -89,7 +89,8 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     }
     await writeFile(join(state, "broken.json"), "{oops");
     const r = runChime(["status", "--state-dir", state]);
-    expect(r.status).toBe(0);
+    // the same exit codes as chime check: a record that cannot be read is UNKNOWN (3)
+    expect(r.status).toBe(3);
     const lines = r.stdout.split("\n").filter(Boolean);
     expect(lines[0]).toBe(`broken: state file is corrupt, starting with empty state (${join(state, "broken.json")})`);
     expect(lines[1]).toBe("broken: never run");

@@ -28,6 +28,7 @@ void runMain("chime", async () => {
     if (cmd === "next") return await (await import("../next.js")).runNext(rest, env, out);
     if (cmd === "install-service") return await (await import("../install-service.js")).runInstallService(rest);
     if (cmd === "status") return await (await import("../chime-status.js")).runStatus(rest, env, out);
+    if (cmd === "check") return await (await import("../chime-check.js")).runCheck(rest, out);
     if (cmd === "help") {
       out(CHIME_USAGE.trimEnd());
       return 0;

@@ -1,0 +1,111 @@
+import type { JobStatus } from "../jobs/job.js";
+import { type PromFamily, writePrometheusTextfile } from "../jobs/prometheus-textfile.js";
+import type { RunRecord, StateStore } from "./run-state.js";
+
+const STATUSES: readonly JobStatus[] = ["ok", "warning", "critical", "unknown"];
+
+/**
+ * --metrics-file FILE: the same Prometheus metrics for every job of the daemon, exec included,
+ * taken from the run records as the daemon saves them (a StateStore in front of the real one):
+ * whatever the job loop records, the metrics say, with no second account of a run to keep in
+ * step. Written through the one textfile writer (exclusive file, rename). Job-specific metrics
+ * (git-backup's and ntp-check's --prom-file) are separate files and stay.
+ */
+export class MetricsStateStore implements StateStore {
+  private readonly records = new Map<string, RunRecord>();
+  /** runs ended since this chime started, per tag and status: a counter resets with the process */
+  private readonly ended = new Map<string, Map<JobStatus, number>>();
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+
+  constructor(
+    private readonly inner: StateStore,
+    readonly path: string,
+    private readonly problem: (err: unknown) => void,
+  ) {}
+
+  async load(tag: string, warn: (msg: string, fields: Record<string, string>) => void): Promise<RunRecord> {
+    const rec = await this.inner.load(tag, warn);
+    // the record at start: no run counted (it ended before this process)
+    this.records.set(tag, structuredClone(rec));
+    return rec;
+  }
+
+  save(tag: string, rec: RunRecord): Promise<void> {
+    this.observe(tag, rec);
+    return this.inner.save(tag, rec);
+  }
+
+  saveNow(tag: string, rec: RunRecord): void {
+    this.observe(tag, rec);
+    this.inner.saveNow(tag, rec);
+  }
+
+  prepareJobDir(tag: string): Promise<string> {
+    return this.inner.prepareJobDir(tag);
+  }
+
+  /** Resolves when the file holds everything observed so far (for tests and a clean stop). */
+  async flushed(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private observe(tag: string, rec: RunRecord): void {
+    const before = this.records.get(tag);
+    if (rec.lastEndMs !== undefined && rec.lastStatus !== undefined && rec.lastEndMs !== before?.lastEndMs) {
+      const byStatus = this.ended.get(tag) ?? new Map<JobStatus, number>();
+      byStatus.set(rec.lastStatus, (byStatus.get(rec.lastStatus) ?? 0) + 1);
+      this.ended.set(tag, byStatus);
+    }
+    this.records.set(tag, structuredClone(rec));
+    this.dirty = true;
+    // one write at a time, the latest state last: saves come in bursts around each run
+    this.writing ??= this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        try {
+          await writePrometheusTextfile(this.path, this.families());
+        } catch (e) {
+          this.problem(e);
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  families(): PromFamily[] {
+    const recs = [...this.records.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const gauge = (name: string, help: string, value: (r: RunRecord) => number | undefined): PromFamily => ({
+      name,
+      help,
+      samples: recs.flatMap(([tag, r]) => {
+        const v = value(r);
+        return v === undefined ? [] : [[{ job: tag }, v] as const];
+      }),
+    });
+    const finished = (r: RunRecord) => r.lastStartMs !== undefined && r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs;
+    return [
+      gauge("chime_job_last_start_timestamp_seconds", "When the last run started (unix seconds).", (r) => (r.lastStartMs === undefined ? undefined : r.lastStartMs / 1000)),
+      gauge("chime_job_last_end_timestamp_seconds", "When the last run ended (unix seconds).", (r) => (r.lastEndMs === undefined ? undefined : r.lastEndMs / 1000)),
+      gauge("chime_job_last_duration_seconds", "How long the last finished run took.", (r) => (finished(r) && !r.interrupted ? (r.lastEndMs! - r.lastStartMs!) / 1000 : undefined)),
+      gauge("chime_job_running", "1 while a run is in progress.", (r) => (r.lastStartMs === undefined ? 0 : finished(r) ? 0 : 1)),
+      {
+        name: "chime_job_last_status",
+        help: "The last run's status: 1 for the status it ended with, 0 for the others.",
+        samples: recs.flatMap(([tag, r]) => (r.lastStatus === undefined ? [] : STATUSES.map((s) => [{ job: tag, status: s }, s === r.lastStatus ? 1 : 0] as const))),
+      },
+      gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => r.nextRunAt),
+      {
+        name: "chime_job_runs_total",
+        help: "Runs ended since this chime started, by status.",
+        type: "counter",
+        samples: recs.flatMap(([tag]) => STATUSES.map((s) => [{ job: tag, status: s }, this.ended.get(tag)?.get(s) ?? 0] as const)),
+      },
+    ];
+  }
+}

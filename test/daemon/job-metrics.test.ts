@@ -1,0 +1,64 @@
+/**
+ * --metrics-file (issue 11 §2): every job of a daemon, exec included, gets the same
+ * Prometheus metrics through the one textfile writer, from a real chime service.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChimeProcess, tempDir } from "../cli/chime-spawn.js";
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  tmp = await tempDir("chime-metrics-");
+});
+afterAll(async () => {
+  await tmp.cleanup();
+});
+
+/** `name{labels} value` lines of a textfile, as a map */
+function samples(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const at = line.lastIndexOf(" ");
+    m.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return m;
+}
+
+describe("--metrics-file: run metrics for every job", () => {
+  it("an exec job failing twice (ALRM): last status, runs by status, start and end times, duration, next run", async () => {
+    const file = join(tmp.dir, "chime.prom");
+    const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "state"), "--metrics-file", file, "--when", "0 0 1 1 *", "--name", "nightly", "exec", "--", "sh", "-c", "exit 2"], { cwd: tmp.dir });
+    try {
+      await p.waitFor(/next run: /);
+      const before = Date.now();
+      p.signal("SIGALRM");
+      await p.waitFor(/run critical: /);
+      p.signal("SIGALRM");
+      const deadline = Date.now() + 10_000;
+      while (p.count(/run critical: /) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(p.count(/run critical: /)).toBe(2);
+      p.signal("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+      expect(existsSync(file)).toBe(true);
+      const text = readFileSync(file, "utf8");
+      const s = samples(text);
+      expect(text).toContain("# TYPE chime_job_runs_total counter");
+      expect(s.get('chime_job_runs_total{job="nightly",status="critical"}')).toBe(2);
+      expect(s.get('chime_job_runs_total{job="nightly",status="ok"}')).toBe(0);
+      expect(s.get('chime_job_last_status{job="nightly",status="critical"}')).toBe(1);
+      expect(s.get('chime_job_last_status{job="nightly",status="ok"}')).toBe(0);
+      expect(s.get('chime_job_running{job="nightly"}')).toBe(0);
+      const start = s.get('chime_job_last_start_timestamp_seconds{job="nightly"}')!;
+      const end = s.get('chime_job_last_end_timestamp_seconds{job="nightly"}')!;
+      expect(start * 1000).toBeGreaterThanOrEqual(before - 1000);
+      expect(end).toBeGreaterThanOrEqual(start);
+      expect(s.get('chime_job_last_duration_seconds{job="nightly"}')).toBeCloseTo(end - start, 3);
+      // once a year, at midnight of 1 January (TZ=UTC): a full hour
+      expect(s.get('chime_job_next_run_timestamp_seconds{job="nightly"}')! % 3600).toBe(0);
+    } finally {
+      await p.kill();
+    }
+  });
+});
