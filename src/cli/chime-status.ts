@@ -75,7 +75,7 @@ const STATUS_TOLERANCE_MS = 5 * 60_000;
 const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} seconds`;
 
 /** Whether process `pid` exists (EPERM: it does, as another user). kill(0) needs no /proc. */
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
