@@ -7,6 +7,7 @@ import { runService } from "../chime-service.js";
 import { runStatus } from "../chime-status.js";
 import { CHIME_USAGE } from "../chime-usage.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE, runMain } from "../die.js";
+import { isGitBackupTool, runGitBackupTool } from "../git-backup-tools.js";
 import { runInstallService } from "../install-service.js";
 import { runNext } from "../next.js";
 import { CHIME_VERSION } from "../version.js";
@@ -29,6 +30,7 @@ void runMain("chime", async () => {
     if (cmd === "next") return await runNext(rest, env, out);
     if (cmd === "install-service") return await runInstallService(rest);
     if (cmd === "status") return await runStatus(rest, env, out);
+    if (cmd === "git-backup" && isGitBackupTool(rest)) return await runGitBackupTool(rest, out);
     if (cmd === "help") {
       out(CHIME_USAGE.trimEnd());
       return 0;
