@@ -158,7 +158,7 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
     const path = join(out, "never");
     const cases: [string[], string][] = [
       [["git-backup", "restore", dir, "proj", "ma..in", "--to", path], '"ma..in"'],
-      [["git-backup", "restore", dir, "proj", "--", "-x", "--to", path], '"-x"'],
+      [["git-backup", "restore", dir, "--to", path, "proj", "--", "-x"], '"-x"'],
       [["git-backup", "restore", dir, "nope", "main", "--to", path], "nope"],
       [["git-backup", "restore", dir, "../x", "main", "--to", path], '"../x"'],
       [["git-backup", "restore", dir, "proj", "main", "--at", "yesterday", "--to", path], '"yesterday"'],
