@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BadInput, mirrorName } from "./backup-history.js";
 import { gitEnvironment } from "./git-environment.js";
@@ -31,7 +31,7 @@ export interface RestoreResult {
 async function checkRefFormat(cwd: string, ref: string, what: string): Promise<void> {
   // check-ref-format reads leading "-" words as its options, and has no "--"
   if (ref.startsWith("-") || ref.includes("\0")) throw new BadInput(`bad ${what}: ${JSON.stringify(ref)}`);
-  const r = await gitIn(cwd, ["check-ref-format", "--allow-onelevel", ref], "check-ref-format", { env: gitEnvironment(process.env, undefined), ok: () => true });
+  const r = await gitIn(cwd, ["check-ref-format", "--allow-onelevel", ref], "check-ref-format", { env: gitEnvironment(process.env, undefined), ok: (c) => c === 0 || c === 1 });
   if (r.code !== 0) throw new BadInput(`bad ${what}: ${JSON.stringify(ref)}`);
 }
 
@@ -60,6 +60,8 @@ const shortName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
 
 export async function restoreSaved(req: RestoreRequest): Promise<RestoreResult> {
   const mirror = resolve(req.dir, mirrorName(req.repo));
+  const st = await stat(mirror).catch(() => undefined);
+  if (!st?.isDirectory()) throw new BadInput(`no mirror ${mirrorName(req.repo)} in ${req.dir} (REPO ${JSON.stringify(req.repo)})`);
   const saved = await pickSaved(mirror, req);
   if (saved.commit === "") throw new BadInput(`${saved.backupRef} in ${req.repo} is no commit: nothing to put on a branch`);
   const branch = req.branch ?? shortName(saved.ref);
