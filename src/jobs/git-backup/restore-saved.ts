@@ -28,11 +28,11 @@ export interface RestoreResult {
 }
 
 /** `git check-ref-format`: git's own rules, not a copy of them. */
-async function checkRefFormat(cwd: string, ref: string, what: string): Promise<void> {
+async function checkRefFormat(cwd: string, ref: string, what: string, shown = ref): Promise<void> {
   // check-ref-format reads leading "-" words as its options, and has no "--"
-  if (ref.startsWith("-") || ref.includes("\0")) throw new BadInput(`bad ${what}: ${JSON.stringify(ref)}`);
+  if (ref.startsWith("-") || ref.includes("\0")) throw new BadInput(`bad ${what}: ${JSON.stringify(shown)}`);
   const r = await gitIn(cwd, ["check-ref-format", "--allow-onelevel", ref], "check-ref-format", { env: gitEnvironment(process.env, undefined), ok: (c) => c === 0 || c === 1 });
-  if (r.code !== 0) throw new BadInput(`bad ${what}: ${JSON.stringify(ref)}`);
+  if (r.code !== 0) throw new BadInput(`bad ${what}: ${JSON.stringify(shown)}`);
 }
 
 /** The full ref names a user's REF may stand for. */
@@ -65,7 +65,7 @@ export async function restoreSaved(req: RestoreRequest): Promise<RestoreResult> 
   const saved = await pickSaved(mirror, req);
   if (saved.commit === "") throw new BadInput(`${saved.backupRef} in ${req.repo} is no commit: nothing to put on a branch`);
   const branch = req.branch ?? shortName(saved.ref);
-  await checkRefFormat(mirror, `refs/heads/${branch}`, "branch name");
+  await checkRefFormat(mirror, `refs/heads/${branch}`, "branch name", branch);
   if (req.push !== undefined) {
     await pushSaved(mirror, saved, branch, req.push);
     return { saved, branch, target: req.push };
