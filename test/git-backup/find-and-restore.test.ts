@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { runChime } from "../cli/chime-spawn.js";
 import { parseLikeNagiosCore, parsePerfdata } from "../helpers/nagios-plugin-output.js";
-import { git, gitStatus, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { git, gitStatus, tempDir, testGitEnv, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { runJob } from "./helpers/run-job.js";
 import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
@@ -217,6 +219,29 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
     const unreadable = runChime(["git-backup", "verify", join(tmp.path, "nowhere")]);
     expect(unreadable.status).toBe(3);
     expect(parseLikeNagiosCore(unreadable.stdout).statusText).toMatch(/^GIT-BACKUP UNKNOWN: cannot read .*nowhere: ENOENT$/);
+  });
+
+  test("a ref saved under a hashed name is listed and restored under its original name", () => {
+    // what save-old-refs writes when a name cannot be stored: a tag object whose message is the
+    // original name, under refs/backup/<stamp>/hashed/<sha256 of the name>
+    const name = "refs/heads/old/side";
+    const record = `object ${c.F1}\ntype commit\ntag chime-saved-ref\ntagger chime git-backup <git-backup@chime.invalid> 1764547200 +0000\n\n${name}\n`;
+    const tag = execFileSync("git", ["mktag"], { cwd: mirror, env: testGitEnv, input: record, encoding: "utf8" }).trim();
+    const hashed = `refs/backup/20261124T000000Z/hashed/${createHash("sha256").update(name).digest("hex")}`;
+    git(mirror, "update-ref", hashed, tag);
+
+    const r = runChime(["git-backup", "history", dir, "proj", "--json"]);
+    expect(r.status).toBe(0);
+    const entries = JSON.parse(r.stdout) as (Entry & { backupRef: string })[];
+    expect(entries.at(-1)).toMatchObject({ stamp: "20261124T000000Z", ref: name, backupRef: hashed, oid: c.F1, commit: c.F1, event: "deleted" });
+
+    const path = join(out, "side");
+    const restored = runChime(["git-backup", "restore", dir, "proj", "old/side", "--to", path]);
+    expect(restored.stderr).toBe("");
+    expect(restored.status).toBe(0);
+    expect(git(path, "symbolic-ref", "HEAD")).toBe("refs/heads/old/side");
+    // F1's history: the feature branch without its last commit
+    expect(revList(path, "HEAD")).toEqual(original.feature!.slice(1));
   });
 
   test("a mirror DIR named history: `chime git-backup history` alone still runs the job on it", () => {
