@@ -244,6 +244,17 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
     expect(revList(path, "HEAD")).toEqual(original.feature!.slice(1));
   });
 
+  test("a mirror git cannot read: history exits 111 naming it, verify is CRITICAL", () => {
+    const broken = join(tmp.path, "broken");
+    mkdirSync(join(broken, "empty.git"), { recursive: true });
+    const r = runChime(["git-backup", "history", broken]);
+    expect(r.status).toBe(111);
+    expect(r.stderr).toContain("empty.git");
+    const v = runChime(["git-backup", "verify", broken]);
+    expect(v.status).toBe(2);
+    expect(parseLikeNagiosCore(v.stdout).statusText).toBe("GIT-BACKUP CRITICAL: 1 of 1 mirrors damaged: empty.git");
+  });
+
   test("a mirror DIR named history: `chime git-backup history` alone still runs the job on it", () => {
     const cwd = join(tmp.path, "cwd");
     mkdirSync(join(cwd, "history"), { recursive: true });
