@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { redactText } from "../log/redact.js";
 import { BadInput, mirrorHistory, mirrorName, mirrorsOf, historyLine, type HistoryEntry } from "../jobs/git-backup/backup-history.js";
 import { restoreSaved } from "../jobs/git-backup/restore-saved.js";
 import { pluginText } from "../jobs/ntp-check/nagios-output.js";
@@ -97,7 +98,7 @@ async function restore(args: readonly string[], out: (line: string) => void): Pr
     ...(to === undefined ? {} : { to, bare: p.values.bare === true }),
     ...(push === undefined ? {} : { push }),
   });
-  out(`restored ${r.saved.ref} as saved at ${r.saved.time} (${r.saved.backupRef}, ${r.saved.commit}) to ${r.target} as branch ${r.branch}`);
+  out(`restored ${r.saved.ref} as saved at ${r.saved.time} (${r.saved.backupRef}, ${r.saved.commit}) to ${redactText(r.target)} as branch ${r.branch}`);
   return 0;
 }
 

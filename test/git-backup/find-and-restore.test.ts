@@ -193,6 +193,13 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
     expect(mainBefore).toBe(c.D);
   });
 
+  test("restore --push to an unreachable URL with credentials in it: exit 111, the password never shown", () => {
+    const r = runChime(["git-backup", "restore", dir, "proj", "feature", "--branch", "x", "--push", "http://me:S3CRET-PW@127.0.0.1:1/proj.git"]);
+    expect(r.status).toBe(111);
+    expect(r.stderr).toContain("127.0.0.1");
+    expect(r.stderr + r.stdout).not.toContain("S3CRET-PW");
+  });
+
   test("verify: OK with every saved tip counted; a saved ref whose object is gone is CRITICAL and named", () => {
     const r = runChime(["git-backup", "verify", dir]);
     const seen = parseLikeNagiosCore(r.stdout);

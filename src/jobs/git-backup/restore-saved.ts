@@ -1,5 +1,6 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { redactText } from "../../log/redact.js";
 import { BadInput, mirrorName } from "./backup-history.js";
 import { gitEnvironment } from "./git-environment.js";
 import { gitErrorLine } from "./git-process.js";
@@ -115,10 +116,12 @@ async function cloneSaved(mirror: string, saved: SavedRef, branch: string, to: s
 async function pushSaved(mirror: string, saved: SavedRef, branch: string, url: string): Promise<void> {
   const env = mirrorEnv(mirror);
   const target = `refs/heads/${branch}`;
+  // the URL may carry the user's own credentials: never echo them
+  const shown = redactText(url);
   const ls = await gitIn(mirror, ["ls-remote", "--heads", "--", url, target], "ls-remote", { env });
-  if (ls.stdout.split("\n").some((l) => l.endsWith(`\t${target}`))) throw new BadInput(`branch ${branch} exists at ${url}: not overwritten (choose another with --branch)`);
+  if (ls.stdout.split("\n").some((l) => l.endsWith(`\t${target}`))) throw new BadInput(`branch ${branch} exists at ${shown}: not overwritten (choose another with --branch)`);
   const r = await gitIn(mirror, ["push", "--quiet", "--porcelain", `--force-with-lease=${target}:`, "--", url, `${saved.commit}:${target}`], "push", { env, ok: () => true });
   if (r.code === 0) return;
-  if (/stale info|already exists|fetch first/.test(r.stdout + r.stderr)) throw new BadInput(`branch ${branch} exists at ${url}: not overwritten (choose another with --branch)`);
-  throw new GitFailure(`push to ${url} failed: ${gitErrorLine(r.stderr)}`);
+  if (/stale info|already exists|fetch first/.test(r.stdout + r.stderr)) throw new BadInput(`branch ${branch} exists at ${shown}: not overwritten (choose another with --branch)`);
+  throw new GitFailure(`push to ${shown} failed: ${redactText(gitErrorLine(r.stderr))}`);
 }
