@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { FileStateStore } from "../daemon/run-state.js";
 import { readSuperviseStatus, type SuperviseStatus } from "../daemon/supervise-status.js";
-import { pluginText } from "../jobs/ntp-check/nagios-output.js";
+import { pluginText } from "../jobs/plugin-text.js";
 import { parseDurationMs } from "../time/duration-option.js";
 import { pidAlive } from "./chime-status.js";
 import { findChimeServices, readChimeService } from "./chime-service-reader.js";

@@ -29,6 +29,9 @@ void runMain("chime", async () => {
     if (cmd === "install-service") return await (await import("../install-service.js")).runInstallService(rest);
     if (cmd === "status") return await (await import("../chime-status.js")).runStatus(rest, env, out);
     if (cmd === "check") return await (await import("../chime-check.js")).runCheck(rest, out);
+    if (cmd === "git-backup" && (await import("../git-backup-tools.js")).isGitBackupTool(rest)) {
+      return await (await import("../git-backup-tools.js")).runGitBackupTool(rest, out);
+    }
     if (cmd === "help") {
       out(CHIME_USAGE.trimEnd());
       return 0;

@@ -27,6 +27,9 @@ Every option can also be set as ${envName("option-name")} (e.g. ${envName("concu
 ${envName("exclude")}="a*,b*"); DIR as ${envName("dir")}. Flags win. A flag's variable is a
 switch: yes/no, 1/0, true/false or on/off; anything else is an error.
 Exit: 0 all ok, 1 some failed, 2 all failed or DIR unusable, 100 bad usage.
+
+What was saved: chime git-backup history DIR [REPO] [--json]; restore DIR REPO REF --to PATH
+(or --push URL); verify DIR (a Nagios check). Details: chime git-backup history --help.
 `;
 
 export const gitBackupSpec: JobSpec = {

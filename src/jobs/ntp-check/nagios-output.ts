@@ -1,20 +1,11 @@
 import type { JobStatus } from "../job.js";
-import { escapeControls } from "../../log/line-format.js";
+import { pluginText } from "../plugin-text.js";
 import type { PeerReport, PollStats, Problem, Thresholds } from "./judge-peers.js";
 import { formatMs } from "./judge-peers.js";
 
-/**
- * Output in the monitoring-plugins convention (`NTP <STATE>: text|perfdata`, exit 0–3),
- * so an existing Nagios/Icinga check can call `chime ntp-check` unchanged.
- *
- * Nagios Core splits plugin output on `|`: on the first line the status text ends at the first
- * `|` and the rest is perfdata; on later lines (long output) a line's first `|` starts perfdata
- * that runs to the end. So no text we print — ours, a tool's error, anything a server sent —
- * may carry a `|` or a line break: `pluginText` escapes them (and every other control).
- */
-export function pluginText(text: string): string {
-  return escapeControls(text.replace(/\s*[\r\n]+\s*/g, " ").trim()).replace(/\|/g, "\\x7c");
-}
+// Output in the monitoring-plugins convention (`NTP <STATE>: text|perfdata`, exit 0–3), so an
+// existing Nagios/Icinga check can call `chime ntp-check` unchanged; every text goes through
+// pluginText (no `|`, no line break, controls escaped).
 
 const STATE: Record<JobStatus, string> = { ok: "OK", warning: "WARNING", critical: "CRITICAL", unknown: "UNKNOWN" };
 

@@ -1,0 +1,141 @@
+import { parseArgs } from "node:util";
+import { redactText } from "../log/redact.js";
+import { BadInput, mirrorHistory, mirrorName, mirrorsOf, historyLine, type HistoryEntry } from "../jobs/git-backup/backup-history.js";
+import { restoreSaved } from "../jobs/git-backup/restore-saved.js";
+import { pluginText } from "../jobs/plugin-text.js";
+import { verifyDir } from "../jobs/git-backup/verify-mirrors.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE, Fatal } from "./die.js";
+
+export const GIT_BACKUP_TOOLS_USAGE = `usage: chime git-backup history DIR [REPO] [--json]
+       chime git-backup restore DIR REPO REF [--at STAMP] [--branch NAME] (--to PATH [--bare] | --push URL)
+       chime git-backup verify DIR
+A mirror directory named history, restore or verify is run by the job as ./history.
+`;
+
+const TOOLS = new Set(["history", "restore", "verify"]);
+
+/**
+ * `chime git-backup history|restore|verify …`: the subcommand word wins only when arguments
+ * follow it, so `chime git-backup history` alone still runs the job on a DIR named "history"
+ * (and `chime git-backup ./history …` always does).
+ */
+export function isGitBackupTool(args: readonly string[]): boolean {
+  return args.length >= 2 && TOOLS.has(args[0]!);
+}
+
+function usage(message: string): never {
+  die(EXIT_USAGE, `git-backup: ${message}\n${GIT_BACKUP_TOOLS_USAGE.trimEnd()}`);
+}
+
+type OptionSpec = Record<string, { type: "string" | "boolean" }>;
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(args: readonly string[], options: OptionSpec): Parsed {
+  try {
+    const p = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { ...options, help: { type: "boolean", short: "h" } } });
+    return { values: p.values as Parsed["values"], positionals: p.positionals };
+  } catch (err) {
+    // parseArgs explains over several lines; the contract is one line per error.
+    return usage((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " "));
+  }
+}
+
+async function dirMirrors(dir: string): Promise<string[]> {
+  try {
+    return await mirrorsOf(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new BadInput(`DIR ${JSON.stringify(dir)}: not a directory`);
+    throw new Error(`cannot read DIR ${dir}: ${code ?? (e as Error).message}`);
+  }
+}
+
+async function history(args: readonly string[], out: (line: string) => void): Promise<number> {
+  const p = parse(args, { json: { type: "boolean" } });
+  if (p.values.help) return help(out);
+  const [dir, repo, extra] = p.positionals;
+  if (dir === undefined || extra !== undefined) usage(extra === undefined ? "missing DIR" : `unexpected argument ${JSON.stringify(extra)}`);
+  const all = await dirMirrors(dir);
+  let repos = all;
+  if (repo !== undefined) {
+    const name = mirrorName(repo);
+    if (!all.includes(name)) throw new BadInput(`no mirror ${name} in ${dir} (REPO ${JSON.stringify(repo)})`);
+    repos = [name];
+  }
+  const entries: HistoryEntry[] = [];
+  for (const name of repos) entries.push(...(await mirrorHistory(dir, name)));
+  if (p.values.json) {
+    out(JSON.stringify(entries));
+    return 0;
+  }
+  for (const name of repos) {
+    const mine = entries.filter((e) => e.repo === name);
+    out(`${name}: ${mine.length === 0 ? "nothing saved" : `${mine.length} saved`}`);
+    for (const e of mine) out(`  ${historyLine(e)}`);
+  }
+  return 0;
+}
+
+async function restore(args: readonly string[], out: (line: string) => void): Promise<number> {
+  const p = parse(args, { at: { type: "string" }, branch: { type: "string" }, to: { type: "string" }, bare: { type: "boolean" }, push: { type: "string" } });
+  if (p.values.help) return help(out);
+  const [dir, repo, ref, extra] = p.positionals;
+  if (ref === undefined) usage("missing DIR, REPO or REF");
+  if (extra !== undefined) usage(`unexpected argument ${JSON.stringify(extra)}`);
+  const to = p.values.to as string | undefined;
+  const push = p.values.push as string | undefined;
+  if ((to === undefined) === (push === undefined)) usage("exactly one of --to PATH and --push URL");
+  if (p.values.bare && push !== undefined) usage("--bare goes with --to, not --push");
+  const r = await restoreSaved({
+    dir: dir!,
+    repo: repo!,
+    ref,
+    ...(p.values.at === undefined ? {} : { at: p.values.at as string }),
+    ...(p.values.branch === undefined ? {} : { branch: p.values.branch as string }),
+    ...(to === undefined ? {} : { to, bare: p.values.bare === true }),
+    ...(push === undefined ? {} : { push }),
+  });
+  out(`restored ${r.saved.ref} as saved at ${r.saved.time} (${r.saved.backupRef}, ${r.saved.commit}) to ${redactText(r.target)} as branch ${r.branch}`);
+  return 0;
+}
+
+async function verify(args: readonly string[], out: (line: string) => void): Promise<number> {
+  const p = parse(args, {});
+  if (p.values.help) return help(out);
+  const [dir, extra] = p.positionals;
+  if (dir === undefined || extra !== undefined) {
+    out(`GIT-BACKUP UNKNOWN: usage: chime git-backup verify DIR`);
+    return 3;
+  }
+  const v = await verifyDir(dir);
+  for (const line of v.lines) out(line);
+  return v.exitCode;
+}
+
+function help(out: (line: string) => void): number {
+  for (const line of GIT_BACKUP_TOOLS_USAGE.trimEnd().split("\n")) out(line);
+  return 0;
+}
+
+/** Bad input → 100 naming the value; git or the system failing → 111 (verify: Nagios codes). */
+export async function runGitBackupTool(args: readonly string[], out: (line: string) => void): Promise<number> {
+  const [tool, ...rest] = args;
+  try {
+    if (tool === "history") return await history(rest, out);
+    if (tool === "restore") return await restore(rest, out);
+    return await verify(rest, out);
+  } catch (e) {
+    if (e instanceof Fatal) throw e;
+    if (e instanceof BadInput) die(EXIT_USAGE, `git-backup ${tool}: ${e.message}`);
+    const message = e instanceof Error ? e.message : String(e);
+    if (tool === "verify") {
+      // a monitoring system reads stdout and the exit code: UNKNOWN, never a stack trace
+      out(`GIT-BACKUP UNKNOWN: ${pluginText(message)}`);
+      return 3;
+    }
+    die(EXIT_SYSTEM, `git-backup ${tool}: ${message}`);
+  }
+}
