@@ -33,8 +33,11 @@ export function findUser(name: string): UserIds | null {
   const id = (flag: string): string | null => {
     try {
       return execFileSync("id", [flag, "--", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    } catch {
-      return null;
+    } catch (e) {
+      // id could not be started (not on PATH): that says nothing about the user, so say so
+      const code = (e as NodeJS.ErrnoException).code;
+      if (typeof code === "string") throw new Error(`cannot run id(1) to look the user up: ${code}`);
+      return null; // id ran and said no such user
     }
   };
   const num = (s: string) => {

