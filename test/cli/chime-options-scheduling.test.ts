@@ -47,7 +47,7 @@ describe("the new daemon options", () => {
     [["--retry-delay", "0"], {}, 'bad value "0" for --retry-delay (flag): must be longer than 0s'],
     [["--retry-delay", "soon"], {}, 'bad value "soon" for --retry-delay (flag): not a duration'],
     [["--max-concurrent", "0"], {}, 'bad value "0" for --max-concurrent (flag): expected a whole number from 1 to 1000'],
-    [[], { CHIME_AT_START: "maybe" }, 'bad value "maybe" for CHIME_AT_START (environment): expected yes or no'],
+    [[], { CHIME_AT_START: "maybe" }, 'bad value "maybe" for CHIME_AT_START (environment): expected yes/no, 1/0, true/false or on/off'],
   ])("refuses %j %j, naming the value and its source", (argv, env, message) => {
     const f = fatal([...argv, "exec", "--", "true"], env);
     expect(f.code).toBe(100);
