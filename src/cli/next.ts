@@ -1,17 +1,21 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { splayOffsetMs } from "../daemon/next-wake.js";
+import { parseDurationMs } from "../time/duration-option.js";
 import { instantAtOrAfterTain } from "../time/runwhen-label.js";
-import type { Instant } from "../time/instant.js";
+import { instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { parseStamp, StampError } from "../time/stamp.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule, type Zone } from "../schedule/schedule.js";
 import { systemClock } from "../sleep/clock.js";
-import { die, EXIT_USAGE } from "./die.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { isoLocal } from "../schedule/iso-local.js";
 import { localZone } from "./local-zone.js";
 import { assertSchedulable } from "./schedulable-range.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const USAGE = "usage: chime next SCHEDULE [--from STAMP] [--count N]";
+const USAGE = "usage: chime next SCHEDULE [--from STAMP] [--count N] [--splay DURATION --job TAG [--host NAME | --hosts FILE]]";
 const HELP = `${USAGE}
 
 Prints the next N (default 5) times matching SCHEDULE at or after STAMP (default: now),
@@ -22,10 +26,17 @@ in the local zone (TZ, else the system zone), as ISO 8601 with offset, one per l
              (a bare YYYY-MM-DDTHH:MM:SS+HHMM is read as i…)
   --count    1 to ${1000}
 
+  --splay    show when a service with this --splay runs, not the slots: each slot plus the
+             stable offset the daemon derives from the host name and the job's tag
+  --job      the job's tag (CHIME_NAME, or the job's name): the offset depends on it
+  --host     a host name (default: this host's)
+  --hosts    a file of host names, one per line (# comments): prints, per minute (per hour
+             for a splay over 2h), how many of those hosts first run then — how a fleet spreads
+
 @reboot lists nothing (it has no wake times: it runs once when the service starts) and says so
 on stderr, exit 0.
 
-Exit codes: 0 ok; 100 bad schedule, stamp, count, zone or usage.`;
+Exit codes: 0 ok; 100 bad schedule, stamp, count, zone or usage; 111 --hosts cannot be read.`;
 const MAX_COUNT = 1000;
 
 function usageError(detail: string): never {
@@ -52,13 +63,15 @@ function parseCount(text: string | undefined): number {
   return n;
 }
 
+const VALUE_OPTIONS = new Set(["--from", "--count", "--splay", "--job", "--host", "--hosts"]);
+
 /** "--count -1" as "--count=-1": the value is then checked (and named) by us, not refused as an option. */
 function joinOptionValues(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const value = args[i + 1];
-    if ((a === "--from" || a === "--count") && value !== undefined) {
+    if (VALUE_OPTIONS.has(a) && value !== undefined) {
       out.push(`${a}=${value}`);
       i++;
     } else out.push(a);
@@ -74,7 +87,15 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
       args: joinOptionValues(args),
       allowPositionals: true,
       strict: true,
-      options: { from: { type: "string" }, count: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        from: { type: "string" },
+        count: { type: "string" },
+        splay: { type: "string" },
+        job: { type: "string" },
+        host: { type: "string" },
+        hosts: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (err) {
     // parseArgs explains over several lines; the contract is one line per error.
@@ -102,6 +123,18 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
     return 0;
   }
   let after = parsed.values.from === undefined ? systemClock.now() : parseFrom(parsed.values.from, env);
+  const fleet = parseFleet(parsed.values);
+  if (fleet?.hosts) {
+    const first = (host: string): number => {
+      const offset = splayOffsetMs(host, fleet.job, fleet.splayMs);
+      return firstWakeMs(schedule, zone, shifted(after, -offset), text) + offset;
+    };
+    for (const line of histogram(fleet.hosts.map(first), fleet.splayMs, zone)) out(line);
+    return 0;
+  }
+  const offsetMs = fleet ? splayOffsetMs(fleet.host, fleet.job, fleet.splayMs) : 0;
+  // as the daemon does: a slot whose delayed run is still ahead of --from is still to come
+  after = shifted(after, -offsetMs);
   for (let i = 0; i < count; i++) {
     let wake: Instant;
     try {
@@ -112,8 +145,75 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
       if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `next: ${err.message}: nothing matches ${text} within 400 years`);
       throw err;
     }
-    out(isoLocal(wake, zone));
+    // whole seconds, as the daemon's "next run" line shows them
+    out(isoLocal(instantFromMs(Math.floor((instantToMs(wake) + offsetMs) / 1000) * 1000), zone));
     after = { seconds: wake.seconds + 1, nanos: 0 };
   }
   return 0;
+}
+
+/** `t` moved by `ms`, rounded up to a whole second (schedules match whole seconds) */
+function shifted(t: Instant, ms: number): Instant {
+  if (ms === 0) return t;
+  return instantFromMs(Math.ceil((instantToMs(t) + ms) / 1000) * 1000);
+}
+
+interface Fleet {
+  readonly splayMs: number;
+  readonly job: string;
+  readonly host: string;
+  readonly hosts?: readonly string[];
+}
+
+function parseFleet(v: { splay?: string | undefined; job?: string | undefined; host?: string | undefined; hosts?: string | undefined }): Fleet | undefined {
+  if (v.splay === undefined) {
+    if (v.job !== undefined || v.host !== undefined || v.hosts !== undefined) usageError("--job, --host and --hosts go with --splay");
+    return undefined;
+  }
+  const splayMs = parseDurationMs(v.splay);
+  if (splayMs === null || splayMs <= 0) usageError(`--splay must be a duration longer than 0 (e.g. 10m): ${v.splay}`);
+  // the offset hashes the job's tag: without it any answer would be a guess
+  if (v.job === undefined || v.job === "") usageError("--splay needs --job TAG (the service's CHIME_NAME, or its job's name)");
+  if (v.host !== undefined && v.hosts !== undefined) usageError("--host or --hosts, not both");
+  const fleet = { splayMs, job: v.job, host: v.host ?? hostname() };
+  if (v.hosts === undefined) return fleet;
+  let text: string;
+  try {
+    text = readFileSync(v.hosts, "utf8");
+  } catch (err) {
+    die(EXIT_SYSTEM, `next: --hosts ${v.hosts}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const hosts = text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "");
+  if (hosts.length === 0) usageError(`--hosts ${v.hosts} names no host`);
+  return { ...fleet, hosts };
+}
+
+function firstWakeMs(schedule: Schedule, zone: Zone, after: Instant, text: string): number {
+  try {
+    return instantToMs(schedule.next(after, zone));
+  } catch (err) {
+    if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `next: ${err.message}: nothing matches ${text} within 400 years`);
+    throw err;
+  }
+}
+
+/**
+ * First runs of a fleet, counted per minute (per hour when the splay is over 2 h, so the grid
+ * stays readable), one line per cell from the first to the last that holds a run, empty cells
+ * included: "2026-12-02T03:04:00+01:00  3 ###".
+ */
+function histogram(runsMs: readonly number[], splayMs: number, zone: Zone): string[] {
+  const cellMs = splayMs > 2 * 3600_000 ? 3600_000 : 60_000;
+  const counts = new Map<number, number>();
+  for (const ms of runsMs) {
+    const cell = Math.floor(ms / cellMs) * cellMs;
+    counts.set(cell, (counts.get(cell) ?? 0) + 1);
+  }
+  const cells = [...counts.keys()];
+  const lines: string[] = [];
+  for (let cell = Math.min(...cells); cell <= Math.max(...cells); cell += cellMs) {
+    const n = counts.get(cell) ?? 0;
+    lines.push(`${isoLocal(instantFromMs(cell), zone)}  ${String(n).padStart(4)} ${"#".repeat(Math.min(n, 60))}`.trimEnd());
+  }
+  return lines;
 }
