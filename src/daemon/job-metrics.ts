@@ -99,10 +99,11 @@ export class MetricsStateStore implements StateStore {
         help: "The last run's status: 1 for the status it ended with, 0 for the others.",
         samples: recs.flatMap(([tag, r]) => (r.lastStatus === undefined ? [] : STATUSES.map((s) => [{ job: tag, status: s }, s === r.lastStatus ? 1 : 0] as const))),
       },
+      gauge("chime_job_last_attempts", "Attempts the last run took (1 without retries; --retry adds up to N).", (r) => r.lastAttempts ?? (r.lastEndMs === undefined ? undefined : 1)),
       gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => r.nextRunAt),
       {
         name: "chime_job_runs_total",
-        help: "Runs ended since this chime started, by status.",
+        help: "Runs ended since this chime started, by status; a retried run counts each attempt.",
         type: "counter",
         samples: recs.flatMap(([tag]) => STATUSES.map((s) => [{ job: tag, status: s }, this.ended.get(tag)?.get(s) ?? 0] as const)),
       },

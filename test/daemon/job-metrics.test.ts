@@ -61,4 +61,24 @@ describe("--metrics-file: run metrics for every job", () => {
       await p.kill();
     }
   });
+
+  it("--retry 2: a run that fails every attempt took 3 attempts, each counted with its status", async () => {
+    const file = join(tmp.dir, "retry.prom");
+    const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "state-retry"), "--metrics-file", file, "--when", "0 0 1 1 *", "--retry", "2", "--retry-delay", "1s", "--name", "flaky", "exec", "--", "sh", "-c", "exit 2"], { cwd: tmp.dir });
+    try {
+      await p.waitFor(/next run: /);
+      p.signal("SIGALRM");
+      // the run ends once its last attempt has: the record (and so the file) says how many
+      const read = () => (existsSync(file) ? samples(readFileSync(file, "utf8")) : new Map<string, number>());
+      const deadline = Date.now() + 60_000;
+      while (read().get('chime_job_last_attempts{job="flaky"}') !== 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const s = read();
+      expect(s.get('chime_job_last_attempts{job="flaky"}')).toBe(3);
+      // docs/chime.md: runs_total counts every attempt, last_attempts says how many the last run took
+      expect(s.get('chime_job_runs_total{job="flaky",status="critical"}')).toBe(3);
+      expect(s.get('chime_job_last_status{job="flaky",status="critical"}')).toBe(1);
+    } finally {
+      await p.kill();
+    }
+  });
 });
