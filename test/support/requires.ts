@@ -105,6 +105,11 @@ const checks = {
   git: program("git", "git"),
   "git daemon": { present: () => gitCommand("daemon"), reason: "git daemon not installed", remedy: "apt-get install git" },
   "git http-backend": { present: () => gitCommand("http-backend"), reason: "git http-backend not installed", remedy: "apt-get install git" },
+  // unbound: the DNS sinkhole (dns-blocklist) and the Cymru-shaped ASN answers (chime asn)
+  unbound: program("unbound", "unbound"),
+  "unbound-control": program("unbound-control", "unbound"),
+  "unbound-checkconf": program("unbound-checkconf", "unbound"),
+  dig: program("dig", "bind9-dnsutils"),
   // procps: the "no process left behind" checks read ps
   ps: program("ps", "procps"),
   // the SOCK refclock feeder of the chronyd rig
