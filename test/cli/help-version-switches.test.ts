@@ -84,7 +84,7 @@ describe("one switch vocabulary (the one --help states)", () => {
 
   it("anything else is an error naming the variable, in every program that reads a switch", () => {
     expect(() => parseNtpCheckArgs(["192.0.2.1"], { CHIME_NTP_VERBOSE: "maybe" })).toThrow(/CHIME_NTP_VERBOSE.*"maybe".*yes\/no, 1\/0, true\/false or on\/off/);
-    expect(() => parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" })).toThrow(/CHIME_GIT_BACKUP_INCLUDE_FORKS must be yes\/no, 1\/0, true\/false or on\/off: "maybe"/);
+    expect(() => parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" })).toThrow(/CHIME_GIT_BACKUP_INCLUDE_FORKS \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"/);
     expect(parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "off" }).includeForks).toBe(false);
     expect(parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "on" }).includeForks).toBe(true);
     let err: unknown;
