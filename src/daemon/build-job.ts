@@ -37,7 +37,7 @@ export interface SettingNames {
 
 export async function loadSpec(jobName: string, where: string): Promise<JobSpec> {
   if (!isJobName(jobName)) {
-    throw new ConfigError(`unknown job ${JSON.stringify(jobName)} (${where}); jobs: ${Object.keys(jobLoaders).join(", ")}`);
+    throw new ConfigError(badValue(where, `unknown job (jobs: ${Object.keys(jobLoaders).join(", ")})`, jobName));
   }
   return jobLoaders[jobName]!();
 }

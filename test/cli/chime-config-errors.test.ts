@@ -35,7 +35,7 @@ const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
   ["bad --log-buffer", ["--log-buffer", "12", "exec", "--", "true"], {}, /^chime: --log-buffer: must be from 4K to 1G: "12"$/],
   ["unknown option", ["--wehn", ",M=0", "exec", "--", "true"], {}, /^chime: --wehn: unknown option \(see chime --help\)$/],
   ["option without value", ["--when"], {}, /^chime: --when: needs a value$/],
-  ["unknown job", ["--when", ",M=0", "backup", "x"], {}, /^chime: unknown job "backup" \(JOB \(argument\)\); jobs: git-backup, ntp-check, exec/],
+  ["unknown job", ["--when", ",M=0", "backup", "x"], {}, /^chime: JOB \(argument\): unknown job \(jobs: git-backup, ntp-check, exec\): "backup"$/],
   ["missing JOB", ["--when", ",M=0"], {}, /^chime: missing JOB after --when;/],
   ["job argument error", ["--when", ",M=0", "exec"], {}, /^chime: exec: missing COMMAND/],
   ["bad --name", ["--name", "a/b", "--when", ",M=0", "exec", "--", "true"], {}, /^chime: --name: .+: "a\/b"$/],
@@ -63,7 +63,7 @@ describe("chime: configuration errors at start exit 100 with one line naming set
     await writeFile(path, JSON.stringify({ jobs: [{ job: "exec", args: ["--", "true"], when: ",M=0", timout: "5m" }] }));
     const r = runChime([...svc, join(tmp.dir, "state"), "--config", path]);
     expect(r.status).toBe(100);
-    expect(unstamped(r.stderr)).toEqual([`chime: config file ${path}: jobs[0]: unknown field "timout" (expected name, job, args, when, timeout, splay, atStart, retry, retryDelay, zone)`]);
+    expect(unstamped(r.stderr)).toEqual([`chime: config file ${path} line 1 (jobs[0].timout): unknown field (expected name, job, args, when, timeout, splay, atStart, retry, retryDelay, zone)`]);
   });
 
   it("a config file job whose schedule never matches is refused at start, naming the field", async () => {
@@ -76,7 +76,7 @@ describe("chime: configuration errors at start exit 100 with one line naming set
     const r = runChime([...svc, join(tmp.dir, "state"), "--config", path]);
     expect(r.status).toBe(100);
     expect(r.stdout).toBe("");
-    expect(unstamped(r.stderr)).toEqual([`chime: jobs[1].when in config file ${path}: nothing matches within 400 years: "0 0 30 2 *"`]);
+    expect(unstamped(r.stderr)).toEqual([`chime: config file ${path} line 1 (jobs[1].when): nothing matches within 400 years: "0 0 30 2 *"`]);
   });
 
   it("a service refuses to run jobs as root without --allow-root or --user", () => {
