@@ -51,7 +51,9 @@ function cell(text: string): string {
 export function optionsMarkdown(specs: readonly OptionSpec[]): string {
   const rows = specs.map((s) => {
     const variable = s.env === undefined ? "(flag only)" : `\`${s.env}\``;
-    return `| \`${cell(flagWithValue(s))}\` | ${variable} | ${s.default === undefined ? "" : `\`${cell(s.default)}\``} | ${cell(s.help)} |`;
+    const dflt = s.default === undefined ? "—" : `\`${cell(s.default)}\``;
+    // doc is Markdown already (its | escaped by its author); help is plain text
+    return `| \`${cell(flagWithValue(s))}\` | ${variable} | ${dflt} | ${s.doc ?? cell(s.help)} |`;
   });
-  return ["| Option | Variable | Default | Meaning |", "| --- | --- | --- | --- |", ...rows].join("\n") + "\n";
+  return ["| option | variable | default | meaning |", "|---|---|---|---|", ...rows].join("\n") + "\n";
 }

@@ -48,13 +48,18 @@ describe("optionsHelp", () => {
 });
 
 describe("optionsMarkdown", () => {
+  it("the docs' longer text where the declaration has one, as Markdown", () => {
+    const table = optionsMarkdown([{ name: "warn", kind: "duration", help: "WARNING above", doc: "mean \\|offset\\| above this is a WARNING" }]);
+    expect(table.split("\n")[2]).toBe("| `--warn DURATION` | (flag only) | — | mean \\|offset\\| above this is a WARNING |");
+  });
+
   it("a GitHub-flavoured table, the | of a value escaped", () => {
     expect(optionsMarkdown(OPTIONS.slice(2, 4))).toBe(
       [
-        "| Option | Variable | Default | Meaning |",
-        "| --- | --- | --- | --- |",
+        "| option | variable | default | meaning |",
+        "|---|---|---|---|",
         "| `--log-format text\\|json` | `CHIME_LOG_FORMAT` | `text` | log line format |",
-        "| `--service` | (flag only) |  | this is a service |",
+        "| `--service` | (flag only) | — | this is a service |",
         "",
       ].join("\n"),
     );

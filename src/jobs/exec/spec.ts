@@ -25,6 +25,7 @@ export const execSpec: JobSpec = {
   name: "exec",
   usage: USAGE,
   help,
+  options: OPTIONS,
   create(args, env) {
     // The command's own options are its own: they start at the first word that is not ours.
     const o = readOptions("exec", OPTIONS, { args, env, stopAtPositional: true, usage: `put -- before the command: ${USAGE}` });
