@@ -1,3 +1,4 @@
+import type { ConfigDefaults } from "../daemon/config-file.js";
 import { OPTIONS } from "../daemon/daemon-options.js";
 import { JobConfigError, type Environment } from "../jobs/job.js";
 import type { LogFormat, LogStamp } from "../log/logger.js";
@@ -85,6 +86,17 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
   if (o.has("timeout")) opts.timeoutMs = setting("timeout", o.duration("timeout"));
   if (o.has("max-concurrent")) opts.maxConcurrent = setting("max-concurrent", o.count("max-concurrent"));
   return opts;
+}
+
+/** What a config file's jobs take from the command line when they leave a field out. */
+export function configDefaults(opts: ChimeOptions): ConfigDefaults {
+  return {
+    timeoutMs: opts.timeoutMs?.value,
+    splayMs: opts.splayMs.value,
+    splaySource: opts.splayMs.source,
+    atStart: opts.atStart.value,
+    retry: { retries: opts.retries.value, delayMs: opts.retryDelayMs.value },
+  };
 }
 
 /** Subcommands that talk to a person (or a script) on a terminal, not to a log. */

@@ -18,7 +18,7 @@ import type { Zone } from "../schedule/zone.js";
 import { localZone } from "./local-zone.js";
 import { systemClock } from "../sleep/clock.js";
 import { sleepUntil } from "../sleep/sleep-until.js";
-import type { ChimeOptions } from "./chime-options.js";
+import { configDefaults, type ChimeOptions } from "./chime-options.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 /** how long a stopping service waits for a stalled log reader before it exits anyway */
@@ -46,8 +46,8 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
 async function startService(opts: ChimeOptions, env: Environment, stopBeforeStart: () => boolean, dropEarlyHandlers: () => void): Promise<number> {
   const zone = zoneOf(env);
   const jobEnv = env;
-  const retry = { retries: opts.retries.value, delayMs: opts.retryDelayMs.value };
-  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value, splaySource: opts.splayMs.source, atStart: opts.atStart.value, retry };
+  const defaults = configDefaults(opts);
+  const retry = defaults.retry!;
   let jobs: ScheduledJob[];
   let reload: (() => Promise<ScheduledJob[]>) | undefined;
   if (opts.config) {

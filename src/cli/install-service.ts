@@ -4,19 +4,29 @@ import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError, requireNextRun } from "../daemon/build-job.js";
+import { ConfigError, loadSpec, requireNextRun } from "../daemon/build-job.js";
 import { loadConfigFile } from "../daemon/config-file.js";
 import { requireSplayShorterThanInterval, splayTooLong } from "../daemon/next-wake.js";
-import { parseDurationMs } from "../time/duration-option.js";
-import { parseSchedule, ScheduleError, ScheduleRangeError } from "../schedule/schedule.js";
-import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
+import { durationWords } from "../time/duration-option.js";
+import type { Instant } from "../time/instant.js";
+import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
+import type { Zone } from "../schedule/zone.js";
+import { isJobName, jobLoaders } from "../jobs/registry.js";
+import { JobConfigError } from "../jobs/job.js";
+import { badValue } from "../options/bad-value.js";
+import type { OptionSpec } from "../options/option-spec.js";
+import { readOptions, type Options } from "../options/read-options.js";
+import { configDefaults, parseChimeOptions, type ChimeOptions } from "./chime-options.js";
+import { die, EXIT_SYSTEM, EXIT_USAGE, Fatal } from "./die.js";
+import { serviceZone } from "./local-zone.js";
 import { writeServiceDir } from "./service-dir.js";
-import { utcZone } from "../schedule/zone.js";
 import { findUser, isPlainUserName, type UserIds } from "../daemon/privileges.js";
 import { detectSupervisor, missingPrograms, SUPERVISOR_NAMES, supervisorNamed, type Supervisor } from "./supervisor.js";
 
+const JOB_NAMES = Object.keys(jobLoaders);
+
 export const INSTALL_SERVICE_USAGE =
-  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
+  `usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job ${JOB_NAMES.join("|")}] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n` +
   "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down]";
 
 const HELP = `${INSTALL_SERVICE_USAGE}
@@ -42,12 +52,15 @@ scanner starts it at its next scan unless --down is given.
   --supervisor S    daemontools, runit or s6 (default: the one whose scanner, svscan,
                     runsvdir or s6-svscan, is on PATH; with several, the one DIR shows
                     signs of, else daemontools)
-  --job JOB         git-backup, ntp-check or exec (default exec)
+  --job JOB         ${JOB_NAMES.join(", ")} (default exec)
   --when SCHEDULE   written to env/CHIME_WHEN (default: git-backup ,M=0; ntp-check ,M/15;
                     exec ,M/5)
   --config FILE     instead of --job/--when/JOB-ARGs: run every job of the JSON file
                     FILE (env/CHIME_CONFIG), each on its own schedule; svc -h reloads it.
                     Checked now as chime will check it at start.
+The schedule, the settings in env/ and the job's options are checked now as the service
+will check them at start: in the service's zone (TZ in env/, else the system zone of
+/etc/localtime, not this shell's TZ).
   --node PATH       the node executable the run script uses (default: this one)
   --down            also write a "down" file: the service waits for svc -u
   -- JOB-ARG…       the job's arguments (git-backup: DIR [options], required;
@@ -60,19 +73,27 @@ Exit codes: 0 written; 100 bad usage, bad name, unknown user or existing directo
 111 a system failure (e.g. permission denied writing DIR).
 `;
 
+/** What install-service writes for a job of the registry: its service/ template and defaults. */
 interface JobTemplate {
   readonly template: string;
-  readonly when: string;
+  /** undefined: --when is required */
+  readonly when: string | undefined;
   /** null: the job has no sensible default and the user must say (git-backup's DIR) */
   readonly defaultArgs: readonly string[] | null;
   readonly argsHint: string;
 }
 
-const JOB_TEMPLATES: Readonly<Record<string, JobTemplate>> = {
+const INSTALL_DEFAULTS: Readonly<Record<string, JobTemplate>> = {
   "git-backup": { template: "git-backup", when: ",M=0", defaultArgs: null, argsHint: "-- DIR [options]" },
   "ntp-check": { template: "ntp-check", when: ",M/15", defaultArgs: ["pool.ntp.org"], argsHint: "-- [options] SERVER…" },
   exec: { template: "exec-example", when: ",M/5", defaultArgs: ["date"], argsHint: "-- COMMAND [ARG…]" },
 };
+
+/** Any job of the registry; one without install defaults uses service/JOB/ and needs --when and its arguments. */
+function jobTemplate(job: string): JobTemplate {
+  if (!isJobName(job)) die(EXIT_USAGE, `install-service: ${badValue("--job", `unknown job (${JOB_NAMES.join(", ")})`, job)}`);
+  return INSTALL_DEFAULTS[job] ?? { template: job, when: undefined, defaultArgs: null, argsHint: `-- ARG…` };
+}
 
 /** The daemon refuses to run as root without this consent (DESIGN.md §3). */
 export const ALLOW_ROOT_ENV = "CHIME_ALLOW_ROOT";
@@ -95,60 +116,53 @@ interface InstallArgs {
 // starting with "." (svscan skips those) or "-" (read as an option by svc and friends).
 const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node", "--config", "--supervisor"]);
+const INSTALL_OPTIONS: readonly OptionSpec[] = [
+  { name: "dir", kind: "text", value: "DIR", help: "the directory the supervisor scans" },
+  { name: "user", kind: "text", value: "USER", help: "the user the job runs as" },
+  { name: "log-user", kind: "text", value: "USER", help: "the user the logger runs as" },
+  { name: "supervisor", kind: "text", value: "S", help: "daemontools, runit or s6" },
+  { name: "job", kind: "text", value: "JOB", default: "exec", help: "the job" },
+  { name: "when", kind: "text", value: "SCHEDULE", help: "the schedule" },
+  { name: "node", kind: "text", value: "PATH", help: "the node executable" },
+  { name: "config", kind: "text", value: "FILE", help: "a config file instead of one job" },
+  { name: "down", kind: "switch", help: "write a down file" },
+  { name: "help", kind: "switch", short: "h", help: "this text" },
+];
 
 function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
-  const values = new Map<string, string>();
-  const positionals: string[] = [];
-  let down = false;
-  let jobArgs: string[] | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === "--") {
-      jobArgs = args.slice(i + 1);
-      break;
-    }
-    if (arg === "--help" || arg === "-h") return "help";
-    if (arg === "--down") {
-      down = true;
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    if (VALUE_FLAGS.has(flag)) {
-      const value = flag !== arg ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined) die(EXIT_USAGE, `install-service: ${flag} needs a value\n${INSTALL_SERVICE_USAGE}`);
-      if (values.has(flag)) die(EXIT_USAGE, `install-service: ${flag} given twice`);
-      values.set(flag, value);
-      continue;
-    }
-    if (arg.startsWith("-")) die(EXIT_USAGE, `install-service: unknown option: ${arg}\n${INSTALL_SERVICE_USAGE}`);
-    positionals.push(arg);
+  let o: Options;
+  try {
+    o = readOptions("install-service", INSTALL_OPTIONS, { args, usage: INSTALL_SERVICE_USAGE });
+  } catch (e) {
+    if (e instanceof JobConfigError) die(EXIT_USAGE, e.message);
+    throw e;
   }
-  const [name, extra] = positionals;
+  if (o.switch("help")) return "help";
+  const jobArgs = o.afterTerminator;
+  const [name, extra] = o.positionals.slice(0, o.positionals.length - (jobArgs?.length ?? 0));
   if (name === undefined) die(EXIT_USAGE, `install-service: missing service NAME\n${INSTALL_SERVICE_USAGE}`);
   if (extra !== undefined) die(EXIT_USAGE, `install-service: unexpected argument: ${extra} (job arguments go after --)`);
-  const dir = values.get("--dir");
+  const dir = o.text("dir");
   if (dir === undefined) die(EXIT_USAGE, `install-service: missing --dir DIR (the directory svscan scans)`);
-  const user = values.get("--user");
+  const user = o.text("user");
   if (user === undefined) die(EXIT_USAGE, `install-service: missing --user USER (the user the job runs as)`);
-  const config = values.get("--config");
+  const config = o.text("config");
   if (config !== undefined) {
-    const clash = ["--job", "--when"].find((f) => values.has(f)) ?? (jobArgs ? "-- JOB-ARG…" : undefined);
-    if (clash) die(EXIT_USAGE, `install-service: --config ${config} and ${clash} exclude each other (the file names each job and its schedule)`);
+    const clash = (["job", "when"] as const).find((f) => o.source(f) !== "default") ?? (jobArgs ? "-- JOB-ARG…" : undefined);
+    if (clash) die(EXIT_USAGE, `install-service: --config ${config} and ${clash.startsWith("-") ? clash : `--${clash}`} exclude each other (the file names each job and its schedule)`);
   }
   return {
     name,
     dir,
     user,
     config,
-    logUser: values.get("--log-user") ?? user,
-    job: values.get("--job") ?? "exec",
-    when: values.get("--when"),
-    node: values.get("--node"),
-    down,
+    logUser: o.text("log-user") ?? user,
+    job: o.text("job")!,
+    when: o.text("when"),
+    node: o.text("node"),
+    down: o.switch("down"),
     jobArgs,
-    supervisor: values.get("--supervisor"),
+    supervisor: o.text("supervisor"),
   };
 }
 
@@ -165,7 +179,7 @@ export async function runInstallService(
   if (!PLAIN_NAME.test(parsed.name)) {
     die(EXIT_USAGE, `install-service: bad service name: ${JSON.stringify(parsed.name)} (use letters, digits, . _ -; not starting with . or -)`);
   }
-  const what = parsed.config !== undefined ? await configService(parsed.config) : jobService(parsed);
+  const what = parsed.config !== undefined ? await configService(parsed.config) : await jobService(parsed);
 
   const asRoot = process.getuid?.() === 0;
   const user = await requireUser("--user", parsed.user, asRoot);
@@ -245,65 +259,128 @@ interface ServiceContent {
   readonly label: string;
 }
 
-function jobService(parsed: InstallArgs): ServiceContent {
-  const job = Object.hasOwn(JOB_TEMPLATES, parsed.job) ? JOB_TEMPLATES[parsed.job] : undefined;
-  if (!job) {
-    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check or exec)`);
-  }
+async function jobService(parsed: InstallArgs): Promise<ServiceContent> {
+  const job = jobTemplate(parsed.job);
   const jobArgs = parsed.jobArgs ?? job.defaultArgs;
   if (jobArgs === null || jobArgs.length === 0) {
     die(EXIT_USAGE, `install-service: --job ${parsed.job} needs its arguments: ${job.argsHint}`);
   }
   const when = parsed.when ?? job.when;
-  checkSchedule(when);
-  checkTemplateSplay(job.template, when);
-  return { template: job.template, jobArgs, env: { CHIME_WHEN: when }, label: parsed.job };
+  if (when === undefined) die(EXIT_USAGE, `install-service: --job ${parsed.job} needs --when SCHEDULE (no default for it)`);
+  checkScheduleText(when);
+  const env = { CHIME_WHEN: when };
+  await checkAsTheServiceWill(job.template, jobArgs, env);
+  return { template: job.template, jobArgs, env, label: parsed.job };
 }
 
 /** A config file the daemon would refuse at start is refused now, with the same message. */
 async function configService(file: string): Promise<ServiceContent> {
   const path = resolve(file);
+  const env = { CHIME_CONFIG: path };
+  const { opts, serviceEnv } = readServiceOptions("config", [], env);
   try {
-    const jobs = await loadConfigFile(path, process.env, { splayMs: 0 });
-    const now = { seconds: Math.floor(Date.now() / 1000), nanos: 0 };
-    requireNextRun(jobs, utcZone(), now);
-    requireSplayShorterThanInterval(jobs, utcZone(), now);
+    const jobs = await loadConfigFile(path, serviceEnv, configDefaults(opts));
+    const zone = zoneOfService(serviceEnv);
+    requireNextRun(jobs, zone, nowInstant());
+    requireSplayShorterThanInterval(jobs, zone, nowInstant());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     die(EXIT_USAGE, `install-service: --config ${path}: ${err.message}`);
   }
-  return { template: "config", jobArgs: [], env: { CHIME_CONFIG: path }, label: `config ${path}` };
+  return { template: "config", jobArgs: [], env, label: `config ${path}` };
 }
 
-/** A schedule the daemon would refuse at start is refused now, with the parser's reason. */
-function checkSchedule(when: string): void {
-  // envdir keeps only a file's first line: a multi-line schedule would be cut silently.
-  if (when.includes("\n")) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: must be one line`);
-  // envdir unsets a variable whose file is empty: the service would not be scheduled at all.
-  if (when.trim() === "") die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: empty schedule (use ",S/1" for every second)`);
-  try {
-    // one that never matches again (Feb 31) would make the service exit 100 at every start
-    parseSchedule(when).next({ seconds: Math.floor(Date.now() / 1000), nanos: 0 }, utcZone());
-  } catch (err) {
-    if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: nothing matches within 400 years`);
-    if (!(err instanceof ScheduleError)) throw err;
-    die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)}: ${err.message}`);
-  }
+function nowInstant(): Instant {
+  return { seconds: Math.floor(Date.now() / 1000), nanos: 0 };
 }
 
-/** The template's env/CHIME_SPLAY must fit the schedule, as chime will require at start. */
-function checkTemplateSplay(template: string, when: string): void {
-  const file = join(installationRoot(), "service", template, "env", "CHIME_SPLAY");
-  let text: string;
+/** envdir keeps only a file's first line and unsets a variable whose file is empty. */
+function checkScheduleText(when: string): void {
+  if (when.includes("\n")) die(EXIT_USAGE, `install-service: ${badValue("--when", "must be one line (envdir keeps only the first)", when)}`);
+  if (when.trim() === "") die(EXIT_USAGE, `install-service: ${badValue("--when", 'empty schedule (use ",S/1" for every second)', when)}`);
+}
+
+/**
+ * The env/ the service will read: the template's files, first line each, as envdir reads
+ * them (an empty file unsets its variable), then what install-service writes.
+ */
+function serviceEnvironment(template: string, written: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  const dir = join(installationRoot(), "service", template, "env");
+  let files: string[] = [];
   try {
-    text = (readFileSync(file, "utf8").split("\n")[0] ?? "").trim();
+    files = readdirSync(dir);
   } catch {
-    return; // no splay in this template
+    // a template without env/
   }
-  const splayMs = parseDurationMs(text);
-  if (splayMs === null || text === "") return;
-  const why = splayTooLong(parseSchedule(when), splayMs, utcZone(), { seconds: Math.floor(Date.now() / 1000), nanos: 0 });
-  if (why) die(EXIT_USAGE, `install-service: --when ${JSON.stringify(when)} with the ${template} template's splay ${text} (env/CHIME_SPLAY): ${why}; choose a sparser --when, or install and then shorten env/CHIME_SPLAY`);
+  for (const f of files) {
+    const value = (readFileSync(join(dir, f), "utf8").split("\n")[0] ?? "").replace(/[ \t]+$/, "");
+    if (value !== "") env[f] = value;
+  }
+  return { ...env, ...written };
+}
+
+/** The words the template's run script gives chime before the job's arguments: "--service exec --". */
+function runScriptWords(template: string): string[] {
+  const run = readFileSync(join(installationRoot(), "service", template, "run"), "utf8");
+  const m = /\{\{CHIME\}\}([^\n]*?)(\{\{JOB_ARGS\}\}|$)/m.exec(run);
+  return (m?.[1] ?? "").split(/\s+/).filter((w) => w !== "");
+}
+
+/** The daemon's options as the service will read them: its run script's words and its env/. */
+function readServiceOptions(template: string, jobArgs: readonly string[], written: Readonly<Record<string, string>>): { opts: ChimeOptions; serviceEnv: Record<string, string> } {
+  const serviceEnv = serviceEnvironment(template, written);
+  try {
+    return { opts: parseChimeOptions([...runScriptWords(template), ...jobArgs], serviceEnv), serviceEnv };
+  } catch (e) {
+    if (e instanceof Fatal) die(EXIT_USAGE, `install-service: ${e.message} (the ${template} template's env/)`);
+    throw e;
+  }
+}
+
+/**
+ * What the service will check at start, checked now: the daemon's options from the run script
+ * and env/, the job's options by its declaration, the schedule and the splay in the zone the
+ * service will run in.
+ */
+async function checkAsTheServiceWill(template: string, jobArgs: readonly string[], written: Readonly<Record<string, string>>): Promise<void> {
+  const { opts, serviceEnv } = readServiceOptions(template, jobArgs, written);
+  const [jobName, ...args] = opts.rest;
+  try {
+    const spec = await loadSpec(jobName ?? "", "--job");
+    readOptions(spec.name, spec.options ?? [], { args, env: serviceEnv });
+  } catch (e) {
+    if (e instanceof ConfigError) die(EXIT_USAGE, `install-service: ${e.message}`);
+    throw e;
+  }
+  const when = opts.when!;
+  const zone = zoneOfService(serviceEnv);
+  let schedule: Schedule;
+  try {
+    schedule = parseSchedule(when.value);
+    // one that never matches again (Feb 31) would make the service exit 100 at every start
+    schedule.next(nowInstant(), zone);
+  } catch (err) {
+    if (err instanceof ScheduleRangeError) die(EXIT_USAGE, `install-service: ${badValue("--when", "nothing matches within 400 years", when.value)}`);
+    if (!(err instanceof ScheduleError)) throw err;
+    die(EXIT_USAGE, `install-service: ${badValue("--when", err.message, when.value)}`);
+  }
+  const why = splayTooLong(schedule, opts.splayMs.value, zone, nowInstant());
+  if (why) {
+    die(
+      EXIT_USAGE,
+      `install-service: ${badValue("--when", `with the ${template} template's splay ${durationWords(opts.splayMs.value)} (env/CHIME_SPLAY): ${why}; choose a sparser --when, or install and then shorten env/CHIME_SPLAY`, when.value)}`,
+    );
+  }
+}
+
+/** The service's zone: TZ from its env/, else the system zone — never this shell's TZ. */
+function zoneOfService(serviceEnv: Readonly<Record<string, string>>): Zone {
+  try {
+    return serviceZone(serviceEnv);
+  } catch (e) {
+    die(EXIT_USAGE, `install-service: ${badValue("TZ (env/)", e instanceof Error ? e.message : String(e), serviceEnv["TZ"])}`);
+  }
 }
 
 async function requireUser(flag: string, name: string, asRoot: boolean): Promise<UserIds> {

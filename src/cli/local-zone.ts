@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { ScheduleError } from "../schedule/errors.js";
 import { utcZone, type Zone, zoneNamed, zoneWithOffsets } from "../schedule/zone.js";
 import { daysFromCivil } from "../time/civil.js";
@@ -52,6 +52,22 @@ export function zoneFromEnv(env: Env): Zone {
     return zoneNamed(name);
   } catch {
     throw new ScheduleError(`unknown time zone in TZ: ${tz}`);
+  }
+}
+
+/**
+ * The zone a supervised service runs in: TZ from its env/ when there, else the system zone —
+ * what /etc/localtime names (supervise gives a service no TZ of its own; glibc then reads
+ * /etc/localtime, and UTC without it). Never the TZ of the shell that installs the service.
+ */
+export function serviceZone(serviceEnv: Env, localtime = "/etc/localtime"): Zone {
+  if (serviceEnv["TZ"] !== undefined) return zoneFromEnv({ TZ: serviceEnv["TZ"] });
+  if (!existsSync(localtime)) return utcZone();
+  try {
+    return zoneFromEnv({ TZ: `:${localtime}` });
+  } catch {
+    // a copy of a zone file, not a link into zoneinfo: ICU's own host-zone detection names it
+    return zoneFromEnv({});
   }
 }
 

@@ -5,6 +5,8 @@
  * config file is shown as written, a string quoted so blanks and empty values are visible.
  */
 export function badValue(source: string, why: string, value?: unknown): string {
-  const shown = value === undefined ? "" : `: ${typeof value === "number" ? String(value) : JSON.stringify(value)}`;
-  return `${source}: ${why}${shown}`;
+  if (value === undefined) return `${source}: ${why}`;
+  // a parser's reason may end with the text it refused (the schedule parser's do): shown once
+  const reason = typeof value === "string" && value !== "" && why.endsWith(`: ${value}`) ? why.slice(0, -value.length - 2) : why;
+  return `${source}: ${reason}: ${typeof value === "number" ? String(value) : JSON.stringify(value)}`;
 }

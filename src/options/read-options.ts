@@ -28,13 +28,15 @@ export interface OptionLayers {
    * positionals may be mixed (git-backup DIR --timeout 5m); `--` ends the options either way.
    */
   readonly stopAtPositional?: boolean;
-  /** one line added to an unknown option's error: "usage: exec -- COMMAND [ARG…]" */
+  /** added to an unknown option's or a missing value's error: "see chime --help" */
   readonly usage?: string;
 }
 
 /** The values a declaration was read into; every value already checked. */
 export interface Options {
   readonly positionals: string[];
+  /** the words after `--`, also the last of positionals; undefined without `--` */
+  readonly afterTerminator: string[] | undefined;
   /** a value from any layer, the default included */
   has(name: string): boolean;
   /** "--timeout", "-v", "CHIME_NTP_TIMEOUT (environment)", "config file F line N", "default" */
@@ -72,7 +74,7 @@ export function readOptions(command: string, specs: readonly OptionSpec[], layer
     throw new JobConfigError(prefix + badValue(source, why, text));
   };
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const { flags, positionals } = readFlags(specs, byName, layers, fail);
+  const { flags, positionals, afterTerminator } = readFlags(specs, byName, layers, fail);
   const env = layers.env ?? {};
 
   const values = new Map<string, Value>();
@@ -101,6 +103,7 @@ export function readOptions(command: string, specs: readonly OptionSpec[], layer
   };
   return {
     positionals,
+    afterTerminator,
     has: (name) => values.has(name),
     source: (name) => values.get(name)?.source ?? "default",
     switch: (name) => (get(name, "switch")?.value as boolean | undefined) ?? false,
@@ -142,13 +145,15 @@ function readFlags(
   byName: ReadonlyMap<string, OptionSpec>,
   layers: OptionLayers,
   fail: Fail,
-): { flags: Map<string, Raw[]>; positionals: string[] } {
+): { flags: Map<string, Raw[]>; positionals: string[]; afterTerminator: string[] | undefined } {
   const tokens = tokenise(specs, layers.args);
   const flags = new Map<string, Raw[]>();
   const positionals: string[] = [];
+  let afterTerminator: string[] | undefined;
   for (const token of tokens) {
     if (token.kind === "option-terminator") {
-      positionals.push(...layers.args.slice(token.index + 1));
+      afterTerminator = layers.args.slice(token.index + 1);
+      positionals.push(...afterTerminator);
       break;
     }
     if (token.kind === "positional") {
@@ -160,17 +165,18 @@ function readFlags(
       continue;
     }
     const spec = byName.get(token.name);
-    if (!spec) fail(token.rawName, layers.usage === undefined ? "unknown option" : `unknown option (${layers.usage})`);
+    const hint = (why: string) => (layers.usage === undefined ? why : `${why} (${layers.usage})`);
+    if (!spec) fail(token.rawName, hint("unknown option"));
     const source = token.rawName;
     let text: string;
     if (spec!.kind === "switch") text = token.value ?? "yes";
-    else if (token.value === undefined) return fail(source, "needs a value");
+    else if (token.value === undefined) return fail(source, hint("needs a value"));
     else text = token.value;
     const earlier = flags.get(spec!.name) ?? [];
     if (spec!.kind !== "list" && earlier.length > 0) fail(source, "given twice", text);
     flags.set(spec!.name, [...earlier, { text, source }]);
   }
-  return { flags, positionals };
+  return { flags, positionals, afterTerminator };
 }
 
 /** The first layer that has the option: flag, environment, config file, default. */

@@ -34,7 +34,7 @@ const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
   ["bad CHIME_NO_CATCH_UP", ["--when", ",M=0", "exec", "--", "true"], { CHIME_NO_CATCH_UP: "maybe" }, /^chime: CHIME_NO_CATCH_UP \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/],
   ["bad --log-buffer", ["--log-buffer", "12", "exec", "--", "true"], {}, /^chime: --log-buffer: must be from 4K to 1G: "12"$/],
   ["unknown option", ["--wehn", ",M=0", "exec", "--", "true"], {}, /^chime: --wehn: unknown option \(see chime --help\)$/],
-  ["option without value", ["--when"], {}, /^chime: --when: needs a value$/],
+  ["option without value", ["--when"], {}, /^chime: --when: needs a value \(see chime --help\)$/],
   ["unknown job", ["--when", ",M=0", "backup", "x"], {}, /^chime: JOB \(argument\): unknown job \(jobs: git-backup, ntp-check, exec\): "backup"$/],
   ["missing JOB", ["--when", ",M=0"], {}, /^chime: missing JOB after --when;/],
   ["job argument error", ["--when", ",M=0", "exec"], {}, /^chime: exec: missing COMMAND/],

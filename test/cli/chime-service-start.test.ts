@@ -155,7 +155,7 @@ describe("chime status --state-dir with no value (issue 9 §9)", () => {
   it("says the option needs a value, exit 100", () => {
     const r = runChime(["status", "--state-dir"]);
     expect(r.status).toBe(100);
-    expect(r.stderr).toMatch(/^chime: status: option --state-dir needs a value \(flag\); usage: chime status/);
+    expect(r.stderr).toMatch(/^chime: status: --state-dir: needs a value \(see chime status --help\)$/m);
     expect(r.stderr).not.toMatch(/unexpected argument/);
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Fatal } from "../../src/cli/die.js";
 import { runInstallService } from "../../src/cli/install-service.js";
+import { jobLoaders } from "../../src/jobs/registry.js";
 import { requires } from "../support/requires.js";
 
 // Runs as root in CI (and here); the ownership checks need it, and `nobody` exists on
@@ -153,7 +154,7 @@ describe("chime install-service names the bad value and exits 100", () => {
     [["svc", "--dir", "/nonexistent-chime-dir"], "--user"],
     [["--dir", "X", "--user", "nobody"], "NAME"],
     [["svc", "--dir", "X", "--user", "nobody", "--bogus"], "--bogus"],
-    [["svc", "--dir", "X", "--user", "nobody", "--job", "cron"], "--job cron"],
+    [["svc", "--dir", "X", "--user", "nobody", "--job", "cron"], '--job: unknown job (git-backup, ntp-check, exec): "cron"'],
     [["svc", "--dir", "X", "--user", "nobody", "--job", "git-backup"], "git-backup"],
     [["svc", "--dir", "X", "--user", "nobody", "--when", ""], "--when"],
     [["svc", "extra", "--dir", "X", "--user", "nobody"], "extra"],
@@ -195,12 +196,32 @@ describe("chime install-service names the bad value and exits 100", () => {
   });
 });
 
+describe("chime install-service checks the job's options by the job's own declaration", () => {
+  it.each([
+    [["--job", "ntp-check", "--", "--samples", "0", "pool.ntp.org"], 'install-service: ntp-check: --samples: must be from 1 to 16: "0"'],
+    [["--job", "ntp-check", "--", "--warn", "5", "pool.ntp.org"], 'install-service: ntp-check: --warn: not a duration with a unit, like 250ms, 2s, 1h: "5"'],
+    [["--job", "git-backup", "--", "/srv/git", "--frobnicate"], "install-service: git-backup: --frobnicate: unknown option"],
+    [["--job", "git-backup", "--", "/srv/git", "--concurrency=lots"], 'install-service: git-backup: --concurrency: not a whole number: "lots"'],
+  ])("%j is refused as the service would refuse it at start", async (args, message) => {
+    const err = await failure(["svc", "--dir", base, "--user", someUser, ...args]);
+    expect([err.code, err.message]).toEqual([100, message]);
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it("the jobs it offers are the registry's", async () => {
+    const help = (await install(["--help"])).join("\n");
+    for (const job of Object.keys(jobLoaders)) expect(help).toContain(job);
+    const err = await failure(["svc", "--dir", base, "--user", someUser, "--job", "no-such-job"]);
+    expect(err.message).toBe(`install-service: --job: unknown job (${Object.keys(jobLoaders).join(", ")}): "no-such-job"`);
+  });
+});
+
 describe("chime install-service checks the schedule before writing anything", () => {
   it.each([",M=61", ",X=1", "* * *", "0 25 * * *", "0 0 31 2 *", ",y=2020"])("--when %j is refused with the parser's reason", async (when) => {
     const err = await failure(["svc", "--dir", base, "--user", someUser, "--when", when]);
     expect(err.code).toBe(100);
-    expect(err.message).toContain(`--when ${JSON.stringify(when)}`);
-    expect(err.message.length).toBeGreaterThan(`install-service: --when ${JSON.stringify(when)}: `.length);
+    expect(err.message).toMatch(/^install-service: --when: .+: /);
+    expect(err.message.endsWith(`: ${JSON.stringify(when)}`)).toBe(true);
     expect(readdirSync(base)).toEqual([]);
   });
 
@@ -211,7 +232,7 @@ describe("chime install-service checks the schedule before writing anything", ()
     const err = await failure(["svc", "--dir", base, "--user", someUser, "--job", "git-backup", "--when", ",M/1", "--", "/srv/git"]);
     expect(err.code).toBe(100);
     expect(err.message).toBe(
-      'install-service: --when ",M/1" with the git-backup template\'s splay 10m (env/CHIME_SPLAY): not shorter than the 60s between runs of ",M/1": each run would start after later slots were due; choose a sparser --when, or install and then shorten env/CHIME_SPLAY',
+      'install-service: --when: with the git-backup template\'s splay 10m (env/CHIME_SPLAY): not shorter than the 60s between runs of ",M/1": each run would start after later slots were due; choose a sparser --when, or install and then shorten env/CHIME_SPLAY: ",M/1"',
     );
     expect(readdirSync(base)).toEqual([]);
   });

@@ -174,3 +174,13 @@ describe("reading a value the declaration does not have is a programming mistake
     expect(() => readOptions("t", noDefault, { args: [] }).count("n")).toThrow(/has no value and no default/);
   });
 });
+
+describe("afterTerminator: the words after --, for a program that hands them on", () => {
+  it("undefined without --, else exactly the words after it (also the last positionals)", () => {
+    expect(read(["NAME"]).afterTerminator).toBeUndefined();
+    const o = read(["NAME", "--verbose", "--", "ls", "--verbose"]);
+    expect(o.afterTerminator).toEqual(["ls", "--verbose"]);
+    expect(o.positionals).toEqual(["NAME", "ls", "--verbose"]);
+    expect(read(["--"]).afterTerminator).toEqual([]);
+  });
+});
