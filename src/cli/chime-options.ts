@@ -48,6 +48,11 @@ export interface ChimeOptions {
   help: boolean;
   /** the words after the options: JOB ARG… or a subcommand */
   rest: string[];
+  /**
+   * Every declared option, read: a new daemon option needs only its declaration line in
+   * daemon/daemon-options.ts and `opts.read.duration("its-name")` where it is used.
+   */
+  read: Options;
 }
 
 /**
@@ -78,6 +83,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     logBufferBytes: setting("log-buffer", o.size("log-buffer")),
     help: o.switch("help"),
     rest: o.positionals,
+    read: o,
   };
   for (const name of ["when", "config", "name", "user", "metrics-file"] as const) {
     const v = o.text(name);
