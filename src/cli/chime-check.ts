@@ -2,19 +2,25 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { FileStateStore } from "../daemon/run-state.js";
 import { readSuperviseStatus, type SuperviseStatus } from "../daemon/supervise-status.js";
+import { JobConfigError } from "../jobs/job.js";
 import { pluginText } from "../jobs/plugin-text.js";
-import { parseDurationMs } from "../time/duration-option.js";
+import { optionsHelp, type OptionSpec } from "../options/option-spec.js";
+import { readOptions, type Options } from "../options/read-options.js";
 import { pidAlive } from "./chime-status.js";
 import { findChimeServices, readChimeService } from "./chime-service-reader.js";
 import { die, EXIT_USAGE } from "./die.js";
 import { HEALTH_NAME, judgeJob, worse, type Health } from "./job-health.js";
 
+const CHECK_OPTIONS: readonly OptionSpec[] = [
+  { name: "tolerance", kind: "duration", default: "5m", help: "a planned run this long past without starting is overdue" },
+  { name: "min-uptime", kind: "duration", default: "10s", help: "a service up for less is crash-looping" },
+  { name: "json", kind: "switch", help: "one JSON document instead of plugin output" },
+  { name: "help", kind: "switch", short: "h", help: "this text" },
+];
+
 export const CHECK_USAGE = `usage: chime check [--tolerance DURATION] [--min-uptime DURATION] [--json] SERVICEDIR…
   SERVICEDIR: a service directory that runs chime, or a scan directory (/service) holding some
-  --tolerance DURATION   a planned run this long past without starting is overdue (default 5m)
-  --min-uptime DURATION  a service up for less is crash-looping (default 10s)
-  --json                 one JSON document instead of plugin output
-exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios plugin convention)`;
+${optionsHelp(CHECK_OPTIONS.slice(0, 3))}exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios plugin convention)`;
 
 export interface CheckItem {
   service: string;
@@ -145,29 +151,23 @@ export function jsonOutput(r: CheckReport): string {
   return JSON.stringify({ status: HEALTH_NAME[r.health], exit: r.health, services: r.services, jobs: r.jobs, items: r.items.map((i) => ({ ...i, status: HEALTH_NAME[i.health] })) });
 }
 
-function durationArg(flag: string, value: string | undefined): number {
-  if (value === undefined) die(EXIT_USAGE, `check: option ${flag} needs a value (flag); ${CHECK_USAGE}`);
-  const ms = parseDurationMs(value);
-  if (ms === null) die(EXIT_USAGE, `check: bad value ${JSON.stringify(value)} for ${flag} (flag): not a duration like "90s", "5m"`);
-  return ms;
-}
 
 /** `chime check SERVICEDIR…`: exit code is the Nagios state. */
 export async function runCheck(args: readonly string[], out: (line: string) => void, nowMs = Date.now()): Promise<number> {
-  const o: CheckOptions = { nowMs, toleranceMs: 5 * 60_000, minUptimeMs: 10_000, alive: pidAlive };
-  let json = false;
-  const dirs: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--help" || a === "-h") {
-      out(CHECK_USAGE);
-      return 0;
-    } else if (a === "--json") json = true;
-    else if (a === "--tolerance") o.toleranceMs = durationArg(a, args[++i]);
-    else if (a === "--min-uptime") o.minUptimeMs = durationArg(a, args[++i]);
-    else if (a.startsWith("-")) die(EXIT_USAGE, `check: unknown option ${JSON.stringify(a)} (flag); ${CHECK_USAGE}`);
-    else dirs.push(a);
+  let read: Options;
+  try {
+    read = readOptions("check", CHECK_OPTIONS, { args, usage: "see chime check --help" });
+  } catch (e) {
+    if (e instanceof JobConfigError) die(EXIT_USAGE, e.message);
+    throw e;
   }
+  if (read.switch("help")) {
+    out(CHECK_USAGE);
+    return 0;
+  }
+  const o: CheckOptions = { nowMs, toleranceMs: read.duration("tolerance"), minUptimeMs: read.duration("min-uptime"), alive: pidAlive };
+  const json = read.switch("json");
+  const dirs = read.positionals;
   if (dirs.length === 0) die(EXIT_USAGE, `check: no SERVICEDIR given; ${CHECK_USAGE}`);
   const report = await checkServices(dirs, o);
   out(json ? jsonOutput(report) : pluginOutput(report));

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { splayOffsetMs } from "../daemon/next-wake.js";
-import { parseDurationMs } from "../time/duration-option.js";
+import { JobConfigError } from "../jobs/job.js";
+import type { OptionSpec } from "../options/option-spec.js";
+import { readOptions, type Options } from "../options/read-options.js";
 import { instantAtOrAfterTain } from "../time/runwhen-label.js";
 import { instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { parseStamp, StampError } from "../time/stamp.js";
@@ -56,58 +57,32 @@ function parseFrom(text: string, env: Env, given = text): Instant {
   }
 }
 
-function parseCount(text: string | undefined): number {
-  if (text === undefined) return 5;
-  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= MAX_COUNT)) die(EXIT_USAGE, `next: --count must be a whole number from 1 to ${MAX_COUNT}: ${text}`);
-  return n;
-}
-
-const VALUE_OPTIONS = new Set(["--from", "--count", "--splay", "--job", "--host", "--hosts"]);
-
-/** "--count -1" as "--count=-1": the value is then checked (and named) by us, not refused as an option. */
-function joinOptionValues(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    const value = args[i + 1];
-    if (VALUE_OPTIONS.has(a) && value !== undefined) {
-      out.push(`${a}=${value}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
-}
+const NEXT_OPTIONS: readonly OptionSpec[] = [
+  { name: "from", kind: "text", value: "STAMP", help: "a runwhen stamp (default: now)" },
+  { name: "count", kind: "count", default: "5", min: 1, max: MAX_COUNT, help: "how many wake times" },
+  { name: "splay", kind: "duration", min: 1, help: "show a service's runs with this --splay" },
+  { name: "job", kind: "text", value: "TAG", help: "the job's tag" },
+  { name: "host", kind: "text", value: "NAME", help: "a host name" },
+  { name: "hosts", kind: "text", value: "FILE", help: "a file of host names" },
+  { name: "help", kind: "switch", short: "h", help: "this text" },
+];
 
 /** `chime next SCHEDULE [--from STAMP] [--count N]`: upcoming wake times for humans. */
 export async function runNext(args: readonly string[], env: Env, out: (line: string) => void): Promise<number> {
-  let parsed;
+  let o: Options;
   try {
-    parsed = parseArgs({
-      args: joinOptionValues(args),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        from: { type: "string" },
-        count: { type: "string" },
-        splay: { type: "string" },
-        job: { type: "string" },
-        host: { type: "string" },
-        hosts: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    o = readOptions("next", NEXT_OPTIONS, { args, usage: USAGE });
   } catch (err) {
-    // parseArgs explains over several lines; the contract is one line per error.
-    usageError((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " "));
+    if (err instanceof JobConfigError) die(EXIT_USAGE, err.message);
+    throw err;
   }
-  if (parsed.values.help) {
+  if (o.switch("help")) {
     for (const line of HELP.split("\n")) out(line);
     return 0;
   }
-  if (parsed.positionals.length !== 1) usageError(parsed.positionals.length ? "one SCHEDULE only (quote it)" : "missing SCHEDULE");
-  const text = parsed.positionals[0] as string;
-  const count = parseCount(parsed.values.count);
+  if (o.positionals.length !== 1) usageError(o.positionals.length ? "one SCHEDULE only (quote it)" : "missing SCHEDULE");
+  const text = o.positionals[0] as string;
+  const count = o.count("count");
   let schedule: Schedule;
   let zone: Zone;
   try {
@@ -122,8 +97,9 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
     process.stderr.write(`next: ${text.trim()} has no wake times: it runs once when the service starts (as --at-start)\n`);
     return 0;
   }
-  let after = parsed.values.from === undefined ? systemClock.now() : parseFrom(parsed.values.from, env);
-  const fleet = parseFleet(parsed.values);
+  const from = o.text("from");
+  let after = from === undefined ? systemClock.now() : parseFrom(from, env);
+  const fleet = parseFleet({ splayMs: o.has("splay") ? o.duration("splay") : undefined, job: o.text("job"), host: o.text("host"), hosts: o.text("hosts") });
   if (fleet?.hosts) {
     const first = (host: string): number => {
       const offset = splayOffsetMs(host, fleet.job, fleet.splayMs);
@@ -165,13 +141,12 @@ interface Fleet {
   readonly hosts?: readonly string[];
 }
 
-function parseFleet(v: { splay?: string | undefined; job?: string | undefined; host?: string | undefined; hosts?: string | undefined }): Fleet | undefined {
-  if (v.splay === undefined) {
+function parseFleet(v: { splayMs: number | undefined; job: string | undefined; host: string | undefined; hosts: string | undefined }): Fleet | undefined {
+  const splayMs = v.splayMs;
+  if (splayMs === undefined) {
     if (v.job !== undefined || v.host !== undefined || v.hosts !== undefined) usageError("--job, --host and --hosts go with --splay");
     return undefined;
   }
-  const splayMs = parseDurationMs(v.splay);
-  if (splayMs === null || splayMs <= 0) usageError(`--splay must be a duration longer than 0 (e.g. 10m): ${v.splay}`);
   // the offset hashes the job's tag: without it any answer would be a guess
   if (v.job === undefined || v.job === "") usageError("--splay needs --job TAG (the service's CHIME_NAME, or its job's name)");
   if (v.host !== undefined && v.hosts !== undefined) usageError("--host or --hosts, not both");

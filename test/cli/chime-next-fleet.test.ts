@@ -69,7 +69,8 @@ describe("chime next with a splay: the fleet preview", () => {
   it("bad use names what is wrong: exit 100", () => {
     const cases: [string[], RegExp][] = [
       [["--splay", "10m"], /--splay needs --job TAG/],
-      [["--splay", "soon", "--job", "x"], /--splay must be a duration longer than 0 \(e\.g\. 10m\): soon/],
+      [["--splay", "soon", "--job", "x"], /^chime: next: --splay: not a duration like 90s, 5m, 1h \(a bare number is seconds\): "soon"$/m],
+      [["--splay", "0", "--job", "x"], /^chime: next: --splay: must be at least 1ms: "0"$/m],
       [["--job", "x"], /--job, --host and --hosts go with --splay/],
       [["--splay", "1m", "--job", "x", "--host", "a", "--hosts", "f"], /--host or --hosts, not both/],
     ];
