@@ -1,5 +1,7 @@
-import { parseArgs } from "node:util";
+import { JobConfigError } from "../jobs/job.js";
 import { redactText } from "../log/redact.js";
+import type { OptionSpec } from "../options/option-spec.js";
+import { readOptions, type Options } from "../options/read-options.js";
 import { BadInput, mirrorHistory, mirrorName, mirrorsOf, historyLine, type HistoryEntry } from "../jobs/git-backup/backup-history.js";
 import { restoreSaved } from "../jobs/git-backup/restore-saved.js";
 import { pluginText } from "../jobs/plugin-text.js";
@@ -27,19 +29,24 @@ function usage(message: string): never {
   die(EXIT_USAGE, `git-backup: ${message}\n${GIT_BACKUP_TOOLS_USAGE.trimEnd()}`);
 }
 
-type OptionSpec = Record<string, { type: "string" | "boolean" }>;
-interface Parsed {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
+const HELP_OPTION: OptionSpec = { name: "help", kind: "switch", short: "h", help: "this text" };
+const HISTORY_OPTIONS: readonly OptionSpec[] = [{ name: "json", kind: "switch", help: "one JSON document" }, HELP_OPTION];
+const RESTORE_OPTIONS: readonly OptionSpec[] = [
+  { name: "at", kind: "text", value: "STAMP", help: "the saved value of this time" },
+  { name: "branch", kind: "text", value: "NAME", help: "the branch to create" },
+  { name: "to", kind: "text", value: "PATH", help: "a new repository" },
+  { name: "bare", kind: "switch", help: "a bare one" },
+  { name: "push", kind: "text", value: "URL", help: "push there instead" },
+  HELP_OPTION,
+];
+const VERIFY_OPTIONS: readonly OptionSpec[] = [HELP_OPTION];
 
-function parse(args: readonly string[], options: OptionSpec): Parsed {
+function parse(args: readonly string[], options: readonly OptionSpec[]): Options {
   try {
-    const p = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { ...options, help: { type: "boolean", short: "h" } } });
-    return { values: p.values as Parsed["values"], positionals: p.positionals };
+    return readOptions("git-backup", options, { args });
   } catch (err) {
-    // parseArgs explains over several lines; the contract is one line per error.
-    return usage((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " "));
+    if (err instanceof JobConfigError) return usage(err.message.slice("git-backup: ".length));
+    throw err;
   }
 }
 
@@ -54,8 +61,8 @@ async function dirMirrors(dir: string): Promise<string[]> {
 }
 
 async function history(args: readonly string[], out: (line: string) => void): Promise<number> {
-  const p = parse(args, { json: { type: "boolean" } });
-  if (p.values.help) return help(out);
+  const p = parse(args, HISTORY_OPTIONS);
+  if (p.switch("help")) return help(out);
   const [dir, repo, extra] = p.positionals;
   if (dir === undefined || extra !== undefined) usage(extra === undefined ? "missing DIR" : `unexpected argument ${JSON.stringify(extra)}`);
   const all = await dirMirrors(dir);
@@ -67,7 +74,7 @@ async function history(args: readonly string[], out: (line: string) => void): Pr
   }
   const entries: HistoryEntry[] = [];
   for (const name of repos) entries.push(...(await mirrorHistory(dir, name)));
-  if (p.values.json) {
+  if (p.switch("json")) {
     out(JSON.stringify(entries));
     return 0;
   }
@@ -80,22 +87,21 @@ async function history(args: readonly string[], out: (line: string) => void): Pr
 }
 
 async function restore(args: readonly string[], out: (line: string) => void): Promise<number> {
-  const p = parse(args, { at: { type: "string" }, branch: { type: "string" }, to: { type: "string" }, bare: { type: "boolean" }, push: { type: "string" } });
-  if (p.values.help) return help(out);
+  const p = parse(args, RESTORE_OPTIONS);
+  if (p.switch("help")) return help(out);
   const [dir, repo, ref, extra] = p.positionals;
   if (ref === undefined) usage("missing DIR, REPO or REF");
   if (extra !== undefined) usage(`unexpected argument ${JSON.stringify(extra)}`);
-  const to = p.values.to as string | undefined;
-  const push = p.values.push as string | undefined;
+  const [to, push, at, branch] = [p.text("to"), p.text("push"), p.text("at"), p.text("branch")];
   if ((to === undefined) === (push === undefined)) usage("exactly one of --to PATH and --push URL");
-  if (p.values.bare && push !== undefined) usage("--bare goes with --to, not --push");
+  if (p.switch("bare") && push !== undefined) usage("--bare goes with --to, not --push");
   const r = await restoreSaved({
     dir: dir!,
     repo: repo!,
     ref,
-    ...(p.values.at === undefined ? {} : { at: p.values.at as string }),
-    ...(p.values.branch === undefined ? {} : { branch: p.values.branch as string }),
-    ...(to === undefined ? {} : { to, bare: p.values.bare === true }),
+    ...(at === undefined ? {} : { at }),
+    ...(branch === undefined ? {} : { branch }),
+    ...(to === undefined ? {} : { to, bare: p.switch("bare") }),
     ...(push === undefined ? {} : { push }),
   });
   out(`restored ${r.saved.ref} as saved at ${r.saved.time} (${r.saved.backupRef}, ${r.saved.commit}) to ${redactText(r.target)} as branch ${r.branch}`);
@@ -103,8 +109,8 @@ async function restore(args: readonly string[], out: (line: string) => void): Pr
 }
 
 async function verify(args: readonly string[], out: (line: string) => void): Promise<number> {
-  const p = parse(args, {});
-  if (p.values.help) return help(out);
+  const p = parse(args, VERIFY_OPTIONS);
+  if (p.switch("help")) return help(out);
   const [dir, extra] = p.positionals;
   if (dir === undefined || extra !== undefined) {
     out(`GIT-BACKUP UNKNOWN: usage: chime git-backup verify DIR`);
