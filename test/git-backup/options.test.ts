@@ -44,6 +44,7 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
     [["/d", "--github-user", "../evil"], {}, /^git-backup: --github-user: not a GitHub user name: "\.\.\/evil"$/],
     [["/d", "--github-api", "ftp://x"], {}, /^git-backup: --github-api: not an http\(s\) URL without credentials: "ftp:\/\/x"$/],
     [["/d", "--github-token-file", "/no/such/token"], {}, /^git-backup: --github-token-file: cannot read the token file \(ENOENT\): "\/no\/such\/token"$/],
+    [["/d", "--github-api", "https://me:hunter2@ghe.example/api/v3"], {}, /^git-backup: --github-api: not an http\(s\) URL without credentials: "(?!.*hunter2).*"$/],
     [["/d", "--frobnicate"], {}, /^git-backup: --frobnicate: unknown option$/],
     [["/d", "-x"], {}, /^git-backup: -x: unknown option$/],
     [["/d", "/e"], {}, /one DIR expected, got 2: "\/d" "\/e"/],

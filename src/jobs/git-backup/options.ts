@@ -1,5 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
+import { redactText } from "../../log/redact.js";
 import type { OptionSpec } from "../../options/option-spec.js";
 import { readOptions, type OptionLayers } from "../../options/read-options.js";
 import { JobConfigError, type Environment } from "../job.js";
@@ -77,7 +78,8 @@ export function parseOptions(args: readonly string[], env: Environment, cwd = pr
     const u = new URL(api);
     if ((u.protocol !== "https:" && u.protocol !== "http:") || u.username || u.password) throw new Error("scheme");
   } catch {
-    fail(o.source("github-api"), "not an http(s) URL without credentials", api);
+    // the one redactor: a URL with a password in it must not reach the log through this error
+    fail(o.source("github-api"), "not an http(s) URL without credentials", redactText(api));
   }
 
   const tokenFileText = o.text("github-token-file");
