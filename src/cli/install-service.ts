@@ -16,6 +16,7 @@ import { JobConfigError } from "../jobs/job.js";
 import { badValue } from "../options/bad-value.js";
 import type { OptionSpec } from "../options/option-spec.js";
 import { readOptions, type Options } from "../options/read-options.js";
+import { STATE_DIR_OPTION } from "../daemon/daemon-options.js";
 import { configDefaults, parseChimeOptions, type ChimeOptions } from "./chime-options.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE, Fatal } from "./die.js";
 import { serviceZone } from "./local-zone.js";
@@ -35,7 +36,7 @@ Writes a ready service directory DIR/NAME for one chime job, in the idiom of the
 supervisor (daemontools shown; runit and s6 below):
   run        exec envdir ./env setuidgid USER node chime JOB …   (mode 0755)
   env/       one CHIME_* variable per file, for envdir (CHIME_WHEN holds the schedule)
-  state/     the job's state (--state-dir ./state), owned by USER
+  state/     the job's state (--state-dir ${STATE_DIR_OPTION.default}), owned by USER
   log/run    setuidgid LOG-USER multilog s1000000 n20 ./main    (no "t": lines are stamped)
   log/main/  the log, owned by LOG-USER
 runit: run execs chpst -e ./env -u USER node …, log/run chpst -u LOG-USER svlogd -tt ./main

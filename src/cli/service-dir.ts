@@ -3,6 +3,10 @@ import { join } from "node:path";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { fillTemplate, shellWords } from "./run-script-template.js";
 import type { UserIds } from "../daemon/privileges.js";
+import { STATE_DIR_OPTION } from "../daemon/daemon-options.js";
+
+/** the service directory's state/: run scripts run in the service directory */
+const STATE_DIR = STATE_DIR_OPTION.default!;
 import type { Supervisor } from "./supervisor.js";
 
 /** Everything needed to write one service directory; validated by the caller. */
@@ -100,9 +104,9 @@ async function fillStaging(dir: string, plan: ServicePlan, templates: Templates)
   for (const [key, value] of env) await writeFile(join(dir, "env", key), value, { mode: 0o600 });
   await chmod(join(dir, "env"), 0o700);
 
-  // Job state is written by the service user: ./state is chime's default --state-dir.
-  await mkdir(join(dir, "state"));
-  await chmod(join(dir, "state"), 0o700);
+  // Job state is written by the service user, where chime's default --state-dir puts it.
+  await mkdir(join(dir, STATE_DIR));
+  await chmod(join(dir, STATE_DIR), 0o700);
   await mkdir(join(dir, "log"));
   await chmod(join(dir, "log"), 0o755);
   await writeExecutable(join(dir, "log", "run"), logRun);
@@ -111,7 +115,7 @@ async function fillStaging(dir: string, plan: ServicePlan, templates: Templates)
   for (const [file, text] of Object.entries(plan.supervisor.logDirFiles)) await writeFile(join(dir, "log", "main", file), text, { mode: 0o644 });
   if (plan.down) await writeFile(join(dir, "down"), "");
   if (plan.asRoot) {
-    await chown(join(dir, "state"), plan.user.uid, plan.user.gid);
+    await chown(join(dir, STATE_DIR), plan.user.uid, plan.user.gid);
     await chown(join(dir, "log", "main"), plan.logUser.uid, plan.logUser.gid);
   }
   await chmod(dir, 0o755);
