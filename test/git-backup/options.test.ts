@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
-import { parseOptions } from "../../src/jobs/git-backup/options.js";
+import { OPTIONS, parseOptions } from "../../src/jobs/git-backup/options.js";
 import { JobConfigError } from "../../src/jobs/job.js";
 
 const create = (args: string[], env: Record<string, string> = {}) => () => gitBackupSpec.create(args, env);
@@ -65,6 +65,10 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
     writeFileSync(file, "secret\n");
     expect(parseOptions(["/d", "--github-token-file", file], {})).toMatchObject({ tokenFile: file, tokenSource: "--github-token-file" });
     expect(parseOptions(["/d"], { GITHUB_TOKEN: "x" }).tokenSource).toBe("GITHUB_TOKEN");
+  });
+
+  test("each option's variable is CHIME_GIT_BACKUP_ and its name (docs/git-backup.md), as before the declaration", () => {
+    for (const o of OPTIONS) expect(o.env).toBe(`CHIME_GIT_BACKUP_${o.name.toUpperCase().replace(/-/g, "_")}`);
   });
 
   test("the spec's help lists every option and the exit codes", () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { JobConfigError } from "../../src/jobs/job.js";
 import type { OptionSpec } from "../../src/options/option-spec.js";
-import { readOptions } from "../../src/options/read-options.js";
+import { peekFlag, readOptions } from "../../src/options/read-options.js";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "max-shrink", kind: "percent", env: "CHIME_T_MAX_SHRINK", default: "50%", help: "refuse a result that shrinks by more than this" },
@@ -182,5 +182,14 @@ describe("afterTerminator: the words after --, for a program that hands them on"
     expect(o.afterTerminator).toEqual(["ls", "--verbose"]);
     expect(o.positionals).toEqual(["NAME", "ls", "--verbose"]);
     expect(read(["--"]).afterTerminator).toEqual([]);
+  });
+});
+
+describe("peekFlag: a flag's text before the options are read, never an error", () => {
+  it("the last value given before the first positional; nothing for bad or absent options", () => {
+    expect(peekFlag(OPTIONS, { args: ["--daemon", "chrony", "--bogus", "--daemon=none", "x"], stopAtPositional: true }, "daemon")).toBe("none");
+    expect(peekFlag(OPTIONS, { args: ["x", "--daemon", "chrony"], stopAtPositional: true }, "daemon")).toBeUndefined();
+    expect(peekFlag(OPTIONS, { args: ["--", "--daemon", "chrony"] }, "daemon")).toBeUndefined();
+    expect(peekFlag(OPTIONS, { args: ["--daemon"] }, "daemon")).toBeUndefined();
   });
 });
