@@ -178,7 +178,7 @@ export async function runInstallService(
     return 0;
   }
   if (!PLAIN_NAME.test(parsed.name)) {
-    die(EXIT_USAGE, `install-service: bad service name: ${JSON.stringify(parsed.name)} (use letters, digits, . _ -; not starting with . or -)`);
+    die(EXIT_USAGE, `install-service: ${badValue("NAME (argument)", "not a service name (use letters, digits, . _ -; not starting with . or -)", parsed.name)}`);
   }
   const what = parsed.config !== undefined ? await configService(parsed.config) : await jobService(parsed);
 
@@ -190,7 +190,7 @@ export async function runInstallService(
   const chime = join(root, "dist", "bin", "chime.cjs");
   await access(chime).catch(() => die(EXIT_SYSTEM, `install-service: chime's program ${chime} is missing (run npm run build)`));
   const node = resolve(parsed.node ?? process.execPath);
-  await access(node, constants.X_OK).catch(() => die(EXIT_USAGE, `install-service: --node ${node}: not an executable file`));
+  await access(node, constants.X_OK).catch(() => die(EXIT_USAGE, `install-service: ${badValue("--node", "not an executable file", node)}`));
   if (asRoot && user.uid !== 0) {
     const blocked = unreachableFor(user, node, [chime, ...(what.env["CHIME_CONFIG"] ? [what.env["CHIME_CONFIG"]] : [])]);
     if (blocked) out(`warning: ${user.name} cannot ${blocked}: the service would fail at every start; install chime (and node, --node) where ${user.name} can read them`);
@@ -228,7 +228,7 @@ function chooseSupervisor(parsed: InstallArgs, asRoot: boolean, out: (line: stri
   let supervisor: Supervisor;
   if (parsed.supervisor !== undefined) {
     const named = supervisorNamed(parsed.supervisor);
-    if (!named) die(EXIT_USAGE, `install-service: --supervisor ${parsed.supervisor}: unknown supervisor (${SUPERVISOR_NAMES.join(", ")})`);
+    if (!named) die(EXIT_USAGE, `install-service: ${badValue("--supervisor", `unknown supervisor (${SUPERVISOR_NAMES.join(", ")})`, parsed.supervisor)}`);
     supervisor = named;
   } else {
     const dir = resolve(parsed.dir);
@@ -246,7 +246,7 @@ function chooseSupervisor(parsed: InstallArgs, asRoot: boolean, out: (line: stri
   const lacking = missingPrograms(supervisor, asRoot);
   if (lacking.length > 0) {
     const what = lacking.length === 1 ? `${lacking[0]}, which is` : `${lacking.join(", ")}, which are`;
-    die(EXIT_USAGE, `install-service: --supervisor ${supervisor.name}: the run scripts call ${what} not on PATH (install the ${supervisor.pkg} package)`);
+    die(EXIT_USAGE, `install-service: ${badValue("--supervisor", `the run scripts call ${what} not on PATH (install the ${supervisor.pkg} package)`, supervisor.name)}`);
   }
   return supervisor;
 }
@@ -264,10 +264,10 @@ async function jobService(parsed: InstallArgs): Promise<ServiceContent> {
   const job = jobTemplate(parsed.job);
   const jobArgs = parsed.jobArgs ?? job.defaultArgs;
   if (jobArgs === null || jobArgs.length === 0) {
-    die(EXIT_USAGE, `install-service: --job ${parsed.job} needs its arguments: ${job.argsHint}`);
+    die(EXIT_USAGE, `install-service: ${badValue("--job", `needs its arguments: ${job.argsHint}`, parsed.job)}`);
   }
   const when = parsed.when ?? job.when;
-  if (when === undefined) die(EXIT_USAGE, `install-service: --job ${parsed.job} needs --when SCHEDULE (no default for it)`);
+  if (when === undefined) die(EXIT_USAGE, `install-service: ${badValue("--job", "needs --when SCHEDULE (no default for it)", parsed.job)}`);
   checkScheduleText(when);
   const env = { CHIME_WHEN: when };
   await checkAsTheServiceWill(job.template, jobArgs, env);
@@ -385,17 +385,17 @@ function zoneOfService(serviceEnv: Readonly<Record<string, string>>): Zone {
 }
 
 async function requireUser(flag: string, name: string, asRoot: boolean): Promise<UserIds> {
-  if (!isPlainUserName(name)) die(EXIT_USAGE, `install-service: ${flag} ${JSON.stringify(name)}: not a plain user name`);
+  if (!isPlainUserName(name)) die(EXIT_USAGE, `install-service: ${badValue(flag, "not a plain user name", name)}`);
   let user: UserIds | null;
   try {
     user = findUser(name);
   } catch (err) {
-    die(EXIT_SYSTEM, `install-service: ${flag} ${name}: ${(err as Error).message}`);
+    die(EXIT_SYSTEM, `install-service: ${badValue(flag, (err as Error).message, name)}`);
   }
-  if (!user) die(EXIT_USAGE, `install-service: ${flag} ${name}: no such user`);
+  if (!user) die(EXIT_USAGE, `install-service: ${badValue(flag, "no such user", name)}`);
   // Only root can chown to another user or call setuidgid; anyone else installs for themselves.
   if (!asRoot && user.uid !== process.getuid?.()) {
-    die(EXIT_USAGE, `install-service: ${flag} ${name}: only root can install a service for another user (you are ${userInfo().username})`);
+    die(EXIT_USAGE, `install-service: ${badValue(flag, `only root can install a service for another user (you are ${userInfo().username})`, name)}`);
   }
   return user;
 }
