@@ -172,7 +172,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
 /** --service without --when or --config: never fall back to running the job once (exit 100). */
 function noSchedule(env: Environment): string {
   const why = env["CHIME_WHEN"] === "" ? "CHIME_WHEN (environment) is empty" : "CHIME_WHEN (environment) is not set";
-  return `--service (flag) but no schedule: ${why} (envdir unsets the variable of an empty env/CHIME_WHEN file) and neither --when nor --config is given; nothing was run`;
+  return `--service but no schedule: ${why} (envdir unsets the variable of an empty env/CHIME_WHEN file) and neither --when nor --config is given; nothing was run`;
 }
 
 function zoneOf(env: Environment): Zone {

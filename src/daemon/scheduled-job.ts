@@ -18,7 +18,7 @@ export interface ScheduledJob {
   readonly retry?: RetryPolicy;
   /** "zone" in a config file (IANA name): the job's local time; absent: TZ */
   readonly zone?: Zone | undefined;
-  /** where the schedule came from, for errors: "--when (flag)", "jobs[1].when in config file F" */
+  /** where the schedule came from, for errors: "--when", "config file F line N (jobs[1].when)" */
   readonly whenSource?: string;
   /** where the splay came from, for errors: "CHIME_SPLAY (environment)", "jobs[0].splay in …" */
   readonly splaySource?: string | undefined;

@@ -36,7 +36,7 @@ describe("--service: a run script's word that it is a service (issue 9 §2)", ()
     expect(r.status).toBe(100);
     expect(r.stdout).toBe("");
     expect(r.lines).toEqual([
-      "chime: --service (flag) but no schedule: CHIME_WHEN (environment) is empty (envdir unsets the variable of an empty env/CHIME_WHEN file) and neither --when nor --config is given; nothing was run",
+      "chime: --service but no schedule: CHIME_WHEN (environment) is empty (envdir unsets the variable of an empty env/CHIME_WHEN file) and neither --when nor --config is given; nothing was run",
     ]);
     expect(existsSync(join(tmp.dir, "ran-empty"))).toBe(false);
   });
@@ -45,7 +45,7 @@ describe("--service: a run script's word that it is a service (issue 9 §2)", ()
     const r = refusal(["--service", "--allow-root", "--state-dir", join(tmp.dir, "s1"), ...touching("ran-missing")]);
     expect(r.status).toBe(100);
     expect(r.lines).toHaveLength(1);
-    expect(r.lines[0]).toMatch(/^chime: --service \(flag\) but no schedule: CHIME_WHEN \(environment\) is not set /);
+    expect(r.lines[0]).toMatch(/^chime: --service but no schedule: CHIME_WHEN \(environment\) is not set /);
     expect(existsSync(join(tmp.dir, "ran-missing"))).toBe(false);
   });
 
