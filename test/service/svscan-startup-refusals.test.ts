@@ -114,7 +114,7 @@ describe.runIf(isRoot)("start-up refusals under a real svscan: stamped, repeated
   });
 
   it("an empty env/CHIME_WHEN: chime --service refuses (stamped) at every restart and never runs the job", async () => {
-    const refusal = /^chime: --service \(flag\) but no schedule: CHIME_WHEN \(environment\) is not set /;
+    const refusal = /^chime: --service but no schedule: CHIME_WHEN \(environment\) is not set /;
     await waitFor("two refusals (supervise restarted it)", 45_000, () => matching(noWhen, refusal).length >= 2, 200);
     const lines = current(noWhen).split("\n").filter(Boolean);
     // nothing but the refusal, again and again: no start, no run

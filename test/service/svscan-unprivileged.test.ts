@@ -52,7 +52,7 @@ underSvscan.describe("chime under an svscan run entirely by an unprivileged user
       gid: nobody.gid,
     });
     expect(other.status).toBe(100);
-    expect(other.stderr).toContain("--user root");
+    expect(other.stderr).toContain(`install-service: --user: only root can install a service for another user (you are nobody): "root"`);
     expect(existsSync(join(base, "sv", "theirs"))).toBe(false);
 
     rig.start({ PATH: "/usr/local/bin:/usr/bin:/bin" });
