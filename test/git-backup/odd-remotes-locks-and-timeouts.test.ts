@@ -153,8 +153,8 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
   });
 
   test("a --timeout under a second is refused with the value and where it came from", () => {
-    expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('--timeout must be at least 1s: "500ms"');
-    expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('CHIME_GIT_BACKUP_TIMEOUT must be at least 1s: "0"');
+    expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('git-backup: --timeout: must be at least 1s: "500ms"');
+    expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('git-backup: CHIME_GIT_BACKUP_TIMEOUT (environment): must be at least 1s: "0"');
   });
 });
 
