@@ -19,7 +19,8 @@ JOB: git-backup DIR [options] | ntp-check [options] SERVER… | exec -- COMMAND 
      (chime JOB --help for a job's own options)
 
 options (each also read from the environment variable shown, e.g. through envdir):
-${optionsHelp(OPTIONS)}DURATION: 90, 90s, 5m, 1h, 1d, 500ms. Switch variables take yes/no, 1/0, true/false or on/off; anything else is an error.
+${optionsHelp(OPTIONS)}DURATION: 90, 90s, 5m, 1h, 1d, 500ms. SIZE: 65536, 256K, 4M, 1G. A switch flag also takes
+--flag=no; switch variables take yes/no, 1/0, true/false or on/off; anything else is an error.
 
 signals (service): TERM/INT stop (abort jobs, grace, kill, exit 0); HUP reload --config;
   ALRM run now; USR1 log a status line.
