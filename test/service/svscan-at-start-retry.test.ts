@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { processesRunning } from "../helpers/processes.js";
 import { SvscanRig, isAlive, svc, svstat, tearDown, underSvscan, waitFor } from "./svscan-rig.js";
 
