@@ -102,9 +102,10 @@ export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
     child?.kill(sig);
   };
   for (const sig of FORWARDED) process.on(sig, forward);
-  const started = (child = p.ignoreAlarm
+  const started = p.ignoreAlarm
     ? spawn("/bin/sh", ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], { stdio: "inherit", env: p.env })
-    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word }));
+    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word });
+  child = started;
   return new Promise<ProgramEnd>((done, fail) => {
     const stopForwarding = (): void => {
       for (const sig of FORWARDED) process.removeListener(sig, forward);

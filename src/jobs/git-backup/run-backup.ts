@@ -179,7 +179,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
 
   const endSec = ctx.now().seconds;
   for (const r of outcomes) {
-    const entry = (state.repos[r.repo] ??= {});
+    state.repos[r.repo] ??= {};
+    const entry = state.repos[r.repo]!;
     if (r.status !== "failed" && r.status !== "gone upstream") entry.lastSuccess = endSec;
     if (r.fsck === "ok") entry.lastFsck = endSec;
   }
