@@ -1,0 +1,92 @@
+import type { Logger } from "pino";
+import type { Zone } from "../schedule/zone.js";
+import { closeUnfinishedRun, type CurrentPlan, type PreviousPlan, previousPlan } from "./catch-up.js";
+import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
+
+/**
+ * A job loop's account of its job in the run record (run-state.ts): which slots are handled,
+ * the run it plans next, how many runs it made; saved whenever a restart or `chime status`
+ * must see the change. The loop speaks in slots (unix seconds of the schedule); this module
+ * alone knows how the record stores them.
+ */
+export class RunRecordKeeper {
+  record: RunRecord;
+  /** the current run has been counted (its first attempt that ran has ended) */
+  private counted = false;
+
+  constructor(
+    private readonly tag: string,
+    private readonly store: StateStore,
+    private readonly log: Logger,
+  ) {
+    this.record = { job: tag };
+  }
+
+  /**
+   * Takes over the record: `carried` from the loop this one replaces (HUP), else the one on
+   * disk, whose unfinished run is closed. Returns how the previous incarnation planned its
+   * runs (catch-up.ts); undefined for a carried record, which missed nothing.
+   */
+  async open(carried: (() => RunRecord) | undefined, current: CurrentPlan, nowMs: number, zone: Zone): Promise<PreviousPlan | undefined> {
+    let before: PreviousPlan | undefined;
+    if (carried) this.record = { ...carried() };
+    else {
+      this.record = await this.store.load(this.tag, (msg, fields) => this.log.warn(fields, msg));
+      closeUnfinishedRun(this.record, nowMs, (fields, msg) => this.log.warn(fields, msg), zone);
+      before = previousPlan(this.record, current);
+    }
+    this.record = { ...this.record, job: this.tag, schedule: current.schedule.text, pid: process.pid };
+    return before;
+  }
+
+  /** every slot at or before this one has been run or skipped */
+  get handledThrough(): number | undefined {
+    return this.record.handledThrough;
+  }
+
+  /** slots up to `slot` are handled; never moves back */
+  handle(slot: number): void {
+    this.record.handledThrough = Math.max(this.record.handledThrough ?? slot, slot);
+  }
+
+  /** the clock was moved back beyond the last handled slot: the job schedules from now */
+  forgetHandled(): void {
+    delete this.record.handledThrough;
+  }
+
+  /** the next run is planned at `runAtMs` (wall clock, splay included) */
+  async plan(runAtMs: number, splayMs: number): Promise<void> {
+    this.record.nextRunAt = Math.round(runAtMs / 1000);
+    this.record.plannedSlot = Math.round((runAtMs - splayMs) / 1000);
+    this.record.splayOffsetMs = splayMs;
+    await this.save();
+  }
+
+  /** no run is planned (a schedule that runs only at start) */
+  async planNone(): Promise<void> {
+    delete this.record.nextRunAt;
+    delete this.record.plannedSlot;
+    await this.save();
+  }
+
+  /** a run (one or more attempts) begins */
+  runStarted(): void {
+    this.counted = false;
+  }
+
+  /** attempt `n` of the current run ran to a result: the run counts once, its attempts so far */
+  attemptEnded(n: number): void {
+    if (!this.counted) this.record.runs = (this.record.runs ?? 0) + 1;
+    this.counted = true;
+    this.record.lastAttempts = n;
+  }
+
+  /** never throws: a full disk costs the record, not the job */
+  async save(): Promise<void> {
+    try {
+      await this.store.save(this.tag, this.record);
+    } catch (e) {
+      this.log.warn(fsErrorFields(e), "unable to write state file");
+    }
+  }
+}
