@@ -100,7 +100,7 @@ export class MetricsStateStore implements StateStore {
         samples: recs.flatMap(([tag, r]) => (r.lastStatus === undefined ? [] : STATUSES.map((s) => [{ job: tag, status: s }, s === r.lastStatus ? 1 : 0] as const))),
       },
       gauge("chime_job_last_attempts", "Attempts the last run took (1 without retries; --retry adds up to N).", (r) => r.lastAttempts ?? (r.lastEndMs === undefined ? undefined : 1)),
-      gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => r.nextRunAt),
+      gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => (r.nextRunAtMs === undefined ? undefined : r.nextRunAtMs / 1000)),
       {
         name: "chime_job_runs_total",
         help: "Runs ended since this chime started, by status; a retried run counts each attempt.",

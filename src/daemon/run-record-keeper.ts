@@ -41,31 +41,32 @@ export class RunRecordKeeper {
 
   /** every slot at or before this one has been run or skipped */
   get handledThrough(): number | undefined {
-    return this.record.handledThrough;
+    const ms = this.record.handledThroughMs;
+    return ms === undefined ? undefined : Math.floor(ms / 1000);
   }
 
   /** slots up to `slot` are handled; never moves back */
   handle(slot: number): void {
-    this.record.handledThrough = Math.max(this.record.handledThrough ?? slot, slot);
+    this.record.handledThroughMs = Math.max(this.record.handledThroughMs ?? slot * 1000, slot * 1000);
   }
 
   /** the clock was moved back beyond the last handled slot: the job schedules from now */
   forgetHandled(): void {
-    delete this.record.handledThrough;
+    delete this.record.handledThroughMs;
   }
 
   /** the next run is planned at `runAtMs` (wall clock, splay included) */
   async plan(runAtMs: number, splayMs: number): Promise<void> {
-    this.record.nextRunAt = Math.round(runAtMs / 1000);
-    this.record.plannedSlot = Math.round((runAtMs - splayMs) / 1000);
+    this.record.nextRunAtMs = Math.round(runAtMs);
+    this.record.plannedSlotMs = Math.round((runAtMs - splayMs) / 1000) * 1000;
     this.record.splayOffsetMs = splayMs;
     await this.save();
   }
 
   /** no run is planned (a schedule that runs only at start) */
   async planNone(): Promise<void> {
-    delete this.record.nextRunAt;
-    delete this.record.plannedSlot;
+    delete this.record.nextRunAtMs;
+    delete this.record.plannedSlotMs;
     await this.save();
   }
 
