@@ -73,6 +73,7 @@ export function closeUnfinishedRun(r: RunRecord, nowMs: number, warn: (fields: R
   if (r.lastStartMs === undefined || (r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs)) return;
   warn({ started: isoInZone(r.lastStartMs, zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) }, "the previous run did not finish: chime was stopped during it");
   r.lastEndMs = nowMs;
+  r.lastRunEndMs = nowMs;
   r.lastStatus = "unknown";
   r.lastSummary = "did not finish: chime was stopped during the run";
   r.interrupted = true;

@@ -287,10 +287,11 @@ export class JobLoop {
     // when an attempt's result is in the record, before it is saved: a status request (USR1)
     // right after the run's last line sees the run counted and the job idle
     const ended = (n: number, status: JobStatus) => {
-      this.book.attemptEnded(n);
-      if (!shouldRetry(status) || n > policy.retries) this.phase = "idle";
+      const last = !shouldRetry(status) || n > policy.retries;
+      this.book.attemptEnded(n, last);
+      if (last) this.phase = "idle";
     };
-    await runWithRetries({
+    const outcome = await runWithRetries({
       policy,
       log: this.log,
       attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status) => ended(n, status)),
@@ -300,6 +301,7 @@ export class JobLoop {
       iso: (ms) => isoInZone(ms, this.zone),
       stopping: () => this.ended,
     });
+    await this.book.runEnded(outcome.attempts);
     this.phase = "idle";
   }
 

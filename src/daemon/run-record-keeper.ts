@@ -13,6 +13,8 @@ export class RunRecordKeeper {
   record: RunRecord;
   /** the current run has been counted (its first attempt that ran has ended) */
   private counted = false;
+  /** a run has started and its end is not yet in the record */
+  private runOpen = false;
 
   constructor(
     private readonly tag: string,
@@ -73,13 +75,37 @@ export class RunRecordKeeper {
   /** a run (one or more attempts) begins */
   runStarted(): void {
     this.counted = false;
+    this.runOpen = true;
   }
 
-  /** attempt `n` of the current run ran to a result: the run counts once, its attempts so far */
-  attemptEnded(n: number): void {
+  /**
+   * Attempt `n` of the current run ran to a result, in the record but not yet saved: the run
+   * counts once, with its attempts so far; `last`: no retry can follow, the run ends with it.
+   */
+  attemptEnded(n: number, last: boolean): void {
     if (!this.counted) this.record.runs = (this.record.runs ?? 0) + 1;
     this.counted = true;
     this.record.lastAttempts = n;
+    if (last) this.closeRun();
+  }
+
+  /**
+   * The run is over after `attempts` started attempts. A retry that was not made (the next slot
+   * comes first, chime is stopping) ends the run here, with its last attempt's end.
+   */
+  async runEnded(attempts: number): Promise<void> {
+    if (!this.runOpen) return;
+    if (attempts === 0) {
+      this.runOpen = false;
+      return;
+    }
+    this.closeRun();
+    await this.save();
+  }
+
+  private closeRun(): void {
+    this.runOpen = false;
+    if (this.record.lastEndMs !== undefined) this.record.lastRunEndMs = this.record.lastEndMs;
   }
 
   /** never throws: a full disk costs the record, not the job */

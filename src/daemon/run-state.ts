@@ -16,8 +16,11 @@ export interface RunRecord {
   /** every schedule slot at or before this has been run or skipped (so a restart knows
    *  whether it missed one); a whole second */
   handledThroughMs?: number;
+  /** the last attempt's start and end (a run is one attempt, or more with --retry) */
   lastStartMs?: number;
   lastEndMs?: number;
+  /** when the last run ended: its last attempt's end, once no further attempt follows */
+  lastRunEndMs?: number;
   lastStatus?: JobStatus;
   lastSummary?: string;
   lastReason?: string;
@@ -75,7 +78,7 @@ function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThroughMs", "lastStartMs", "lastEndMs", "runs", "lastAttempts", "nextRunAtMs", "plannedSlotMs", "splayOffsetMs", "pid"] as const) {
+  for (const k of ["handledThroughMs", "lastStartMs", "lastEndMs", "lastRunEndMs", "runs", "lastAttempts", "nextRunAtMs", "plannedSlotMs", "splayOffsetMs", "pid"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }
