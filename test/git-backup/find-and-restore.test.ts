@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
 import { runChime } from "../cli/chime-spawn.js";
 import { parseLikeNagiosCore, parsePerfdata } from "../helpers/nagios-plugin-output.js";
-import { git, gitStatus, testGitEnv, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { branchedHistory, git, gitStatus, testGitEnv, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
 
@@ -39,18 +39,9 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
   const original: Record<string, string[]> = {};
 
   beforeAll(async () => {
-    for (const d of [out]) mkdirSync(d);
+    mkdirSync(out);
     up = new Upstream(root, "proj", work);
-    c.A = up.commit("A");
-    git(up.work, "tag", "-a", "-m", "release", "rel");
-    c.B = up.commit("B");
-    git(up.work, "tag", "v1");
-    c.C = up.commit("C");
-    git(up.work, "checkout", "--quiet", "-b", "feature", c.B);
-    c.F1 = up.commit("F1");
-    c.F2 = up.commit("F2");
-    git(up.work, "checkout", "--quiet", "main");
-    up.push("main", "feature", "v1", "rel");
+    Object.assign(c, branchedHistory(up));
     original.main1 = revList(up.bare, "main");
     original.feature = revList(up.bare, "feature");
     git(dir, "clone", "--quiet", "--mirror", stage.daemon.url("proj.git"), "proj.git");

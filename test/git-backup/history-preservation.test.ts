@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
-import { git, gitStatus, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { branchedHistory, git, gitStatus, Upstream, withGit } from "./helpers/git-fixtures.js";
 import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
 
@@ -24,16 +24,7 @@ withGit.describe("nothing ever fetched is lost (reference §2 scenario S5)", () 
 
   beforeAll(async () => {
     up = new Upstream(root, "proj", work);
-    c.A = up.commit("A");
-    git(up.work, "tag", "-a", "-m", "release", "rel");
-    c.B = up.commit("B");
-    git(up.work, "tag", "v1");
-    c.C = up.commit("C");
-    git(up.work, "checkout", "--quiet", "-b", "feature", c.B);
-    c.F1 = up.commit("F1");
-    c.F2 = up.commit("F2");
-    git(up.work, "checkout", "--quiet", "main");
-    up.push("main", "feature", "v1", "rel");
+    Object.assign(c, branchedHistory(up));
     git(dir, "clone", "--quiet", "--mirror", stage.daemon.url("proj.git"), "proj.git");
     const first = await runJob([dir], { stateDir });
     expect(first.result.status).toBe("ok");
