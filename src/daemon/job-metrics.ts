@@ -49,7 +49,7 @@ export class MetricsStateStore implements StateStore {
 
   /** Resolves when the file holds everything observed so far (for tests and a clean stop). */
   async flushed(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing !== undefined) await this.writing;
   }
 
   private observe(tag: string, rec: RunRecord): void {
