@@ -129,8 +129,7 @@ export class JobLoop {
   }
 
   private async main(catchUp: boolean, atStart: boolean, carried: (() => RunRecord) | undefined): Promise<void> {
-    const { sj, env } = this;
-    const { book } = this;
+    const { sj, env, book } = this;
     const before = await book.open(carried, { schedule: sj.schedule, offsetMs: this.splayMs }, instantToMs(env.clock.now()), this.zone);
     let prev: number | undefined = this.trustPrev(carried || catchUp ? book.handledThrough : undefined);
     const runs = book.record.runs;
