@@ -103,9 +103,9 @@ export function describeRecord(tag: string, r: RunRecord, zone: Zone, nowMs: num
   } else if (!unfinished) {
     parts.push("never run");
   }
-  if (!running && r.nextRunAt !== undefined) {
-    const inMs = r.nextRunAt * 1000 - nowMs;
-    parts.push(inMs >= 0 ? `next run in ${ago(inMs)} (${isoInZone(r.nextRunAt * 1000, zone)})` : `next run was due ${ago(-inMs)} ago (${isoInZone(r.nextRunAt * 1000, zone)}); is chime running?`);
+  if (!running && r.nextRunAtMs !== undefined) {
+    const inMs = r.nextRunAtMs - nowMs;
+    parts.push(inMs >= 0 ? `next run in ${ago(inMs)} (${isoInZone(r.nextRunAtMs, zone)})` : `next run was due ${ago(-inMs)} ago (${isoInZone(r.nextRunAtMs, zone)}); is chime running?`);
   }
   if (r.runs !== undefined) parts.push(`${r.runs} runs`);
   return `${tag}: ${parts.join("; ")}`;

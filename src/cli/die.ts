@@ -24,7 +24,7 @@ export function die(code: number, message: string): never {
  * Runs a program's main and turns Fatal into "PROG: message" + exit code. Sets
  * process.exitCode instead of calling process.exit(), so stdout drains first.
  */
-export async function runMain(prog: string, main: () => Promise<number | void>): Promise<void> {
+export async function runMain(prog: string, main: () => Promise<number | undefined>): Promise<void> {
   try {
     const code = await main();
     if (typeof code === "number") process.exitCode = code;

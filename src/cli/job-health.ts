@@ -49,10 +49,10 @@ export function judgeJob(r: RunRecord, o: JudgeOptions): JobJudgement {
     const last = lastRun(r, o.nowMs);
     return last ? { health: last.health, text: `running for ${secs(age)}; ${last.text}` } : { health: 0, text: `running for ${secs(age)}` };
   }
-  if (r.nextRunAt !== undefined && o.nowMs - r.nextRunAt * 1000 > o.toleranceMs) {
-    return { health: 2, text: `overdue: its run planned ${secs(o.nowMs - r.nextRunAt * 1000)} ago has not started` };
+  if (r.nextRunAtMs !== undefined && o.nowMs - r.nextRunAtMs > o.toleranceMs) {
+    return { health: 2, text: `overdue: its run planned ${secs(o.nowMs - r.nextRunAtMs)} ago has not started` };
   }
-  if (r.lastStatus === undefined) return { health: 0, text: r.nextRunAt !== undefined ? `never run, first run in ${secs(r.nextRunAt * 1000 - o.nowMs)}` : "never run" };
+  if (r.lastStatus === undefined) return { health: 0, text: r.nextRunAtMs !== undefined ? `never run, first run in ${secs(r.nextRunAtMs - o.nowMs)}` : "never run" };
   return lastRun(r, o.nowMs)!;
 }
 

@@ -1,8 +1,7 @@
 import type { ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { resolve } from "node:path";
 import { EXIT_SYSTEM, Fatal } from "./die.js";
+import { findProgram } from "./find-program.js";
 import type { Env } from "./rw-programs.js";
 
 /**
@@ -21,27 +20,6 @@ const FORWARDED: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SI
  * The program and its arguments are positional parameters ($0, $@), never part of the script.
  */
 const IGNORE_ALARM_SCRIPT = 'trap "" ALRM; exec "$0" "$@"';
-
-/** execvp's search: a word with "/" is a path; otherwise each PATH entry ("" = current directory). */
-function findProgram(word: string, path: string | undefined): { file: string } | { error: string } {
-  const candidates = word.includes("/") ? [word] : (path ?? "/bin:/usr/bin").split(":").map((dir) => `${dir || "."}/${word}`);
-  let error = "ENOENT";
-  if (word === "") return { error };
-  for (const c of candidates) {
-    try {
-      if (!statSync(c).isFile()) {
-        error = "EACCES"; // what execve(2) says for a directory or other non-file
-        continue;
-      }
-      accessSync(c, fsConstants.X_OK);
-      return { file: resolve(c) };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EACCES") error = code;
-    }
-  }
-  return { error };
-}
 
 export type ProgramEnd = { readonly code: number } | { readonly signal: NodeJS.Signals };
 
@@ -102,9 +80,10 @@ export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
     child?.kill(sig);
   };
   for (const sig of FORWARDED) process.on(sig, forward);
-  const started = (child = p.ignoreAlarm
+  const started = p.ignoreAlarm
     ? spawn("/bin/sh", ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], { stdio: "inherit", env: p.env })
-    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word }));
+    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word });
+  child = started;
   return new Promise<ProgramEnd>((done, fail) => {
     const stopForwarding = (): void => {
       for (const sig of FORWARDED) process.removeListener(sig, forward);

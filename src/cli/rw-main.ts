@@ -56,7 +56,10 @@ export function rwMain(prog: string): void {
         now: systemClock.now,
         out: (text) => print(prog, text),
         wake: wake.signal,
-        rearmWake: () => (wake = new AbortController()).signal,
+        rearmWake: () => {
+          wake = new AbortController();
+          return wake.signal;
+        },
       });
       if (end.kind === "exit") {
         process.exitCode = end.code;

@@ -4,8 +4,9 @@
  * and how an operator starts a service that waits. Detection looks for each one's scanner
  * on PATH.
  */
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { onPath } from "./find-program.js";
 import { shellWords } from "./run-script-template.js";
 
 export type SupervisorName = "daemontools" | "runit" | "s6";
@@ -86,20 +87,6 @@ export const SUPERVISOR_NAMES = Object.keys(SUPERVISORS) as SupervisorName[];
 
 export function supervisorNamed(name: string): Supervisor | undefined {
   return Object.hasOwn(SUPERVISORS, name) ? SUPERVISORS[name as SupervisorName] : undefined;
-}
-
-/** Whether `program` is an executable file in one of PATH's directories. */
-export function onPath(program: string, path = process.env["PATH"] ?? ""): boolean {
-  for (const dir of path.split(delimiter)) {
-    if (dir === "") continue;
-    try {
-      accessSync(join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
 }
 
 export type Detection =

@@ -35,8 +35,8 @@ export interface CurrentPlan {
  * today's splay, as they always did.
  */
 export function previousPlan(rec: RunRecord, current: CurrentPlan): PreviousPlan | undefined {
-  const handled = rec.handledThrough;
-  const planned = rec.plannedSlot;
+  const handled = rec.handledThroughMs === undefined ? undefined : Math.floor(rec.handledThroughMs / 1000);
+  const planned = rec.plannedSlotMs === undefined ? undefined : Math.floor(rec.plannedSlotMs / 1000);
   if (handled === undefined && planned === undefined) return undefined;
   // a planned slot was not missed before its time; one already started (killed mid-run)
   // counts as handled
@@ -73,6 +73,7 @@ export function closeUnfinishedRun(r: RunRecord, nowMs: number, warn: (fields: R
   if (r.lastStartMs === undefined || (r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs)) return;
   warn({ started: isoInZone(r.lastStartMs, zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) }, "the previous run did not finish: chime was stopped during it");
   r.lastEndMs = nowMs;
+  r.lastRunEndMs = nowMs;
   r.lastStatus = "unknown";
   r.lastSummary = "did not finish: chime was stopped during the run";
   r.interrupted = true;

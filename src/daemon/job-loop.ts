@@ -1,14 +1,16 @@
 import type { Logger } from "pino";
-import { closeUnfinishedRun, missedRuns, previousPlan, type PreviousPlan } from "./catch-up.js";
+import { missedRuns, type PreviousPlan } from "./catch-up.js";
+import { clockMovedBack, watchClockBack } from "./clock-watchdog.js";
 import type { Clock } from "../sleep/clock.js";
-import { FOREVER, RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
+import { FOREVER, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import type { JobStatus } from "../jobs/job.js";
 import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
-import { fsErrorFields, type RunRecord, type StateStore } from "./run-state.js";
+import { RunRecordKeeper } from "./run-record-keeper.js";
+import type { RunRecord, StateStore } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 import type { StartGate } from "./start-gate.js";
 import { isoInZone } from "../schedule/iso-local.js";
@@ -33,9 +35,6 @@ export interface LoopEnv {
 /** idle: a run has just ended, its record is being written and the next wake computed */
 export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped";
 
-/** a step back of the clock beyond this (seconds) no longer holds the job back; see trustPrev */
-const CLOCK_BACK_LIMIT_S = 86_400;
-
 /** counting stops at MAX_COUNTED_SLOTS: say "at least" then */
 function countText(n: number): number | string {
   return n >= MAX_COUNTED_SLOTS ? `${n}+` : n;
@@ -44,12 +43,13 @@ function countText(n: number): number | string {
 /**
  * One job's life in the daemon: wake → run → account → repeat, until chime stops or a reload
  * retires it. Never two runs of the same job at once; a failing job never ends the loop.
+ * What happened goes into the run record through run-record-keeper.ts; which runs a stopped
+ * service missed is catch-up.ts's call; a clock moved back is clock-watchdog.ts's.
  */
 export class JobLoop {
   phase: LoopPhase = "starting";
   /** wall-clock ms of the planned next run (splay included) */
   nextRunAtMs: number | undefined;
-  record: RunRecord;
   readonly done: Promise<void>;
   private wakeCtl = new AbortController();
   private alarmPending = false;
@@ -61,6 +61,7 @@ export class JobLoop {
   private arriving: boolean;
   /** the job's "zone" (config file), else TZ */
   private readonly zone: Zone;
+  private readonly book: RunRecordKeeper;
 
   constructor(
     readonly sj: ScheduledJob,
@@ -71,7 +72,7 @@ export class JobLoop {
      *  start gate waits for this loop to arrive */
     opts: { catchUp: boolean; atStart?: boolean; carried?: () => RunRecord; after?: Promise<void> },
   ) {
-    this.record = { job: sj.tag };
+    this.book = new RunRecordKeeper(sj.tag, env.store, log);
     this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
     this.zone = sj.zone ?? env.zone;
     this.arriving = opts.atStart === true;
@@ -91,6 +92,11 @@ export class JobLoop {
         this.phase = "stopped";
       }
     })();
+  }
+
+  /** the job's run record as the loop keeps it (status requests, the loop that replaces this one) */
+  get record(): RunRecord {
+    return this.book.record;
   }
 
   /** SIGALRM: run now. False when a run is going on already (no overlap). */
@@ -123,16 +129,13 @@ export class JobLoop {
   }
 
   private async main(catchUp: boolean, atStart: boolean, carried: (() => RunRecord) | undefined): Promise<void> {
-    const { sj, env } = this;
-    this.record = carried ? { ...carried() } : await env.store.load(sj.tag, (msg, fields) => this.log.warn(fields, msg));
-    if (!carried) closeUnfinishedRun(this.record, instantToMs(env.clock.now()), (fields, msg) => this.log.warn(fields, msg), this.zone);
-    const before = carried ? undefined : previousPlan(this.record, { schedule: sj.schedule, offsetMs: this.splayMs });
-    this.record = { ...this.record, job: sj.tag, schedule: sj.schedule.text, pid: process.pid };
-    let prev: number | undefined = this.trustPrev(carried || catchUp ? this.record.handledThrough : undefined);
-    const runs = this.record.runs;
+    const { sj, env, book } = this;
+    const before = await book.open(carried, { schedule: sj.schedule, offsetMs: this.splayMs }, instantToMs(env.clock.now()), this.zone);
+    let prev: number | undefined = this.trustPrev(carried || catchUp ? book.handledThrough : undefined);
+    const runs = book.record.runs;
     if (catchUp && before !== undefined && !this.ended) prev = await this.catchUp(before, prev);
     // at start: one run — the catch-up run if there was one, never both (issue 12 §1)
-    if (atStart && (sj.atStart || sj.schedule.atStart) && this.record.runs === runs && !this.ended) {
+    if (atStart && (sj.atStart || sj.schedule.atStart) && book.record.runs === runs && !this.ended) {
       prev = await this.runUnscheduled("at-start", prev, instantToMs(env.clock.now()));
     }
     this.arrive(); // no start-up run
@@ -159,19 +162,13 @@ export class JobLoop {
         this.phase = "sleeping";
         this.nextRunAtMs = runAtMs;
         this.wakeCtl = new AbortController();
-        const lastSlot = prev;
-        // the sleep only waits longer when the clock moves back; watch for a step back so
-        // large that waiting for the planned wake would stall the job (see trustPrev)
-        const watch = setInterval(() => {
-          if (lastSlot !== undefined && lastSlot > this.slotNow().seconds + CLOCK_BACK_LIMIT_S) this.wakeCtl.abort();
-        }, RECHECK_MS);
-        watch.unref?.();
+        const endWatch = watchClockBack(prev, () => this.slotNow().seconds, () => this.wakeCtl.abort());
         const outcome = await env.sleep(runAtMs === undefined ? FOREVER : instantFromMs(runAtMs), {
           clock: env.clock,
           signal: this.endCtl.signal,
           wake: this.wakeCtl.signal,
         });
-        clearInterval(watch);
+        endWatch();
         if (outcome === "aborted") break;
         if (outcome === "woken" && !this.alarmPending) continue; // reschedule
       }
@@ -209,7 +206,7 @@ export class JobLoop {
   private async catchUp(plan: PreviousPlan, prev: number | undefined): Promise<number | undefined> {
     const { env } = this;
     if (plan.scheduleBefore !== undefined) this.log.info({ was: plan.scheduleBefore, when: this.sj.schedule.text }, "schedule changed since the last run");
-    if (plan.from > this.slotNow().seconds + CLOCK_BACK_LIMIT_S) return prev; // trustPrev has said it
+    if (clockMovedBack(plan.from, this.slotNow().seconds)) return prev; // trustPrev has said it
     const fromNow = ceilSeconds(this.slotNow()) - 1;
     const missed = missedRuns(plan, this.zone, instantToMs(env.clock.now()));
     if (missed.last !== undefined) {
@@ -223,26 +220,20 @@ export class JobLoop {
       await this.runOnce("catch-up", missed.last, missed.last * 1000 + plan.offsetMs);
     }
     if (!plan.changed) return missed.last === undefined ? prev : this.accountSkipped(missed.last);
-    const after = this.accountSkipped(fromNow);
-    this.record.handledThrough = Math.max(this.record.handledThrough ?? after, after);
-    return this.record.handledThrough;
+    this.book.handle(this.accountSkipped(fromNow));
+    return this.book.handledThrough;
   }
 
-  /**
-   * The last handled slot is normally in the past. More than a day in the future means the
-   * clock was moved back that far (a host that booted with its clock years ahead, then NTP
-   * fixed it): "at or after previous wake + 1 s" would stall the job until then. Small
-   * steps back keep the rule (a slot never runs twice); a big one restarts from now.
-   */
+  /** The last handled slot, unless the clock was moved back far beyond it (clock-watchdog.ts): then from now. */
   private trustPrev(prev: number | undefined): number | undefined {
     if (prev === undefined) return undefined;
     const now = this.slotNow().seconds;
-    if (prev <= now + CLOCK_BACK_LIMIT_S) return prev;
+    if (!clockMovedBack(prev, now)) return prev;
     this.log.warn(
       { last_slot: isoInZone(prev * 1000, this.zone), now: isoInZone(now * 1000, this.zone) },
       "the clock is more than a day behind this job's last slot (it was moved back); scheduling from now",
     );
-    delete this.record.handledThrough;
+    this.book.forgetHandled();
     return undefined;
   }
 
@@ -250,9 +241,7 @@ export class JobLoop {
     this.nextRunAtMs = runAtMs;
     if (runAtMs === undefined) {
       this.log.info({ when: this.sj.schedule.text }, `no next run: ${this.sj.schedule.text} runs only when the service starts (ALRM runs it now): ${this.sj.what}`);
-      delete this.record.nextRunAt;
-      delete this.record.plannedSlot;
-      await this.save();
+      await this.book.planNone();
       return;
     }
     const inS = Math.max(0, Math.round((runAtMs - instantToMs(this.env.clock.now())) / 1000));
@@ -260,10 +249,7 @@ export class JobLoop {
       { at: isoInZone(runAtMs, this.zone), in_s: inS, when: this.sj.schedule.text, ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) },
       `next run: ${this.sj.what}`,
     );
-    this.record.nextRunAt = Math.round(runAtMs / 1000);
-    this.record.plannedSlot = Math.round((runAtMs - this.splayMs) / 1000);
-    this.record.splayOffsetMs = this.splayMs;
-    await this.save();
+    await this.book.plan(runAtMs, this.splayMs);
   }
 
   /**
@@ -279,7 +265,7 @@ export class JobLoop {
       { skipped: countText(count), first_after: isoInZone((prev + 1) * 1000, this.zone), last: isoInZone(last * 1000, this.zone) },
       "skipped runs: the previous run was still going or the clock jumped forward",
     );
-    this.record.handledThrough = last;
+    this.book.handle(last);
     return last;
   }
 
@@ -291,21 +277,20 @@ export class JobLoop {
     this.phase = "running";
     // an ALRM run leaves the planned wake as it was; a scheduled run consumes it
     if (slot !== undefined) this.nextRunAtMs = undefined;
-    if (slot !== undefined) this.record.handledThrough = Math.max(this.record.handledThrough ?? slot, slot);
+    if (slot !== undefined) this.book.handle(slot);
     const policy = this.sj.retry ?? NO_RETRY;
     // retries end at the job's next slot after this one (or after now, for a run outside the schedule)
     const base = slot ?? ceilSeconds(this.slotNow()) - 1;
     const slotField = slot === undefined ? {} : { slot: isoInZone(slot * 1000, this.zone) };
-    let counted = false;
+    this.book.runStarted();
     // when an attempt's result is in the record, before it is saved: a status request (USR1)
     // right after the run's last line sees the run counted and the job idle
     const ended = (n: number, status: JobStatus) => {
-      if (!counted) this.record.runs = (this.record.runs ?? 0) + 1;
-      counted = true;
-      this.record.lastAttempts = n;
-      if (!shouldRetry(status) || n > policy.retries) this.phase = "idle";
+      const last = !shouldRetry(status) || n > policy.retries;
+      this.book.attemptEnded(n, last);
+      if (last) this.phase = "idle";
     };
-    await runWithRetries({
+    const outcome = await runWithRetries({
       policy,
       log: this.log,
       attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status) => ended(n, status)),
@@ -315,6 +300,7 @@ export class JobLoop {
       iso: (ms) => isoInZone(ms, this.zone),
       stopping: () => this.ended,
     });
+    await this.book.runEnded(outcome.attempts);
     this.phase = "idle";
   }
 
@@ -329,7 +315,7 @@ export class JobLoop {
 
   /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */
   private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus) => void): Promise<JobStatus | undefined> {
-    const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.record, save: () => this.save(), reason, startFields, ended });
+    const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.book.record, save: () => this.book.save(), reason, startFields, ended });
     const gate = this.env.gate;
     if (gate === undefined || gatedAtMs === undefined) return run();
     const queued = gate.whenFree({ plannedMs: gatedAtMs, tag: this.sj.tag, signal: this.endCtl.signal }, run, (ahead) =>
@@ -343,13 +329,5 @@ export class JobLoop {
     if (!this.arriving) return;
     this.arriving = false;
     this.env.gate?.arrived();
-  }
-
-  private async save(): Promise<void> {
-    try {
-      await this.env.store.save(this.sj.tag, this.record);
-    } catch (e) {
-      this.log.warn(fsErrorFields(e), "unable to write state file");
-    }
   }
 }

@@ -13,8 +13,10 @@ const STATUSES: readonly JobStatus[] = ["ok", "warning", "critical", "unknown"];
  */
 export class MetricsStateStore implements StateStore {
   private readonly records = new Map<string, RunRecord>();
-  /** runs ended since this chime started, per tag and status: a counter resets with the process */
-  private readonly ended = new Map<string, Map<JobStatus, number>>();
+  /** since this chime started, per tag and status (a counter resets with the process): runs
+   *  ended (all attempts of one slot), and attempts ended */
+  private readonly runsEnded = new Map<string, Map<JobStatus, number>>();
+  private readonly attemptsEnded = new Map<string, Map<JobStatus, number>>();
   private writing: Promise<void> | undefined;
   private dirty = false;
 
@@ -47,15 +49,15 @@ export class MetricsStateStore implements StateStore {
 
   /** Resolves when the file holds everything observed so far (for tests and a clean stop). */
   async flushed(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing !== undefined) await this.writing;
   }
 
   private observe(tag: string, rec: RunRecord): void {
     const before = this.records.get(tag);
-    if (rec.lastEndMs !== undefined && rec.lastStatus !== undefined && rec.lastEndMs !== before?.lastEndMs) {
-      const byStatus = this.ended.get(tag) ?? new Map<JobStatus, number>();
-      byStatus.set(rec.lastStatus, (byStatus.get(rec.lastStatus) ?? 0) + 1);
-      this.ended.set(tag, byStatus);
+    if (rec.lastStatus !== undefined) {
+      // the status in the record when a run ends is its last attempt's: the run's
+      if (rec.lastEndMs !== undefined && rec.lastEndMs !== before?.lastEndMs) count(this.attemptsEnded, tag, rec.lastStatus);
+      if (rec.lastRunEndMs !== undefined && rec.lastRunEndMs !== before?.lastRunEndMs) count(this.runsEnded, tag, rec.lastStatus);
     }
     this.records.set(tag, structuredClone(rec));
     this.dirty = true;
@@ -90,9 +92,9 @@ export class MetricsStateStore implements StateStore {
     });
     const finished = (r: RunRecord) => r.lastStartMs !== undefined && r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs;
     return [
-      gauge("chime_job_last_start_timestamp_seconds", "When the last run started (unix seconds).", (r) => (r.lastStartMs === undefined ? undefined : r.lastStartMs / 1000)),
-      gauge("chime_job_last_end_timestamp_seconds", "When the last run ended (unix seconds).", (r) => (r.lastEndMs === undefined ? undefined : r.lastEndMs / 1000)),
-      gauge("chime_job_last_duration_seconds", "How long the last finished run took.", (r) => (finished(r) && !r.interrupted ? (r.lastEndMs! - r.lastStartMs!) / 1000 : undefined)),
+      gauge("chime_job_last_start_timestamp_seconds", "When the last attempt of a run started (unix seconds).", (r) => (r.lastStartMs === undefined ? undefined : r.lastStartMs / 1000)),
+      gauge("chime_job_last_end_timestamp_seconds", "When the last attempt of a run ended (unix seconds).", (r) => (r.lastEndMs === undefined ? undefined : r.lastEndMs / 1000)),
+      gauge("chime_job_last_duration_seconds", "How long the last finished attempt took.", (r) => (finished(r) && !r.interrupted ? (r.lastEndMs! - r.lastStartMs!) / 1000 : undefined)),
       gauge("chime_job_running", "1 while a run is in progress.", (r) => (r.lastStartMs === undefined ? 0 : finished(r) ? 0 : 1)),
       {
         name: "chime_job_last_status",
@@ -100,13 +102,18 @@ export class MetricsStateStore implements StateStore {
         samples: recs.flatMap(([tag, r]) => (r.lastStatus === undefined ? [] : STATUSES.map((s) => [{ job: tag, status: s }, s === r.lastStatus ? 1 : 0] as const))),
       },
       gauge("chime_job_last_attempts", "Attempts the last run took (1 without retries; --retry adds up to N).", (r) => r.lastAttempts ?? (r.lastEndMs === undefined ? undefined : 1)),
-      gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => r.nextRunAt),
-      {
-        name: "chime_job_runs_total",
-        help: "Runs ended since this chime started, by status; a retried run counts each attempt.",
-        type: "counter",
-        samples: recs.flatMap(([tag]) => STATUSES.map((s) => [{ job: tag, status: s }, this.ended.get(tag)?.get(s) ?? 0] as const)),
-      },
+      gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => (r.nextRunAtMs === undefined ? undefined : r.nextRunAtMs / 1000)),
+      counter("chime_job_runs_total", "Runs ended since this chime started, by the status of their last attempt.", this.runsEnded),
+      counter("chime_job_attempts_total", "Attempts ended since this chime started, by status (more than runs only with --retry).", this.attemptsEnded),
     ];
+    function counter(name: string, help: string, ended: Map<string, Map<JobStatus, number>>): PromFamily {
+      return { name, help, type: "counter", samples: recs.flatMap(([tag]) => STATUSES.map((s) => [{ job: tag, status: s }, ended.get(tag)?.get(s) ?? 0] as const)) };
+    }
   }
+}
+
+function count(ended: Map<string, Map<JobStatus, number>>, tag: string, status: JobStatus): void {
+  const byStatus = ended.get(tag) ?? new Map<JobStatus, number>();
+  byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  ended.set(tag, byStatus);
 }

@@ -1,5 +1,4 @@
 import { badValue } from "../options/bad-value.js";
-import { execFileSync } from "node:child_process";
 import { ConfigError } from "./build-job.js";
 
 export function runningAsRoot(): boolean {
@@ -31,6 +30,8 @@ export function isPlainUserName(name: string): boolean {
  */
 export function findUser(name: string): UserIds | null {
   if (!isPlainUserName(name)) return null;
+  // loaded on first use: a service without --user never needs child_process for this
+  const { execFileSync } = process.getBuiltinModule("node:child_process");
   const id = (flag: string): string | null => {
     try {
       return execFileSync("id", [flag, "--", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();

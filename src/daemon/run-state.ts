@@ -8,26 +8,30 @@ import type { OwnedGroup } from "../jobs/process-group.js";
 
 /**
  * What the daemon remembers about one job between runs and restarts, in STATE_DIR/TAG.json.
- * `handledThrough`: every schedule slot at or before this second has been run or skipped
- * (so a restart knows whether it missed one). Times are unix seconds / milliseconds.
+ * Every time in it is unix milliseconds, and its name ends in `Ms`.
  */
 export interface RunRecord {
   job: string;
   schedule?: string;
-  handledThrough?: number;
+  /** every schedule slot at or before this has been run or skipped (so a restart knows
+   *  whether it missed one); a whole second */
+  handledThroughMs?: number;
+  /** the last attempt's start and end (a run is one attempt, or more with --retry) */
   lastStartMs?: number;
   lastEndMs?: number;
+  /** when the last run ended: its last attempt's end, once no further attempt follows */
+  lastRunEndMs?: number;
   lastStatus?: JobStatus;
   lastSummary?: string;
   lastReason?: string;
   runs?: number;
   /** attempts the last run took (1, or more with --retry) */
   lastAttempts?: number;
-  /** when the daemon next plans to run it (wall clock, splay included), unix seconds */
-  nextRunAt?: number;
-  /** the slot of that planned run (unix seconds) and the splay offset it carries (ms): what a
+  /** when the daemon next plans to run it (wall clock, splay included) */
+  nextRunAtMs?: number;
+  /** the slot of that planned run (a whole second) and the splay offset it carries: what a
    *  restart counts missed runs against (catch-up.ts), whatever the new settings are */
-  plannedSlot?: number;
+  plannedSlotMs?: number;
   splayOffsetMs?: number;
   pid?: number;
   /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
@@ -60,6 +64,13 @@ export function fsErrorFields(e: unknown): Record<string, string> {
 
 const STATUSES: ReadonlySet<string> = new Set(["ok", "warning", "critical", "unknown"]);
 
+/** Fields that versions before 0.1 wrote in unix seconds, and their names now. */
+const SECONDS_FIELDS = [
+  ["handledThrough", "handledThroughMs"],
+  ["nextRunAt", "nextRunAtMs"],
+  ["plannedSlot", "plannedSlotMs"],
+] as const;
+
 /** Keeps only well-typed fields: a hand-edited or half-understood file must not crash us. */
 function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return null;
@@ -67,9 +78,14 @@ function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "lastAttempts", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid"] as const) {
+  for (const k of ["handledThroughMs", "lastStartMs", "lastEndMs", "lastRunEndMs", "runs", "lastAttempts", "nextRunAtMs", "plannedSlotMs", "splayOffsetMs", "pid"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
+  }
+  // a record written before every time was in milliseconds: read, and written back in the new shape
+  for (const [seconds, ms] of SECONDS_FIELDS) {
+    const v = r[seconds];
+    if (rec[ms] === undefined && typeof v === "number" && Number.isFinite(v)) rec[ms] = v * 1000;
   }
   for (const k of ["schedule", "lastSummary", "lastReason"] as const) {
     const v = str(k);

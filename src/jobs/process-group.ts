@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 
 /**
  * Operations on a process group a run started: signal it, tell whether it is still there,
@@ -51,6 +50,8 @@ const PS_LINE = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\d+\s+[\d:]+\s+\d+)(?:
 
 function ps(args: readonly string[], text?: "comm" | "args"): Promise<PsProcess[]> {
   const columns = ["-o", "pid=", "-o", "pgid=", "-o", "stat=", "-o", "lstart=", ...(text ? ["-o", `${text}=`] : [])];
+  // loaded on first use, as in process-runner.ts: an idle service has no use for child_process
+  const { execFile } = process.getBuiltinModule("node:child_process");
   return new Promise((resolve) => {
     execFile("ps", [...args, ...columns], { env: PS_ENV, timeout: PS_TIMEOUT_MS, maxBuffer: 16 << 20 }, (_err, stdout) => {
       const rows: PsProcess[] = [];

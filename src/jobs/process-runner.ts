@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
 import { formatDurationMs } from "../time/duration-option.js";
 import { DEFAULT_GRACE_MS, type Environment } from "./job.js";
@@ -83,6 +83,9 @@ const GROUP_POLL_MS = 100;
 export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
   const [command, ...args] = req.argv;
   const graceMs = req.graceMs ?? DEFAULT_GRACE_MS;
+  // loaded at the first run, not at start: child_process and what it brings (net, dgram, the
+  // socket list) cost an idle service ~0.4 MB resident (docs/operations.md, "Memory")
+  const { spawn } = process.getBuiltinModule("node:child_process");
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {

@@ -57,35 +57,40 @@ export function parsePosixTz(text: string): PosixZone | null {
     dstWest = t;
   }
   if (rest === "") rest = ",M3.2.0,M11.1.0";
-  const start = rest[0] === "," ? ((rest = rest.slice(1)), transition()) : null;
-  const end = start && rest[0] === "," ? ((rest = rest.slice(1)), transition()) : null;
+  const start = take(/^,/) ? transition() : null;
+  const end = start && take(/^,/) ? transition() : null;
   if (!start || !end || rest !== "") return null;
   return { std: -stdWest, dst: { offset: -dstWest, start, end } };
 
   function transition(): TransitionRule | null {
-    let date: DateRule;
-    let m: RegExpExecArray | null;
-    if ((m = take(/^J(\d{1,3})/))) {
-      const day = Number(m[1]);
-      if (day < 1 || day > 365) return null;
-      date = { kind: "julian", day };
-    } else if ((m = take(/^M(\d{1,2})\.(\d)\.(\d)/))) {
-      const [month, week, weekday] = [Number(m[1]), Number(m[2]), Number(m[3])];
-      if (month < 1 || month > 12 || week < 1 || week > 5 || weekday > 6) return null;
-      date = { kind: "monthWeek", month, week, weekday };
-    } else if ((m = take(/^(\d{1,3})/))) {
-      const day = Number(m[1]);
-      if (day > 365) return null;
-      date = { kind: "zeroBased", day };
-    } else return null;
+    const date = dateRule();
+    if (date === null) return null;
     let at = 7200;
-    if (rest[0] === "/") {
-      rest = rest.slice(1);
+    if (take(/^\//)) {
       const t = time(167);
       if (t === null) return null;
       at = t;
     }
     return { date, time: at };
+  }
+
+  function dateRule(): DateRule | null {
+    const julian = take(/^J(\d{1,3})/);
+    if (julian) {
+      const day = Number(julian[1]);
+      return day < 1 || day > 365 ? null : { kind: "julian", day };
+    }
+    const monthWeek = take(/^M(\d{1,2})\.(\d)\.(\d)/);
+    if (monthWeek) {
+      const [month, week, weekday] = [Number(monthWeek[1]), Number(monthWeek[2]), Number(monthWeek[3])];
+      return month < 1 || month > 12 || week < 1 || week > 5 || weekday > 6 ? null : { kind: "monthWeek", month, week, weekday };
+    }
+    const zeroBased = take(/^(\d{1,3})/);
+    if (zeroBased) {
+      const day = Number(zeroBased[1]);
+      return day > 365 ? null : { kind: "zeroBased", day };
+    }
+    return null;
   }
 }
 

@@ -53,7 +53,10 @@ export function sleepUntil(target: Instant, opts: SleepOptions = {}): Promise<Sl
     const onWake = (): void => finish("woken");
     const check = (): void => {
       const left = msUntil(target, clock.now());
-      if (left <= 0) return finish("due");
+      if (left <= 0) {
+        finish("due");
+        return;
+      }
       // Timers may fire up to a millisecond early against Date.now() (libuv's cached loop
       // time), so round up and simply re-check: an early firing costs one more short timer.
       timer = setTimeout(check, Math.min(Math.ceil(left), RECHECK_MS));

@@ -6,10 +6,7 @@
 //    against the 2 MB target.
 // 2. log-lines: lines/s through the TAI64N text destination into a pipe, against pino's own JSON
 //    with a synchronous destination into the same kind of pipe (target ratio ≥ 0.7).
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -22,8 +19,6 @@ import { parseSchedule } from "../../src/schedule/schedule.js";
 import { instantFromMs, instantToMs, type Instant } from "../../src/time/instant.js";
 import { tz } from "../zones.js";
 
-const root = process.env["CHIME_ROOT"] ?? process.cwd();
-const chime = join(root, "dist/bin/chime.cjs");
 const MB = 1024 * 1024;
 
 const median = (xs: number[]): number => {

@@ -18,7 +18,10 @@ const SHAPES = [
 
 // Start instants: a fixed pseudo-random spread over 2020-2035 (same for both libraries).
 let seed = 0x2f6b9a1d;
-const random = (): number => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+const random = (): number => {
+  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+  return seed / 2 ** 32;
+};
 const FROM_SECONDS = Array.from({ length: 2000 }, () => 1_577_836_800 + Math.floor(random() * 15 * 365 * 86_400));
 const FROM_INSTANTS: Instant[] = FROM_SECONDS.map((s) => ({ seconds: s, nanos: 0 }));
 const FROM_DATES = FROM_SECONDS.map((s) => new Date(s * 1000));

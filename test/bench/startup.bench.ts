@@ -22,7 +22,11 @@ const median = (xs: number[]): number => {
 
 const ours: number[] = [];
 const bare: number[] = [];
-for (let i = 0; i < 3; i++) timeOnce([rwMatch, "n", ",M=0"]), timeOnce(["-e", "0"]); // warm the page cache
+// warm the page cache
+for (let i = 0; i < 3; i++) {
+  timeOnce([rwMatch, "n", ",M=0"]);
+  timeOnce(["-e", "0"]);
+}
 for (let i = 0; i < RUNS; i++) {
   ours.push(timeOnce([rwMatch, "n", ",M=0"]));
   bare.push(timeOnce(["-e", "0"]));

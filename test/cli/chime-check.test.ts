@@ -57,12 +57,12 @@ describe("judging a run record", () => {
   const o = { nowMs: now, toleranceMs: 300_000, timeoutMs: 60_000, graceMs: 5000, alive: () => true, exists: true };
 
   it("overdue only past the tolerance; a failed last run; a run stuck past its timeout", () => {
-    expect(judgeJob({ job: "a", lastStatus: "ok", lastEndMs: now - 1000, nextRunAt: now / 1000 - 299 }, o).health).toBe(0);
-    expect(judgeJob({ job: "a", lastStatus: "ok", lastEndMs: now - 1000, nextRunAt: now / 1000 - 301 }, o)).toEqual({
+    expect(judgeJob({ job: "a", lastStatus: "ok", lastEndMs: now - 1000, nextRunAtMs: now - 299_000 }, o).health).toBe(0);
+    expect(judgeJob({ job: "a", lastStatus: "ok", lastEndMs: now - 1000, nextRunAtMs: now - 301_000 }, o)).toEqual({
       health: 2,
       text: "overdue: its run planned 301 s ago has not started",
     });
-    expect(judgeJob({ job: "a", lastStatus: "warning", lastEndMs: now - 1000, lastSummary: "2 stale", nextRunAt: now / 1000 + 60 }, o)).toEqual({
+    expect(judgeJob({ job: "a", lastStatus: "warning", lastEndMs: now - 1000, lastSummary: "2 stale", nextRunAtMs: now + 60_000 }, o)).toEqual({
       health: 1,
       text: "last run warning 1 s ago: 2 stale",
     });
@@ -118,11 +118,11 @@ describe("chime status exit codes follow chime check", () => {
     mkdirSync(state, { recursive: true });
     const now = Date.now();
     const write = (rec: object) => writeFileSync(join(state, "j.json"), JSON.stringify(rec));
-    write({ job: "j", lastStartMs: now - 2000, lastEndMs: now - 1000, lastStatus: "critical", nextRunAt: Math.round(now / 1000) + 3600 });
+    write({ job: "j", lastStartMs: now - 2000, lastEndMs: now - 1000, lastStatus: "critical", nextRunAtMs: now + 3_600_000 });
     expect(runChime(["status", "--state-dir", state]).status).toBe(2);
-    write({ job: "j", lastStartMs: now - 2000, lastEndMs: now - 1000, lastStatus: "ok", nextRunAt: Math.round(now / 1000) - 3600 });
+    write({ job: "j", lastStartMs: now - 2000, lastEndMs: now - 1000, lastStatus: "ok", nextRunAtMs: now - 3_600_000 });
     expect(runChime(["status", "--state-dir", state]).status).toBe(2);
-    write({ job: "j", lastStartMs: now - 2000, lastEndMs: now - 1000, lastStatus: "ok", nextRunAt: Math.round(now / 1000) + 3600 });
+    write({ job: "j", lastStartMs: now - 2000, lastEndMs: now - 1000, lastStatus: "ok", nextRunAtMs: now + 3_600_000 });
     expect(runChime(["status", "--state-dir", state]).status).toBe(0);
   });
 });

@@ -36,8 +36,9 @@ describe("kill -9 of chime during an exec run (shipped dist/bin/chime.cjs)", () 
     const first = new ChimeProcess(args, { cwd: dir });
     cleanups.push(() => first.kill());
     await first.waitFor(/ run start /, 30_000);
-    let orphan: Proc | undefined;
-    await waitFor(() => (orphan = sleeps().find((p) => p.ppid === first.child.pid)) !== undefined, 5_000);
+    const orphanOf = (): Proc | undefined => sleeps().find((p) => p.ppid === first.child.pid);
+    await waitFor(() => orphanOf() !== undefined, 5_000);
+    const orphan = orphanOf();
     expect(orphan).toBeDefined();
     strays.push(orphan!.pid);
     // the run is in its own group, which the record names before anything else happens

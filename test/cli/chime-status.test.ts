@@ -18,7 +18,7 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     const now = Date.parse("2026-11-25T12:00:00Z");
     const line = describeRecord(
       "backup",
-      { job: "backup", lastStartMs: now - 62_000, lastEndMs: now - 60_000, lastStatus: "warning", lastSummary: "2 repos stale", nextRunAt: now / 1000 + 3540, runs: 12 },
+      { job: "backup", lastStartMs: now - 62_000, lastEndMs: now - 60_000, lastStatus: "warning", lastSummary: "2 repos stale", nextRunAtMs: now + 3_540_000, runs: 12 },
       tz("Europe/Berlin"),
       now,
     );
@@ -28,14 +28,14 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     expect(describeRecord("x", { job: "x", lastStartMs: now - 5000, lastEndMs: now - 90_000, lastStatus: "ok" }, tz("UTC"), now)).toMatch(
       /^x: running for 5 seconds \(since 2026-11-25T11:59:55Z\); last run ok 90 seconds ago/,
     );
-    expect(describeRecord("y", { job: "y", nextRunAt: now / 1000 - 7200 }, tz("UTC"), now)).toBe(
+    expect(describeRecord("y", { job: "y", nextRunAtMs: now - 7_200_000 }, tz("UTC"), now)).toBe(
       "y: never run; next run was due 7200 seconds ago (2026-11-25T10:00:00Z); is chime running?",
     );
   });
 
   it("a run whose chime is gone is not 'running': it did not finish", () => {
     const now = Date.parse("2026-11-25T12:00:00Z");
-    const rec = { job: "b", pid: 4242, lastStartMs: now - 600_000, nextRunAt: now / 1000 - 300 };
+    const rec = { job: "b", pid: 4242, lastStartMs: now - 600_000, nextRunAtMs: now - 300_000 };
     expect(describeRecord("b", rec, tz("UTC"), now, () => false)).toBe(
       "b: last run started 600 seconds ago (2026-11-25T11:50:00Z) and did not finish: chime (pid 4242) is not running; next run was due 300 seconds ago (2026-11-25T11:55:00Z); is chime running?",
     );

@@ -75,6 +75,28 @@ requires("zoneinfo").describe("localZone", () => {
   });
 });
 
+/** The offset Intl gives `zone` at `unix` (seconds east of UTC). */
+function intlOffset(zone: string, unix: number): number {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" }).formatToParts(unix * 1000);
+  const n = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  return (Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second")) / 1000 - unix) || 0;
+}
+
+requires("zoneinfo").describe("localZone: universal zones need no zone data", () => {
+  it.each(["UTC", "Etc/UTC", "Etc/GMT+5", "Etc/GMT-14", "Etc/GMT+0"])("%s as this process's TZ: Intl's offsets, from the name alone", (zone) => {
+    const saved = process.env["TZ"];
+    process.env["TZ"] = zone;
+    try {
+      const z = localZone(process.env);
+      expect(z.name).toBe(zone);
+      for (let u = -2_000_000_000; u < 4_000_000_000; u += 100_000_007) expect(z.offsetAt(u)).toBe(intlOffset(zone, u));
+    } finally {
+      if (saved === undefined) delete process.env["TZ"];
+      else process.env["TZ"] = saved;
+    }
+  });
+});
+
 describe("rw-match through the Date path keeps the DST rules (reference §3.6, hand-checked)", () => {
   it.each([
     ["i2025-03-30T01:30:00+0100", ",M=00", "4000000067e897b500000000"], // 02:00 does not exist → 03:00 CEST

@@ -48,7 +48,7 @@ describe("--max-concurrent", () => {
     // job i runs at minute i of each hour: its missed run was planned for 10:i
     const jobs = Array.from({ length: 20 }, (_, i) => {
       const tag = `job${String(i).padStart(2, "0")}`;
-      store.records.set(tag, { job: tag, handledThrough: (T0 - 1000) / 1000 });
+      store.records.set(tag, { job: tag, handledThroughMs: T0 - 1000 });
       return scheduled(tag, `,M=${i}`, crowd.job(tag));
     });
     // started in an order unrelated to the plan: the order of the runs must not follow it
@@ -71,7 +71,7 @@ describe("--max-concurrent", () => {
     const store = new MemoryStateStore();
     const crowd = new Crowd();
     const jobs = Array.from({ length: 5 }, (_, i) => {
-      store.records.set(`j${i}`, { job: `j${i}`, handledThrough: (T0 - 1000) / 1000 });
+      store.records.set(`j${i}`, { job: `j${i}`, handledThroughMs: T0 - 1000 });
       return scheduled(`j${i}`, `,M=${i}`, crowd.job(`j${i}`));
     });
     const { daemon } = fakeDaemon({ store, maxConcurrent: 2 });
@@ -115,7 +115,7 @@ describe("catch-up delayed by the splay", () => {
     const start = T0 + 20 * 60_000;
     vi.useFakeTimers({ now: start });
     const store = new MemoryStateStore();
-    store.records.set("hourly", { job: "hourly", handledThrough: (T0 - 3_600_000) / 1000 });
+    store.records.set("hourly", { job: "hourly", handledThroughMs: T0 - 3_600_000 });
     const job = new RecordingJob();
     const { daemon, out } = fakeDaemon({ store });
     daemon.start([scheduled("hourly", ",M=0", job, { splayMs: 10 * 60_000 })]);

@@ -99,7 +99,7 @@ describe("a restart with other settings is not a missed run", () => {
     first.daemon.start([scheduled(tag, ",M/10", job, { splayMs: 60_000 })]); // plans 10:10 + offset
     await advance(1000, 1000);
     await first.daemon.stop("TERM");
-    expect(store.records.get(tag)).toMatchObject({ plannedSlot: (T0 + 10 * 60_000) / 1000, splayOffsetMs: offset });
+    expect(store.records.get(tag)).toMatchObject({ plannedSlotMs: T0 + 10 * 60_000, splayOffsetMs: offset });
     vi.setSystemTime(T0 + 21 * 60_000); // 10:21: 10:10+offset and 10:20+offset have passed
     const second = fakeDaemon({ store });
     second.daemon.start([scheduled(tag, ",M/10", job)]); // splay removed meanwhile

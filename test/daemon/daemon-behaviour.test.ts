@@ -14,7 +14,7 @@ describe("catch-up after downtime (DESIGN.md §4 The daemon)", () => {
     vi.useFakeTimers({ now: T0 + 20 * 60_000 }); // 10:20
     const store = new MemoryStateStore();
     // last slot handled 07:00: 08:00, 09:00 and 10:00 were missed
-    store.records.set("hourly", { job: "hourly", handledThrough: (T0 - 3 * 3_600_000) / 1000 });
+    store.records.set("hourly", { job: "hourly", handledThroughMs: T0 - 3 * 3_600_000 });
     const job = new RecordingJob();
     const { daemon, out } = fakeDaemon({ store });
     daemon.start([scheduled("hourly", ",M=0", job)]);
@@ -29,7 +29,7 @@ describe("catch-up after downtime (DESIGN.md §4 The daemon)", () => {
   it("--no-catch-up: no run at start, the next slot as usual", async () => {
     vi.useFakeTimers({ now: T0 + 20 * 60_000 });
     const store = new MemoryStateStore();
-    store.records.set("hourly", { job: "hourly", handledThrough: (T0 - 3 * 3_600_000) / 1000 });
+    store.records.set("hourly", { job: "hourly", handledThroughMs: T0 - 3 * 3_600_000 });
     const job = new RecordingJob();
     const { daemon } = fakeDaemon({ store, catchUp: false });
     daemon.start([scheduled("hourly", ",M=0", job)]);
@@ -58,7 +58,7 @@ describe("catch-up after downtime (DESIGN.md §4 The daemon)", () => {
     first.daemon.start([scheduled("hourly", ",M=0", job)]);
     await advance(60_000, 1000); // runs the 10:00 slot
     await first.daemon.stop("TERM");
-    expect(store.records.get("hourly")?.handledThrough).toBe(T0 / 1000);
+    expect(store.records.get("hourly")?.handledThroughMs).toBe(T0);
     vi.setSystemTime(T0 + 2.5 * 3_600_000); // down over 11:00 and 12:00
     const second = fakeDaemon({ store });
     second.daemon.start([scheduled("hourly", ",M=0", job)]);
@@ -80,7 +80,7 @@ describe("a clock moved back by more than a day does not stall the job", () => {
   it("a persisted last slot 30 days ahead of the clock: warned about, schedule from now", async () => {
     vi.useFakeTimers({ now: T0 + 20 * 60_000 }); // 10:20
     const store = new MemoryStateStore();
-    store.records.set("hourly", { job: "hourly", handledThrough: (T0 + 30 * DAY) / 1000 });
+    store.records.set("hourly", { job: "hourly", handledThroughMs: T0 + 30 * DAY });
     const job = new RecordingJob();
     const { daemon, out } = fakeDaemon({ store });
     daemon.start([scheduled("hourly", ",M=0", job)]);
@@ -88,7 +88,7 @@ describe("a clock moved back by more than a day does not stall the job", () => {
     await daemon.stop("TERM");
     expect(out.text).toMatch(/warn hourly the clock is more than a day behind this job's last slot \(it was moved back\); scheduling from now last_slot=2026-07-01T10:00:00Z now=2026-06-01T10:20:00Z/);
     expect(job.runsAtMs).toEqual([T0 + 3_600_000]);
-    expect(store.records.get("hourly")?.handledThrough).toBe((T0 + 3_600_000) / 1000);
+    expect(store.records.get("hourly")?.handledThroughMs).toBe(T0 + 3_600_000);
   });
 
   it("stepped back two days while sleeping: runs at the next slot of the new time, within the re-check", async () => {
@@ -110,7 +110,7 @@ describe("catch-up after the schedule was changed while chime was down", () => {
   it("a new-schedule slot since the last run is not 'missed': no catch-up, also not at the next restart", async () => {
     vi.useFakeTimers({ now: T0 + 40 * 60_000 }); // 10:40; hourly ran 10:00, then CHIME_WHEN became ,M/30
     const store = new MemoryStateStore();
-    store.records.set("job", { job: "job", schedule: ",M=0", handledThrough: T0 / 1000 });
+    store.records.set("job", { job: "job", schedule: ",M=0", handledThroughMs: T0 });
     const job = new RecordingJob();
     const first = fakeDaemon({ store });
     first.daemon.start([scheduled("job", ",M/30", job)]);
@@ -128,7 +128,7 @@ describe("catch-up after the schedule was changed while chime was down", () => {
   it("slots the old schedule missed during the downtime still get one catch-up run", async () => {
     vi.useFakeTimers({ now: T0 + 130 * 60_000 }); // 12:10; down since the 10:00 run: 11:00 and 12:00 missed
     const store = new MemoryStateStore();
-    store.records.set("job", { job: "job", schedule: ",M=0", handledThrough: T0 / 1000 });
+    store.records.set("job", { job: "job", schedule: ",M=0", handledThroughMs: T0 });
     const job = new RecordingJob();
     const { daemon, out } = fakeDaemon({ store });
     daemon.start([scheduled("job", ",M/30", job)]);

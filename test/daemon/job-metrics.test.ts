@@ -47,6 +47,9 @@ describe("--metrics-file: run metrics for every job", () => {
       expect(text).toContain("# TYPE chime_job_runs_total counter");
       expect(s.get('chime_job_runs_total{job="nightly",status="critical"}')).toBe(2);
       expect(s.get('chime_job_runs_total{job="nightly",status="ok"}')).toBe(0);
+      // no --retry: one attempt per run
+      expect(text).toContain("# TYPE chime_job_attempts_total counter");
+      expect(s.get('chime_job_attempts_total{job="nightly",status="critical"}')).toBe(2);
       expect(s.get('chime_job_last_status{job="nightly",status="critical"}')).toBe(1);
       expect(s.get('chime_job_last_status{job="nightly",status="ok"}')).toBe(0);
       expect(s.get('chime_job_running{job="nightly"}')).toBe(0);
@@ -62,7 +65,7 @@ describe("--metrics-file: run metrics for every job", () => {
     }
   });
 
-  it("--retry 2: a run that fails every attempt took 3 attempts, each counted with its status", async () => {
+  it("--retry 2: a run that fails every attempt is one run, critical, of 3 attempts, each counted with its status", async () => {
     const file = join(tmp.dir, "retry.prom");
     const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "state-retry"), "--metrics-file", file, "--when", "0 0 1 1 *", "--retry", "2", "--retry-delay", "1s", "--name", "flaky", "exec", "--", "sh", "-c", "exit 2"], { cwd: tmp.dir });
     try {
@@ -71,11 +74,13 @@ describe("--metrics-file: run metrics for every job", () => {
       // the run ends once its last attempt has: the record (and so the file) says how many
       const read = () => (existsSync(file) ? samples(readFileSync(file, "utf8")) : new Map<string, number>());
       const deadline = Date.now() + 60_000;
-      while (read().get('chime_job_last_attempts{job="flaky"}') !== 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (read().get('chime_job_runs_total{job="flaky",status="critical"}') !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const s = read();
       expect(s.get('chime_job_last_attempts{job="flaky"}')).toBe(3);
-      // docs/chime.md: runs_total counts every attempt, last_attempts says how many the last run took
-      expect(s.get('chime_job_runs_total{job="flaky",status="critical"}')).toBe(3);
+      // docs/chime.md: a run is all attempts of one slot; attempts_total counts each attempt
+      expect(s.get('chime_job_runs_total{job="flaky",status="critical"}')).toBe(1);
+      expect(s.get('chime_job_attempts_total{job="flaky",status="critical"}')).toBe(3);
+      expect(s.get('chime_job_attempts_total{job="flaky",status="ok"}')).toBe(0);
       expect(s.get('chime_job_last_status{job="flaky",status="critical"}')).toBe(1);
     } finally {
       await p.kill();

@@ -30,7 +30,7 @@ describe("--at-start", () => {
   it("a catch-up due at start is the at-start run: one run, never both", async () => {
     vi.useFakeTimers({ now: T0 + 20 * 60_000 });
     const store = new MemoryStateStore();
-    store.records.set("hourly", { job: "hourly", handledThrough: (T0 - 3_600_000) / 1000 }); // 10:00 missed
+    store.records.set("hourly", { job: "hourly", handledThroughMs: T0 - 3_600_000 }); // 10:00 missed
     const job = new RecordingJob();
     const { daemon, out } = fakeDaemon({ store });
     daemon.start([scheduled("hourly", ",M=0", job, { atStart: true })]);
@@ -44,7 +44,7 @@ describe("--at-start", () => {
   it("--no-catch-up with missed slots: the at-start run still happens, once", async () => {
     vi.useFakeTimers({ now: T0 + 20 * 60_000 });
     const store = new MemoryStateStore();
-    store.records.set("hourly", { job: "hourly", handledThrough: (T0 - 3_600_000) / 1000 });
+    store.records.set("hourly", { job: "hourly", handledThroughMs: T0 - 3_600_000 });
     const job = new RecordingJob();
     const { daemon, out } = fakeDaemon({ store, catchUp: false });
     daemon.start([scheduled("hourly", ",M=0", job, { atStart: true })]);

@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { previousPlan } from "../../src/daemon/catch-up.js";
 import { FileStateStore } from "../../src/daemon/run-state.js";
+import { parseSchedule } from "../../src/schedule/schedule.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -15,13 +17,37 @@ afterEach(async () => {
 describe("state files in --state-dir", () => {
   it("round-trips a record, written atomically (no temp file left behind)", async () => {
     const store = new FileStateStore(join(dir, "state"));
-    const rec = { job: "exec", handledThrough: 1_795_614_000, lastStatus: "warning" as const, lastSummary: "exit 1", runs: 4 };
+    const rec = { job: "exec", handledThroughMs: 1_795_614_000_000, lastStatus: "warning" as const, lastSummary: "exit 1", runs: 4 };
     await store.save("exec", rec);
     const warnings: string[] = [];
     expect(await store.load("exec", (m) => warnings.push(m))).toEqual(rec);
     expect(warnings).toEqual([]);
     expect(await readdir(join(dir, "state"))).toEqual(["exec.json"]);
     expect(JSON.parse(await readFile(join(dir, "state", "exec.json"), "utf8"))).toEqual(rec);
+  });
+
+  it("a record written before every time was in milliseconds reads as the same instants", async () => {
+    // the seconds fields of the old shape (fixtures/README.md), each now in milliseconds
+    await copyFile(join(import.meta.dirname, "fixtures", "nightly-seconds-record.json"), join(dir, "nightly.json"));
+    const rec = await new FileStateStore(dir).load("nightly", () => {});
+    expect(rec).toEqual({
+      job: "nightly",
+      schedule: ",S/1",
+      pid: 25165,
+      nextRunAtMs: 1_796_207_523_000,
+      plannedSlotMs: 1_796_207_523_000,
+      splayOffsetMs: 0,
+      handledThroughMs: 1_796_207_522_000,
+      lastStartMs: 1_796_207_522_005,
+      lastReason: "schedule",
+      lastEndMs: 1_796_207_522_034,
+      lastStatus: "warning",
+      lastSummary: "exit 1",
+      runs: 15,
+      lastAttempts: 1,
+    });
+    // the plan the stopped service had: slots after 10:32:02 were not yet handled
+    expect(previousPlan(rec, { schedule: parseSchedule(",S/1"), offsetMs: 0 })).toMatchObject({ from: 1_796_207_522, offsetMs: 0, changed: false });
   });
 
   it("a missing file is simply empty state, silently", async () => {
@@ -42,7 +68,7 @@ describe("state files in --state-dir", () => {
   });
 
   it("fields of the wrong type are dropped, the rest kept", async () => {
-    await writeFile(join(dir, "j.json"), JSON.stringify({ handledThrough: "soon", runs: 3, lastStatus: "great", lastSummary: "ok" }));
+    await writeFile(join(dir, "j.json"), JSON.stringify({ handledThroughMs: "soon", nextRunAt: "later", runs: 3, lastStatus: "great", lastSummary: "ok" }));
     expect(await new FileStateStore(dir).load("j", () => {})).toEqual({ job: "j", runs: 3, lastSummary: "ok" });
   });
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { gitErrorLine } from "../../src/jobs/git-backup/git-process.js";
+import { gitErrorLine } from "../../src/jobs/git-backup/git-error-line.js";
 import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
 import { startHttpGitServer, type HttpGitServer } from "./helpers/http-git-server.js";
 import { runJob } from "./helpers/run-job.js";

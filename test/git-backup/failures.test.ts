@@ -1,15 +1,14 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { git, tempDir, withGit } from "./helpers/git-fixtures.js";
+import { beforeAll, expect, test } from "vitest";
+import { git, withGit } from "./helpers/git-fixtures.js";
+import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
-import { freePort, startGitDaemon, type GitDaemon } from "./helpers/servers.js";
+import { freePort } from "./helpers/servers.js";
 
 withGit.describe("transient and permanent failures, and credentials in old remote URLs", () => {
-  const tmp = tempDir("gb-fail");
-  const root = join(tmp.path, "upstream");
-  const dir = join(tmp.path, "backup");
-  let daemon: GitDaemon;
+  const stage = gitBackupStage("gb-fail");
+  const { tmp, dir } = stage;
   let closedPort: number;
 
   const mirror = (name: string, url: string) => {
@@ -18,16 +17,9 @@ withGit.describe("transient and permanent failures, and credentials in old remot
   };
 
   beforeAll(async () => {
-    mkdirSync(root);
-    mkdirSync(dir);
-    daemon = await startGitDaemon(root);
     closedPort = await freePort();
     mirror("refused.git", `git://127.0.0.1:${closedPort}/x.git`);
-    mirror("missing.git", daemon.url("no-such-repo.git"));
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
+    mirror("missing.git", stage.daemon.url("no-such-repo.git"));
   });
 
   test("connection refused is retried with back-off; 'no such repository' is not", async () => {

@@ -2,12 +2,12 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import { runChime } from "../cli/chime-spawn.js";
 import { parseLikeNagiosCore, parsePerfdata } from "../helpers/nagios-plugin-output.js";
-import { git, gitStatus, tempDir, testGitEnv, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { branchedHistory, git, gitStatus, testGitEnv, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
 /** gc as hostile as a user can make it: expire every reflog and prune every loose object now. */
 function brutalGc(mirror: string): void {
@@ -29,36 +29,22 @@ interface Entry {
 }
 
 withGit.describe("chime git-backup history / restore / verify on a mirror after force-pushes, a deletion and gc --prune=now", () => {
-  const tmp = tempDir("gb-restore");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  const stateDir = join(tmp.path, "state");
+  const stage = gitBackupStage("gb-restore");
+  const { tmp, root, work, dir, stateDir } = stage;
   const out = join(tmp.path, "restored");
   const mirror = join(dir, "proj.git");
-  let daemon: GitDaemon;
   let up: Upstream;
   const c: Record<string, string> = {};
   // the original histories, read from the upstream before they were rewritten
   const original: Record<string, string[]> = {};
 
   beforeAll(async () => {
-    for (const d of [root, work, dir, out]) mkdirSync(d);
-    daemon = await startGitDaemon(root);
+    mkdirSync(out);
     up = new Upstream(root, "proj", work);
-    c.A = up.commit("A");
-    git(up.work, "tag", "-a", "-m", "release", "rel");
-    c.B = up.commit("B");
-    git(up.work, "tag", "v1");
-    c.C = up.commit("C");
-    git(up.work, "checkout", "--quiet", "-b", "feature", c.B);
-    c.F1 = up.commit("F1");
-    c.F2 = up.commit("F2");
-    git(up.work, "checkout", "--quiet", "main");
-    up.push("main", "feature", "v1", "rel");
+    Object.assign(c, branchedHistory(up));
     original.main1 = revList(up.bare, "main");
     original.feature = revList(up.bare, "feature");
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("proj.git"), "proj.git");
+    git(dir, "clone", "--quiet", "--mirror", stage.daemon.url("proj.git"), "proj.git");
     expect((await runJob([dir], { stateDir })).result.status).toBe("ok");
 
     // first rewrite: main force-pushed (C dropped), feature deleted, v1 moved
@@ -78,10 +64,6 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
     up.push("main");
     expect((await runJob([dir], { stateDir, nowMs: () => Date.UTC(2026, 10, 26, 8, 0, 0) })).result.status).toBe("ok");
     brutalGc(mirror);
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
   });
 
   test("history --json: every saved event, newest first, judged from the refs", () => {
@@ -265,7 +247,7 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
   test("a mirror DIR named history: `chime git-backup history` alone still runs the job on it", () => {
     const cwd = join(tmp.path, "cwd");
     mkdirSync(join(cwd, "history"), { recursive: true });
-    git(join(cwd, "history"), "clone", "--quiet", "--mirror", daemon.url("proj.git"), "proj.git");
+    git(join(cwd, "history"), "clone", "--quiet", "--mirror", stage.daemon.url("proj.git"), "proj.git");
     const r = runChime(["git-backup", "history"], { cwd, env: { CHIME_STATE_DIR: join(cwd, "state") }, timeoutMs: 60_000 });
     expect(r.status).toBe(0);
     // the job ran: it configured the mirror's history settings

@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import type { OwnedGroup } from "../../src/jobs/process-group.js";
 import type { ProcessTracker } from "../../src/jobs/process-runner.js";
-import { git, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { git, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
 /** A tracker like the daemon's run record: every group recorded, and which are still held. */
 function recordingTracker(): ProcessTracker & { recorded: Set<number>; held: Set<number> } {
@@ -41,23 +41,19 @@ async function until(what: string, cond: () => boolean, ms = 20_000): Promise<vo
 }
 
 withGit.describe("git-backup starts every git through the one process runner (issue 10 §3)", () => {
-  const tmp = tempDir("gb-runner");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
+  const stage = gitBackupStage("gb-runner");
+  const { tmp, root, work, dir } = stage;
   const bin = join(tmp.path, "bin");
   const marks = join(tmp.path, "marks");
-  let daemon: GitDaemon;
   let realGit: string;
 
   beforeAll(async () => {
-    for (const d of [root, work, dir, bin, marks]) mkdirSync(d);
+    for (const d of [bin, marks]) mkdirSync(d);
     realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
-    daemon = await startGitDaemon(root);
     const up = new Upstream(root, "repo", work);
     up.commit();
     up.push();
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("repo.git"), "repo.git");
+    git(dir, "clone", "--quiet", "--mirror", stage.daemon.url("repo.git"), "repo.git");
     // A `git` first on PATH that notes every call (its pid stays git's: exec) and, when
     // GIT_WRAPPER_HANG is set, plays a fetch that ignores TERM: TERM is noted, only KILL ends it.
     // The marks directory is written into the script: the reads run with a minimal environment.
@@ -78,10 +74,6 @@ exec "${realGit}" "$@"
 `,
     );
     chmodSync(join(bin, "git"), 0o755);
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
   });
 
   const env = (extra: Record<string, string> = {}) => ({ PATH: `${bin}:${process.env.PATH}`, ...extra });

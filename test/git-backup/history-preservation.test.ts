@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { git, gitStatus, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { beforeAll, expect, test } from "vitest";
+import { branchedHistory, git, gitStatus, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
 /** Refs that contain `commit`: empty means a gc may delete it. */
 function refsContaining(mirror: string, commit: string): string[] {
@@ -16,37 +16,18 @@ function brutalGc(mirror: string): void {
 }
 
 withGit.describe("nothing ever fetched is lost (reference §2 scenario S5)", () => {
-  const tmp = tempDir("gb-history");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  const stateDir = join(tmp.path, "state");
+  const stage = gitBackupStage("gb-history");
+  const { root, work, dir, stateDir } = stage;
   const mirror = join(dir, "proj.git");
-  let daemon: GitDaemon;
   let up: Upstream;
   const c: Record<string, string> = {};
 
   beforeAll(async () => {
-    for (const d of [root, work, dir]) mkdirSync(d);
-    daemon = await startGitDaemon(root);
     up = new Upstream(root, "proj", work);
-    c.A = up.commit("A");
-    git(up.work, "tag", "-a", "-m", "release", "rel");
-    c.B = up.commit("B");
-    git(up.work, "tag", "v1");
-    c.C = up.commit("C");
-    git(up.work, "checkout", "--quiet", "-b", "feature", c.B);
-    c.F1 = up.commit("F1");
-    c.F2 = up.commit("F2");
-    git(up.work, "checkout", "--quiet", "main");
-    up.push("main", "feature", "v1", "rel");
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("proj.git"), "proj.git");
+    Object.assign(c, branchedHistory(up));
+    git(dir, "clone", "--quiet", "--mirror", stage.daemon.url("proj.git"), "proj.git");
     const first = await runJob([dir], { stateDir });
     expect(first.result.status).toBe("ok");
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
   });
 
   test("force-push, moved tag and deleted branch: every old commit stays reachable, even after gc --prune=now", async () => {

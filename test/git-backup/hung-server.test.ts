@@ -1,28 +1,23 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { git, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { git, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { processesMentioning } from "./helpers/processes.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, startSilentServer, type GitDaemon } from "./helpers/servers.js";
+import { startSilentServer } from "./helpers/servers.js";
 
 withGit.describe("a server that accepts and never answers", () => {
-  const tmp = tempDir("gb-hung");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  let daemon: GitDaemon;
+  const stage = gitBackupStage("gb-hung");
+  const { tmp, root, work, dir } = stage;
   let silent: { port: number; stop: () => Promise<void> };
   let up: Upstream;
 
   beforeAll(async () => {
-    for (const d of [root, work, dir]) mkdirSync(d);
-    daemon = await startGitDaemon(root);
     silent = await startSilentServer();
     up = new Upstream(root, "good", work);
     up.commit();
     up.push();
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("good.git"), "good.git");
+    git(dir, "clone", "--quiet", "--mirror", stage.daemon.url("good.git"), "good.git");
     for (const [name, url] of [
       ["hang-git.git", `git://127.0.0.1:${silent.port}/x.git`],
       ["hang-http.git", `http://127.0.0.1:${silent.port}/x.git`],
@@ -33,8 +28,6 @@ withGit.describe("a server that accepts and never answers", () => {
   });
   afterAll(async () => {
     await silent.stop();
-    await daemon.stop();
-    tmp.remove();
   });
 
   test("the timeout kills git:// and http fetches with their helpers; the other mirror finishes", async () => {

@@ -1,24 +1,17 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { upstreamDefaultBranch } from "../../src/jobs/git-backup/mirror-head.js";
-import { git, tempDir, Upstream } from "./helpers/git-fixtures.js";
+import { git, Upstream } from "./helpers/git-fixtures.js";
+import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
 describe("HEAD follows the upstream's default branch (issue 9 §9, issue 15 §3)", () => {
-  const tmp = tempDir("gb-head");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  const stateDir = join(tmp.path, "state");
+  const stage = gitBackupStage("gb-head");
+  const { tmp, root, work, dir, stateDir } = stage;
   const mirror = join(dir, "proj.git");
-  let daemon: GitDaemon;
   let up: Upstream;
 
   beforeAll(async () => {
-    for (const d of [root, work, dir]) mkdirSync(d);
-    daemon = await startGitDaemon(root);
     up = new Upstream(root, "proj", work);
     up.commit("on main");
     up.push("main");
@@ -29,11 +22,7 @@ describe("HEAD follows the upstream's default branch (issue 9 §9, issue 15 §3)
     git(up.bare, "symbolic-ref", "HEAD", "refs/heads/develop");
     // a mirror made by hand the way many are: init --bare + remote; HEAD is an unborn master
     git(dir, "init", "--quiet", "--bare", "-b", "master", "proj.git");
-    git(mirror, "remote", "add", "origin", daemon.url("proj.git"));
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
+    git(mirror, "remote", "add", "origin", stage.daemon.url("proj.git"));
   });
 
   test("a mirror made with git init --bare gets HEAD = the upstream's default branch, so a git clone of it checks out that branch", async () => {

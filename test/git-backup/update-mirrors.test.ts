@@ -1,35 +1,25 @@
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import { exitCodeOfStatus } from "../../src/jobs/job.js";
-import { git, gitStatus, tempDir, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { git, gitStatus, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { gitBackupStage } from "./helpers/git-backup-stage.js";
 import { runJob } from "./helpers/run-job.js";
-import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 
 withGit.describe("git-backup over a real git daemon", () => {
-  const tmp = tempDir("gb-update");
-  const root = join(tmp.path, "upstream");
-  const work = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  const stateDir = join(tmp.path, "state");
-  let daemon: GitDaemon;
+  const stage = gitBackupStage("gb-update");
+  const { tmp, root, work, dir, stateDir } = stage;
   let a: Upstream;
   let b: Upstream;
 
   beforeAll(async () => {
-    for (const d of [root, work, dir]) mkdirSync(d);
     a = new Upstream(root, "alpha", work);
     b = new Upstream(root, "beta", work);
     a.commit();
     a.push();
     b.commit();
     b.push();
-    daemon = await startGitDaemon(root);
-    git(dir, "clone", "--quiet", "--mirror", daemon.url("alpha.git"), "alpha.git");
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    tmp.remove();
+    git(dir, "clone", "--quiet", "--mirror", stage.daemon.url("alpha.git"), "alpha.git");
   });
 
   test("new commits upstream are fetched and counted", async () => {
@@ -52,7 +42,7 @@ withGit.describe("git-backup over a real git daemon", () => {
   });
 
   test("a mirror made by clone --bare (no fetch refspec) is repaired, said so, and then updated", async () => {
-    git(dir, "clone", "--quiet", "--bare", daemon.url("beta.git"), "beta.git");
+    git(dir, "clone", "--quiet", "--bare", stage.daemon.url("beta.git"), "beta.git");
     // exit 1: the key is absent, so `git fetch --all` there would update nothing
     expect(gitStatus(join(dir, "beta.git"), "config", "--get-all", "remote.origin.fetch")).toBe(1);
     const c = b.commit();
@@ -109,7 +99,7 @@ withGit.describe("git-backup over a real git daemon", () => {
   test("a symlinked x.git leading outside DIR is not followed: nothing is written there", async () => {
     const outside = join(tmp.path, "outside");
     mkdirSync(outside);
-    git(outside, "clone", "--quiet", "--mirror", daemon.url("alpha.git"), "victim.git");
+    git(outside, "clone", "--quiet", "--mirror", stage.daemon.url("alpha.git"), "victim.git");
     const victim = join(outside, "victim.git");
     const config = readFileSync(join(victim, "config"), "utf8");
     const files = readdirSync(victim).sort();

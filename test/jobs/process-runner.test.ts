@@ -120,7 +120,11 @@ describe("a recorded group is ended only while it is provably ours", () => {
     const pgid = startGroup();
     const spawnedMs = Date.now();
     let started: string | undefined;
-    expect(await waitFor(async () => (started = await leaderStart(pgid)) !== undefined, 3000)).toBe(true);
+    const readStart = async (): Promise<boolean> => {
+      started = await leaderStart(pgid);
+      return started !== undefined;
+    };
+    expect(await waitFor(readStart, 3000)).toBe(true);
     expect(await isOurGroup({ pgid, spawnedMs, started: started! })).toBe(true);
     expect(await isOurGroup({ pgid, spawnedMs })).toBe(true); // chime died before it read the start time
     expect(await isOurGroup({ pgid, spawnedMs, started: "Thu Jan  1 00:00:00 1970" })).toBe(false);

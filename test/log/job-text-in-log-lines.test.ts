@@ -21,6 +21,7 @@ const HOSTILE = [
   ...Array.from({ length: 0x20 }, (_, k) => String.fromCharCode(0x80 + k)),
   ..."\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
 ];
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const tmp = mkdtempSync(join(tmpdir(), "chime-jobtext-"));

@@ -93,7 +93,7 @@ withChronyd.describe("ntp-check against real chronyd", () => {
     const out = formatOnce(r);
     if (process.env.CHIME_SHOW_OUTPUT) console.log(out);
     expect(out.split("\n")[0]).toBe(r.summary);
-    expect(out).toMatch(/  unsynchronised \(LI=3, stratum 0\)/);
+    expect(out).toMatch(/ {2}unsynchronised \(LI=3, stratum 0\)/);
     expect(out.match(/ FAKE|valid/g)!.length).toBeGreaterThanOrEqual(3);
   });
 

@@ -5,8 +5,9 @@
  */
 import { tz } from "../zones.js";
 import { describe, expect, it } from "vitest";
-import { parseSchedule, ScheduleError, ScheduleRangeError } from "../../src/schedule/schedule.js";
+import { parseSchedule, ScheduleRangeError } from "../../src/schedule/schedule.js";
 import { nextOf } from "./upcoming.js";
+import { rejectionOf } from "./schedule-rejection.js";
 
 const FROM = "2025-06-11T10:20:30Z";
 
@@ -28,15 +29,6 @@ describe("the known aliases", () => {
   });
 });
 
-function errorOf(text: string): string {
-  try {
-    parseSchedule(text);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ScheduleError);
-    return (err as Error).message;
-  }
-  throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
-}
 
 const KNOWN = "@yearly @annually @monthly @weekly @daily @midnight @hourly @reboot";
 
@@ -59,11 +51,11 @@ describe("@reboot: once at start, no slots (issue 12 §1)", () => {
 
 describe("aliases chime does not run", () => {
   it("an unknown alias is named, with the known ones", () => {
-    const msg = errorOf("@fortnightly");
+    const msg = rejectionOf("@fortnightly");
     expect(msg).toContain('unknown cron alias "@fortnightly"');
     expect(msg).toContain(KNOWN);
   });
   it("an alias with more after it is not an alias", () => {
-    expect(errorOf("@hourly 5")).toContain('unknown cron alias "@hourly 5"');
+    expect(rejectionOf("@hourly 5")).toContain('unknown cron alias "@hourly 5"');
   });
 });

@@ -2,44 +2,36 @@
 // expression: the message names the offending character position (1-based) and field.
 // Positions below are counted by hand from the strings.
 import { describe, expect, it } from "vitest";
-import { parseSchedule, ScheduleError } from "../../src/schedule/schedule.js";
+import { parseSchedule, } from "../../src/schedule/schedule.js";
+import { rejectionOf } from "./schedule-rejection.js";
 
-function errorOf(text: string): string {
-  try {
-    parseSchedule(text);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ScheduleError);
-    return (err as Error).message;
-  }
-  throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
-}
 
 describe("cron expressions that do not parse", () => {
   it("names the field and position of a value out of range", () => {
-    const msg = errorOf("0 25 * * *");
+    const msg = rejectionOf("0 25 * * *");
     expect(msg).toContain("position 3");
     expect(msg).toContain('hour "25"');
   });
 
   it("names the field of a bad token in a 6-field expression", () => {
-    const msg = errorOf("*/5 0 0 * xyz *");
+    const msg = rejectionOf("*/5 0 0 * xyz *");
     expect(msg).toContain("position 11");
     expect(msg).toContain('month "xyz"');
   });
 
   it("counts fields and hints at the runwhen comma for a missing one", () => {
-    const msg = errorOf("M=0");
+    const msg = rejectionOf("M=0");
     expect(msg).toContain("position 1");
     expect(msg).toContain('starting with ","');
     expect(msg).toContain("got 1 field(s)");
   });
 
   it("points at the first surplus field of a 7-field expression", () => {
-    expect(errorOf("0 0 0 1 1 * 2030")).toContain("position 13");
+    expect(rejectionOf("0 0 0 1 1 * 2030")).toContain("position 13");
   });
 
   it("rejects a sixth Friday, naming the field and the range of k", () => {
-    const msg = errorOf("0 0 * * 5#6");
+    const msg = rejectionOf("0 0 * * 5#6");
     expect(msg).toContain("position 9");
     expect(msg).toContain('day-of-week "5#6"');
     expect(msg).toContain("out of range 1-5");
@@ -47,7 +39,7 @@ describe("cron expressions that do not parse", () => {
 
   it("points at the bad item inside a list", () => {
     // "0 0 1,2,x * *": the x is the 9th character
-    const msg = errorOf("0 0 1,2,x * *");
+    const msg = rejectionOf("0 0 1,2,x * *");
     expect(msg).toContain("position 9");
     expect(msg).toContain('day-of-month "1,2,x", item "x"');
   });
@@ -55,17 +47,17 @@ describe("cron expressions that do not parse", () => {
 
 describe("runwhen constraints that do not parse", () => {
   it("names the position of a bad unit letter", () => {
-    const msg = errorOf(",M=0,x=1");
+    const msg = rejectionOf(",M=0,x=1");
     expect(msg).toContain("position 6");
     expect(msg).toContain(",M=0,x=1");
   });
 
   it("names the constraint for a value out of range", () => {
-    expect(errorOf(",H=24")).toBe("value out of range for unit: ,H=24");
+    expect(rejectionOf(",H=24")).toBe("value out of range for unit: ,H=24");
   });
 
   it("names the duplicate constraint", () => {
-    expect(errorOf(",M=1,H=2,M=3")).toBe("duplicate constraint for unit: ,M=3");
+    expect(rejectionOf(",M=1,H=2,M=3")).toBe("duplicate constraint for unit: ,M=3");
   });
 });
 

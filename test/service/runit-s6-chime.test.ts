@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logLabelFromMs } from "../../src/time/log-label.js";
 import { installationForEveryone, isAlive, nobody, waitFor } from "./svscan-rig.js";
-import { RunitRig, S6Rig, underS6, type LogLine, type SupervisorRig } from "./supervisor-rigs.js";
+import { type LogLine, RUNIT, S6, SupervisorRig, underS6 } from "./supervisor-rigs.js";
 
 const PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 /** chime's own label: "@" + 24 hex digits; none must appear when the logger stamps */
@@ -29,7 +29,7 @@ function writeConfig(base: string, names: readonly string[]): void {
   renameSync(join(base, "jobs.json.tmp"), join(base, "jobs.json"));
 }
 
-for (const make of [(b: string) => new RunitRig(join(b, "sv"), join(b, "scanner.out")), (b: string) => new S6Rig(join(b, "sv"), join(b, "scanner.out"))]) {
+for (const make of [RUNIT, S6].map((supervision) => (b: string) => new SupervisorRig(supervision, join(b, "sv"), join(b, "scanner.out")))) {
   const probe = make(tmpdir());
   probe.gate.describe(`chime under a real ${probe.name === "runit" ? "runsvdir" : "s6-svscan"}, installed by install-service --supervisor ${probe.name}`, () => {
     let base: string;

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { processesRunning } from "../helpers/processes.js";
 import { SvscanRig, isAlive, svc, svstat, tearDown, underSvscan, waitFor } from "./svscan-rig.js";
 
@@ -55,7 +55,8 @@ underSvscan.describe("--at-start and --retry under a real svscan", () => {
   it("--at-start: a yearly job runs as soon as supervise starts chime, and again after svc -t", async () => {
     // 1 January 00:00 only: no slot comes near this test, every run is an at-start run
     const { dir, log } = await service("atstart", `--at-start --when "0 0 1 1 *" exec -- echo at-start-ran`);
-    await waitFor("the at-start run", 20_000, () => / run ok: /.test(log()));
+    // the plan is logged after the run's record is saved: wait for it, not for the run's last line
+    await waitFor("the at-start run and the plan after it", 20_000, () => / run ok: [\s\S]* next run: /.test(log()));
     seenPids.add(svstat(dir).pid ?? 0);
     let text = log();
     expect(text).toMatch(/run start reason=at-start/);

@@ -96,8 +96,8 @@ underSvscan.describe("chime check under a real svscan", () => {
     // between runs, the daemon waiting for a planned wake
     const settled = (): number | undefined => {
       const r = record("stuck", "tick");
-      const next = r?.["nextRunAt"] as number | undefined;
-      return next !== undefined && r!["lastEndMs"] !== undefined && (r!["lastEndMs"] as number) >= (r!["lastStartMs"] as number) && (r!["lastStartMs"] as number) < next * 1000 ? next : undefined;
+      const next = r?.["nextRunAtMs"] as number | undefined;
+      return next !== undefined && r!["lastEndMs"] !== undefined && (r!["lastEndMs"] as number) >= (r!["lastStartMs"] as number) && (r!["lastStartMs"] as number) < next ? next : undefined;
     };
     let planned: number | undefined;
     for (let attempt = 0; planned === undefined && attempt < 10; attempt++) {
@@ -107,7 +107,7 @@ underSvscan.describe("chime check under a real svscan", () => {
       if (planned === undefined) svc("-c", dir);
     }
     if (planned === undefined) throw new Error("never caught the daemon between runs");
-    await waitFor("the planned run plus the tolerance to pass", 10_000, () => Date.now() > planned * 1000 + 2500);
+    await waitFor("the planned run plus the tolerance to pass", 10_000, () => Date.now() > planned + 2500);
     const r = check("--tolerance", "2s", "--min-uptime", "1s", dir);
     const n = parseLikeNagiosCore(r.stdout);
     svc("-c", dir);
@@ -132,8 +132,8 @@ underSvscan.describe("chime check under a real svscan", () => {
     await waitFor("a run of the renamed job", 10_000, () => record("tidy", "kept")?.["lastStatus"] === "ok");
     expect(upPid(dir)).toBe(pid);
     // the removed job's last planned run passes: its record stays, and must not alarm anyone
-    const goneNext = record("tidy", "gone")!["nextRunAt"] as number;
-    await waitFor("the removed job's planned run plus the tolerance to pass", 10_000, () => Date.now() > goneNext * 1000 + 2500);
+    const goneNext = record("tidy", "gone")!["nextRunAtMs"] as number;
+    await waitFor("the removed job's planned run plus the tolerance to pass", 10_000, () => Date.now() > goneNext + 2500);
     const r = check("--tolerance", "2s", "--min-uptime", "1s", dir);
     const n = parseLikeNagiosCore(r.stdout);
     expect(n.statusText).toBe("CHIME OK: 1 jobs in 1 services fine");

@@ -133,7 +133,7 @@ describe.runIf(isRoot)("start-up refusals under a real svscan: stamped, repeated
 
   it("an unwritable state directory: refused at start (stamped, naming it and EACCES), the job never runs", async () => {
     const dir = join(noState, "state");
-    const refusal = new RegExp(`^chime: unable to create, write, fsync and rename a file in the state directory \\./state: EACCES `);
+    const refusal = /^chime: unable to create, write, fsync and rename a file in the state directory \.\/state: EACCES /;
     await waitFor("two refusals", 45_000, () => matching(noState, refusal).length >= 2, 200);
     for (const line of current(noState).split("\n").filter(Boolean)) expect(line.replace(LABELLED, "")).toMatch(refusal);
     expect(existsSync(rec("nostate"))).toBe(false);

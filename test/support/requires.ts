@@ -15,8 +15,9 @@
  * suite whose every test is skipped).
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { onPath } from "../../src/cli/find-program.js";
 import { REQUIRE_ALL_VARIABLE, requireAll } from "./require-all.js";
 import { describe as vitestDescribe, it as vitestIt, type TestFunction, type TestOptions } from "vitest";
 
@@ -35,19 +36,6 @@ declare module "vitest" {
   }
 }
 
-
-function onPath(program: string): boolean {
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    try {
-      accessSync(join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
 
 function succeeds(program: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   if (!onPath(program)) return false;

@@ -24,7 +24,7 @@ const hex = (label: bigint, nanos = 0) => label.toString(16).padStart(16, "0") +
 describe("the IERS table as written here", () => {
   it("has 27 insertions, one second each", () => {
     expect(IERS).toHaveLength(27);
-    IERS.forEach(([, offset], i) => expect(offset).toBe(11 + i));
+    for (const [i, [, offset]] of IERS.entries()) expect(offset).toBe(11 + i);
   });
 });
 

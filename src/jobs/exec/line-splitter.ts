@@ -16,8 +16,7 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     let text = this.partial + this.decoder.write(chunk);
-    let nl: number;
-    while ((nl = text.indexOf("\n")) !== -1) {
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n")) {
       this.emit(text.slice(0, nl));
       text = text.slice(nl + 1);
     }

@@ -121,32 +121,3 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
     ...(r.onSpawnError !== undefined ? { setupError: r.onSpawnError } : {}),
   };
 }
-
-// What git prints on the way to a failure that says nothing about it: progress, verbose chatter.
-const CHATTER = /^(Looking up |Connecting to |From |POST |Fetching |Receiving |Resolving |Counting |Compressing |Enumerating |Total |Unpacking |[ =*+!-] |\s*$)/;
-
-/**
- * The line of git's stderr that says what went wrong, unredacted (callers redact): git's own
- * first `fatal:` line, else its first `error:` line, wherever in a line git put it (over
- * git:// the fatal follows "Connecting to HOST (port N) ... " on the same line), with the
- * continuation git prints after a line ending in ":" (the errno: "Connection refused").
- * `remote:` lines are the server's text: they never outrank git's own words.
- */
-export function gitErrorLine(stderr: string): string {
-  const lines = stderr.split(/\r?\n|\r/).filter((l) => !/^remote:/.test(l));
-  for (const word of ["fatal:", "error:"]) {
-    for (let i = 0; i < lines.length; i++) {
-      const at = lines[i]!.search(new RegExp(`(^|\\s)${word}`));
-      if (at < 0) continue;
-      let line = lines[i]!.slice(at).trim();
-      for (let j = i + 1; line.endsWith(":") && j < lines.length && j <= i + 2; j++) {
-        const next = lines[j]!.trim();
-        if (next === "" || /^(fatal|error):/.test(next)) break;
-        line = `${line} ${next}`;
-      }
-      return line;
-    }
-  }
-  const meaningful = lines.map((l) => l.trim()).filter((l) => !CHATTER.test(l));
-  return meaningful.at(-1) ?? lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "(no message)";
-}

@@ -12,7 +12,7 @@ export interface GithubRepo {
 // Names become directory names under DIR and words on git's command line: plain characters
 // only, and never a leading "." (hidden, "..") or "-" (an option).
 const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
-const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]{1,200}(?<![/.])$/;
+const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,200}(?<![/.])$/;
 
 export function isPlainName(name: string): boolean {
   return PLAIN_NAME.test(name);
@@ -25,6 +25,7 @@ const MAX_URL_LENGTH = 1024;
 /** http(s) only, no credentials, no whitespace or control characters, at most 1024 characters. */
 export function isSafeCloneUrl(url: string): boolean {
   if (url.length > MAX_URL_LENGTH) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (!/^https?:\/\/[^\s@/]+\/[^\s]*$/.test(url) || /[\u0000-\u001f\u007f]/.test(url)) return false;
   try {
     const u = new URL(url);

@@ -1,9 +1,9 @@
 import { lstat } from "node:fs/promises";
 import type { Environment } from "../job.js";
-import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
+import { runGit, type GitScope } from "./git-process.js";
 import { MirrorReadError, readMirror } from "./mirror-reader.js";
-import { firstErrorLine } from "./git-error-line.js";
 import { redactText } from "../../log/redact.js";
+import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
 
 /** heads and tags only: `refs/*` would let `--prune` delete refs/backup (reference §2, S6). */
 export const MIRROR_REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"] as const;
@@ -38,7 +38,7 @@ export class MirrorCheckError extends Error {
 
 export async function gitWrite(mirror: string, env: NodeJS.ProcessEnv, args: readonly string[], scope: GitScope): Promise<void> {
   const r = await runGit(args, { ...scope, cwd: mirror, env, timeoutMs: 60_000 });
-  if (r.code !== 0) throw new MirrorCheckError(`git ${args[0]} failed: ${firstErrorLine(gitErrorLine(r.stderr))}`);
+  if (r.code !== 0) throw new MirrorCheckError(`git ${args[0]} failed: ${gitFailureLine(r.stderr)}`);
 }
 
 /**

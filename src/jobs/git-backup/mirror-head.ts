@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
-import { firstErrorLine } from "./git-error-line.js";
+import { runGit, type GitScope } from "./git-process.js";
 import type { RefSnapshot } from "./ref-history.js";
+import { gitFailureLine } from "./git-error-line.js";
 
 /** The branch HEAD names, if HEAD is symbolic; undefined for a detached or unreadable HEAD. */
 async function headTarget(mirror: string, env: NodeJS.ProcessEnv, filesStore: boolean, scope: GitScope): Promise<string | undefined> {
@@ -55,11 +55,11 @@ export async function followUpstreamHead(
     signal: limits.signal,
     ...(limits.onSpawn ? { onSpawn: limits.onSpawn } : {}),
   });
-  if (asked.code !== 0) return `HEAD names no branch; asking upstream failed: ${firstErrorLine(gitErrorLine(asked.stderr))}`;
+  if (asked.code !== 0) return `HEAD names no branch; asking upstream failed: ${gitFailureLine(asked.stderr)}`;
   const branch = upstreamDefaultBranch(asked.stdout, fetched);
   if (branch === undefined) return "HEAD names no branch; upstream named no branch of ours";
   // argv word after a fixed subcommand, starting with refs/heads/: never an option
   const set = await runGit(["symbolic-ref", "HEAD", branch], { ...scope, cwd: mirror, env, timeoutMs: 60_000 });
-  if (set.code !== 0) return `setting HEAD failed: ${firstErrorLine(gitErrorLine(set.stderr))}`;
+  if (set.code !== 0) return `setting HEAD failed: ${gitFailureLine(set.stderr)}`;
   return `HEAD set to ${branch} (upstream default branch)`;
 }

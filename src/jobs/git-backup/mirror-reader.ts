@@ -1,5 +1,6 @@
 import type { Environment } from "../job.js";
-import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
+import { runGit, type GitScope } from "./git-process.js";
+import { gitErrorLine } from "./git-error-line.js";
 
 /** a local read in one repository: seconds at most; a git stuck longer is stopped */
 const READ_LIMIT_MS = 60_000;

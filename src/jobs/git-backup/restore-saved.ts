@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { redactText } from "../../log/redact.js";
 import { BadInput, mirrorName } from "./backup-history.js";
 import { gitEnvironment } from "./git-environment.js";
-import { gitErrorLine } from "./git-process.js";
 import { compareStamps, GitFailure, gitIn, listSavedRefs, mirrorEnv, stampTime, type SavedRef } from "./saved-refs.js";
+import { gitFailureLine } from "./git-error-line.js";
 
 export interface RestoreRequest {
   dir: string;
@@ -123,5 +123,5 @@ async function pushSaved(mirror: string, saved: SavedRef, branch: string, url: s
   const r = await gitIn(mirror, ["push", "--quiet", "--porcelain", `--force-with-lease=${target}:`, "--", url, `${saved.commit}:${target}`], "push", { env, ok: () => true });
   if (r.code === 0) return;
   if (/stale info|already exists|fetch first/.test(r.stdout + r.stderr)) throw new BadInput(`branch ${branch} exists at ${shown}: not overwritten (choose another with --branch)`);
-  throw new GitFailure(`push to ${shown} failed: ${redactText(gitErrorLine(r.stderr))}`);
+  throw new GitFailure(`push to ${shown} failed: ${gitFailureLine(r.stderr)}`);
 }

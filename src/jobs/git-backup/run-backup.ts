@@ -12,11 +12,11 @@ import { readMirror } from "./mirror-reader.js";
 import type { GitBackupOptions } from "./options.js";
 import { gitBackupFamilies } from "./prom-metrics.js";
 import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
-import { firstErrorLine } from "./git-error-line.js";
 import { redactText } from "../../log/redact.js";
 import { reportOutcome, summarize } from "./run-summary.js";
 import { updateMirror, type RepoOutcome, type UpdateSettings } from "./update-mirror.js";
 import { instantToMs } from "../../time/instant.js";
+import { firstErrorLine } from "./git-error-line.js";
 
 async function readToken(o: GitBackupOptions, env: Environment): Promise<string | undefined> {
   if (o.tokenFile !== undefined) return (await readFile(o.tokenFile, "utf8")).trim() || undefined;
@@ -179,7 +179,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
 
   const endSec = ctx.now().seconds;
   for (const r of outcomes) {
-    const entry = (state.repos[r.repo] ??= {});
+    state.repos[r.repo] ??= {};
+    const entry = state.repos[r.repo]!;
     if (r.status !== "failed" && r.status !== "gone upstream") entry.lastSuccess = endSec;
     if (r.fsck === "ok") entry.lastFsck = endSec;
   }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
-import { firstErrorLine } from "./git-error-line.js";
+import { runGit, type GitScope } from "./git-process.js";
 import { BACKUP_NAMESPACE, backupTransaction } from "./ref-history.js";
+import { firstErrorLine, gitErrorLine, gitFailureLine } from "./git-error-line.js";
 
 export interface OldRef {
   ref: string;
@@ -48,7 +48,7 @@ async function nameRecord(mirror: string, env: NodeJS.ProcessEnv, x: OldRef, typ
   const text = `object ${x.oid}\ntype ${type}\ntag chime-saved-ref\ntagger chime git-backup <git-backup@chime.invalid> ${stampSeconds} +0000\n\n${x.ref}\n`;
   const r = await runGit(["mktag"], { ...scope, cwd: mirror, env, input: text, timeoutMs: GIT_LIMIT_MS });
   const oid = r.stdout.trim();
-  if (r.code !== 0 || !/^[0-9a-f]{40,64}$/.test(oid)) throw new Error(`recording the name of ${x.ref.slice(0, 80)} failed: ${firstErrorLine(gitErrorLine(r.stderr))}`);
+  if (r.code !== 0 || !/^[0-9a-f]{40,64}$/.test(oid)) throw new Error(`recording the name of ${x.ref.slice(0, 80)} failed: ${gitFailureLine(r.stderr)}`);
   return oid;
 }
 

@@ -1,8 +1,8 @@
-import { redactText } from "../../log/redact.js";
 import { gitEnvironment } from "./git-environment.js";
-import { gitErrorLine, runGit, type GitRun } from "./git-process.js";
+import { runGit, type GitRun } from "./git-process.js";
 import { BACKUP_NAMESPACE } from "./ref-history.js";
 import { HASHED_DIR } from "./save-old-refs.js";
+import { gitFailureLine } from "./git-error-line.js";
 
 /** One old value kept under refs/backup/<stamp>/… by save-old-refs.ts. */
 export interface SavedRef {
@@ -33,7 +33,7 @@ export function mirrorEnv(mirror: string, env: NodeJS.ProcessEnv = process.env):
 /** Runs git in `mirror` and throws GitFailure with git's own error line unless `ok(code)`. */
 export async function gitIn(mirror: string, args: readonly string[], what: string, opts: { env?: NodeJS.ProcessEnv; input?: string; ok?: (code: number | null) => boolean } = {}): Promise<GitRun> {
   const r = await runGit(args, { cwd: mirror, env: opts.env ?? mirrorEnv(mirror), timeoutMs: GIT_LIMIT_MS, ...(opts.input === undefined ? {} : { input: opts.input }) });
-  if (!(opts.ok ?? ((c) => c === 0))(r.code)) throw new GitFailure(`${what} in ${mirror} failed: ${redactText(gitErrorLine(r.stderr))}`);
+  if (!(opts.ok ?? ((c) => c === 0))(r.code)) throw new GitFailure(`${what} in ${mirror} failed: ${gitFailureLine(r.stderr)}`);
   return r;
 }
 

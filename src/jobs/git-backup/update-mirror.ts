@@ -1,14 +1,14 @@
 import type { Environment } from "../job.js";
 import { fetchWithRetries, type FetchPolicy } from "./fetch-mirror.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
-import { gitErrorLine, runGit, type GitScope } from "./git-process.js";
+import { runGit, type GitScope } from "./git-process.js";
 import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-config.js";
 import { LOCK_FILE, lockMirror, MirrorBusyError, type MirrorLock } from "./mirror-lock.js";
 import { followUpstreamHead } from "./mirror-head.js";
-import { firstErrorLine } from "./git-error-line.js";
 import { backupStamp, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
 import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
 import { removeStaleGitFiles } from "./stale-files.js";
+import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
 
 export type RepoStatus = "new" | "updated" | "unchanged" | "failed" | "gone upstream";
 
@@ -71,7 +71,7 @@ async function fsck(mirror: string, env: NodeJS.ProcessEnv, timeoutMs: number, s
   // `--connectivity-only` alike (reference §3.3).
   const r = await runGit(["fsck", "--full", "--no-dangling", "--no-progress"], { ...scope, cwd: mirror, env, timeoutMs, signal });
   if (r.code === 0 && !/^error:/m.test(r.stderr)) return undefined;
-  return r.timedOut ? "fsck timed out" : `fsck: ${firstErrorLine(gitErrorLine(r.stderr || r.stdout))}`;
+  return r.timedOut ? "fsck timed out" : `fsck: ${gitFailureLine(r.stderr || r.stdout)}`;
 }
 
 /**
@@ -142,7 +142,7 @@ export async function updateMirror(
             ? "stopped by shutdown, git killed"
             : fetched.failure === "local"
               ? `cannot record the running git in ${LOCK_FILE} (${fetched.run.setupError ?? "error"}), git stopped`
-              : firstErrorLine(gitErrorLine(fetched.run.stderr), s.secrets);
+              : gitFailureLine(fetched.run.stderr, s.secrets);
       return outcome;
     }
     const headNote = await followUpstreamHead(mirror, env, fetchEnv, after, cfg.filesRefStore, {

@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { pluginText } from "../plugin-text.js";
 import { mirrorsOf } from "./backup-history.js";
-import { gitErrorLine, runGit } from "./git-process.js";
+import { runGit } from "./git-process.js";
 import { gitIn, mirrorEnv } from "./saved-refs.js";
+import { gitErrorLine } from "./git-error-line.js";
 
 export interface MirrorVerdict {
   repo: string;

@@ -42,7 +42,8 @@ export class NtpCheckJob implements Job {
     // No state directory (the caller could not make one): remember in memory only, never
     // fall back to writing in the current directory.
     const persist = ctx.stateDir !== "";
-    const memory = (this.memory ??= persist ? await loadMemory(ctx.stateDir) : emptyMemory());
+    this.memory ??= persist ? await loadMemory(ctx.stateDir) : emptyMemory();
+    const memory = this.memory;
     const nowMs = instantToMs(ctx.now());
     const { peers, failures } = await resolveServers(cfg.servers, this.deps.resolver, { signal: ctx.signal });
 

@@ -36,7 +36,10 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
     const upstream = connect(targetPort, "127.0.0.1");
     sockets.add(upstream);
     upstream.on("error", () => client.destroy());
-    upstream.on("close", () => (sockets.delete(upstream), client.destroy()));
+    upstream.on("close", () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
     client.on("close", () => upstream.destroy());
     upstream.setNoDelay(true);
     client.setNoDelay(true);

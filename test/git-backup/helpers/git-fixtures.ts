@@ -81,3 +81,30 @@ export class Upstream {
     return git(this.work, "rev-parse", ref);
   }
 }
+
+/** The commits of branchedHistory, by name. */
+export interface BranchedHistory {
+  A: string;
+  B: string;
+  C: string;
+  F1: string;
+  F2: string;
+}
+
+/**
+ * The history the history-keeping tests rewrite, pushed to `up`: main A–B–C, the annotated tag
+ * `rel` on A, the light tag `v1` on B, and `feature` F1–F2 branched from B.
+ */
+export function branchedHistory(up: Upstream): BranchedHistory {
+  const A = up.commit("A");
+  git(up.work, "tag", "-a", "-m", "release", "rel");
+  const B = up.commit("B");
+  git(up.work, "tag", "v1");
+  const C = up.commit("C");
+  git(up.work, "checkout", "--quiet", "-b", "feature", B);
+  const F1 = up.commit("F1");
+  const F2 = up.commit("F2");
+  git(up.work, "checkout", "--quiet", "main");
+  up.push("main", "feature", "v1", "rel");
+  return { A, B, C, F1, F2 };
+}

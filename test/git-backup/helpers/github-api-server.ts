@@ -50,7 +50,10 @@ export async function startFakeGithub(opts: {
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const u = new URL(req.url ?? "/", "http://x");
-    if (opts.git && /^\/[^/]+\.git(\/|$)/.test(u.pathname)) return opts.git(req, res);
+    if (opts.git && /^\/[^/]+\.git(\/|$)/.test(u.pathname)) {
+      opts.git(req, res);
+      return;
+    }
     const auth = req.headers.authorization;
     const authed = auth === `Bearer ${opts.token}`;
     const send = (status: number, body: string, headers: Record<string, string> = {}): void => {
@@ -64,21 +67,32 @@ export async function startFakeGithub(opts: {
       });
       res.end(body);
     };
-    if (auth !== undefined && !authed) return send(401, JSON.stringify({ message: "Bad credentials" }));
+    if (auth !== undefined && !authed) {
+      send(401, JSON.stringify({ message: "Bad credentials" }));
+      return;
+    }
     if (state.remaining <= 0 && Date.now() / 1000 >= state.resetEpoch) {
       state.remaining = 5000;
       state.resetEpoch = Math.floor(Date.now() / 1000) + 3600;
     }
-    if (state.remaining <= 0) return send(403, JSON.stringify({ message: "API rate limit exceeded" }));
+    if (state.remaining <= 0) {
+      send(403, JSON.stringify({ message: "API rate limit exceeded" }));
+      return;
+    }
     state.remaining--;
     if (u.pathname === "/user") {
-      return authed ? send(200, JSON.stringify({ login: opts.login, id: 1 })) : send(401, JSON.stringify({ message: "Requires authentication" }));
+      if (authed) send(200, JSON.stringify({ login: opts.login, id: 1 }));
+      else send(401, JSON.stringify({ message: "Requires authentication" }));
+      return;
     }
     let list: unknown[];
     if (u.pathname === `/users/${opts.login}/repos`) list = state.repos.filter((r) => !r.private);
     else if (u.pathname === "/user/repos" && authed) list = state.repos;
     else if (u.pathname === `/orgs/${opts.org ?? "acme"}/repos`) list = state.repos.filter((r) => authed || !r.private);
-    else return send(404, JSON.stringify({ message: "Not Found" }));
+    else {
+      send(404, JSON.stringify({ message: "Not Found" }));
+      return;
+    }
     const page = Number(u.searchParams.get("page") ?? "1");
     let body: string;
     let last: number;
@@ -93,11 +107,14 @@ export async function startFakeGithub(opts: {
     const headers: Record<string, string> = { etag };
     if (page < last) {
       const next = new URL(`http://127.0.0.1:${state.port}${u.pathname}`);
-      u.searchParams.forEach((v, k) => next.searchParams.set(k, v));
+      for (const [k, v] of u.searchParams) next.searchParams.set(k, v);
       next.searchParams.set("page", String(page + 1));
       headers.link = `<${next.href}>; rel="next", <${next.href.replace(/page=\d+/, `page=${last}`)}>; rel="last"`;
     }
-    if (req.headers["if-none-match"] === etag) return send(304, "", headers);
+    if (req.headers["if-none-match"] === etag) {
+      send(304, "", headers);
+      return;
+    }
     send(200, body, headers);
   };
   const server = createServer(handler);

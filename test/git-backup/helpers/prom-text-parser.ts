@@ -82,8 +82,10 @@ export function parsePromText(text: string): Map<string, PromFamily> {
       if (closed.has(name)) throw new Error(`family ${name} is split into two parts`);
       current = name;
     }
-    let f = families.get(name);
-    if (!f) families.set(name, (f = { name, help: undefined, type: undefined, samples: [] }));
+    const known = families.get(name);
+    if (known) return known;
+    const f: PromFamily = { name, help: undefined, type: undefined, samples: [] };
+    families.set(name, f);
     return f;
   };
   const lines = text.split("\n").slice(0, -1);

@@ -15,7 +15,10 @@ async function waitForPort(port: number, child: ChildProcess): Promise<boolean> 
     if (child.exitCode !== null) return false;
     const ok = await new Promise<boolean>((resolve) => {
       const c = connect(port, "127.0.0.1");
-      c.once("connect", () => (c.destroy(), resolve(true)));
+      c.once("connect", () => {
+        c.destroy();
+        resolve(true);
+      });
       c.once("error", () => resolve(false));
     });
     if (ok) return true;
