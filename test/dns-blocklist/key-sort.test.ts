@@ -7,13 +7,21 @@ const forward = (name: string, bytes: Uint8Array, at: number): void => {
 };
 const sorted = (keys: string[]): string[] => {
   const order = new Uint32Array(keys.length).map((_, i) => i);
-  sortKeys(packKeys(keys, forward), order);
-  return Array.from(order, (i) => keys[i]!);
+  const { lcp, next } = sortKeys(packKeys([keys], forward), order);
+  const out = Array.from(order, (i) => keys[i]!);
+  // what the sort says about neighbours, checked against the sorted keys themselves
+  for (let i = 0; i < out.length; i++) {
+    const before = i > 0 ? out[i - 1]! : "";
+    let d = 0;
+    while (d < before.length && d < out[i]!.length && before[d] === out[i]![d]) d++;
+    expect([lcp[i], next[i]], `${JSON.stringify(before)} → ${JSON.stringify(out[i])}`).toEqual([d, d < out[i]!.length ? out[i]!.charCodeAt(d) : 0]);
+  }
+  return out;
 };
 // The reference: JavaScript's own string order, which for these code units (1–127) is byte order.
 const reference = (keys: string[]): string[] => [...keys].sort();
 
-describe("the radix sort of packed keys", () => {
+describe("the radix sort of packed keys, and the neighbours it reports", () => {
   test("property: any keys of bytes 1–127, repeats and shared prefixes included, come out in byte order", () => {
     const key = fc.string({ unit: fc.constantFrom("\u0001", "-", ".", "a", "b", "z", "0", "\u007f"), minLength: 1, maxLength: 20 });
     fc.assert(fc.property(fc.array(key, { maxLength: 300 }), (keys) => {

@@ -1,6 +1,6 @@
 import { EMPTY_ALLOWLIST, type Allowlist } from "./allowlist.js";
 import { addressRange } from "./ip-network.js";
-import { neighbours, packKeys, sortKeys } from "./key-sort.js";
+import { packKeys, sortKeys } from "./key-sort.js";
 import type { ParsedList } from "./parse-list.js";
 
 /** What the sources add up to, once the allowlist has had its say. */
@@ -64,23 +64,34 @@ function identity(n: number): Uint32Array {
  * a carve-out if something above blocks it; blocked below a kept block → redundant; else kept.
  */
 export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_ALLOWLIST): Decision {
-  const all: string[] = [];
-  const kinds: number[] = [];
+  const groups: (readonly string[])[] = [];
+  const groupKinds: number[] = [];
   const add = (names: readonly string[], kind: number): void => {
-    for (const n of names) {
-      all.push(n);
-      kinds.push(kind);
-    }
+    groups.push(names);
+    groupKinds.push(kind);
   };
   for (const l of lists) add(l.names, BLOCK);
   add(allow.exact, EXACT);
   add(allow.subtrees, SUBTREE);
   for (const l of lists) add(l.exceptions, SUBTREE);
+  // entry i of the key array is name i of the groups taken one after another
+  const firstOf: number[] = [];
+  let total = 0;
+  for (const g of groups) {
+    firstOf.push(total);
+    total += g.length;
+  }
+  const kinds = new Uint8Array(total);
+  groups.forEach((g, i) => kinds.fill(groupKinds[i]!, firstOf[i]!, firstOf[i]! + g.length));
+  const nameAt = (entry: number): string => {
+    let g = groups.length - 1;
+    while (firstOf[g]! > entry || groups[g]!.length === 0) g--;
+    return groups[g]![entry - firstOf[g]!]!;
+  };
 
-  const keys = packKeys(all, writeCanonical);
-  const order = identity(all.length);
-  sortKeys(keys, order);
-  const { lcp, next } = neighbours(keys, order);
+  const keys = packKeys(groups, writeCanonical);
+  const order = identity(total);
+  const { lcp, next } = sortKeys(keys, order);
 
   const kept: string[] = [];
   const carveOuts: string[] = [];
@@ -94,20 +105,26 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
   const frameBlocks: boolean[] = [];
   const frameAllowed: boolean[] = [];
   const frameShared: number[] = [];
-  for (let i = 0; i < order.length; ) {
-    const length = keys.length[order[i]!]!;
+  const push = (length: number, blocking: boolean, allowedBelow: boolean): void => {
+    frameLength.push(length);
+    frameBlocks.push(blocking);
+    frameAllowed.push(allowedBelow);
+    frameShared.push(255);
+  };
+  for (let i = 0; i < total; ) {
+    const entry = order[i]!;
+    const length = keys.length[entry]!;
     // the key's bytes shared with the previous key, and its byte right after them
     const shared = lcp[i]!;
     const after = next[i]!;
     let flags = 0;
     let blocks = 0;
     let j = i;
-    for (; j < order.length && (j === i || (lcp[j] === length && keys.length[order[j]!] === length)); j++) {
+    for (; j < total && (j === i || lcp[j] === length && next[j] === 0); j++) {
       const kind = kinds[order[j]!]!;
       flags |= kind;
       if (kind === BLOCK) blocks++;
     }
-    const name = all[order[i]!]!;
     i = j;
     if (blocks > 1) duplicates += blocks - 1;
     for (let f = 0; f < frameShared.length; f++) if (shared < frameShared[f]!) frameShared[f] = shared;
@@ -126,25 +143,19 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
     const top = frameLength.length - 1;
     const inAllowed = top >= 0 && frameAllowed[top]!;
     const blockedAbove = top >= 0 && frameBlocks[top]!;
-    const push = (blocking: boolean, allowedBelow: boolean): void => {
-      frameLength.push(length);
-      frameBlocks.push(blocking);
-      frameAllowed.push(allowedBelow);
-      frameShared.push(255);
-    };
     if (inAllowed || flags & (SUBTREE | EXACT)) {
       if (blocks > 0) allowed++;
       if (inAllowed) continue;
-      if (blockedAbove) carveOuts.push(name);
-      if (flags & SUBTREE || blockedAbove) push(false, (flags & SUBTREE) !== 0);
+      if (blockedAbove) carveOuts.push(nameAt(entry));
+      if (flags & SUBTREE || blockedAbove) push(length, false, (flags & SUBTREE) !== 0);
       continue;
     }
     if (blockedAbove) {
       redundant++;
       continue;
     }
-    kept.push(name);
-    push(true, false);
+    kept.push(nameAt(entry));
+    push(length, true, false);
   }
   return {
     names: kept,

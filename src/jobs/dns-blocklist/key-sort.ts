@@ -14,6 +14,16 @@ export interface PackedKeys {
   readonly length: Uint8Array;
 }
 
+/**
+ * What the sort learns about neighbours on the way, for a pass over the sorted keys: for the
+ * key at each sorted position, how many leading bytes it shares with the key before it (`lcp`)
+ * and its byte right after those (`next`, 0 where the key ends).
+ */
+export interface Neighbours {
+  readonly lcp: Uint8Array;
+  readonly next: Uint8Array;
+}
+
 // Buckets this small are finished by insertion sort: packing and a native sort call cost more
 // than the few comparisons.
 const SMALL = 32;
@@ -34,7 +44,8 @@ function compareFrom(keys: PackedKeys, a: number, b: number, depth: number): num
   return la === lb ? 0 : la < lb ? -1 : 1;
 }
 
-function insertionSort(keys: PackedKeys, order: Uint32Array, lo: number, hi: number, depth: number): void {
+/** Sorts a small bucket whose keys share `depth` bytes, and records its neighbours. */
+function insertionSort(keys: PackedKeys, order: Uint32Array, lo: number, hi: number, depth: number, out: Neighbours): void {
   for (let i = lo + 1; i < hi; i++) {
     const v = order[i]!;
     let j = i - 1;
@@ -44,21 +55,41 @@ function insertionSort(keys: PackedKeys, order: Uint32Array, lo: number, hi: num
     }
     order[j + 1] = v;
   }
+  const { bytes, start, length } = keys;
+  for (let i = lo + 1; i < hi; i++) {
+    const a = order[i - 1]!;
+    const b = order[i]!;
+    const sa = start[a]!;
+    const sb = start[b]!;
+    const lb = length[b]!;
+    const n = Math.min(length[a]!, lb);
+    let d = depth;
+    while (d < n && bytes[sa + d] === bytes[sb + d]) d++;
+    out.lcp[i] = d;
+    out.next[i] = d < lb ? bytes[sb + d]! : 0;
+  }
+}
+
+/** the byte at `index` (0 = most significant) of a level's packed key bytes */
+function packedByte(high: number, low: number, index: number, width: number): number {
+  if (index < 4) return (high >>> (24 - 8 * index)) & 0xff;
+  return (low >>> (8 * (width - 1 - index))) & 0xff;
 }
 
 /**
  * Sorts `order` (indices of keys) so the keys are in byte order, shorter before longer on a
- * common prefix.
+ * common prefix; returns the neighbours of each sorted position.
  */
-export function sortKeys(keys: PackedKeys, order: Uint32Array): void {
+export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   const { bytes, start, length } = keys;
+  const out: Neighbours = { lcp: new Uint8Array(order.length), next: new Uint8Array(order.length) };
   const words = new ArrayBuffer(order.length * 8);
   // one 64-bit value per key of a bucket, written as two 32-bit halves (little-endian: the low
   // half first) so no BigInt is ever made
   const halves = new Uint32Array(words);
   const values = new BigUint64Array(words);
   const scratch = new Uint32Array(order.length);
-  // pending buckets: (lo, hi, depth) triples
+  // pending buckets: (lo, hi, depth) triples; a bucket's first key has its neighbours already
   const pending: number[] = [0, order.length, 0];
   while (pending.length > 0) {
     const depth = pending.pop()!;
@@ -66,7 +97,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): void {
     const lo = pending.pop()!;
     const n = hi - lo;
     if (n <= SMALL) {
-      insertionSort(keys, order, lo, hi, depth);
+      insertionSort(keys, order, lo, hi, depth, out);
       continue;
     }
     // the high half holds four key bytes; the low half the key's position in the bucket in as
@@ -99,60 +130,65 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): void {
         low = positionBits === 32 ? 0 : w >>> positionBits;
         scratch[i] = order[lo + ((w & mask) >>> 0)]!;
       }
-      if (high !== runHigh || low !== runLow) {
-        // a run of equal bytes goes on to the next ones, unless its keys ended (equal keys)
-        const ended = (width === 4 ? runHigh & 0xff : runLow & 0xff) === 0;
-        if (i - runStart > 1 && !ended) pending.push(lo + runStart, lo + i, depth + width);
-        runStart = i;
-        runHigh = high;
-        runLow = low;
+      if (high === runHigh && low === runLow) continue;
+      if (i > 0) {
+        // the run that ends here: equal keys, or a bucket for the next bytes
+        let end = width;
+        for (let b = 0; b < width; b++) {
+          if (packedByte(runHigh, runLow, b, width) === 0) {
+            end = b;
+            break;
+          }
+        }
+        if (end < width) {
+          for (let r = runStart + 1; r < i; r++) {
+            out.lcp[lo + r] = depth + end;
+            out.next[lo + r] = 0;
+          }
+        } else if (i - runStart > 1) pending.push(lo + runStart, lo + i, depth + width);
       }
+      if (i > 0 && i < n) {
+        // the first key of the next run: shares with the run before it the bytes up to the
+        // first that differs here
+        let c = 0;
+        while (packedByte(runHigh, runLow, c, width) === packedByte(high, low, c, width)) c++;
+        out.lcp[lo + i] = depth + c;
+        out.next[lo + i] = packedByte(high, low, c, width);
+      }
+      runStart = i;
+      runHigh = high;
+      runLow = low;
     }
     order.set(scratch.subarray(0, n), lo);
   }
+  if (order.length > 0) {
+    const k = order[0]!;
+    out.next[0] = length[k]! > 0 ? bytes[start[k]!]! : 0;
+  }
+  return out;
 }
 
-/** The keys of `names`, each written by `write` (forward, reversed…) into one byte array. */
-export function packKeys(names: readonly string[], write: (name: string, bytes: Uint8Array, at: number) => void): PackedKeys {
+/** The keys of every name of `groups`, one after another, each written by `write`. */
+export function packKeys(groups: readonly (readonly string[])[], write: (name: string, bytes: Uint8Array, at: number) => void): PackedKeys {
   let total = 0;
-  for (const n of names) total += n.length;
+  let count = 0;
+  for (const g of groups) {
+    count += g.length;
+    for (const n of g) total += n.length;
+  }
   const bytes = new Uint8Array(total);
-  const start = new Uint32Array(names.length);
-  const length = new Uint8Array(names.length);
+  const start = new Uint32Array(count);
+  const length = new Uint8Array(count);
   let at = 0;
-  for (let i = 0; i < names.length; i++) {
-    const n = names[i]!;
-    start[i] = at;
-    length[i] = n.length;
-    write(n, bytes, at);
-    at += n.length;
+  let i = 0;
+  for (const g of groups) {
+    for (const n of g) {
+      start[i] = at;
+      length[i] = n.length;
+      write(n, bytes, at);
+      at += n.length;
+      i++;
+    }
   }
   return { bytes, start, length };
-}
-
-/**
- * For each key in sorted order, how many leading bytes it shares with the key before it (`lcp`)
- * and its byte right after those (`next`, 0 where the key ends). A pass over sorted keys needs
- * no more than these to tell repeats and descendants apart, and each key is read once, next to
- * the key read just before it.
- */
-export function neighbours(keys: PackedKeys, order: Uint32Array): { lcp: Uint8Array; next: Uint8Array } {
-  const { bytes, start, length } = keys;
-  const lcp = new Uint8Array(order.length);
-  const next = new Uint8Array(order.length);
-  for (let i = 0; i < order.length; i++) {
-    const b = order[i]!;
-    const sb = start[b]!;
-    const lb = length[b]!;
-    let d = 0;
-    if (i > 0) {
-      const a = order[i - 1]!;
-      const sa = start[a]!;
-      const n = Math.min(length[a]!, lb);
-      while (d < n && bytes[sa + d] === bytes[sb + d]) d++;
-    }
-    lcp[i] = d;
-    next[i] = d < lb ? bytes[sb + d]! : 0;
-  }
-  return { lcp, next };
 }

@@ -55,11 +55,11 @@ function withoutComment(line: string): string {
   return cut === line.length ? line : line.slice(0, cut).trimEnd();
 }
 
-/** from `from` to the end, one word without blanks or comment marks */
-function isPlainWord(line: string, from: number): boolean {
-  if (from >= line.length) return false;
-  for (let i = from; i < line.length; i++) {
-    const c = line.charCodeAt(i);
+/** text[from, to): one word without blanks or comment marks */
+function isPlainWord(text: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
     if (c === SPACE || c === TAB || c === 0x23 || c === 0x3b) return false;
   }
   return true;
@@ -90,6 +90,17 @@ export function parseList(text: string, source: string): ParsedList {
     const next = end + 1;
     if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
     lineNo++;
+    // The common case, without cutting the line out first: a hosts line with one name
+    if (text.startsWith("0.0.0.0 ", pos) && isPlainWord(text, pos + 8, end)) {
+      c.line = lineNo;
+      c.text = undefined;
+      c.source = text;
+      c.from = pos;
+      c.to = end;
+      hostsName("0.0.0.0", true, text.slice(pos + 8, end), c);
+      pos = next;
+      continue;
+    }
     let line = text.slice(pos, end);
     pos = next;
     if (line.length === 0) continue;
@@ -113,8 +124,6 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
   }
   // The Adblock header, `[Adblock Plus 2.0]`
   if (first === 0x5b && raw.endsWith("]")) return;
-  // The common case first: a hosts line with one name and nothing else
-  if (first === 0x30 && raw.startsWith("0.0.0.0 ") && isPlainWord(raw, 8)) return hostsName("0.0.0.0", true, raw.slice(8), c);
   const line = withoutComment(raw);
   if (first === 0x7c || line.startsWith("@@")) return adblockRule(line, c);
   if (line.includes("##") || line.includes("#@#") || line.includes("#?#")) {
