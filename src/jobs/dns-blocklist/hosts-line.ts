@@ -40,8 +40,8 @@ export function hostsLine(fields: readonly string[], c: ListCollector): void {
 }
 
 /** One name of a hosts line whose address is `address` (a sink or not). */
-export function hostsName(address: string, sink: boolean, name: string, c: ListCollector): void {
-  if (name.length <= 21 && BOILERPLATE.has(name.toLowerCase())) return;
+function hostsName(address: string, sink: boolean, name: string, c: ListCollector): void {
+  if (name.length <= 21 && BOILERPLATE.has(name.toLowerCase())) return; // (a hosts line's few names)
   if (name === address) return;
   if (sink) c.name(name);
   else c.refuse(`maps ${quoted(name)} to ${quoted(address)}, not to a sink address`);

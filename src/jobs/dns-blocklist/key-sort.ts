@@ -110,9 +110,14 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
       // a key that has ended reads as 0, below every byte a key holds
       const left = length[k]! - depth;
       let high = 0;
-      for (let b = 0; b < 4; b++) high = (high << 8) | (b < left ? bytes[s + b]! : 0);
       let low = 0;
-      for (let b = 4; b < width; b++) low = (low << 8) | (b < left ? bytes[s + b]! : 0);
+      if (left >= width) {
+        high = (bytes[s]! << 24) | (bytes[s + 1]! << 16) | (bytes[s + 2]! << 8) | bytes[s + 3]!;
+        for (let b = 4; b < width; b++) low = (low << 8) | bytes[s + b]!;
+      } else {
+        for (let b = 0; b < 4; b++) high = (high << 8) | (b < left ? bytes[s + b]! : 0);
+        for (let b = 4; b < width; b++) low = (low << 8) | (b < left ? bytes[s + b]! : 0);
+      }
       halves[2 * i + 1] = high >>> 0;
       halves[2 * i] = (positionBits === 32 ? i : (low << positionBits) | i) >>> 0;
     }

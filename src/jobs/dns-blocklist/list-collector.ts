@@ -27,11 +27,7 @@ export class ListCollector {
   invalid = 0;
   /** the line being parsed, for the invalid report */
   line = 0;
-  /** the line's text, or undefined when it is still to be cut from `source` */
-  text: string | undefined = "";
-  source = "";
-  from = 0;
-  to = 0;
+  text = "";
 
   /** a name to block; `*.x` means the subtree of x */
   name(raw: string): void {
@@ -57,8 +53,7 @@ export class ListCollector {
   refuse(reason: string): void {
     this.invalid++;
     if (this.firstInvalid.length < FIRST_INVALID_KEPT) {
-      const line = this.text ?? this.source.slice(this.from, this.to).trim();
-      const text = line.length > TEXT_KEPT ? `${line.slice(0, TEXT_KEPT)}…` : line;
+      const text = this.text.length > TEXT_KEPT ? `${this.text.slice(0, TEXT_KEPT)}…` : this.text;
       this.firstInvalid.push({ line: this.line, text, reason });
     }
   }

@@ -1,7 +1,7 @@
 import { adblockRule } from "./adblock-rule.js";
 import { dnsmasqLine } from "./dnsmasq-line.js";
-import { quoted } from "./dns-name.js";
-import { hostsLine, hostsName } from "./hosts-line.js";
+import { normaliseName, quoted } from "./dns-name.js";
+import { hostsLine } from "./hosts-line.js";
 import { ListCollector, type InvalidLine } from "./list-collector.js";
 import { RpzZone } from "./rpz-zone.js";
 import { unboundLine } from "./unbound-line.js";
@@ -55,15 +55,6 @@ function withoutComment(line: string): string {
   return cut === line.length ? line : line.slice(0, cut).trimEnd();
 }
 
-/** text[from, to): one word without blanks or comment marks */
-function isPlainWord(text: string, from: number, to: number): boolean {
-  if (from >= to) return false;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === SPACE || c === TAB || c === 0x23 || c === 0x3b) return false;
-  }
-  return true;
-}
 
 // a CIDR or an IPv6 address (an IPv4 address is isIP's): what else would a lone word with a
 // slash or colon be — an Adblock path or a URL, refused as a name
@@ -90,16 +81,15 @@ export function parseList(text: string, source: string): ParsedList {
     const next = end + 1;
     if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
     lineNo++;
-    // The common case, without cutting the line out first: a hosts line with one name
-    if (text.startsWith("0.0.0.0 ", pos) && isPlainWord(text, pos + 8, end)) {
-      c.line = lineNo;
-      c.text = undefined;
-      c.source = text;
-      c.from = pos;
-      c.to = end;
-      hostsName("0.0.0.0", true, text.slice(pos + 8, end), c);
-      pos = next;
-      continue;
+    // The common case, without cutting the line out first: a hosts line with one name that
+    // passes the name check as it is (anything else takes the general path below)
+    if (!zone.continuing && text.startsWith("0.0.0.0 ", pos) && pos + 8 < end) {
+      const name = normaliseName(text.slice(pos + 8, end));
+      if (typeof name === "string" && name !== "localhost.localdomain") {
+        c.names.push(name);
+        pos = next;
+        continue;
+      }
     }
     let line = text.slice(pos, end);
     pos = next;
