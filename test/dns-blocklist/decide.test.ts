@@ -11,7 +11,7 @@ const allow = (exact: string[], subtrees: string[] = []): Allowlist => ({ exact,
 
 // What unbound does with the result (unbound.conf(5), local-zone): a query is answered by the
 // closest enclosing local-zone; a blocking zone answers for its name and everything below it,
-// an always_transparent zone resolves normally.
+// a transparent zone (what a carve-out is written as) resolves normally.
 function blockedInUnbound(name: string, blocks: readonly string[], carveOuts: readonly string[]): boolean {
   const labels = name.split(".");
   for (let i = 0; i < labels.length; i++) {

@@ -12,8 +12,8 @@ export interface Decision {
   readonly names: string[];
   /**
    * allowed names that sit below a blocked name: unbound answers a name from its closest
-   * local-zone, so these are written as zones that resolve normally (always_transparent); in
-   * canonical DNS order
+   * local-zone, so these are written as zones of their own that resolve normally; in canonical
+   * DNS order
    */
   readonly carveOuts: string[];
   /** CIDRs to block, none inside another; IPv4 first, each family by address */
