@@ -33,8 +33,9 @@ const SUBTREE = 4;
 const DOT = 0x2e;
 // The key of a name is its labels from the last to the first, each label's bytes in order,
 // joined by a byte below every name character: byte order of keys is then the canonical DNS
-// name order of RFC 4034 §6.1 ("sorting the names by their most significant (rightmost)
-// labels first", a missing octet before any octet), and a name's subtree follows it as one run:
+// name order of RFC 4034 §6.1 (by the most significant, rightmost, label first; labels as
+// octet strings, the absence of an octet before any octet), and a name's subtree follows it as
+// one run:
 // "com example" then "com example ads", and only then "com example-ads".
 const BOUNDARY = 0x01;
 
@@ -55,10 +56,10 @@ function identity(n: number): Uint32Array {
 }
 
 /**
- * Union of the sources, minus the allowlist and the sources' exceptions (both taken as subtrees
- * for exceptions, as Adblock's `@@||x^` means), deduplicated and collapsed.
+ * Union of the sources, minus the allowlist (exact names and subtrees) and the sources'
+ * exceptions (subtrees, as Adblock's `@@||x^` means), deduplicated and collapsed.
  *
- * Every name, allowed or blocked, is sorted once by its labels reversed; a name's ancestors then
+ * Every name, allowed or blocked, is sorted once in canonical DNS order; a name's ancestors then
  * come before it and its subtree right after it, so one pass with a stack of the enclosing
  * decisions settles each name: below an allowed subtree → dropped; allowed exactly → dropped, and
  * a carve-out if something above blocks it; blocked below a kept block → redundant; else kept.
