@@ -84,10 +84,16 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
   }
   const kinds = new Uint8Array(total);
   groups.forEach((g, i) => kinds.fill(groupKinds[i]!, firstOf[i]!, firstOf[i]! + g.length));
+  // the group an entry is in: the last whose first entry is at or before it
   const nameAt = (entry: number): string => {
-    let g = groups.length - 1;
-    while (firstOf[g]! > entry || groups[g]!.length === 0) g--;
-    return groups[g]![entry - firstOf[g]!]!;
+    let lo = 0;
+    let hi = groups.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (firstOf[mid]! <= entry) lo = mid;
+      else hi = mid - 1;
+    }
+    return groups[lo]![entry - firstOf[lo]!]!;
   };
 
   const keys = packKeys(groups, writeCanonical);
