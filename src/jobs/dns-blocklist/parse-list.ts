@@ -1,0 +1,122 @@
+import { adblockRule } from "./adblock-rule.js";
+import { dnsmasqLine } from "./dnsmasq-line.js";
+import { quoted } from "./dns-name.js";
+import { hostsLine } from "./hosts-line.js";
+import { ListCollector, type InvalidLine } from "./list-collector.js";
+import { RpzZone } from "./rpz-zone.js";
+import { unboundLine } from "./unbound-line.js";
+import { isIP } from "node:net";
+
+export type { InvalidLine } from "./list-collector.js";
+
+/** What one source's text holds, every entry checked. */
+export interface ParsedList {
+  /** the source it came from (a URL or path, as the caller named it) */
+  readonly source: string;
+  /** names to block: lower case, IDNs in punycode, no trailing dot; in the order of the list */
+  readonly names: string[];
+  /** canonical CIDRs, IPv4 and IPv6; a bare address is a /32 or /128 */
+  readonly networks: string[];
+  /** how many entries were refused */
+  readonly invalid: number;
+  /** the first few of them (FIRST_INVALID_KEPT), with line numbers */
+  readonly firstInvalid: InvalidLine[];
+  /** names the list says must not be blocked (Adblock `@@||x^`, RPZ `rpz-passthru.`) */
+  readonly exceptions: string[];
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+
+function fieldsOf(line: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= line.length; i++) {
+    const c = i === line.length ? SPACE : line.charCodeAt(i);
+    if (c === SPACE || c === TAB) {
+      if (start >= 0) out.push(line.slice(start, i));
+      start = -1;
+    } else if (start < 0) start = i;
+  }
+  return out;
+}
+
+/**
+ * A comment that starts after a blank: `#` (hosts(5), dnsmasq, unbound.conf) or `;` (zone files).
+ * A `#` inside a word stays: dnsmasq's `address=/x/#` and Adblock's `##` need it.
+ */
+function withoutComment(line: string): string {
+  let cut = line.length;
+  for (const mark of ["#", ";"]) {
+    let at = line.indexOf(mark);
+    while (at > 0 && line.charCodeAt(at - 1) !== SPACE && line.charCodeAt(at - 1) !== TAB) at = line.indexOf(mark, at + 1);
+    if (at > 0 && at < cut) cut = at;
+  }
+  return cut === line.length ? line : line.slice(0, cut).trimEnd();
+}
+
+const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+
+/**
+ * Parses one source's text, whatever of the supported formats each line is in (lists mix them
+ * rarely, but a line's form says which it is): plain names, hosts files, Adblock `||name^` rules,
+ * dnsmasq `address=`/`server=` lines, unbound `local-zone:`/`local-data:` lines, RPZ zone files,
+ * and bare addresses and CIDRs. Never throws; what it cannot take is counted in `invalid`.
+ */
+export function parseList(text: string, source: string): ParsedList {
+  const c = new ListCollector();
+  const zone = new RpzZone();
+  // Classic Mac line ends: a file with CRs and no LF is one line otherwise.
+  if (!text.includes("\n") && text.includes("\r")) text = text.replaceAll("\r", "\n");
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let lineNo = 0;
+  while (pos < text.length) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
+    lineNo++;
+    let line = text.slice(pos, end);
+    pos = next;
+    if (line.length === 0) continue;
+    const ownerOmitted = isBlank(line.charCodeAt(0));
+    if (ownerOmitted || isBlank(line.charCodeAt(line.length - 1))) line = line.trim();
+    if (line.length === 0) continue;
+    c.line = lineNo;
+    c.text = line;
+    parseLine(line, ownerOmitted, zone, c);
+  }
+  return { source, names: c.names, networks: c.networks, invalid: c.invalid, firstInvalid: c.firstInvalid, exceptions: c.exceptions };
+}
+
+function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCollector): void {
+  const first = raw.charCodeAt(0);
+  // Comment lines: # (hosts, dnsmasq, unbound), ! (Adblock), ; (zone files)
+  if (first === 0x23 || first === 0x21 || first === 0x3b) return;
+  if (zone.continuing) {
+    if (raw.includes(")")) zone.continuing = false;
+    return;
+  }
+  // The Adblock header, `[Adblock Plus 2.0]`
+  if (first === 0x5b && raw.endsWith("]")) return;
+  const line = withoutComment(raw);
+  if (first === 0x7c || line.startsWith("@@")) return adblockRule(line, c);
+  if (line.includes("##") || line.includes("#@#") || line.includes("#?#")) {
+    return c.refuse(`Adblock element-hiding rule, not a domain: ${quoted(line)}`);
+  }
+  if (line.startsWith("address=") || line.startsWith("server=") || line.startsWith("local=")) return dnsmasqLine(line, c);
+  if (line.startsWith("local-zone:") || line.startsWith("local-data:")) return unboundLine(line, c);
+  if (line === "server:") return;
+  const fields = fieldsOf(line);
+  const head = fields[0]!;
+  if (first === 0x24) return zone.directive(fields, c);
+  if (head === "0.0.0.0" || head === "127.0.0.1" || isIP(head) !== 0) {
+    if (fields.length > 1) return hostsLine(fields, c);
+    return c.network(head);
+  }
+  if (fields.length === 1) {
+    if (head.includes("/") || head.includes(":")) return c.network(head);
+    return c.name(head);
+  }
+  zone.record(fields, ownerOmitted, line, c);
+}
