@@ -1,3 +1,5 @@
+import { parseList } from "./parse-list.js";
+
 /**
  * Steps 2 and 3 of a run, as the rest of the job sees them: the texts of the sources in, the
  * names and networks to block out, or a guard's refusal. The parsing, deciding and guarding
@@ -29,23 +31,26 @@ export type BuildResult =
   | { ok: true; names: string[]; networks: string[]; perSource: SourceCount[] }
   | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[] };
 
-// Interim: plain domain lists only, until the parsers, decide and guards are merged.
+// Interim: union and the guards written here until decide.ts and guards.ts are merged.
 export function buildBlocklist(sources: readonly SourceText[], allowTexts: readonly string[], previous: number | undefined, limits: GuardLimits): BuildResult {
   const perSource: SourceCount[] = [];
   const names = new Set<string>();
   const networks = new Set<string>();
+  const exceptions = new Set<string>();
   for (const s of sources) {
-    let entries = 0;
-    for (const raw of s.text.split(/\r?\n/)) {
-      const line = raw.replace(/#.*/, "").trim().toLowerCase().replace(/\.$/, "");
-      if (line === "") continue;
-      if (/^[\d.:/a-f]+$/.test(line) && (line.includes(":") || /^\d/.test(line))) networks.add(line);
-      else names.add(line);
-      entries++;
-    }
-    perSource.push({ shown: s.shown, entries, invalid: 0, firstInvalid: [] });
+    const parsed = parseList(s.text, s.shown);
+    for (const n of parsed.names) names.add(n);
+    for (const n of parsed.networks) networks.add(n);
+    for (const n of parsed.exceptions) exceptions.add(n);
+    perSource.push({
+      shown: s.shown,
+      entries: parsed.names.length + parsed.networks.length,
+      invalid: parsed.invalid,
+      firstInvalid: parsed.firstInvalid.map((i) => `line ${i.line}: ${i.reason}`),
+    });
   }
-  for (const t of allowTexts) for (const a of t.split(/\r?\n/)) names.delete(a.trim().toLowerCase());
+  for (const t of allowTexts) for (const n of parseList(t, "--allow").names) exceptions.add(n);
+  for (const n of exceptions) names.delete(n);
   const out = [...names].sort();
   for (const n of limits.neverBlock) if (names.has(n)) return { ok: false, guard: "never_block", reason: `would block ${n}, which must never be blocked`, perSource };
   if (previous !== undefined && previous > 0) {
