@@ -103,7 +103,7 @@ async function fetchOne(source: string, store: SourceStore, limits: FetchLimits)
     if (text === undefined) return lastGood("failed", `GET ${shown}: the answer is not text (a NUL byte or invalid UTF-8)`);
     return await fresh(text, reply.validators);
   } catch (e) {
-    if (e instanceof NetworkReadError) return lastGood("failed", redactText(e.message, [source]));
+    if (e instanceof NetworkReadError) return lastGood("failed", redactText(e.message));
     if (e instanceof Error && /Invalid URL/i.test(e.message)) return lastGood("failed", `not a URL: ${shown}`);
     throw e;
   }
