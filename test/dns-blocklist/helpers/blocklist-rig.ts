@@ -29,6 +29,8 @@ export interface BlocklistRig {
   url(path: string): string;
   /** the job's own words (without `dns-blocklist`); --include and --unbound-conf are added */
   run(args: readonly string[], opts?: { nowMs?: number; env?: Environment }): Promise<{ result: JobResult; log: Record<string, unknown>[] }>;
+  /** forget every applied version and source copy (the include file stays) */
+  resetState(): Promise<void>;
   /** rcode and first answer's rdata (A: dotted quad) for a name */
   ask(name: string, type?: number): Promise<{ rcode: number; answers: number; address?: string }>;
   stop(): Promise<void>;
@@ -80,7 +82,8 @@ export async function startBlocklistRig(serverLines: readonly string[] = []): Pr
           cb();
         },
       });
-      const job = dnsBlocklistSpec.create(["--include", include, "--unbound-conf", unbound.config, ...args], opts.env ?? {});
+      const conf = args.includes("--unbound-conf") ? [] : ["--unbound-conf", unbound.config];
+      const job = dnsBlocklistSpec.create(["--include", include, ...conf, ...args], opts.env ?? {});
       const result = await job.run({
         log: pino({ level: "debug" }, sink),
         signal: new AbortController().signal,
@@ -90,6 +93,7 @@ export async function startBlocklistRig(serverLines: readonly string[] = []): Pr
       });
       return { result, log };
     },
+    resetState: () => rm(stateDir, { recursive: true, force: true }),
     ask: async (name, type = 1) => {
       const r = await askOnce(unbound.host, unbound.port, name, 3000, type);
       if (r === null) throw new Error(`no answer from unbound for ${name}`);
