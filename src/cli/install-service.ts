@@ -16,7 +16,7 @@ import { findUser, isPlainUserName, type UserIds } from "../daemon/privileges.js
 import { detectSupervisor, missingPrograms, SUPERVISOR_NAMES, supervisorNamed, type Supervisor } from "./supervisor.js";
 
 export const INSTALL_SERVICE_USAGE =
-  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
+  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|dns-blocklist|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
   "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down]";
 
 const HELP = `${INSTALL_SERVICE_USAGE}
@@ -42,9 +42,9 @@ scanner starts it at its next scan unless --down is given.
   --supervisor S    daemontools, runit or s6 (default: the one whose scanner, svscan,
                     runsvdir or s6-svscan, is on PATH; with several, the one DIR shows
                     signs of, else daemontools)
-  --job JOB         git-backup, ntp-check or exec (default exec)
+  --job JOB         git-backup, ntp-check, dns-blocklist or exec (default exec)
   --when SCHEDULE   written to env/CHIME_WHEN (default: git-backup ,M=0; ntp-check ,M/15;
-                    exec ,M/5)
+                    dns-blocklist ,H=3,M=17; exec ,M/5)
   --config FILE     instead of --job/--when/JOB-ARGs: run every job of the JSON file
                     FILE (env/CHIME_CONFIG), each on its own schedule; svc -h reloads it.
                     Checked now as chime will check it at start.
@@ -52,6 +52,7 @@ scanner starts it at its next scan unless --down is given.
   --down            also write a "down" file: the service waits for svc -u
   -- JOB-ARG…       the job's arguments (git-backup: DIR [options], required;
                     ntp-check: [options] SERVER…, default pool.ntp.org;
+                    dns-blocklist: --include FILE [options] SOURCE…, required;
                     exec: COMMAND [ARG…], default date)
 
 Run as root to install for another user; as any other user, --user and --log-user must
@@ -71,6 +72,7 @@ interface JobTemplate {
 const JOB_TEMPLATES: Readonly<Record<string, JobTemplate>> = {
   "git-backup": { template: "git-backup", when: ",M=0", defaultArgs: null, argsHint: "-- DIR [options]" },
   "ntp-check": { template: "ntp-check", when: ",M/15", defaultArgs: ["pool.ntp.org"], argsHint: "-- [options] SERVER…" },
+  "dns-blocklist": { template: "dns-blocklist", when: ",H=3,M=17", defaultArgs: null, argsHint: "-- --include FILE [options] SOURCE…" },
   exec: { template: "exec-example", when: ",M/5", defaultArgs: ["date"], argsHint: "-- COMMAND [ARG…]" },
 };
 
@@ -248,7 +250,7 @@ interface ServiceContent {
 function jobService(parsed: InstallArgs): ServiceContent {
   const job = Object.hasOwn(JOB_TEMPLATES, parsed.job) ? JOB_TEMPLATES[parsed.job] : undefined;
   if (!job) {
-    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check or exec)`);
+    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check, dns-blocklist or exec)`);
   }
   const jobArgs = parsed.jobArgs ?? job.defaultArgs;
   if (jobArgs === null || jobArgs.length === 0) {
