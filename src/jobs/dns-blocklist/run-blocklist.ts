@@ -215,6 +215,7 @@ function logChanges(ctx: JobContext, v: AppliedVersion, changes: { added: readon
       first_added: changes.added.slice(0, SHOWN_CHANGES).join(","),
       first_removed: changes.removed.slice(0, SHOWN_CHANGES).join(","),
       reload: outcome.how,
+      check_ms: Math.round(outcome.checkMs ?? 0),
       reload_ms: Math.round(outcome.reloadMs ?? 0),
     },
     "blocklist applied",
