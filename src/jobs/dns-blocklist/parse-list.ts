@@ -55,6 +55,16 @@ function withoutComment(line: string): string {
   return cut === line.length ? line : line.slice(0, cut).trimEnd();
 }
 
+/** from `from` to the end, one word without blanks or comment marks */
+function isPlainWord(line: string, from: number): boolean {
+  if (from >= line.length) return false;
+  for (let i = from; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === SPACE || c === TAB || c === 0x23 || c === 0x3b) return false;
+  }
+  return true;
+}
+
 const isBlank = (c: number): boolean => c === SPACE || c === TAB;
 
 /**
@@ -99,6 +109,8 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
   }
   // The Adblock header, `[Adblock Plus 2.0]`
   if (first === 0x5b && raw.endsWith("]")) return;
+  // The common case first: a hosts line with one name and nothing else
+  if (first === 0x30 && raw.startsWith("0.0.0.0 ") && isPlainWord(raw, 8)) return c.name(raw.slice(8));
   const line = withoutComment(raw);
   if (first === 0x7c || line.startsWith("@@")) return adblockRule(line, c);
   if (line.includes("##") || line.includes("#@#") || line.includes("#?#")) {
