@@ -6,7 +6,7 @@ import type { BlockStyle } from "./unbound-include.js";
 /**
  * The last --keep applied versions, in the job's state directory: `versions/index.json` (what
  * each version was, which one unbound serves) and `versions/N.names`, `versions/N.networks`
- * (one entry a line). Enough to tell an operator when a name started being blocked, and to
+ * and `versions/N.carveouts` (one entry a line). Enough to tell an operator when a name started being blocked, and to
  * put any kept version back (--rollback N).
  */
 export interface AppliedVersion {
@@ -15,6 +15,8 @@ export interface AppliedVersion {
   appliedAt: number;
   names: number;
   networks: number;
+  /** allowed names below blocked ones, written as zones of their own */
+  carveOuts: number;
   added: number;
   removed: number;
   style: BlockStyle;
@@ -30,6 +32,12 @@ export interface VersionIndex {
   /** the highest number ever given */
   last: number;
   versions: AppliedVersion[];
+}
+
+export interface VersionLists {
+  names: readonly string[];
+  networks: readonly string[];
+  carveOuts: readonly string[];
 }
 
 export class VersionStore {
@@ -55,19 +63,25 @@ export class VersionStore {
     return lines(await readFile(join(this.dir, `${version}.networks`), "utf8"));
   }
 
+  async carveOuts(version: number): Promise<string[]> {
+    return lines(await readFile(join(this.dir, `${version}.carveouts`), "utf8"));
+  }
+
   /** Records a new version (its lists first, then the index), and forgets those beyond `keep`. */
-  async add(v: Omit<AppliedVersion, "version">, names: readonly string[], networks: readonly string[], keep: number): Promise<AppliedVersion> {
+  async add(v: Omit<AppliedVersion, "version">, lists: VersionLists, keep: number): Promise<AppliedVersion> {
     await mkdir(this.dir, { recursive: true });
     const index = await this.index();
     const version: AppliedVersion = { ...v, version: index.last + 1 };
-    await writeFileAtomic(join(this.dir, `${version.version}.names`), joinLines(names));
-    await writeFileAtomic(join(this.dir, `${version.version}.networks`), joinLines(networks));
+    await writeFileAtomic(join(this.dir, `${version.version}.names`), joinLines(lists.names));
+    await writeFileAtomic(join(this.dir, `${version.version}.networks`), joinLines(lists.networks));
+    await writeFileAtomic(join(this.dir, `${version.version}.carveouts`), joinLines(lists.carveOuts));
     const versions = [...index.versions, version];
     const dropped = versions.splice(0, Math.max(0, versions.length - keep));
     await this.writeIndex({ current: version.version, last: version.version, versions });
     for (const d of dropped) {
       await unlink(join(this.dir, `${d.version}.names`)).catch(() => {});
       await unlink(join(this.dir, `${d.version}.networks`)).catch(() => {});
+      await unlink(join(this.dir, `${d.version}.carveouts`)).catch(() => {});
     }
     return version;
   }

@@ -1,9 +1,12 @@
+import { parseAllowlist, type Allowlist } from "./allowlist.js";
+import { decide, type Decision } from "./decide.js";
+import { checkGuards, type GuardLimits, type NeverBlock } from "./guards.js";
 import { parseList } from "./parse-list.js";
 
 /**
- * Steps 2 and 3 of a run, as the rest of the job sees them: the texts of the sources in, the
- * names and networks to block out, or a guard's refusal. The parsing, deciding and guarding
- * themselves live in parse-list.ts, decide.ts and guards.ts; this module only feeds them.
+ * Steps 2 and 3 of a run as the rest of the job sees them: the texts of the sources in, the
+ * decision to apply out, or a guard's refusal. The parsing, deciding and guarding themselves
+ * are parse-list.ts, allowlist.ts, decide.ts and guards.ts; this module only feeds them.
  */
 export interface SourceText {
   shown: string;
@@ -12,50 +15,49 @@ export interface SourceText {
 
 export interface SourceCount {
   shown: string;
+  /** names and networks the source's copy in use carried */
   entries: number;
   invalid: number;
-  /** the first few invalid lines, "line N: text" */
+  /** the first few invalid lines, "line N: why" */
   firstInvalid: string[];
 }
 
-export interface GuardLimits {
-  maxShrinkPercent: number;
-  maxGrowthPercent: number;
-  /** names that must never be blocked: the sources' hosts, the resolver's own names, --protect */
-  neverBlock: readonly string[];
+export type GuardName = "shrink" | "growth" | "never-block";
+
+export interface BuildInput {
+  sources: readonly SourceText[];
+  /** the --allow files' texts, by path */
+  allow: readonly { path: string; text: string }[];
+  /** entries (names + networks) of the version served; undefined before the first */
+  previousEntries: number | undefined;
+  limits: GuardLimits;
+  neverBlock: readonly NeverBlock[];
 }
 
-export type GuardName = "shrink" | "growth" | "never_block";
-
 export type BuildResult =
-  | { ok: true; names: string[]; networks: string[]; perSource: SourceCount[] }
-  | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[] };
+  | { ok: true; decision: Decision; perSource: SourceCount[]; allowInvalid: string[] }
+  | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[]; allowInvalid: string[] };
 
-// Interim: union and the guards written here until decide.ts and guards.ts are merged.
-export function buildBlocklist(sources: readonly SourceText[], allowTexts: readonly string[], previous: number | undefined, limits: GuardLimits): BuildResult {
-  const perSource: SourceCount[] = [];
-  const names = new Set<string>();
-  const networks = new Set<string>();
-  const exceptions = new Set<string>();
-  for (const s of sources) {
-    const parsed = parseList(s.text, s.shown);
-    for (const n of parsed.names) names.add(n);
-    for (const n of parsed.networks) networks.add(n);
-    for (const n of parsed.exceptions) exceptions.add(n);
-    perSource.push({
-      shown: s.shown,
-      entries: parsed.names.length + parsed.networks.length,
-      invalid: parsed.invalid,
-      firstInvalid: parsed.firstInvalid.map((i) => `line ${i.line}: ${i.reason}`),
-    });
+export function buildBlocklist(input: BuildInput): BuildResult {
+  const parsed = input.sources.map((s) => parseList(s.text, s.shown));
+  const perSource = parsed.map((p, i) => ({
+    shown: input.sources[i]!.shown,
+    entries: p.names.length + p.networks.length,
+    invalid: p.invalid,
+    firstInvalid: p.firstInvalid.map((x) => `line ${x.line}: ${x.reason}`),
+  }));
+  const exact: string[] = [];
+  const subtrees: string[] = [];
+  const allowInvalid: string[] = [];
+  for (const a of input.allow) {
+    const p = parseAllowlist(a.text);
+    exact.push(...p.allowlist.exact);
+    subtrees.push(...p.allowlist.subtrees);
+    for (const x of p.firstInvalid) allowInvalid.push(`${a.path} line ${x.line}: ${x.reason}`);
   }
-  for (const t of allowTexts) for (const n of parseList(t, "--allow").names) exceptions.add(n);
-  for (const n of exceptions) names.delete(n);
-  const out = [...names].sort();
-  for (const n of limits.neverBlock) if (names.has(n)) return { ok: false, guard: "never_block", reason: `would block ${n}, which must never be blocked`, perSource };
-  if (previous !== undefined && previous > 0) {
-    if (out.length < previous * (1 - limits.maxShrinkPercent / 100)) return { ok: false, guard: "shrink", reason: `shrinks from ${previous} to ${out.length} names`, perSource };
-    if (out.length > previous * (1 + limits.maxGrowthPercent / 100)) return { ok: false, guard: "growth", reason: `grows from ${previous} to ${out.length} names`, perSource };
-  }
-  return { ok: true, names: out, networks: [...networks].sort(), perSource };
+  const allow: Allowlist = { exact, subtrees };
+  const decision = decide(parsed, allow);
+  const verdict = checkGuards({ previous: input.previousEntries, names: decision.names, carveOuts: decision.carveOuts, networks: decision.networks, neverBlock: input.neverBlock }, input.limits);
+  if (!verdict.apply) return { ok: false, guard: verdict.guard, reason: verdict.reason, perSource, allowInvalid };
+  return { ok: true, decision, perSource, allowInvalid };
 }

@@ -8,6 +8,7 @@ import { applyInclude, type ApplyOutcome } from "./apply-unbound.js";
 import { listChanges, VersionStore, type AppliedVersion } from "./applied-versions.js";
 import { blocklistFamilies } from "./blocklist-metrics.js";
 import { buildBlocklist, type SourceCount } from "./build-blocklist.js";
+import type { NeverBlock } from "./guards.js";
 import { fetchSources, type FetchedSource } from "./fetch-sources.js";
 import { nftSetScript, pfTableText } from "./firewall-files.js";
 import type { DnsBlocklistSettings } from "./options.js";
@@ -96,13 +97,6 @@ async function readNamedFiles(paths: readonly string[], option: string): Promise
   return out;
 }
 
-function namesOf(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/#.*/, "").trim().toLowerCase().replace(/\.$/, ""))
-    .filter((l) => l !== "");
-}
-
 async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: VersionStore, record: RunRecord): Promise<Ending> {
   const nowSeconds = Number(ctx.now().seconds);
   const index = await versions.index();
@@ -155,38 +149,40 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   }
 
   const usable = fetched.filter((f): f is FetchedSource & { text: string } => f.text !== undefined);
-  const neverBlock = [hostname().toLowerCase(), ...fetched.flatMap((f) => (f.host !== undefined ? [f.host] : [])), ...protect.flatMap(namesOf)];
-  const built = buildBlocklist(
-    usable.map((f) => ({ shown: f.shown, text: f.text })),
-    allow,
-    current?.names,
-    { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent, neverBlock },
-  );
+  const built = buildBlocklist({
+    sources: usable.map((f) => ({ shown: f.shown, text: f.text })),
+    allow: s.allow.map((path, i) => ({ path, text: allow[i]! })),
+    previousEntries: current ? current.names + current.networks : undefined,
+    limits: { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent },
+    neverBlock: neverBlock(fetched, s.protect, protect),
+  });
   const counted = built.perSource.map((c) => `${c.shown}: ${c.entries} entries, ${c.invalid} invalid${c.firstInvalid.length ? ` (${c.firstInvalid.slice(0, 3).join("; ")})` : ""}`);
   for (const c of built.perSource) {
-    if (c.invalid > 0) ctx.log.warn({ source: c.shown, invalid: c.invalid, first: c.firstInvalid.slice(0, 3).join("; ") }, "invalid entries skipped");
+    if (c.invalid > 0) ctx.log.warn({ source: c.shown, invalid: c.invalid, first: c.firstInvalid.join("; ") }, "invalid entries skipped");
   }
+  if (built.allowInvalid.length > 0) ctx.log.warn({ first: built.allowInvalid.join("; ") }, "invalid --allow entries skipped");
   if (!built.ok) {
     record.guardTrips[built.guard]++;
     ctx.log.error({ guard: built.guard, reason: built.reason }, "result refused, current blocklist kept");
     return { ...keep("critical", `refused: ${built.reason}; version ${index.current} kept${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
   }
+  const d = built.decision;
+  ctx.log.info({ names: d.names.length, networks: d.networks.length, carve_outs: d.carveOuts.length, duplicates: d.duplicates, redundant: d.redundant, allowed: d.allowed }, "blocklist decided");
 
   const previous = current ? await versions.names(current.version).catch(() => undefined) : [];
-  const changes = listChanges(previous ?? [], built.names);
+  const changes = listChanges(previous ?? [], d.names);
   const style = styleOf(s);
-  const outcome: ApplyOutcome = await applyInclude(s, includeText(built.names, style), ctx);
+  const outcome: ApplyOutcome = await applyInclude(s, includeText(d.names, d.carveOuts, style), ctx);
   if (!outcome.ok) {
     ctx.log.error({ stage: outcome.stage, error: outcome.error, rolled_back: outcome.rolledBack ?? false }, "blocklist not applied");
     const what = outcome.stage === "reload" ? `reload failed (${outcome.error}); ${outcome.rollbackReloaded ? "rolled back to" : "file rolled back to"} version ${index.current}` : `not applied: ${outcome.error}; version ${index.current} kept`;
     return { ...keep("critical", `${what}${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
   }
 
-  const firewallProblems = await writeFirewallFiles(s, built.networks);
+  const firewallProblems = await writeFirewallFiles(s, d.networks);
   const version = await versions.add(
-    { appliedAt: nowSeconds, names: built.names.length, networks: built.networks.length, added: changes.added.length, removed: changes.removed.length, style, inputs },
-    built.names,
-    built.networks,
+    { appliedAt: nowSeconds, names: d.names.length, networks: d.networks.length, carveOuts: d.carveOuts.length, added: changes.added.length, removed: changes.removed.length, style, inputs },
+    d,
     s.keep,
   );
   logChanges(ctx, version, changes, outcome);
@@ -194,14 +190,31 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   const status: JobStatus = failed.length > 0 || problems.length > 0 ? "warning" : "ok";
   return {
     status,
-    text: `version ${version.version} applied, ${built.names.length} names (+${changes.added.length} -${changes.removed.length}), ${built.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
-    facts: facts(built.names.length, built.networks.length, changes.added.length, changes.removed.length),
+    text: `version ${version.version} applied, ${d.names.length} names (+${changes.added.length} -${changes.removed.length}), ${d.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
+    facts: facts(d.names.length, d.networks.length, changes.added.length, changes.removed.length),
     details: [...sourceLines, ...counted],
     served: true,
     version: version.version,
     counts: built.perSource,
     sources: fetched,
   };
+}
+
+/**
+ * What must stay reachable whatever the lists say: this host (the resolver's own name), the
+ * hosts the lists are downloaded from (else the next run could not fetch them), and every
+ * entry of the --protect files (a name or an address a line).
+ */
+function neverBlock(fetched: readonly FetchedSource[], protectPaths: readonly string[], protectTexts: readonly string[]): NeverBlock[] {
+  const out: NeverBlock[] = [{ name: hostname().toLowerCase(), why: "this host" }];
+  for (const f of fetched) if (f.host !== undefined) out.push({ name: f.host, why: `the host of source ${f.shown}` });
+  protectTexts.forEach((text, i) => {
+    for (const line of text.split(/\r?\n/)) {
+      const entry = line.replace(/(^|\s)#.*$/, "").trim();
+      if (entry !== "") out.push({ name: entry, why: `--protect ${protectPaths[i]!}` });
+    }
+  });
+  return out;
 }
 
 function logChanges(ctx: JobContext, v: AppliedVersion, changes: { added: readonly string[]; removed: readonly string[] }, outcome: ApplyOutcome): void {
@@ -250,17 +263,17 @@ async function rollback(s: DnsBlocklistSettings, ctx: JobContext, versions: Vers
   }
   const names = await versions.names(target.version);
   const networks = await versions.networks(target.version);
+  const carveOuts = await versions.carveOuts(target.version).catch(() => [] as string[]);
   const previous = current ? await versions.names(current.version).catch(() => [] as string[]) : [];
   const changes = listChanges(previous, names);
-  const outcome = await applyInclude(s, includeText(names, target.style), ctx);
+  const outcome = await applyInclude(s, includeText(names, carveOuts, target.style), ctx);
   if (!outcome.ok) {
     return { ...base, status: "critical", text: `rollback to version ${target.version} failed: ${outcome.error}; version ${index.current} kept`, details: [] };
   }
   const firewallProblems = await writeFirewallFiles(s, networks);
   const v = await versions.add(
-    { appliedAt: Number(ctx.now().seconds), names: names.length, networks: networks.length, added: changes.added.length, removed: changes.removed.length, style: target.style, inputs: `rollback:${target.inputs}`, rollbackOf: target.version },
-    names,
-    networks,
+    { appliedAt: Number(ctx.now().seconds), names: names.length, networks: networks.length, carveOuts: carveOuts.length, added: changes.added.length, removed: changes.removed.length, style: target.style, inputs: `rollback:${target.inputs}`, rollbackOf: target.version },
+    { names, networks, carveOuts },
     s.keep,
   );
   logChanges(ctx, v, changes, outcome);

@@ -10,7 +10,7 @@ export interface RunRecord {
   guardTrips: Record<GuardName, number>;
 }
 
-const EMPTY: RunRecord = { guardTrips: { shrink: 0, growth: 0, never_block: 0 } };
+const EMPTY: RunRecord = { guardTrips: { shrink: 0, growth: 0, "never-block": 0 } };
 
 export async function readRunRecord(stateDir: string): Promise<RunRecord> {
   try {

@@ -26,13 +26,18 @@ function sinkRecord(name: string, sink: string): string {
   return `${name}. ${isIP(sink) === 6 ? "AAAA" : "A"} ${sink}`;
 }
 
-export function includeText(names: readonly string[], style: BlockStyle): string {
+/**
+ * `carveOuts`: allowed names below a blocked one. unbound answers from the closest enclosing
+ * local-zone, so each becomes a zone of its own that resolves normally (always_transparent).
+ */
+export function includeText(names: readonly string[], carveOuts: readonly string[], style: BlockStyle): string {
   const out: string[] = ["server:"];
   for (const n of names) {
     if (!isZoneName(n)) continue;
     out.push(`local-zone: "${n}." ${style.action}`);
     if (style.action === "redirect" && style.sink !== undefined) out.push(`local-data: "${sinkRecord(n, style.sink)}"`);
   }
+  for (const n of carveOuts) if (isZoneName(n)) out.push(`local-zone: "${n}." always_transparent`);
   out.push("");
   return out.join("\n");
 }
