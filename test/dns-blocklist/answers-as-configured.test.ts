@@ -23,6 +23,7 @@ withUnbound.describe("dns-blocklist: blocked names answer as configured, the res
       'local-data: "www.ads.example. 300 IN A 192.0.2.2"',
       'local-data: "allowed.example. 300 IN A 192.0.2.4"',
       'local-data: "plain.example. 300 IN A 192.0.2.5"',
+      'local-data: "good.ads.example. 300 IN A 192.0.2.8"',
     ]);
     rig.routes.set("/list.txt", listWithEtag(() => list));
     rig.routes.set("/trackers.txt", listWithEtag(() => "tracker.example\n"));
@@ -38,6 +39,15 @@ withUnbound.describe("dns-blocklist: blocked names answer as configured, the res
     expect((await rig.ask("tracker.example")).rcode).toBe(NXDOMAIN);
     expect(await rig.ask("allowed.example")).toMatchObject({ rcode: 0, address: "192.0.2.4" });
     expect(await rig.ask("plain.example")).toMatchObject({ rcode: 0, address: "192.0.2.5" });
+  });
+
+  withUnbound.it("an allowed name under a blocked one still answers its local-data; its siblings stay blocked", async () => {
+    await writeFile(join(rig.dir, "allow-below.txt"), "allowed.example\ngood.ads.example\n");
+    const { result } = await rig.run(["--allow", join(rig.dir, "allow-below.txt"), rig.url("/list.txt")]);
+    expect(result.status).toBe("ok");
+    expect(await rig.ask("good.ads.example")).toMatchObject({ rcode: 0, address: "192.0.2.8" });
+    expect((await rig.ask("www.ads.example")).rcode).toBe(NXDOMAIN);
+    expect((await rig.ask("ads.example")).rcode).toBe(NXDOMAIN);
   });
 
   withUnbound.it("always_null answers 0.0.0.0", async () => {

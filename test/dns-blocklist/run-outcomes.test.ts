@@ -91,6 +91,23 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     expect((await rig.ask("a50.ads.example")).rcode).toBe(NXDOMAIN);
   });
 
+  withUnbound.it("never-block: a network holding a list's own host, or a parent of a --protect name, refuses the result", async () => {
+    await rig.run(sources());
+    const served = await readFile(rig.include, "utf8");
+    b += "127.0.0.0/8\n";
+    const byAddress = await rig.run(sources());
+    expect(byAddress.result.status).toBe("critical");
+    expect(byAddress.result.summary).toMatch(/refused: the list would block 127\.0\.0\.1 \(the host of source http:\/\/127\.0\.0\.1:\d+\/a\.txt\) by address/);
+    b = b.replace("127.0.0.0/8\n", "");
+    const protect = join(rig.dir, "protect.txt");
+    await writeFile(protect, "# ours\nmail.corp.example\n");
+    a += "\ncorp.example";
+    const byName = await rig.run(["--protect", protect, ...sources()]);
+    expect(byName.result.status).toBe("critical");
+    expect(byName.result.summary).toContain(`refused: the list would block mail.corp.example (--protect ${protect}) through corp.example`);
+    expect(await readFile(rig.include, "utf8")).toBe(served);
+  });
+
   withUnbound.it("unbound refusing the reload: the previous file is put back, CRITICAL", async () => {
     await rig.run(sources());
     const served = await readFile(rig.include, "utf8");

@@ -28,7 +28,9 @@ function sinkRecord(name: string, sink: string): string {
 
 /**
  * `carveOuts`: allowed names below a blocked one. unbound answers from the closest enclosing
- * local-zone, so each becomes a zone of its own that resolves normally (always_transparent).
+ * local-zone, so each becomes a zone of its own that resolves normally: `transparent`, which
+ * also answers the configuration's local-data there (`always_transparent` would ignore it, and
+ * an allowed name the operator serves locally would go unanswered).
  */
 export function includeText(names: readonly string[], carveOuts: readonly string[], style: BlockStyle): string {
   const out: string[] = ["server:"];
@@ -37,7 +39,7 @@ export function includeText(names: readonly string[], carveOuts: readonly string
     out.push(`local-zone: "${n}." ${style.action}`);
     if (style.action === "redirect" && style.sink !== undefined) out.push(`local-data: "${sinkRecord(n, style.sink)}"`);
   }
-  for (const n of carveOuts) if (isZoneName(n)) out.push(`local-zone: "${n}." always_transparent`);
+  for (const n of carveOuts) if (isZoneName(n)) out.push(`local-zone: "${n}." transparent`);
   out.push("");
   return out.join("\n");
 }
