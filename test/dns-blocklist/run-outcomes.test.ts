@@ -162,6 +162,16 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     );
   });
 
+  withUnbound.it("a token in a source URL reaches neither the output nor the log", async () => {
+    const secret = "tok3n-SECRET-value";
+    const url = `http://reader:${secret}@127.0.0.1:${new URL(rig.http.url).port}/a.txt?token=${secret}`;
+    const prom = join(rig.dir, "secret.prom");
+    const { result, log } = await rig.run(["--prom-file", prom, url, rig.url("/missing.txt")]);
+    expect(result.status).toBe("warning");
+    for (const text of [result.summary, result.report ?? "", JSON.stringify(log), await readFile(prom, "utf8")]) expect(text).not.toContain(secret);
+    expect(result.report).toContain(`http://127.0.0.1:${new URL(rig.http.url).port}/a.txt?token=REDACTED`);
+  });
+
   withPromtool.it("the metrics file passes promtool check metrics and says what was applied", async () => {
     const prom = join(rig.dir, "ok.prom");
     const { result } = await rig.run(["--prom-file", prom, ...sources()]);
