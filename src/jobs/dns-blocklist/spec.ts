@@ -12,8 +12,8 @@ Keeps an unbound blocklist fresh: downloads (conditionally) or reads every SOURC
 URL or a file), keeps the last good copy of each, parses the usual list formats, removes the
 --allow names, refuses a result the guards reject, writes the unbound include, checks the
 whole configuration with unbound-checkconf, renames it into place and has unbound take it
-(a small change as a diff, else reload_keep_cache), rolling back if unbound refuses. Keeps
-the last --keep versions; --rollback [N] re-applies version N (default: the one before).
+(reload_keep_cache), putting the previous file back if unbound refuses. Keeps the last
+--keep versions; --rollback [N] re-applies version N (default: the one before).
 Prints a Nagios plugin status line; exit 0 OK, 1 WARNING (a source failed: its last good
 copy was used), 2 CRITICAL (refused, or not applied: the current blocklist stays),
 100 bad usage.
