@@ -35,9 +35,14 @@ export function hostsLine(fields: readonly string[], c: ListCollector): void {
       name = name.slice(0, hash);
       i = fields.length;
     }
-    if (name.length <= 21 && BOILERPLATE.has(name.toLowerCase())) continue;
-    if (name === address) continue;
-    if (sink) c.name(name);
-    else c.refuse(`maps ${quoted(name)} to ${quoted(address)}, not to a sink address`);
+    hostsName(address, sink, name, c);
   }
+}
+
+/** One name of a hosts line whose address is `address` (a sink or not). */
+export function hostsName(address: string, sink: boolean, name: string, c: ListCollector): void {
+  if (name.length <= 21 && BOILERPLATE.has(name.toLowerCase())) return;
+  if (name === address) return;
+  if (sink) c.name(name);
+  else c.refuse(`maps ${quoted(name)} to ${quoted(address)}, not to a sink address`);
 }

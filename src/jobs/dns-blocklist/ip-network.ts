@@ -44,11 +44,18 @@ function addressBits(text: string, family: 4 | 6): bigint {
 }
 
 
+function bitsText(bits: bigint, family: 4 | 6): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((bits >> s) & 255n)).join(".");
+  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((bits >> s) & 0xffffn).toString(16));
+  return canonicalAddress(groups.join(":"))!.text;
+}
+
 /**
  * A bare address or a CIDR as written in a list → its canonical CIDR (`192.0.2.1` → `192.0.2.1/32`,
- * `2001:DB8::/32` → `2001:db8::/32`). Refused: anything node:net does not take as an address, a
- * prefix length out of range or with leading zeros, host bits set below the prefix (which network
- * was meant is a guess; `ipaddress` in strict mode refuses it too), and /0 (every address).
+ * `2001:DB8::/32` → `2001:db8::/32`). Host bits below the prefix are cleared (`198.51.100.10/24` →
+ * `198.51.100.0/24`), as unbound.conf(5) reads its RPZ example `24.10.100.51.198.rpz-ip` and as
+ * ipset and pfctl store such an entry. Refused: anything node:net does not take as an address,
+ * a prefix length out of range or with leading zeros, and /0 (every address).
  */
 export function parseNetwork(raw: string): string | Refusal {
   const slash = raw.indexOf("/");
@@ -65,8 +72,8 @@ export function parseNetwork(raw: string): string | Refusal {
   if (prefix === width) return `${address.text}/${prefix}`;
   const bits = addressBits(address.text, address.family);
   const hostMask = (1n << BigInt(width - prefix)) - 1n;
-  if ((bits & hostMask) !== 0n) return refusal(`host bits set below the /${prefix} prefix: ${quoted(raw)}`);
-  return `${address.text}/${prefix}`;
+  if ((bits & hostMask) === 0n) return `${address.text}/${prefix}`;
+  return `${bitsText(bits & ~hostMask, address.family)}/${prefix}`;
 }
 
 /** The range of a canonical CIDR (an output of parseNetwork). */

@@ -1,7 +1,7 @@
 import { adblockRule } from "./adblock-rule.js";
 import { dnsmasqLine } from "./dnsmasq-line.js";
 import { quoted } from "./dns-name.js";
-import { hostsLine } from "./hosts-line.js";
+import { hostsLine, hostsName } from "./hosts-line.js";
 import { ListCollector, type InvalidLine } from "./list-collector.js";
 import { RpzZone } from "./rpz-zone.js";
 import { unboundLine } from "./unbound-line.js";
@@ -65,6 +65,10 @@ function isPlainWord(line: string, from: number): boolean {
   return true;
 }
 
+// a CIDR or an IPv6 address (an IPv4 address is isIP's): what else would a lone word with a
+// slash or colon be — an Adblock path or a URL, refused as a name
+const ADDRESS_LIKE = /^(?=.*[:/])[0-9a-f:.]+(\/[0-9]+)?$/i;
+
 const isBlank = (c: number): boolean => c === SPACE || c === TAB;
 
 /**
@@ -110,7 +114,7 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
   // The Adblock header, `[Adblock Plus 2.0]`
   if (first === 0x5b && raw.endsWith("]")) return;
   // The common case first: a hosts line with one name and nothing else
-  if (first === 0x30 && raw.startsWith("0.0.0.0 ") && isPlainWord(raw, 8)) return c.name(raw.slice(8));
+  if (first === 0x30 && raw.startsWith("0.0.0.0 ") && isPlainWord(raw, 8)) return hostsName("0.0.0.0", true, raw.slice(8), c);
   const line = withoutComment(raw);
   if (first === 0x7c || line.startsWith("@@")) return adblockRule(line, c);
   if (line.includes("##") || line.includes("#@#") || line.includes("#?#")) {
@@ -127,7 +131,7 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
     return c.network(head);
   }
   if (fields.length === 1) {
-    if (head.includes("/") || head.includes(":")) return c.network(head);
+    if (ADDRESS_LIKE.test(head)) return c.network(head);
     return c.name(head);
   }
   zone.record(fields, ownerOmitted, line, c);
