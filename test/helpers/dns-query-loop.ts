@@ -9,6 +9,8 @@ import { createSocket, type Socket } from "node:dgram";
 export interface LoopResult {
   answered: number;
   failed: number;
+  /** of the failed, answers that came after the limit */
+  late: number;
   /** rcodes seen other than NOERROR (0) and NXDOMAIN (3): SERVFAIL (2), REFUSED (5) … */
   otherRcodes: number;
   /** the longest time between two answers (or the loop's start and the first), in ms */
@@ -55,10 +57,25 @@ export async function askOnce(host: string, port: number, name: string, timeoutM
   }
 }
 
-/** Starts asking `names` in turn, for ever until stop(). */
+/**
+ * Starts asking `names` in turn, for ever until stop(). A query unanswered after `timeoutMs`
+ * counts as failed and the loop moves on; an answer that still comes later counts as `late`
+ * (so a slow answer and a lost one can be told apart). The gap includes the time spent on a
+ * failed query.
+ */
 export function startQueryLoop(host: string, port: number, names: readonly string[], timeoutMs = 1000): QueryLoop {
   const sock: Socket = createSocket("udp4");
-  const result: LoopResult = { answered: 0, failed: 0, otherRcodes: 0, longestGapMs: 0 };
+  const result: LoopResult = { answered: 0, failed: 0, late: 0, otherRcodes: 0, longestGapMs: 0 };
+  const timedOut = new Set<number>();
+  let waiting: { id: number; resolve: (rcode: number | null) => void } | undefined;
+  sock.on("message", (m: Buffer) => {
+    if (m.length < 12) return;
+    const id = m.readUInt16BE(0);
+    if (waiting && waiting.id === id) {
+      const rc = replyRcode(m, id);
+      if (rc !== null) waiting.resolve(rc);
+    } else if (timedOut.delete(id)) result.late++;
+  });
   let stopping = false;
   let last = performance.now();
   let id = 0;
@@ -70,29 +87,31 @@ export function startQueryLoop(host: string, port: number, names: readonly strin
       const want = id;
       const rcode = await new Promise<number | null>((resolve) => {
         const timer = setTimeout(() => {
-          sock.off("message", onMessage);
+          timedOut.add(want);
           resolve(null);
         }, timeoutMs);
-        const onMessage = (m: Buffer): void => {
-          const rc = replyRcode(m, want);
-          if (rc === null) return;
-          clearTimeout(timer);
-          sock.off("message", onMessage);
-          resolve(rc);
+        waiting = {
+          id: want,
+          resolve: (rc) => {
+            clearTimeout(timer);
+            resolve(rc);
+          },
         };
-        sock.on("message", onMessage);
         sock.send(dnsQuery(want, names[i++ % names.length]!), port, host);
       });
+      waiting = undefined;
+      const now = performance.now();
+      result.longestGapMs = Math.max(result.longestGapMs, now - last);
       if (rcode === null) {
         result.failed++;
         continue;
       }
-      const now = performance.now();
-      result.longestGapMs = Math.max(result.longestGapMs, now - last);
       last = now;
       result.answered++;
       if (rcode !== 0 && rcode !== 3) result.otherRcodes++;
     }
+    // answers still on their way to the queries that timed out
+    await new Promise((r) => setTimeout(r, timeoutMs));
     sock.close();
     return result;
   })();
