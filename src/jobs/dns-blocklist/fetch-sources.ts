@@ -88,7 +88,7 @@ async function fetchOne(source: string, store: SourceStore, limits: FetchLimits)
       maxBodyBytes: limits.maxSizeBytes,
       maxRedirects: limits.maxRedirects,
       // validators only for a copy we still hold: a 304 must have something to stand for
-      validators: before && (await store.text(source)) !== undefined ? before.validators : undefined,
+      validators: before && (await store.hasCopy(source)) ? before.validators : undefined,
     });
     if (reply.status === 304) {
       const kept = await lastGood("unchanged");

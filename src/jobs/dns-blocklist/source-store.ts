@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { access, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
 import type { Validators } from "../network/http-get.js";
@@ -49,6 +49,14 @@ export class SourceStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** Whether a copy is there, without reading it (the validators are worth sending only then). */
+  async hasCopy(source: string): Promise<boolean> {
+    return access(join(this.dir, `${sourceKey(source)}.list`)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** The copy first, then its record: a record never describes a copy that is not there. */
