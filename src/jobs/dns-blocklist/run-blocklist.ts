@@ -124,19 +124,20 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   });
   const sourceLines = fetched.map((f) => `${f.shown}: ${f.state === "failed" ? `FAILED (${f.error ?? "?"})${f.text === undefined ? ", no copy" : ", last good copy used"}` : f.state}`);
   const failedText = failed.length === 0 ? "" : `; ${failed.length === 1 ? "source" : "sources"} failed: ${failed.map((f) => f.shown).join(", ")}`;
+  const kept = index.current === 0 ? "nothing applied yet" : `version ${index.current} kept`;
   const keep = (status: JobStatus, text: string, counts: SourceCount[] = []): Ending => ({ status, text, facts: facts(), details: sourceLines, served: false, ...base, counts, sources: fetched });
 
-  if (fetched.every((f) => f.text === undefined) || failed.length === fetched.length) {
+  if (failed.length === fetched.length) {
     // every source failed: the current blocklist stays; it is only CRITICAL once even the newest copy is stale
     const newest = Math.max(...fetched.map((f) => f.confirmedAt ?? -Infinity));
     const stale = !Number.isFinite(newest) || (nowSeconds - newest) * 1000 > s.maxAgeMs;
-    return keep(stale ? "critical" : "warning", `every source failed, version ${index.current} kept${stale ? " and its newest list copy is older than --max-age" : ""}${failedText}`);
+    return keep(stale ? "critical" : "warning", `every source failed, ${kept}${stale ? " and its newest list copy is older than --max-age" : ""}${failedText}`);
   }
 
   const allow = await readNamedFiles(s.allow, "allow");
-  if (typeof allow === "string") return keep("critical", `${allow}; version ${index.current} kept`);
+  if (typeof allow === "string") return keep("critical", `${allow}; ${kept}`);
   const protect = await readNamedFiles(s.protect, "protect");
-  if (typeof protect === "string") return keep("critical", `${protect}; version ${index.current} kept`);
+  if (typeof protect === "string") return keep("critical", `${protect}; ${kept}`);
 
   const inputs = inputsDigest(s, fetched, allow, protect);
   const includeThere = await stat(s.include).then(
@@ -164,7 +165,7 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   if (!built.ok) {
     record.guardTrips[built.guard]++;
     ctx.log.error({ guard: built.guard, reason: built.reason }, "result refused, current blocklist kept");
-    return { ...keep("critical", `refused: ${built.reason}; version ${index.current} kept${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
+    return { ...keep("critical", `refused: ${built.reason}; ${kept}${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
   }
   const d = built.decision;
   ctx.log.info({ names: d.names.length, networks: d.networks.length, carve_outs: d.carveOuts.length, duplicates: d.duplicates, redundant: d.redundant, allowed: d.allowed }, "blocklist decided");
@@ -175,7 +176,7 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   const outcome: ApplyOutcome = await applyInclude(s, includeText(d.names, d.carveOuts, style), ctx);
   if (!outcome.ok) {
     ctx.log.error({ stage: outcome.stage, error: outcome.error, rolled_back: outcome.rolledBack ?? false }, "blocklist not applied");
-    const what = outcome.stage === "reload" ? `reload failed (${outcome.error}); ${outcome.rollbackReloaded ? "rolled back to" : "file rolled back to"} version ${index.current}` : `not applied: ${outcome.error}; version ${index.current} kept`;
+    const what = outcome.stage === "reload" ? `reload failed (${outcome.error}); ${outcome.rollbackReloaded ? "rolled back to" : "file rolled back to"} version ${index.current}` : `not applied: ${outcome.error}; ${kept}`;
     return { ...keep("critical", `${what}${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
   }
 
