@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { Allowlist } from "../../src/jobs/dns-blocklist/allowlist.js";
 import { parseAllowlist } from "../../src/jobs/dns-blocklist/allowlist.js";
 import { decide } from "../../src/jobs/dns-blocklist/decide.js";
+import { compareNames } from "../../src/jobs/dns-blocklist/dns-name.js";
 import { parseList, type ParsedList } from "../../src/jobs/dns-blocklist/parse-list.js";
 
 const list = (names: string[], exceptions: string[] = [], networks: string[] = []): ParsedList => ({ source: "test", names, networks, exceptions, invalid: 0, firstInvalid: [] });
@@ -24,15 +25,26 @@ function blockedInUnbound(name: string, blocks: readonly string[], carveOuts: re
 const isUnder = (name: string, parent: string): boolean => name === parent || name.endsWith(`.${parent}`);
 
 describe("decide: union, dedup, collapse, sorted", () => {
-  test("two sources: one sorted list without repeats, in byte order as LC_ALL=C sort has it", () => {
-    const d = decide([list(["b.example", "a.example", "b.example"]), list(["c-d.example", "a.example", "C.example".toLowerCase()])]);
-    expect(d.names).toEqual(["a.example", "b.example", "c-d.example", "c.example"]);
+  test("two sources: one list without repeats", () => {
+    const d = decide([list(["b.example", "a.example", "b.example"]), list(["c-d.example", "a.example", "c.example"])]);
+    expect(d.names).toEqual(["a.example", "b.example", "c.example", "c-d.example"]);
     expect(d.duplicates).toBe(2);
+  });
+
+  test("sorted in canonical DNS name order: the example of RFC 4034 §6.1 (the names of it we can block)", () => {
+    // RFC 4034 §6.1 lists: example, a.example, yljkjljk.a.example, Z.a.example, zABC.a.EXAMPLE,
+    // z.example, \001.z.example, *.z.example, \200.z.example. Single labels, \001, * and \200
+    // are no names a list can block here; the rest keep the RFC's order, case folded. (Names
+    // below a blocked name collapse into it, so these come from separate decisions.)
+    const rfc = ["a.example", "yljkjljk.a.example", "z.a.example", "zabc.a.example", "z.example"];
+    const shuffled = [rfc[3]!, rfc[0]!, rfc[4]!, rfc[2]!, rfc[1]!];
+    expect([...shuffled].sort(compareNames)).toEqual(rfc);
+    expect(decide([list(rfc.slice(1, 4).concat("z.example").reverse())]).names).toEqual(rfc.slice(1));
   });
 
   test("a name below a blocked name is redundant (a local-zone covers its subtree); a look-alike outside the label boundary is not", () => {
     const d = decide([list(["ads.example.com", "example.com", "deep.x.example.com", "xexample.com", "example-ads.com", "ads.example-ads.com"])]);
-    expect(d.names).toEqual(["example-ads.com", "example.com", "xexample.com"]);
+    expect(d.names).toEqual(["example.com", "example-ads.com", "xexample.com"]);
     expect(d.redundant).toBe(3);
   });
 
@@ -45,7 +57,7 @@ describe("decide: union, dedup, collapse, sorted", () => {
 
   test("an allowed name below a blocked one becomes a carve-out, and a blocked name below the carve-out stays listed", () => {
     const d = decide([list(["example.com", "bad.good.example.com"])], allow(["good.example.com"]));
-    expect(d.names).toEqual(["bad.good.example.com", "example.com"]);
+    expect(d.names).toEqual(["example.com", "bad.good.example.com"]);
     expect(d.carveOuts).toEqual(["good.example.com"]);
     expect(blockedInUnbound("good.example.com", d.names, d.carveOuts)).toBe(false);
     expect(blockedInUnbound("bad.good.example.com", d.names, d.carveOuts)).toBe(true);
@@ -96,7 +108,8 @@ describe("decide: union, dedup, collapse, sorted", () => {
           const nearest = parentZones.find((z) => d.names.includes(z) || d.carveOuts.includes(z));
           expect(nearest === undefined || d.carveOuts.includes(nearest), n).toBe(true);
         }
-        expect(d.names).toEqual([...new Set(d.names)].sort());
+        expect(d.names).toEqual([...new Set(d.names)].sort(compareNames));
+        expect(d.carveOuts).toEqual([...new Set(d.carveOuts)].sort(compareNames));
         for (const n of d.names) expect(blocks).toContain(n);
       }),
       { numRuns: 2000 },

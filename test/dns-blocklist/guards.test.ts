@@ -31,7 +31,8 @@ describe("guards: size", () => {
 });
 
 describe("guards: names never to block", () => {
-  const blocked = ["ads.example.net", "example.com"];
+  // in canonical DNS order, as a Decision has them (com before net)
+  const blocked = ["example.com", "ads.example.net"];
 
   test("a protected name blocked exactly or through a parent is refused, naming it and why it is protected", () => {
     const exactly = checkGuards(input({ names: blocked, neverBlock: [{ name: "ads.example.net", why: "--protect" }] }));

@@ -1,15 +1,19 @@
 import { EMPTY_ALLOWLIST, type Allowlist } from "./allowlist.js";
 import { addressRange } from "./ip-network.js";
-import { inOrder, packKeys, sortKeys, type PackedKeys } from "./key-sort.js";
+import { neighbours, packKeys, sortKeys } from "./key-sort.js";
 import type { ParsedList } from "./parse-list.js";
 
 /** What the sources add up to, once the allowlist has had its say. */
 export interface Decision {
-  /** names to block, each blocking its subtree; none under another; sorted (LC_ALL=C order) */
+  /**
+   * names to block, each blocking its subtree; none under another; in canonical DNS order
+   * (RFC 4034 §6.1, compareNames), which keeps a domain's names together
+   */
   readonly names: string[];
   /**
    * allowed names that sit below a blocked name: unbound answers a name from its closest
-   * local-zone, so these are written as zones that resolve normally (always_transparent); sorted
+   * local-zone, so these are written as zones that resolve normally (always_transparent); in
+   * canonical DNS order
    */
   readonly carveOuts: string[];
   /** CIDRs to block, none inside another; IPv4 first, each family by address */
@@ -27,56 +31,27 @@ const EXACT = 2;
 const SUBTREE = 4;
 
 const DOT = 0x2e;
-// In the reversed key a label boundary sorts below every name character ('-' included), so a
-// name's subtree follows it as one run: "com.example" then "com.example.ads", and only then
-// "com.example-ads".
+// The key of a name is its labels from the last to the first, each label's bytes in order,
+// joined by a byte below every name character: byte order of keys is then the canonical DNS
+// name order of RFC 4034 §6.1 ("sorting the names by their most significant (rightmost)
+// labels first", a missing octet before any octet), and a name's subtree follows it as one run:
+// "com example" then "com example ads", and only then "com example-ads".
 const BOUNDARY = 0x01;
 
-function writeReversed(name: string, bytes: Uint8Array, at: number): void {
-  for (let i = name.length - 1; i >= 0; i--) {
-    const c = name.charCodeAt(i);
-    bytes[at++] = c === DOT ? BOUNDARY : c;
+function writeCanonical(name: string, bytes: Uint8Array, at: number): void {
+  let end = name.length;
+  for (let i = name.length - 1; i >= -1; i--) {
+    if (i >= 0 && name.charCodeAt(i) !== DOT) continue;
+    for (let j = i + 1; j < end; j++) bytes[at++] = name.charCodeAt(j);
+    if (i >= 0) bytes[at++] = BOUNDARY;
+    end = i;
   }
-}
-
-function writeForward(name: string, bytes: Uint8Array, at: number): void {
-  for (let i = 0; i < name.length; i++) bytes[at + i] = name.charCodeAt(i);
-}
-
-function sameKey(keys: PackedKeys, a: number, b: number): boolean {
-  const n = keys.length[a]!;
-  if (keys.length[b] !== n) return false;
-  const sa = keys.start[a]!;
-  const sb = keys.start[b]!;
-  for (let d = 0; d < n; d++) if (keys.bytes[sa + d] !== keys.bytes[sb + d]) return false;
-  return true;
-}
-
-/** key `k` names something strictly below key `parent` */
-function isBelow(keys: PackedKeys, k: number, parent: number): boolean {
-  const n = keys.length[parent]!;
-  if (keys.length[k]! <= n) return false;
-  const sk = keys.start[k]!;
-  const sp = keys.start[parent]!;
-  if (keys.bytes[sk + n] !== BOUNDARY) return false;
-  for (let d = 0; d < n; d++) if (keys.bytes[sk + d] !== keys.bytes[sp + d]) return false;
-  return true;
 }
 
 function identity(n: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   return order;
-}
-
-/** Names in byte order, without building a comparator call per comparison. */
-function sortedNames(names: string[]): string[] {
-  const keys = packKeys(names, writeForward);
-  const order = identity(names.length);
-  sortKeys(keys, order);
-  const out = new Array<string>(names.length);
-  for (let i = 0; i < order.length; i++) out[i] = names[order[i]!]!;
-  return out;
 }
 
 /**
@@ -102,54 +77,66 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
   add(allow.subtrees, SUBTREE);
   for (const l of lists) add(l.exceptions, SUBTREE);
 
+  const keys = packKeys(all, writeCanonical);
   const order = identity(all.length);
-  const keys = (() => {
-    const unsorted = packKeys(all, writeReversed);
-    sortKeys(unsorted, order);
-    return inOrder(unsorted, order);
-  })();
+  sortKeys(keys, order);
+  const { lcp, next } = neighbours(keys, order);
 
   const kept: string[] = [];
   const carveOuts: string[] = [];
   let duplicates = 0;
   let redundant = 0;
   let allowed = 0;
-  // the enclosing decisions: the key, what the subtree is (blocked or carved out), and
-  // whether it lies in an allowed subtree
-  const frameKey: number[] = [];
+  // The enclosing decisions, innermost last: the key length, what the subtree is (blocked or
+  // carved out), whether it lies in an allowed subtree, and the shortest common prefix of the
+  // keys seen since it (a key below it shares all of its bytes).
+  const frameLength: number[] = [];
   const frameBlocks: boolean[] = [];
   const frameAllowed: boolean[] = [];
-  // key i is entry order[i] of `all`
+  const frameShared: number[] = [];
   for (let i = 0; i < order.length; ) {
-    const k = i;
+    const length = keys.length[order[i]!]!;
+    // the key's bytes shared with the previous key, and its byte right after them
+    const shared = lcp[i]!;
+    const after = next[i]!;
     let flags = 0;
     let blocks = 0;
     let j = i;
-    for (; j < order.length && (j === i || sameKey(keys, j, k)); j++) {
+    for (; j < order.length && (j === i || (lcp[j] === length && keys.length[order[j]!] === length)); j++) {
       const kind = kinds[order[j]!]!;
       flags |= kind;
       if (kind === BLOCK) blocks++;
     }
+    const name = all[order[i]!]!;
     i = j;
     if (blocks > 1) duplicates += blocks - 1;
-    while (frameKey.length > 0 && !isBelow(keys, k, frameKey[frameKey.length - 1]!)) {
-      frameKey.pop();
+    for (let f = 0; f < frameShared.length; f++) if (shared < frameShared[f]!) frameShared[f] = shared;
+    // Below the innermost frame: all of its bytes shared, then a boundary. The keys below a
+    // frame come right after it, so the first key that is not below it ends it for good.
+    while (frameLength.length > 0) {
+      const top = frameLength.length - 1;
+      const n = frameLength[top]!;
+      const below = frameShared[top]! >= n && length > n && (shared > n || after === BOUNDARY);
+      if (below) break;
+      frameLength.pop();
       frameBlocks.pop();
       frameAllowed.pop();
+      frameShared.pop();
     }
-    const top = frameKey.length - 1;
+    const top = frameLength.length - 1;
     const inAllowed = top >= 0 && frameAllowed[top]!;
     const blockedAbove = top >= 0 && frameBlocks[top]!;
-    const name = all[order[k]!]!;
+    const push = (blocking: boolean, allowedBelow: boolean): void => {
+      frameLength.push(length);
+      frameBlocks.push(blocking);
+      frameAllowed.push(allowedBelow);
+      frameShared.push(255);
+    };
     if (inAllowed || flags & (SUBTREE | EXACT)) {
       if (blocks > 0) allowed++;
       if (inAllowed) continue;
       if (blockedAbove) carveOuts.push(name);
-      if (flags & SUBTREE || blockedAbove) {
-        frameKey.push(k);
-        frameBlocks.push(false);
-        frameAllowed.push((flags & SUBTREE) !== 0);
-      }
+      if (flags & SUBTREE || blockedAbove) push(false, (flags & SUBTREE) !== 0);
       continue;
     }
     if (blockedAbove) {
@@ -157,13 +144,11 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
       continue;
     }
     kept.push(name);
-    frameKey.push(k);
-    frameBlocks.push(true);
-    frameAllowed.push(false);
+    push(true, false);
   }
   return {
-    names: sortedNames(kept),
-    carveOuts: carveOuts.sort(),
+    names: kept,
+    carveOuts,
     networks: collapseNetworks(lists.flatMap((l) => l.networks)),
     duplicates,
     redundant,

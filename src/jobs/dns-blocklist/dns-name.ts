@@ -41,25 +41,31 @@ export function quoted(raw: string): string {
  */
 export function normaliseName(raw: string): string | Refusal {
   let name = raw.charCodeAt(raw.length - 1) === DOT ? raw.slice(0, -1) : raw;
-  let wide = false;
-  let upper = false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 0x80) wide = true;
-    else if (c >= 0x41 && c <= 0x5a) upper = true;
+  // Lists are nearly all lower-case ASCII: that is checked in one pass, and only names with
+  // upper case, non-ASCII or xn-- labels take the mapping path.
+  let why = nameProblem(name, false);
+  if (why === MAPPING) {
+    let wide = false;
+    for (let i = 0; i < name.length && !wide; i++) wide = name.charCodeAt(i) >= 0x80;
+    if (!wide) name = name.toLowerCase();
+    if (wide || name.includes("xn--")) {
+      const ascii = domainToASCII(name);
+      if (ascii === "") return refusal(`not a valid internationalised name: ${quoted(raw)}`);
+      name = ascii.charCodeAt(ascii.length - 1) === DOT ? ascii.slice(0, -1) : ascii;
+    }
+    why = nameProblem(name, true);
   }
-  if (upper && !wide) name = name.toLowerCase();
-  if (wide || name.includes("xn--")) {
-    const ascii = domainToASCII(name);
-    if (ascii === "") return refusal(`not a valid internationalised name: ${quoted(raw)}`);
-    name = ascii.charCodeAt(ascii.length - 1) === DOT ? ascii.slice(0, -1) : ascii;
-  }
-  const why = nameProblem(name);
   return why === undefined ? name : refusal(`${why}: ${quoted(raw)}`);
 }
 
-/** What is wrong with a lower-case ASCII name, or undefined when it may be blocked. */
-function nameProblem(name: string): string | undefined {
+/** nameProblem's answer for a name that needs lower-casing or IDNA mapping first */
+const MAPPING = "needs mapping";
+
+/**
+ * What is wrong with a name, or undefined when it may be blocked as it is; MAPPING when it has
+ * upper case, non-ASCII or an xn-- label and `mapped` is false.
+ */
+function nameProblem(name: string, mapped: boolean): string | undefined {
   if (name.length === 0) return "empty name";
   if (name.length > MAX_NAME) return `name longer than ${MAX_NAME} characters`;
   let labelStart = 0;
@@ -72,6 +78,8 @@ function nameProblem(name: string): string | undefined {
       if (length === 0) return "empty label";
       if (length > MAX_LABEL) return `label longer than ${MAX_LABEL} characters`;
       if (name.charCodeAt(labelStart) === HYPHEN || name.charCodeAt(i - 1) === HYPHEN) return "label starts or ends with a hyphen";
+      // xn--: punycode, which domainToASCII checks
+      if (!mapped && length >= 4 && name.charCodeAt(labelStart + 2) === HYPHEN && name.charCodeAt(labelStart + 3) === HYPHEN && name.startsWith("xn", labelStart)) return MAPPING;
       labels++;
       labelStart = i + 1;
       if (i < name.length) digitsOnly = true;
@@ -80,6 +88,7 @@ function nameProblem(name: string): string | undefined {
     if (c >= 0x30 && c <= 0x39) continue;
     digitsOnly = false;
     if ((c >= 0x61 && c <= 0x7a) || c === HYPHEN || c === UNDERSCORE) continue;
+    if (!mapped && (c >= 0x80 || (c >= 0x41 && c <= 0x5a))) return MAPPING;
     return `character ${shown(c)} not allowed in a name`;
   }
   if (labels < 2) return "a single label (that would block a whole top-level domain)";
@@ -93,4 +102,24 @@ function nameProblem(name: string): string | undefined {
  */
 export function withoutWildcard(raw: string): string {
   return raw.startsWith("*.") ? raw.slice(2) : raw;
+}
+
+/**
+ * Canonical DNS name order (RFC 4034 §6.1) of two normalised names: by the last label, then
+ * the one before it, …; labels compared as octet strings, a name that runs out of labels
+ * first sorts first. The order of a Decision's names.
+ */
+export function compareNames(a: string, b: string): number {
+  let ea = a.length;
+  let eb = b.length;
+  while (ea >= 0 && eb >= 0) {
+    const sa = a.lastIndexOf(".", ea - 1);
+    const sb = b.lastIndexOf(".", eb - 1);
+    const la = a.slice(sa + 1, ea);
+    const lb = b.slice(sb + 1, eb);
+    if (la !== lb) return la < lb ? -1 : 1;
+    ea = sa;
+    eb = sb;
+  }
+  return ea < 0 ? (eb < 0 ? 0 : -1) : 1;
 }

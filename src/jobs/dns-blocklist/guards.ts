@@ -1,5 +1,5 @@
 import { BlockList } from "node:net";
-import { isRefusal, normaliseName } from "./dns-name.js";
+import { compareNames, isRefusal, normaliseName } from "./dns-name.js";
 import { canonicalAddress } from "./ip-network.js";
 
 export interface GuardLimits {
@@ -26,7 +26,7 @@ export interface NeverBlock {
 export interface GuardInput {
   /** entries (names + networks) of the list applied now; undefined before the first apply */
   readonly previous: number | undefined;
-  /** the decision about to be applied */
+  /** the decision about to be applied: names and carve-outs in a Decision's canonical order */
   readonly names: readonly string[];
   readonly carveOuts: readonly string[];
   readonly networks: readonly string[];
@@ -38,7 +38,7 @@ export type GuardVerdict =
   | { readonly apply: true; readonly reason: string }
   | { readonly apply: false; readonly guard: "shrink" | "growth" | "never-block"; readonly reason: string };
 
-/** `needle` in an array sorted by JS string order */
+/** `needle` in an array in canonical DNS order */
 function includesSorted(sorted: readonly string[], needle: string): boolean {
   let lo = 0;
   let hi = sorted.length;
@@ -46,7 +46,7 @@ function includesSorted(sorted: readonly string[], needle: string): boolean {
     const mid = (lo + hi) >>> 1;
     const v = sorted[mid]!;
     if (v === needle) return true;
-    if (v < needle) lo = mid + 1;
+    if (compareNames(v, needle) < 0) lo = mid + 1;
     else hi = mid;
   }
   return false;

@@ -1,9 +1,9 @@
 /**
  * Keys packed into one byte array, sorted by an MSD radix sort on an index array. A million
- * names sorted as JS strings cost a comparator call per comparison, ~20 per name. Here each key
- * is read three bytes at a time, once per level, and the level is ordered by the native sort of a
- * Float64Array (three key bytes and the key's position packed in one exact double): one random
- * read per key and level, everything else sequential.
+ * names sorted as JS strings cost a comparator call per comparison, ~20 per name. Here each
+ * bucket reads up to seven bytes of each of its keys at once, packs them with the key's position
+ * into a 64-bit integer, and orders those with the native sort of a BigUint64Array: one random
+ * read per key and level, everything else sequential, and no comparator call.
  */
 export interface PackedKeys {
   /** the bytes of every key, one after another; no key contains a 0 byte */
@@ -14,11 +14,9 @@ export interface PackedKeys {
   readonly length: Uint8Array;
 }
 
-// Buckets this small are finished by insertion sort: the packing and the native sort call cost
-// more than the few comparisons.
-const SMALL = 16;
-// 24 bits of key and 29 bits of position make 53: exact in a double (keys ≤ 2^29 per bucket)
-const POSITION = 2 ** 29;
+// Buckets this small are finished by insertion sort: packing and a native sort call cost more
+// than the few comparisons.
+const SMALL = 32;
 
 /** -1, 0, 1 as key a sorts before, with or after key b, comparing from byte `depth` on. */
 function compareFrom(keys: PackedKeys, a: number, b: number, depth: number): number {
@@ -50,11 +48,15 @@ function insertionSort(keys: PackedKeys, order: Uint32Array, lo: number, hi: num
 
 /**
  * Sorts `order` (indices of keys) so the keys are in byte order, shorter before longer on a
- * common prefix: for ASCII names that is JavaScript's string order and `LC_ALL=C sort`.
+ * common prefix.
  */
 export function sortKeys(keys: PackedKeys, order: Uint32Array): void {
   const { bytes, start, length } = keys;
-  const packed = new Float64Array(order.length);
+  const words = new ArrayBuffer(order.length * 8);
+  // one 64-bit value per key of a bucket, written as two 32-bit halves (little-endian: the low
+  // half first) so no BigInt is ever made
+  const halves = new Uint32Array(words);
+  const values = new BigUint64Array(words);
   const scratch = new Uint32Array(order.length);
   // pending buckets: (lo, hi, depth) triples
   const pending: number[] = [0, order.length, 0];
@@ -67,26 +69,43 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): void {
       insertionSort(keys, order, lo, hi, depth);
       continue;
     }
-    const level = packed.subarray(0, n);
+    // the high half holds four key bytes; the low half the key's position in the bucket in as
+    // few bits as the bucket needs, and as many further key bytes as fit above it
+    const positionBits = n <= 0x100 ? 8 : n <= 0x10000 ? 16 : n <= 0x1000000 ? 24 : 32;
+    const width = 4 + ((32 - positionBits) >> 3);
     for (let i = 0; i < n; i++) {
       const k = order[lo + i]!;
-      const len = length[k]!;
       const s = start[k]! + depth;
       // a key that has ended reads as 0, below every byte a key holds
-      const v = (depth < len ? bytes[s]! << 16 : 0) | (depth + 1 < len ? bytes[s + 1]! << 8 : 0) | (depth + 2 < len ? bytes[s + 2]! : 0);
-      level[i] = v * POSITION + i;
+      const left = length[k]! - depth;
+      let high = 0;
+      for (let b = 0; b < 4; b++) high = (high << 8) | (b < left ? bytes[s + b]! : 0);
+      let low = 0;
+      for (let b = 4; b < width; b++) low = (low << 8) | (b < left ? bytes[s + b]! : 0);
+      halves[2 * i + 1] = high >>> 0;
+      halves[2 * i] = (positionBits === 32 ? i : (low << positionBits) | i) >>> 0;
     }
-    level.sort();
+    values.subarray(0, n).sort();
+    const mask = positionBits === 32 ? 0xffffffff : 2 ** positionBits - 1;
     let runStart = 0;
-    let previous = -1;
+    let runHigh = -1;
+    let runLow = -1;
     for (let i = 0; i <= n; i++) {
-      const v = i < n ? Math.floor(level[i]! / POSITION) : -2;
-      if (i < n) scratch[i] = order[lo + level[i]! - v * POSITION]!;
-      if (v !== previous) {
-        // a run of equal bytes goes on to the next three, unless its keys ended here (equal keys)
-        if (i - runStart > 1 && (previous & 0xff) !== 0) pending.push(lo + runStart, lo + i, depth + 3);
+      let high = -2;
+      let low = -2;
+      if (i < n) {
+        high = halves[2 * i + 1]!;
+        const w = halves[2 * i]!;
+        low = positionBits === 32 ? 0 : w >>> positionBits;
+        scratch[i] = order[lo + ((w & mask) >>> 0)]!;
+      }
+      if (high !== runHigh || low !== runLow) {
+        // a run of equal bytes goes on to the next ones, unless its keys ended (equal keys)
+        const ended = (width === 4 ? runHigh & 0xff : runLow & 0xff) === 0;
+        if (i - runStart > 1 && !ended) pending.push(lo + runStart, lo + i, depth + width);
         runStart = i;
-        previous = v;
+        runHigh = high;
+        runLow = low;
       }
     }
     order.set(scratch.subarray(0, n), lo);
@@ -112,22 +131,28 @@ export function packKeys(names: readonly string[], write: (name: string, bytes: 
 }
 
 /**
- * The keys laid out again in `order`: key i of the result is key order[i]. A pass over sorted
- * keys then reads memory in sequence instead of jumping through the index for every key.
+ * For each key in sorted order, how many leading bytes it shares with the key before it (`lcp`)
+ * and its byte right after those (`next`, 0 where the key ends). A pass over sorted keys needs
+ * no more than these to tell repeats and descendants apart, and each key is read once, next to
+ * the key read just before it.
  */
-export function inOrder(keys: PackedKeys, order: Uint32Array): PackedKeys {
-  const bytes = new Uint8Array(keys.bytes.length);
-  const start = new Uint32Array(order.length);
-  const length = new Uint8Array(order.length);
-  let at = 0;
+export function neighbours(keys: PackedKeys, order: Uint32Array): { lcp: Uint8Array; next: Uint8Array } {
+  const { bytes, start, length } = keys;
+  const lcp = new Uint8Array(order.length);
+  const next = new Uint8Array(order.length);
   for (let i = 0; i < order.length; i++) {
-    const k = order[i]!;
-    const n = keys.length[k]!;
-    const s = keys.start[k]!;
-    start[i] = at;
-    length[i] = n;
-    bytes.set(keys.bytes.subarray(s, s + n), at);
-    at += n;
+    const b = order[i]!;
+    const sb = start[b]!;
+    const lb = length[b]!;
+    let d = 0;
+    if (i > 0) {
+      const a = order[i - 1]!;
+      const sa = start[a]!;
+      const n = Math.min(length[a]!, lb);
+      while (d < n && bytes[sa + d] === bytes[sb + d]) d++;
+    }
+    lcp[i] = d;
+    next[i] = d < lb ? bytes[sb + d]! : 0;
   }
-  return { bytes, start, length };
+  return { lcp, next };
 }

@@ -124,6 +124,8 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
   if (line.startsWith("local-zone:") || line.startsWith("local-data:")) return unboundLine(line, c);
   if (line === "server:") return;
   const fields = fieldsOf(line);
+  // what is left once a comment is cut can be blank in ways trim() saw and the blank test did not
+  if (fields.length === 0) return;
   const head = fields[0]!;
   if (first === 0x24) return zone.directive(fields, c);
   if (head === "0.0.0.0" || head === "127.0.0.1" || isIP(head) !== 0) {

@@ -1,0 +1,36 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { packKeys, sortKeys } from "../../src/jobs/dns-blocklist/key-sort.js";
+
+const forward = (name: string, bytes: Uint8Array, at: number): void => {
+  for (let i = 0; i < name.length; i++) bytes[at + i] = name.charCodeAt(i);
+};
+const sorted = (keys: string[]): string[] => {
+  const order = new Uint32Array(keys.length).map((_, i) => i);
+  sortKeys(packKeys(keys, forward), order);
+  return Array.from(order, (i) => keys[i]!);
+};
+// The reference: JavaScript's own string order, which for these code units (1–127) is byte order.
+const reference = (keys: string[]): string[] => [...keys].sort();
+
+describe("the radix sort of packed keys", () => {
+  test("property: any keys of bytes 1–127, repeats and shared prefixes included, come out in byte order", () => {
+    const key = fc.string({ unit: fc.constantFrom("\u0001", "-", ".", "a", "b", "z", "0", "\u007f"), minLength: 1, maxLength: 20 });
+    fc.assert(fc.property(fc.array(key, { maxLength: 300 }), (keys) => {
+      expect(sorted(keys)).toEqual(reference(keys));
+    }), { numRuns: 500 });
+  });
+
+  test("buckets of every packing width: 70 000 keys with long shared prefixes and many repeats", () => {
+    let seed = 7;
+    const random = (): number => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+    const keys = Array.from({ length: 70_000 }, () => {
+      const prefix = ["com\u0001example\u0001", "com\u0001example-", "net\u0001", ""][Math.floor(random() * 4)]!;
+      let tail = "";
+      const n = Math.floor(random() * 12);
+      for (let i = 0; i < n; i++) tail += "ab\u0001-z"[Math.floor(random() * 5)];
+      return `${prefix}${tail}` || "x";
+    });
+    expect(sorted(keys)).toEqual(reference(keys));
+  });
+});
