@@ -106,6 +106,17 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
     }
   });
 
+  it("the copies of sources no longer configured are forgotten, the others kept", async () => {
+    routes.set("/l", listWithEtag(() => good));
+    routes.set("/m", listWithEtag(() => good));
+    const [l, m] = [`${http.url}/l`, `${http.url}/m`];
+    await fetchSources([l, m], store, limits());
+    await store.forgetAllBut([m]);
+    expect(await store.text(l)).toBeUndefined();
+    expect(await store.record(l)).toBeUndefined();
+    expect(await store.text(m)).toBe(good);
+  });
+
   it("a local file is read each run; a file that went missing keeps its last good copy", async () => {
     const file = join(dir, "local.txt");
     await writeFile(file, good);

@@ -102,7 +102,9 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   const index = await versions.index();
   const current = index.versions.find((v) => v.version === index.current);
   const base = { version: index.current, counts: [] as SourceCount[] };
-  const fetched = await fetchSources(s.sources, new SourceStore(ctx.stateDir), {
+  const store = new SourceStore(ctx.stateDir);
+  await store.forgetAllBut(s.sources);
+  const fetched = await fetchSources(s.sources, store, {
     timeoutMs: s.timeoutMs,
     maxSizeBytes: s.maxSizeBytes,
     maxRedirects: s.maxRedirects,

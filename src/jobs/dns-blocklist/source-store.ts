@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { access, mkdir, readFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
 import type { Validators } from "../network/http-get.js";
@@ -65,5 +65,20 @@ export class SourceStore {
     const key = sourceKey(source);
     if (text !== undefined) await writeFileAtomic(join(this.dir, `${key}.list`), text, { mode: 0o600 });
     await writeFileAtomic(join(this.dir, `${key}.json`), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  }
+
+  /** Removes the copies of sources no longer configured, so the state does not grow for ever. */
+  async forgetAllBut(sources: readonly string[]): Promise<void> {
+    const keep = new Set(sources.map(sourceKey));
+    let files: string[];
+    try {
+      files = await readdir(this.dir);
+    } catch {
+      return;
+    }
+    for (const f of files) {
+      const m = /^([0-9a-f]{24})\.(?:list|json)$/.exec(f);
+      if (m && !keep.has(m[1]!)) await unlink(join(this.dir, f)).catch(() => {});
+    }
   }
 }
