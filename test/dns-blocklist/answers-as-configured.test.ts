@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { withUnbound } from "../helpers/unbound-server.js";
 import { listWithEtag, startBlocklistRig, type BlocklistRig } from "./helpers/blocklist-rig.js";
 
@@ -30,6 +30,8 @@ withUnbound.describe("dns-blocklist: blocked names answer as configured, the res
     await writeFile(join(rig.dir, "allow.txt"), "allowed.example\n");
   });
   afterAll(async () => rig?.stop());
+  // each test starts with no applied version: the size guards never compare with another test's list
+  beforeEach(async () => rig.resetState());
 
   withUnbound.it("always_nxdomain (the default): listed names and their subdomains NXDOMAIN; allowlisted and unlisted names answer their local-data", async () => {
     const { result } = await rig.run(["--allow", join(rig.dir, "allow.txt"), rig.url("/list.txt")]);
@@ -69,6 +71,29 @@ withUnbound.describe("dns-blocklist: blocked names answer as configured, the res
     expect(result.status).toBe("ok");
     expect(await rig.ask("tracker.example")).toMatchObject({ rcode: 0, address: "192.0.2.99" });
     expect(await rig.ask("deep.x.tracker.example")).toMatchObject({ rcode: 0, address: "192.0.2.99" });
+    expect(await rig.ask("plain.example")).toMatchObject({ rcode: 0, address: "192.0.2.5" });
+  });
+
+  withUnbound.it("lists served in each published format all end up blocked", async () => {
+    const formats: Record<string, string> = {
+      // hosts(5): address, then names; `::` as the address in IPv6 lists
+      "/hosts": "\ufeff# a hosts file\r\n0.0.0.0 hosts-a.example\r\n127.0.0.1 hosts-b.example\r\n:: hosts-c.example\r\n",
+      // Adblock domain rules: ||name^
+      "/adblock": "[Adblock Plus 2.0]\n! comment\n||adblock-a.example^\n",
+      // dnsmasq(8) --address=/domain/address
+      "/dnsmasq": "address=/dnsmasq-a.example/0.0.0.0\n",
+      // unbound.conf(5) local-zone lines
+      "/unbound": 'local-zone: "unbound-a.example." always_nxdomain\n',
+      // RPZ (draft-vixie-dnsop-dns-rpz): CNAME . means NXDOMAIN
+      "/rpz": "$TTL 300\n@ SOA localhost. root.localhost. 1 3600 600 86400 300\n  NS localhost.\nrpz-a.example CNAME .\n",
+      "/plain": "Plain-A.Example.\n",
+    };
+    for (const [path, text] of Object.entries(formats)) rig.routes.set(path, (_req, res) => res.end(text));
+    const { result } = await rig.run(["--allow", join(rig.dir, "allow.txt"), ...Object.keys(formats).map((p) => rig.url(p))]);
+    expect(result.status).toBe("ok");
+    for (const name of ["hosts-a", "hosts-b", "hosts-c", "adblock-a", "dnsmasq-a", "unbound-a", "rpz-a", "plain-a"]) {
+      expect((await rig.ask(`x.${name}.example`)).rcode, name).toBe(NXDOMAIN);
+    }
     expect(await rig.ask("plain.example")).toMatchObject({ rcode: 0, address: "192.0.2.5" });
   });
 
