@@ -55,7 +55,7 @@ scanner starts it at its next scan unless --down is given.
                     signs of, else daemontools)
   --job JOB         ${JOB_NAMES.join(", ")} (default exec)
   --when SCHEDULE   written to env/CHIME_WHEN (default: git-backup ,M=0; ntp-check ,M/15;
-                    exec ,M/5)
+                    dns-blocklist ,H=3,M=17; exec ,M/5)
   --config FILE     instead of --job/--when/JOB-ARGs: run every job of the JSON file
                     FILE (env/CHIME_CONFIG), each on its own schedule; svc -h reloads it.
                     Checked now as chime will check it at start.
@@ -66,6 +66,7 @@ will check them at start: in the service's zone (TZ in env/, else the system zon
   --down            also write a "down" file: the service waits for svc -u
   -- JOB-ARG…       the job's arguments (git-backup: DIR [options], required;
                     ntp-check: [options] SERVER…, default pool.ntp.org;
+                    dns-blocklist: --include FILE [options] SOURCE…, required;
                     exec: COMMAND [ARG…], default date)
 
 Run as root to install for another user; as any other user, --user and --log-user must
@@ -87,6 +88,7 @@ interface JobTemplate {
 const INSTALL_DEFAULTS: Readonly<Record<string, JobTemplate>> = {
   "git-backup": { template: "git-backup", when: ",M=0", defaultArgs: null, argsHint: "-- DIR [options]" },
   "ntp-check": { template: "ntp-check", when: ",M/15", defaultArgs: ["pool.ntp.org"], argsHint: "-- [options] SERVER…" },
+  "dns-blocklist": { template: "dns-blocklist", when: ",H=3,M=17", defaultArgs: null, argsHint: "-- --include FILE [options] SOURCE…" },
   exec: { template: "exec-example", when: ",M/5", defaultArgs: ["date"], argsHint: "-- COMMAND [ARG…]" },
 };
 

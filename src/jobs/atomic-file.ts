@@ -40,10 +40,12 @@ export function randomSuffix(): string {
  * EEXIST if anything, a symlink included, is already there. For callers that need the file to
  * be theirs, e.g. a temporary name they then link or rename into place.
  */
-export async function createExclusive(path: string, data: string, mode = 0o644): Promise<void> {
+export async function createExclusive(path: string, data: string, mode = 0o644, opts: { fsync?: boolean } = {}): Promise<void> {
   const fh = await open(path, EXCLUSIVE, mode);
   try {
     await fh.writeFile(data);
+    // for a file that is checked first and renamed into place later (dns-blocklist's include)
+    if (opts.fsync === true) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});
     await unlink(path).catch(() => {});

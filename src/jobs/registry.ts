@@ -8,6 +8,7 @@ export const jobLoaders: Readonly<Record<string, () => Promise<JobSpec>>> = {
   "git-backup": async () => (await import("./git-backup/spec.js")).gitBackupSpec,
   "ntp-check": async () => (await import("./ntp-check/spec.js")).ntpCheckSpec,
   exec: async () => (await import("./exec/spec.js")).execSpec,
+  "dns-blocklist": async () => (await import("./dns-blocklist/spec.js")).dnsBlocklistSpec,
 };
 
 export function isJobName(name: string): boolean {

@@ -98,6 +98,8 @@ const checks = {
   "unbound-control": program("unbound-control", "unbound"),
   "unbound-checkconf": program("unbound-checkconf", "unbound"),
   dig: program("dig", "bind9-dnsutils"),
+  // promtool: metrics files in the exposition format a textfile collector takes (dns-blocklist)
+  promtool: program("promtool", "prometheus"),
   // procps: the "no process left behind" checks read ps
   ps: program("ps", "procps"),
   // the SOCK refclock feeder of the chronyd rig

@@ -1,0 +1,63 @@
+import { parseAllowlist, type Allowlist } from "./allowlist.js";
+import { decide, type Decision } from "./decide.js";
+import { checkGuards, type GuardLimits, type NeverBlock } from "./guards.js";
+import { parseList } from "./parse-list.js";
+
+/**
+ * Steps 2 and 3 of a run as the rest of the job sees them: the texts of the sources in, the
+ * decision to apply out, or a guard's refusal. The parsing, deciding and guarding themselves
+ * are parse-list.ts, allowlist.ts, decide.ts and guards.ts; this module only feeds them.
+ */
+export interface SourceText {
+  shown: string;
+  text: string;
+}
+
+export interface SourceCount {
+  shown: string;
+  /** names and networks the source's copy in use carried */
+  entries: number;
+  invalid: number;
+  /** the first few invalid lines, "line N: why" */
+  firstInvalid: string[];
+}
+
+export type GuardName = "shrink" | "growth" | "never-block";
+
+export interface BuildInput {
+  sources: readonly SourceText[];
+  /** the --allow files' texts, by path */
+  allow: readonly { path: string; text: string }[];
+  /** entries (names + networks) of the version served; undefined before the first */
+  previousEntries: number | undefined;
+  limits: GuardLimits;
+  neverBlock: readonly NeverBlock[];
+}
+
+export type BuildResult =
+  | { ok: true; decision: Decision; perSource: SourceCount[]; allowInvalid: string[] }
+  | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[]; allowInvalid: string[] };
+
+export function buildBlocklist(input: BuildInput): BuildResult {
+  const parsed = input.sources.map((s) => parseList(s.text, s.shown));
+  const perSource = parsed.map((p, i) => ({
+    shown: input.sources[i]!.shown,
+    entries: p.names.length + p.networks.length,
+    invalid: p.invalid,
+    firstInvalid: p.firstInvalid.map((x) => `line ${x.line}: ${x.reason}`),
+  }));
+  const exact: string[] = [];
+  const subtrees: string[] = [];
+  const allowInvalid: string[] = [];
+  for (const a of input.allow) {
+    const p = parseAllowlist(a.text);
+    exact.push(...p.allowlist.exact);
+    subtrees.push(...p.allowlist.subtrees);
+    for (const x of p.firstInvalid) allowInvalid.push(`${a.path} line ${x.line}: ${x.reason}`);
+  }
+  const allow: Allowlist = { exact, subtrees };
+  const decision = decide(parsed, allow);
+  const verdict = checkGuards({ previous: input.previousEntries, names: decision.names, carveOuts: decision.carveOuts, networks: decision.networks, neverBlock: input.neverBlock }, input.limits);
+  if (!verdict.apply) return { ok: false, guard: verdict.guard, reason: verdict.reason, perSource, allowInvalid };
+  return { ok: true, decision, perSource, allowInvalid };
+}
