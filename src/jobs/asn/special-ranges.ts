@@ -53,10 +53,11 @@ interface Compiled {
   readonly bits: number;
 }
 
+// longest prefix first: 255.255.255.255 is the broadcast address before it is in 240/4
 const COMPILED: readonly Compiled[] = TABLE.map((range) => {
   const [addr, bits] = range.prefix.split("/") as [string, string];
   return { range, ip: parseIp(addr)!, bits: Number(bits) };
-});
+}).sort((a, b) => b.bits - a.bits);
 
 function within(ip: IpAddress, c: Compiled): boolean {
   if (ip.family !== c.ip.family) return false;
