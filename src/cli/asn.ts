@@ -15,7 +15,7 @@ import { asnJsonLine, asnTable, type Row } from "./asn-output.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 export const ASN_OPTIONS: readonly OptionSpec[] = [
-  { name: "source", kind: "list", env: "CHIME_ASN_SOURCE", default: "cymru,ripestat,db", choices: ["cymru", "ripestat", "db"], help: "sources to ask, in order; the next is tried when one fails" },
+  { name: "source", kind: "list", env: "CHIME_ASN_SOURCE", default: "cymru,ripestat,db", value: "cymru,ripestat,db", help: "sources to ask, in order (comma-separated or repeated); the next is tried when one fails" },
   { name: "dns-server", kind: "list", env: "CHIME_ASN_DNS_SERVER", value: "ADDR[:PORT]", help: "DNS server for Team Cymru's zone (default: the system's)" },
   { name: "db", kind: "text", env: "CHIME_ASN_DB", value: "FILE", help: "local iptoasn table (TSV, or .tsv.gz); enables the db source" },
   { name: "ripestat-url", kind: "text", env: "CHIME_ASN_RIPESTAT_URL", value: "URL", default: RIPESTAT_URL, help: "RIPEstat Data API base URL" },
@@ -45,6 +45,11 @@ options (each also read from the environment variable shown):
 ${optionsHelp(ASN_OPTIONS)}
 Exit codes: 0 every query answered (not-found included); 100 bad usage or input (named);
 111 some query could not be answered by any source, or a name could not be resolved.`;
+
+/** `--source cymru,db` as well as `--source cymru --source db` */
+function commaWords(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(",")).map((w) => w.trim()).filter((w) => w !== "");
+}
 
 /** One thing to look up, with where it came from for error messages. */
 type Query = { text: string; from: string } & ({ kind: "ip"; ip: IpAddress } | { kind: "as"; asn: number } | { kind: "name" });
@@ -82,7 +87,7 @@ export async function runAsn(args: readonly string[], env: Environment, out: (li
   try {
     o = readOptions("asn", ASN_OPTIONS, { args, env });
   } catch (err) {
-    if (err instanceof JobConfigError) die(EXIT_USAGE, `${err.message.replace(/^asn: /, "")} (${USAGE})`);
+    if (err instanceof JobConfigError) die(EXIT_USAGE, `${err.message} (${USAGE})`);
     throw err;
   }
   if (o.switch("help")) {
@@ -93,10 +98,10 @@ export async function runAsn(args: readonly string[], env: Environment, out: (li
   let order;
   let dnsServers;
   try {
-    order = sourceOrder(o.list("source"), dbPath, "asn", o.source("source"));
-    dnsServers = o.list("dns-server").map((s) => checkDnsServer(s, "asn", o.source("dns-server")));
+    order = sourceOrder(commaWords(o.list("source")), dbPath, "asn", o.source("source"));
+    dnsServers = commaWords(o.list("dns-server")).map((s) => checkDnsServer(s, "asn", o.source("dns-server")));
   } catch (err) {
-    if (err instanceof JobConfigError) die(EXIT_USAGE, err.message.replace(/^asn: /, ""));
+    if (err instanceof JobConfigError) die(EXIT_USAGE, err.message);
     throw err;
   }
   if (order.length === 0) die(EXIT_USAGE, `asn: ${o.source("source")}: no source left to ask (db needs --db FILE)`);

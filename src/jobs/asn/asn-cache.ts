@@ -22,7 +22,8 @@ export const CACHE_FILE = "asn-cache.json";
 
 type Cached = AsnAnswer | NotFound | AsDescription;
 interface Entry {
-  readonly until: number;
+  /** when the answer was received, ms */
+  readonly at: number;
   readonly value: Cached;
 }
 
@@ -48,9 +49,8 @@ export class AsnCache {
       try {
         const doc = JSON.parse(await readRegularFile(path, { maxBytes: MAX_FILE_BYTES })) as { version?: unknown; entries?: unknown };
         if (doc.version === 1 && typeof doc.entries === "object" && doc.entries !== null) {
-          const now = nowMs();
           for (const [k, e] of Object.entries(doc.entries as Record<string, Entry>)) {
-            if (typeof e?.until === "number" && e.until > now && KINDS.has((e.value as { kind?: string })?.kind ?? "")) entries.set(k, e);
+            if (typeof e?.at === "number" && KINDS.has((e.value as { kind?: string })?.kind ?? "")) entries.set(k, e);
           }
         }
       } catch {
@@ -60,19 +60,27 @@ export class AsnCache {
     return new AsnCache(path, entries, nowMs, ttls);
   }
 
+  /** The TTL is applied when reading, so a shorter --cache-ttl takes effect on answers already kept. */
+  private fresh(e: Entry, now: number): boolean {
+    const ttl = e.value.kind === "not-found" ? this.ttls.notFoundMs : this.ttls.answerMs;
+    // an answer "from the future" (the clock was stepped back) is not trusted either
+    return now - e.at < ttl && e.at <= now + 60_000;
+  }
+
   private get(key: string): Cached | undefined {
     const e = this.entries.get(key);
     if (e === undefined) return undefined;
-    if (e.until <= this.nowMs()) {
+    if (!this.fresh(e, this.nowMs())) {
       this.entries.delete(key);
+      this.dirty = true;
       return undefined;
     }
     return e.value;
   }
 
-  private put(key: string, value: Cached, ttlMs: number): void {
+  private put(key: string, value: Cached): void {
     this.entries.delete(key);
-    this.entries.set(key, { until: this.nowMs() + ttlMs, value });
+    this.entries.set(key, { at: this.nowMs(), value });
     this.dirty = true;
   }
 
@@ -82,7 +90,7 @@ export class AsnCache {
   }
 
   putAddress(r: AsnAnswer | NotFound): void {
-    this.put(`ip ${r.address}`, r, r.kind === "answer" ? this.ttls.answerMs : this.ttls.notFoundMs);
+    this.put(`ip ${r.address}`, r);
   }
 
   as(asn: number): AsDescription | undefined {
@@ -91,14 +99,14 @@ export class AsnCache {
   }
 
   putAs(d: AsDescription): void {
-    this.put(`as ${d.asn}`, d, this.ttls.answerMs);
+    this.put(`as ${d.asn}`, d);
   }
 
   /** Writes the cache if anything changed (exclusive temporary file, rename). */
   async save(): Promise<void> {
     if (this.path === null || !this.dirty) return;
     const now = this.nowMs();
-    const live = [...this.entries].filter(([, e]) => e.until > now).slice(-MAX_ENTRIES);
+    const live = [...this.entries].filter(([, e]) => this.fresh(e, now)).slice(-MAX_ENTRIES);
     await writeFileAtomic(this.path, JSON.stringify({ version: 1, entries: Object.fromEntries(live) }), { fsync: false });
     this.dirty = false;
   }
