@@ -8,6 +8,7 @@ export const jobLoaders: Readonly<Record<string, () => Promise<JobSpec>>> = {
   "git-backup": async () => (await import("./git-backup/spec.js")).gitBackupSpec,
   "ntp-check": async () => (await import("./ntp-check/spec.js")).ntpCheckSpec,
   exec: async () => (await import("./exec/spec.js")).execSpec,
+  "asn-db": async () => (await import("./asn-db/spec.js")).asnDbSpec,
 };
 
 export function isJobName(name: string): boolean {
