@@ -9,24 +9,23 @@ function meaning(spec: OptionSpec): string {
 
 /**
  * The options table of --help, from the declaration: the flag and its value, what it does and
- * its default, and the environment variable that also sets it.
+ * its default, and the environment variable that also sets it — in a column of its own when
+ * every line fits the width, else under the option's text.
  *
  *   --samples N    requests per peer per poll (default 4)    CHIME_NTP_SAMPLES
  */
 export function optionsHelp(specs: readonly OptionSpec[]): string {
   const flagWidth = Math.max(0, ...specs.map((s) => flagWithValue(s).length));
   const left = specs.map((s) => `  ${flagWithValue(s).padEnd(flagWidth)}  ${meaning(s)}`);
+  const envColumn = Math.max(0, ...left.map((l) => l.length)) + 2;
   const envWidth = Math.max(0, ...specs.map((s) => s.env?.length ?? 0));
-  const fits = left.filter((l) => l.length + 2 + envWidth <= WIDTH);
-  const envColumn = Math.max(0, ...fits.map((l) => l.length)) + 2;
-  const lines: string[] = [];
-  specs.forEach((s, i) => {
+  const column = envColumn + envWidth <= WIDTH;
+  const lines = specs.flatMap((s, i) => {
     const l = left[i]!;
-    if (s.env === undefined) lines.push(l);
-    else if (l.length + 2 <= envColumn) lines.push(`${l.padEnd(envColumn)}${s.env}`);
-    else lines.push(l, `${"".padEnd(envColumn)}${s.env}`);
+    if (s.env === undefined) return [l];
+    return column ? [`${l.padEnd(envColumn)}${s.env}`] : [l, `${"".padEnd(flagWidth + 4)}${s.env}`];
   });
-  return lines.map((l) => l.trimEnd()).join("\n") + "\n";
+  return lines.join("\n") + "\n";
 }
 
 function cell(text: string): string {

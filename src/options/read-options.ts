@@ -27,6 +27,8 @@ export interface OptionLayers {
    * positionals may be mixed (git-backup DIR --timeout 5m); `--` ends the options either way.
    */
   readonly stopAtPositional?: boolean;
+  /** one line added to an unknown option's error: "usage: exec -- COMMAND [ARG…]" */
+  readonly usage?: string;
 }
 
 /** The values a declaration was read into; every value already checked. */
@@ -138,7 +140,7 @@ function readFlags(
       continue;
     }
     const spec = byName.get(token.name);
-    if (!spec) fail(token.rawName, "unknown option");
+    if (!spec) fail(token.rawName, layers.usage === undefined ? "unknown option" : `unknown option (${layers.usage})`);
     const source = token.rawName;
     let text: string;
     if (spec!.kind === "switch") text = token.value ?? "yes";

@@ -33,24 +33,27 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
     expect(o.scopes).toEqual([{ kind: "org", name: "acme" }]);
     expect(o.exclude).toEqual(["tmp-*", "old?"]);
     expect(parseOptions(["/x", "--concurrency=2"], env).concurrency).toBe(2);
+    expect(parseOptions(["/x", "--include-forks=no"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "yes" }).includeForks).toBe(false);
   });
 
   test.each([
-    [["/d", "--concurrency", "zero"], {}, /--concurrency must be a whole number.*"zero"/],
-    [["/d"], { CHIME_GIT_BACKUP_CONCURRENCY: "-3" }, /CHIME_GIT_BACKUP_CONCURRENCY must be a whole number.*"-3"/],
-    [["/d", "--timeout", "10 minutes"], {}, /bad duration in --timeout: "10 minutes"/],
-    [["/d"], { CHIME_GIT_BACKUP_FSCK_EVERY: "weekly" }, /bad duration in CHIME_GIT_BACKUP_FSCK_EVERY: "weekly"/],
-    [["/d", "--github-user", "../evil"], {}, /bad GitHub user name in --github-user: "\.\.\/evil"/],
-    [["/d", "--github-api", "ftp://x"], {}, /--github-api is not an http\(s\) URL.*"ftp:\/\/x"/],
-    [["/d", "--github-token-file", "/no/such/token"], {}, /cannot read token file \/no\/such\/token \(--github-token-file\): ENOENT/],
-    [["/d", "--frobnicate"], {}, /unknown option --frobnicate/],
-    [["/d", "-x"], {}, /unknown option -x/],
+    [["/d", "--concurrency", "zero"], {}, /^git-backup: --concurrency: not a whole number: "zero"$/],
+    [["/d"], { CHIME_GIT_BACKUP_CONCURRENCY: "-3" }, /^git-backup: CHIME_GIT_BACKUP_CONCURRENCY \(environment\): not a whole number: "-3"$/],
+    [["/d", "--timeout", "10 minutes"], {}, /^git-backup: --timeout: not a duration like 90s.*: "10 minutes"$/],
+    [["/d"], { CHIME_GIT_BACKUP_FSCK_EVERY: "weekly" }, /^git-backup: CHIME_GIT_BACKUP_FSCK_EVERY \(environment\): not a duration.*: "weekly"$/],
+    [["/d", "--github-user", "../evil"], {}, /^git-backup: --github-user: not a GitHub user name: "\.\.\/evil"$/],
+    [["/d", "--github-api", "ftp://x"], {}, /^git-backup: --github-api: not an http\(s\) URL without credentials: "ftp:\/\/x"$/],
+    [["/d", "--github-token-file", "/no/such/token"], {}, /^git-backup: --github-token-file: cannot read the token file \(ENOENT\): "\/no\/such\/token"$/],
+    [["/d", "--frobnicate"], {}, /^git-backup: --frobnicate: unknown option$/],
+    [["/d", "-x"], {}, /^git-backup: -x: unknown option$/],
     [["/d", "/e"], {}, /one DIR expected, got 2: "\/d" "\/e"/],
     [[], {}, /DIR missing \(argument or CHIME_GIT_BACKUP_DIR\)/],
-    [["/d", "--timeout"], {}, /option --timeout needs a value/],
-    [["/d", "--github-self"], {}, /--github-self needs a token/],
-    [["/d", "--include-forks=yes"], {}, /--include-forks takes no value/],
-    [["/d"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" }, /CHIME_GIT_BACKUP_INCLUDE_FORKS must be yes\/no, 1\/0, true\/false or on\/off: "maybe"/],
+    [["/d", "--timeout"], {}, /^git-backup: --timeout: needs a value$/],
+    [["/d", "--github-self"], {}, /^git-backup: --github-self: needs a token/],
+    [["/d", "--include-forks=maybe"], {}, /^git-backup: --include-forks: not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/],
+    [["/d", "--timeout", "1m", "--timeout=2m"], {}, /^git-backup: --timeout: given twice: "2m"$/],
+    [["/d"], { CHIME_GIT_BACKUP_TIMEOUT: "500ms" }, /^git-backup: CHIME_GIT_BACKUP_TIMEOUT \(environment\): must be at least 1s: "500ms"$/],
+    [["/d"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" }, /^git-backup: CHIME_GIT_BACKUP_INCLUDE_FORKS \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/],
   ] as [string[], Record<string, string>, RegExp][])("%j %j is a JobConfigError naming value and source", (args, env, message) => {
     expect(create(args, env)).toThrow(JobConfigError);
     expect(create(args, env)).toThrow(message);

@@ -41,7 +41,7 @@ describe("exec -- COMMAND ARG…: arguments", () => {
   it("needs a command, refuses options before --", () => {
     expect(() => execSpec.create([], {})).toThrow(JobConfigError);
     expect(() => execSpec.create(["--"], {})).toThrow(/missing COMMAND/);
-    expect(() => execSpec.create(["-x", "ls"], {})).toThrow(/unknown option -x/);
+    expect(() => execSpec.create(["-x", "ls"], {})).toThrow(/^exec: -x: unknown option \(put -- before the command/);
     expect(execSpec.create(["true"], {}).name).toBe("exec");
   });
 

@@ -33,6 +33,8 @@ describe("ntp-check options: flags, environment, defaults", () => {
     expect(c.thresholds.warn).toBe(0.05);
     expect(c.thresholds.crit).toBe(1);
     expect(c.verbose).toBe(true);
+    expect(parseNtpCheckArgs(["-v", "x"], {}).verbose).toBe(true);
+    expect(parseNtpCheckArgs(["--verbose=no", "x"], env).verbose).toBe(false);
   });
 
   test("--on-critical is split into words and never given to a shell", () => {
@@ -46,16 +48,19 @@ describe("ntp-check options: flags, environment, defaults", () => {
   });
 
   test("bad values are named with their source", () => {
-    expect(err(["--warn", "abc", "x"])).toBe('ntp-check: bad value for --warn: "abc" (expected a duration such as 250ms, 2s, 1h)');
-    expect(err(["x"], { CHIME_NTP_CRIT: "5" })).toBe('ntp-check: bad value for environment variable CHIME_NTP_CRIT: "5" (expected a duration such as 250ms, 2s, 1h)');
-    expect(err(["--samples", "0", "x"])).toContain('--samples: "0" (allowed 1…16)');
-    expect(err(["--spacing", "100ms", "x"])).toContain('--spacing: "100ms" (allowed 1000…60000 ms)');
-    expect(err(["--warn", "2s", "--crit", "1s", "x"])).toContain('--crit: "1s" (must not be below --warn 2000ms)');
-    expect(err(["--daemon", "ntpd", "x"])).toContain('--daemon: "ntpd" (expected openntpd, chrony or none)');
+    const duration = "not a duration with a unit, like 250ms, 2s, 1h";
+    expect(err(["--warn", "abc", "x"])).toBe(`ntp-check: --warn: ${duration}: "abc"`);
+    expect(err(["x"], { CHIME_NTP_CRIT: "5" })).toBe(`ntp-check: CHIME_NTP_CRIT (environment): ${duration}: "5"`);
+    expect(err(["--samples", "0", "x"])).toBe('ntp-check: --samples: must be from 1 to 16: "0"');
+    expect(err(["--spacing", "100ms", "x"])).toBe('ntp-check: --spacing: must be from 1s to 1m: "100ms"');
+    expect(err(["--warn", "2s", "--crit", "1s", "x"])).toBe('ntp-check: --crit: must not be below --warn 2s: "1s"');
+    expect(err(["--daemon", "ntpd", "x"])).toBe('ntp-check: --daemon: not one of openntpd, chrony, none: "ntpd"');
+    expect(err(["--on-critical", " ", "x"])).toBe('ntp-check: --on-critical: must not be empty: " "');
+    expect(err(["x", "--verbose=maybe"])).toBe('ntp-check: --verbose: not a switch (yes/no, 1/0, true/false or on/off): "maybe"');
     expect(err(["host:99999"])).toBe("ntp-check: bad port in server host:99999: 99999 (from argument)");
-    expect(err([], { CHIME_NTP_SERVERS: "[::zz]:1" })).toBe("ntp-check: not an IPv6 address in brackets: [::zz]:1 (from environment variable CHIME_NTP_SERVERS)");
-    expect(err(["--bogus", "x"])).toBe("ntp-check: unknown option: --bogus");
-    expect(err(["--timeout"])).toBe("ntp-check: --timeout needs a value");
+    expect(err([], { CHIME_NTP_SERVERS: "[::zz]:1" })).toBe("ntp-check: not an IPv6 address in brackets: [::zz]:1 (from CHIME_NTP_SERVERS (environment))");
+    expect(err(["--bogus", "x"])).toBe("ntp-check: --bogus: unknown option");
+    expect(err(["--timeout"])).toBe("ntp-check: --timeout: needs a value");
     expect(err([])).toBe("ntp-check: no SERVER given (arguments or CHIME_NTP_SERVERS)");
   });
 });

@@ -8,7 +8,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "verbose", kind: "switch", short: "v", env: "CHIME_NTP_VERBOSE", help: "print the per-peer table" },
   { name: "log-format", kind: "text", choices: ["text", "json"], env: "CHIME_LOG_FORMAT", default: "text", help: "log line format" },
   { name: "service", kind: "switch", help: "this is a service" },
-  { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_NTP_PROM_FILE", help: "write Prometheus metrics there, atomically, replacing the previous file" },
+  { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_NTP_PROM_FILE", help: "write Prometheus metrics there" },
 ];
 
 describe("optionsHelp", () => {
@@ -23,13 +23,17 @@ describe("optionsHelp", () => {
     const helpColumn = (l: string) => l.search(/ {2}\S/) + 2;
     expect(new Set(lines.slice(0, 4).map(helpColumn)).size).toBe(1);
     expect(lines[0]!.indexOf("CHIME_NTP_SAMPLES")).toBe(lines[1]!.indexOf("CHIME_NTP_VERBOSE"));
+    expect(lines[4]!.indexOf("CHIME_NTP_PROM_FILE")).toBe(lines[1]!.indexOf("CHIME_NTP_VERBOSE"));
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
 
-  it("a line too long for the terminal puts its variable on the next line, in the column", () => {
-    expect(lines[4]).toMatch(/^ {2}--prom-file PATH +write Prometheus/);
-    expect(lines[5]!.trim()).toBe("CHIME_NTP_PROM_FILE");
-    expect(lines[5]!.indexOf("CHIME")).toBe(lines[0]!.indexOf("CHIME"));
-    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
+  it("when a line is too long for the terminal, every variable goes under its option's text", () => {
+    const long = optionsHelp([...OPTIONS, { name: "x", kind: "text", env: "CHIME_X", help: "y".repeat(90) }]).trimEnd().split("\n");
+    const helpColumn = long[0]!.indexOf("requests");
+    expect(long[0]).toMatch(/^ {2}--samples N +requests per peer per poll \(default 4\)$/);
+    expect(long[1]).toBe(`${" ".repeat(helpColumn)}CHIME_NTP_SAMPLES`);
+    expect(long[6]).toMatch(/^ {2}--service +this is a service$/);
+    expect(long.at(-1)).toBe(`${" ".repeat(helpColumn)}CHIME_X`);
   });
 });
 

@@ -1,7 +1,14 @@
 import { JobConfigError, type JobSpec } from "../job.js";
+import type { OptionSpec } from "../../options/option-spec.js";
+import { readOptions } from "../../options/read-options.js";
 import { ExecJob } from "./exec-job.js";
 
-const help = `usage: chime [DAEMON OPTIONS] exec -- COMMAND [ARG…]
+const USAGE = "exec -- COMMAND [ARG…]";
+
+/** None of its own: the command's words are the command's (the daemon's --timeout, --grace apply). */
+export const OPTIONS: readonly OptionSpec[] = [];
+
+const help = `usage: chime [DAEMON OPTIONS] ${USAGE}
 
 Runs COMMAND with its arguments, without a shell. Each line the command writes on stdout or
 stderr becomes one log line tagged with the job, the line as a stdout= or stderr= field.
@@ -15,16 +22,13 @@ default 5 s). Processes it leaves behind when it exits are terminated the same w
 
 export const execSpec: JobSpec = {
   name: "exec",
-  usage: "exec -- COMMAND [ARG…]",
+  usage: USAGE,
   help,
   create(args, env) {
-    let rest = [...args];
-    if (rest[0] === "--") rest = rest.slice(1);
-    else if (rest[0]?.startsWith("-")) {
-      throw new JobConfigError(`exec: unknown option ${rest[0]} (put -- before the command)`);
-    }
-    const [command, ...commandArgs] = rest;
-    if (command === undefined || command === "") throw new JobConfigError("exec: missing COMMAND (usage: exec -- COMMAND [ARG…])");
+    // The command's own options are its own: they start at the first word that is not ours.
+    const o = readOptions("exec", OPTIONS, { args, env, stopAtPositional: true, usage: `put -- before the command: ${USAGE}` });
+    const [command, ...commandArgs] = o.positionals;
+    if (command === undefined || command === "") throw new JobConfigError(`exec: missing COMMAND (usage: ${USAGE})`);
     return new ExecJob({ command, args: commandArgs, env });
   },
 };

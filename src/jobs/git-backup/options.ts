@@ -1,10 +1,10 @@
-import { parseSwitch, SWITCH_WORDS } from "../switch-option.js";
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
+import type { OptionSpec } from "../../options/option-spec.js";
+import { readOptions, type OptionLayers } from "../../options/read-options.js";
 import { JobConfigError, type Environment } from "../job.js";
 import type { ListingScope } from "./github-listing.js";
 import { isPlainName } from "./github-repo.js";
-import { parseDurationMs } from "../../time/duration-option.js";
 
 export interface GitBackupOptions {
   dir: string;
@@ -25,181 +25,92 @@ export interface GitBackupOptions {
   rateLimitWaitMs: number;
 }
 
-const ENV_PREFIX = "CHIME_GIT_BACKUP_";
-type Kind = "value" | "flag" | "list";
-const OPTIONS: Record<string, Kind> = {
-  concurrency: "value",
-  timeout: "value",
-  retries: "value",
-  "retry-delay": "value",
-  "fsck-every": "value",
-  "prom-file": "value",
-  "github-user": "list",
-  "github-org": "list",
-  "github-self": "flag",
-  "github-token-file": "value",
-  "github-api": "value",
-  "include-forks": "flag",
-  "exclude-archived": "flag",
-  exclude: "list",
-  "rate-limit-wait": "value",
-};
+/** DIR may come from the environment too (envdir), like every option. */
+export const DIR_ENV = "CHIME_GIT_BACKUP_DIR";
 
-export function envName(option: string): string {
-  return ENV_PREFIX + option.toUpperCase().replace(/-/g, "_");
-}
-
-/** Any duration the project accepts ("90s", "10m", "1h30m", "7d", plain seconds). */
-export function parseDuration(text: string, source: string): number {
-  const ms = parseDurationMs(text);
-  if (ms === null) throw new JobConfigError(`git-backup: bad duration in ${source}: ${JSON.stringify(text)} (e.g. 90s, 10m, 1h30m, 7d)`);
-  return ms;
-}
-
-function parseCount(text: string, source: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new JobConfigError(`git-backup: ${source} must be a whole number from ${min} to ${max}: ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-function parseBool(text: string, source: string): boolean {
-  const on = parseSwitch(text);
-  if (on === null) throw new JobConfigError(`git-backup: ${source} must be ${SWITCH_WORDS}: ${JSON.stringify(text)}`);
-  return on;
-}
-
-interface Raw {
-  value: string;
-  source: string;
-}
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: "concurrency", kind: "count", env: "CHIME_GIT_BACKUP_CONCURRENCY", default: "4", min: 1, max: 64, help: "mirrors updated at once" },
+  { name: "timeout", kind: "duration", env: "CHIME_GIT_BACKUP_TIMEOUT", default: "10m", min: 1000, help: "wall-clock limit per mirror, git killed after it" },
+  { name: "retries", kind: "count", env: "CHIME_GIT_BACKUP_RETRIES", default: "2", min: 0, max: 10, help: "retries of transient failures, with back-off" },
+  { name: "retry-delay", kind: "duration", env: "CHIME_GIT_BACKUP_RETRY_DELAY", default: "2s", help: "first back-off (then x4)" },
+  { name: "fsck-every", kind: "duration", env: "CHIME_GIT_BACKUP_FSCK_EVERY", help: "full git fsck of each mirror this often (default never)" },
+  { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_GIT_BACKUP_PROM_FILE", help: "Prometheus metrics, written atomically" },
+  { name: "github-user", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITHUB_USER", help: "clone missing mirrors of NAME's repositories (repeatable)" },
+  { name: "github-org", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITHUB_ORG", help: "clone missing mirrors of organisation NAME's repositories (repeatable)" },
+  { name: "github-self", kind: "switch", env: "CHIME_GIT_BACKUP_GITHUB_SELF", help: "clone missing mirrors of the token owner's repositories" },
+  { name: "github-token-file", kind: "text", value: "FILE", env: "CHIME_GIT_BACKUP_GITHUB_TOKEN_FILE", help: "token for the API and https fetches (else GITHUB_TOKEN)" },
+  { name: "github-api", kind: "text", value: "URL", env: "CHIME_GIT_BACKUP_GITHUB_API", default: "https://api.github.com", help: "API base" },
+  { name: "include-forks", kind: "switch", env: "CHIME_GIT_BACKUP_INCLUDE_FORKS", help: "also mirror forks" },
+  { name: "exclude-archived", kind: "switch", env: "CHIME_GIT_BACKUP_EXCLUDE_ARCHIVED", help: "skip archived repositories" },
+  { name: "exclude", kind: "list", value: "PATTERN", env: "CHIME_GIT_BACKUP_EXCLUDE", help: "skip repositories whose name matches (* and ?; repeatable)" },
+  { name: "rate-limit-wait", kind: "duration", env: "CHIME_GIT_BACKUP_RATE_LIMIT_WAIT", default: "60s", help: "longest wait for an API rate-limit reset" },
+];
 
 /**
- * `DIR [options]`, each option also read from CHIME_GIT_BACKUP_<OPTION> (flags win over the
- * environment), the token from --github-token-file or GITHUB_TOKEN. Every error names the bad
- * value and where it came from.
+ * `DIR [options]`, each option also from its CHIME_GIT_BACKUP_* variable (option-layer order:
+ * flag, environment, config file, default), the token from --github-token-file or
+ * GITHUB_TOKEN. Every error names the bad value and where it came from.
  */
-export function parseOptions(args: readonly string[], env: Environment, cwd = process.cwd()): GitBackupOptions {
-  const given = new Map<string, Raw[]>();
-  const positional: Raw[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? "";
-    if (a === "--") {
-      for (const p of args.slice(i + 1)) positional.push({ value: p, source: "argument" });
-      break;
-    }
-    if (!a.startsWith("--") || a === "-") {
-      if (a.startsWith("-") && a !== "-") throw new JobConfigError(`git-backup: unknown option ${a}`);
-      positional.push({ value: a, source: "argument" });
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    const kind = OPTIONS[name];
-    if (kind === undefined) throw new JobConfigError(`git-backup: unknown option --${name}`);
-    let value: string;
-    if (kind === "flag") {
-      if (eq >= 0) throw new JobConfigError(`git-backup: option --${name} takes no value: ${a}`);
-      value = "1";
-    } else if (eq >= 0) value = a.slice(eq + 1);
-    else {
-      const v = args[++i];
-      if (v === undefined) throw new JobConfigError(`git-backup: option --${name} needs a value`);
-      value = v;
-    }
-    const list = given.get(name) ?? [];
-    if (kind !== "list" && list.length > 0) throw new JobConfigError(`git-backup: option --${name} given twice`);
-    given.set(name, [...list, { value, source: `--${name}` }]);
-  }
-  const one = (name: string): Raw | undefined => {
-    const flag = given.get(name)?.[0];
-    if (flag) return flag;
-    const v = env[envName(name)];
-    return v === undefined || v === "" ? undefined : { value: v, source: envName(name) };
-  };
-  const many = (name: string): Raw[] => {
-    const flags = given.get(name);
-    if (flags) return flags;
-    const v = env[envName(name)];
-    if (v === undefined) return [];
-    return v
-      .split(/[\s,]+/)
-      .filter((x) => x !== "")
-      .map((x) => ({ value: x, source: envName(name) }));
+export function parseOptions(args: readonly string[], env: Environment, cwd = process.cwd(), config?: OptionLayers["config"]): GitBackupOptions {
+  const o = readOptions("git-backup", OPTIONS, { args, env, ...(config ? { config } : {}) });
+  const fail = (source: string, why: string, text: string): never => {
+    throw new JobConfigError(`git-backup: ${source}: ${why}: ${JSON.stringify(text)}`);
   };
 
-  if (positional.length > 1) throw new JobConfigError(`git-backup: one DIR expected, got ${positional.length}: ${positional.map((p) => JSON.stringify(p.value)).join(" ")}`);
-  const dirRaw = positional[0] ?? one("dir");
-  if (!dirRaw || dirRaw.value === "") throw new JobConfigError(`git-backup: DIR missing (argument or ${envName("dir")})`);
+  if (o.positionals.length > 1) throw new JobConfigError(`git-backup: one DIR expected, got ${o.positionals.length}: ${o.positionals.map((p) => JSON.stringify(p)).join(" ")}`);
+  const dir = o.positionals[0] ?? (env[DIR_ENV] || undefined);
+  if (dir === undefined || dir === "") throw new JobConfigError(`git-backup: DIR missing (argument or ${DIR_ENV})`);
 
-  const duration = (name: string, dflt: number): number => {
-    const r = one(name);
-    return r ? parseDuration(r.value, r.source) : dflt;
-  };
-  const timeoutMs = duration("timeout", 10 * 60_000);
-  if (timeoutMs < 1000) {
-    const t = one("timeout");
-    throw new JobConfigError(`git-backup: ${t?.source ?? "--timeout"} must be at least 1s: ${JSON.stringify(t?.value ?? "")}`);
-  }
-  const fsck = one("fsck-every");
   const scopes: ListingScope[] = [];
-  for (const u of many("github-user")) {
-    if (!isPlainName(u.value)) throw new JobConfigError(`git-backup: bad GitHub user name in ${u.source}: ${JSON.stringify(u.value)}`);
-    scopes.push({ kind: "user", name: u.value });
+  for (const name of o.list("github-user")) {
+    if (!isPlainName(name)) fail(o.source("github-user"), "not a GitHub user name", name);
+    scopes.push({ kind: "user", name });
   }
-  for (const o of many("github-org")) {
-    if (!isPlainName(o.value)) throw new JobConfigError(`git-backup: bad GitHub organisation name in ${o.source}: ${JSON.stringify(o.value)}`);
-    scopes.push({ kind: "org", name: o.value });
+  for (const name of o.list("github-org")) {
+    if (!isPlainName(name)) fail(o.source("github-org"), "not a GitHub organisation name", name);
+    scopes.push({ kind: "org", name });
   }
-  const self = one("github-self");
-  if (self && parseBool(self.value, self.source)) scopes.push({ kind: "self" });
+  if (o.switch("github-self")) scopes.push({ kind: "self" });
 
-  const apiRaw = one("github-api");
-  const api = apiRaw?.value ?? "https://api.github.com";
+  const api = o.text("github-api")!;
   try {
     const u = new URL(api);
     if ((u.protocol !== "https:" && u.protocol !== "http:") || u.username || u.password) throw new Error("scheme");
   } catch {
-    throw new JobConfigError(`git-backup: ${apiRaw?.source ?? "--github-api"} is not an http(s) URL without credentials: ${JSON.stringify(api)}`);
+    fail(o.source("github-api"), "not an http(s) URL without credentials", api);
   }
 
-  const tokenFileRaw = one("github-token-file");
+  const tokenFileText = o.text("github-token-file");
   let tokenFile: string | undefined;
   let tokenSource: string | undefined;
-  if (tokenFileRaw) {
-    tokenFile = resolve(cwd, tokenFileRaw.value);
+  if (tokenFileText !== undefined) {
+    tokenFile = resolve(cwd, tokenFileText);
     try {
       accessSync(tokenFile, constants.R_OK);
     } catch (err) {
-      throw new JobConfigError(`git-backup: cannot read token file ${tokenFileRaw.value} (${tokenFileRaw.source}): ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+      fail(o.source("github-token-file"), `cannot read the token file (${(err as NodeJS.ErrnoException).code ?? "error"})`, tokenFileText);
     }
-    tokenSource = tokenFileRaw.source;
+    tokenSource = o.source("github-token-file");
   } else if (env.GITHUB_TOKEN) tokenSource = "GITHUB_TOKEN";
   if (scopes.some((s) => s.kind === "self") && tokenSource === undefined) {
-    throw new JobConfigError("git-backup: --github-self needs a token (--github-token-file or GITHUB_TOKEN)");
+    throw new JobConfigError(`git-backup: ${o.source("github-self")}: needs a token (--github-token-file or GITHUB_TOKEN)`);
   }
-  const prom = one("prom-file");
-  const retries = one("retries");
-  const conc = one("concurrency");
-  const flag = (name: string): boolean => {
-    const r = one(name);
-    return r ? parseBool(r.value, r.source) : false;
-  };
+  const promFile = o.text("prom-file");
   return {
-    dir: resolve(cwd, dirRaw.value),
-    concurrency: conc ? parseCount(conc.value, conc.source, 1, 64) : 4,
-    timeoutMs,
-    retries: retries ? parseCount(retries.value, retries.source, 0, 10) : 2,
-    retryDelayMs: duration("retry-delay", 2000),
-    fsckEveryMs: fsck ? parseDuration(fsck.value, fsck.source) : undefined,
-    promFile: prom ? resolve(cwd, prom.value) : undefined,
+    dir: resolve(cwd, dir),
+    concurrency: o.count("concurrency"),
+    timeoutMs: o.duration("timeout"),
+    retries: o.count("retries"),
+    retryDelayMs: o.duration("retry-delay"),
+    fsckEveryMs: o.has("fsck-every") ? o.duration("fsck-every") : undefined,
+    promFile: promFile === undefined ? undefined : resolve(cwd, promFile),
     scopes,
     tokenFile,
     tokenSource,
     api,
-    includeForks: flag("include-forks"),
-    excludeArchived: flag("exclude-archived"),
-    exclude: many("exclude").map((e) => e.value),
-    rateLimitWaitMs: duration("rate-limit-wait", 60_000),
+    includeForks: o.switch("include-forks"),
+    excludeArchived: o.switch("exclude-archived"),
+    exclude: o.list("exclude"),
+    rateLimitWaitMs: o.duration("rate-limit-wait"),
   };
 }

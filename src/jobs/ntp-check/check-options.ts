@@ -1,10 +1,11 @@
-import { parseSwitch, SWITCH_WORDS } from "../switch-option.js";
+import type { OptionSpec } from "../../options/option-spec.js";
+import { readOptions } from "../../options/read-options.js";
 import { JobConfigError, type Environment } from "../job.js";
 import type { Thresholds } from "./judge-peers.js";
 import type { DaemonKind } from "./local-daemon-view.js";
 import { parseServer, type ServerSpec } from "./server-address.js";
 import type { ReplyLimits } from "./validate-reply.js";
-import { parseDurationMs } from "../../time/duration-option.js";
+import { durationWords } from "../../time/duration-option.js";
 
 /** Everything `ntp-check` was told, parsed once at the edge; the job trusts it. */
 export interface NtpCheckConfig {
@@ -20,76 +21,32 @@ export interface NtpCheckConfig {
   readonly verbose: boolean;
 }
 
-type Kind = "count" | "duration" | "text" | "flag";
-interface OptionDef {
-  readonly kind: Kind;
-  readonly env: string;
-  readonly min?: number;
-  readonly max?: number;
-}
-
-/** Every option and its environment variable (for envdir); a flag wins over the variable. */
-export const OPTIONS: Readonly<Record<string, OptionDef>> = {
-  samples: { kind: "count", env: "CHIME_NTP_SAMPLES", min: 1, max: 16 },
+// Every duration here needs its unit: a bare "5" could mean seconds (check_ntp_time) or
+// milliseconds (ntpctl's output).
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: "samples", kind: "count", env: "CHIME_NTP_SAMPLES", default: "4", min: 1, max: 16, help: "requests per peer per poll" },
   // Politeness to servers we do not own: never two requests within a second.
-  spacing: { kind: "duration", env: "CHIME_NTP_SPACING", min: 1000, max: 60_000 },
-  timeout: { kind: "duration", env: "CHIME_NTP_TIMEOUT", min: 10, max: 60_000 },
-  "min-peers": { kind: "count", env: "CHIME_NTP_MIN_PEERS", min: 1, max: 64 },
-  warn: { kind: "duration", env: "CHIME_NTP_WARN", min: 0 },
-  crit: { kind: "duration", env: "CHIME_NTP_CRIT", min: 0 },
-  "max-stratum": { kind: "count", env: "CHIME_NTP_MAX_STRATUM", min: 1, max: 15 },
-  "unsync-polls": { kind: "count", env: "CHIME_NTP_UNSYNC_POLLS", min: 1, max: 1000 },
-  "max-delay": { kind: "duration", env: "CHIME_NTP_MAX_DELAY", min: 1, max: 60_000 },
-  "max-root-distance": { kind: "duration", env: "CHIME_NTP_MAX_ROOT_DISTANCE", min: 1, max: 60_000 },
-  daemon: { kind: "text", env: "CHIME_NTP_DAEMON" },
-  ntpctl: { kind: "text", env: "CHIME_NTP_NTPCTL" },
-  chronyc: { kind: "text", env: "CHIME_NTP_CHRONYC" },
-  "on-critical": { kind: "text", env: "CHIME_NTP_ON_CRITICAL" },
-  "on-critical-every": { kind: "duration", env: "CHIME_NTP_ON_CRITICAL_EVERY", min: 0 },
-  "critical-after": { kind: "count", env: "CHIME_NTP_CRITICAL_AFTER", min: 1, max: 1000 },
-  "prom-file": { kind: "text", env: "CHIME_NTP_PROM_FILE" },
-  verbose: { kind: "flag", env: "CHIME_NTP_VERBOSE" },
-};
+  { name: "spacing", kind: "duration", env: "CHIME_NTP_SPACING", default: "1s", min: 1000, max: 60_000, unitRequired: true, help: "time between requests to one peer, at least 1s" },
+  { name: "timeout", kind: "duration", env: "CHIME_NTP_TIMEOUT", default: "1s", min: 10, max: 60_000, unitRequired: true, help: "wait for each reply" },
+  { name: "min-peers", kind: "count", env: "CHIME_NTP_MIN_PEERS", default: "3", min: 1, max: 64, help: "fewer valid peers is CRITICAL" },
+  { name: "warn", kind: "duration", env: "CHIME_NTP_WARN", default: "100ms", min: 0, unitRequired: true, help: "mean abs offset or abs median offset WARNING" },
+  { name: "crit", kind: "duration", env: "CHIME_NTP_CRIT", default: "500ms", min: 0, unitRequired: true, help: "… CRITICAL (not below --warn)" },
+  { name: "max-stratum", kind: "count", env: "CHIME_NTP_MAX_STRATUM", default: "7", min: 1, max: 15, help: "a valid peer above it is a WARNING" },
+  { name: "unsync-polls", kind: "count", env: "CHIME_NTP_UNSYNC_POLLS", default: "2", min: 1, max: 1000, help: "LI=3 this many polls in a row is CRITICAL" },
+  { name: "max-delay", kind: "duration", env: "CHIME_NTP_MAX_DELAY", default: "1s", min: 1, max: 60_000, unitRequired: true, help: "refuse replies with a longer round trip" },
+  { name: "max-root-distance", kind: "duration", env: "CHIME_NTP_MAX_ROOT_DISTANCE", default: "1.5s", min: 1, max: 60_000, unitRequired: true, help: "refuse replies with a larger root distance" },
+  { name: "daemon", kind: "text", env: "CHIME_NTP_DAEMON", choices: ["openntpd", "chrony", "none"], default: "none", help: "also judge the local daemon" },
+  { name: "ntpctl", kind: "text", value: "CMD", env: "CHIME_NTP_NTPCTL", default: "ntpctl", help: "how to run ntpctl" },
+  { name: "chronyc", kind: "text", value: "CMD", env: "CHIME_NTP_CHRONYC", default: "chronyc", help: "how to run chronyc" },
+  { name: "on-critical", kind: "text", value: "CMD", env: "CHIME_NTP_ON_CRITICAL", help: "run CMD (no shell; split on blanks) when critical (--critical-after)" },
+  { name: "critical-after", kind: "count", env: "CHIME_NTP_CRITICAL_AFTER", default: "2", min: 1, max: 1000, help: "critical polls in a row before --on-critical" },
+  { name: "on-critical-every", kind: "duration", env: "CHIME_NTP_ON_CRITICAL_EVERY", default: "1h", min: 0, unitRequired: true, help: "run --on-critical at most this often" },
+  { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_NTP_PROM_FILE", help: "write Prometheus metrics there, atomically" },
+  { name: "verbose", kind: "switch", short: "v", env: "CHIME_NTP_VERBOSE", help: "print the per-peer table after the status line" },
+];
 
-const DEFAULTS: Readonly<Record<string, string>> = {
-  samples: "4",
-  spacing: "1s",
-  timeout: "1s",
-  "min-peers": "3",
-  warn: "100ms",
-  crit: "500ms",
-  "max-stratum": "7",
-  "unsync-polls": "2",
-  "max-delay": "1s",
-  "max-root-distance": "1.5s",
-  daemon: "none",
-  ntpctl: "ntpctl",
-  chronyc: "chronyc",
-  "on-critical-every": "1h",
-  "critical-after": "2",
-};
-
-interface Source {
-  readonly value: string;
-  readonly from: string;
-}
-
-function fail(src: Source, why: string): never {
-  throw new JobConfigError(`ntp-check: bad value for ${src.from}: ${JSON.stringify(src.value)} (${why})`);
-}
-
-function toNumber(def: OptionDef, src: Source): number {
-  let v: number | null;
-  if (def.kind === "count") v = /^\d+$/.test(src.value.trim()) ? Number(src.value) : null;
-  // A unit is required here: a bare "5" could mean seconds (check_ntp_time) or ms (ntpctl).
-  else v = /[a-z]$/.test(src.value.trim()) ? parseDurationMs(src.value) : null;
-  if (v === null) fail(src, def.kind === "count" ? "expected a whole number" : "expected a duration such as 250ms, 2s, 1h");
-  if ((def.min !== undefined && v < def.min) || (def.max !== undefined && v > def.max)) {
-    const unit = def.kind === "duration" ? " ms" : "";
-    fail(src, `allowed ${def.min ?? "-"}…${def.max ?? "-"}${unit}`);
-  }
-  return v;
-}
+/** SERVERs may come from the environment too (envdir): separated by blanks or commas. */
+export const SERVERS_ENV = "CHIME_NTP_SERVERS";
 
 /** Words of a command, split on white space and run without a shell: no quoting, no expansion. */
 export function commandWords(text: string): string[] {
@@ -97,103 +54,50 @@ export function commandWords(text: string): string[] {
 }
 
 export function parseNtpCheckArgs(args: readonly string[], env: Environment): NtpCheckConfig {
-  const given = new Map<string, Source>();
-  const positional: Source[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") {
-      positional.push(...args.slice(i + 1).map((value) => ({ value, from: "argument" })));
-      break;
-    }
-    if (a === "-v") {
-      given.set("verbose", { value: "1", from: "-v" });
-      continue;
-    }
-    if (!a.startsWith("-") || a === "-") {
-      positional.push({ value: a, from: "argument" });
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = a.startsWith("--") ? a.slice(2, eq < 0 ? undefined : eq) : "";
-    const def = OPTIONS[name];
-    if (def === undefined) throw new JobConfigError(`ntp-check: unknown option: ${a}`);
-    if (def.kind === "flag") {
-      if (eq >= 0) throw new JobConfigError(`ntp-check: --${name} takes no value: ${a}`);
-      given.set(name, { value: "1", from: `--${name}` });
-      continue;
-    }
-    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
-    if (value === undefined) throw new JobConfigError(`ntp-check: --${name} needs a value`);
-    given.set(name, { value, from: `--${name}` });
+  const o = readOptions("ntp-check", OPTIONS, { args, env });
+  let positional = o.positionals.map((value) => ({ value, from: "argument" }));
+  if (positional.length === 0 && env[SERVERS_ENV]) {
+    positional = env[SERVERS_ENV].split(/[\s,]+/)
+      .filter(Boolean)
+      .map((value) => ({ value, from: `${SERVERS_ENV} (environment)` }));
   }
-  const source = (name: string): Source | null => {
-    const g = given.get(name);
-    if (g) return g;
-    const def = OPTIONS[name]!;
-    const e = env[def.env];
-    if (e !== undefined && e !== "") return { value: e, from: `environment variable ${def.env}` };
-    const d = DEFAULTS[name];
-    return d === undefined ? null : { value: d, from: `default of --${name}` };
-  };
-  const num = (name: string): number => toNumber(OPTIONS[name]!, source(name)!);
-
-  if (positional.length === 0 && env.CHIME_NTP_SERVERS) {
-    for (const value of env.CHIME_NTP_SERVERS.split(/[\s,]+/).filter(Boolean)) {
-      positional.push({ value, from: "environment variable CHIME_NTP_SERVERS" });
-    }
-  }
-  if (positional.length === 0) throw new JobConfigError("ntp-check: no SERVER given (arguments or CHIME_NTP_SERVERS)");
+  if (positional.length === 0) throw new JobConfigError(`ntp-check: no SERVER given (arguments or ${SERVERS_ENV})`);
   const servers = positional.map((p) => {
     const s = parseServer(p.value);
     if (typeof s === "string") throw new JobConfigError(`ntp-check: ${s} (from ${p.from})`);
     return s;
   });
 
-  const warn = num("warn") / 1000;
-  const crit = num("crit") / 1000;
-  if (crit < warn) fail(source("crit")!, `must not be below --warn ${warn * 1000}ms`);
-
-  const daemonSrc = source("daemon")!;
-  let daemon: NtpCheckConfig["daemon"] = null;
-  if (daemonSrc.value === "openntpd" || daemonSrc.value === "chrony") {
-    const toolName = daemonSrc.value === "openntpd" ? "ntpctl" : "chronyc";
-    const tool = source(toolName)!;
-    const argv = commandWords(tool.value);
-    if (argv.length === 0) fail(tool, "empty command");
-    daemon = { kind: daemonSrc.value, argv };
-  } else if (daemonSrc.value !== "none") fail(daemonSrc, "expected openntpd, chrony or none");
-
-  const onCritSrc = source("on-critical");
-  let onCritical: NtpCheckConfig["onCritical"] = null;
-  if (onCritSrc !== null) {
-    const argv = commandWords(onCritSrc.value);
-    if (argv.length === 0) fail(onCritSrc, "empty command");
-    onCritical = { argv, everyMs: num("on-critical-every"), after: num("critical-after") };
+  const warnMs = o.duration("warn");
+  const critMs = o.duration("crit");
+  if (critMs < warnMs) {
+    throw new JobConfigError(`ntp-check: ${o.source("crit")}: must not be below --warn ${durationWords(warnMs)}: ${JSON.stringify(durationWords(critMs))}`);
   }
-  const verboseSrc = source("verbose");
-  let verbose = false;
-  if (verboseSrc !== null) {
-    const on = parseSwitch(verboseSrc.value);
-    if (on === null) fail(verboseSrc, `expected ${SWITCH_WORDS}`);
-    verbose = on;
-  }
+
+  const kind = o.text("daemon");
+  const daemon: NtpCheckConfig["daemon"] =
+    kind === "openntpd" || kind === "chrony" ? { kind, argv: commandWords(o.text(kind === "openntpd" ? "ntpctl" : "chronyc")!) } : null;
+
+  const onCriticalText = o.text("on-critical");
+  const onCritical: NtpCheckConfig["onCritical"] =
+    onCriticalText === undefined ? null : { argv: commandWords(onCriticalText), everyMs: o.duration("on-critical-every"), after: o.count("critical-after") };
 
   return {
     servers,
-    samples: num("samples"),
-    spacingMs: num("spacing"),
-    timeoutMs: num("timeout"),
+    samples: o.count("samples"),
+    spacingMs: o.duration("spacing"),
+    timeoutMs: o.duration("timeout"),
     thresholds: {
-      warn,
-      crit,
-      minPeers: num("min-peers"),
-      maxStratum: num("max-stratum"),
-      unsyncPolls: num("unsync-polls"),
+      warn: warnMs / 1000,
+      crit: critMs / 1000,
+      minPeers: o.count("min-peers"),
+      maxStratum: o.count("max-stratum"),
+      unsyncPolls: o.count("unsync-polls"),
     },
-    limits: { maxDelay: num("max-delay") / 1000, maxRootDistance: num("max-root-distance") / 1000 },
+    limits: { maxDelay: o.duration("max-delay") / 1000, maxRootDistance: o.duration("max-root-distance") / 1000 },
     daemon,
     onCritical,
-    promFile: source("prom-file")?.value ?? null,
-    verbose,
+    promFile: o.text("prom-file") ?? null,
+    verbose: o.switch("verbose"),
   };
 }

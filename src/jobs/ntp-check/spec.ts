@@ -1,5 +1,7 @@
 import type { Environment, Job, JobResult, JobSpec } from "../job.js";
-import { parseNtpCheckArgs } from "./check-options.js";
+import { optionsHelp } from "../../options/option-spec.js";
+import { SWITCH_WORDS } from "../switch-option.js";
+import { OPTIONS, parseNtpCheckArgs, SERVERS_ENV } from "./check-options.js";
 import { NtpCheckJob, type NtpCheckResult } from "./ntp-check-job.js";
 
 const USAGE = "ntp-check [options] SERVER…";
@@ -13,30 +15,9 @@ Prints a Nagios plugin status line with perfdata; exit 0 OK, 1 WARNING, 2 CRITIC
 3 UNKNOWN, 100 bad usage.
 
 options (each also read from the environment variable shown):
-  --samples N             requests per peer per poll (4)                CHIME_NTP_SAMPLES
-  --spacing DUR           time between requests to one peer, ≥ 1s (1s)  CHIME_NTP_SPACING
-  --timeout DUR           wait for each reply (1s)                       CHIME_NTP_TIMEOUT
-  --min-peers N           fewer valid peers is CRITICAL (3)              CHIME_NTP_MIN_PEERS
-  --warn DUR              mean abs offset or abs median WARNING (100ms)
-                                                                          CHIME_NTP_WARN
-  --crit DUR              … CRITICAL (500ms)                             CHIME_NTP_CRIT
-  --max-stratum N         a valid peer above it is a WARNING (7)         CHIME_NTP_MAX_STRATUM
-  --unsync-polls N        LI=3 this many polls in a row is CRITICAL (2)  CHIME_NTP_UNSYNC_POLLS
-  --max-delay DUR         refuse replies with a longer round trip (1s)   CHIME_NTP_MAX_DELAY
-  --max-root-distance DUR refuse replies with a larger root distance (1.5s)
-                                                                          CHIME_NTP_MAX_ROOT_DISTANCE
-  --daemon KIND           also judge the local daemon: openntpd, chrony or none (none)
-                                                                          CHIME_NTP_DAEMON
-  --ntpctl CMD            how to run ntpctl (ntpctl)                     CHIME_NTP_NTPCTL
-  --chronyc CMD           how to run chronyc (chronyc)                   CHIME_NTP_CHRONYC
-  --on-critical CMD       run CMD (no shell; words split on spaces) after
-                          --critical-after N critical polls in a row (2),
-                          at most once per --on-critical-every DUR (1h)  CHIME_NTP_ON_CRITICAL
-  --prom-file PATH        write Prometheus metrics there, atomically     CHIME_NTP_PROM_FILE
-  -v, --verbose           print the per-peer table after the status line CHIME_NTP_VERBOSE
-SERVERs may also come from CHIME_NTP_SERVERS (separated by spaces or commas).
-DUR: a number with ms, s, m or h. CHIME_NTP_VERBOSE is a switch: yes/no, 1/0, true/false or
-on/off; anything else is an error.
+${optionsHelp(OPTIONS)}SERVERs may also come from ${SERVERS_ENV} (separated by spaces or commas).
+DURATION: a number with ms, s, m or h. A switch takes --verbose=no too, and its variable
+${SWITCH_WORDS}; anything else is an error.
 `;
 
 export const ntpCheckSpec: JobSpec = {
