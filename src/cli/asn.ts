@@ -15,7 +15,7 @@ import { asnJsonLine, asnTable, type Row } from "./asn-output.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 export const ASN_OPTIONS: readonly OptionSpec[] = [
-  { name: "source", kind: "list", env: "CHIME_ASN_SOURCE", default: "cymru,ripestat,db", value: "cymru,ripestat,db", help: "sources to ask, in order (comma-separated or repeated); the next is tried when one fails" },
+  { name: "source", kind: "list", env: "CHIME_ASN_SOURCE", default: "cymru,ripestat,db", value: "cymru,ripestat,db", help: "sources in the order tried; the next one when one fails" },
   { name: "dns-server", kind: "list", env: "CHIME_ASN_DNS_SERVER", value: "ADDR[:PORT]", help: "DNS server for Team Cymru's zone (default: the system's)" },
   { name: "db", kind: "text", env: "CHIME_ASN_DB", value: "FILE", help: "local iptoasn table (TSV, or .tsv.gz); enables the db source" },
   { name: "ripestat-url", kind: "text", env: "CHIME_ASN_RIPESTAT_URL", value: "URL", default: RIPESTAT_URL, help: "RIPEstat Data API base URL" },

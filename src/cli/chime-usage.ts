@@ -15,6 +15,7 @@ export const CHIME_USAGE = `usage:
   chime --version                                     print the version (also -V)
 
 JOB: git-backup DIR [options] | ntp-check [options] SERVER… | exec -- COMMAND [ARG…]
+     | asn-db --url URL --out FILE
      (chime JOB --help for a job's own options)
 
 options (each also read from the environment variable shown, e.g. through envdir):

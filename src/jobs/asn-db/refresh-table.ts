@@ -38,15 +38,22 @@ async function loadState(stateDir: string): Promise<DbState | null> {
   }
 }
 
-/** Ranges of the table in place, counted from our own file; null when there is none. */
+/**
+ * Ranges of the table in place, counted from our own file (its non-empty lines: we wrote it only
+ * after it parsed completely); null when there is none.
+ */
 async function rangesInPlace(path: string): Promise<number | null> {
+  let data: Buffer;
   try {
-    const t = IpToAsnTable.parse((await readFile(path)).toString("utf8"), path).size;
-    return t.v4 + t.v6;
+    data = await readFile(path);
   } catch {
     // no table yet, or one we cannot read: nothing to compare against
     return null;
   }
+  let lines = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] === 10 && i > 0 && data[i - 1] !== 10) lines++;
+  if (data.length > 0 && data[data.length - 1] !== 10) lines++;
+  return lines;
 }
 
 /**
