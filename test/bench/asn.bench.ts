@@ -42,20 +42,26 @@ try {
     return out.length;
   };
   const loads: number[] = [];
+  const loadCpu: number[] = [];
   const naive: number[] = [];
   let table = await loadTable(file);
   for (let r = 0; r < 5; r++) {
     let t = performance.now();
+    const cpu0 = process.cpuUsage();
     table = await loadTable(file);
     loads.push(performance.now() - t);
+    const cpu = process.cpuUsage(cpu0);
+    loadCpu.push((cpu.user + cpu.system) / 1000);
     t = performance.now();
     if ((await naiveLoad()) !== RANGES) throw new Error("the naive load lost lines");
     naive.push(performance.now() - t);
   }
   const load = median(loads);
+  const lc = median(loadCpu);
   const nl = median(naive);
+  // On a shared machine the wall time includes waiting for a core; the CPU time is the load's own.
   console.log(
-    `bench asn-table-load: chime ${load.toFixed(0)} ms for ${RANGES} ranges (goal < 1000 ms: ${load < 1000 ? "met" : "missed"}), split-into-objects ${nl.toFixed(0)} ms, ratio ${(load / nl).toFixed(3)}`,
+    `bench asn-table-load: chime ${load.toFixed(0)} ms wall, ${lc.toFixed(0)} ms CPU for ${RANGES} ranges (goal < 1000 ms: wall ${load < 1000 ? "met" : "missed"}, CPU ${lc < 1000 ? "met" : "missed"}), split-into-objects ${nl.toFixed(0)} ms wall, ratio ${(load / nl).toFixed(3)}`,
   );
 
   const LOOKUPS = 1_000_000;

@@ -234,17 +234,25 @@ export class IpToAsnTable {
     return i < 0 ? -1 : this.v4.asns[i]!;
   }
 
+  /** The range as one prefix when it is exactly one (the common case, no BigInt), else "start-end". */
+  private rangeText(f: Family, family: 4 | 6, i: number): string {
+    if (family === 4) {
+      const start = f.starts[i]!;
+      const size = f.ends[i]! - start + 1;
+      // a power of two, and the start aligned on it
+      if (size > 0 && size <= 2 ** 32 && Number.isInteger(Math.log2(size)) && start % size === 0) return `${ipv4Text(start)}/${32 - Math.log2(size)}`;
+      return `${ipv4Text(start)}-${ipv4Text(f.ends[i]!)}`;
+    }
+    const prefixes = rangeToPrefixes(6, wordsToBigInt(f.starts, i * 4), wordsToBigInt(f.ends, i * 4));
+    return prefixes.length === 1 ? prefixes[0]! : `${ipv6Text(f.starts, i * 4)}-${ipv6Text(f.ends, i * 4)}`;
+  }
+
   private hit(f: Family, family: 4 | 6, i: number): TableHit {
-    const stride = family === 4 ? 1 : 4;
-    const start = family === 4 ? BigInt(f.starts[i]!) : wordsToBigInt(f.starts, i * stride);
-    const end = family === 4 ? BigInt(f.ends[i]!) : wordsToBigInt(f.ends, i * stride);
-    const prefixes = rangeToPrefixes(family, start, end);
-    const text = (arr: Uint32Array): string => (family === 4 ? ipv4Text(arr[i]!) : ipv6Text(arr, i * 4));
     const cc = this.countryNames[f.countries[i]!]!;
     const name = this.asNames[f.names[i]!]!;
     return {
       asn: f.asns[i]!,
-      prefix: prefixes.length === 1 ? prefixes[0]! : `${text(f.starts)}-${text(f.ends)}`,
+      prefix: this.rangeText(f, family, i),
       // iptoasn writes "None" (and "Unknown") where no registry country is known
       country: cc === "" || cc === "None" || cc === "Unknown" ? null : cc,
       name: name === "" || name === "Not routed" ? null : name,
