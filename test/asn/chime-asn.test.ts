@@ -81,6 +81,13 @@ withUnbound.describe("chime asn", () => {
     expect(jsonLines(r.stdout)).toEqual([{ query: "9.9.9.9", kind: "answer", address: "9.9.9.9", origins: [19281], prefix: "9.9.9.0/24", country: "US", registry: null, allocated: null, asName: "QUAD9-1", source: "db" }]);
   });
 
+  withUnbound.it("believes a source that says not announced: the next source is not asked", async () => {
+    // 9.9.9.9 has no record in the fake Cymru zone (NXDOMAIN), while the table has it
+    const r = await chimeAsn(["--json", "--dns-server", dns(), "--db", table, "--source", "cymru,db", "9.9.9.9"]);
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([{ query: "9.9.9.9", kind: "not-found", address: "9.9.9.9", source: "cymru" }]);
+  });
+
   withUnbound.it("exits 111 naming every source's failure when none can answer", async () => {
     const r = await chimeAsn(["--json", "--dns-server", servfail.server, "--ripestat-url", ripeDown.url, "--source", "cymru,ripestat", "9.9.9.9"]);
     expect(r.status).toBe(111);
