@@ -1,3 +1,4 @@
+import { badValue } from "../options/bad-value.js";
 import { hostname } from "node:os";
 import { CHIME_VERSION } from "./version.js";
 import { buildScheduledJob, ConfigError, requireNextRun } from "../daemon/build-job.js";
@@ -178,6 +179,6 @@ function zoneOf(env: Environment): Zone {
   try {
     return localZone(env);
   } catch (e) {
-    throw new ConfigError(`bad value ${JSON.stringify(env["TZ"] ?? "")} for TZ (environment): ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(badValue("TZ (environment)", e instanceof Error ? e.message : String(e), env["TZ"] ?? ""));
   }
 }

@@ -1,13 +1,19 @@
 import { FileStateStore, type RunRecord } from "../daemon/run-state.js";
 import { isoInZone } from "../schedule/iso-local.js";
-import type { Environment } from "../jobs/job.js";
+import { STATE_DIR_OPTION } from "../daemon/daemon-options.js";
+import { JobConfigError, type Environment } from "../jobs/job.js";
+import type { OptionSpec } from "../options/option-spec.js";
+import { readOptions } from "../options/read-options.js";
 import type { Zone } from "../schedule/zone.js";
 import { zoneFromEnv } from "./local-zone.js";
 import { escapeControls } from "../log/line-format.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { judgeJob, worse, type Health } from "./job-health.js";
 
-const USAGE = "usage: chime status [--state-dir DIR]   (DIR also from CHIME_STATE_DIR; default ./state)";
+/** the daemon's own --state-dir: the same variable and default */
+const STATUS_OPTIONS: readonly OptionSpec[] = [STATE_DIR_OPTION, { name: "help", kind: "switch", short: "h", help: "this text" }];
+
+const USAGE = `usage: chime status [--state-dir DIR]   (DIR also from ${STATE_DIR_OPTION.env}; default ${STATE_DIR_OPTION.default})`;
 
 /**
  * `chime status`, like svstat: one line per job from the run records the daemon keeps —
@@ -15,21 +21,19 @@ const USAGE = "usage: chime status [--state-dir DIR]   (DIR also from CHIME_STAT
  * the daemon runs (records are replaced atomically) and after it stopped.
  */
 export async function runStatus(args: readonly string[], env: Environment, out: (line: string) => void, nowMs = Date.now()): Promise<number> {
-  let dir = env["CHIME_STATE_DIR"] || "./state";
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--help" || a === "-h") {
+  let dir: string;
+  try {
+    const o = readOptions("status", STATUS_OPTIONS, { args, env, usage: "see chime status --help" });
+    if (o.switch("help")) {
       out(USAGE);
       return 0;
     }
-    if (a === "--state-dir") {
-      const value = args[++i];
-      if (value === undefined) die(EXIT_USAGE, `status: option --state-dir needs a value (flag); ${USAGE}`);
-      dir = value;
-    } else if (a.startsWith("--state-dir=")) dir = a.slice("--state-dir=".length);
-    else die(EXIT_USAGE, `status: unexpected argument ${JSON.stringify(a)}; ${USAGE}`);
+    if (o.positionals.length > 0) die(EXIT_USAGE, `status: unexpected argument ${JSON.stringify(o.positionals[0])}; ${USAGE}`);
+    dir = o.text("state-dir")!;
+  } catch (e) {
+    if (e instanceof JobConfigError) die(EXIT_USAGE, e.message);
+    throw e;
   }
-  if (dir === "") die(EXIT_USAGE, `status: bad value "" for --state-dir (flag): must not be empty`);
   let zone: Zone;
   try {
     zone = zoneFromEnv(env);

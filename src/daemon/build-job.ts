@@ -1,3 +1,4 @@
+import { badValue } from "../options/bad-value.js";
 import { JobConfigError as ConfigError, type Environment, type JobSpec } from "../jobs/job.js";
 import { isJobName, jobLoaders } from "../jobs/registry.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Zone } from "../schedule/schedule.js";
@@ -25,7 +26,7 @@ export interface JobSettings {
   zone?: Zone | undefined;
 }
 
-/** How to name each setting in an error: `--when (flag)`, `jobs[2].when in FILE`. */
+/** How to name each setting in an error: `--when`, `config file F line N (jobs[2].when)`. */
 export interface SettingNames {
   tag: string;
   job: string;
@@ -36,20 +37,20 @@ export interface SettingNames {
 
 export async function loadSpec(jobName: string, where: string): Promise<JobSpec> {
   if (!isJobName(jobName)) {
-    throw new ConfigError(`unknown job ${JSON.stringify(jobName)} (${where}); jobs: ${Object.keys(jobLoaders).join(", ")}`);
+    throw new ConfigError(badValue(where, `unknown job (jobs: ${Object.keys(jobLoaders).join(", ")})`, jobName));
   }
   return jobLoaders[jobName]!();
 }
 
 export async function buildScheduledJob(s: JobSettings, env: Environment, names: SettingNames): Promise<ScheduledJob> {
   if (!TAG_PATTERN.test(s.tag)) {
-    throw new ConfigError(`bad value ${JSON.stringify(s.tag)} for ${names.tag}: use letters, digits, ".", "_" and "-" (at most 64)`);
+    throw new ConfigError(badValue(names.tag, 'use letters, digits, ".", "_" and "-" (at most 64)', s.tag));
   }
   let schedule;
   try {
     schedule = parseSchedule(s.when);
   } catch (e) {
-    if (e instanceof ScheduleError) throw new ConfigError(`bad value ${JSON.stringify(s.when)} for ${names.when}: ${e.message}`);
+    if (e instanceof ScheduleError) throw new ConfigError(badValue(names.when, e.message, s.when));
     throw e;
   }
   const spec = await loadSpec(s.jobName, names.job);
@@ -88,7 +89,7 @@ export function requireNextRun(jobs: readonly ScheduledJob[], zone: Zone, now: I
       sj.schedule.next(now, sj.zone ?? zone);
     } catch (e) {
       if (!(e instanceof ScheduleRangeError)) throw e;
-      throw new ConfigError(`bad value ${JSON.stringify(sj.schedule.text)} for ${sj.whenSource ?? sj.tag}: nothing matches within 400 years`);
+      throw new ConfigError(badValue(sj.whenSource ?? sj.tag, "nothing matches within 400 years", sj.schedule.text));
     }
   }
 }

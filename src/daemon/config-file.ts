@@ -1,9 +1,13 @@
 import type { Environment } from "../jobs/job.js";
 import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
-import { parseDurationMs } from "../time/duration-option.js";
+import type { OptionSpec } from "../options/option-spec.js";
+import { badValue } from "../options/bad-value.js";
+import { readOptions, type ConfigValue } from "../options/read-options.js";
 import { zoneNamed, type Zone } from "../schedule/zone.js";
 import { buildScheduledJob, ConfigError } from "./build-job.js";
-import { MAX_RETRIES, NO_RETRY, type RetryPolicy } from "./retry-policy.js";
+import { OPTIONS } from "./daemon-options.js";
+import { jsonKeyLines } from "./json-key-lines.js";
+import { NO_RETRY, type RetryPolicy } from "./retry-policy.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 
 /**
@@ -13,8 +17,8 @@ import type { ScheduledJob } from "./scheduled-job.js";
  *                 "when": ",M=0", "timeout": "30m", "splay": "5m",
  *                 "atStart": true, "retry": 3, "retryDelay": "1m", "zone": "Europe/Berlin" } ] }
  *
- * Validated completely at load; the first mistake is reported with the file and the field
- * (`chime: config file jobs.json: jobs[1].when: …`). Unknown fields are mistakes too: a typo
+ * Validated completely at load; the first mistake is reported with the file, the line and the
+ * field (`chime: config file jobs.json line 4 (jobs[1].when): …: ",H=24"`). Unknown fields are mistakes too: a typo
  * like "tiemout" must not silently mean "no timeout".
  */
 const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "atStart", "retry", "retryDelay", "zone"]);
@@ -22,12 +26,26 @@ const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "
 export interface ConfigDefaults {
   timeoutMs?: number | undefined;
   splayMs: number;
-  /** "--splay (flag)", "CHIME_SPLAY (environment)": named in an error about a default splay */
+  /** "--splay", "CHIME_SPLAY (environment)": named in an error about a default splay */
   splaySource?: string | undefined;
   /** --at-start, --retry, --retry-delay: each job's own field wins */
   atStart?: boolean | undefined;
   retry?: RetryPolicy | undefined;
 }
+
+/** Job fields that are daemon settings, checked by the daemon's own declarations. */
+const SETTING_FIELDS = { timeout: "timeout", splay: "splay", atStart: "at-start", retry: "retry", retryDelay: "retry-delay" } as const;
+type SettingField = keyof typeof SETTING_FIELDS;
+
+/**
+ * In a config file a job's field is its own value; the command line's (flag, environment,
+ * default) is the default for the jobs that leave the field out. So only the config layer of
+ * each declaration is read here: no variable, no default.
+ */
+const FIELD_OPTIONS: readonly OptionSpec[] = Object.values(SETTING_FIELDS).map((name) => {
+  const { env: _env, default: _default, ...spec } = OPTIONS.find((o) => o.name === name)!;
+  return spec;
+});
 
 export async function loadConfigFile(path: string, env: Environment, defaults: ConfigDefaults): Promise<ScheduledJob[]> {
   const where = `config file ${path}`;
@@ -49,30 +67,38 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
   const list = doc["jobs"];
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`${where}: "jobs" must be a non-empty array`);
 
+  const lines = jsonKeyLines(text);
   const jobs: ScheduledJob[] = [];
   const seen = new Set<string>();
   for (const [i, entry] of list.entries()) {
     const at = `jobs[${i}]`;
-    const field = (f: string) => `${at}.${f} in ${where}`;
-    if (!isObject(entry)) throw new ConfigError(`${where}: ${at} must be an object`);
+    /** "config file F line 7 (jobs[1].timeout)": the field's line, else its job's */
+    const field = (f?: string) => {
+      const path = f === undefined ? at : `${at}.${f}`;
+      return `${where} line ${lines.get(path) ?? lines.get(at) ?? 1} (${path})`;
+    };
+    if (!isObject(entry)) throw new ConfigError(badValue(field(), "must be an object", entry));
     for (const k of Object.keys(entry)) {
-      if (!JOB_FIELDS.has(k)) throw new ConfigError(`${where}: ${at}: unknown field ${JSON.stringify(k)} (expected ${[...JOB_FIELDS].join(", ")})`);
+      if (!JOB_FIELDS.has(k)) throw new ConfigError(badValue(field(k), `unknown field (expected ${[...JOB_FIELDS].join(", ")})`));
     }
     const jobName = entry["job"];
-    if (typeof jobName !== "string" || jobName === "") throw new ConfigError(`missing or non-string ${field("job")}`);
+    if (typeof jobName !== "string" || jobName === "") throw new ConfigError(badValue(field("job"), "missing or not a job name", jobName));
     const when = entry["when"];
-    if (typeof when !== "string") throw new ConfigError(`missing or non-string ${field("when")}`);
+    if (typeof when !== "string") throw new ConfigError(badValue(field("when"), "missing or not a string", when));
     const name = entry["name"] ?? jobName;
-    if (typeof name !== "string") throw new ConfigError(`${field("name")} must be a string`);
-    if (seen.has(name)) throw new ConfigError(`duplicate ${field("name")} ${JSON.stringify(name)}: each job needs its own name (log tag and state file)`);
+    if (typeof name !== "string") throw new ConfigError(badValue(field("name"), "must be a string", name));
+    if (seen.has(name)) throw new ConfigError(badValue(field("name"), "a second job of this name: each job needs its own (log tag and state file)", name));
     seen.add(name);
     const args = entry["args"] ?? [];
-    if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new ConfigError(`${field("args")} must be an array of strings`);
-    const timeoutMs = durationField(entry["timeout"], field("timeout")) ?? defaults.timeoutMs;
-    const splayMs = durationField(entry["splay"], field("splay")) ?? defaults.splayMs;
-    const atStart = entry["atStart"] ?? defaults.atStart ?? false;
-    if (typeof atStart !== "boolean") throw new ConfigError(`bad value ${JSON.stringify(atStart)} for ${field("atStart")}: expected true or false`);
-    const retry = retryFields(entry, field, defaults.retry ?? NO_RETRY);
+    if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new ConfigError(badValue(field("args"), "must be an array of strings"));
+
+    const o = readOptions("", FIELD_OPTIONS, { args: [], env: {}, config: settingFields(entry, field) });
+    const own = <T>(f: SettingField, read: (name: string) => T): T | undefined => (o.has(SETTING_FIELDS[f]) ? read(SETTING_FIELDS[f]) : undefined);
+    const timeoutMs = own("timeout", o.duration) ?? defaults.timeoutMs;
+    const splayMs = own("splay", o.duration) ?? defaults.splayMs;
+    const atStart = own("atStart", o.switch) ?? defaults.atStart ?? false;
+    const dflt = defaults.retry ?? NO_RETRY;
+    const retry: RetryPolicy = { retries: own("retry", o.count) ?? dflt.retries, delayMs: own("retryDelay", o.duration) ?? dflt.delayMs };
     const zone = zoneField(entry["zone"], field("zone"));
     jobs.push(
       await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs, atStart, retry, zone }, env, {
@@ -87,33 +113,41 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
   return jobs;
 }
 
-function durationField(v: unknown, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  // a number is seconds, held to the same range as the text form (1e400 is Infinity, not "no limit")
-  const ms = typeof v === "string" ? parseDurationMs(v) : typeof v === "number" && v >= 0 ? parseDurationMs(String(v)) : null;
-  if (ms === null) throw new ConfigError(`bad value ${typeof v === "number" ? String(v) : JSON.stringify(v)} for ${name}: not a duration like "90s", "5m", "1h"`);
-  return ms;
-}
-
-/** "retry": a whole number of retries; "retryDelay": a duration longer than 0 */
-function retryFields(entry: Record<string, unknown>, field: (f: string) => string, dflt: RetryPolicy): RetryPolicy {
-  const n = entry["retry"];
-  if (n !== undefined && !(typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= MAX_RETRIES)) {
-    throw new ConfigError(`bad value ${JSON.stringify(n)} for ${field("retry")}: expected a whole number from 0 to ${MAX_RETRIES}`);
+/**
+ * The setting fields as the option layer's config values: JSON's own types first (a duration is
+ * a string or a number of seconds, atStart a boolean, retry a number), then the words the
+ * declarations check.
+ */
+function settingFields(entry: Record<string, unknown>, field: (f: string) => string): Record<string, ConfigValue> {
+  const config: Record<string, ConfigValue> = {};
+  for (const f of Object.keys(SETTING_FIELDS) as SettingField[]) {
+    const v = entry[f];
+    if (v === undefined) continue;
+    const source = field(f);
+    let text: string;
+    if (f === "atStart") {
+      if (typeof v !== "boolean") throw new ConfigError(badValue(source, "expected true or false", v));
+      text = v ? "yes" : "no";
+    } else if (f === "retry") {
+      if (typeof v !== "number") throw new ConfigError(badValue(source, "expected a whole number", v));
+      text = String(v);
+    } else {
+      if (typeof v !== "string" && typeof v !== "number") throw new ConfigError(badValue(source, 'expected a duration like "90s", "5m", "1h" or a number of seconds', v));
+      text = String(v);
+    }
+    config[SETTING_FIELDS[f]] = { text, source };
   }
-  const delayMs = durationField(entry["retryDelay"], field("retryDelay"));
-  if (delayMs === 0) throw new ConfigError(`bad value ${JSON.stringify(entry["retryDelay"])} for ${field("retryDelay")}: must be longer than 0s`);
-  return { retries: n ?? dflt.retries, delayMs: delayMs ?? dflt.delayMs };
+  return config;
 }
 
 /** "zone": an IANA name (as TZ takes it); absent: TZ, as for every job */
 function zoneField(v: unknown, name: string): Zone | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || v.trim() === "") throw new ConfigError(`bad value ${JSON.stringify(v)} for ${name}: expected an IANA zone name like "Europe/Berlin"`);
+  if (typeof v !== "string" || v.trim() === "") throw new ConfigError(badValue(name, 'expected an IANA zone name like "Europe/Berlin"', v));
   try {
     return zoneNamed(v.trim());
   } catch {
-    throw new ConfigError(`bad value ${JSON.stringify(v)} for ${name}: unknown time zone (expected an IANA name like "Europe/Berlin")`);
+    throw new ConfigError(badValue(name, 'unknown time zone (expected an IANA name like "Europe/Berlin")', v));
   }
 }
 

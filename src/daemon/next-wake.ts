@@ -1,6 +1,7 @@
+import { badValue } from "../options/bad-value.js";
 import type * as Crypto from "node:crypto";
 import { ScheduleRangeError, type Schedule, type Zone } from "../schedule/schedule.js";
-import { formatDurationMs } from "../time/duration-option.js";
+import { durationWords, formatDurationMs } from "../time/duration-option.js";
 import { ceilSeconds, type Instant } from "../time/instant.js";
 import { ConfigError } from "./build-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
@@ -96,7 +97,7 @@ export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], z
   for (const sj of jobs) {
     const why = splayTooLong(sj.schedule, sj.splayMs, sj.zone ?? zone, now);
     if (why === undefined) continue;
-    throw new ConfigError(`bad value "${formatDurationMs(sj.splayMs)}" for ${sj.splaySource ?? `the splay of ${sj.tag}`}: ${why} (${sj.whenSource ?? "schedule"})`);
+    throw new ConfigError(badValue(sj.splaySource ?? `the splay of ${sj.tag}`, `${why} (${sj.whenSource ?? "schedule"})`, durationWords(sj.splayMs)));
   }
 }
 

@@ -1,3 +1,4 @@
+import { badValue } from "../options/bad-value.js";
 import { execFileSync } from "node:child_process";
 import { ConfigError } from "./build-job.js";
 
@@ -51,7 +52,7 @@ export function findUser(name: string): UserIds | null {
 
 /** findUser for a setting: a ConfigError naming the value and its source when there is none. */
 export function lookupUser(user: string, where: string): UserIds {
-  const bad = (why: string) => new ConfigError(`bad value ${JSON.stringify(user)} for ${where}: ${why}`);
+  const bad = (why: string) => new ConfigError(badValue(where, why, user));
   if (!isPlainUserName(user)) throw bad("not a plain user name");
   let ids: UserIds | null;
   try {

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Instant } from "../time/instant.js";
+import type { OptionSpec } from "../options/option-spec.js";
 import type { ProcessTracker } from "./process-runner.js";
 
 /** Nagios-compatible meaning; the exit code of a job run once is its index (0 … 3). */
@@ -68,6 +69,11 @@ export interface JobSpec {
   readonly usage: string;
   /** full --help text */
   readonly help: string;
+  /**
+   * The job's options as data: its --help table, its docs table and install-service's check
+   * come from this declaration (create() reads the same one).
+   */
+  readonly options?: readonly OptionSpec[];
   create(args: readonly string[], env: Environment): Job;
   /**
    * Run once (`chime JOB …`), stdout carries only the result's `report`, so a monitoring system

@@ -24,8 +24,10 @@ export interface OptionSpec {
   /** count, duration (ms), size (bytes), percent: inclusive bounds */
   readonly min?: number;
   readonly max?: number;
-  /** one line for --help and the docs table */
+  /** one line for --help (and the docs table, unless `doc` says more) */
   readonly help: string;
+  /** the docs table's text, Markdown, when the docs say more than --help has room for */
+  readonly doc?: string;
   /** a one-letter alias: "v" for -v */
   readonly short?: string;
   /** the value's name in --help ("PATH", "CMD"); absent: from the kind (N, DURATION, SIZE…) */

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { JobConfigError, type Environment } from "../jobs/job.js";
 import { parseSwitch, SWITCH_WORDS } from "../jobs/switch-option.js";
 import { durationWords, parseDurationMs } from "../time/duration-option.js";
+import { badValue } from "./bad-value.js";
 import type { OptionKind, OptionSpec } from "./option-spec.js";
 import { parsePercent } from "./percent-option.js";
 import { formatSizeBytes, parseSizeBytes } from "./size-option.js";
@@ -65,8 +66,10 @@ interface Value {
  * `ntp-check: CHIME_NTP_TIMEOUT (environment): not a duration with a unit, like 250ms, 2s, 1h: "5"`.
  */
 export function readOptions(command: string, specs: readonly OptionSpec[], layers: OptionLayers): Options {
+  // command "": the caller's own prefix ("chime: ", added by runMain) names the program
+  const prefix = command === "" ? "" : `${command}: `;
   const fail = (source: string, why: string, text?: string): never => {
-    throw new JobConfigError(`${command}: ${source}: ${why}${text === undefined ? "" : `: ${JSON.stringify(text)}`}`);
+    throw new JobConfigError(prefix + badValue(source, why, text));
   };
   const byName = new Map(specs.map((s) => [s.name, s]));
   const { flags, positionals } = readFlags(specs, byName, layers, fail);
@@ -110,6 +113,27 @@ export function readOptions(command: string, specs: readonly OptionSpec[], layer
   };
 }
 
+/**
+ * The text the command line gives option `name`, or undefined — never an error: for decisions
+ * that must be made before the options are read (whether the error about them is stamped).
+ */
+export function peekFlag(specs: readonly OptionSpec[], layers: OptionLayers, name: string): string | undefined {
+  let found: string | undefined;
+  for (const token of tokenise(specs, layers.args)) {
+    if (token.kind === "option-terminator" || (token.kind === "positional" && layers.stopAtPositional)) break;
+    if (token.kind === "option" && token.name === name && token.value !== undefined) found = token.value;
+  }
+  return found;
+}
+
+function tokenise(specs: readonly OptionSpec[], args: readonly string[]) {
+  const options: Record<string, { type: "boolean" | "string"; short?: string }> = {};
+  for (const s of specs) options[s.name] = { type: s.kind === "switch" ? "boolean" : "string", ...(s.short ? { short: s.short } : {}) };
+  // strict: false so that an unknown option, a switch given a value (--verbose=no) and a
+  // missing value reach us as tokens, and are reported in our words with their source.
+  return parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true }).tokens;
+}
+
 type Fail = (source: string, why: string, text?: string) => never;
 
 /** The command line, tokenised by parseArgs; unknown options, missing values, repeats refused. */
@@ -119,11 +143,7 @@ function readFlags(
   layers: OptionLayers,
   fail: Fail,
 ): { flags: Map<string, Raw[]>; positionals: string[] } {
-  const options: Record<string, { type: "boolean" | "string"; short?: string }> = {};
-  for (const s of specs) options[s.name] = { type: s.kind === "switch" ? "boolean" : "string", ...(s.short ? { short: s.short } : {}) };
-  // strict: false so that an unknown option, a switch given a value (--verbose=no) and a
-  // missing value reach us as tokens, and are reported in our words with their source.
-  const { tokens } = parseArgs({ args: [...layers.args], options, strict: false, allowPositionals: true, tokens: true });
+  const tokens = tokenise(specs, layers.args);
   const flags = new Map<string, Raw[]>();
   const positionals: string[] = [];
   for (const token of tokens) {

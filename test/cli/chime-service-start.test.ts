@@ -70,7 +70,7 @@ describe.runIf(isRoot)("--user root is not consent to run jobs as root (issue 8 
       const r = refusal(["--user", user, "--state-dir", join(tmp.dir, "s3"), "--when", ",S/1", ...touching(`ran-user-${user}`)]);
       expect(r.status).toBe(100);
       expect(r.lines).toEqual([
-        `chime: refusing to run jobs as root as a service: user ${user} from --user (flag) is root, and --user is not consent; use an unprivileged user or add --allow-root (CHIME_ALLOW_ROOT)`,
+        `chime: refusing to run jobs as root as a service: user ${user} from --user is root, and --user is not consent; use an unprivileged user or add --allow-root (CHIME_ALLOW_ROOT)`,
       ]);
       expect(existsSync(join(tmp.dir, `ran-user-${user}`))).toBe(false);
     });
@@ -99,7 +99,7 @@ describe("the state directory is checked before anything else (issue 9 §5)", ()
     const state = join(tmp.dir, "no", "such", "state");
     const r = refusal(["--allow-root", "--state-dir", state, "--when", ",S/1", ...touching("ran-nodir")]);
     expect(r.status).toBe(111);
-    expect(r.lines).toEqual([`chime: unable to create the state directory ${state}: ENOENT (--state-dir ${state} from --state-dir (flag))`]);
+    expect(r.lines).toEqual([`chime: unable to create the state directory ${state}: ENOENT (--state-dir ${state} from --state-dir)`]);
     expect(existsSync(join(tmp.dir, "ran-nodir"))).toBe(false);
   });
 
@@ -109,7 +109,7 @@ describe("the state directory is checked before anything else (issue 9 §5)", ()
     const r = refusal(["--user", "nobody", "--state-dir", state, "--when", ",S/1", ...touching("ran-eacces")]);
     expect(r.status).toBe(111);
     expect(r.lines).toEqual([
-      `chime: unable to create, write, fsync and rename a file in the state directory ${state}: EACCES (--state-dir ${state} from --state-dir (flag))`,
+      `chime: unable to create, write, fsync and rename a file in the state directory ${state}: EACCES (--state-dir ${state} from --state-dir)`,
     ]);
     expect(existsSync(join(tmp.dir, "ran-eacces"))).toBe(false);
   });
@@ -120,7 +120,7 @@ describe("the state directory is checked before anything else (issue 9 §5)", ()
     const state = join(tmp.dir, "a-file", "state");
     const r = refusal(["--state-dir", state, ...touching("ran-once")]);
     expect(r.status).toBe(111);
-    expect(r.lines).toEqual([`chime: unable to create the job's state directory ${join(state, "exec")}: ENOTDIR (--state-dir from --state-dir (flag)); nothing was run`]);
+    expect(r.lines).toEqual([`chime: unable to create the job's state directory ${join(state, "exec")}: ENOTDIR (--state-dir from --state-dir); nothing was run`]);
     expect(existsSync(join(tmp.dir, "ran-once"))).toBe(false);
   });
 });
@@ -133,7 +133,7 @@ describe("a state file that is a FIFO (issue 8 §8)", () => {
     const r = refusal(["--allow-root", "--state-dir", state, "--when", ",S/1", ...touching("ran-fifo")]);
     expect(r.status).toBe(111);
     expect(r.lines).toEqual([
-      `chime: unable to use the state file ${join(state, "exec.json")}: it is a fifo, not a regular file (--state-dir ${state} from --state-dir (flag))`,
+      `chime: unable to use the state file ${join(state, "exec.json")}: it is a fifo, not a regular file (--state-dir ${state} from --state-dir)`,
     ]);
     expect(existsSync(join(tmp.dir, "ran-fifo"))).toBe(false);
     // no writer ever opens the FIFO: a blocking read would hang until runChime's 15 s timeout

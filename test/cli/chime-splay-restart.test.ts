@@ -74,7 +74,7 @@ describe("changing the splay is not downtime", () => {
     const r = runChime(["--allow-root", "--state-dir", tmp.dir, "--when", ",S/10", "--splay", "10s", "exec", "--", "true"]);
     expect(r.status).toBe(100);
     expect(unstamped(r.stderr)).toEqual([
-      'chime: bad value "10s" for --splay (flag): not shorter than the 10s between runs of ",S/10": each run would start after later slots were due (--when (flag))',
+      'chime: --splay: not shorter than the 10s between runs of ",S/10": each run would start after later slots were due (--when): "10s"',
     ]);
   });
 });

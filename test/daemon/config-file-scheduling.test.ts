@@ -45,13 +45,15 @@ describe("config file: atStart, retry, retryDelay, zone", () => {
   });
 
   const mistakes: Array<[string, Record<string, unknown>, RegExp]> = [
-    ["atStart not a boolean", { atStart: "yes" }, /bad value "yes" for jobs\[0\]\.atStart in config file .*: expected true or false/],
-    ["retry negative", { retry: -1 }, /bad value -1 for jobs\[0\]\.retry in config file .*: expected a whole number from 0 to 100/],
-    ["retry a fraction", { retry: 1.5 }, /bad value 1\.5 for jobs\[0\]\.retry/],
-    ["retryDelay zero", { retryDelay: "0s" }, /bad value "0s" for jobs\[0\]\.retryDelay .*: must be longer than 0s/],
-    ["retryDelay not a duration", { retryDelay: "soon" }, /bad value "soon" for jobs\[0\]\.retryDelay/],
-    ["zone unknown", { zone: "Mars/Olympus" }, /bad value "Mars\/Olympus" for jobs\[0\]\.zone in config file .*: unknown time zone/],
-    ["zone empty", { zone: "" }, /bad value "" for jobs\[0\]\.zone/],
+    ["atStart not a boolean", { atStart: "yes" }, /config file .+ line 1 \(jobs\[0\]\.atStart\): expected true or false: "yes"$/],
+    ["retry negative", { retry: -1 }, /config file .+ line 1 \(jobs\[0\]\.retry\): not a whole number: "-1"$/],
+    ["retry above 100", { retry: 101 }, /\(jobs\[0\]\.retry\): must be from 0 to 100: "101"$/],
+    ["retry a string", { retry: "3" }, /\(jobs\[0\]\.retry\): expected a whole number: "3"$/],
+    ["retry a fraction", { retry: 1.5 }, /\(jobs\[0\]\.retry\): not a whole number: "1\.5"$/],
+    ["retryDelay zero", { retryDelay: "0s" }, /\(jobs\[0\]\.retryDelay\): must be at least 1ms: "0s"$/],
+    ["retryDelay not a duration", { retryDelay: "soon" }, /\(jobs\[0\]\.retryDelay\): not a duration .+: "soon"$/],
+    ["zone unknown", { zone: "Mars/Olympus" }, /config file .+ line 1 \(jobs\[0\]\.zone\): unknown time zone .+: "Mars\/Olympus"$/],
+    ["zone empty", { zone: "" }, /\(jobs\[0\]\.zone\): expected an IANA zone name like "Europe\/Berlin": ""$/],
   ];
   for (const [what, extra, message] of mistakes) {
     it(`refuses ${what}`, async () => {

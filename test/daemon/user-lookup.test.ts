@@ -29,9 +29,9 @@ describe("findUser", () => {
   });
 
   it("lookupUser names the value and its source", () => {
-    expect(() => lookupUser("chime-no-such-user-x", "--user (flag)")).toThrow(ConfigError);
-    expect(() => lookupUser("chime-no-such-user-x", "--user (flag)")).toThrow('bad value "chime-no-such-user-x" for --user (flag): no such user');
-    expect(() => lookupUser("-x", "CHIME_USER (environment)")).toThrow('bad value "-x" for CHIME_USER (environment): not a plain user name');
+    expect(() => lookupUser("chime-no-such-user-x", "--user")).toThrow(ConfigError);
+    expect(() => lookupUser("chime-no-such-user-x", "--user")).toThrow('--user: no such user: "chime-no-such-user-x"');
+    expect(() => lookupUser("-x", "CHIME_USER (environment)")).toThrow('CHIME_USER (environment): not a plain user name: "-x"');
   });
 });
 

@@ -31,20 +31,35 @@ describe("optionsHelp", () => {
     const long = optionsHelp([...OPTIONS, { name: "x", kind: "text", env: "CHIME_X", help: "y".repeat(90) }]).trimEnd().split("\n");
     const helpColumn = long[0]!.indexOf("requests");
     expect(long[0]).toMatch(/^ {2}--samples N +requests per peer per poll \(default 4\)$/);
-    expect(long[1]).toBe(`${" ".repeat(helpColumn)}CHIME_NTP_SAMPLES`);
+    expect(long[1]).toBe(`${" ".repeat(helpColumn)}env: CHIME_NTP_SAMPLES`);
     expect(long[6]).toMatch(/^ {2}--service +this is a service$/);
-    expect(long.at(-1)).toBe(`${" ".repeat(helpColumn)}CHIME_X`);
+    expect(long.at(-1)).toBe(`${" ".repeat(helpColumn)}env: CHIME_X`);
+  });
+
+  it("a long text is wrapped at word boundaries under its own column, never past 100", () => {
+    const words = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+    const wrapped = optionsHelp([{ name: "long", kind: "count", env: "CHIME_LONG", help: words }]).trimEnd().split("\n");
+    const helpColumn = wrapped[0]!.indexOf("w0");
+    expect(wrapped.length).toBeGreaterThan(2);
+    for (const l of wrapped) expect(l.length).toBeLessThanOrEqual(100);
+    for (const l of wrapped.slice(1)) expect(l.slice(0, helpColumn).trim()).toBe("");
+    expect(wrapped.map((l) => l.trim()).join(" ")).toBe(`--long N  ${words} env: CHIME_LONG`);
   });
 });
 
 describe("optionsMarkdown", () => {
+  it("the docs' longer text where the declaration has one, as Markdown", () => {
+    const table = optionsMarkdown([{ name: "warn", kind: "duration", help: "WARNING above", doc: "mean \\|offset\\| above this is a WARNING" }]);
+    expect(table.split("\n")[2]).toBe("| `--warn DURATION` | (flag only) | — | mean \\|offset\\| above this is a WARNING |");
+  });
+
   it("a GitHub-flavoured table, the | of a value escaped", () => {
     expect(optionsMarkdown(OPTIONS.slice(2, 4))).toBe(
       [
-        "| Option | Variable | Default | Meaning |",
-        "| --- | --- | --- | --- |",
+        "| option | variable | default | meaning |",
+        "|---|---|---|---|",
         "| `--log-format text\\|json` | `CHIME_LOG_FORMAT` | `text` | log line format |",
-        "| `--service` | (flag only) |  | this is a service |",
+        "| `--service` | (flag only) | — | this is a service |",
         "",
       ].join("\n"),
     );

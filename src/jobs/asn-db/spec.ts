@@ -24,6 +24,7 @@ export const asnDbSpec: JobSpec = {
   name: "asn-db",
   usage: USAGE,
   help: HELP,
+  options: ASN_DB_OPTIONS,
   create(args, env) {
     const o = readOptions("asn-db", ASN_DB_OPTIONS, { args, env });
     if (o.positionals.length > 0) throw new JobConfigError(`asn-db: unexpected argument: ${JSON.stringify(o.positionals[0])} (usage: ${USAGE})`);

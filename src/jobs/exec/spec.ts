@@ -1,4 +1,5 @@
-import { JobConfigError, type JobSpec } from "../job.js";
+import { DEFAULT_GRACE_MS, JobConfigError, type JobSpec } from "../job.js";
+import { durationWords } from "../../time/duration-option.js";
 import type { OptionSpec } from "../../options/option-spec.js";
 import { readOptions } from "../../options/read-options.js";
 import { ExecJob } from "./exec-job.js";
@@ -17,13 +18,14 @@ Its exit status becomes the run's status (Nagios plugin convention):
   a command that cannot be started (not found, not executable): unknown.
 The command runs in its own process group. When the run is aborted (--timeout, TERM/INT to
 chime) the whole group gets TERM, then KILL after the grace period (--grace, CHIME_GRACE,
-default 5 s). Processes it leaves behind when it exits are terminated the same way.
+default ${durationWords(DEFAULT_GRACE_MS)}). Processes it leaves behind when it exits are terminated the same way.
 `;
 
 export const execSpec: JobSpec = {
   name: "exec",
   usage: USAGE,
   help,
+  options: OPTIONS,
   create(args, env) {
     // The command's own options are its own: they start at the first word that is not ours.
     const o = readOptions("exec", OPTIONS, { args, env, stopAtPositional: true, usage: `put -- before the command: ${USAGE}` });

@@ -29,20 +29,20 @@ export interface GitBackupOptions {
 export const DIR_ENV = "CHIME_GIT_BACKUP_DIR";
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { name: "concurrency", kind: "count", env: "CHIME_GIT_BACKUP_CONCURRENCY", default: "4", min: 1, max: 64, help: "mirrors updated at once" },
-  { name: "timeout", kind: "duration", env: "CHIME_GIT_BACKUP_TIMEOUT", default: "10m", min: 1000, help: "wall-clock limit per mirror, git killed after it" },
-  { name: "retries", kind: "count", env: "CHIME_GIT_BACKUP_RETRIES", default: "2", min: 0, max: 10, help: "retries of transient failures, with back-off" },
-  { name: "retry-delay", kind: "duration", env: "CHIME_GIT_BACKUP_RETRY_DELAY", default: "2s", help: "first back-off (then x4)" },
-  { name: "fsck-every", kind: "duration", env: "CHIME_GIT_BACKUP_FSCK_EVERY", help: "full git fsck of each mirror this often (default never)" },
+  { name: "concurrency", kind: "count", env: "CHIME_GIT_BACKUP_CONCURRENCY", default: "4", min: 1, max: 64, help: "mirrors updated at once", doc: "mirrors updated at once (1–64)" },
+  { name: "timeout", kind: "duration", env: "CHIME_GIT_BACKUP_TIMEOUT", default: "10m", min: 1000, help: "wall-clock limit per mirror, git killed after it", doc: "wall-clock limit per mirror, retries included; git is killed after it (at least 1s)" },
+  { name: "retries", kind: "count", env: "CHIME_GIT_BACKUP_RETRIES", default: "2", min: 0, max: 10, help: "retries of transient failures, with back-off", doc: "retries of transient failures (0–10)" },
+  { name: "retry-delay", kind: "duration", env: "CHIME_GIT_BACKUP_RETRY_DELAY", default: "2s", help: "first back-off (then x4)", doc: "first back-off, then ×4" },
+  { name: "fsck-every", kind: "duration", env: "CHIME_GIT_BACKUP_FSCK_EVERY", help: "full git fsck of each mirror this often (default never)", doc: "full `git fsck` of each mirror this often (default: never)" },
   { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_GIT_BACKUP_PROM_FILE", help: "Prometheus metrics, written atomically" },
-  { name: "github-user", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITHUB_USER", help: "clone missing mirrors of NAME's repositories (repeatable)" },
-  { name: "github-org", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITHUB_ORG", help: "clone missing mirrors of organisation NAME's repositories (repeatable)" },
-  { name: "github-self", kind: "switch", env: "CHIME_GIT_BACKUP_GITHUB_SELF", help: "clone missing mirrors of the token owner's repositories" },
-  { name: "github-token-file", kind: "text", value: "FILE", env: "CHIME_GIT_BACKUP_GITHUB_TOKEN_FILE", help: "token for the API and https fetches (else GITHUB_TOKEN)" },
-  { name: "github-api", kind: "text", value: "URL", env: "CHIME_GIT_BACKUP_GITHUB_API", default: "https://api.github.com", help: "API base" },
-  { name: "include-forks", kind: "switch", env: "CHIME_GIT_BACKUP_INCLUDE_FORKS", help: "also mirror forks" },
-  { name: "exclude-archived", kind: "switch", env: "CHIME_GIT_BACKUP_EXCLUDE_ARCHIVED", help: "skip archived repositories" },
-  { name: "exclude", kind: "list", value: "PATTERN", env: "CHIME_GIT_BACKUP_EXCLUDE", help: "skip repositories whose name matches (* and ?; repeatable)" },
+  { name: "github-user", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITHUB_USER", help: "clone missing mirrors of NAME's repositories (repeatable)", doc: "list NAME's repositories (repeatable; variable: comma-separated)" },
+  { name: "github-org", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITHUB_ORG", help: "clone missing mirrors of organisation NAME's repositories (repeatable)", doc: "list an organisation's repositories (repeatable; variable: comma-separated)" },
+  { name: "github-self", kind: "switch", env: "CHIME_GIT_BACKUP_GITHUB_SELF", help: "clone missing mirrors of the token owner's repositories", doc: "list the token owner's repositories, private ones included" },
+  { name: "github-token-file", kind: "text", value: "FILE", env: "CHIME_GIT_BACKUP_GITHUB_TOKEN_FILE", help: "token for the API and https fetches (else GITHUB_TOKEN)", doc: "token for the API and for https fetches (default: the `GITHUB_TOKEN` variable)" },
+  { name: "github-api", kind: "text", value: "URL", env: "CHIME_GIT_BACKUP_GITHUB_API", default: "https://api.github.com", help: "API base", doc: "GitHub Enterprise: `https://HOST/api/v3`" },
+  { name: "include-forks", kind: "switch", env: "CHIME_GIT_BACKUP_INCLUDE_FORKS", help: "also mirror forks", doc: "also clone forks" },
+  { name: "exclude-archived", kind: "switch", env: "CHIME_GIT_BACKUP_EXCLUDE_ARCHIVED", help: "skip archived repositories", doc: "do not clone archived repositories" },
+  { name: "exclude", kind: "list", value: "PATTERN", env: "CHIME_GIT_BACKUP_EXCLUDE", help: "skip repositories whose name matches (* and ?; repeatable)", doc: "do not clone names matching (`*`, `?`; repeatable; variable: comma-separated)" },
   { name: "rate-limit-wait", kind: "duration", env: "CHIME_GIT_BACKUP_RATE_LIMIT_WAIT", default: "60s", help: "longest wait for an API rate-limit reset" },
 ];
 

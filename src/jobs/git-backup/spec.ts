@@ -24,6 +24,7 @@ export const gitBackupSpec: JobSpec = {
   name: "git-backup",
   usage: "git-backup DIR [options]",
   help: HELP,
+  options: OPTIONS,
   create(args, env): Job {
     const options = parseOptions(args, env);
     return {

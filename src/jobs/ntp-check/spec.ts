@@ -24,6 +24,7 @@ export const ntpCheckSpec: JobSpec = {
   name: "ntp-check",
   usage: USAGE,
   help: HELP,
+  options: OPTIONS,
   pluginOutput: true,
   create(args: readonly string[], env: Environment): Job {
     const job = new NtpCheckJob(parseNtpCheckArgs(args, env));
