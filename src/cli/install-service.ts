@@ -16,7 +16,7 @@ import { findUser, isPlainUserName, type UserIds } from "../daemon/privileges.js
 import { detectSupervisor, missingPrograms, SUPERVISOR_NAMES, supervisorNamed, type Supervisor } from "./supervisor.js";
 
 export const INSTALL_SERVICE_USAGE =
-  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
+  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|exec|asn-db] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
   "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down]";
 
 const HELP = `${INSTALL_SERVICE_USAGE}
@@ -42,7 +42,7 @@ scanner starts it at its next scan unless --down is given.
   --supervisor S    daemontools, runit or s6 (default: the one whose scanner, svscan,
                     runsvdir or s6-svscan, is on PATH; with several, the one DIR shows
                     signs of, else daemontools)
-  --job JOB         git-backup, ntp-check or exec (default exec)
+  --job JOB         git-backup, ntp-check, exec or asn-db (default exec)
   --when SCHEDULE   written to env/CHIME_WHEN (default: git-backup ,M=0; ntp-check ,M/15;
                     exec ,M/5)
   --config FILE     instead of --job/--when/JOB-ARGs: run every job of the JSON file
@@ -72,6 +72,9 @@ const JOB_TEMPLATES: Readonly<Record<string, JobTemplate>> = {
   "git-backup": { template: "git-backup", when: ",M=0", defaultArgs: null, argsHint: "-- DIR [options]" },
   "ntp-check": { template: "ntp-check", when: ",M/15", defaultArgs: ["pool.ntp.org"], argsHint: "-- [options] SERVER…" },
   exec: { template: "exec-example", when: ",M/5", defaultArgs: ["date"], argsHint: "-- COMMAND [ARG…]" },
+  // daily at 04:00 (plus the template's splay): the table changes slowly; every host of a fleet
+  // downloading it every hour would be impolite to its publisher
+  "asn-db": { template: "asn-db", when: ",H=4", defaultArgs: null, argsHint: "-- --url URL --out FILE [options]" },
 };
 
 /** The daemon refuses to run as root without this consent (DESIGN.md §3). */
@@ -248,7 +251,7 @@ interface ServiceContent {
 function jobService(parsed: InstallArgs): ServiceContent {
   const job = Object.hasOwn(JOB_TEMPLATES, parsed.job) ? JOB_TEMPLATES[parsed.job] : undefined;
   if (!job) {
-    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check or exec)`);
+    die(EXIT_USAGE, `install-service: --job ${parsed.job}: unknown job (git-backup, ntp-check, exec or asn-db)`);
   }
   const jobArgs = parsed.jobArgs ?? job.defaultArgs;
   if (jobArgs === null || jobArgs.length === 0) {

@@ -21,8 +21,8 @@ function envdir(dir: string): Record<string, string> {
 }
 
 describe("the service templates", () => {
-  it("are the three jobs' services, each with run and env/, and the config-file service", () => {
-    expect(allTemplates).toEqual(["config", "exec-example", "git-backup", "ntp-check"]);
+  it("are the four jobs' services, each with run and env/, and the config-file service", () => {
+    expect(allTemplates).toEqual(["asn-db", "config", "exec-example", "git-backup", "ntp-check"]);
     for (const t of templates) {
       expect(statSync(join("service", t, "run")).mode & 0o755).toBe(0o755);
       expect(statSync(join("service", t, "env")).isDirectory()).toBe(true);
