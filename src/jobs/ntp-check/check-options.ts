@@ -6,7 +6,7 @@ import type { DaemonKind } from "./local-daemon-view.js";
 import { parseServer, type ServerSpec } from "./server-address.js";
 import type { ReplyLimits } from "./validate-reply.js";
 import { durationWords } from "../../time/duration-option.js";
-import { ASN_OPTIONS, asnCheckConfig, type AsnCheckConfig } from "./peer-asns.js";
+import { NTP_ASN_OPTIONS, asnCheckConfig, type AsnCheckConfig } from "./peer-asns.js";
 
 /** Everything `ntp-check` was told, parsed once at the edge; the job trusts it. */
 export interface NtpCheckConfig {
@@ -46,7 +46,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "on-critical-every", kind: "duration", env: "CHIME_NTP_ON_CRITICAL_EVERY", default: "1h", min: 0, unitRequired: true, help: "run --on-critical at most this often", doc: "run the `--on-critical` command at most this often" },
   { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_NTP_PROM_FILE", help: "write Prometheus metrics there, atomically", doc: "write Prometheus metrics there (for node_exporter's textfile collector)" },
   { name: "verbose", kind: "switch", short: "v", env: "CHIME_NTP_VERBOSE", help: "print the per-peer table after the status line" },
-  ...ASN_OPTIONS,
+  ...NTP_ASN_OPTIONS,
 ];
 
 /** SERVERs may come from the environment too (envdir): separated by blanks or commas. */

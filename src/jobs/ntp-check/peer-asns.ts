@@ -19,7 +19,7 @@ import type { PeerReport, Problem } from "./judge-peers.js";
  * lookups run after the NTP measurement (or come from the cache) and never change its verdict:
  * a failed lookup is a note in the status line, nothing more.
  */
-export const ASN_OPTIONS: readonly OptionSpec[] = [
+export const NTP_ASN_OPTIONS: readonly OptionSpec[] = [
   { name: "asn", kind: "switch", env: "CHIME_NTP_ASN", help: "annotate peers with their origin AS; WARNING when the truechimers sit in fewer than --min-asns ASes" },
   { name: "min-asns", kind: "count", env: "CHIME_NTP_MIN_ASNS", min: 1, max: 64, help: "distinct ASes the truechimers must span (default 2 with 3 or more peers, else 1)" },
   { name: "asn-source", kind: "list", env: "CHIME_NTP_ASN_SOURCE", value: "cymru,ripestat,db", default: "cymru,ripestat,db", help: "ASN sources, in order (chime asn --source)" },
