@@ -3,6 +3,7 @@
 // rewrites them; test/options/docs-option-tables.test.ts fails when one is out of date.
 import { readFile, writeFile } from "node:fs/promises";
 import { OPTIONS as DAEMON_OPTIONS } from "../src/daemon/daemon-options.js";
+import { ASN_OPTIONS } from "../src/cli/asn.js";
 import { jobLoaders } from "../src/jobs/registry.js";
 import { optionsMarkdown } from "../src/options/option-spec.js";
 
@@ -13,7 +14,10 @@ export interface OptionTable {
 }
 
 export async function optionTables(): Promise<OptionTable[]> {
-  const tables: OptionTable[] = [{ file: "docs/chime.md", name: "chime", table: optionsMarkdown(DAEMON_OPTIONS) }];
+  const tables: OptionTable[] = [
+    { file: "docs/chime.md", name: "chime", table: optionsMarkdown(DAEMON_OPTIONS) },
+    { file: "docs/asn.md", name: "asn", table: optionsMarkdown(ASN_OPTIONS) },
+  ];
   for (const [name, load] of Object.entries(jobLoaders)) {
     const options = (await load()).options ?? [];
     if (options.length > 0) tables.push({ file: `docs/${name}.md`, name, table: optionsMarkdown(options) });

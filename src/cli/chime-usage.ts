@@ -13,9 +13,12 @@ export const CHIME_USAGE = `usage:
                                                       in SERVICEDIR (e.g. /service); exit 0-3
   chime next SCHEDULE [--from STAMP] [--count N]      upcoming wake times
   chime install-service NAME --dir DIR --user USER    write a daemontools service directory
+  chime asn ADDRESS|NAME|ASN…                         origin AS, prefix, country, AS name
+                                                      (chime asn --help; stdin for bulk)
   chime --version                                     print the version (also -V)
 
 JOB: git-backup DIR [options] | ntp-check [options] SERVER… | exec -- COMMAND [ARG…]
+     | asn-db --url URL --out FILE
      (chime JOB --help for a job's own options)
 
 options (each also read from the environment variable shown, e.g. through envdir):

@@ -90,6 +90,9 @@ const INSTALL_DEFAULTS: Readonly<Record<string, JobTemplate>> = {
   "ntp-check": { template: "ntp-check", when: ",M/15", defaultArgs: ["pool.ntp.org"], argsHint: "-- [options] SERVER…" },
   "dns-blocklist": { template: "dns-blocklist", when: ",H=3,M=17", defaultArgs: null, argsHint: "-- --include FILE [options] SOURCE…" },
   exec: { template: "exec-example", when: ",M/5", defaultArgs: ["date"], argsHint: "-- COMMAND [ARG…]" },
+  // daily at 04:00 (plus the template's splay): the table changes slowly; every host of a fleet
+  // downloading it every hour would be impolite to its publisher
+  "asn-db": { template: "asn-db", when: ",H=4", defaultArgs: null, argsHint: "-- --url URL --out FILE [options]" },
 };
 
 /** Any job of the registry; one without install defaults uses service/JOB/ and needs --when and its arguments. */

@@ -9,6 +9,7 @@ export const jobLoaders: Readonly<Record<string, () => Promise<JobSpec>>> = {
   "ntp-check": async () => (await import("./ntp-check/spec.js")).ntpCheckSpec,
   exec: async () => (await import("./exec/spec.js")).execSpec,
   "dns-blocklist": async () => (await import("./dns-blocklist/spec.js")).dnsBlocklistSpec,
+  "asn-db": async () => (await import("./asn-db/spec.js")).asnDbSpec,
 };
 
 export function isJobName(name: string): boolean {

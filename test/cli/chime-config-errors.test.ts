@@ -35,7 +35,7 @@ const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
   ["bad --log-buffer", ["--log-buffer", "12", "exec", "--", "true"], {}, /^chime: --log-buffer: must be from 4K to 1G: "12"$/],
   ["unknown option", ["--wehn", ",M=0", "exec", "--", "true"], {}, /^chime: --wehn: unknown option \(see chime --help\)$/],
   ["option without value", ["--when"], {}, /^chime: --when: needs a value \(see chime --help\)$/],
-  ["unknown job", ["--when", ",M=0", "backup", "x"], {}, /^chime: JOB \(argument\): unknown job \(jobs: git-backup, ntp-check, exec\): "backup"$/],
+  ["unknown job", ["--when", ",M=0", "backup", "x"], {}, /^chime: JOB \(argument\): unknown job \(jobs: git-backup, ntp-check, exec, dns-blocklist, asn-db\): "backup"$/],
   ["missing JOB", ["--when", ",M=0"], {}, /^chime: missing JOB after --when;/],
   ["job argument error", ["--when", ",M=0", "exec"], {}, /^chime: exec: missing COMMAND/],
   ["bad --name", ["--name", "a/b", "--when", ",M=0", "exec", "--", "true"], {}, /^chime: --name: .+: "a\/b"$/],

@@ -22,7 +22,7 @@ function envdir(dir: string): Record<string, string> {
 
 describe("the service templates", () => {
   it("are the four jobs' services, each with run and env/, and the config-file service", () => {
-    expect(allTemplates).toEqual(["config", "dns-blocklist", "exec-example", "git-backup", "ntp-check"]);
+    expect(allTemplates).toEqual(["asn-db", "config", "dns-blocklist", "exec-example", "git-backup", "ntp-check"]);
     for (const t of templates) {
       expect(statSync(join("service", t, "run")).mode & 0o755).toBe(0o755);
       expect(statSync(join("service", t, "env")).isDirectory()).toBe(true);

@@ -42,7 +42,7 @@ describe("--config FILE: several jobs, validated at load", () => {
     ["entry not an object", JSON.stringify({ jobs: ["exec"] }), /line 1 \(jobs\[0\]\): must be an object: "exec"$/],
     ["typo in a field", JSON.stringify({ jobs: [{ ...ok, tiemout: "5m" }] }), /line 1 \(jobs\[0\]\.tiemout\): unknown field \(expected name, job, args, when, timeout, splay, atStart, retry, retryDelay, zone\)$/],
     ["missing job", JSON.stringify({ jobs: [{ when: ",M=0" }] }), /config file .+ line 1 \(jobs\[0\]\.job\): missing or not a job name$/],
-    ["unknown job", JSON.stringify({ jobs: [{ ...ok, job: "backup" }] }), /line 1 \(jobs\[0\]\.job\): unknown job \(jobs: git-backup, ntp-check, exec\): "backup"$/],
+    ["unknown job", JSON.stringify({ jobs: [{ ...ok, job: "backup" }] }), /line 1 \(jobs\[0\]\.job\): unknown job \(jobs: git-backup, ntp-check, exec, asn-db\): "backup"$/],
     ["missing when", JSON.stringify({ jobs: [{ job: "exec", args: ["--", "true"] }] }), /line 1 \(jobs\[0\]\.when\): missing or not a string$/],
     ["bad schedule", JSON.stringify({ jobs: [{ ...ok, when: ",H=24" }] }), /line 1 \(jobs\[0\]\.when\): .+: ",H=24"$/],
     ["bad cron", JSON.stringify({ jobs: [ok, { ...ok, name: "b", when: "61 * * * *" }] }), /line 1 \(jobs\[1\]\.when\): .+: "61 \* \* \* \*"$/],

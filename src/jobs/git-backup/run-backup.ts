@@ -17,6 +17,7 @@ import { reportOutcome, summarize } from "./run-summary.js";
 import { updateMirror, type RepoOutcome, type UpdateSettings } from "./update-mirror.js";
 import { instantToMs } from "../../time/instant.js";
 import { firstErrorLine } from "./git-error-line.js";
+import { boundedPool as pool } from "../bounded-pool.js";
 
 async function readToken(o: GitBackupOptions, env: Environment): Promise<string | undefined> {
   if (o.tokenFile !== undefined) return (await readFile(o.tokenFile, "utf8")).trim() || undefined;
@@ -32,20 +33,6 @@ async function knownMirror(dir: string, dirName: string, env: Environment, scope
   } catch {
     return { dirName, url: undefined, githubId: undefined };
   }
-}
-
-async function pool<T, R>(items: readonly T[], width: number, signal: AbortSignal, work: (t: T) => Promise<R>, skipped: (t: T) => R): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      const item = items[i] as T;
-      out[i] = signal.aborted ? skipped(item) : await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return out;
 }
 
 /**

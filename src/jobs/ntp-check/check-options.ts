@@ -6,6 +6,7 @@ import type { DaemonKind } from "./local-daemon-view.js";
 import { parseServer, type ServerSpec } from "./server-address.js";
 import type { ReplyLimits } from "./validate-reply.js";
 import { durationWords } from "../../time/duration-option.js";
+import { NTP_ASN_OPTIONS, asnCheckConfig, type AsnCheckConfig } from "./peer-asns.js";
 
 /** Everything `ntp-check` was told, parsed once at the edge; the job trusts it. */
 export interface NtpCheckConfig {
@@ -19,6 +20,8 @@ export interface NtpCheckConfig {
   readonly onCritical: { readonly argv: readonly string[]; readonly everyMs: number; readonly after: number } | null;
   readonly promFile: string | null;
   readonly verbose: boolean;
+  /** --asn: null without it */
+  readonly asn: AsnCheckConfig | null;
 }
 
 // Every duration here needs its unit: a bare "5" could mean seconds (check_ntp_time) or
@@ -43,6 +46,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "on-critical-every", kind: "duration", env: "CHIME_NTP_ON_CRITICAL_EVERY", default: "1h", min: 0, unitRequired: true, help: "run --on-critical at most this often", doc: "run the `--on-critical` command at most this often" },
   { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_NTP_PROM_FILE", help: "write Prometheus metrics there, atomically", doc: "write Prometheus metrics there (for node_exporter's textfile collector)" },
   { name: "verbose", kind: "switch", short: "v", env: "CHIME_NTP_VERBOSE", help: "print the per-peer table after the status line" },
+  ...NTP_ASN_OPTIONS,
 ];
 
 /** SERVERs may come from the environment too (envdir): separated by blanks or commas. */
@@ -99,5 +103,6 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
     onCritical,
     promFile: o.text("prom-file") ?? null,
     verbose: o.switch("verbose"),
+    asn: asnCheckConfig(o),
   };
 }

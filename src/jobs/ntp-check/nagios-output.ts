@@ -41,17 +41,22 @@ export function okText(stats: PollStats): string {
 }
 
 /** The one-line summary: the worst problem first, every other one after it. */
-export function statusLine(status: JobStatus, problems: readonly Problem[], stats: PollStats, t: Thresholds): string {
+export function statusLine(status: JobStatus, problems: readonly Problem[], stats: PollStats, t: Thresholds, notes: readonly string[] = []): string {
   // Nagios reads only the first line as the status; text from tools (stderr) must not break it.
   const text = problems.length === 0 ? okText(stats) : problems.map((p) => pluginText(p.text)).join("; ");
-  return `NTP ${STATE[status]}: ${text}|${perfdata(stats, t)}`;
+  // notes (a failed ASN lookup) are said, but judge nothing
+  const noted = notes.map((n) => `; ${pluginText(n)}`).join("");
+  return `NTP ${STATE[status]}: ${text}${noted}|${perfdata(stats, t)}`;
 }
 
 const LEAP_TEXT = ["0", "1", "2", "3"];
 
-/** One row per peer in the spirit of `ntpctl -s all`; the header is row 0. */
-export function peerTable(peers: readonly PeerReport[]): string[] {
-  const rows = [["peer", "refid", "st", "li", "offset", "delay", "jitter", "n", "verdict"]];
+/**
+ * One row per peer in the spirit of `ntpctl -s all`; the header is row 0. With `asn` (--asn),
+ * a column saying who runs each peer, before the verdict.
+ */
+export function peerTable(peers: readonly PeerReport[], asn?: (label: string) => string): string[] {
+  const rows = [["peer", "refid", "st", "li", "offset", "delay", "jitter", "n", ...(asn ? ["as"] : []), "verdict"]];
   for (const p of peers) {
     const s = p.sample;
     rows.push([
@@ -63,6 +68,7 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
       s ? `${(s.delay * 1000).toFixed(3)}ms` : "-",
       s ? `${(p.jitter * 1000).toFixed(3)}ms` : "-",
       String(p.samples),
+      ...(asn ? [asn(p.label)] : []),
       !p.detail ? p.verdict : p.detail.startsWith(p.verdict) ? p.detail : `${p.verdict}: ${p.detail}`,
     ]);
   }
@@ -71,7 +77,7 @@ export function peerTable(peers: readonly PeerReport[]): string[] {
   const widths = safe[0]!.map((_, c) => Math.max(...safe.map((r) => r[c]!.length)));
   return safe.map((r) =>
     r
-      .map((cell, c) => (c === r.length - 1 ? cell : c <= 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .map((cell, c) => (c === r.length - 1 ? cell : c <= 1 || (asn && c === r.length - 2) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
       .join("  "),
   );
 }

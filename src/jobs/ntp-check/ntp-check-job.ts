@@ -13,12 +13,17 @@ import { ntpFamilies } from "./prometheus-text.js";
 import { systemNtpClock, type NtpClock } from "./query-server.js";
 import { resolveServers, systemResolver, type Resolver } from "./server-address.js";
 import type { NtpTimestamp } from "./ntp-timestamp.js";
+import { asnText, peerAsns, type PeerAsns } from "./peer-asns.js";
+import type { IpAddress } from "../asn/ip-address.js";
+import type { SpecialRange } from "../asn/special-ranges.js";
 
 /** What the outside world is to the job; real defaults, replaced in tests. */
 export interface NtpCheckDeps {
   readonly resolver: Resolver;
   readonly clock: NtpClock;
   readonly nonce?: () => NtpTimestamp;
+  /** which addresses --asn answers without a query (default: RFC 6890's); tests map loopback peers to ASes */
+  readonly asnSpecial?: (ip: IpAddress) => SpecialRange | null;
 }
 
 export interface NtpCheckResult extends JobResult {
@@ -26,6 +31,8 @@ export interface NtpCheckResult extends JobResult {
   readonly details: readonly string[];
   readonly verbose: boolean;
   readonly judgement: Judgement;
+  /** --asn: who runs each peer */
+  readonly asns: PeerAsns | null;
 }
 
 export class NtpCheckJob implements Job {
@@ -70,7 +77,7 @@ export class NtpCheckJob implements Job {
       // Half a poll judges nothing: no verdicts remembered, no remediation, no metrics file.
       const judgement = judgePoll([], [], cfg.thresholds, new Map());
       const unknown = { ...judgement, status: "unknown" as const, problems: [{ severity: "unknown" as const, text: "poll aborted" }] };
-      return { status: "unknown", summary: statusLine("unknown", unknown.problems, judgement.stats, cfg.thresholds), details: [], verbose: cfg.verbose, judgement: unknown };
+      return { status: "unknown", summary: statusLine("unknown", unknown.problems, judgement.stats, cfg.thresholds), details: [], verbose: cfg.verbose, judgement: unknown, asns: null };
     }
     for (const p of polled) {
       const label = peerLabel(p.peer);
@@ -87,14 +94,22 @@ export class NtpCheckJob implements Job {
     let daemon: DaemonView = { lines: [], problems: [] };
     if (cfg.daemon?.kind === "openntpd") daemon = await openntpdView(cfg.daemon.argv, judged.stats, cfg.thresholds, ctx);
     else if (cfg.daemon?.kind === "chrony") daemon = await chronyView(cfg.daemon.argv, cfg.thresholds, ctx);
-    let problems = sortProblems([...judged.problems, ...daemon.problems]);
+    // After the measurement, never before: the lookups cannot delay or disturb it.
+    let asns: PeerAsns | null = null;
+    if (cfg.asn !== null && !ctx.signal.aborted) {
+      const addressOf = new Map(polls.map((p) => [peerLabel(p.peer), p.peer.address]));
+      const peersWithAddress = judged.peers.map((report) => ({ report, address: addressOf.get(report.label) ?? null }));
+      asns = await peerAsns(peersWithAddress, cfg.asn, judged.stats.configured, ctx, this.deps.asnSpecial);
+    }
+    let problems = sortProblems([...judged.problems, ...daemon.problems, ...(asns?.problems ?? [])]);
     let status: JobStatus = worstStatus(problems.map((p) => p.severity));
-    const details = [...peerTable(judged.peers), ...daemon.lines];
+    const asnCell = asns === null ? undefined : (label: string) => asnText(asns.results.get(label));
+    const details = [...peerTable(judged.peers, asnCell), ...daemon.lines];
     for (const line of details) ctx.log.info(line);
 
     if (cfg.promFile !== null) {
       try {
-        await writePrometheusTextfile(cfg.promFile, ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000)));
+        await writePrometheusTextfile(cfg.promFile, ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000), asns));
       } catch (err) {
         // Monitoring that reads the file would go on seeing the last good poll: not "ok".
         problems = sortProblems([...problems, { severity: "warning", text: promFileProblem(cfg.promFile, err) }]);
@@ -102,7 +117,7 @@ export class NtpCheckJob implements Job {
       }
     }
     const judgement: Judgement = { ...judged, status, problems };
-    const summary = statusLine(status, problems, judged.stats, cfg.thresholds);
+    const summary = statusLine(status, problems, judged.stats, cfg.thresholds, asns?.notes);
     await this.remediate(ctx, memory, status, nowMs);
     if (persist) {
       try {
@@ -117,7 +132,8 @@ export class NtpCheckJob implements Job {
     if (s.medianOffset !== null) metrics.median_offset_seconds = s.medianOffset;
     if (s.meanAbsOffset !== null) metrics.mean_abs_offset_seconds = s.meanAbsOffset;
     if (s.maxStratum !== null) metrics.max_stratum = s.maxStratum;
-    return { status, summary, metrics, details, verbose: cfg.verbose, judgement };
+    if (asns !== null) metrics.truechimer_asns = asns.truechimerAsns;
+    return { status, summary, metrics, details, verbose: cfg.verbose, judgement, asns };
   }
 
   /** --on-critical after N critical polls in a row, at most once per --on-critical-every. */

@@ -1,13 +1,17 @@
 import { exitCodeOfStatus } from "../job.js";
 import { renderPrometheusText, type PromFamily, type PromLabels } from "../prometheus-textfile.js";
 import type { Judgement } from "./judge-peers.js";
+import type { PeerAsns } from "./peer-asns.js";
+
+/** AS names are free text from remote servers: a label value is kept short. */
+const MAX_AS_NAME = 64;
 
 /**
  * Prometheus text exposition for node_exporter's textfile collector. Names follow
  * chrony_exporter's style (unit suffixes, `_info` for labels-only series) under our own
  * `chime_ntp_` namespace so they cannot collide with node_ntp_* or chrony_*.
  */
-export function ntpFamilies(j: Judgement, polledAtSeconds: number): PromFamily[] {
+export function ntpFamilies(j: Judgement, polledAtSeconds: number, asns: PeerAsns | null = null): PromFamily[] {
   const fams: PromFamily[] = [];
   const fam = (name: string, help: string): [PromLabels, number][] => {
     const samples: [PromLabels, number][] = [];
@@ -53,6 +57,17 @@ export function ntpFamilies(j: Judgement, polledAtSeconds: number): PromFamily[]
     jitter.push([l, p.jitter]);
     rootDist.push([l, p.sample.rootDistance]);
     if (p.sample.referenceAge !== null) refAge.push([l, p.sample.referenceAge]);
+  }
+  if (asns !== null) {
+    // one series per peer, like peer_info: the label set stays as bounded as the peer list
+    const asInfo = fam("peer_asn_info", "The peer's origin AS (asn=\"\" when unknown or not announced), its name and registry country.");
+    for (const p of j.peers) {
+      const r = asns.results.get(p.label);
+      if (r === undefined) continue;
+      const answer = r.kind === "answer" ? r : null;
+      asInfo.push([{ peer: p.label, asn: answer ? String(answer.origins[0]) : "", as_name: (answer?.asName ?? "").slice(0, MAX_AS_NAME), country: answer?.country ?? "", result: r.kind }, 1]);
+    }
+    fam("truechimer_asns", "Distinct networks (origin ASes) among the truechimers whose AS is known.").push([{}, asns.truechimerAsns]);
   }
   return fams;
 }
