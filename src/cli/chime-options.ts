@@ -3,6 +3,9 @@ import { parseSwitch, SWITCH_WORDS } from "../jobs/switch-option.js";
 import type { LogFormat, LogStamp } from "../log/logger.js";
 import { DEFAULT_RETRY_DELAY_MS, MAX_RETRIES } from "../daemon/retry-policy.js";
 import { parseDurationMs } from "../time/duration-option.js";
+import { DEFAULT_FAILURE_EVERY_MS } from "../daemon/run-alerts.js";
+import { pingUrlProblem } from "../daemon/health-ping.js";
+import { commandWords } from "../jobs/command-words.js";
 import { die, EXIT_USAGE } from "./die.js";
 
 /**
@@ -37,6 +40,14 @@ export interface ChimeOptions {
   maxConcurrent?: Setting<number>;
   allowRoot: Setting<boolean>;
   user?: Setting<string>;
+  /** --on-failure CMD: argv (words split on spaces, no shell) after a run that did not end ok */
+  onFailure?: Setting<string[]>;
+  /** --on-recovery CMD: after the first ok run that follows a failure */
+  onRecovery?: Setting<string[]>;
+  /** --on-failure-every: --on-failure at most once per this while a job keeps failing */
+  onFailureEveryMs: Setting<number>;
+  /** --ping URL: healthchecks-style dead-man's switch */
+  ping?: Setting<string>;
   /** Prometheus textfile with every job's run metrics (job-metrics.ts) */
   metricsFile?: Setting<string>;
   logFormat: Setting<LogFormat>;
@@ -78,6 +89,10 @@ export const OPTION_DEFS: Readonly<Record<string, OptionDef>> = {
   "--log-stamp": { key: "logStamp", env: "CHIME_LOG_STAMP", takesValue: true },
   "--log-buffer": { key: "logBuffer", env: "CHIME_LOG_BUFFER", takesValue: true },
   "--metrics-file": { key: "metricsFile", env: "CHIME_METRICS_FILE", takesValue: true },
+  "--on-failure": { key: "onFailure", env: "CHIME_ON_FAILURE", takesValue: true },
+  "--on-recovery": { key: "onRecovery", env: "CHIME_ON_RECOVERY", takesValue: true },
+  "--on-failure-every": { key: "onFailureEvery", env: "CHIME_ON_FAILURE_EVERY", takesValue: true },
+  "--ping": { key: "ping", env: "CHIME_PING", takesValue: true },
 };
 
 export const DEFAULT_LOG_BUFFER_BYTES = 1 << 20;
@@ -170,6 +185,22 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     return { value: r.value as T, source: r.source };
   };
 
+  const command = (flag: string): Setting<string[]> | undefined => {
+    const r = text(flag);
+    if (!r) return undefined;
+    const argv = commandWords(r.value);
+    if (argv.length === 0) bad(flag, r.value, r.source, "an empty command");
+    return { value: argv, source: r.source };
+  };
+  const pingUrl = (flag: string): Setting<string> | undefined => {
+    const r = text(flag);
+    if (!r) return undefined;
+    // the URL itself is a credential: errors never show it
+    const why = pingUrlProblem(r.value);
+    if (why !== undefined) die(EXIT_USAGE, `bad value for ${r.source}: ${why}`);
+    return r;
+  };
+
   const opts: ChimeOptions = {
     service: flags.get("service") === true,
     stateDir: text("--state-dir") ?? { value: "./state", source: "default" },
@@ -180,6 +211,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     atStart: toggle("--at-start"),
     retries: count("--retry", 0, MAX_RETRIES) ?? { value: 0, source: "default" },
     retryDelayMs: duration("--retry-delay") ?? { value: DEFAULT_RETRY_DELAY_MS, source: "default" },
+    onFailureEveryMs: duration("--on-failure-every") ?? { value: DEFAULT_FAILURE_EVERY_MS, source: "default" },
     logFormat: oneOf<LogFormat>("--log-format", ["text", "json"], "text"),
     logStamp: oneOf<LogStamp>("--log-stamp", ["tai64n", "none"], "tai64n"),
     logBufferBytes: bytes("--log-buffer") ?? { value: DEFAULT_LOG_BUFFER_BYTES, source: "default" },
@@ -192,6 +224,9 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     name: text("--name"),
     user: text("--user"),
     metricsFile: text("--metrics-file"),
+    onFailure: command("--on-failure"),
+    onRecovery: command("--on-recovery"),
+    ping: pingUrl("--ping"),
     timeoutMs: duration("--timeout"),
     maxConcurrent: count("--max-concurrent", 1, MAX_CONCURRENT),
   };

@@ -46,7 +46,8 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   const zone = zoneOf(env);
   const jobEnv = env;
   const retry = { retries: opts.retries.value, delayMs: opts.retryDelayMs.value };
-  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value, splaySource: opts.splayMs.source, atStart: opts.atStart.value, retry };
+  const alerts = { onFailure: opts.onFailure?.value, onRecovery: opts.onRecovery?.value, failureEveryMs: opts.onFailureEveryMs.value, ping: opts.ping?.value };
+  const defaults = { timeoutMs: opts.timeoutMs?.value, splayMs: opts.splayMs.value, splaySource: opts.splayMs.source, atStart: opts.atStart.value, retry, alerts };
   let jobs: ScheduledJob[];
   let reload: (() => Promise<ScheduledJob[]>) | undefined;
   if (opts.config) {
@@ -68,7 +69,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     if (jobName === undefined) die(EXIT_USAGE, `missing JOB after ${when.source}; see chime --help`);
     jobs = [
       await buildScheduledJob(
-        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs, atStart: defaults.atStart, retry },
+        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs, atStart: defaults.atStart, retry, alerts },
         jobEnv,
         { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source, splay: opts.splayMs.source },
       ),
@@ -123,7 +124,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
       )
     : store;
   const daemon = new Daemon(
-    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: jobStore },
+    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: jobStore, environment: env },
     chimeLog,
     { catchUp: opts.catchUp.value, graceMs: opts.graceMs.value, maxConcurrent: opts.maxConcurrent?.value, reload },
   );

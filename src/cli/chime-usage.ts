@@ -39,6 +39,14 @@ options (each also read from the environment variable shown, e.g. through envdir
   --user NAME         CHIME_USER         become NAME (uid, gid, groups) before any job runs
   --metrics-file FILE CHIME_METRICS_FILE  Prometheus textfile with every job's last run,
                                          status, duration, runs by status and next run
+  --on-failure CMD    CHIME_ON_FAILURE   run CMD (no shell; words split on spaces) after a run
+                                         that ends warning/critical/unknown; job, status and
+                                         summary in CHIME_* variables, output tail on stdin
+  --on-failure-every DURATION  CHIME_ON_FAILURE_EVERY  --on-failure at most once per DURATION
+                                         while a job keeps failing (1h)
+  --on-recovery CMD   CHIME_ON_RECOVERY  run CMD after the first ok run that follows a failure
+  --ping URL          CHIME_PING         healthchecks.io-style pings: URL/start, URL on ok,
+                                         URL/EXIT or URL/fail on failure (output tail as body)
   --log-format text|json    CHIME_LOG_FORMAT   (default text)
   --log-stamp tai64n|none   CHIME_LOG_STAMP    (default tai64n; none for multilog t / svlogd -t)
   --log-buffer SIZE         CHIME_LOG_BUFFER   log bytes held for a slow reader before lines

@@ -5,19 +5,24 @@ import { zoneNamed, type Zone } from "../schedule/zone.js";
 import { buildScheduledJob, ConfigError } from "./build-job.js";
 import { MAX_RETRIES, NO_RETRY, type RetryPolicy } from "./retry-policy.js";
 import type { ScheduledJob } from "./scheduled-job.js";
+import { DEFAULT_FAILURE_EVERY_MS, type AlertSettings } from "./run-alerts.js";
+import { pingUrlProblem } from "./health-ping.js";
+import { commandWords } from "../jobs/command-words.js";
 
 /**
  * --config FILE: several jobs in one process, for people who prefer one service.
  *
  *   { "jobs": [ { "name": "mirrors", "job": "git-backup", "args": ["/srv/git", "--github-org", "acme"],
  *                 "when": ",M=0", "timeout": "30m", "splay": "5m",
- *                 "atStart": true, "retry": 3, "retryDelay": "1m", "zone": "Europe/Berlin" } ] }
+ *                 "atStart": true, "retry": 3, "retryDelay": "1m", "zone": "Europe/Berlin",
+ *                 "onFailure": ["/usr/local/bin/page", "ops"], "onRecovery": ["/usr/local/bin/page", "ops"],
+ *                 "onFailureEvery": "1h", "ping": "https://hc.example.net/ping/UUID" } ] }
  *
  * Validated completely at load; the first mistake is reported with the file and the field
  * (`chime: config file jobs.json: jobs[1].when: …`). Unknown fields are mistakes too: a typo
  * like "tiemout" must not silently mean "no timeout".
  */
-const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "atStart", "retry", "retryDelay", "zone"]);
+const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "atStart", "retry", "retryDelay", "zone", "onFailure", "onRecovery", "onFailureEvery", "ping"]);
 
 export interface ConfigDefaults {
   timeoutMs?: number | undefined;
@@ -27,6 +32,8 @@ export interface ConfigDefaults {
   /** --at-start, --retry, --retry-delay: each job's own field wins */
   atStart?: boolean | undefined;
   retry?: RetryPolicy | undefined;
+  /** --on-failure, --on-recovery, --on-failure-every, --ping: each job's own field wins */
+  alerts?: AlertSettings | undefined;
 }
 
 export async function loadConfigFile(path: string, env: Environment, defaults: ConfigDefaults): Promise<ScheduledJob[]> {
@@ -74,8 +81,9 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
     if (typeof atStart !== "boolean") throw new ConfigError(`bad value ${JSON.stringify(atStart)} for ${field("atStart")}: expected true or false`);
     const retry = retryFields(entry, field, defaults.retry ?? NO_RETRY);
     const zone = zoneField(entry["zone"], field("zone"));
+    const alerts = alertFields(entry, field, defaults.alerts);
     jobs.push(
-      await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs, atStart, retry, zone }, env, {
+      await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs, atStart, retry, zone, alerts }, env, {
         tag: field("name"),
         job: field("job"),
         args: field("args"),
@@ -104,6 +112,30 @@ function retryFields(entry: Record<string, unknown>, field: (f: string) => strin
   const delayMs = durationField(entry["retryDelay"], field("retryDelay"));
   if (delayMs === 0) throw new ConfigError(`bad value ${JSON.stringify(entry["retryDelay"])} for ${field("retryDelay")}: must be longer than 0s`);
   return { retries: n ?? dflt.retries, delayMs: delayMs ?? dflt.delayMs };
+}
+
+/** "onFailure"/"onRecovery": an argv array (or one string split on spaces); "ping": a URL */
+function alertFields(entry: Record<string, unknown>, field: (f: string) => string, dflt: AlertSettings | undefined): AlertSettings {
+  const command = (k: string): readonly string[] | undefined => {
+    const v = entry[k];
+    if (v === undefined) return undefined;
+    const argv = typeof v === "string" ? commandWords(v) : Array.isArray(v) && v.every((w) => typeof w === "string") ? (v as string[]) : null;
+    if (argv === null || argv.length === 0 || argv[0] === "") throw new ConfigError(`bad value ${JSON.stringify(v)} for ${field(k)}: expected a command as an array of strings, like ["/usr/local/bin/page", "ops"]`);
+    return argv;
+  };
+  const ping = entry["ping"];
+  if (ping !== undefined) {
+    // the URL is a credential: the error does not repeat it
+    const why = typeof ping === "string" ? pingUrlProblem(ping) : "not a string";
+    if (why !== undefined) throw new ConfigError(`bad value for ${field("ping")}: ${why}`);
+  }
+  const every = durationField(entry["onFailureEvery"], field("onFailureEvery"));
+  return {
+    onFailure: command("onFailure") ?? dflt?.onFailure,
+    onRecovery: command("onRecovery") ?? dflt?.onRecovery,
+    failureEveryMs: every ?? dflt?.failureEveryMs ?? DEFAULT_FAILURE_EVERY_MS,
+    ping: (ping as string | undefined) ?? dflt?.ping,
+  };
 }
 
 /** "zone": an IANA name (as TZ takes it); absent: TZ, as for every job */

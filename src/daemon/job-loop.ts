@@ -4,7 +4,8 @@ import type { Clock } from "../sleep/clock.js";
 import { FOREVER, RECHECK_MS, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
-import type { JobStatus } from "../jobs/job.js";
+import type { Environment, JobResult, JobStatus } from "../jobs/job.js";
+import { RunAlerts } from "./run-alerts.js";
 import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
@@ -28,6 +29,8 @@ export interface LoopEnv {
   readonly graceMs?: number;
   /** --max-concurrent: start-up runs (catch-up, at-start) of this service wait here */
   readonly gate?: StartGate;
+  /** chime's environment, for alert commands (run-alerts.ts); absent: process.env */
+  readonly environment?: Environment;
 }
 
 /** idle: a run has just ended, its record is being written and the next wake computed */
@@ -61,6 +64,8 @@ export class JobLoop {
   private arriving: boolean;
   /** the job's "zone" (config file), else TZ */
   private readonly zone: Zone;
+  /** --on-failure, --on-recovery, --ping; undefined when none is set */
+  private readonly alerts: RunAlerts | undefined;
 
   constructor(
     readonly sj: ScheduledJob,
@@ -75,6 +80,9 @@ export class JobLoop {
     this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
     this.zone = sj.zone ?? env.zone;
     this.arriving = opts.atStart === true;
+    this.alerts = sj.alerts
+      ? new RunAlerts(sj.tag, sj.alerts, { log, stop: env.stop, graceMs: env.graceMs, environment: env.environment ?? process.env, hostname: env.hostname })
+      : undefined;
     // one listener for the loop's life, not AbortSignal.any() per sleep: Node 20's any() keeps
     // every composed signal alive as long as its sources, which grows memory by the run
     if (env.stop.aborted) this.endCtl.abort();
@@ -297,25 +305,38 @@ export class JobLoop {
     const base = slot ?? ceilSeconds(this.slotNow()) - 1;
     const slotField = slot === undefined ? {} : { slot: isoInZone(slot * 1000, this.zone) };
     let counted = false;
+    let result: JobResult | undefined;
+    const startMs = instantToMs(this.env.clock.now());
+    this.alerts?.started();
     // when an attempt's result is in the record, before it is saved: a status request (USR1)
     // right after the run's last line sees the run counted and the job idle
-    const ended = (n: number, status: JobStatus) => {
+    const ended = (n: number, status: JobStatus, r?: JobResult) => {
+      result = r;
       if (!counted) this.record.runs = (this.record.runs ?? 0) + 1;
       counted = true;
       this.record.lastAttempts = n;
       if (!shouldRetry(status) || n > policy.retries) this.phase = "idle";
     };
-    await runWithRetries({
+    const outcome = await runWithRetries({
       policy,
       log: this.log,
-      attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status) => ended(n, status)),
+      attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status, r) => ended(n, status, r)),
       nextSlotMs: () => this.nextRunAfterMs(base),
       nowMs: () => instantToMs(this.env.clock.now()),
       waitUntil: async (ms) => (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted",
       iso: (ms) => isoInZone(ms, this.zone),
       stopping: () => this.ended,
     });
+    if (this.alerts && outcome.status !== undefined) {
+      this.alerts.ended(this.record, { status: outcome.status, result, startMs: this.record.lastStartMs ?? startMs, endMs: this.record.lastEndMs ?? instantToMs(this.env.clock.now()) });
+      await this.save();
+    }
     this.phase = "idle";
+  }
+
+  /** Resolves when the alerts' pings asked for so far are done (tests). */
+  alertsSettled(): Promise<void> {
+    return this.alerts?.settled() ?? Promise.resolve();
   }
 
   /** wall ms of the first scheduled run after slot `base`; undefined when there is none */
@@ -328,7 +349,7 @@ export class JobLoop {
   }
 
   /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */
-  private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus) => void): Promise<JobStatus | undefined> {
+  private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus, r?: JobResult) => void): Promise<JobStatus | undefined> {
     const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.record, save: () => this.save(), reason, startFields, ended });
     const gate = this.env.gate;
     if (gate === undefined || gatedAtMs === undefined) return run();

@@ -30,6 +30,14 @@ export interface RunRecord {
   plannedSlot?: number;
   splayOffsetMs?: number;
   pid?: number;
+  /** when the job's current run of failures began (the first non-ok run after an ok one); absent: ok */
+  failingSinceMs?: number;
+  /** when --on-failure last ran for this job (its rate limit survives a restart) */
+  failureAlertMs?: number;
+  /** slots skipped because a run was still going or the clock jumped, since the record began */
+  skippedSlots?: number;
+  /** catch-up runs made at start for missed runs, since the record began */
+  catchUps?: number;
   /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
   interrupted?: boolean;
   /**
@@ -67,7 +75,7 @@ function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "lastAttempts", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid"] as const) {
+  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "lastAttempts", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid", "failingSinceMs", "failureAlertMs", "skippedSlots", "catchUps"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }

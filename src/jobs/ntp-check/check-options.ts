@@ -5,6 +5,7 @@ import type { DaemonKind } from "./local-daemon-view.js";
 import { parseServer, type ServerSpec } from "./server-address.js";
 import type { ReplyLimits } from "./validate-reply.js";
 import { parseDurationMs } from "../../time/duration-option.js";
+import { commandWords } from "../command-words.js";
 
 /** Everything `ntp-check` was told, parsed once at the edge; the job trusts it. */
 export interface NtpCheckConfig {
@@ -91,10 +92,6 @@ function toNumber(def: OptionDef, src: Source): number {
   return v;
 }
 
-/** Words of a command, split on white space and run without a shell: no quoting, no expansion. */
-export function commandWords(text: string): string[] {
-  return text.trim().split(/\s+/).filter((w) => w !== "");
-}
 
 export function parseNtpCheckArgs(args: readonly string[], env: Environment): NtpCheckConfig {
   const given = new Map<string, Source>();
