@@ -228,6 +228,8 @@ export class JobLoop {
       if (this.splayMs > 0) this.arrive(); // joins the queue later than the others, by its splay
       const delayed = await env.sleep(instantFromMs(instantToMs(env.clock.now()) + this.splayMs), { clock: env.clock, signal: this.endCtl.signal });
       if (delayed === "aborted") return prev;
+      this.record.catchUps = (this.record.catchUps ?? 0) + 1;
+      this.record.missedSlots = (this.record.missedSlots ?? 0) + missed.count;
       await this.runOnce("catch-up", missed.last, missed.last * 1000 + plan.offsetMs);
     }
     if (!plan.changed) return missed.last === undefined ? prev : this.accountSkipped(missed.last);
@@ -288,6 +290,7 @@ export class JobLoop {
       "skipped runs: the previous run was still going or the clock jumped forward",
     );
     this.record.handledThrough = last;
+    this.record.skippedSlots = (this.record.skippedSlots ?? 0) + count;
     return last;
   }
 

@@ -88,6 +88,12 @@ export class MetricsStateStore implements StateStore {
         return v === undefined ? [] : [[{ job: tag }, v] as const];
       }),
     });
+    const counter = (name: string, help: string, value: (r: RunRecord) => number): PromFamily => ({
+      name,
+      help,
+      type: "counter",
+      samples: recs.map(([tag, r]) => [{ job: tag }, value(r)] as const),
+    });
     const finished = (r: RunRecord) => r.lastStartMs !== undefined && r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs;
     return [
       gauge("chime_job_last_start_timestamp_seconds", "When the last run started (unix seconds).", (r) => (r.lastStartMs === undefined ? undefined : r.lastStartMs / 1000)),
@@ -101,6 +107,9 @@ export class MetricsStateStore implements StateStore {
       },
       gauge("chime_job_last_attempts", "Attempts the last run took (1 without retries; --retry adds up to N).", (r) => r.lastAttempts ?? (r.lastEndMs === undefined ? undefined : 1)),
       gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => r.nextRunAt),
+      counter("chime_job_skipped_slots_total", "Slots not run because the previous run was still going or the clock jumped forward (kept in the run record).", (r) => r.skippedSlots ?? 0),
+      counter("chime_job_catch_up_runs_total", "Catch-up runs made at start for runs missed while chime was not running (kept in the run record).", (r) => r.catchUps ?? 0),
+      counter("chime_job_missed_slots_total", "Slots missed while chime was not running; one catch-up run stands for all of a start's (kept in the run record).", (r) => r.missedSlots ?? 0),
       {
         name: "chime_job_runs_total",
         help: "Runs ended since this chime started, by status; a retried run counts each attempt.",

@@ -38,6 +38,8 @@ export interface RunRecord {
   skippedSlots?: number;
   /** catch-up runs made at start for missed runs, since the record began */
   catchUps?: number;
+  /** slots missed while chime was not running (each catch-up run stands for one or more) */
+  missedSlots?: number;
   /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
   interrupted?: boolean;
   /**
@@ -75,7 +77,7 @@ function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "lastAttempts", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid", "failingSinceMs", "failureAlertMs", "skippedSlots", "catchUps"] as const) {
+  for (const k of ["handledThrough", "lastStartMs", "lastEndMs", "runs", "lastAttempts", "nextRunAt", "plannedSlot", "splayOffsetMs", "pid", "failingSinceMs", "failureAlertMs", "skippedSlots", "catchUps", "missedSlots"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }
