@@ -7,7 +7,7 @@ import { requireSplayShorterThanInterval } from "../daemon/next-wake.js";
 import { lookupUser, runningAsRoot } from "../daemon/privileges.js";
 import { becomeUser } from "./become-user.js";
 import { FileStateStore } from "../daemon/run-state.js";
-import { MetricsStateStore } from "../daemon/job-metrics.js";
+import { METRICS_HEARTBEAT_MS, MetricsStateStore } from "../daemon/job-metrics.js";
 import type { ScheduledJob } from "../daemon/scheduled-job.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { checkStateDir, StateDirError } from "../daemon/state-dir-check.js";
@@ -123,6 +123,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
         chimeLog.log.warn({ file: metricsFile.value, error: (e as NodeJS.ErrnoException).code ?? String(e), from: metricsFile.source }, "unable to write the metrics file"),
       )
     : store;
+  if (jobStore instanceof MetricsStateStore) jobStore.startHeartbeat(METRICS_HEARTBEAT_MS);
   const daemon = new Daemon(
     { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: jobStore, environment: env },
     chimeLog,

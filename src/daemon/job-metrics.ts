@@ -2,6 +2,9 @@ import type { JobStatus } from "../jobs/job.js";
 import { type PromFamily, writePrometheusTextfile } from "../jobs/prometheus-textfile.js";
 import type { RunRecord, StateStore } from "./run-state.js";
 
+/** how often the file is rewritten without a change: the alert rules call it stale after 30 min */
+export const METRICS_HEARTBEAT_MS = 5 * 60_000;
+
 const STATUSES: readonly JobStatus[] = ["ok", "warning", "critical", "unknown"];
 
 /**
@@ -17,12 +20,33 @@ export class MetricsStateStore implements StateStore {
   private readonly ended = new Map<string, Map<JobStatus, number>>();
   private writing: Promise<void> | undefined;
   private dirty = false;
+  /** when this chime started (unix seconds): a crash loop shows as a series of changes */
+  private readonly startedS: number;
+  /** when the file was last written (unix seconds): the heartbeat that says chime is alive */
+  private writtenS = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly inner: StateStore,
     readonly path: string,
     private readonly problem: (err: unknown) => void,
-  ) {}
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    this.startedS = Math.floor(nowMs() / 1000);
+  }
+
+  /**
+   * Rewrites the file every `everyMs` even when no record changed: a job that runs once a week
+   * leaves it untouched for days otherwise, and "the file is old" could not tell a dead chime
+   * from a quiet one. The timer does not keep the process alive.
+   */
+  startHeartbeat(everyMs: number): void {
+    this.heartbeat ??= setInterval(() => {
+      this.dirty = true;
+      this.writing ??= this.writeLoop();
+    }, everyMs);
+    this.heartbeat.unref();
+  }
 
   async load(tag: string, warn: (msg: string, fields: Record<string, string>) => void): Promise<RunRecord> {
     const rec = await this.inner.load(tag, warn);
@@ -68,6 +92,7 @@ export class MetricsStateStore implements StateStore {
       while (this.dirty) {
         this.dirty = false;
         try {
+          this.writtenS = Math.floor(this.nowMs() / 1000);
           await writePrometheusTextfile(this.path, this.families());
         } catch (e) {
           this.problem(e);
@@ -110,6 +135,8 @@ export class MetricsStateStore implements StateStore {
       counter("chime_job_skipped_slots_total", "Slots not run because the previous run was still going or the clock jumped forward (kept in the run record).", (r) => r.skippedSlots ?? 0),
       counter("chime_job_catch_up_runs_total", "Catch-up runs made at start for runs missed while chime was not running (kept in the run record).", (r) => r.catchUps ?? 0),
       counter("chime_job_missed_slots_total", "Slots missed while chime was not running; one catch-up run stands for all of a start's (kept in the run record).", (r) => r.missedSlots ?? 0),
+      gauge("chime_job_process_start_time_seconds", "When the chime process that runs the job started (unix seconds); changes often in a crash loop.", () => this.startedS),
+      gauge("chime_job_metrics_written_timestamp_seconds", "When chime wrote this file (unix seconds); rewritten at least every 5 minutes while chime runs.", () => this.writtenS || undefined),
       {
         name: "chime_job_runs_total",
         help: "Runs ended since this chime started, by status; a retried run counts each attempt.",

@@ -110,6 +110,8 @@ const checks = {
   "unbound-control": program("unbound-control", "unbound"),
   "unbound-checkconf": program("unbound-checkconf", "unbound"),
   dig: program("dig", "bind9-dnsutils"),
+  // prometheus: promtool checks and unit-tests deploy/prometheus/chime.rules.yml
+  promtool: program("promtool", "prometheus"),
   // procps: the "no process left behind" checks read ps
   ps: program("ps", "procps"),
   // the SOCK refclock feeder of the chronyd rig
