@@ -69,6 +69,16 @@ export class MetricsStateStore implements StateStore {
     return this.inner.prepareJobDir(tag);
   }
 
+  /** A job removed by a reload leaves the file (its series would otherwise stay for ever). */
+  async saveJobList(tags: readonly string[]): Promise<void> {
+    const keep = new Set(tags);
+    for (const tag of [...this.records.keys()]) if (!keep.has(tag)) this.records.delete(tag);
+    for (const tag of [...this.ended.keys()]) if (!keep.has(tag)) this.ended.delete(tag);
+    this.dirty = true;
+    this.writing ??= this.writeLoop();
+    await this.inner.saveJobList?.(tags);
+  }
+
   /** Resolves when the file holds everything observed so far (for tests and a clean stop). */
   async flushed(): Promise<void> {
     while (this.writing) await this.writing;

@@ -60,7 +60,15 @@ export interface StateStore {
   saveNow(tag: string, rec: RunRecord): void;
   /** the job's own private directory (JobContext.stateDir), created if missing */
   prepareJobDir(tag: string): Promise<string>;
+  /**
+   * The tags the service runs now (at start and after each reload): records of other tags are
+   * history — a job removed from the config or renamed — that `chime status` no longer lists.
+   */
+  saveJobList?(tags: readonly string[]): Promise<void>;
 }
+
+/** In the state directory, beside the records: the jobs the service runs (a dot-name is no tag). */
+export const JOB_LIST_FILE = ".jobs.json";
 
 /** A file-system error as log fields: the code and the path it was about (the admin's next step). */
 export function fsErrorFields(e: unknown): Record<string, string> {
@@ -174,6 +182,31 @@ export class FileStateStore implements StateStore {
     // guards against the death of chime, not of the machine (which takes the processes with
     // it): the page cache is enough, and an fsync would stall the event loop on a busy disk
     writeFileAtomicSync(this.path(tag), JSON.stringify(rec) + "\n", { fsync: false });
+  }
+
+  async saveJobList(tags: readonly string[]): Promise<void> {
+    if (!this.madeDir) {
+      await mkdir(this.dir, { recursive: true });
+      this.madeDir = true;
+    }
+    await writeFileAtomic(join(this.dir, JOB_LIST_FILE), JSON.stringify({ jobs: [...tags].sort() }) + "\n");
+  }
+
+  /** The tags of the last saveJobList; undefined when none was saved (a chime before it). */
+  async jobList(): Promise<string[] | undefined> {
+    let text: string;
+    try {
+      text = await readRegularFile(join(this.dir, JOB_LIST_FILE));
+    } catch {
+      return undefined;
+    }
+    try {
+      const doc = JSON.parse(text) as { jobs?: unknown };
+      if (Array.isArray(doc.jobs) && doc.jobs.every((t) => typeof t === "string")) return doc.jobs as string[];
+    } catch {
+      // unreadable: list every record, as before the list existed
+    }
+    return undefined;
   }
 
   /** tags of every job with a record, sorted */
