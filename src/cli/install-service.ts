@@ -16,8 +16,8 @@ import { findUser, isPlainUserName, type UserIds } from "../daemon/privileges.js
 import { detectSupervisor, missingPrograms, SUPERVISOR_NAMES, supervisorNamed, type Supervisor } from "./supervisor.js";
 
 export const INSTALL_SERVICE_USAGE =
-  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n" +
-  "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down]";
+  "usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job git-backup|ntp-check|exec] [--when SCHEDULE] [--node PATH] [--down] [--monitor-group GROUP] [-- JOB-ARG…]\n" +
+  "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down] [--monitor-group GROUP]";
 
 const HELP = `${INSTALL_SERVICE_USAGE}
 
@@ -50,6 +50,9 @@ scanner starts it at its next scan unless --down is given.
                     Checked now as chime will check it at start.
   --node PATH       the node executable the run script uses (default: this one)
   --down            also write a "down" file: the service waits for svc -u
+  --monitor-group GROUP  members of GROUP may run chime check on the service: state/ and
+                    supervise/ become 0750 and group GROUP, env/ 0710 with only the
+                    CHIME_* settings chime check reads group-readable (never a secret)
   -- JOB-ARG…       the job's arguments (git-backup: DIR [options], required;
                     ntp-check: [options] SERVER…, default pool.ntp.org;
                     exec: COMMAND [ARG…], default date)
@@ -89,13 +92,14 @@ interface InstallArgs {
   readonly jobArgs: readonly string[] | undefined;
   readonly config: string | undefined;
   readonly supervisor: string | undefined;
+  readonly monitorGroup: string | undefined;
 }
 
 // Service names become directory names under svscan's directory: plain, and never
 // starting with "." (svscan skips those) or "-" (read as an option by svc and friends).
 const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node", "--config", "--supervisor"]);
+const VALUE_FLAGS = new Set(["--dir", "--user", "--log-user", "--job", "--when", "--node", "--config", "--supervisor", "--monitor-group"]);
 
 function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
   const values = new Map<string, string>();
@@ -149,6 +153,7 @@ function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
     down,
     jobArgs,
     supervisor: values.get("--supervisor"),
+    monitorGroup: values.get("--monitor-group"),
   };
 }
 
@@ -166,6 +171,9 @@ export async function runInstallService(
     die(EXIT_USAGE, `install-service: bad service name: ${JSON.stringify(parsed.name)} (use letters, digits, . _ -; not starting with . or -)`);
   }
   const what = parsed.config !== undefined ? await configService(parsed.config) : jobService(parsed);
+  if (parsed.monitorGroup !== undefined && !isPlainUserName(parsed.monitorGroup)) {
+    die(EXIT_USAGE, `install-service: --monitor-group ${JSON.stringify(parsed.monitorGroup)}: not a plain group name`);
+  }
 
   const asRoot = process.getuid?.() === 0;
   const user = await requireUser("--user", parsed.user, asRoot);
@@ -198,6 +206,7 @@ export async function runInstallService(
     logUser,
     asRoot,
     down: parsed.down,
+    monitorGroup: parsed.monitorGroup,
   });
   if (user.uid === 0) out(`warning: ${target} runs its job as root (env/${ALLOW_ROOT_ENV} written)`);
   const start = parsed.down ? `it stays down until ${supervisor.upCommand}` : supervisor.scanNote;
