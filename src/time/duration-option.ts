@@ -31,3 +31,11 @@ export function formatDurationMs(ms: number): string {
   const s = ms / 1000;
   return `${Number.isInteger(s) ? s : s.toFixed(3).replace(/0+$/, "")}s`;
 }
+
+/** The largest unit that states `ms` exactly, as a user would write it: 600000 → "10m". */
+export function durationWords(ms: number): string {
+  for (const [unit, f] of [["w", 604_800_000], ["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+    if (ms >= f && ms % f === 0) return `${ms / f}${unit}`;
+  }
+  return `${ms}ms`;
+}

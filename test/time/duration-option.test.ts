@@ -1,6 +1,6 @@
 // The one duration syntax every option and env file uses; expected values are plain arithmetic.
 import { describe, expect, it } from "vitest";
-import { parseDurationMs } from "../../src/time/duration-option.js";
+import { durationWords, parseDurationMs } from "../../src/time/duration-option.js";
 
 describe("parseDurationMs", () => {
   it.each([
@@ -20,5 +20,19 @@ describe("parseDurationMs", () => {
 
   it.each(["", "abc", "10 minutes", "weekly", "-5s", "1x", "h", "5s-", "367d", "1e3"])("%j is not a duration", (text) => {
     expect(parseDurationMs(text)).toBeNull();
+  });
+});
+
+describe("durationWords: the largest exact unit, read back by parseDurationMs", () => {
+  it.each([
+    [600_000, "10m"],
+    [1000, "1s"],
+    [1500, "1500ms"],
+    [0, "0ms"],
+    [86_400_000, "1d"],
+    [90_000, "90s"],
+  ])("%d ms is %s", (ms, text) => {
+    expect(durationWords(ms)).toBe(text);
+    expect(parseDurationMs(text)).toBe(ms);
   });
 });
