@@ -6,6 +6,8 @@ import { parseServer, type ServerSpec } from "./server-address.js";
 import type { ReplyLimits } from "./validate-reply.js";
 import { parseDurationMs } from "../../time/duration-option.js";
 import { commandWords } from "../command-words.js";
+import { isPoolOption, poolOptionTakesValue, readPoolSettings } from "./pool-options.js";
+import type { PoolScoreSettings } from "./pool-score.js";
 
 /** Everything `ntp-check` was told, parsed once at the edge; the job trusts it. */
 export interface NtpCheckConfig {
@@ -19,6 +21,8 @@ export interface NtpCheckConfig {
   readonly onCritical: { readonly argv: readonly string[]; readonly everyMs: number; readonly after: number } | null;
   readonly promFile: string | null;
   readonly verbose: boolean;
+  /** --pool-score and its settings (pool-options.ts); null: off */
+  readonly poolScore: PoolScoreSettings | null;
 }
 
 type Kind = "count" | "duration" | "text" | "flag";
@@ -96,6 +100,8 @@ function toNumber(def: OptionDef, src: Source): number {
 export function parseNtpCheckArgs(args: readonly string[], env: Environment): NtpCheckConfig {
   const given = new Map<string, Source>();
   const positional: Source[] = [];
+  /** --pool-* words, read by the option layer (pool-options.ts) */
+  const poolWords: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
@@ -112,6 +118,11 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
     }
     const eq = a.indexOf("=");
     const name = a.startsWith("--") ? a.slice(2, eq < 0 ? undefined : eq) : "";
+    if (isPoolOption(name)) {
+      poolWords.push(a);
+      if (eq < 0 && poolOptionTakesValue(name) && i + 1 < args.length) poolWords.push(args[++i]!);
+      continue;
+    }
     const def = OPTIONS[name];
     if (def === undefined) throw new JobConfigError(`ntp-check: unknown option: ${a}`);
     if (def.kind === "flag") {
@@ -192,5 +203,6 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
     onCritical,
     promFile: source("prom-file")?.value ?? null,
     verbose,
+    poolScore: readPoolSettings(poolWords, env),
   };
 }

@@ -1,5 +1,6 @@
 import type { Job, JobContext, JobResult, JobStatus } from "../job.js";
-import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
+import { promFileProblem, writePrometheusTextfile, type PromFamily } from "../prometheus-textfile.js";
+import { poolProblems, poolScoreLine, poolScores, type PoolScoreSettings } from "./pool-score.js";
 import { instantToMs } from "../../time/instant.js";
 import type { NtpCheckConfig } from "./check-options.js";
 import { emptyMemory, holdAfterKiss, loadMemory, saveMemory, type CheckMemory } from "./check-memory.js";
@@ -86,14 +87,16 @@ export class NtpCheckJob implements Job {
     let daemon: DaemonView = { lines: [], problems: [] };
     if (cfg.daemon?.kind === "openntpd") daemon = await openntpdView(cfg.daemon.argv, judged.stats, cfg.thresholds, ctx);
     else if (cfg.daemon?.kind === "chrony") daemon = await chronyView(cfg.daemon.argv, cfg.thresholds, ctx);
-    let problems = sortProblems([...judged.problems, ...daemon.problems]);
+    const pool = cfg.poolScore ? await this.poolVerdicts(cfg.poolScore, polls, persist ? ctx.stateDir : null, nowMs, ctx.signal) : { problems: [], lines: [], family: null };
+    let problems = sortProblems([...judged.problems, ...daemon.problems, ...pool.problems]);
     let status: JobStatus = worstStatus(problems.map((p) => p.severity));
-    const details = [...peerTable(judged.peers), ...daemon.lines];
+    const details = [...peerTable(judged.peers), ...daemon.lines, ...pool.lines];
     for (const line of details) ctx.log.info(line);
 
     if (cfg.promFile !== null) {
       try {
-        await writePrometheusTextfile(cfg.promFile, ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000)));
+        const families = ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000));
+        await writePrometheusTextfile(cfg.promFile, pool.family ? [...families, pool.family] : families);
       } catch (err) {
         // Monitoring that reads the file would go on seeing the last good poll: not "ok".
         problems = sortProblems([...problems, { severity: "warning", text: promFileProblem(cfg.promFile, err) }]);
@@ -117,6 +120,23 @@ export class NtpCheckJob implements Job {
     if (s.meanAbsOffset !== null) metrics.mean_abs_offset_seconds = s.meanAbsOffset;
     if (s.maxStratum !== null) metrics.max_stratum = s.maxStratum;
     return { status, summary, metrics, details, verbose: cfg.verbose, judgement };
+  }
+
+  /**
+   * --pool-score: each peer that answered, judged by the pool's score (pool-score.ts). Asked
+   * after the NTP measurement, so a slow API never skews it.
+   */
+  private async poolVerdicts(settings: PoolScoreSettings, polls: readonly PeerPoll[], stateDir: string | null, nowMs: number, signal: AbortSignal) {
+    const labels = new Map<string, string>();
+    for (const p of polls) if (p.samples.length > 0 && !labels.has(p.peer.address)) labels.set(p.peer.address, peerLabel(p.peer));
+    const scores = await poolScores({ addresses: [...labels.keys()], settings, stateDir, nowMs, signal });
+    const label = (a: string) => labels.get(a) ?? a;
+    const family: PromFamily = {
+      name: "chime_ntp_peer_pool_score",
+      help: "The NTP pool's score of the peer (members only; cached for --pool-interval).",
+      samples: scores.flatMap((p) => (typeof p.score === "number" ? [[{ peer: label(p.address) }, p.score] as const] : [])),
+    };
+    return { problems: poolProblems(scores, settings, label), lines: scores.map((p) => poolScoreLine(p, label(p.address))), family };
   }
 
   /** --on-critical after N critical polls in a row, at most once per --on-critical-every. */

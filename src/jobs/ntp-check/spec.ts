@@ -1,5 +1,7 @@
 import type { Environment, Job, JobResult, JobSpec } from "../job.js";
 import { parseNtpCheckArgs } from "./check-options.js";
+import { optionsHelp } from "../../options/options-help.js";
+import { POOL_OPTIONS } from "./pool-options.js";
 import { NtpCheckJob, type NtpCheckResult } from "./ntp-check-job.js";
 
 const USAGE = "ntp-check [options] SERVER…";
@@ -34,7 +36,8 @@ options (each also read from the environment variable shown):
                           at most once per --on-critical-every DUR (1h)  CHIME_NTP_ON_CRITICAL
   --prom-file PATH        write Prometheus metrics there, atomically     CHIME_NTP_PROM_FILE
   -v, --verbose           print the per-peer table after the status line CHIME_NTP_VERBOSE
-SERVERs may also come from CHIME_NTP_SERVERS (separated by spaces or commas).
+pool score (each peer that is an NTP pool member, by the pool's public score API):
+${optionsHelp(POOL_OPTIONS)}SERVERs may also come from CHIME_NTP_SERVERS (separated by spaces or commas).
 DUR: a number with ms, s, m or h. CHIME_NTP_VERBOSE is a switch: yes/no, 1/0, true/false or
 on/off; anything else is an error.
 `;
