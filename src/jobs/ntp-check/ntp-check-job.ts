@@ -127,10 +127,11 @@ export class NtpCheckJob implements Job {
    * after the NTP measurement, so a slow API never skews it.
    */
   private async poolVerdicts(settings: PoolScoreSettings, polls: readonly PeerPoll[], stateDir: string | null, nowMs: number, signal: AbortSignal) {
-    const labels = new Map<string, string>();
-    for (const p of polls) if (p.samples.length > 0 && !labels.has(p.peer.address)) labels.set(p.peer.address, peerLabel(p.peer));
+    // one query per address: peers on several ports of one address share its score and its verdict
+    const labels = new Map<string, string[]>();
+    for (const p of polls) if (p.samples.length > 0) labels.set(p.peer.address, [...(labels.get(p.peer.address) ?? []), peerLabel(p.peer)]);
     const scores = await poolScores({ addresses: [...labels.keys()], settings, stateDir, nowMs, signal });
-    const label = (a: string) => labels.get(a) ?? a;
+    const label = (a: string) => labels.get(a)?.join(", ") ?? a;
     const family: PromFamily = {
       name: "chime_ntp_peer_pool_score",
       help: "The NTP pool's score of the peer (members only; cached for --pool-interval).",

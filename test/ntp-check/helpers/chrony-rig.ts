@@ -42,7 +42,7 @@ export async function freeUdpPort(): Promise<number> {
 }
 
 /** One raw request; resolves with the reply's first byte and stratum, or null on timeout. */
-function probe(port: number, timeoutMs: number): Promise<{ leap: number; stratum: number } | null> {
+function probe(port: number, timeoutMs: number, address: string): Promise<{ leap: number; stratum: number } | null> {
   return new Promise((resolve) => {
     const s = createSocket("udp4");
     const req = Buffer.alloc(48);
@@ -61,7 +61,7 @@ function probe(port: number, timeoutMs: number): Promise<{ leap: number; stratum
       }
     });
     s.on("error", () => done(null));
-    s.send(req, port, "127.0.0.1");
+    s.send(req, port, address);
   });
 }
 
@@ -77,15 +77,15 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(killer);
 }
 
-async function startOnce(kind: ChronyKind, port: number, readyWithinMs: number): Promise<ChronyServer | string> {
+async function startOnce(kind: ChronyKind, port: number, readyWithinMs: number, address: string): Promise<ChronyServer | string> {
   const dir = await mkdtemp(join(tmpdir(), "chime-chrony-"));
   const cmdDir = join(dir, "cmd");
   await mkdir(cmdDir, { mode: 0o700 });
   const refSock = join(dir, "ref.sock");
   const lines = [
     `port ${port}`,
-    "bindaddress 127.0.0.1",
-    "allow 127.0.0.1",
+    `bindaddress ${address}`,
+    "allow 127.0.0.0/8",
     "cmdport 0",
     `bindcmdaddress ${join(cmdDir, "chronyd.sock")}`,
     `pidfile ${join(dir, "chronyd.pid")}`,
@@ -111,9 +111,9 @@ async function startOnce(kind: ChronyKind, port: number, readyWithinMs: number):
   const deadline = Date.now() + readyWithinMs;
   while (Date.now() < deadline) {
     if (chronyd.exitCode !== null) break;
-    const r = await probe(port, 200);
+    const r = await probe(port, 200, address);
     if (r !== null && (kind.kind !== "shifted" || r.leap !== 3)) {
-      return { address: "127.0.0.1", port, dir, cmdSocket: join(cmdDir, "chronyd.sock"), pids: children.map((c) => c.pid!), stop };
+      return { address, port, dir, cmdSocket: join(cmdDir, "chronyd.sock"), pids: children.map((c) => c.pid!), stop };
     }
     if (r !== null) await new Promise((res) => setTimeout(res, 100));
   }
@@ -121,12 +121,15 @@ async function startOnce(kind: ChronyKind, port: number, readyWithinMs: number):
   return `chronyd (${kind.kind}) on port ${port} not ready within ${readyWithinMs} ms: ${log.trim()}`;
 }
 
-/** Retries on another port when the one we picked was taken between probe and bind. */
-export async function startChronyd(kind: ChronyKind, readyWithinMs = 15_000): Promise<ChronyServer> {
+/**
+ * Retries on another port when the one we picked was taken between probe and bind. `address`:
+ * another loopback address (127.0.0.2 …), for tests that tell peers apart by address.
+ */
+export async function startChronyd(kind: ChronyKind, readyWithinMs = 15_000, address = "127.0.0.1"): Promise<ChronyServer> {
   withChronyd.assert();
   let why = "";
   for (let attempt = 0; attempt < 3; attempt++) {
-    const r = await startOnce(kind, await freeUdpPort(), readyWithinMs);
+    const r = await startOnce(kind, await freeUdpPort(), readyWithinMs, address);
     if (typeof r !== "string") return r;
     why = r;
   }
