@@ -108,7 +108,8 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     const config = join(tmp.dir, "reload.json");
     const jobs = (...names: string[]) => JSON.stringify({ jobs: names.map((name) => ({ name, job: "exec", when: "0 0 1 1 *", args: ["--", "true"] })) });
     await writeFile(config, jobs("keep", "dropped"));
-    const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--config", config], { cwd: tmp.dir });
+    const metrics = join(tmp.dir, "reload.prom");
+    const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--metrics-file", metrics, "--config", config], { cwd: tmp.dir });
     try {
       await p.waitFor(/dropped next run: /);
       await p.waitFor(/keep next run: /);
@@ -131,6 +132,14 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
       expect(lines[0]).toMatch(/^added: never run; next run in \d+ seconds/);
       expect(lines[1]).toMatch(/^keep: last run ok /);
       expect(lines[2]).toBe("(not shown: 1 records of jobs the service no longer runs: dropped)");
+      // the metrics file drops the removed job's series and has the added job's
+      let prom = await readFile(metrics, "utf8");
+      for (const end = Date.now() + 10_000; prom.includes('job="dropped"') && Date.now() < end; ) {
+        await new Promise((res) => setTimeout(res, 50));
+        prom = await readFile(metrics, "utf8");
+      }
+      expect(prom).not.toContain('job="dropped"');
+      expect(prom).toContain('chime_job_next_run_timestamp_seconds{job="added"}');
       // the record itself is kept (history: a job renamed back finds it)
       expect(existsSync(join(state, "dropped.json"))).toBe(true);
       expect(r.status).toBe(0);

@@ -55,6 +55,11 @@ describe("--metrics-file: run metrics for every job", () => {
       expect(start * 1000).toBeGreaterThanOrEqual(before - 1000);
       expect(end).toBeGreaterThanOrEqual(start);
       expect(s.get('chime_job_last_duration_seconds{job="nightly"}')).toBeCloseTo(end - start, 3);
+      // the process start (a crash loop changes it) and the heartbeat: both this process's
+      const started = s.get('chime_job_process_start_time_seconds{job="nightly"}')!;
+      expect(started * 1000).toBeGreaterThanOrEqual(before - 60_000);
+      expect(started).toBeLessThanOrEqual(start);
+      expect(s.get('chime_job_metrics_written_timestamp_seconds{job="nightly"}')).toBeGreaterThanOrEqual(end - 1);
       // once a year, at midnight of 1 January (TZ=UTC): a full hour
       expect(s.get('chime_job_next_run_timestamp_seconds{job="nightly"}')! % 3600).toBe(0);
     } finally {
