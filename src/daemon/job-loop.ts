@@ -6,6 +6,7 @@ import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/i
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
 import type { Environment, JobResult, JobStatus } from "../jobs/job.js";
 import { RunAlerts } from "./run-alerts.js";
+import { recordGroups } from "./run-groups.js";
 import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
@@ -81,7 +82,14 @@ export class JobLoop {
     this.zone = sj.zone ?? env.zone;
     this.arriving = opts.atStart === true;
     this.alerts = sj.alerts
-      ? new RunAlerts(sj.tag, sj.alerts, { log, stop: env.stop, graceMs: env.graceMs, environment: env.environment ?? process.env, hostname: env.hostname })
+      ? new RunAlerts(sj.tag, sj.alerts, {
+          log,
+          stop: env.stop,
+          graceMs: env.graceMs,
+          environment: env.environment ?? process.env,
+          hostname: env.hostname,
+          processes: recordGroups(env.store, sj.tag, () => this.record, log),
+        })
       : undefined;
     // one listener for the loop's life, not AbortSignal.any() per sleep: Node 20's any() keeps
     // every composed signal alive as long as its sources, which grows memory by the run

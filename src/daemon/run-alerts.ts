@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Environment, JobResult, JobStatus } from "../jobs/job.js";
-import { runProcess } from "../jobs/process-runner.js";
+import { runProcess, type ProcessTracker } from "../jobs/process-runner.js";
 import { isSecretKey, redactText } from "../log/redact.js";
 import { formatDurationMs } from "../time/duration-option.js";
 import { HealthPing } from "./health-ping.js";
@@ -38,6 +38,8 @@ export interface AlertScope {
   /** chime's environment: the alert command's, without variables that hold secrets */
   readonly environment: Environment;
   readonly hostname: string;
+  /** where the alert command's process group is recorded: after a kill -9 of chime, the next start ends it */
+  readonly processes?: ProcessTracker | undefined;
 }
 
 /** A run that ended, as the alerts see it. */
@@ -151,6 +153,7 @@ export class RunAlerts {
       timeoutMs: ALERT_TIMEOUT_MS,
       signal: this.scope.stop,
       ...(this.scope.graceMs !== undefined ? { graceMs: this.scope.graceMs } : {}),
+      ...(this.scope.processes ? { processes: this.scope.processes } : {}),
       log,
       onStdout: collect,
       onStderr: collect,

@@ -205,6 +205,37 @@ describe("--on-failure, --on-recovery, --ping", () => {
     }
   }, 60_000);
 
+  it("kill -9 of chime while an alert command runs: the next chime ends the command's process group before anything else", async () => {
+    const pidFile = join(tmp.dir, "e-alert.pid");
+    const hang = join(tmp.dir, "e-hang.sh");
+    writeFileSync(hang, `#!/bin/sh\necho $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}\nexec sleep 600\n`);
+    chmodSync(hang, 0o755);
+    const args = ["--allow-root", "--state-dir", join(tmp.dir, "e-state"), "--when", "0 0 1 1 *", "--name", "killed", "--on-failure", hang, "exec", "--", "sh", "-c", "exit 2"];
+    const first = new ChimeProcess(args, { cwd: tmp.dir });
+    let pid = 0;
+    try {
+      await first.waitFor(/next run: /);
+      first.signal("SIGALRM");
+      await until("the alert command's pid", () => existsSync(pidFile));
+      pid = Number(readFileSync(pidFile, "utf8"));
+      first.signal("SIGKILL");
+      await first.exited;
+      expect(alive(pid)).toBe(true);
+    } finally {
+      await first.kill();
+    }
+    const second = new ChimeProcess(args, { cwd: tmp.dir });
+    try {
+      await second.waitFor(/left-behind process group ended/);
+      await until("the alert command gone", () => !alive(pid));
+      second.signal("SIGTERM");
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      await second.kill();
+      if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
+  }, 60_000);
+
   it("a bad --ping is refused at start without repeating the URL", async () => {
     const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "d-state"), "--when", ",M=0", "--ping", "ftp://hc.example/secret-key-123", "exec", "--", "true"], { cwd: tmp.dir });
     const { code } = await p.exited;
