@@ -6,6 +6,7 @@
  * Retry-After, garbage and silence. The peers are real NTP responders on 127.0.0.x.
  */
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, test } from "vitest";
@@ -171,6 +172,28 @@ describe("ntp-check --pool-score", () => {
     expect(r.status).toBe("critical");
     expect(existsSync(flag)).toBe(true);
     expect(ctx.lines.some((l) => /^on-critical: touch finished: exit 0$/.test(l))).toBe(true);
+  });
+
+  test("--daemon openntpd: the daemon's own peers are scored too (a dropped server is no longer in the pool's DNS, only in the daemon)", async () => {
+    const port = await peers();
+    const api = await poolApi((ip, _req, res) => (ip === "192.0.2.11" ? json(res, poolJson(ip, -100)) : json(res, '{"error":"not found"}', 404)));
+    const ctx = await ctxAt();
+    // a stand-in ntpctl printing recorded `ntpctl -s status` / `-s peers` output
+    const ntpctl = join(ctx.stateDir, "ntpctl");
+    const fix = join(__dirname, "fixtures");
+    await writeFile(
+      ntpctl,
+      `#!${process.execPath}\nconst fs = require("fs"); process.stdout.write(fs.readFileSync(process.argv[3] === "status" ? ${JSON.stringify(join(fix, "openntpd-pool-status.txt"))} : ${JSON.stringify(join(fix, "openntpd-pool-peers.txt"))}, "utf8"));\n`,
+      { mode: 0o755 },
+    );
+    const r = await job(port, api, ["--daemon", "openntpd", "--ntpctl", ntpctl, "--verbose"]).run(ctx);
+    expect(r.status).toBe("critical");
+    expect(r.summary).toMatch(/^NTP CRITICAL: peer 192\.0\.2\.11 \(openntpd's\) pool score -100 \(below -50; the pool has dropped it\)/);
+    // every address the daemon and the poll use, once; IPv6 as the pool writes it
+    expect(api.paths.sort()).toEqual(
+      ["127.0.0.2", "127.0.0.3", "127.0.0.4", "192.0.2.10", "192.0.2.11", "2001:db8::7", "203.0.113.5"].map((a) => `/scores/${a}/json?limit=1`).sort(),
+    );
+    expect(r.details).toContain("pool [2001:db8::7] (openntpd's): not a pool member");
   });
 
   test("bad settings name their source", () => {

@@ -87,7 +87,8 @@ export class NtpCheckJob implements Job {
     let daemon: DaemonView = { lines: [], problems: [] };
     if (cfg.daemon?.kind === "openntpd") daemon = await openntpdView(cfg.daemon.argv, judged.stats, cfg.thresholds, ctx);
     else if (cfg.daemon?.kind === "chrony") daemon = await chronyView(cfg.daemon.argv, cfg.thresholds, ctx);
-    const pool = cfg.poolScore ? await this.poolVerdicts(cfg.poolScore, polls, persist ? ctx.stateDir : null, nowMs, ctx.signal) : { problems: [], lines: [], family: null };
+    const daemonPeers = cfg.daemon ? { kind: cfg.daemon.kind, addresses: daemon.peerAddresses ?? [] } : undefined;
+    const pool = cfg.poolScore ? await this.poolVerdicts(cfg.poolScore, polls, daemonPeers, persist ? ctx.stateDir : null, nowMs, ctx.signal) : { problems: [], lines: [], family: null };
     let problems = sortProblems([...judged.problems, ...daemon.problems, ...pool.problems]);
     let status: JobStatus = worstStatus(problems.map((p) => p.severity));
     const details = [...peerTable(judged.peers), ...daemon.lines, ...pool.lines];
@@ -126,10 +127,19 @@ export class NtpCheckJob implements Job {
    * --pool-score: each peer that answered, judged by the pool's score (pool-score.ts). Asked
    * after the NTP measurement, so a slow API never skews it.
    */
-  private async poolVerdicts(settings: PoolScoreSettings, polls: readonly PeerPoll[], stateDir: string | null, nowMs: number, signal: AbortSignal) {
+  private async poolVerdicts(
+    settings: PoolScoreSettings,
+    polls: readonly PeerPoll[],
+    daemonPeers: { kind: string; addresses: readonly string[] } | undefined,
+    stateDir: string | null,
+    nowMs: number,
+    signal: AbortSignal,
+  ) {
     // one query per address: peers on several ports of one address share its score and its verdict
     const labels = new Map<string, string[]>();
     for (const p of polls) if (p.samples.length > 0) labels.set(p.peer.address, [...(labels.get(p.peer.address) ?? []), peerLabel(p.peer)]);
+    // the local daemon's own peers: the incident's dropped server is only there
+    for (const a of daemonPeers?.addresses ?? []) if (!labels.has(a)) labels.set(a, [`${a.includes(":") ? `[${a}]` : a} (${daemonPeers!.kind}'s)`]);
     const scores = await poolScores({ addresses: [...labels.keys()], settings, stateDir, nowMs, signal });
     const label = (a: string) => labels.get(a)?.join(", ") ?? a;
     const family: PromFamily = {

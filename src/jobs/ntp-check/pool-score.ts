@@ -1,4 +1,5 @@
 import { mkdir, readFile } from "node:fs/promises";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
 import { httpGet } from "../network/http-get.js";
@@ -141,12 +142,13 @@ export async function poolScores(r: PoolScoreRequest): Promise<PeerPoolScore[]> 
       out.push({ address, score: cached.score });
       continue;
     }
-    let error: string | undefined = held;
+    let error: string | undefined = isIP(address) === 0 ? "not an IP address" : held;
     if (error === undefined && asked >= MAX_QUERIES) error = `more than ${MAX_QUERIES} peers to look up; asked again next time`;
     if (error === undefined && r.signal?.aborted) error = "stopped";
     if (error === undefined) {
       asked++;
-      const url = `${settings.baseUrl.replace(/\/+$/, "")}/scores/${encodeURIComponent(address)}/json?limit=1`;
+      // an IP address needs no escaping (isIP), and the pool's paths show IPv6 colons as they are
+      const url = `${settings.baseUrl.replace(/\/+$/, "")}/scores/${address}/json?limit=1`;
       try {
         const reply = await httpGet({ url, timeoutMs: settings.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES, signal: r.signal, headers: { accept: "application/json", "user-agent": "chime ntp-check" } });
         if (reply.status === 429) {
