@@ -1,7 +1,5 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { setLongTimeout } from "../jobs/long-timer.js";
-import { httpPost } from "../jobs/network/http-get.js";
 import { NetworkReadError } from "../jobs/network/deadline.js";
 
 /**
@@ -67,10 +65,19 @@ function transient(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+async function newRunId(): Promise<string> {
+  const { randomUUID } = await import("node:crypto");
+  return randomUUID();
+}
+
 export class HealthPing {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
-  private rid = randomUUID();
+  /**
+   * The run's id. node:crypto is loaded on the first ping, not with the daemon: an idle service
+   * without --ping does not carry it (test/cli/service-idle-footprint.test.ts).
+   */
+  private rid: Promise<string> = newRunId();
 
   constructor(
     private readonly url: string,
@@ -81,7 +88,7 @@ export class HealthPing {
 
   /** A run starts: a fresh run id for its pings. */
   start(): void {
-    this.rid = randomUUID();
+    this.rid = newRunId();
     this.send("start", "");
   }
 
@@ -104,12 +111,15 @@ export class HealthPing {
       return;
     }
     this.queued++;
-    const url = pingUrl(this.url, kind, this.rid);
+    const rid = this.rid;
     // in order: an end ping must not overtake its start ping
-    this.queue = this.queue.then(() => this.deliver(url, kind, body)).finally(() => this.queued--);
+    this.queue = this.queue.then(async () => this.deliver(pingUrl(this.url, kind, await rid), kind, body)).finally(() => this.queued--);
   }
 
   private async deliver(url: string, kind: PingKind, body: string): Promise<void> {
+    // loaded with the first ping: node:https brings TLS and node:crypto, which a service
+    // without --ping must not carry (test/cli/service-idle-footprint.test.ts)
+    const { httpPost } = await import("../jobs/network/http-get.js");
     const target = pingTarget(this.url);
     let why = "";
     for (let n = 1; n <= ATTEMPTS && !this.stop.aborted; n++) {

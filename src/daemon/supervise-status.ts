@@ -64,7 +64,8 @@ function parseS6Status(bytes: Uint8Array): SuperviseStatus | null {
   const nanos = view.getUint32(8, false);
   if (label < TAI_OFFSET || label >= 1n << 63n || nanos > 999_999_999) return null;
   const pid = view.getBigUint64(24, false);
-  if (pid > 0x7fffffffn) return null;
+  // pid_t is a signed 32-bit number: anything above is not a status file
+  if (pid >= 1n << 31n) return null;
   const flags = bytes[bytes.length - 1]!;
   const changed = instantFromTain({ label, nanos });
   return {
