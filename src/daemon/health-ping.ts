@@ -96,15 +96,6 @@ export class HealthPing {
     this.send(kind, body);
   }
 
-  /** Resolves when every ping asked for so far has been sent or given up (tests, a clean stop). */
-  async settled(): Promise<void> {
-    let q: Promise<void>;
-    do {
-      q = this.queue;
-      await q;
-    } while (q !== this.queue);
-  }
-
   private send(kind: PingKind, body: string): void {
     if (this.queued >= MAX_QUEUED) {
       this.log.warn({ ping: pingTarget(this.url), kind: String(kind) }, "ping dropped: earlier pings are still waiting for the endpoint");

@@ -345,11 +345,6 @@ export class JobLoop {
     this.phase = "idle";
   }
 
-  /** Resolves when the alerts' pings asked for so far are done (tests). */
-  alertsSettled(): Promise<void> {
-    return this.alerts?.settled() ?? Promise.resolve();
-  }
-
   /** wall ms of the first scheduled run after slot `base`; undefined when there is none */
   private nextRunAfterMs(base: number): number | undefined {
     try {

@@ -68,11 +68,13 @@ export class RunAlerts {
     this.childEnv = {};
     for (const [k, v] of Object.entries(scope.environment)) {
       if (v === undefined) continue;
-      if (isSecretKey(k) || k === "CHIME_PING" || k.startsWith("CHIME_ON_")) {
-        if (isSecretKey(k)) this.secrets.push(v);
+      if (isSecretKey(k)) {
+        this.secrets.push(v);
         continue;
       }
-      this.childEnv[k] = v;
+      // the service's own settings (CHIME_WHEN, CHIME_PING, …) are not the alert's: its CHIME_*
+      // variables are the ones below, documented, and nothing else
+      if (!k.startsWith("CHIME_")) this.childEnv[k] = v;
     }
     if (settings.ping !== undefined) this.secrets.push(settings.ping);
   }
@@ -109,11 +111,6 @@ export class RunAlerts {
     }
     delete rec.failingSinceMs;
     if (wasFailingSince !== undefined && this.settings.onRecovery) this.runCommand("recovery", this.settings.onRecovery, run, wasFailingSince, output);
-  }
-
-  /** Resolves when pings asked for so far are done (tests). */
-  async settled(): Promise<void> {
-    await this.ping?.settled();
   }
 
   private redact(text: string): string {

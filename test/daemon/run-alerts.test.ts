@@ -86,7 +86,7 @@ describe("--on-failure, --on-recovery, --ping", () => {
         "--ping", `${http.url}/ping/${uuid}`, "--on-failure", `${script} failure`, "--on-recovery", `${script} recovery`,
         "exec", "--", "sh", "-c", `echo "db said: sekrit-pass-4711"; echo line two >&2; exit $(cat ${code})`,
       ],
-      { cwd: tmp.dir, env: { MY_DB_PASSWORD: "sekrit-pass-4711", GITHUB_TOKEN: "ghp_abcdefghijklmnopqrstuvwxyz0123", NOTIFY_CHANNEL: "#ops" } },
+      { cwd: tmp.dir, env: { MY_DB_PASSWORD: "sekrit-pass-4711", GITHUB_TOKEN: "ghp_abcdefghijklmnopqrstuvwxyz0123", NOTIFY_CHANNEL: "#ops", CHIME_GRACE: "3s" } },
     );
     try {
       await p.waitFor(/next run: /);
@@ -114,6 +114,8 @@ describe("--on-failure, --on-recovery, --ping", () => {
       expect(failure).toMatch(/^NOTIFY_CHANNEL=#ops$/m);
       expect(failure).not.toContain("GITHUB_TOKEN");
       expect(failure).not.toContain("MY_DB_PASSWORD");
+      // the service's own settings are not the alert's
+      expect(failure).not.toContain("CHIME_GRACE");
       expect(failure).not.toContain("sekrit-pass-4711");
       expect(failure).not.toContain(uuid);
       expect(failure.split("--- stdin\n")[1]).toBe("db said: [redacted]\nline two\n");
