@@ -72,10 +72,14 @@ export class MetricsStateStore implements StateStore {
   /** A job removed by a reload leaves the file (its series would otherwise stay for ever). */
   async saveJobList(tags: readonly string[]): Promise<void> {
     const keep = new Set(tags);
-    for (const tag of [...this.records.keys()]) if (!keep.has(tag)) this.records.delete(tag);
+    const gone = [...this.records.keys()].filter((t) => !keep.has(t));
+    for (const tag of gone) this.records.delete(tag);
     for (const tag of [...this.ended.keys()]) if (!keep.has(tag)) this.ended.delete(tag);
-    this.dirty = true;
-    this.writing ??= this.writeLoop();
+    // at start nothing is gone, and a file written before the records are read would be empty
+    if (gone.length > 0) {
+      this.dirty = true;
+      this.writing ??= this.writeLoop();
+    }
     await this.inner.saveJobList?.(tags);
   }
 
