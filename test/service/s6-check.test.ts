@@ -45,7 +45,9 @@ underS6.describe("chime check under a real s6-svscan", () => {
     writeFileSync(join(base, "good.json"), JSON.stringify({ jobs: [{ name: "tick", job: "exec", args: ["--", "true"], when: ",S/2" }] }));
     writeFileSync(join(base, "broken.json"), JSON.stringify({ jobs: [{ name: "x", job: "exec", args: ["--", "true"], when: ",S/2" }] }));
     for (const name of ["good", "broken"]) {
-      execFileSync(node, [chime, "install-service", name, "--dir", join(base, "sv"), "--user", "nobody", "--supervisor", "s6", "--node", node, "--config", join(base, `${name}.json`)], { env: { PATH } });
+      // good: readable by a monitoring group, as under daemontools (svscan-monitor-group.test.ts)
+      const group = name === "good" ? ["--monitor-group", "nogroup"] : [];
+      execFileSync(node, [chime, "install-service", name, "--dir", join(base, "sv"), "--user", "nobody", "--supervisor", "s6", "--node", node, ...group, "--config", join(base, `${name}.json`)], { env: { PATH } });
     }
     // a mistake made after installing, refused at start (exit 100): s6-supervise restarts it every second
     writeFileSync(join(base, "broken.json"), JSON.stringify({ jobs: [{ name: "x", job: "exec", when: ",S/2", tiemout: "5m" }] }));
@@ -91,6 +93,13 @@ underS6.describe("chime check under a real s6-svscan", () => {
     const pid = svstat(good).pid!;
     expect(n.longOutput.some((l) => new RegExp(`^OK +good +up \\d+ s \\(pid ${pid}\\)$`).test(l))).toBe(true);
     expect(n.longOutput.some((l) => /^OK +good\/tick +last run ok/.test(l))).toBe(true);
+
+    // s6-supervise keeps the supervise/ that install-service made for the group: a member reads it
+    const nogroup = Number(execFileSync("getent", ["group", "nogroup"], { encoding: "utf8" }).split(":")[2]);
+    const member = spawnSync(node, [chime, "check", "--min-uptime", "2s", good], { encoding: "utf8", uid: nobody.uid, gid: nogroup });
+    expect(member.stderr).toBe("");
+    expect(parseLikeNagiosCore(member.stdout).statusText).toBe("CHIME OK: 1 jobs in 1 services fine");
+    expect(member.status).toBe(0);
 
     execFileSync("s6-svc", ["-wd", "-d", good]);
     await waitFor("good down", 10_000, () => !svstat(good).up);
