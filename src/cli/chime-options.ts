@@ -3,6 +3,9 @@ import { OPTIONS } from "../daemon/daemon-options.js";
 import { JobConfigError, type Environment } from "../jobs/job.js";
 import type { LogFormat, LogStamp } from "../log/logger.js";
 import { peekFlag, readOptions, type Options } from "../options/read-options.js";
+import { pingUrlProblem } from "../daemon/health-ping.js";
+import { commandWords } from "../jobs/command-words.js";
+import { badValue } from "../options/bad-value.js";
 import { die, EXIT_USAGE } from "./die.js";
 
 export { OPTIONS };
@@ -39,6 +42,14 @@ export interface ChimeOptions {
   maxConcurrent?: Setting<number>;
   allowRoot: Setting<boolean>;
   user?: Setting<string>;
+  /** --on-failure CMD: argv (words split on spaces, no shell) after a run that did not end ok */
+  onFailure?: Setting<string[]>;
+  /** --on-recovery CMD: after the first ok run that follows a failure */
+  onRecovery?: Setting<string[]>;
+  /** --on-failure-every: --on-failure at most once per this while a job keeps failing */
+  onFailureEveryMs: Setting<number>;
+  /** --ping URL: healthchecks-style dead-man's switch */
+  ping?: Setting<string>;
   /** Prometheus textfile with every job's run metrics (job-metrics.ts) */
   metricsFile?: Setting<string>;
   logFormat: Setting<LogFormat>;
@@ -78,6 +89,7 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
     atStart: setting("at-start", o.switch("at-start")),
     retries: setting("retry", o.count("retry")),
     retryDelayMs: setting("retry-delay", o.duration("retry-delay")),
+    onFailureEveryMs: setting("on-failure-every", o.duration("on-failure-every")),
     logFormat: setting("log-format", o.text("log-format") as LogFormat),
     logStamp: setting("log-stamp", o.text("log-stamp") as LogStamp),
     logBufferBytes: setting("log-buffer", o.size("log-buffer")),
@@ -91,6 +103,20 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
   }
   if (o.has("timeout")) opts.timeoutMs = setting("timeout", o.duration("timeout"));
   if (o.has("max-concurrent")) opts.maxConcurrent = setting("max-concurrent", o.count("max-concurrent"));
+  for (const [name, key] of [["on-failure", "onFailure"], ["on-recovery", "onRecovery"]] as const) {
+    const v = o.text(name);
+    if (v === undefined) continue;
+    const argv = commandWords(v);
+    if (argv.length === 0) die(EXIT_USAGE, badValue(o.source(name), "an empty command", v));
+    opts[key] = setting(name, argv);
+  }
+  const ping = o.text("ping");
+  if (ping !== undefined) {
+    // the URL itself is a credential: the error never shows it
+    const why = pingUrlProblem(ping);
+    if (why !== undefined) die(EXIT_USAGE, `${o.source("ping")}: ${why}`);
+    opts.ping = setting("ping", ping);
+  }
   return opts;
 }
 
@@ -102,6 +128,7 @@ export function configDefaults(opts: ChimeOptions): ConfigDefaults {
     splaySource: opts.splayMs.source,
     atStart: opts.atStart.value,
     retry: { retries: opts.retries.value, delayMs: opts.retryDelayMs.value },
+    alerts: { onFailure: opts.onFailure?.value, onRecovery: opts.onRecovery?.value, failureEveryMs: opts.onFailureEveryMs.value, ping: opts.ping?.value },
   };
 }
 

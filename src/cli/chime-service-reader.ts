@@ -22,7 +22,8 @@ export interface ChimeServiceSettings {
 
 export type ServiceReading = { ok: true; settings: ChimeServiceSettings } | { ok: false; dir: string; problem: string };
 
-const ENV_READ = ["CHIME_STATE_DIR", "CHIME_CONFIG", "CHIME_NAME", "CHIME_WHEN", "CHIME_TIMEOUT", "CHIME_GRACE"] as const;
+/** The env/ settings chime check reads (install-service --monitor-group opens these, no others). */
+export const CHECK_READS_ENV = ["CHIME_STATE_DIR", "CHIME_CONFIG", "CHIME_NAME", "CHIME_WHEN", "CHIME_TIMEOUT", "CHIME_GRACE"] as const;
 
 /** The chime program in a run script: chime, chime.js, chime.cjs, by any path. */
 const CHIME_WORD = /(?:^|\/)chime(?:\.c?js)?$/;
@@ -126,7 +127,7 @@ const resolveIn = (dir: string, p: string) => (isAbsolute(p) ? p : join(dir, p))
 
 export async function readChimeService(dir: string, runArgs: readonly string[]): Promise<ServiceReading> {
   const env: Record<string, string> = {};
-  for (const name of ENV_READ) {
+  for (const name of CHECK_READS_ENV) {
     const v = await envdirValue(dir, name);
     if (v !== undefined) env[name] = v;
   }

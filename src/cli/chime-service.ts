@@ -8,7 +8,7 @@ import { requireSplayShorterThanInterval } from "../daemon/next-wake.js";
 import { lookupUser, runningAsRoot } from "../daemon/privileges.js";
 import { becomeUser } from "./become-user.js";
 import { FileStateStore } from "../daemon/run-state.js";
-import { MetricsStateStore } from "../daemon/job-metrics.js";
+import { METRICS_HEARTBEAT_MS, MetricsStateStore } from "../daemon/job-metrics.js";
 import type { ScheduledJob } from "../daemon/scheduled-job.js";
 import { installSignalHandlers } from "../daemon/signal-handlers.js";
 import { checkStateDir, StateDirError } from "../daemon/state-dir-check.js";
@@ -69,7 +69,7 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     if (jobName === undefined) die(EXIT_USAGE, `missing JOB after ${when.source}; see chime --help`);
     jobs = [
       await buildScheduledJob(
-        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs, atStart: defaults.atStart, retry },
+        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs, atStart: defaults.atStart, retry, alerts: defaults.alerts },
         jobEnv,
         { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source, splay: opts.splayMs.source },
       ),
@@ -123,8 +123,9 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
         chimeLog.log.warn({ file: metricsFile.value, error: (e as NodeJS.ErrnoException).code ?? String(e), from: metricsFile.source }, "unable to write the metrics file"),
       )
     : store;
+  if (jobStore instanceof MetricsStateStore) jobStore.startHeartbeat(METRICS_HEARTBEAT_MS);
   const daemon = new Daemon(
-    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: jobStore },
+    { clock: systemClock, sleep: sleepUntil, zone, hostname: hostname(), store: jobStore, environment: env },
     chimeLog,
     { catchUp: opts.catchUp.value, graceMs: opts.graceMs.value, maxConcurrent: opts.maxConcurrent?.value, reload },
   );

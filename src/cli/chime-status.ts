@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { FileStateStore, type RunRecord } from "../daemon/run-state.js";
 import { isoInZone } from "../schedule/iso-local.js";
 import { STATE_DIR_OPTION } from "../daemon/daemon-options.js";
@@ -52,6 +53,11 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
     }
     die(EXIT_SYSTEM, `status: unable to read state directory ${dir}: ${code}`);
   }
+  // the service's job list (written at start and reload): a removed or renamed job's record is
+  // history, not a job that "was due N seconds ago; is chime running?" for ever
+  const current = await store.jobList();
+  const hidden = current === undefined ? [] : tags.filter((t) => !current.includes(t));
+  if (current !== undefined) tags = [...current];
   if (tags.length === 0) {
     out(`${dir}: no jobs`);
     return 1;
@@ -67,9 +73,14 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
       out(escapeControls(`${tag}: ${msg} (${fields["file"]}${fields["error"] ? `: ${fields["error"]}` : ""})`));
     });
     out(escapeControls(describeRecord(tag, rec, zone, nowMs)));
-    const judged = problem ? 3 : judgeJob(rec, { nowMs, toleranceMs: STATUS_TOLERANCE_MS, timeoutMs: undefined, graceMs: 0, alive: pidAlive, exists: true }).health;
+    const exists = await stat(store.path(tag)).then(
+      () => true,
+      () => false,
+    );
+    const judged = problem ? 3 : judgeJob(rec, { nowMs, toleranceMs: STATUS_TOLERANCE_MS, timeoutMs: undefined, graceMs: 0, alive: pidAlive, exists }).health;
     health = worse(health, judged);
   }
+  if (hidden.length > 0) out(escapeControls(`(not shown: ${hidden.length} records of jobs the service no longer runs: ${hidden.join(", ")})`));
   return health;
 }
 

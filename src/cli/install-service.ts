@@ -27,8 +27,8 @@ import { detectSupervisor, missingPrograms, SUPERVISOR_NAMES, supervisorNamed, t
 const JOB_NAMES = Object.keys(jobLoaders);
 
 export const INSTALL_SERVICE_USAGE =
-  `usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job ${JOB_NAMES.join("|")}] [--when SCHEDULE] [--node PATH] [--down] [-- JOB-ARG…]\n` +
-  "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down]";
+  `usage: chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor daemontools|runit|s6] [--job ${JOB_NAMES.join("|")}] [--when SCHEDULE] [--node PATH] [--down] [--monitor-group GROUP] [-- JOB-ARG…]\n` +
+  "       chime install-service NAME --dir DIR --user USER [--log-user USER] [--supervisor S] --config FILE [--node PATH] [--down] [--monitor-group GROUP]";
 
 const HELP = `${INSTALL_SERVICE_USAGE}
 
@@ -64,6 +64,9 @@ will check them at start: in the service's zone (TZ in env/, else the system zon
 /etc/localtime, not this shell's TZ).
   --node PATH       the node executable the run script uses (default: this one)
   --down            also write a "down" file: the service waits for svc -u
+  --monitor-group GROUP  members of GROUP may run chime check on the service: state/ and
+                    supervise/ become 0750 and group GROUP, env/ 0710 with only the
+                    CHIME_* settings chime check reads group-readable (never a secret)
   -- JOB-ARG…       the job's arguments (git-backup: DIR [options], required;
                     ntp-check: [options] SERVER…, default pool.ntp.org;
                     dns-blocklist: --include FILE [options] SOURCE…, required;
@@ -116,6 +119,7 @@ interface InstallArgs {
   readonly jobArgs: readonly string[] | undefined;
   readonly config: string | undefined;
   readonly supervisor: string | undefined;
+  readonly monitorGroup: string | undefined;
 }
 
 // Service names become directory names under svscan's directory: plain, and never
@@ -132,6 +136,7 @@ const INSTALL_OPTIONS: readonly OptionSpec[] = [
   { name: "node", kind: "text", value: "PATH", help: "the node executable" },
   { name: "config", kind: "text", value: "FILE", help: "a config file instead of one job" },
   { name: "down", kind: "switch", help: "write a down file" },
+  { name: "monitor-group", kind: "text", value: "GROUP", help: "a group that may read what chime check needs" },
   { name: "help", kind: "switch", short: "h", help: "this text" },
 ];
 
@@ -169,6 +174,7 @@ function parseInstallArgs(args: readonly string[]): InstallArgs | "help" {
     down: o.switch("down"),
     jobArgs,
     supervisor: o.text("supervisor"),
+    monitorGroup: o.text("monitor-group"),
   };
 }
 
@@ -186,6 +192,9 @@ export async function runInstallService(
     die(EXIT_USAGE, `install-service: ${badValue("NAME (argument)", "not a service name (use letters, digits, . _ -; not starting with . or -)", parsed.name)}`);
   }
   const what = parsed.config !== undefined ? await configService(parsed.config) : await jobService(parsed);
+  if (parsed.monitorGroup !== undefined && !isPlainUserName(parsed.monitorGroup)) {
+    die(EXIT_USAGE, `install-service: --monitor-group ${JSON.stringify(parsed.monitorGroup)}: not a plain group name`);
+  }
 
   const asRoot = process.getuid?.() === 0;
   const user = await requireUser("--user", parsed.user, asRoot);
@@ -218,6 +227,7 @@ export async function runInstallService(
     logUser,
     asRoot,
     down: parsed.down,
+    monitorGroup: parsed.monitorGroup,
   });
   if (user.uid === 0) out(`warning: ${target} runs its job as root (env/${ALLOW_ROOT_ENV} written)`);
   const start = parsed.down ? `it stays down until ${supervisor.upCommand}` : supervisor.scanNote;

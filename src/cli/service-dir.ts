@@ -1,5 +1,7 @@
 import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { CHECK_READS_ENV } from "./chime-service-reader.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { fillTemplate, shellWords } from "./run-script-template.js";
 import type { UserIds } from "../daemon/privileges.js";
@@ -31,6 +33,12 @@ export interface ServicePlan {
   readonly asRoot: boolean;
   /** write a `down` file: supervise then waits for `svc -u` */
   readonly down: boolean;
+  /**
+   * --monitor-group: the group whose members may run `chime check` on this service — and read
+   * nothing else: the state directory's records (not the jobs' own directories), the supervisor's
+   * status, and the few env/ settings that say where the state is; never a secret in env/.
+   */
+  readonly monitorGroup?: string | undefined;
 }
 
 /**
@@ -118,7 +126,40 @@ async function fillStaging(dir: string, plan: ServicePlan, templates: Templates)
     await chown(join(dir, STATE_DIR), plan.user.uid, plan.user.gid);
     await chown(join(dir, "log", "main"), plan.logUser.uid, plan.logUser.gid);
   }
+  if (plan.monitorGroup !== undefined) await openToMonitorGroup(dir, plan.monitorGroup, [...env.keys()]);
   await chmod(dir, 0o755);
+}
+
+/**
+ * Least privilege for a monitoring user: read access where `chime check` reads, through the
+ * group only. The records are created 0644 by the daemon, so the state directory's 0750 is the
+ * gate; the jobs' own directories below it stay 0700 (git-backup's mirrors, ntp-check's memory).
+ * env/ becomes 0710 — the group may open a file it names but not list the directory — and only
+ * the settings chime check reads become group-readable; a token stays 0600.
+ * supervise/ is made now, 0750: daemontools, runit and s6 create it 0700 when it is missing, and
+ * keep the one they find.
+ */
+async function openToMonitorGroup(dir: string, group: string, envNames: readonly string[]): Promise<void> {
+  const chgrp = (path: string): void => {
+    try {
+      // chgrp(1) resolves the name as the name service does (NIS, LDAP), like id(1) for users
+      execFileSync("chgrp", ["--", group, path], { stdio: ["ignore", "ignore", "pipe"] });
+    } catch (e) {
+      const said = String((e as { stderr?: Buffer }).stderr ?? "").split("\n")[0] || (e as Error).message;
+      die(EXIT_USAGE, `install-service: --monitor-group ${group}: ${said}`);
+    }
+  };
+  await mkdir(join(dir, "supervise"));
+  for (const d of ["state", "supervise"]) {
+    chgrp(join(dir, d));
+    await chmod(join(dir, d), 0o750);
+  }
+  chgrp(join(dir, "env"));
+  await chmod(join(dir, "env"), 0o710);
+  for (const name of envNames.filter((n) => (CHECK_READS_ENV as readonly string[]).includes(n))) {
+    chgrp(join(dir, "env", name));
+    await chmod(join(dir, "env", name), 0o640);
+  }
 }
 
 async function writeExecutable(path: string, text: string): Promise<void> {

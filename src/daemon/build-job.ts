@@ -4,6 +4,7 @@ import { isJobName, jobLoaders } from "../jobs/registry.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Zone } from "../schedule/schedule.js";
 import type { Instant } from "../time/instant.js";
 import type { RetryPolicy } from "./retry-policy.js";
+import type { AlertSettings } from "./run-alerts.js";
 import { TAG_PATTERN, type ScheduledJob } from "./scheduled-job.js";
 
 /**
@@ -24,6 +25,8 @@ export interface JobSettings {
   retry?: RetryPolicy | undefined;
   /** IANA name, checked by the caller; undefined: TZ */
   zone?: Zone | undefined;
+  /** --on-failure, --on-recovery, --ping */
+  alerts?: AlertSettings | undefined;
 }
 
 /** How to name each setting in an error: `--when`, `config file F line N (jobs[2].when)`. */
@@ -73,7 +76,8 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
     ...(s.atStart ? { atStart: true } : {}),
     ...(s.retry && s.retry.retries > 0 ? { retry: s.retry } : {}),
     ...(s.zone !== undefined ? { zone: s.zone } : {}),
-    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs, s.atStart === true, s.retry ?? null, s.zone?.name ?? null]),
+    ...(hasAlerts(s.alerts) ? { alerts: s.alerts } : {}),
+    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs, s.atStart === true, s.retry ?? null, s.zone?.name ?? null, hasAlerts(s.alerts) ? s.alerts : null]),
   };
 }
 
@@ -92,6 +96,10 @@ export function requireNextRun(jobs: readonly ScheduledJob[], zone: Zone, now: I
       throw new ConfigError(badValue(sj.whenSource ?? sj.tag, "nothing matches within 400 years", sj.schedule.text));
     }
   }
+}
+
+function hasAlerts(a: AlertSettings | undefined): a is AlertSettings {
+  return a !== undefined && (a.onFailure !== undefined || a.onRecovery !== undefined || a.ping !== undefined);
 }
 
 function quoteWord(w: string): string {

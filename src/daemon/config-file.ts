@@ -9,19 +9,25 @@ import { OPTIONS } from "./daemon-options.js";
 import { jsonKeyLines } from "./json-key-lines.js";
 import { NO_RETRY, type RetryPolicy } from "./retry-policy.js";
 import type { ScheduledJob } from "./scheduled-job.js";
+import { DEFAULT_FAILURE_EVERY_MS, type AlertSettings } from "./run-alerts.js";
+import { pingUrlProblem } from "./health-ping.js";
+import { commandWords } from "../jobs/command-words.js";
+import { parseDurationMs } from "../time/duration-option.js";
 
 /**
  * --config FILE: several jobs in one process, for people who prefer one service.
  *
  *   { "jobs": [ { "name": "mirrors", "job": "git-backup", "args": ["/srv/git", "--github-org", "acme"],
  *                 "when": ",M=0", "timeout": "30m", "splay": "5m",
- *                 "atStart": true, "retry": 3, "retryDelay": "1m", "zone": "Europe/Berlin" } ] }
+ *                 "atStart": true, "retry": 3, "retryDelay": "1m", "zone": "Europe/Berlin",
+ *                 "onFailure": ["/usr/local/bin/page", "ops"], "onRecovery": ["/usr/local/bin/page", "ops"],
+ *                 "onFailureEvery": "1h", "ping": "https://hc.example.net/ping/UUID" } ] }
  *
  * Validated completely at load; the first mistake is reported with the file, the line and the
  * field (`chime: config file jobs.json line 4 (jobs[1].when): …: ",H=24"`). Unknown fields are mistakes too: a typo
  * like "tiemout" must not silently mean "no timeout".
  */
-const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "atStart", "retry", "retryDelay", "zone"]);
+const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "atStart", "retry", "retryDelay", "zone", "onFailure", "onRecovery", "onFailureEvery", "ping"]);
 
 export interface ConfigDefaults {
   timeoutMs?: number | undefined;
@@ -31,6 +37,8 @@ export interface ConfigDefaults {
   /** --at-start, --retry, --retry-delay: each job's own field wins */
   atStart?: boolean | undefined;
   retry?: RetryPolicy | undefined;
+  /** --on-failure, --on-recovery, --on-failure-every, --ping: each job's own field wins */
+  alerts?: AlertSettings | undefined;
 }
 
 /** Job fields that are daemon settings, checked by the daemon's own declarations. */
@@ -100,8 +108,9 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
     const dflt = defaults.retry ?? NO_RETRY;
     const retry: RetryPolicy = { retries: own("retry", o.count) ?? dflt.retries, delayMs: own("retryDelay", o.duration) ?? dflt.delayMs };
     const zone = zoneField(entry["zone"], field("zone"));
+    const alerts = alertFields(entry, field, defaults.alerts);
     jobs.push(
-      await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs, atStart, retry, zone }, env, {
+      await buildScheduledJob({ tag: name, jobName, args, when, timeoutMs, splayMs, atStart, retry, zone, alerts }, env, {
         tag: field("name"),
         job: field("job"),
         args: field("args"),
@@ -138,6 +147,36 @@ function settingFields(entry: Record<string, unknown>, field: (f: string) => str
     config[SETTING_FIELDS[f]] = { text, source };
   }
   return config;
+}
+
+/** "onFailure"/"onRecovery": an argv array (or one string split on spaces); "ping": a URL */
+function alertFields(entry: Record<string, unknown>, field: (f: string) => string, dflt: AlertSettings | undefined): AlertSettings {
+  const command = (k: string): readonly string[] | undefined => {
+    const v = entry[k];
+    if (v === undefined) return undefined;
+    const argv = typeof v === "string" ? commandWords(v) : Array.isArray(v) && v.every((w) => typeof w === "string") ? (v as string[]) : null;
+    if (argv === null || argv.length === 0 || argv[0] === "") throw new ConfigError(`bad value ${JSON.stringify(v)} for ${field(k)}: expected a command as an array of strings, like ["/usr/local/bin/page", "ops"]`);
+    return argv;
+  };
+  const ping = entry["ping"];
+  if (ping !== undefined) {
+    // the URL is a credential: the error does not repeat it
+    const why = typeof ping === "string" ? pingUrlProblem(ping) : "not a string";
+    if (why !== undefined) throw new ConfigError(`bad value for ${field("ping")}: ${why}`);
+  }
+  const everyValue = entry["onFailureEvery"];
+  let every: number | undefined;
+  if (everyValue !== undefined) {
+    const ms = typeof everyValue === "string" || typeof everyValue === "number" ? parseDurationMs(String(everyValue)) : null;
+    if (ms === null || ms <= 0) throw new ConfigError(badValue(field("onFailureEvery"), 'expected a duration like "90s", "5m", "1h" or a number of seconds', everyValue));
+    every = ms;
+  }
+  return {
+    onFailure: command("onFailure") ?? dflt?.onFailure,
+    onRecovery: command("onRecovery") ?? dflt?.onRecovery,
+    failureEveryMs: every ?? dflt?.failureEveryMs ?? DEFAULT_FAILURE_EVERY_MS,
+    ping: (ping as string | undefined) ?? dflt?.ping,
+  };
 }
 
 /** "zone": an IANA name (as TZ takes it); absent: TZ, as for every job */

@@ -4,6 +4,7 @@ import type { OptionSpec } from "../options/option-spec.js";
 import { formatSizeBytes } from "../options/size-option.js";
 import { durationWords } from "../time/duration-option.js";
 import { DEFAULT_RETRY_DELAY_MS, MAX_RETRIES } from "./retry-policy.js";
+import { DEFAULT_FAILURE_EVERY_MS } from "./run-alerts.js";
 
 /*
  * The daemon's own options, declared once: the command line and envdir read them
@@ -46,6 +47,32 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "allow-root", kind: "switch", env: "CHIME_ALLOW_ROOT", help: "let a service run its jobs as root" },
   { name: "user", kind: "text", value: "NAME", env: "CHIME_USER", help: "become NAME (uid, gid, groups) before any job runs", doc: "become NAME (uid, gid and groups) before any job runs; needs root" },
   { name: "metrics-file", kind: "text", value: "FILE", env: "CHIME_METRICS_FILE", help: "Prometheus textfile with every job's last run, status, duration, runs by status and next run", doc: "a Prometheus textfile (node_exporter's textfile collector) with every job's run metrics, below" },
+  {
+    name: "on-failure",
+    kind: "text",
+    value: "CMD",
+    env: "CHIME_ON_FAILURE",
+    help: "run CMD (no shell; words split on spaces) after a run that ends warning/critical/unknown; job, status and summary in CHIME_* variables, output tail on stdin",
+    doc: "run CMD (no shell; words split on spaces) after a run that ends `warning`, `critical` or `unknown` (after its retries); see Alerts below",
+  },
+  {
+    name: "on-failure-every",
+    kind: "duration",
+    env: "CHIME_ON_FAILURE_EVERY",
+    default: durationWords(DEFAULT_FAILURE_EVERY_MS),
+    min: 1,
+    help: "--on-failure at most once per DURATION while a job keeps failing",
+    doc: "while a job keeps failing, `--on-failure` runs at most once per DURATION (a new failure after an ok run alerts at once)",
+  },
+  { name: "on-recovery", kind: "text", value: "CMD", env: "CHIME_ON_RECOVERY", help: "run CMD after the first ok run that follows a failure" },
+  {
+    name: "ping",
+    kind: "text",
+    value: "URL",
+    env: "CHIME_PING",
+    help: "healthchecks.io-style pings: URL/start, URL on ok, URL/EXIT or URL/fail on failure (output tail as body)",
+    doc: "a dead-man's switch speaking the healthchecks.io protocol: `URL/start`, `URL`, `URL/EXIT-STATUS` or `URL/fail`",
+  },
   { name: "log-format", kind: "text", choices: ["text", "json"], env: "CHIME_LOG_FORMAT", default: "text", help: "one text line per event, or JSON lines", doc: "line format ([logging.md](logging.md))" },
   { name: "log-stamp", kind: "text", choices: ["tai64n", "none"], env: "CHIME_LOG_STAMP", default: "tai64n", help: "none for multilog t / svlogd -t", doc: "stamp lines with a TAI64N label, or leave it to `multilog t` / `svlogd -t`" },
   {

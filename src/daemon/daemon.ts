@@ -10,6 +10,7 @@ import { reapLeftovers } from "./run-groups.js";
 import { SETTLE_MARGIN_MS } from "./run-job.js";
 import type { ScheduledJob } from "./scheduled-job.js";
 import { StartGate } from "./start-gate.js";
+import { fsErrorFields } from "./run-state.js";
 
 export interface DaemonOptions {
   /** one catch-up run at start after downtime (--no-catch-up turns it off) */
@@ -64,6 +65,12 @@ export class Daemon {
     // runs when cron starts, not when a crontab is edited)
     this.env.gate?.expect(jobs.length);
     for (const sj of jobs) this.startLoop(sj, { catchUp: this.opts.catchUp, atStart: true, after: reaped });
+    this.saveJobList(jobs.map((sj) => sj.tag));
+  }
+
+  /** `chime status` lists these jobs only; a removed job's record stays, as history. */
+  private saveJobList(tags: readonly string[]): void {
+    void this.env.store.saveJobList?.(tags).catch((e: unknown) => this.chimeLog.log.warn(fsErrorFields(e), "unable to write the job list in the state directory"));
   }
 
   private startLoop(sj: ScheduledJob, opts: ConstructorParameters<typeof JobLoop>[3]): void {
@@ -129,6 +136,7 @@ export class Daemon {
       changes.added++;
       this.startLoop(sj, { catchUp: this.opts.catchUp });
     }
+    this.saveJobList([...this.loops.keys()]);
     log.info({ signal: "HUP", jobs: this.loops.size, ...changes }, "configuration reloaded");
   }
 

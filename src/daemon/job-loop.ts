@@ -5,7 +5,9 @@ import type { Clock } from "../sleep/clock.js";
 import { FOREVER, type sleepUntil } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
-import type { JobStatus } from "../jobs/job.js";
+import type { Environment, JobResult, JobStatus } from "../jobs/job.js";
+import { RunAlerts } from "./run-alerts.js";
+import { recordGroups } from "./run-groups.js";
 import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
@@ -30,6 +32,8 @@ export interface LoopEnv {
   readonly graceMs?: number;
   /** --max-concurrent: start-up runs (catch-up, at-start) of this service wait here */
   readonly gate?: StartGate;
+  /** chime's environment, for alert commands (run-alerts.ts); absent: process.env */
+  readonly environment?: Environment;
 }
 
 /** idle: a run has just ended, its record is being written and the next wake computed */
@@ -62,6 +66,8 @@ export class JobLoop {
   /** the job's "zone" (config file), else TZ */
   private readonly zone: Zone;
   private readonly book: RunRecordKeeper;
+  /** --on-failure, --on-recovery, --ping; undefined when none is set */
+  private readonly alerts: RunAlerts | undefined;
 
   constructor(
     readonly sj: ScheduledJob,
@@ -76,6 +82,16 @@ export class JobLoop {
     this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
     this.zone = sj.zone ?? env.zone;
     this.arriving = opts.atStart === true;
+    this.alerts = sj.alerts
+      ? new RunAlerts(sj.tag, sj.alerts, {
+          log,
+          stop: env.stop,
+          graceMs: env.graceMs,
+          environment: env.environment ?? process.env,
+          hostname: env.hostname,
+          processes: recordGroups(env.store, sj.tag, () => this.book.record, log),
+        })
+      : undefined;
     // one listener for the loop's life, not AbortSignal.any() per sleep: Node 20's any() keeps
     // every composed signal alive as long as its sources, which grows memory by the run
     if (env.stop.aborted) this.endCtl.abort();
@@ -217,6 +233,7 @@ export class JobLoop {
       if (this.splayMs > 0) this.arrive(); // joins the queue later than the others, by its splay
       const delayed = await env.sleep(instantFromMs(instantToMs(env.clock.now()) + this.splayMs), { clock: env.clock, signal: this.endCtl.signal });
       if (delayed === "aborted") return prev;
+      this.book.countCatchUp(missed.count);
       await this.runOnce("catch-up", missed.last, missed.last * 1000 + plan.offsetMs);
     }
     if (!plan.changed) return missed.last === undefined ? prev : this.accountSkipped(missed.last);
@@ -266,6 +283,7 @@ export class JobLoop {
       "skipped runs: the previous run was still going or the clock jumped forward",
     );
     this.book.handle(last);
+    this.book.countSkipped(count);
     return last;
   }
 
@@ -282,10 +300,14 @@ export class JobLoop {
     // retries end at the job's next slot after this one (or after now, for a run outside the schedule)
     const base = slot ?? ceilSeconds(this.slotNow()) - 1;
     const slotField = slot === undefined ? {} : { slot: isoInZone(slot * 1000, this.zone) };
+    let result: JobResult | undefined;
+    const startMs = instantToMs(this.env.clock.now());
     this.book.runStarted();
+    this.alerts?.started();
     // when an attempt's result is in the record, before it is saved: a status request (USR1)
     // right after the run's last line sees the run counted and the job idle
-    const ended = (n: number, status: JobStatus) => {
+    const ended = (n: number, status: JobStatus, r?: JobResult) => {
+      result = r;
       const last = !shouldRetry(status) || n > policy.retries;
       this.book.attemptEnded(n, last);
       if (last) this.phase = "idle";
@@ -293,7 +315,7 @@ export class JobLoop {
     const outcome = await runWithRetries({
       policy,
       log: this.log,
-      attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status) => ended(n, status)),
+      attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status, r) => ended(n, status, r)),
       nextSlotMs: () => this.nextRunAfterMs(base),
       nowMs: () => instantToMs(this.env.clock.now()),
       waitUntil: async (ms) => (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted",
@@ -301,6 +323,11 @@ export class JobLoop {
       stopping: () => this.ended,
     });
     await this.book.runEnded(outcome.attempts);
+    if (this.alerts && outcome.status !== undefined) {
+      const rec = this.book.record;
+      this.alerts.ended(rec, { status: outcome.status, result, startMs: rec.lastStartMs ?? startMs, endMs: rec.lastEndMs ?? instantToMs(this.env.clock.now()) });
+      await this.book.save();
+    }
     this.phase = "idle";
   }
 
@@ -314,7 +341,7 @@ export class JobLoop {
   }
 
   /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */
-  private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus) => void): Promise<JobStatus | undefined> {
+  private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus, r?: JobResult) => void): Promise<JobStatus | undefined> {
     const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.book.record, save: () => this.book.save(), reason, startFields, ended });
     const gate = this.env.gate;
     if (gate === undefined || gatedAtMs === undefined) return run();

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { JobStatus } from "../jobs/job.js";
+import type { JobResult, JobStatus } from "../jobs/job.js";
 import { redactText } from "../log/redact.js";
 import { instantToMs } from "../time/instant.js";
 import type { LoopEnv } from "./job-loop.js";
@@ -20,7 +20,7 @@ export interface AttemptRequest {
   /** for the start line: the slot, the attempt number */
   readonly startFields: Record<string, string | number>;
   /** the job ran and its result is in the record, which is saved next */
-  ended(status: JobStatus): void;
+  ended(status: JobStatus, result?: JobResult): void;
 }
 
 /**
@@ -66,7 +66,7 @@ export async function runAttempt(a: AttemptRequest): Promise<JobStatus> {
   // the same redaction as the log
   after.lastSummary = redactText(result.summary);
   delete after.interrupted;
-  a.ended(result.status);
+  a.ended(result.status, result);
   await a.save();
   return result.status;
 }

@@ -158,5 +158,6 @@ function checkResult(r: unknown): JobResult {
     summary: typeof o.summary === "string" ? o.summary.split("\n")[0] ?? "" : "",
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(typeof o.report === "string" ? { report: o.report } : {}),
+    ...(typeof o.outputTail === "string" ? { outputTail: o.outputTail } : {}),
   };
 }

@@ -52,6 +52,17 @@ export class RunRecordKeeper {
     this.record.handledThroughMs = Math.max(this.record.handledThroughMs ?? slot * 1000, slot * 1000);
   }
 
+  /** `count` slots passed while a run was still going or the clock jumped: skipped, not queued */
+  countSkipped(count: number): void {
+    this.record.skippedSlots = (this.record.skippedSlots ?? 0) + count;
+  }
+
+  /** one catch-up run at start stands for `missed` slots missed while chime was not running */
+  countCatchUp(missed: number): void {
+    this.record.catchUps = (this.record.catchUps ?? 0) + 1;
+    this.record.missedSlots = (this.record.missedSlots ?? 0) + missed;
+  }
+
   /** the clock was moved back beyond the last handled slot: the job schedules from now */
   forgetHandled(): void {
     delete this.record.handledThroughMs;

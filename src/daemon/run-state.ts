@@ -34,6 +34,16 @@ export interface RunRecord {
   plannedSlotMs?: number;
   splayOffsetMs?: number;
   pid?: number;
+  /** when the job's current run of failures began (the first non-ok run after an ok one); absent: ok */
+  failingSinceMs?: number;
+  /** when --on-failure last ran for this job (its rate limit survives a restart) */
+  failureAlertMs?: number;
+  /** slots skipped because a run was still going or the clock jumped, since the record began */
+  skippedSlots?: number;
+  /** catch-up runs made at start for missed runs, since the record began */
+  catchUps?: number;
+  /** slots missed while chime was not running (each catch-up run stands for one or more) */
+  missedSlots?: number;
   /** the last run never ended (chime was killed during it); lastEndMs is when that was noticed */
   interrupted?: boolean;
   /**
@@ -54,7 +64,15 @@ export interface StateStore {
   saveNow(tag: string, rec: RunRecord): void;
   /** the job's own private directory (JobContext.stateDir), created if missing */
   prepareJobDir(tag: string): Promise<string>;
+  /**
+   * The tags the service runs now (at start and after each reload): records of other tags are
+   * history — a job removed from the config or renamed — that `chime status` no longer lists.
+   */
+  saveJobList?(tags: readonly string[]): Promise<void>;
 }
+
+/** In the state directory, beside the records: the jobs the service runs (a dot-name is no tag). */
+export const JOB_LIST_FILE = ".jobs.json";
 
 /** A file-system error as log fields: the code and the path it was about (the admin's next step). */
 export function fsErrorFields(e: unknown): Record<string, string> {
@@ -78,7 +96,7 @@ function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThroughMs", "lastStartMs", "lastEndMs", "lastRunEndMs", "runs", "lastAttempts", "nextRunAtMs", "plannedSlotMs", "splayOffsetMs", "pid"] as const) {
+  for (const k of ["handledThroughMs", "lastStartMs", "lastEndMs", "lastRunEndMs", "runs", "lastAttempts", "nextRunAtMs", "plannedSlotMs", "splayOffsetMs", "pid", "failingSinceMs", "failureAlertMs", "skippedSlots", "catchUps", "missedSlots"] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }
@@ -180,6 +198,31 @@ export class FileStateStore implements StateStore {
     // guards against the death of chime, not of the machine (which takes the processes with
     // it): the page cache is enough, and an fsync would stall the event loop on a busy disk
     writeFileAtomicSync(this.path(tag), JSON.stringify(rec) + "\n", { fsync: false });
+  }
+
+  async saveJobList(tags: readonly string[]): Promise<void> {
+    if (!this.madeDir) {
+      await mkdir(this.dir, { recursive: true });
+      this.madeDir = true;
+    }
+    await writeFileAtomic(join(this.dir, JOB_LIST_FILE), JSON.stringify({ jobs: [...tags].sort() }) + "\n");
+  }
+
+  /** The tags of the last saveJobList; undefined when none was saved (a chime before it). */
+  async jobList(): Promise<string[] | undefined> {
+    let text: string;
+    try {
+      text = await readRegularFile(join(this.dir, JOB_LIST_FILE));
+    } catch {
+      return undefined;
+    }
+    try {
+      const doc = JSON.parse(text) as { jobs?: unknown };
+      if (Array.isArray(doc.jobs) && doc.jobs.every((t) => typeof t === "string")) return doc.jobs as string[];
+    } catch {
+      // unreadable: list every record, as before the list existed
+    }
+    return undefined;
   }
 
   /** tags of every job with a record, sorted */

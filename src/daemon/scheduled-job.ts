@@ -1,6 +1,7 @@
 import type { Job } from "../jobs/job.js";
 import type { Schedule, Zone } from "../schedule/schedule.js";
 import type { RetryPolicy } from "./retry-policy.js";
+import type { AlertSettings } from "./run-alerts.js";
 
 /** A job bound to its schedule and run settings: what the daemon runs, parsed at the edge. */
 export interface ScheduledJob {
@@ -16,6 +17,8 @@ export interface ScheduledJob {
   readonly atStart?: boolean;
   /** --retry / --retry-delay: absent or 0 retries: none */
   readonly retry?: RetryPolicy;
+  /** --on-failure, --on-recovery, --ping (run-alerts.ts); absent: none */
+  readonly alerts?: AlertSettings | undefined;
   /** "zone" in a config file (IANA name): the job's local time; absent: TZ */
   readonly zone?: Zone | undefined;
   /** where the schedule came from, for errors: "--when", "config file F line N (jobs[1].when)" */

@@ -45,7 +45,15 @@ export interface JobResult {
    * after) — only for specs with `pluginOutput`.
    */
   report?: string;
+  /**
+   * The tail of the job's own output (exec: the last OUTPUT_TAIL_BYTES of its stdout and stderr
+   * lines), for --on-failure's stdin and --ping's body; absent: the summary says it all.
+   */
+  outputTail?: string;
 }
+
+/** How much of a job's output an alert or a ping carries: the healthchecks body limit we keep to. */
+export const OUTPUT_TAIL_BYTES = 10_240;
 
 /**
  * One job. The daemon creates it once and calls run() at every wake, so a job may keep

@@ -63,7 +63,7 @@ describe("chime: configuration errors at start exit 100 with one line naming set
     await writeFile(path, JSON.stringify({ jobs: [{ job: "exec", args: ["--", "true"], when: ",M=0", timout: "5m" }] }));
     const r = runChime([...svc, join(tmp.dir, "state"), "--config", path]);
     expect(r.status).toBe(100);
-    expect(unstamped(r.stderr)).toEqual([`chime: config file ${path} line 1 (jobs[0].timout): unknown field (expected name, job, args, when, timeout, splay, atStart, retry, retryDelay, zone)`]);
+    expect(unstamped(r.stderr)).toEqual([`chime: config file ${path} line 1 (jobs[0].timout): unknown field (expected name, job, args, when, timeout, splay, atStart, retry, retryDelay, zone, onFailure, onRecovery, onFailureEvery, ping)`]);
   });
 
   it("a config file job whose schedule never matches is refused at start, naming the field", async () => {

@@ -1,4 +1,5 @@
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeRecord } from "../../src/cli/chime-status.js";
@@ -88,6 +89,9 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
       await p.kill();
     }
     await writeFile(join(state, "broken.json"), "{oops");
+    // as a service that runs both jobs lists them (a record of a job it does not run is not shown)
+    expect(JSON.parse(await readFile(join(state, ".jobs.json"), "utf8"))).toEqual({ jobs: ["exec"] });
+    await writeFile(join(state, ".jobs.json"), JSON.stringify({ jobs: ["broken", "exec"] }));
     const r = runChime(["status", "--state-dir", state]);
     // the same exit codes as chime check: a record that cannot be read is UNKNOWN (3)
     expect(r.status).toBe(3);
@@ -98,6 +102,53 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     // the state dir from the environment, as envdir would set it
     expect(runChime(["status"], { env: { CHIME_STATE_DIR: state } }).stdout).toContain("exec: last run ok");
   });
+
+  it("a job removed from the config by a reload is no longer listed (its record stays, said once at the end)", async () => {
+    const state = join(tmp.dir, "reload-state");
+    const config = join(tmp.dir, "reload.json");
+    const jobs = (...names: string[]) => JSON.stringify({ jobs: names.map((name) => ({ name, job: "exec", when: "0 0 1 1 *", args: ["--", "true"] })) });
+    await writeFile(config, jobs("keep", "dropped"));
+    const metrics = join(tmp.dir, "reload.prom");
+    const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--metrics-file", metrics, "--config", config], { cwd: tmp.dir });
+    try {
+      await p.waitFor(/dropped next run: /);
+      await p.waitFor(/keep next run: /);
+      p.signal("SIGALRM");
+      await p.waitFor(/dropped run ok: /);
+      await p.waitFor(/keep run ok: /);
+      await writeFile(config, jobs("keep", "added"));
+      p.signal("SIGHUP");
+      await p.waitFor(/configuration reloaded .*removed=1/);
+      await p.waitFor(/added next run: /);
+      // the job list is written right after the reload line; wait for status to see it
+      const deadline = Date.now() + 10_000;
+      let r = runChime(["status", "--state-dir", state]);
+      while (/^dropped: /m.test(r.stdout) && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 50));
+        r = runChime(["status", "--state-dir", state]);
+      }
+      const lines = r.stdout.trim().split("\n");
+      expect(lines.map((l) => l.split(":")[0])).toEqual(["added", "keep", "(not shown"]);
+      expect(lines[0]).toMatch(/^added: never run; next run in \d+ seconds/);
+      expect(lines[1]).toMatch(/^keep: last run ok /);
+      expect(lines[2]).toBe("(not shown: 1 records of jobs the service no longer runs: dropped)");
+      // the metrics file drops the removed job's series and has the added job's
+      let prom = await readFile(metrics, "utf8");
+      for (const end = Date.now() + 10_000; prom.includes('job="dropped"') && Date.now() < end; ) {
+        await new Promise((res) => setTimeout(res, 50));
+        prom = await readFile(metrics, "utf8");
+      }
+      expect(prom).not.toContain('job="dropped"');
+      expect(prom).toContain('chime_job_next_run_timestamp_seconds{job="added"}');
+      // the record itself is kept (history: a job renamed back finds it)
+      expect(existsSync(join(state, "dropped.json"))).toBe(true);
+      expect(r.status).toBe(0);
+      p.signal("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+    } finally {
+      await p.kill();
+    }
+  }, 30_000);
 
   it("no state directory: says so, exit 1; bad argument: exit 100", () => {
     const r = runChime(["status", "--state-dir", join(tmp.dir, "none")]);

@@ -2,7 +2,7 @@
  * --metrics-file (issue 11 §2): every job of a daemon, exec included, gets the same
  * Prometheus metrics through the one textfile writer, from a real chime service.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChimeProcess, tempDir } from "../cli/chime-spawn.js";
@@ -58,6 +58,11 @@ describe("--metrics-file: run metrics for every job", () => {
       expect(start * 1000).toBeGreaterThanOrEqual(before - 1000);
       expect(end).toBeGreaterThanOrEqual(start);
       expect(s.get('chime_job_last_duration_seconds{job="nightly"}')).toBeCloseTo(end - start, 3);
+      // the process start (a crash loop changes it) and the heartbeat: both this process's
+      const started = s.get('chime_job_process_start_time_seconds{job="nightly"}')!;
+      expect(started * 1000).toBeGreaterThanOrEqual(before - 60_000);
+      expect(started).toBeLessThanOrEqual(start);
+      expect(s.get('chime_job_metrics_written_timestamp_seconds{job="nightly"}')).toBeGreaterThanOrEqual(end - 1);
       // once a year, at midnight of 1 January (TZ=UTC): a full hour
       expect(s.get('chime_job_next_run_timestamp_seconds{job="nightly"}')! % 3600).toBe(0);
     } finally {
@@ -86,4 +91,48 @@ describe("--metrics-file: run metrics for every job", () => {
       await p.kill();
     }
   });
+
+  it("skipped slots: a run of a per-second schedule that takes 2.2 s skips at least 2 slots, counted as the log says", async () => {
+    const file = join(tmp.dir, "skip.prom");
+    const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "state-skip"), "--metrics-file", file, "--when", "* * * * * *", "--name", "slow", "exec", "--", "sleep", "2.2"], { cwd: tmp.dir });
+    try {
+      await p.waitFor(/slow skipped runs: /, 20_000);
+      p.signal("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+      const logged = p.lines.filter((l) => / skipped runs: /.test(l)).reduce((n, l) => n + Number(/ skipped=(\d+)/.exec(l)![1]), 0);
+      const s = samples(readFileSync(file, "utf8"));
+      // a 2.2 s run on a schedule that matches every second lets at least two slots pass
+      expect(logged).toBeGreaterThanOrEqual(2);
+      expect(s.get('chime_job_skipped_slots_total{job="slow"}')).toBe(logged);
+      expect(s.get('chime_job_catch_up_runs_total{job="slow"}')).toBe(0);
+      expect(readFileSync(file, "utf8")).toContain("# TYPE chime_job_skipped_slots_total counter");
+    } finally {
+      await p.kill();
+    }
+  }, 30_000);
+
+  it("catch-up: a service down for two hours of an hourly schedule makes one catch-up run for two missed slots", async () => {
+    const file = join(tmp.dir, "catch.prom");
+    const state = join(tmp.dir, "state-catch");
+    mkdirSync(state, { recursive: true });
+    const hour = 3600;
+    const now = Math.floor(Date.now() / 1000);
+    // the record a stopped service left: it ran the slot two full hours before the last top of
+    // the hour and planned the next one; the slots at -1 h and 0 h (top of the hour) were missed
+    const lastTop = now - (now % hour);
+    const handled = lastTop - 2 * hour;
+    writeFileSync(join(state, "hourly.json"), JSON.stringify({ job: "hourly", schedule: "0 * * * *", handledThrough: handled, plannedSlot: handled + hour, lastStartMs: handled * 1000, lastEndMs: handled * 1000 + 10, lastStatus: "ok", runs: 1 }));
+    const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--metrics-file", file, "--when", "0 * * * *", "--name", "hourly", "exec", "--", "true"], { cwd: tmp.dir });
+    try {
+      await p.waitFor(/hourly run ok: /, 20_000);
+      await p.waitFor(/hourly next run: .*when="0 \* \* \* \*"/);
+      p.signal("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+      const s = samples(readFileSync(file, "utf8"));
+      expect(s.get('chime_job_catch_up_runs_total{job="hourly"}')).toBe(1);
+      expect(s.get('chime_job_missed_slots_total{job="hourly"}')).toBe(2);
+    } finally {
+      await p.kill();
+    }
+  }, 30_000);
 });

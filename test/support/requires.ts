@@ -98,7 +98,8 @@ const checks = {
   "unbound-control": program("unbound-control", "unbound"),
   "unbound-checkconf": program("unbound-checkconf", "unbound"),
   dig: program("dig", "bind9-dnsutils"),
-  // promtool: metrics files in the exposition format a textfile collector takes (dns-blocklist)
+  // promtool (Debian's prometheus): metrics files in the exposition format a textfile collector takes
+  // (dns-blocklist); checks and unit-tests deploy/prometheus/chime.rules.yml
   promtool: program("promtool", "prometheus"),
   // procps: the "no process left behind" checks read ps
   ps: program("ps", "procps"),

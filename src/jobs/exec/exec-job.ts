@@ -1,4 +1,4 @@
-import type { Environment, Job, JobContext, JobResult, JobStatus } from "../job.js";
+import { OUTPUT_TAIL_BYTES, type Environment, type Job, type JobContext, type JobResult, type JobStatus } from "../job.js";
 import { runProcess } from "../process-runner.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -31,16 +31,19 @@ export class ExecJob implements Job {
     const { command, args, env } = this.cmd;
     let lastLine = "";
     let lines = 0;
+    const tail = new OutputTail(OUTPUT_TAIL_BYTES);
     // The command's lines are data, never a message of chime's: each is the value of a
     // `stdout=`/`stderr=` field (quoted when not a plain word), so a printed
     // "run ok: … status=ok" cannot pass for chime's own summary line.
     const out = new LineSplitter((line) => {
       lines++;
       lastLine = line;
+      tail.add(line);
       ctx.log.info({ stdout: line });
     });
     const err = new LineSplitter((line) => {
       lines++;
+      tail.add(line);
       ctx.log.info({ stderr: line });
     });
     const o = await runProcess({
@@ -56,13 +59,31 @@ export class ExecJob implements Job {
     out.end();
     err.end();
     if (o.spawnError !== undefined) return { status: "unknown", summary: `cannot run ${command}: ${o.spawnError}` };
-    const tail = lastLine === "" ? "" : `: ${lastLine.slice(0, 200)}`;
+    const last = lastLine === "" ? "" : `: ${lastLine.slice(0, 200)}`;
     const metrics = { exit_code: o.code ?? -1, output_lines: lines };
+    const output = lines > 0 ? { outputTail: tail.text() } : {};
     // an aborted run did not do its work, even if the command took TERM and exited 0
     if (o.stoppedBy !== undefined) {
-      return { status: "critical", summary: `stopped (${o.stoppedBy}) ${o.signal ? `by ${o.signal}` : `exit ${o.code}`}${tail}`, metrics };
+      return { status: "critical", summary: `stopped (${o.stoppedBy}) ${o.signal ? `by ${o.signal}` : `exit ${o.code}`}${last}`, metrics, ...output };
     }
-    if (o.signal !== null) return { status: "critical", summary: `killed by ${o.signal}${tail}`, metrics };
-    return { status: statusOfExit(o.code), summary: `exit ${o.code}${tail}`, metrics };
+    if (o.signal !== null) return { status: "critical", summary: `killed by ${o.signal}${last}`, metrics, ...output };
+    return { status: statusOfExit(o.code), summary: `exit ${o.code}${last}`, metrics, ...output };
+  }
+}
+
+/** The last `max` bytes of whole lines (a longer last line keeps its end), stdout and stderr in order. */
+class OutputTail {
+  private lines: string[] = [];
+  private bytes = 0;
+  constructor(private readonly max: number) {}
+  add(line: string): void {
+    this.lines.push(line);
+    this.bytes += Buffer.byteLength(line) + 1;
+    while (this.bytes > this.max && this.lines.length > 1) this.bytes -= Buffer.byteLength(this.lines.shift()!) + 1;
+  }
+  text(): string {
+    const all = this.lines.join("\n") + "\n";
+    const b = Buffer.from(all);
+    return b.length <= this.max ? all : b.subarray(b.length - this.max).toString("utf8");
   }
 }

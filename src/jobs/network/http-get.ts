@@ -3,8 +3,9 @@ import { request as httpsRequest } from "node:https";
 import { NetworkReadError, secondsText, settleWithin } from "./deadline.js";
 
 /**
- * One GET over node:http/https with limits the caller can rely on. Used by every job that reads
- * an HTTP API or downloads a list: the GitHub listing, blocklist downloads, JSON APIs.
+ * One GET (or a POST, httpPost) over node:http/https with limits the caller can rely on. Used by
+ * every job that reads an HTTP API or downloads a list: the GitHub listing, blocklist downloads,
+ * JSON APIs, dead-man's-switch pings.
  */
 export interface HttpGet {
   url: string;
@@ -65,24 +66,45 @@ function header(h: IncomingHttpHeaders, name: string): string | undefined {
  * refused redirect or a broken connection.
  */
 export function httpGet(o: HttpGet): Promise<HttpReply> {
+  return exchangeWithin("GET", o, undefined);
+}
+
+export interface HttpPost extends Omit<HttpGet, "validators" | "maxRedirects" | "allowRedirect"> {
+  body: string | Buffer;
+  /** default text/plain; charset=utf-8 */
+  contentType?: string;
+}
+
+/**
+ * POSTs `o.body` to `o.url`, with the same deadline, size limit and secret-free messages as a
+ * GET. A redirect is not followed (a POST must not turn into a GET somewhere else): it is
+ * refused as a NetworkReadError with reason "redirect".
+ */
+export function httpPost(o: HttpPost): Promise<HttpReply> {
+  const body = typeof o.body === "string" ? Buffer.from(o.body, "utf8") : o.body;
+  const headers = { "content-type": o.contentType ?? "text/plain; charset=utf-8", "content-length": String(body.length), ...o.headers };
+  return exchangeWithin("POST", { ...o, headers, maxRedirects: 0 }, body);
+}
+
+function exchangeWithin(method: "GET" | "POST", o: HttpGet, requestBody: Buffer | undefined): Promise<HttpReply> {
   const first = new URL(o.url);
   const shown = urlForMessages(first);
   let current: ClientRequest | undefined;
   let currentRes: IncomingMessage | undefined;
-  const fail = (what: string, reason: NetworkReadError["reason"]): NetworkReadError => new NetworkReadError(`GET ${shown}: ${what}`, reason);
+  const fail = (what: string, reason: NetworkReadError["reason"]): NetworkReadError => new NetworkReadError(`${method} ${shown}: ${what}`, reason);
 
   const send = (url: URL, headers: Record<string, string>): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       if (url.protocol !== "http:" && url.protocol !== "https:") return reject(fail(`not an http(s) URL: ${urlForMessages(url)}`, "network"));
       // agent: false: a fresh connection that closes after the answer, so no pooled socket
       // outlives the run or keeps the process alive.
-      const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { method: "GET", headers, agent: false }, (res) => {
+      const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { method, headers, agent: false }, (res) => {
         currentRes = res;
         resolve(res);
       });
       current = req;
       req.on("error", (err: NodeJS.ErrnoException) => reject(fail(`connection failed (${err.code ?? err.message})`, "network")));
-      req.end();
+      req.end(requestBody);
     });
 
   const readBody = (res: IncomingMessage): Promise<Buffer> =>
@@ -124,6 +146,7 @@ export function httpGet(o: HttpGet): Promise<HttpReply> {
       const location = header(res.headers, "location");
       if (REDIRECTS.has(res.statusCode ?? 0) && location !== undefined) {
         res.destroy();
+        if (method === "POST") throw fail(`answered with a redirect (${res.statusCode}), not followed for a POST`, "redirect");
         if (hops >= maxRedirects) throw fail(`more than ${maxRedirects} redirects (a loop?): refused`, "redirect");
         let to: URL;
         try {
@@ -154,7 +177,7 @@ export function httpGet(o: HttpGet): Promise<HttpReply> {
     currentRes?.destroy();
     current?.destroy();
   }).catch((err: unknown) => {
-    if (err instanceof NetworkReadError && (err.reason === "timeout" || err.reason === "aborted") && !err.message.startsWith("GET ")) {
+    if (err instanceof NetworkReadError && (err.reason === "timeout" || err.reason === "aborted") && !err.message.startsWith(`${method} `)) {
       throw fail(err.reason === "timeout" ? `no complete answer within ${secondsText(o.timeoutMs)}` : err.message, err.reason);
     }
     throw err;

@@ -7,6 +7,9 @@ import { parseServer, type ServerSpec } from "./server-address.js";
 import type { ReplyLimits } from "./validate-reply.js";
 import { durationWords } from "../../time/duration-option.js";
 import { NTP_ASN_OPTIONS, asnCheckConfig, type AsnCheckConfig } from "./peer-asns.js";
+import { commandWords } from "../command-words.js";
+import { POOL_OPTIONS, readPoolSettings } from "./pool-options.js";
+import type { PoolScoreSettings } from "./pool-score.js";
 
 /** Everything `ntp-check` was told, parsed once at the edge; the job trusts it. */
 export interface NtpCheckConfig {
@@ -22,6 +25,8 @@ export interface NtpCheckConfig {
   readonly verbose: boolean;
   /** --asn: null without it */
   readonly asn: AsnCheckConfig | null;
+  /** --pool-score and its settings (pool-options.ts); null: off */
+  readonly poolScore: PoolScoreSettings | null;
 }
 
 // Every duration here needs its unit: a bare "5" could mean seconds (check_ntp_time) or
@@ -47,15 +52,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "prom-file", kind: "text", value: "PATH", env: "CHIME_NTP_PROM_FILE", help: "write Prometheus metrics there, atomically", doc: "write Prometheus metrics there (for node_exporter's textfile collector)" },
   { name: "verbose", kind: "switch", short: "v", env: "CHIME_NTP_VERBOSE", help: "print the per-peer table after the status line" },
   ...NTP_ASN_OPTIONS,
+  ...POOL_OPTIONS,
 ];
 
 /** SERVERs may come from the environment too (envdir): separated by blanks or commas. */
 export const SERVERS_ENV = "CHIME_NTP_SERVERS";
 
-/** Words of a command, split on white space and run without a shell: no quoting, no expansion. */
-export function commandWords(text: string): string[] {
-  return text.trim().split(/\s+/).filter((w) => w !== "");
-}
 
 export function parseNtpCheckArgs(args: readonly string[], env: Environment): NtpCheckConfig {
   const o = readOptions("ntp-check", OPTIONS, { args, env });
@@ -104,5 +106,6 @@ export function parseNtpCheckArgs(args: readonly string[], env: Environment): Nt
     promFile: o.text("prom-file") ?? null,
     verbose: o.switch("verbose"),
     asn: asnCheckConfig(o),
+    poolScore: readPoolSettings(o),
   };
 }

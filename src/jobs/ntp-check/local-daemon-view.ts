@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { JobStatus } from "../job.js";
 import { runProcess, type ProcessScope } from "../process-runner.js";
 import { formatMs, type PollStats, type Problem, type Thresholds } from "./judge-peers.js";
@@ -18,6 +19,11 @@ export type DaemonKind = "openntpd" | "chrony";
 export interface DaemonView {
   readonly lines: readonly string[];
   readonly problems: readonly Problem[];
+  /**
+   * The addresses the daemon uses now (--pool-score asks about them): a server the pool has
+   * dropped is gone from the pool's DNS, so only the daemon still knows it.
+   */
+  readonly peerAddresses?: readonly string[];
 }
 
 /** chronyc/ntpctl print a few KiB; more is not one of them */
@@ -103,7 +109,7 @@ export async function openntpdView(ntpctl: readonly string[], stats: PollStats, 
       (p) => `openntpd peer ${p.address}${p.selected ? " *" : ""} tl ${p.trustLevel} st ${p.stratum ?? "-"} next ${p.nextSeconds}s offset ${p.offsetMs ?? "-"}ms`,
     ),
   ];
-  return { lines, problems };
+  return { lines, problems, peerAddresses: peers.map((p) => p.address).filter((a) => isIP(a) !== 0) };
 }
 
 export async function chronyView(chronyc: readonly string[], t: Thresholds, scope?: ProcessScope): Promise<DaemonView> {
@@ -135,5 +141,6 @@ export async function chronyView(chronyc: readonly string[], t: Thresholds, scop
     `chrony: ref ${tracking.refName} stratum ${tracking.stratum} correction ${formatMs(tracking.systemTimeCorrection)} leap ${tracking.leapStatus}`,
     ...sources.map((s) => `chrony source ${s.mode}${s.state} ${s.name} stratum ${s.stratum} reach ${s.reach.toString(8)}`),
   ];
-  return { lines, problems };
+  // names chronyc resolved back are not asked about: the API wants the address
+  return { lines, problems, peerAddresses: sources.filter((s) => s.mode === "^" && isIP(s.name) !== 0).map((s) => s.name) };
 }

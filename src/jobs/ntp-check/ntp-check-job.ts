@@ -1,5 +1,6 @@
 import type { Job, JobContext, JobResult, JobStatus } from "../job.js";
-import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
+import { promFileProblem, writePrometheusTextfile, type PromFamily } from "../prometheus-textfile.js";
+import { poolProblems, poolScoreLine, poolScores, type PoolScoreSettings } from "./pool-score.js";
 import { instantToMs } from "../../time/instant.js";
 import type { NtpCheckConfig } from "./check-options.js";
 import { emptyMemory, holdAfterKiss, loadMemory, saveMemory, type CheckMemory } from "./check-memory.js";
@@ -101,15 +102,18 @@ export class NtpCheckJob implements Job {
       const peersWithAddress = judged.peers.map((report) => ({ report, address: addressOf.get(report.label) ?? null }));
       asns = await peerAsns(peersWithAddress, cfg.asn, judged.stats.configured, ctx, this.deps.asnSpecial);
     }
-    let problems = sortProblems([...judged.problems, ...daemon.problems, ...(asns?.problems ?? [])]);
+    const daemonPeers = cfg.daemon ? { kind: cfg.daemon.kind, addresses: daemon.peerAddresses ?? [] } : undefined;
+    const pool = cfg.poolScore ? await this.poolVerdicts(cfg.poolScore, polls, daemonPeers, persist ? ctx.stateDir : null, nowMs, ctx.signal) : { problems: [], lines: [], family: null };
+    let problems = sortProblems([...judged.problems, ...daemon.problems, ...(asns?.problems ?? []), ...pool.problems]);
     let status: JobStatus = worstStatus(problems.map((p) => p.severity));
     const asnCell = asns === null ? undefined : (label: string) => asnText(asns.results.get(label));
-    const details = [...peerTable(judged.peers, asnCell), ...daemon.lines];
+    const details = [...peerTable(judged.peers, asnCell), ...daemon.lines, ...pool.lines];
     for (const line of details) ctx.log.info(line);
 
     if (cfg.promFile !== null) {
       try {
-        await writePrometheusTextfile(cfg.promFile, ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000), asns));
+        const families = ntpFamilies({ ...judged, status, problems }, Math.floor(nowMs / 1000), asns);
+        await writePrometheusTextfile(cfg.promFile, pool.family ? [...families, pool.family] : families);
       } catch (err) {
         // Monitoring that reads the file would go on seeing the last good poll: not "ok".
         problems = sortProblems([...problems, { severity: "warning", text: promFileProblem(cfg.promFile, err) }]);
@@ -134,6 +138,33 @@ export class NtpCheckJob implements Job {
     if (s.maxStratum !== null) metrics.max_stratum = s.maxStratum;
     if (asns !== null) metrics.truechimer_asns = asns.truechimerAsns;
     return { status, summary, metrics, details, verbose: cfg.verbose, judgement, asns };
+  }
+
+  /**
+   * --pool-score: each peer that answered, judged by the pool's score (pool-score.ts). Asked
+   * after the NTP measurement, so a slow API never skews it.
+   */
+  private async poolVerdicts(
+    settings: PoolScoreSettings,
+    polls: readonly PeerPoll[],
+    daemonPeers: { kind: string; addresses: readonly string[] } | undefined,
+    stateDir: string | null,
+    nowMs: number,
+    signal: AbortSignal,
+  ) {
+    // one query per address: peers on several ports of one address share its score and its verdict
+    const labels = new Map<string, string[]>();
+    for (const p of polls) if (p.samples.length > 0) labels.set(p.peer.address, [...(labels.get(p.peer.address) ?? []), peerLabel(p.peer)]);
+    // the local daemon's own peers: the incident's dropped server is only there
+    for (const a of daemonPeers?.addresses ?? []) if (!labels.has(a)) labels.set(a, [`${a.includes(":") ? `[${a}]` : a} (${daemonPeers!.kind}'s)`]);
+    const scores = await poolScores({ addresses: [...labels.keys()], settings, stateDir, nowMs, signal });
+    const label = (a: string) => labels.get(a)?.join(", ") ?? a;
+    const family: PromFamily = {
+      name: "chime_ntp_peer_pool_score",
+      help: "The NTP pool's score of the peer (members only; cached for --pool-interval).",
+      samples: scores.flatMap((p) => (typeof p.score === "number" ? [[{ peer: label(p.address) }, p.score] as const] : [])),
+    };
+    return { problems: poolProblems(scores, settings, label), lines: scores.map((p) => poolScoreLine(p, label(p.address))), family };
   }
 
   /** --on-critical after N critical polls in a row, at most once per --on-critical-every. */

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { NetworkReadError } from "../../../src/jobs/network/deadline.js";
-import { httpGet, urlForMessages } from "../../../src/jobs/network/http-get.js";
+import { httpGet, httpPost, urlForMessages } from "../../../src/jobs/network/http-get.js";
 import { serveHttp, trickle, type LoopbackHttp } from "../../helpers/loopback-http.js";
 import { waitFor } from "../../helpers/processes.js";
 
@@ -159,4 +159,37 @@ describe("httpGet: conditional requests", () => {
 
 test("URLs in messages carry no userinfo and no secret-looking query values", () => {
   expect(urlForMessages("https://u:pw@example.net/x?page=2&access_token=abc")).toBe("https://example.net/x?page=2&access_token=REDACTED");
+});
+
+describe("httpPost: the same deadline and limits, a body, no redirect followed", () => {
+  test("the body arrives with its length and type; the answer is read", async () => {
+    let got = "";
+    let headers: Record<string, string | string[] | undefined> = {};
+    const s = await serve((req, res) => {
+      headers = req.headers;
+      req.on("data", (c: Buffer) => (got += c.toString()));
+      req.on("end", () => res.writeHead(200, { "content-type": "text/plain" }).end("OK"));
+    });
+    const r = await httpPost({ url: `${s.url}/ping/abc?rid=1`, body: "line one\nlïne two\n", timeoutMs: 5000, maxBodyBytes: 100 });
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe("OK");
+    expect(got).toBe("line one\nlïne two\n");
+    expect(headers["content-length"]).toBe(String(Buffer.byteLength("line one\nlïne two\n")));
+    expect(headers["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(s.paths).toEqual(["/ping/abc?rid=1"]);
+  });
+
+  test("a redirect is refused, not followed; a server that never answers ends at the deadline", async () => {
+    const s = await serve((req, res) => {
+      if (req.url === "/moved") res.writeHead(307, { location: "/elsewhere" }).end();
+      // otherwise: never answer
+    });
+    const moved = await failure(httpPost({ url: `${s.url}/moved`, body: "x", timeoutMs: 5000, maxBodyBytes: 100 }));
+    expect(moved.reason).toBe("redirect");
+    expect(moved.message).toBe(`POST ${s.url}/moved: answered with a redirect (307), not followed for a POST`);
+    expect(s.paths).toEqual(["/moved"]);
+    const silent = await failure(httpPost({ url: `${s.url}/silent`, body: "x", timeoutMs: 300, maxBodyBytes: 100 }));
+    expect(silent.reason).toBe("timeout");
+    expect(silent.message).toBe(`POST ${s.url}/silent: no complete answer within 0.3 s`);
+  });
 });
