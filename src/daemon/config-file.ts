@@ -168,7 +168,7 @@ function alertFields(entry: Record<string, unknown>, field: (f: string) => strin
   let every: number | undefined;
   if (everyValue !== undefined) {
     const ms = typeof everyValue === "string" || typeof everyValue === "number" ? parseDurationMs(String(everyValue)) : null;
-    if (ms === null || ms <= 0) throw new ConfigError(badValue(field("onFailureEvery"), 'expected a duration like "90s", "5m", "1h" or a number of seconds', everyValue));
+    if (ms === null) throw new ConfigError(badValue(field("onFailureEvery"), 'expected a duration like "90s", "5m", "1h" or a number of seconds', everyValue));
     every = ms;
   }
   return {

@@ -60,7 +60,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "duration",
     env: "CHIME_ON_FAILURE_EVERY",
     default: durationWords(DEFAULT_FAILURE_EVERY_MS),
-    min: 1,
+    // 0s: every failing run alerts
+    min: 0,
     help: "--on-failure at most once per DURATION while a job keeps failing",
     doc: "while a job keeps failing, `--on-failure` runs at most once per DURATION (a new failure after an ok run alerts at once)",
   },

@@ -154,7 +154,7 @@ describe("chime install-service names the bad value and exits 100", () => {
     [["svc", "--dir", "/nonexistent-chime-dir"], "--user"],
     [["--dir", "X", "--user", "nobody"], "NAME"],
     [["svc", "--dir", "X", "--user", "nobody", "--bogus"], "--bogus"],
-    [["svc", "--dir", "X", "--user", "nobody", "--job", "cron"], '--job: unknown job (git-backup, ntp-check, exec): "cron"'],
+    [["svc", "--dir", "X", "--user", "nobody", "--job", "cron"], '--job: unknown job (git-backup, ntp-check, exec, dns-blocklist, asn-db): "cron"'],
     [["svc", "--dir", "X", "--user", "nobody", "--job", "git-backup"], "git-backup"],
     [["svc", "--dir", "X", "--user", "nobody", "--when", ""], "--when"],
     [["svc", "extra", "--dir", "X", "--user", "nobody"], "extra"],

@@ -242,7 +242,7 @@ describe("--on-failure, --on-recovery, --ping", () => {
     const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "d-state"), "--when", ",M=0", "--ping", "ftp://hc.example/secret-key-123", "exec", "--", "true"], { cwd: tmp.dir });
     const { code } = await p.exited;
     expect(code).toBe(100);
-    expect(p.text).toContain("bad value for --ping (flag): not an http(s) URL (ftp:)");
+    expect(p.text).toContain("--ping: not an http(s) URL (ftp:)");
     expect(p.text).not.toContain("secret-key-123");
   });
 });

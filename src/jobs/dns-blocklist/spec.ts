@@ -27,6 +27,7 @@ export const dnsBlocklistSpec: JobSpec = {
   name: "dns-blocklist",
   usage: USAGE,
   help: HELP,
+  options: OPTIONS,
   pluginOutput: true,
   create(args, env): Job {
     const settings = readSettings(args, env);
