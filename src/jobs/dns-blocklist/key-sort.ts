@@ -136,7 +136,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
         scratch[i] = order[lo + ((w & mask) >>> 0)]!;
       }
       if (high === runHigh && low === runLow) continue;
-      if (i > 0) {
+      if (i - runStart > 1) {
         // the run that ends here: equal keys, or a bucket for the next bytes
         let end = width;
         for (let b = 0; b < width; b++) {
@@ -150,13 +150,13 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
             out.lcp[lo + r] = depth + end;
             out.next[lo + r] = 0;
           }
-        } else if (i - runStart > 1) pending.push(lo + runStart, lo + i, depth + width);
+        } else pending.push(lo + runStart, lo + i, depth + width);
       }
       if (i > 0 && i < n) {
-        // the first key of the next run: shares with the run before it the bytes up to the
+        // the first key of the next run shares with the run before it the bytes up to the
         // first that differs here
-        let c = 0;
-        while (packedByte(runHigh, runLow, c, width) === packedByte(high, low, c, width)) c++;
+        const differHigh = (runHigh ^ high) >>> 0;
+        const c = differHigh !== 0 ? Math.clz32(differHigh) >> 3 : 4 + ((Math.clz32((runLow ^ low) >>> 0) - (64 - 8 * width)) >> 3);
         out.lcp[lo + i] = depth + c;
         out.next[lo + i] = packedByte(high, low, c, width);
       }
