@@ -9,7 +9,7 @@ import { RIPESTAT_URL } from "../jobs/asn/ripestat.js";
 import { boundedPool } from "../jobs/bounded-pool.js";
 import { JobConfigError, type Environment } from "../jobs/job.js";
 import { settleWithin } from "../jobs/network/deadline.js";
-import { type OptionSpec } from "../options/option-spec.js";
+import type { OptionSpec } from "../options/option-spec.js";
 import { optionsHelp, readOptions } from "../options/read-options.js";
 import { asnJsonLine, asnTable, type Row } from "./asn-output.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, } from "vitest";
 import { BIN } from "../cli/run-bin.js";
 import type { LoopbackHttp } from "../helpers/loopback-http.js";
 import { startUnbound, withUnbound, type UnboundServer } from "../helpers/unbound-server.js";

@@ -102,7 +102,7 @@ try {
   );
   // the whole answer path a `chime asn --db` lookup takes (range → prefix text included)
   const some = Array.from({ length: 100_000 }, (_, i) => parseIp(`${(probes[i]! >>> 24) & 255}.${(probes[i]! >>> 16) & 255}.${(probes[i]! >>> 8) & 255}.${probes[i]! & 255}`)!);
-  let t = performance.now();
+  const t = performance.now();
   for (const ip of some) table.lookup(ip);
   const full = performance.now() - t;
   console.log(`bench asn-table-answer: chime ${((some.length / full) * 1000 / 1e6).toFixed(2)} M answers/s (parsed address → AS, prefix, country, name)`);

@@ -88,7 +88,7 @@ function startLoop(host: string, port: number, names: string[]): { stop(): Promi
 const lists: string[][] = Array.from({ length: SOURCES }, (_, s) => Array.from({ length: Math.ceil(N / SOURCES) }, (_, i) => `n${i}.src${s}.ads${i % 997}.example`));
 const rig = await startBlocklistRig(['local-data: "plain.example. 300 IN A 192.0.2.5"']);
 try {
-  lists.forEach((l, s) => rig.routes.set(`/list${s}.txt`, listWithEtag(() => l.join("\n"))));
+  for (const [s, l] of lists.entries()) rig.routes.set(`/list${s}.txt`, listWithEtag(() => l.join("\n")));
   const urls = lists.map((_, s) => rig.url(`/list${s}.txt`));
   const first = await rig.run(urls);
   if (first.result.status !== "ok") throw new Error(first.result.summary);

@@ -70,7 +70,7 @@ mv "$out/.tmp.$$" "$out/$n-$1"
 
 function alertFiles(dir: string): string[] {
   const d = join(dir, "alerts");
-  return existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith(".")).sort((a, b) => parseInt(a) - parseInt(b)) : [];
+  return existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith(".")).sort((a, b) => parseInt(a, 10) - parseInt(b, 10)) : [];
 }
 
 describe("--on-failure, --on-recovery, --ping", () => {

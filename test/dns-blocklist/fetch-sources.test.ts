@@ -62,7 +62,7 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
   });
 
   const failures: [string, Route, Partial<FetchLimits>, RegExp][] = [
-    ["a server error", (_req, res) => (res.writeHead(500), res.end("oops")), {}, /HTTP status 500/],
+    ["a server error", (_req, res) => res.writeHead(500).end("oops"), {}, /HTTP status 500/],
     ["a slow body past the deadline", trickle(1000), { timeoutMs: 1000 }, /no complete answer within 1 s/],
     ["a body over --max-size", (_req, res) => res.end("x.example\n".repeat(2000)), { maxSizeBytes: 4096 }, /larger than 4096 bytes/],
     [
@@ -96,7 +96,7 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
   });
 
   it("a token in a source URL is never shown: not in the shown source, not in the error", async () => {
-    routes.set("/l", (_req, res) => (res.writeHead(503), res.end()));
+    routes.set("/l", (_req, res) => res.writeHead(503).end());
     const url = `http://user:hunter2secret@127.0.0.1:${new URL(http.url).port}/l?token=SECRET123456`;
     const [f] = await fetchSources([url], store, limits());
     expect(f!.state).toBe("failed");

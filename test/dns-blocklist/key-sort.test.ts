@@ -31,7 +31,10 @@ describe("the radix sort of packed keys, and the neighbours it reports", () => {
 
   test("buckets of every packing width: 70 000 keys with long shared prefixes and many repeats", () => {
     let seed = 7;
-    const random = (): number => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+    const random = (): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const keys = Array.from({ length: 70_000 }, () => {
       const prefix = ["com\u0001example\u0001", "com\u0001example-", "net\u0001", ""][Math.floor(random() * 4)]!;
       let tail = "";

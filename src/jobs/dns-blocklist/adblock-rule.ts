@@ -15,23 +15,31 @@ const WHOLE_DOMAIN_OPTIONS = new Set(["third-party", "3p", "important", "all", "
 export function adblockRule(line: string, c: ListCollector): void {
   const exception = line.startsWith("@@");
   let body = exception ? line.slice(2) : line;
-  if (!body.startsWith("||")) return c.refuse(`Adblock rule that is not a ||domain^ rule: ${quoted(line)}`);
+  if (!body.startsWith("||")) {
+    c.refuse(`Adblock rule that is not a ||domain^ rule: ${quoted(line)}`);
+    return;
+  }
   body = body.slice(2);
   const dollar = body.indexOf("$");
   if (dollar >= 0) {
     for (const option of body.slice(dollar + 1).split(",")) {
       if (!WHOLE_DOMAIN_OPTIONS.has(option.trim().toLowerCase())) {
-        return c.refuse(`Adblock rule with option ${quoted(option)} is about some requests, not the whole domain`);
+        c.refuse(`Adblock rule with option ${quoted(option)} is about some requests, not the whole domain`);
+        return;
       }
     }
     body = body.slice(0, dollar);
   }
   const caret = body.indexOf("^");
   if (caret < 0 || (caret !== body.length - 1 && body.slice(caret) !== "^|")) {
-    return c.refuse(`Adblock rule that is not a ||domain^ rule: ${quoted(line)}`);
+    c.refuse(`Adblock rule that is not a ||domain^ rule: ${quoted(line)}`);
+    return;
   }
   const domain = body.slice(0, caret);
-  if (domain.includes("*") || domain.includes("/")) return c.refuse(`Adblock rule with a wildcard or path: ${quoted(line)}`);
+  if (domain.includes("*") || domain.includes("/")) {
+    c.refuse(`Adblock rule with a wildcard or path: ${quoted(line)}`);
+    return;
+  }
   if (exception) c.exception(domain);
   else c.name(domain);
 }

@@ -51,7 +51,8 @@ export async function applyInclude(t: UnboundTarget, text: string, scope: Proces
       try {
         const answer = await unboundCheckconf(t, checked.path, scope);
         checkMs = answer.ms;
-        if (!answer.ok) return { ok: false, stage: "check", checkMs, error: `unbound-checkconf refused it: ${firstProblemLine(answer.output)}` };
+        if (!answer.ok)
+          return { ok: false, stage: "check", checkMs, error: `unbound-checkconf refused it: ${firstProblemLine(answer.output)}` };
       } finally {
         await checked.dispose();
       }
@@ -71,13 +72,23 @@ export async function applyInclude(t: UnboundTarget, text: string, scope: Proces
     if (previous === undefined) await unlink(t.include).catch(() => {});
     else await writeFileAtomic(t.include, previous);
     const back = previous === undefined ? { ok: false } : await reload(t, scope);
-    return { ok: false, stage: "reload", checkMs, error: `unbound-control ${reloaded.how}: ${firstProblemLine(reloaded.output)}`, rolledBack: true, rollbackReloaded: back.ok };
+    return {
+      ok: false,
+      stage: "reload",
+      checkMs,
+      error: `unbound-control ${reloaded.how}: ${firstProblemLine(reloaded.output)}`,
+      rolledBack: true,
+      rollbackReloaded: back.ok,
+    };
   } finally {
     if (!renamed) await unlink(tmp).catch(() => {});
   }
 }
 
-async function reload(t: UnboundTarget, scope: ProcessScope): Promise<{ ok: boolean; how: "reload_keep_cache" | "reload"; output: string }> {
+async function reload(
+  t: UnboundTarget,
+  scope: ProcessScope,
+): Promise<{ ok: boolean; how: "reload_keep_cache" | "reload"; output: string }> {
   const kept = await unboundControl(t, ["reload_keep_cache"], scope);
   // an unbound before 1.17 does not know reload_keep_cache: the plain reload is the next best
   if (!kept.ok && /unknown command|unrecognized/i.test(kept.output)) {

@@ -57,7 +57,16 @@ export function buildBlocklist(input: BuildInput): BuildResult {
   }
   const allow: Allowlist = { exact, subtrees };
   const decision = decide(parsed, allow);
-  const verdict = checkGuards({ previous: input.previousEntries, names: decision.names, carveOuts: decision.carveOuts, networks: decision.networks, neverBlock: input.neverBlock }, input.limits);
+  const verdict = checkGuards(
+    {
+      previous: input.previousEntries,
+      names: decision.names,
+      carveOuts: decision.carveOuts,
+      networks: decision.networks,
+      neverBlock: input.neverBlock,
+    },
+    input.limits,
+  );
   if (!verdict.apply) return { ok: false, guard: verdict.guard, reason: verdict.reason, perSource, allowInvalid };
   return { ok: true, decision, perSource, allowInvalid };
 }

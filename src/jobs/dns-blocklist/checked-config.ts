@@ -44,9 +44,17 @@ function includeLines(text: string): { lines: string[]; includes: IncludeLine[] 
 /** The files a pattern names: globs only in the last component (`*`, `?`), as unbound's configs use them. */
 async function expand(pattern: string): Promise<string[]> {
   if (!/[*?]/.test(basename(pattern))) return [pattern];
-  const re = new RegExp(`^${basename(pattern).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const re = new RegExp(
+    `^${basename(pattern)
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   try {
-    return (await readdir(dirname(pattern))).filter((f) => re.test(f)).sort().map((f) => join(dirname(pattern), f));
+    return (await readdir(dirname(pattern)))
+      .filter((f) => re.test(f))
+      .sort()
+      .map((f) => join(dirname(pattern), f));
   } catch {
     return [];
   }

@@ -83,7 +83,7 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
     total += g.length;
   }
   const kinds = new Uint8Array(total);
-  groups.forEach((g, i) => kinds.fill(groupKinds[i]!, firstOf[i]!, firstOf[i]! + g.length));
+  for (const [i, g] of groups.entries()) kinds.fill(groupKinds[i]!, firstOf[i]!, firstOf[i]! + g.length);
   // the group an entry is in: the last whose first entry is at or before it
   const nameAt = (entry: number): string => {
     let lo = 0;
@@ -127,7 +127,7 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
     let flags = 0;
     let blocks = 0;
     let j = i;
-    for (; j < total && (j === i || lcp[j] === length && next[j] === 0); j++) {
+    for (; j < total && (j === i || (lcp[j] === length && next[j] === 0)); j++) {
       const kind = kinds[order[j]!]!;
       flags |= kind;
       if (kind === BLOCK) blocks++;

@@ -79,7 +79,14 @@ function nameProblem(name: string, mapped: boolean): string | undefined {
       if (length > MAX_LABEL) return `label longer than ${MAX_LABEL} characters`;
       if (name.charCodeAt(labelStart) === HYPHEN || name.charCodeAt(i - 1) === HYPHEN) return "label starts or ends with a hyphen";
       // xn--: punycode, which domainToASCII checks
-      if (!mapped && length >= 4 && name.charCodeAt(labelStart + 2) === HYPHEN && name.charCodeAt(labelStart + 3) === HYPHEN && name.startsWith("xn", labelStart)) return MAPPING;
+      if (
+        !mapped &&
+        length >= 4 &&
+        name.charCodeAt(labelStart + 2) === HYPHEN &&
+        name.charCodeAt(labelStart + 3) === HYPHEN &&
+        name.startsWith("xn", labelStart)
+      )
+        return MAPPING;
       labels++;
       labelStart = i + 1;
       if (i < name.length) digitsOnly = true;

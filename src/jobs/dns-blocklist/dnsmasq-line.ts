@@ -15,18 +15,26 @@ export function dnsmasqLine(line: string, c: ListCollector): void {
   const eq = line.indexOf("=");
   const key = line.slice(0, eq);
   const value = line.slice(eq + 1);
-  if (!value.startsWith("/")) return c.refuse(`dnsmasq ${key}= line without /domain/: ${quoted(line)}`);
+  if (!value.startsWith("/")) {
+    c.refuse(`dnsmasq ${key}= line without /domain/: ${quoted(line)}`);
+    return;
+  }
   const parts = value.split("/");
   const domains = parts.slice(1, -1);
   const target = parts[parts.length - 1]!;
-  if (domains.length === 0) return c.refuse(`dnsmasq ${key}= line without /domain/: ${quoted(line)}`);
+  if (domains.length === 0) {
+    c.refuse(`dnsmasq ${key}= line without /domain/: ${quoted(line)}`);
+    return;
+  }
   if (key === "address") {
     if (target !== "" && target !== "#" && !isSinkAddress(target)) {
       const why = canonicalAddress(target) === undefined ? "is not an address" : "is a redirect, not a sink address";
-      return c.refuse(`dnsmasq address ${quoted(target)} ${why}: ${quoted(line)}`);
+      c.refuse(`dnsmasq address ${quoted(target)} ${why}: ${quoted(line)}`);
+      return;
     }
   } else if (target !== "") {
-    return c.refuse(`dnsmasq ${key}= forwards to ${quoted(target)}, that is not a block: ${quoted(line)}`);
+    c.refuse(`dnsmasq ${key}= forwards to ${quoted(target)}, that is not a block: ${quoted(line)}`);
+    return;
   }
   for (const domain of domains) {
     if (domain === "#") c.refuse(`dnsmasq domain # matches every domain: ${quoted(line)}`);

@@ -77,7 +77,10 @@ async function fetchOne(source: string, store: SourceStore, limits: FetchLimits)
       return await fresh(await readRegularFile(source, { maxBytes: limits.maxSizeBytes, followLinks: true }), {});
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      return lastGood("failed", `cannot read ${shown}: ${err.code === "ENOTREG" || err.code === "EFBIG" ? err.message : (err.code ?? err.message)}`);
+      return lastGood(
+        "failed",
+        `cannot read ${shown}: ${err.code === "ENOTREG" || err.code === "EFBIG" ? err.message : (err.code ?? err.message)}`,
+      );
     }
   }
   try {

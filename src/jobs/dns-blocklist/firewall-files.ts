@@ -19,7 +19,10 @@ function isNetwork(entry: string): 4 | 6 | 0 {
 
 /** pf: one address or network a line, for `pfctl -t TABLE -T replace -f FILE` (pfctl(8)). */
 export function pfTableText(networks: readonly string[]): string {
-  return networks.filter((n) => isNetwork(n) !== 0).map((n) => `${n}\n`).join("");
+  return networks
+    .filter((n) => isNetwork(n) !== 0)
+    .map((n) => `${n}\n`)
+    .join("");
 }
 
 /**
@@ -31,7 +34,10 @@ export function nftSetScript(networks: readonly string[], table: string, setName
   const v4 = networks.filter((n) => isNetwork(n) === 4);
   const v6 = networks.filter((n) => isNetwork(n) === 6);
   const out: string[] = [];
-  for (const [suffix, members] of [["v4", v4], ["v6", v6]] as const) {
+  for (const [suffix, members] of [
+    ["v4", v4],
+    ["v6", v6],
+  ] as const) {
     out.push(`flush set ${table} ${setName}_${suffix}`);
     // `add element` with no elements is a syntax error, so an empty family gets only the flush
     if (members.length > 0) out.push(`add element ${table} ${setName}_${suffix} { ${members.join(", ")} }`);

@@ -75,10 +75,18 @@ export function checkGuards(input: GuardInput, limits: GuardLimits = DEFAULT_LIM
   if (previous !== undefined && previous > 0) {
     const change = ((next - previous) / previous) * 100;
     if (-change > limits.maxShrinkPercent) {
-      return { apply: false, guard: "shrink", reason: `the list would shrink from ${previous} to ${next} entries (${percent(-change)}, more than --max-shrink ${limits.maxShrinkPercent} %)` };
+      return {
+        apply: false,
+        guard: "shrink",
+        reason: `the list would shrink from ${previous} to ${next} entries (${percent(-change)}, more than --max-shrink ${limits.maxShrinkPercent} %)`,
+      };
     }
     if (change > limits.maxGrowthPercent) {
-      return { apply: false, guard: "growth", reason: `the list would grow from ${previous} to ${next} entries (${percent(change)}, more than --max-growth ${limits.maxGrowthPercent} %)` };
+      return {
+        apply: false,
+        guard: "growth",
+        reason: `the list would grow from ${previous} to ${next} entries (${percent(change)}, more than --max-growth ${limits.maxGrowthPercent} %)`,
+      };
     }
   }
   let firewall: BlockList | undefined;

@@ -43,7 +43,6 @@ function addressBits(text: string, family: 4 | 6): bigint {
   return all.reduce((v, g) => (v << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
-
 function bitsText(bits: bigint, family: 4 | 6): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((bits >> s) & 255n)).join(".");
   const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((bits >> s) & 0xffffn).toString(16));

@@ -10,24 +10,96 @@ export type BlockAction = (typeof ACTIONS)[number];
 export const OPTIONS: readonly OptionSpec[] = [
   { name: "source", kind: "list", env: "CHIME_DNS_SOURCES", value: "URL|FILE", help: "a list to read (repeatable), like SOURCE" },
   { name: "include", kind: "text", env: "CHIME_DNS_INCLUDE", value: "FILE", help: "the unbound include to write (required)" },
-  { name: "unbound-conf", kind: "text", env: "CHIME_DNS_UNBOUND_CONF", value: "FILE", default: "/etc/unbound/unbound.conf", help: "unbound's configuration (includes --include)" },
-  { name: "unbound-control", kind: "text", env: "CHIME_DNS_UNBOUND_CONTROL", value: "PROGRAM", default: "unbound-control", help: "how to run unbound-control" },
-  { name: "unbound-checkconf", kind: "text", env: "CHIME_DNS_UNBOUND_CHECKCONF", value: "PROGRAM", default: "unbound-checkconf", help: "how to run unbound-checkconf" },
-  { name: "action", kind: "text", env: "CHIME_DNS_ACTION", choices: ACTIONS, value: "TYPE", default: "always_nxdomain", help: "what a blocked name answers: " + ACTIONS.join(", ") },
+  {
+    name: "unbound-conf",
+    kind: "text",
+    env: "CHIME_DNS_UNBOUND_CONF",
+    value: "FILE",
+    default: "/etc/unbound/unbound.conf",
+    help: "unbound's configuration (includes --include)",
+  },
+  {
+    name: "unbound-control",
+    kind: "text",
+    env: "CHIME_DNS_UNBOUND_CONTROL",
+    value: "PROGRAM",
+    default: "unbound-control",
+    help: "how to run unbound-control",
+  },
+  {
+    name: "unbound-checkconf",
+    kind: "text",
+    env: "CHIME_DNS_UNBOUND_CHECKCONF",
+    value: "PROGRAM",
+    default: "unbound-checkconf",
+    help: "how to run unbound-checkconf",
+  },
+  {
+    name: "action",
+    kind: "text",
+    env: "CHIME_DNS_ACTION",
+    choices: ACTIONS,
+    value: "TYPE",
+    default: "always_nxdomain",
+    help: "what a blocked name answers: " + ACTIONS.join(", "),
+  },
   { name: "sink", kind: "text", env: "CHIME_DNS_SINK", value: "ADDRESS", help: "--action redirect: blocked names answer it" },
   { name: "allow", kind: "list", env: "CHIME_DNS_ALLOW", value: "FILE", help: "names never blocked (name, *.name; repeatable)" },
-  { name: "protect", kind: "list", env: "CHIME_DNS_PROTECT", value: "FILE", help: "names and addresses never blocked: a list blocking one is refused (repeatable)" },
+  {
+    name: "protect",
+    kind: "list",
+    env: "CHIME_DNS_PROTECT",
+    value: "FILE",
+    help: "names and addresses never blocked: a list blocking one is refused (repeatable)",
+  },
   { name: "max-shrink", kind: "percent", env: "CHIME_DNS_MAX_SHRINK", default: "50%", help: "refuse a list that shrinks more" },
   { name: "max-growth", kind: "percent", env: "CHIME_DNS_MAX_GROWTH", default: "100%", help: "refuse a list that grows more" },
-  { name: "max-age", kind: "duration", env: "CHIME_DNS_MAX_AGE", default: "7d", min: 60_000, help: "every source failing is CRITICAL after this" },
-  { name: "timeout", kind: "duration", env: "CHIME_DNS_TIMEOUT", default: "60s", min: 1000, max: 3_600_000, help: "limit for each download, redirects included" },
+  {
+    name: "max-age",
+    kind: "duration",
+    env: "CHIME_DNS_MAX_AGE",
+    default: "7d",
+    min: 60_000,
+    help: "every source failing is CRITICAL after this",
+  },
+  {
+    name: "timeout",
+    kind: "duration",
+    env: "CHIME_DNS_TIMEOUT",
+    default: "60s",
+    min: 1000,
+    max: 3_600_000,
+    help: "limit for each download, redirects included",
+  },
   { name: "max-size", kind: "size", env: "CHIME_DNS_MAX_SIZE", default: "64M", min: 1024, help: "a larger download is refused" },
-  { name: "max-redirects", kind: "count", env: "CHIME_DNS_MAX_REDIRECTS", default: "5", min: 0, max: 20, help: "redirects followed (same origin only)" },
+  {
+    name: "max-redirects",
+    kind: "count",
+    env: "CHIME_DNS_MAX_REDIRECTS",
+    default: "5",
+    min: 0,
+    max: 20,
+    help: "redirects followed (same origin only)",
+  },
   { name: "keep", kind: "count", env: "CHIME_DNS_KEEP", default: "10", min: 1, max: 1000, help: "applied versions kept for --rollback" },
   { name: "pf-table", kind: "text", env: "CHIME_DNS_PF_TABLE", value: "FILE", help: "write the networks there for pfctl -T replace -f" },
   { name: "nft-set", kind: "text", env: "CHIME_DNS_NFT_SET", value: "FILE", help: "write an nft -f script refilling the sets there" },
-  { name: "nft-table", kind: "text", env: "CHIME_DNS_NFT_TABLE", default: "inet filter", value: "FAMILY NAME", help: "the table holding the sets" },
-  { name: "nft-set-name", kind: "text", env: "CHIME_DNS_NFT_SET_NAME", default: "dns_blocklist", value: "NAME", help: "sets NAME_v4 and NAME_v6" },
+  {
+    name: "nft-table",
+    kind: "text",
+    env: "CHIME_DNS_NFT_TABLE",
+    default: "inet filter",
+    value: "FAMILY NAME",
+    help: "the table holding the sets",
+  },
+  {
+    name: "nft-set-name",
+    kind: "text",
+    env: "CHIME_DNS_NFT_SET_NAME",
+    default: "dns_blocklist",
+    value: "NAME",
+    help: "sets NAME_v4 and NAME_v6",
+  },
   { name: "prom-file", kind: "text", env: "CHIME_DNS_PROM_FILE", value: "PATH", help: "write Prometheus metrics there" },
   { name: "rollback", kind: "switch", help: "re-apply version N [default: the one before]" },
 ];
@@ -82,7 +154,8 @@ export function readSettings(args: readonly string[], env: Environment): DnsBloc
     for (const s of sources) if (s === "") throw new JobConfigError("dns-blocklist: an empty SOURCE");
   }
   const include = o.text("include");
-  if (include === undefined || include === "") throw new JobConfigError("dns-blocklist: --include FILE is required (the unbound include this job writes)");
+  if (include === undefined || include === "")
+    throw new JobConfigError("dns-blocklist: --include FILE is required (the unbound include this job writes)");
   const action = o.text("action") as BlockAction;
   const sink = o.text("sink");
   if (action === "redirect") {
@@ -91,8 +164,12 @@ export function readSettings(args: readonly string[], env: Environment): DnsBloc
   } else if (sink !== undefined) bad("sink", "only used with --action redirect", sink);
   const nftTable = o.text("nft-table")!;
   const tableWords = nftTable.trim().split(/\s+/);
-  if (tableWords.length !== 2 || !["ip", "ip6", "inet", "bridge", "netdev", "arp"].includes(tableWords[0]!) || !NFT_WORD.test(tableWords[1]!)) {
-    bad("nft-table", "not an nftables FAMILY NAME like \"inet filter\"", nftTable);
+  if (
+    tableWords.length !== 2 ||
+    !["ip", "ip6", "inet", "bridge", "netdev", "arp"].includes(tableWords[0]!) ||
+    !NFT_WORD.test(tableWords[1]!)
+  ) {
+    bad("nft-table", 'not an nftables FAMILY NAME like "inet filter"', nftTable);
   }
   const nftSetName = o.text("nft-set-name")!;
   if (!NFT_WORD.test(nftSetName)) bad("nft-set-name", "not an nftables set name (letters, digits, _)", nftSetName);

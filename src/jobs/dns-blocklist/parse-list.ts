@@ -55,7 +55,6 @@ function withoutComment(line: string): string {
   return cut === line.length ? line : line.slice(0, cut).trimEnd();
 }
 
-
 // a CIDR or an IPv6 address (an IPv4 address is isIP's): what else would a lone word with a
 // slash or colon be — an Adblock path or a URL, refused as a name
 const ADDRESS_LIKE = /^(?=.*[:/])[0-9a-f:.]+(\/[0-9]+)?$/i;
@@ -115,25 +114,46 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
   // The Adblock header, `[Adblock Plus 2.0]`
   if (first === 0x5b && raw.endsWith("]")) return;
   const line = withoutComment(raw);
-  if (first === 0x7c || line.startsWith("@@")) return adblockRule(line, c);
-  if (line.includes("##") || line.includes("#@#") || line.includes("#?#")) {
-    return c.refuse(`Adblock element-hiding rule, not a domain: ${quoted(line)}`);
+  if (first === 0x7c || line.startsWith("@@")) {
+    adblockRule(line, c);
+    return;
   }
-  if (line.startsWith("address=") || line.startsWith("server=") || line.startsWith("local=")) return dnsmasqLine(line, c);
-  if (line.startsWith("local-zone:") || line.startsWith("local-data:")) return unboundLine(line, c);
+  if (line.includes("##") || line.includes("#@#") || line.includes("#?#")) {
+    c.refuse(`Adblock element-hiding rule, not a domain: ${quoted(line)}`);
+    return;
+  }
+  if (line.startsWith("address=") || line.startsWith("server=") || line.startsWith("local=")) {
+    dnsmasqLine(line, c);
+    return;
+  }
+  if (line.startsWith("local-zone:") || line.startsWith("local-data:")) {
+    unboundLine(line, c);
+    return;
+  }
   if (line === "server:") return;
   const fields = fieldsOf(line);
   // what is left once a comment is cut can be blank in ways trim() saw and the blank test did not
   if (fields.length === 0) return;
   const head = fields[0]!;
-  if (first === 0x24) return zone.directive(fields, c);
+  if (first === 0x24) {
+    zone.directive(fields, c);
+    return;
+  }
   if (head === "0.0.0.0" || head === "127.0.0.1" || isIP(head) !== 0) {
-    if (fields.length > 1) return hostsLine(fields, c);
-    return c.network(head);
+    if (fields.length > 1) {
+      hostsLine(fields, c);
+      return;
+    }
+    c.network(head);
+    return;
   }
   if (fields.length === 1) {
-    if (ADDRESS_LIKE.test(head)) return c.network(head);
-    return c.name(head);
+    if (ADDRESS_LIKE.test(head)) {
+      c.network(head);
+      return;
+    }
+    c.name(head);
+    return;
   }
   zone.record(fields, ownerOmitted, line, c);
 }

@@ -19,7 +19,13 @@ export interface PluginFacts {
 
 export function statusLine(status: JobStatus, text: string, f: PluginFacts): string {
   const n = (x: number | undefined): string => (x === undefined ? "U" : String(x));
-  const perf = [`names=${n(f.names)};;;0;`, `networks=${n(f.networks)};;;0;`, `added=${f.added};;;0;`, `removed=${f.removed};;;0;`, `sources_failed=${f.sourcesFailed};;;0;${f.sources}`];
+  const perf = [
+    `names=${n(f.names)};;;0;`,
+    `networks=${n(f.networks)};;;0;`,
+    `added=${f.added};;;0;`,
+    `removed=${f.removed};;;0;`,
+    `sources_failed=${f.sourcesFailed};;;0;${f.sources}`,
+  ];
   return `DNS-BLOCKLIST ${STATE[status]}: ${pluginText(text)}|${perf.join(" ")}`;
 }
 

@@ -9,7 +9,26 @@ const CLASS = /^(IN|CH|HS|CS|CLASS[0-9]+)$/i;
 
 // Types seen in policy zones as local data; anything else in that position means the line was
 // not a zone-file record at all.
-const RECORD_TYPES = new Set(["A", "AAAA", "CNAME", "DNAME", "TXT", "MX", "PTR", "SRV", "NAPTR", "HINFO", "CAA", "HTTPS", "SVCB", "DS", "DNSKEY", "RRSIG", "NSEC", "NSEC3"]);
+const RECORD_TYPES = new Set([
+  "A",
+  "AAAA",
+  "CNAME",
+  "DNAME",
+  "TXT",
+  "MX",
+  "PTR",
+  "SRV",
+  "NAPTR",
+  "HINFO",
+  "CAA",
+  "HTTPS",
+  "SVCB",
+  "DS",
+  "DNSKEY",
+  "RRSIG",
+  "NSEC",
+  "NSEC3",
+]);
 
 type Action = "block" | "exception" | string;
 
@@ -50,7 +69,10 @@ export class RpzZone {
     const rdata = fields.slice(i + 1);
     if (line.includes("(") && !line.includes(")")) this.continuing = true;
     const owner = ownerOmitted ? this.lastOwner : this.absolute(fields[0]!);
-    if (owner === undefined) return c.refuse(`zone file record without an owner name: ${quoted(line)}`);
+    if (owner === undefined) {
+      c.refuse(`zone file record without an owner name: ${quoted(line)}`);
+      return;
+    }
     this.lastOwner = owner;
     if (type === "SOA") {
       if (this.apex === undefined && owner !== "") this.apex = owner;
@@ -58,7 +80,10 @@ export class RpzZone {
     }
     if (type === "NS") return;
     const trigger = this.trigger(owner);
-    if (trigger === undefined) return c.refuse(`RPZ owner ${quoted(owner)} is not below the zone ${quoted(this.apex ?? "")}`);
+    if (trigger === undefined) {
+      c.refuse(`RPZ owner ${quoted(owner)} is not below the zone ${quoted(this.apex ?? "")}`);
+      return;
+    }
     const action = this.action(type, rdata);
     if (action === "block") this.block(trigger, c, false);
     else if (action === "exception") this.block(trigger, c, true);
@@ -82,11 +107,16 @@ export class RpzZone {
     const dot = trigger.lastIndexOf(".");
     const kind = trigger.slice(dot + 1);
     if (kind === "rpz-ip") {
-      if (exception) return c.refuse(`RPZ passthru for an address is not supported: ${quoted(trigger)}`);
-      return c.network(ipTrigger(trigger.slice(0, dot)));
+      if (exception) {
+        c.refuse(`RPZ passthru for an address is not supported: ${quoted(trigger)}`);
+        return;
+      }
+      c.network(ipTrigger(trigger.slice(0, dot)));
+      return;
     }
     if (kind === "rpz-nsdname" || kind === "rpz-nsip" || kind === "rpz-client-ip") {
-      return c.refuse(`RPZ ${kind} trigger is not a name unbound can block: ${quoted(trigger)}`);
+      c.refuse(`RPZ ${kind} trigger is not a name unbound can block: ${quoted(trigger)}`);
+      return;
     }
     if (exception) c.exception(trigger);
     else c.name(trigger);

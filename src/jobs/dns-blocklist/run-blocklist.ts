@@ -38,7 +38,9 @@ export async function runBlocklist(s: DnsBlocklistSettings, ctx: JobContext): Pr
   const end = await (s.rollback ? rollback(s, ctx, versions, s.rollback.version) : update(s, ctx, versions, record));
   const nowSeconds = Number(ctx.now().seconds);
   if (end.served) record.lastSuccess = nowSeconds;
-  await writeRunRecord(ctx.stateDir, record).catch((e: unknown) => ctx.log.warn({ error: (e as Error).message }, "cannot save dns-blocklist state"));
+  await writeRunRecord(ctx.stateDir, record).catch((e: unknown) =>
+    ctx.log.warn({ error: (e as Error).message }, "cannot save dns-blocklist state"),
+  );
   let { status, text } = end;
   if (s.promFile !== undefined) {
     const counts = new Map(end.counts.map((c) => [c.shown, c]));
@@ -46,7 +48,12 @@ export async function runBlocklist(s: DnsBlocklistSettings, ctx: JobContext): Pr
       await writePrometheusTextfile(
         s.promFile,
         blocklistFamilies({
-          sources: end.sources.map((f) => ({ shown: f.shown, ok: f.state !== "failed", entries: counts.get(f.shown)?.entries, invalid: counts.get(f.shown)?.invalid })),
+          sources: end.sources.map((f) => ({
+            shown: f.shown,
+            ok: f.state !== "failed",
+            entries: counts.get(f.shown)?.entries,
+            invalid: counts.get(f.shown)?.invalid,
+          })),
           names: end.facts.names,
           networks: end.facts.networks,
           added: end.facts.added,
@@ -71,7 +78,12 @@ function styleOf(s: DnsBlocklistSettings): BlockStyle {
 }
 
 /** Everything a version is built from, so that a run where nothing changed changes nothing. */
-function inputsDigest(s: DnsBlocklistSettings, fetched: readonly FetchedSource[], allow: readonly string[], protect: readonly string[]): string {
+function inputsDigest(
+  s: DnsBlocklistSettings,
+  fetched: readonly FetchedSource[],
+  allow: readonly string[],
+  protect: readonly string[],
+): string {
   return digest(
     JSON.stringify({
       sources: fetched.map((f) => [f.source, f.sha256 ?? null]),
@@ -113,7 +125,8 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   });
   const failed = fetched.filter((f) => f.state === "failed");
   for (const f of fetched) {
-    if (f.state === "failed") ctx.log.warn({ source: f.shown, error: f.error, copy: f.text === undefined ? "none" : "last good copy used" }, "source failed");
+    if (f.state === "failed")
+      ctx.log.warn({ source: f.shown, error: f.error, copy: f.text === undefined ? "none" : "last good copy used" }, "source failed");
     else ctx.log.info({ source: f.shown, state: f.state }, "source read");
   }
   const facts = (names = current?.names, networks = current?.networks, added = 0, removed = 0): PluginFacts => ({
@@ -124,16 +137,32 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
     sourcesFailed: failed.length,
     sources: fetched.length,
   });
-  const sourceLines = fetched.map((f) => `${f.shown}: ${f.state === "failed" ? `FAILED (${f.error ?? "?"})${f.text === undefined ? ", no copy" : ", last good copy used"}` : f.state}`);
-  const failedText = failed.length === 0 ? "" : `; ${failed.length === 1 ? "source" : "sources"} failed: ${failed.map((f) => f.shown).join(", ")}`;
+  const sourceLines = fetched.map(
+    (f) =>
+      `${f.shown}: ${f.state === "failed" ? `FAILED (${f.error ?? "?"})${f.text === undefined ? ", no copy" : ", last good copy used"}` : f.state}`,
+  );
+  const failedText =
+    failed.length === 0 ? "" : `; ${failed.length === 1 ? "source" : "sources"} failed: ${failed.map((f) => f.shown).join(", ")}`;
   const kept = index.current === 0 ? "nothing applied yet" : `version ${index.current} kept`;
-  const keep = (status: JobStatus, text: string, counts: SourceCount[] = []): Ending => ({ status, text, facts: facts(), details: sourceLines, served: false, ...base, counts, sources: fetched });
+  const keep = (status: JobStatus, text: string, counts: SourceCount[] = []): Ending => ({
+    status,
+    text,
+    facts: facts(),
+    details: sourceLines,
+    served: false,
+    ...base,
+    counts,
+    sources: fetched,
+  });
 
   if (failed.length === fetched.length) {
     // every source failed: the current blocklist stays; it is only CRITICAL once even the newest copy is stale
     const newest = Math.max(...fetched.map((f) => f.confirmedAt ?? -Infinity));
     const stale = !Number.isFinite(newest) || (nowSeconds - newest) * 1000 > s.maxAgeMs;
-    return keep(stale ? "critical" : "warning", `every source failed, ${kept}${stale ? " and its newest list copy is older than --max-age" : ""}${failedText}`);
+    return keep(
+      stale ? "critical" : "warning",
+      `every source failed, ${kept}${stale ? " and its newest list copy is older than --max-age" : ""}${failedText}`,
+    );
   }
 
   const allow = await readNamedFiles(s.allow, "allow");
@@ -148,7 +177,10 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   );
   if (current && current.inputs === inputs && includeThere) {
     ctx.log.info({ version: current.version }, "nothing changed, nothing rebuilt or reloaded");
-    return { ...keep(failed.length ? "warning" : "ok", `version ${current.version} unchanged, ${current.names} names${failedText}`), served: true };
+    return {
+      ...keep(failed.length ? "warning" : "ok", `version ${current.version} unchanged, ${current.names} names${failedText}`),
+      served: true,
+    };
   }
 
   const usable = fetched.filter((f): f is FetchedSource & { text: string } => f.text !== undefined);
@@ -159,7 +191,10 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
     limits: { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent },
     neverBlock: neverBlock(fetched, s.protect, protect),
   });
-  const counted = built.perSource.map((c) => `${c.shown}: ${c.entries} entries, ${c.invalid} invalid${c.firstInvalid.length ? ` (${c.firstInvalid.slice(0, 3).join("; ")})` : ""}`);
+  const counted = built.perSource.map(
+    (c) =>
+      `${c.shown}: ${c.entries} entries, ${c.invalid} invalid${c.firstInvalid.length ? ` (${c.firstInvalid.slice(0, 3).join("; ")})` : ""}`,
+  );
   for (const c of built.perSource) {
     if (c.invalid > 0) ctx.log.warn({ source: c.shown, invalid: c.invalid, first: c.firstInvalid.join("; ") }, "invalid entries skipped");
   }
@@ -167,10 +202,23 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   if (!built.ok) {
     record.guardTrips[built.guard]++;
     ctx.log.error({ guard: built.guard, reason: built.reason }, "result refused, current blocklist kept");
-    return { ...keep("critical", `refused: ${built.reason}; ${kept}${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
+    return {
+      ...keep("critical", `refused: ${built.reason}; ${kept}${failedText}`, built.perSource),
+      details: [...sourceLines, ...counted],
+    };
   }
   const d = built.decision;
-  ctx.log.info({ names: d.names.length, networks: d.networks.length, carve_outs: d.carveOuts.length, duplicates: d.duplicates, redundant: d.redundant, allowed: d.allowed }, "blocklist decided");
+  ctx.log.info(
+    {
+      names: d.names.length,
+      networks: d.networks.length,
+      carve_outs: d.carveOuts.length,
+      duplicates: d.duplicates,
+      redundant: d.redundant,
+      allowed: d.allowed,
+    },
+    "blocklist decided",
+  );
 
   const previous = current ? await versions.names(current.version).catch(() => undefined) : [];
   const changes = listChanges(previous ?? [], d.names);
@@ -178,13 +226,25 @@ async function update(s: DnsBlocklistSettings, ctx: JobContext, versions: Versio
   const outcome: ApplyOutcome = await applyInclude(s, includeText(d.names, d.carveOuts, style), ctx);
   if (!outcome.ok) {
     ctx.log.error({ stage: outcome.stage, error: outcome.error, rolled_back: outcome.rolledBack ?? false }, "blocklist not applied");
-    const what = outcome.stage === "reload" ? `reload failed (${outcome.error}); ${outcome.rollbackReloaded ? "rolled back to" : "file rolled back to"} version ${index.current}` : `not applied: ${outcome.error}; ${kept}`;
+    const what =
+      outcome.stage === "reload"
+        ? `reload failed (${outcome.error}); ${outcome.rollbackReloaded ? "rolled back to" : "file rolled back to"} version ${index.current}`
+        : `not applied: ${outcome.error}; ${kept}`;
     return { ...keep("critical", `${what}${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
   }
 
   const firewallProblems = await writeFirewallFiles(s, d.networks);
   const version = await versions.add(
-    { appliedAt: nowSeconds, names: d.names.length, networks: d.networks.length, carveOuts: d.carveOuts.length, added: changes.added.length, removed: changes.removed.length, style, inputs },
+    {
+      appliedAt: nowSeconds,
+      names: d.names.length,
+      networks: d.networks.length,
+      carveOuts: d.carveOuts.length,
+      added: changes.added.length,
+      removed: changes.removed.length,
+      style,
+      inputs,
+    },
     d,
     s.keep,
   );
@@ -220,7 +280,12 @@ function neverBlock(fetched: readonly FetchedSource[], protectPaths: readonly st
   return out;
 }
 
-function logChanges(ctx: JobContext, v: AppliedVersion, changes: { added: readonly string[]; removed: readonly string[] }, outcome: ApplyOutcome): void {
+function logChanges(
+  ctx: JobContext,
+  v: AppliedVersion,
+  changes: { added: readonly string[]; removed: readonly string[] },
+  outcome: ApplyOutcome,
+): void {
   ctx.log.info(
     {
       version: v.version,
@@ -262,7 +327,12 @@ async function rollback(s: DnsBlocklistSettings, ctx: JobContext, versions: Vers
   const base = { facts, served: false, version: index.current, sources: [], counts: [] };
   const kept = index.versions.map((v) => v.version).join(", ") || "none";
   if (!target) {
-    return { ...base, status: "critical", text: `no version ${targetNumber ?? "before the current one"} to roll back to (kept: ${kept})`, details: [] };
+    return {
+      ...base,
+      status: "critical",
+      text: `no version ${targetNumber ?? "before the current one"} to roll back to (kept: ${kept})`,
+      details: [],
+    };
   }
   const names = await versions.names(target.version);
   const networks = await versions.networks(target.version);
@@ -271,11 +341,26 @@ async function rollback(s: DnsBlocklistSettings, ctx: JobContext, versions: Vers
   const changes = listChanges(previous, names);
   const outcome = await applyInclude(s, includeText(names, carveOuts, target.style), ctx);
   if (!outcome.ok) {
-    return { ...base, status: "critical", text: `rollback to version ${target.version} failed: ${outcome.error}; version ${index.current} kept`, details: [] };
+    return {
+      ...base,
+      status: "critical",
+      text: `rollback to version ${target.version} failed: ${outcome.error}; version ${index.current} kept`,
+      details: [],
+    };
   }
   const firewallProblems = await writeFirewallFiles(s, networks);
   const v = await versions.add(
-    { appliedAt: Number(ctx.now().seconds), names: names.length, networks: networks.length, carveOuts: carveOuts.length, added: changes.added.length, removed: changes.removed.length, style: target.style, inputs: `rollback:${target.inputs}`, rollbackOf: target.version },
+    {
+      appliedAt: Number(ctx.now().seconds),
+      names: names.length,
+      networks: networks.length,
+      carveOuts: carveOuts.length,
+      added: changes.added.length,
+      removed: changes.removed.length,
+      style: target.style,
+      inputs: `rollback:${target.inputs}`,
+      rollbackOf: target.version,
+    },
     { names, networks, carveOuts },
     s.keep,
   );

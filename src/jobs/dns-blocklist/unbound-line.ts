@@ -39,12 +39,19 @@ export function unboundLine(line: string, c: ListCollector): void {
   const colon = line.indexOf(":");
   const keyword = line.slice(0, colon);
   const value = firstValue(line.slice(colon + 1).trim());
-  if (value === undefined) return c.refuse(`unbound ${keyword}: without a quoted value: ${quoted(line)}`);
+  if (value === undefined) {
+    c.refuse(`unbound ${keyword}: without a quoted value: ${quoted(line)}`);
+    return;
+  }
   const [text, after] = value;
   if (keyword === "local-zone") {
     const type = after.split(/\s+/)[0]!.toLowerCase();
-    if (!BLOCKING_TYPES.has(type)) return c.refuse(`unbound local-zone type ${quoted(type)} does not block: ${quoted(line)}`);
-    return c.name(text);
+    if (!BLOCKING_TYPES.has(type)) {
+      c.refuse(`unbound local-zone type ${quoted(type)} does not block: ${quoted(line)}`);
+      return;
+    }
+    c.name(text);
+    return;
   }
   // local-data: the value is a resource record in zone-file form
   const fields = text.trim().split(/\s+/);
@@ -52,6 +59,9 @@ export function unboundLine(line: string, c: ListCollector): void {
   while (i < fields.length - 1 && (/^[0-9]+$/.test(fields[i]!) || /^(IN|CH|HS)$/i.test(fields[i]!))) i++;
   const type = (fields[i] ?? "").toUpperCase();
   const address = fields[i + 1] ?? "";
-  if ((type === "A" || type === "AAAA") && isSinkAddress(address)) return c.name(fields[0]!);
+  if ((type === "A" || type === "AAAA") && isSinkAddress(address)) {
+    c.name(fields[0]!);
+    return;
+  }
   c.refuse(`unbound local-data that is not an A/AAAA record to a sink address: ${quoted(line)}`);
 }

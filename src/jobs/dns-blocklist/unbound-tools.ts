@@ -27,7 +27,14 @@ async function run(argv: string[], scope: ProcessScope, input?: string): Promise
   const keep = (c: Buffer): void => {
     if (output.length < MAX_OUTPUT) output += c.toString("utf8");
   };
-  const r = await runProcess({ ...scope, argv, ...(input !== undefined ? { input } : {}), timeoutMs: TOOL_TIMEOUT_MS, onStdout: keep, onStderr: keep });
+  const r = await runProcess({
+    ...scope,
+    argv,
+    ...(input !== undefined ? { input } : {}),
+    timeoutMs: TOOL_TIMEOUT_MS,
+    onStdout: keep,
+    onStderr: keep,
+  });
   const ms = performance.now() - started;
   if (r.spawnError !== undefined) return { ok: false, output: `cannot run ${argv[0]}: ${r.spawnError}`, ms };
   if (r.stoppedBy !== undefined) return { ok: false, output: `${argv[0]} stopped: ${r.stoppedBy}`, ms };
@@ -46,6 +53,9 @@ export function unboundCheckconf(t: UnboundTarget, config: string, scope: Proces
 
 /** The first line of a tool's complaint that says something, for a one-line problem. */
 export function firstProblemLine(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   return lines.find((l) => /error|fatal|fail|refused|no such|cannot|unknown/i.test(l)) ?? lines[0] ?? "(no output)";
 }
