@@ -234,8 +234,9 @@ function parseValue(spec: OptionSpec, raw: Raw, fail: Fail): boolean | number | 
     }
     case "percent": {
       const p = parsePercent(text);
-      if (p === null) return fail(source, 'not a percentage from 0 to 100 ("50" or "50%")', text);
-      return inRange(spec, p) ? p : fail(source, `must be ${rangeWords(spec, (n) => `${n}%`)}`, text);
+      const range = { ...spec, min: spec.min ?? 0, max: spec.max ?? 100 };
+      if (p === null) return fail(source, `not a percentage from ${range.min} to ${range.max} ("50" or "50%")`, text);
+      return inRange(range, p) ? p : fail(source, `must be ${rangeWords(range, (n) => `${n}%`)}`, text);
     }
     case "list":
       throw new Error("a list is read word by word");

