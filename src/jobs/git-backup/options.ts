@@ -5,6 +5,7 @@ import { JobConfigError, type Environment } from "../job.js";
 import type { ListingScope } from "./github-listing.js";
 import { isPlainName } from "./github-repo.js";
 import { parseDurationMs } from "../../time/duration-option.js";
+import { forgeSources, type ForgeSource } from "./forge-options.js";
 
 export interface GitBackupOptions {
   dir: string;
@@ -23,6 +24,11 @@ export interface GitBackupOptions {
   excludeArchived: boolean;
   exclude: string[];
   rateLimitWaitMs: number;
+  /** Gitea/Forgejo and GitLab instances to list */
+  forges: ForgeSource[];
+  wikis: boolean;
+  gists: boolean;
+  lfs: boolean;
 }
 
 const ENV_PREFIX = "CHIME_GIT_BACKUP_";
@@ -43,6 +49,19 @@ const OPTIONS: Record<string, Kind> = {
   "exclude-archived": "flag",
   exclude: "list",
   "rate-limit-wait": "value",
+  "gitea-api": "value",
+  "gitea-user": "list",
+  "gitea-org": "list",
+  "gitea-self": "flag",
+  "gitea-token-file": "value",
+  "gitlab-api": "value",
+  "gitlab-user": "list",
+  "gitlab-group": "list",
+  "gitlab-self": "flag",
+  "gitlab-token-file": "value",
+  wikis: "flag",
+  gists: "flag",
+  lfs: "flag",
 };
 
 export function envName(option: string): string {
@@ -201,5 +220,9 @@ export function parseOptions(args: readonly string[], env: Environment, cwd = pr
     excludeArchived: flag("exclude-archived"),
     exclude: many("exclude").map((e) => e.value),
     rateLimitWaitMs: duration("rate-limit-wait", 60_000),
+    forges: forgeSources(one, many, flag, env, cwd),
+    wikis: flag("wikis"),
+    gists: flag("gists"),
+    lfs: flag("lfs"),
   };
 }
