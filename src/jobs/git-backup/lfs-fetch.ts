@@ -38,7 +38,16 @@ export async function fetchLfsObjects(
   });
   if (r.code === 0 && !r.timedOut && !r.aborted) return { problem: undefined, missing: [] };
   const text = `${r.stdout}\n${r.stderr}`;
-  const missing = [...new Set([...text.matchAll(/\[([0-9a-f]{64})\][^\n]*(?:does not exist|not found|404)/gi)].map((m) => m[1]!))].slice(0, 1000);
+  // "[OID] Object does not exist on the server: [404] …" (http), "error transferring "OID": [0]
+  // remote missing object OID" (file://): the oid on a line that says it is missing
+  const missing = [
+    ...new Set(
+      text
+        .split("\n")
+        .filter((l) => /missing|does not exist|not found|\b404\b/i.test(l))
+        .flatMap((l) => [...l.matchAll(/\b[0-9a-f]{64}\b/g)].map((m) => m[0])),
+    ),
+  ].slice(0, 1000);
   if (r.timedOut) return { problem: "LFS fetch timed out, git-lfs killed", missing };
   if (r.aborted) return { problem: "LFS fetch stopped by shutdown", missing };
   if (missing.length > 0) {

@@ -22,6 +22,19 @@ refs a fetch rewrites, moves or deletes are saved under refs/backup/<stamp>/.
   --exclude-archived       skip archived repositories
   --exclude PATTERN        skip repositories whose name matches (* and ?; repeatable)
   --rate-limit-wait DURATION  longest wait for an API rate-limit reset (default 60s)
+  --gitea-user NAME        clone missing mirrors of a Gitea/Forgejo user's repositories (repeatable)
+  --gitea-org NAME         ... of an organisation's (repeatable)
+  --gitea-self             ... of the token owner's
+  --gitea-api URL          Gitea/Forgejo API base (default https://codeberg.org/api/v1)
+  --gitea-token-file FILE  token for it (else GITEA_TOKEN)
+  --gitlab-user NAME       clone missing mirrors of a GitLab user's projects (repeatable)
+  --gitlab-group PATH      ... of a group's, subgroups included (e.g. grp/sub; repeatable)
+  --gitlab-self            ... of the token owner's
+  --gitlab-api URL         GitLab API base (default https://gitlab.com/api/v4)
+  --gitlab-token-file FILE token for it (else GITLAB_TOKEN)
+  --wikis                  also mirror each listed repository's wiki (NAME.wiki.git) once it has a page
+  --gists                  also mirror the gists of each --github-user (and --github-self)
+  --lfs                    after each fetch, fetch every Git LFS object (needs git-lfs)
 
 Every option can also be set as ${envName("option-name")} (e.g. ${envName("concurrency")}=8,
 ${envName("exclude")}="a*,b*"); DIR as ${envName("dir")}. Flags win. A flag's variable is a
