@@ -17,6 +17,8 @@ import { testGitEnv } from "../git-backup/helpers/git-fixtures.js";
 
 const N = Number(process.env.BENCH_MIRRORS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// BENCH_PARTS=matrix,loaded,memory (default all): run only some of them
+const PARTS = new Set((process.env.BENCH_PARTS ?? "matrix,loaded,memory").split(","));
 const tmp = mkdtempSync(join(tmpdir(), "chime-bench-gb-"));
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: testGitEnv, encoding: "utf8" }).trim();
 
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
     "xargs-P4": () => sh(`printf '%s\\n' *.git | xargs -P4 -I{} git -C {} fetch --all -q`, backup),
   };
   const totals: Record<string, number> = { chime: 0, "shell-loop": 0, "xargs-P4": 0 };
-  for (const phase of ["up-to-date", "one-new-commit"]) {
+  for (const phase of PARTS.has("matrix") ? ["up-to-date", "one-new-commit"] : []) {
     if (phase === "one-new-commit") {
       for (let i = 0; i < N; i++) {
         const r = join(upstream, `r${i}.git`);
@@ -126,14 +128,14 @@ async function main(): Promise<void> {
     }
   }
   const c = totals.chime!;
-  console.log(`bench git-backup: chime ${c.toFixed(2)} s, shell-loop ${totals["shell-loop"]!.toFixed(2)} s, ratio ${(c / totals["shell-loop"]!).toFixed(2)}`);
-  console.log(`bench git-backup-overhead: chime ${c.toFixed(2)} s, xargs-P4 ${totals["xargs-P4"]!.toFixed(2)} s, ratio ${(c / totals["xargs-P4"]!).toFixed(2)}`);
+  if (PARTS.has("matrix")) console.log(`bench git-backup: chime ${c.toFixed(2)} s, shell-loop ${totals["shell-loop"]!.toFixed(2)} s, ratio ${(c / totals["shell-loop"]!).toFixed(2)}`);
+  if (PARTS.has("matrix")) console.log(`bench git-backup-overhead: chime ${c.toFixed(2)} s, xargs-P4 ${totals["xargs-P4"]!.toFixed(2)} s, ratio ${(c / totals["xargs-P4"]!).toFixed(2)}`);
 
   // Loaded: the same mirrors (now up to date again after the phase above), chime and xargs -P4
   // interleaved so both see the same load.
-  const hog = startCpuHog();
+  const hog = PARTS.has("loaded") ? startCpuHog() : { stop: () => {} };
   try {
-    for (const net of Object.keys(templates)) {
+    for (const net of PARTS.has("loaded") ? Object.keys(templates) : []) {
       for (const name of ["chime", "xargs-P4"]) {
         fresh(net);
         await methods[name]!(); // bring this copy up to date with upstream's new commits
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
   git(seedMirror, "fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*");
   const rss: Record<number, number> = {};
   let made = 0;
-  for (const count of [100, SCALE]) {
+  for (const count of PARTS.has("memory") ? [100, SCALE] : []) {
     for (; made < count; made++) {
       const m = join(many, `m${made}.git`);
       cpSync(seedMirror, m, { recursive: true });
@@ -170,11 +172,13 @@ async function main(): Promise<void> {
     }
     await sh(`"${process.execPath}" "${script}" "${state}" "${many}"`, tmp); // first run repairs, brings all up to date
     const t0 = process.hrtime.bigint();
-    rss[count] = await peakRssMb([process.execPath, script, state, many], tmp);
+    // BENCH_NODE_ARGS (e.g. --max-old-space-size=40): does the run fit a smaller heap?
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    rss[count] = await peakRssMb([process.execPath, ...nodeArgs, script, state, many], tmp);
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(`bench git-backup-mirrors[${count}]: chime ${secs.toFixed(2)} s, ${(secs / count * 1000).toFixed(1)} ms per mirror`);
   }
-  console.log(`bench git-backup-peak-rss[${SCALE} vs 100 mirrors]: chime ${rss[SCALE]!.toFixed(1)} MB, 100-mirrors ${rss[100]!.toFixed(1)} MB, ratio ${(rss[SCALE]! / rss[100]!).toFixed(2)}`);
+  if (PARTS.has("memory")) console.log(`bench git-backup-peak-rss[${SCALE} vs 100 mirrors]: chime ${rss[SCALE]!.toFixed(1)} MB, 100-mirrors ${rss[100]!.toFixed(1)} MB, ratio ${(rss[SCALE]! / rss[100]!).toFixed(2)}`);
   await proxy.stop();
   await daemon.stop();
 }

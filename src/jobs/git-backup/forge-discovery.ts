@@ -146,9 +146,10 @@ export async function discoverForges(
       for (const repo of listing.repos) {
         const key = `${s.prefix} ${repo.id}`;
         d.planned.push({ key, repo });
+        // A wiki's branch is its own (GitHub's are "master"): HEAD follows upstream after the first fetch.
         if (o.wikis && s.hasWikis && repo.hasWiki && wanted(repo, o)) {
           d.listedKeys.add(key + WIKI_SUFFIX);
-          d.planned.push({ key: key + WIKI_SUFFIX, repo: { ...repo, name: `${repo.name}.wiki`, cloneUrl: wikiUrl(repo.cloneUrl), hasWiki: false }, probe: true });
+          d.planned.push({ key: key + WIKI_SUFFIX, repo: { ...repo, name: `${repo.name}.wiki`, cloneUrl: wikiUrl(repo.cloneUrl), hasWiki: false, defaultBranch: undefined }, probe: true });
         }
       }
       done.add(`${s.prefix} ${s.hasWikis ? "repos" : "gists"}`);

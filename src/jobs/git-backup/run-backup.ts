@@ -11,7 +11,7 @@ import type { GitScope } from "./git-process.js";
 import { discoverForges } from "./forge-discovery.js";
 import { keyConfig, keyFromConfig } from "./mirror-key.js";
 import { checkMirrorDirectory, gitWrite } from "./mirror-config.js";
-import { readMirror } from "./mirror-reader.js";
+import { readMirrorConfig } from "./mirror-reader.js";
 import type { GitBackupOptions } from "./options.js";
 import { gitBackupFamilies } from "./prom-metrics.js";
 import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
@@ -22,7 +22,7 @@ import { instantToMs } from "../../time/instant.js";
 
 async function knownMirror(dir: string, dirName: string, env: Environment, scope: GitScope): Promise<KnownMirror> {
   try {
-    const text = await readMirror(join(dir, dirName), env, ["config", "--local", "--get-regexp", "^(remote\\.origin\\.url|chime\\.(githubid|forgekey|goneupstream))$"], scope);
+    const text = await readMirrorConfig(join(dir, dirName), env, "^(remote\\.origin\\.url|chime\\.(githubid|forgekey|goneupstream))$", scope);
     const url = /^remote\.origin\.url (.*)$/m.exec(text)?.[1];
     const gone = /^chime\.goneupstream (\d{1,15})$/m.exec(text)?.[1];
     return { dirName, url, key: keyFromConfig(text), goneSince: gone === undefined ? undefined : Number(gone) };
