@@ -7,7 +7,7 @@
 // host (target ≤ 1.1); and peak RSS of a run over 100 and over 1000 up-to-date mirrors
 // (constant memory: the ratio should stay near 1).
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleRunOnce } from "../git-backup/helpers/run-once-bundle.js";
@@ -44,16 +44,22 @@ function startCpuHog(): { stop: () => void } {
   return { stop: () => hogs.forEach((h) => h.kill("SIGKILL")) };
 }
 
-/** Peak RSS (MB) of `argv`, as GNU time reports it (%M, KB) on its last stderr line. */
-function peakRssMb(argv: string[], cwd: string): Promise<number> {
+// Preloaded into the measured chime: at the end of the run, two full GCs, then the heap still in
+// use. Peak RSS includes heap V8 keeps reserved after a busy run; this is what the run holds.
+const HEAP_PRELOAD = `process.on("beforeExit", () => { global.gc(); global.gc(); process.stderr.write("HEAP_USED " + process.memoryUsage().heapUsed + "\\n"); });`;
+
+/** Peak RSS (MB, GNU time's %M on the last stderr line) and live heap after GC (MB) of `node ARGS`. */
+function peakRssMb(nodeArgs: string[], cwd: string, preload: string): Promise<{ rss: number; heap: number }> {
   return new Promise((resolve, reject) => {
+    const argv = [process.execPath, "--expose-gc", "-r", preload, ...nodeArgs];
     const c = spawn("/usr/bin/time", ["-f", "%M", ...argv], { cwd, env: testGitEnv, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     c.stderr.on("data", (b: Buffer) => (err += b.toString()));
     c.once("exit", (code) => {
       const kb = Number(err.trim().split("\n").at(-1));
+      const heap = Number(/HEAP_USED (\d+)/.exec(err)?.[1] ?? NaN) / 1e6;
       if (code !== 0 && code !== 1) reject(new Error(`${argv.join(" ")}: exit ${code}: ${err.slice(-500)}`));
-      else resolve(kb / 1024);
+      else resolve({ rss: kb / 1024, heap });
     });
   });
 }
@@ -163,6 +169,9 @@ async function main(): Promise<void> {
   const seedMirror = join(templates.loopback!, "r0.git");
   git(seedMirror, "fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*");
   const rss: Record<number, number> = {};
+  const heap: Record<number, number> = {};
+  const preload = join(tmp, "heap-preload.cjs");
+  writeFileSync(preload, HEAP_PRELOAD);
   let made = 0;
   for (const count of PARTS.has("memory") ? [100, SCALE] : []) {
     for (; made < count; made++) {
@@ -174,11 +183,14 @@ async function main(): Promise<void> {
     const t0 = process.hrtime.bigint();
     // BENCH_NODE_ARGS (e.g. --max-old-space-size=40): does the run fit a smaller heap?
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    rss[count] = await peakRssMb([process.execPath, ...nodeArgs, script, state, many], tmp);
+    const measured = await peakRssMb([...nodeArgs, script, state, many], tmp, preload);
+    rss[count] = measured.rss;
+    heap[count] = measured.heap;
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(`bench git-backup-mirrors[${count}]: chime ${secs.toFixed(2)} s, ${(secs / count * 1000).toFixed(1)} ms per mirror`);
   }
   if (PARTS.has("memory")) console.log(`bench git-backup-peak-rss[${SCALE} vs 100 mirrors]: chime ${rss[SCALE]!.toFixed(1)} MB, 100-mirrors ${rss[100]!.toFixed(1)} MB, ratio ${(rss[SCALE]! / rss[100]!).toFixed(2)}`);
+  if (PARTS.has("memory")) console.log(`bench git-backup-heap-after-gc[${SCALE} vs 100 mirrors]: chime ${heap[SCALE]!.toFixed(1)} MB, 100-mirrors ${heap[100]!.toFixed(1)} MB, ratio ${(heap[SCALE]! / heap[100]!).toFixed(2)}`);
   await proxy.stop();
   await daemon.stop();
 }
