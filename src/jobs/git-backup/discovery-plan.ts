@@ -1,5 +1,5 @@
-import type { ForgeRepo } from "./github-repo.js";
-import { nameMatches } from "./github-repo.js";
+import type { ForgeRepo } from "./forge-repo.js";
+import { nameMatches } from "./forge-repo.js";
 
 /** What the run knows of a mirror already in DIR before fetching. */
 export interface KnownMirror {

@@ -3,11 +3,11 @@ import type { Environment } from "../job.js";
 import type { BackupState } from "./backup-state.js";
 import type { PlannedRepo } from "./discovery-plan.js";
 import { wanted } from "./discovery-plan.js";
-import { listForgeRepos, type ForgeApi, type ListingCache, type ListingScope } from "./forge-listing.js";
+import { listForgeRepos, type ForgeListing, type ListingCache, type ListingScope } from "./forge-listing.js";
 import type { HttpCredential } from "./git-environment.js";
 import { giteaApi } from "./gitea-listing.js";
 import { GITHUB_API, GITHUB_GISTS } from "./github-listing.js";
-import { wikiUrl } from "./github-repo.js";
+import { wikiUrl } from "./forge-repo.js";
 import { gitlabApi } from "./gitlab-listing.js";
 import { forgePrefix, WIKI_SUFFIX } from "./mirror-key.js";
 import type { GitBackupOptions } from "./options.js";
@@ -16,7 +16,7 @@ import { redactText } from "../../log/redact.js";
 /** One listing of the run: a forge (or GitHub's gists) with its scopes, token and cache. */
 interface Source {
   prefix: string;
-  forge: ForgeApi;
+  forge: ForgeListing;
   api: string;
   scopes: ListingScope[];
   cache: ListingCache;

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { NetworkReadError, secondsText } from "../network/deadline.js";
 import { httpGet, urlForMessages, type HttpReply, type Validators } from "../network/http-get.js";
-import type { EntryParser, ForgeRepo } from "./github-repo.js";
+import type { EntryParser, ForgeRepo } from "./forge-repo.js";
 import { sleepFor } from "../long-timer.js";
 import { cachedPagesFrom, pageFromCache, pageToCache, readPage, type CachedPage, type PageContent } from "./listing-page.js";
 
@@ -47,7 +47,7 @@ export class ListingError extends Error {
 }
 
 /** How one forge's API is spoken; the paging, limits, cache and checks are the same for all. */
-export interface ForgeApi {
+export interface ForgeListing {
   /** "GitHub", "Gitea", "GitLab": the start of every message */
   label: string;
   headers(token: string | undefined, userAgent: string): Record<string, string>;
@@ -125,7 +125,7 @@ function cloneOriginProblem(repo: ForgeRepo, origins: readonly string[] | undefi
  * message. Every request has its own deadline and the whole listing one more, both enforced by
  * our own timers (see network/http-get.ts), and the signal ends it at once.
  */
-export async function listForgeRepos(forge: ForgeApi, o: ListingOptions, scopes: readonly ListingScope[]): Promise<Listing> {
+export async function listForgeRepos(forge: ForgeListing, o: ListingOptions, scopes: readonly ListingScope[]): Promise<Listing> {
   const api = o.api.replace(/\/+$/, "");
   const origin = new URL(api).origin;
   const name = forge.label;

@@ -2,7 +2,7 @@ import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { JobConfigError } from "../job.js";
 import type { ListingScope } from "./forge-listing.js";
-import { isPlainName } from "./github-repo.js";
+import { isPlainName } from "./forge-repo.js";
 
 /** A Gitea/Forgejo or GitLab instance to list, from --gitea-* / --gitlab-*. */
 export interface ForgeSource {

@@ -1,5 +1,5 @@
-import { headerText, nextLink, type ForgeApi } from "./forge-listing.js";
-import { parseGithubRepo } from "./github-repo.js";
+import { headerText, nextLink, type ForgeListing } from "./forge-listing.js";
+import { parseGithubRepo } from "./forge-repo.js";
 
 // Gitea's default [api] MAX_RESPONSE_ITEMS: a larger limit is cut to it anyway.
 const LIMIT = 50;
@@ -9,7 +9,7 @@ const LIMIT = 50;
  * by `page` and `limit` chained by the Link header, token sent as `Authorization: token …`.
  * A clone URL must be on the API's own origin: the listing names where the token goes.
  */
-export function giteaApi(api: string): ForgeApi {
+export function giteaApi(api: string): ForgeListing {
   return {
     label: "Gitea",
     headers: (token, userAgent) => ({ accept: "application/json", "user-agent": userAgent, ...(token ? { authorization: `token ${token}` } : {}) }),

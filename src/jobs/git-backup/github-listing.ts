@@ -1,6 +1,6 @@
-import { headerText, listForgeRepos, nextLink, type ForgeApi, type Listing, type ListingOptions, type ListingScope } from "./forge-listing.js";
+import { headerText, listForgeRepos, nextLink, type ForgeListing, type Listing, type ListingOptions, type ListingScope } from "./forge-listing.js";
 import { MAX_PAGE_ENTRIES } from "./listing-page.js";
-import { parseGist, parseGithubRepo } from "./github-repo.js";
+import { parseGist, parseGithubRepo } from "./forge-repo.js";
 
 export { ListingError, listingCacheFrom, MAX_PAGE_BYTES, type Listing, type ListingCache, type ListingOptions, type ListingScope } from "./forge-listing.js";
 
@@ -19,7 +19,7 @@ const isMe = (scope: ListingScope, selfLogin: string | undefined): boolean =>
  * one that lists the token owner's private repositories, used when the user is the token's.
  * Clone URLs may be anywhere: the token is scoped to the API's git host (see tokenOrigin).
  */
-export const GITHUB_API: ForgeApi = {
+export const GITHUB_API: ForgeListing = {
   label: "GitHub",
   headers: githubHeaders,
   firstUrl(api, scope, selfLogin) {
@@ -34,7 +34,7 @@ export const GITHUB_API: ForgeApi = {
 };
 
 /** A user's gists (/users/{u}/gists; the token owner's own, secret ones too, at /gists). */
-export const GITHUB_GISTS: ForgeApi = {
+export const GITHUB_GISTS: ForgeListing = {
   ...GITHUB_API,
   label: "GitHub gists",
   firstUrl(api, scope, selfLogin) {

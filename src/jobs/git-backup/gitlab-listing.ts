@@ -1,11 +1,11 @@
-import { headerText, nextLink, type ForgeApi } from "./forge-listing.js";
-import { parseGitlabProject } from "./github-repo.js";
+import { headerText, nextLink, type ForgeListing } from "./forge-listing.js";
+import { parseGitlabProject } from "./forge-repo.js";
 
 /**
  * The next page of a GitLab listing: the Link header's rel="next" (keyset and offset paging
  * both send it), else X-Next-Page (offset paging; empty on the last page) applied to this URL.
  */
-function gitlabNext(headers: Parameters<ForgeApi["nextUrl"]>[0], url: string): string | undefined {
+function gitlabNext(headers: Parameters<ForgeListing["nextUrl"]>[0], url: string): string | undefined {
   const link = nextLink(headerText(headers, "link"));
   if (link !== undefined) return link;
   const page = headerText(headers, "x-next-page");
@@ -20,7 +20,7 @@ function gitlabNext(headers: Parameters<ForgeApi["nextUrl"]>[0], url: string): s
  * subgroup path "a/b", URL-encoded as one segment), /projects?owned=true for the token owner,
  * 100 per page ordered by id, token as PRIVATE-TOKEN. Clone URLs only on the API's origin.
  */
-export function gitlabApi(api: string): ForgeApi {
+export function gitlabApi(api: string): ForgeListing {
   return {
     label: "GitLab",
     headers: (token, userAgent) => ({ accept: "application/json", "user-agent": userAgent, ...(token ? { "private-token": token } : {}) }),

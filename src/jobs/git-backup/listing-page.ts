@@ -1,4 +1,4 @@
-import { checkRepo, type EntryParser, type ForgeRepo } from "./github-repo.js";
+import { checkRepo, type EntryParser, type ForgeRepo } from "./forge-repo.js";
 
 /**
  * What the listing remembers of one page between runs: enough to answer a 304 without the

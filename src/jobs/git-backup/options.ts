@@ -3,7 +3,7 @@ import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { JobConfigError, type Environment } from "../job.js";
 import type { ListingScope } from "./github-listing.js";
-import { isPlainName } from "./github-repo.js";
+import { isPlainName } from "./forge-repo.js";
 import { parseDurationMs } from "../../time/duration-option.js";
 import { forgeSources, type ForgeSource } from "./forge-options.js";
 
