@@ -25,13 +25,19 @@ withGitHttp.describe("--gists: a GitHub user's gists, each a mirror of its own",
 
   beforeAll(async () => {
     for (const d of [root, work, dir]) mkdirSync(d);
-    for (const n of ["proj", PUBLIC, SECRET]) {
+    for (const n of ["proj", "proj.wiki", PUBLIC, SECRET]) {
       ups[n] = new Upstream(root, n, work);
       ups[n].commit(n);
       ups[n].push();
     }
     gh = await startFakeGithub({ login: "octo", token: TOKEN, git: gitHttpHandler(root, [], TOKEN, new Set([`${SECRET}.git`])) });
-    gh.repos = [{ id: 1, name: "proj", clone_url: `${gh.api}/proj.git`, default_branch: "main" }];
+    gh.repos = [
+      { id: 1, name: "proj", clone_url: `${gh.api}/proj.git`, default_branch: "main", has_wiki: true },
+      { id: 2, name: "nowiki", clone_url: `${gh.api}/nowiki.git`, default_branch: "main", has_wiki: true },
+    ];
+    ups.nowiki = new Upstream(root, "nowiki", work);
+    ups.nowiki.commit("nowiki");
+    ups.nowiki.push();
     gh.gists = [
       { id: PUBLIC, git_pull_url: `${gh.api}/${PUBLIC}.git`, public: true, description: "notes", files: { "a.md": { filename: "a.md" } } },
       { id: SECRET, git_pull_url: `${gh.api}/${SECRET}.git`, public: false, description: "secret", files: {} },
@@ -57,6 +63,16 @@ withGitHttp.describe("--gists: a GitHub user's gists, each a mirror of its own",
     expect(owner.repo(`gist-${PUBLIC}.git`)?.status).toBe("unchanged");
     expect(owner.repo("proj.git")?.status).toBe("unchanged");
     expect(gh.requests.some((r) => r.path.startsWith("/gists?"))).toBe(true);
+  });
+
+  test("--wikis with GitHub's has_wiki: proj.wiki.git once the wiki has a page; a wiki without one is no mirror and no error", async () => {
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--wikis", "--retries", "0"], { stateDir, env: { GITHUB_TOKEN: TOKEN } });
+    expect(run.result.status).toBe("ok");
+    expect(run.repo("proj.wiki.git")?.status).toBe("new");
+    expect(git(join(dir, "proj.wiki.git"), "rev-parse", "refs/heads/main")).toBe(ups["proj.wiki"]!.rev("main"));
+    expect(git(join(dir, "proj.wiki.git"), "config", "chime.forgekey")).toBe("github 1 wiki");
+    expect(existsSync(join(dir, "nowiki.wiki.git"))).toBe(false);
+    expect(run.repo("nowiki.wiki.git")).toBeUndefined();
   });
 
   test("a gist deleted upstream is gone upstream and kept; without --gists no gist mirror is called gone", async () => {

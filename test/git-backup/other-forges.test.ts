@@ -117,6 +117,19 @@ withGitHttp.describe("Gitea/Forgejo discovery through its documented REST shapes
     expect((await history(dir, "tool"))[0]).toBe("tool.git: nothing saved");
   });
 
+  test("a rename upstream (same id, new name and clone URL) moves the mirror's URL; the directory keeps its name", async () => {
+    const listed = forge.listings.get("/users/alice/repos")!;
+    ups.docs2 = new Upstream(root, "docs-renamed", work);
+    ups.docs2.commit("renamed");
+    ups.docs2.push();
+    forge.listings.set("/users/alice/repos", listed.map((e) => (e.id === 13 ? giteaRepo(forge.origin, 13, "docs-renamed", { has_wiki: true }) : e)));
+    const run = await runJob(args(), { stateDir, env });
+    expect(String(run.repo("docs.git")?.notes)).toContain("renamed upstream to docs-renamed");
+    expect(git(join(dir, "docs.git"), "config", "remote.origin.url")).toBe(`${forge.origin}/docs-renamed.git`);
+    expect(readdirSync(dir)).not.toContain("docs-renamed.git");
+    forge.listings.set("/users/alice/repos", listed);
+  });
+
   test("an unreachable forge leaves every mirror to a plain fetch: none is called gone", async () => {
     const run = await runJob([dir, "--gitea-user", "alice", "--gitea-api", "http://127.0.0.1:9/api/v1", "--retries", "0"], { stateDir, env });
     expect(run.result.summary).toMatch(/listing failed: Gitea API .*connection failed/);
