@@ -76,6 +76,7 @@ withGitHttp.describe("Gitea/Forgejo discovery through its documented REST shapes
     // the wiki with a page is mirrored; the reported wiki without one is no error and no mirror
     expect(git(join(dir, "docs.wiki.git"), "rev-parse", "refs/heads/main")).toBe(ups["docs.wiki"]!.rev("main"));
     expect(run.repo("tool.wiki.git")).toBeUndefined();
+    expect(forge.gitPaths.some((p) => p.startsWith("/tool.wiki.git/"))).toBe(true);
     // six entries, two a page: three pages, each with the token in Gitea's header form
     const pages = forge.requests.filter((r) => r.path.startsWith("/users/alice/repos"));
     expect(pages.map((r) => new URL(r.path, "http://x").searchParams.get("page") ?? "1")).toEqual(["1", "2", "3"]);
@@ -92,6 +93,16 @@ withGitHttp.describe("Gitea/Forgejo discovery through its documented REST shapes
       expect(allFileText(stateDir)).not.toContain(secret);
     }
     expect(git(join(dir, "secret.git"), "config", "chime.forgekey")).toBe(`gitea ${forge.api} 12`);
+  });
+
+  test("a wiki that had no page is not asked for again within a day", async () => {
+    forge.gitPaths.length = 0;
+    const run = await runJob(args(), { stateDir, env });
+    expect(run.result.status).toBe("ok");
+    expect(forge.gitPaths.filter((p) => p.startsWith("/tool.wiki.git/"))).toEqual([]);
+    const dayLater = await runJob(args(), { stateDir, env, nowMs: () => Date.now() + 25 * 3600_000 });
+    expect(dayLater.repo("tool.wiki.git")).toBeUndefined();
+    expect(forge.gitPaths.some((p) => p.startsWith("/tool.wiki.git/"))).toBe(true);
   });
 
   test("a repository the listing no longer names is gone upstream: kept untouched, and history says so; listed again, it is fetched again", async () => {

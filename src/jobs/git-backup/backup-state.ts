@@ -11,6 +11,8 @@ export interface BackupState {
   github: ListingCache;
   /** the other listings (Gitea, GitLab, gists), by forge key prefix */
   listings: Record<string, ListingCache>;
+  /** wikis a forge reports that had no page when last asked: key → that time (seconds) */
+  wikiProbes: Record<string, number>;
 }
 
 const FILE = "git-backup.json";
@@ -19,7 +21,7 @@ const FILE = "git-backup.json";
 const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 export async function loadState(stateDir: string): Promise<BackupState> {
-  const empty: BackupState = { repos: {}, reportedOthers: [], github: { pages: {} }, listings: {} };
+  const empty: BackupState = { repos: {}, reportedOthers: [], github: { pages: {} }, listings: {}, wikiProbes: {} };
   try {
     if ((await stat(join(stateDir, FILE))).size > MAX_STATE_BYTES) return empty;
     const s = JSON.parse(await readFile(join(stateDir, FILE), "utf8")) as Partial<BackupState>;
@@ -31,6 +33,11 @@ export async function loadState(stateDir: string): Promise<BackupState> {
         Object.entries(typeof s.listings === "object" && s.listings !== null ? s.listings : {})
           .slice(0, 32)
           .map(([k, v]) => [k, listingCacheFrom(v)]),
+      ),
+      wikiProbes: Object.fromEntries(
+        Object.entries(typeof s.wikiProbes === "object" && s.wikiProbes !== null ? s.wikiProbes : {})
+          .filter(([k, v]) => k.length <= 1200 && Number.isSafeInteger(v))
+          .slice(0, 100_000),
       ),
     };
   } catch {

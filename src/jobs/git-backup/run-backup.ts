@@ -47,6 +47,8 @@ async function pool<T, R>(items: readonly T[], width: number, signal: AbortSigna
 
 export { tokenOrigin } from "./forge-discovery.js";
 
+const WIKI_PROBE_INTERVAL_S = 24 * 3600;
+
 /** One run of git-backup over DIR: discovery, then every mirror with bounded concurrency. */
 export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobContext): Promise<JobResult> {
   // Every deadline, age and duration of a run comes from the job's injected clock.
@@ -125,7 +127,17 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     try {
       if (a.kind === "create") {
         const p = a.planned;
-        if (p.probe && !(await existsUpstream(o.dir, p.repo.cloneUrl, settings))) return undefined;
+        if (p.probe) {
+          // Forges report a wiki for nearly every repository (GitHub's has_wiki defaults to on);
+          // one that had no page is asked again only after a day, not on every run.
+          const last = state.wikiProbes[p.key];
+          if (last !== undefined && nowSec - last >= 0 && nowSec - last < WIKI_PROBE_INTERVAL_S) return undefined;
+          if (!(await existsUpstream(o.dir, p.repo.cloneUrl, settings))) {
+            state.wikiProbes[p.key] = nowSec;
+            return undefined;
+          }
+          delete state.wikiProbes[p.key];
+        }
         await createMirror(o.dir, { dirName: a.dirName, name: p.repo.name, url: p.repo.cloneUrl, key: p.key, defaultBranch: p.repo.defaultBranch }, env, git);
       } else if (a.newUrl !== undefined || a.adoptKey !== undefined || a.backUpstream) {
         // a symlinked "mirror" must not lead these writes outside DIR
@@ -176,6 +188,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     if (r.fsck === "ok") entry.lastFsck = endSec;
   }
   for (const name of Object.keys(state.repos)) if (!outcomes.some((r) => r.repo === name)) delete state.repos[name];
+  if (found.configured && found.errors.length === 0) for (const key of Object.keys(state.wikiProbes)) if (!found.listedKeys.has(key)) delete state.wikiProbes[key];
   const ms = nowMs() - started;
   // No summary line here: whoever runs the job (`chime git-backup`, the daemon) logs exactly one,
   // with result.summary and result.metrics as its fields.

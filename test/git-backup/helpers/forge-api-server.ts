@@ -19,6 +19,8 @@ export interface FakeForge {
   requests: { path: string; auth: string | undefined; status: number }[];
   /** Basic-auth users seen on git requests that carried the right token */
   gitUsers: string[];
+  /** paths of every git request (e.g. /tool.wiki.git/info/refs) */
+  gitPaths: string[];
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startFakeForge(kind: ForgeKind, opts: { gitRoot: string; t
     privateRepos: new Set(),
     requests: [],
     gitUsers: [],
+    gitPaths: [],
     stop: async () => {},
   };
   const gitAuth: string[] = [];
@@ -54,6 +57,7 @@ export async function startFakeForge(kind: ForgeKind, opts: { gitRoot: string; t
     const u = new URL(req.url ?? "/", "http://x");
     if (!u.pathname.startsWith(`${base}/`)) {
       const repo = u.pathname.split("/")[1] ?? "";
+      state.gitPaths.push(u.pathname);
       const auth = req.headers.authorization;
       if (auth && /^Basic /i.test(auth)) {
         const [user, ...pw] = Buffer.from(auth.slice(6), "base64").toString().split(":");
