@@ -6,6 +6,7 @@ import { requires } from "../support/requires.js";
 import { git, tempDir, testGitEnv, Upstream, withGitHttp } from "./helpers/git-fixtures.js";
 import { startFakeGithub, type FakeGithub } from "./helpers/github-api-server.js";
 import { gitHttpHandler } from "./helpers/http-git-server.js";
+import { giteaRepo, startFakeForge, type FakeForge } from "./helpers/forge-api-server.js";
 import { runJob } from "./helpers/run-job.js";
 import { execFileSync } from "node:child_process";
 
@@ -153,5 +154,56 @@ withLfs.describe("--lfs: every LFS object of every ref, fetched by the real git-
     const warnings = run.records.filter((r) => String(r.msg).includes("git-lfs is not installed"));
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0]!.msg)).toContain("apt-get install git-lfs");
+  });
+});
+
+requires("git", "git-lfs", "git http-backend").describe("--lfs over https-style http: the LFS batch API on the forge's host, with the forge's token", () => {
+  const TOKEN_LFS = "gitea0lfs0TEST0token0abcdef0123456789";
+  const tmp = tempDir("gb-lfs-http");
+  const root = join(tmp.path, "upstream");
+  const wt = join(tmp.path, "work");
+  const dir = join(tmp.path, "backup");
+  const stateDir = join(tmp.path, "state");
+  let forge: FakeForge;
+  const inWork = (...args: string[]) => execFileSync("git", args, { cwd: wt, env: testGitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const oidOf = (content: string) => createHash("sha256").update(content).digest("hex");
+  const A = "large file a\n".repeat(200);
+  const B = "large file b\n".repeat(200);
+
+  beforeAll(async () => {
+    for (const d of [root, dir]) mkdirSync(d);
+    git(tmp.path, "init", "--quiet", "--bare", "-b", "main", join(root, "big.git"));
+    git(tmp.path, "init", "--quiet", "-b", "main", wt);
+    inWork("lfs", "install", "--local");
+    inWork("lfs", "track", "*.bin");
+    writeFileSync(join(wt, "a.bin"), A);
+    writeFileSync(join(wt, "b.bin"), B);
+    inWork("add", ".");
+    inWork("commit", "--quiet", "-m", "two large files");
+    // pushed over file://: git-lfs stores the objects in the bare repository's lfs/objects
+    inWork("push", "--quiet", `file://${join(root, "big.git")}`, "main");
+    rmSync(join(root, "big.git", "lfs", "objects", oidOf(B).slice(0, 2), oidOf(B).slice(2, 4), oidOf(B)));
+    forge = await startFakeForge("gitea", { gitRoot: root, token: TOKEN_LFS });
+    forge.privateRepos.add("big.git");
+    forge.listings.set("/users/alice/repos", [giteaRepo(forge.origin, 31, "big", { private: true })]);
+  });
+  afterAll(async () => {
+    await forge.stop();
+    tmp.remove();
+  });
+
+  test("present objects are fetched with the token as the forge's Basic auth; the missing one is a WARNING naming it; the token is in no log or file", async () => {
+    const run = await runJob([dir, "--gitea-user", "alice", "--gitea-api", forge.api, "--lfs", "--retries", "0"], { stateDir, env: { GITEA_TOKEN: TOKEN_LFS } });
+    expect(run.repo("big.git")?.status).toBe("new");
+    const store = join(dir, "big.git", "lfs", "objects");
+    expect(readFileSync(join(store, oidOf(A).slice(0, 2), oidOf(A).slice(2, 4), oidOf(A)), "utf8")).toBe(A);
+    expect(existsSync(join(store, oidOf(B).slice(0, 2), oidOf(B).slice(2, 4), oidOf(B)))).toBe(false);
+    expect(run.result.status).toBe("warning");
+    expect(String(run.repo("big.git")?.warning)).toContain(oidOf(B));
+    expect(forge.lfsBatches.length).toBeGreaterThan(0);
+    const basic = `Basic ${Buffer.from(`x-access-token:${TOKEN_LFS}`).toString("base64")}`;
+    expect(forge.lfsBatches.every((b) => b.repo === "big.git" && b.auth === basic)).toBe(true);
+    expect(run.text).not.toContain(TOKEN_LFS);
+    expect(readFileSync(join(dir, "big.git", "config"), "utf8")).not.toContain(TOKEN_LFS);
   });
 });

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { join } from "node:path";
 import { gitHttpHandler } from "./http-git-server.js";
 
 export type ForgeKind = "gitea" | "gitlab";
@@ -21,6 +23,8 @@ export interface FakeForge {
   gitUsers: string[];
   /** paths of every git request (e.g. /tool.wiki.git/info/refs) */
   gitPaths: string[];
+  /** Git LFS batch requests: the repository and the Authorization header they carried */
+  lfsBatches: { repo: string; auth: string | undefined }[];
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,7 @@ export async function startFakeForge(kind: ForgeKind, opts: { gitRoot: string; t
     requests: [],
     gitUsers: [],
     gitPaths: [],
+    lfsBatches: [],
     stop: async () => {},
   };
   const gitAuth: string[] = [];
@@ -63,6 +68,8 @@ export async function startFakeForge(kind: ForgeKind, opts: { gitRoot: string; t
         const [user, ...pw] = Buffer.from(auth.slice(6), "base64").toString().split(":");
         if (pw.join(":") === opts.token) state.gitUsers.push(user ?? "");
       }
+      if (req.method === "GET" && u.pathname.startsWith("/lfs-download/")) return lfsDownload(u.pathname.slice("/lfs-download/".length), res);
+      if (req.method === "POST" && u.pathname === `/${repo}/info/lfs/objects/batch`) state.lfsBatches.push({ repo, auth });
       if (state.privateRepos.has(repo)) {
         const [user, ...pw] = auth && /^Basic /i.test(auth) ? Buffer.from(auth.slice(6), "base64").toString().split(":") : [];
         const ok = pw.join(":") === opts.token && (kind === "gitea" ? user !== "" : user === "oauth2");
@@ -72,6 +79,7 @@ export async function startFakeForge(kind: ForgeKind, opts: { gitRoot: string; t
           return;
         }
       }
+      if (req.method === "POST" && u.pathname === `/${repo}/info/lfs/objects/batch`) return lfsBatch(repo, req, res);
       return git(req, res);
     }
     const path = u.pathname.slice(base.length);
@@ -122,6 +130,36 @@ export async function startFakeForge(kind: ForgeKind, opts: { gitRoot: string; t
     }
     send(200, JSON.stringify(slice), headers);
   };
+  /** The object of `oid` in the upstream bare repository's own LFS store (where a push to it put it). */
+  const lfsPath = (repo: string, oid: string) => join(opts.gitRoot, repo, "lfs", "objects", oid.slice(0, 2), oid.slice(2, 4), oid);
+  const lfsRepoOf = new Map<string, string>();
+  // The Git LFS batch API (git-lfs docs/api/batch.md): download actions for the objects the
+  // store has, a per-object error 404 for those it does not.
+  const lfsBatch = (repo: string, req: IncomingMessage, res: ServerResponse): void => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const ask = JSON.parse(body) as { operation: string; objects: { oid: string; size: number }[] };
+      const objects = ask.objects.map((o) => {
+        if (!/^[0-9a-f]{64}$/.test(o.oid) || !existsSync(lfsPath(repo, o.oid))) return { ...o, error: { code: 404, message: "Object does not exist" } };
+        lfsRepoOf.set(o.oid, repo);
+        return { ...o, authenticated: true, actions: { download: { href: `${state.origin}/lfs-download/${o.oid}`, expires_in: 3600 } } };
+      });
+      res.writeHead(200, { "content-type": "application/vnd.git-lfs+json" });
+      res.end(JSON.stringify({ transfer: "basic", objects }));
+    });
+  };
+  const lfsDownload = (oid: string, res: ServerResponse): void => {
+    const repo = lfsRepoOf.get(oid);
+    if (repo === undefined || !/^[0-9a-f]{64}$/.test(oid)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    res.end(readFileSync(lfsPath(repo, oid)));
+  };
+
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   state.port = (server.address() as { port: number }).port;
