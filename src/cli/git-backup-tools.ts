@@ -80,7 +80,9 @@ async function history(args: readonly string[], out: (line: string) => void): Pr
   }
   for (const name of repos) {
     const mine = entries.filter((e) => e.repo === name);
-    out(`${name}: ${mine.length === 0 ? "nothing saved" : `${mine.length} saved`}`);
+    const saved = mine.filter((e) => e.event !== "gone upstream").length;
+    const gone = saved < mine.length ? ", gone upstream" : "";
+    out(`${name}: ${saved === 0 ? "nothing saved" : `${saved} saved`}${gone}`);
     for (const e of mine) out(`  ${historyLine(e)}`);
   }
   return 0;

@@ -2,8 +2,12 @@
 // and against `xargs -P4 git fetch` at chime's default concurrency, over a real git daemon on
 // loopback and through a proxy adding 50 ms round trips; 100 up-to-date mirrors, then 100
 // with one new commit each. chime runs as its own process (Node start-up included).
+// Then the same chime-vs-xargs-P4 comparison with the machine loaded by a CPU hog (one busy
+// process per core, running through both, interleaved runs), the honest case for a busy backup
+// host (target ≤ 1.1); and peak RSS of a run over 100 and over 1000 up-to-date mirrors
+// (constant memory: the ratio should stay near 1).
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleRunOnce } from "../git-backup/helpers/run-once-bundle.js";
@@ -13,6 +17,8 @@ import { testGitEnv } from "../git-backup/helpers/git-fixtures.js";
 
 const N = Number(process.env.BENCH_MIRRORS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// BENCH_PARTS=matrix,loaded,memory (default all): run only some of them
+const PARTS = new Set((process.env.BENCH_PARTS ?? "matrix,loaded,memory").split(","));
 const tmp = mkdtempSync(join(tmpdir(), "chime-bench-gb-"));
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: testGitEnv, encoding: "utf8" }).trim();
 
@@ -30,6 +36,37 @@ async function timed(f: () => Promise<void>): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One busy-looping process per core, until stop(): the load a shared backup host carries. */
+function startCpuHog(): { stop: () => void } {
+  const cores = Number(execFileSync("nproc", { encoding: "utf8" }).trim()) || 2;
+  const hogs = Array.from({ length: cores }, () => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+  return {
+    stop: () => {
+      for (const h of hogs) h.kill("SIGKILL");
+    },
+  };
+}
+
+// Preloaded into the measured chime: at the end of the run, two full GCs, then the heap still in
+// use. Peak RSS includes heap V8 keeps reserved after a busy run; this is what the run holds.
+const HEAP_PRELOAD = `process.on("beforeExit", () => { global.gc(); global.gc(); process.stderr.write("HEAP_USED " + process.memoryUsage().heapUsed + "\\n"); });`;
+
+/** Peak RSS (MB, GNU time's %M on the last stderr line) and live heap after GC (MB) of `node ARGS`. */
+function peakRssMb(nodeArgs: string[], cwd: string, preload: string): Promise<{ rss: number; heap: number }> {
+  return new Promise((resolve, reject) => {
+    const argv = [process.execPath, "--expose-gc", "-r", preload, ...nodeArgs];
+    const c = spawn("/usr/bin/time", ["-f", "%M", ...argv], { cwd, env: testGitEnv, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    c.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    c.once("exit", (code) => {
+      const kb = Number(err.trim().split("\n").at(-1));
+      const heap = Number(/HEAP_USED (\d+)/.exec(err)?.[1] ?? NaN) / 1e6;
+      if (code !== 0 && code !== 1) reject(new Error(`${argv.join(" ")}: exit ${code}: ${err.slice(-500)}`));
+      else resolve({ rss: kb / 1024, heap });
+    });
+  });
+}
 
 async function main(): Promise<void> {
   const upstream = join(tmp, "upstream");
@@ -76,7 +113,7 @@ async function main(): Promise<void> {
     "xargs-P4": () => sh(`printf '%s\\n' *.git | xargs -P4 -I{} git -C {} fetch --all -q`, backup),
   };
   const totals: Record<string, number> = { chime: 0, "shell-loop": 0, "xargs-P4": 0 };
-  for (const phase of ["up-to-date", "one-new-commit"]) {
+  for (const phase of PARTS.has("matrix") ? ["up-to-date", "one-new-commit"] : []) {
     if (phase === "one-new-commit") {
       for (let i = 0; i < N; i++) {
         const r = join(upstream, `r${i}.git`);
@@ -101,8 +138,63 @@ async function main(): Promise<void> {
     }
   }
   const c = totals.chime!;
-  console.log(`bench git-backup: chime ${c.toFixed(2)} s, shell-loop ${totals["shell-loop"]!.toFixed(2)} s, ratio ${(c / totals["shell-loop"]!).toFixed(2)}`);
-  console.log(`bench git-backup-overhead: chime ${c.toFixed(2)} s, xargs-P4 ${totals["xargs-P4"]!.toFixed(2)} s, ratio ${(c / totals["xargs-P4"]!).toFixed(2)}`);
+  if (PARTS.has("matrix")) console.log(`bench git-backup: chime ${c.toFixed(2)} s, shell-loop ${totals["shell-loop"]!.toFixed(2)} s, ratio ${(c / totals["shell-loop"]!).toFixed(2)}`);
+  if (PARTS.has("matrix")) console.log(`bench git-backup-overhead: chime ${c.toFixed(2)} s, xargs-P4 ${totals["xargs-P4"]!.toFixed(2)} s, ratio ${(c / totals["xargs-P4"]!).toFixed(2)}`);
+
+  // Loaded: the same mirrors (now up to date again after the phase above), chime and xargs -P4
+  // interleaved so both see the same load.
+  const hog = PARTS.has("loaded") ? startCpuHog() : { stop: () => {} };
+  try {
+    for (const net of PARTS.has("loaded") ? Object.keys(templates) : []) {
+      for (const name of ["chime", "xargs-P4"]) {
+        fresh(net);
+        await methods[name]!(); // bring this copy up to date with upstream's new commits
+      }
+      const xs: Record<string, number[]> = { chime: [], "xargs-P4": [] };
+      for (let k = 0; k < RUNS; k++) {
+        for (const name of ["chime", "xargs-P4"]) {
+          xs[name]!.push(await timed(methods[name]!));
+        }
+      }
+      const cl = median(xs.chime!);
+      const xl = median(xs["xargs-P4"]!);
+      console.log(`bench git-backup-overhead-loaded[${net},up-to-date]: chime ${cl.toFixed(2)} s, xargs-P4 ${xl.toFixed(2)} s, ratio ${(cl / xl).toFixed(2)}`);
+    }
+  } finally {
+    hog.stop();
+  }
+
+  // Constant memory: peak RSS over 100 and over SCALE up-to-date mirrors (loopback, each a
+  // copy of one up-to-date mirror pointing at one of the N upstreams).
+  const SCALE = Number(process.env.BENCH_SCALE_MIRRORS ?? 1000);
+  const many = join(tmp, "many");
+  rmSync(backup, { recursive: true, force: true });
+  mkdirSync(many);
+  const seedMirror = join(templates.loopback!, "r0.git");
+  git(seedMirror, "fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*");
+  const rss: Record<number, number> = {};
+  const heap: Record<number, number> = {};
+  const preload = join(tmp, "heap-preload.cjs");
+  writeFileSync(preload, HEAP_PRELOAD);
+  let made = 0;
+  for (const count of PARTS.has("memory") ? [100, SCALE] : []) {
+    for (; made < count; made++) {
+      const m = join(many, `m${made}.git`);
+      cpSync(seedMirror, m, { recursive: true });
+      git(m, "config", "remote.origin.url", `git://127.0.0.1:${daemon.port}/r${made % N}.git`);
+    }
+    await sh(`"${process.execPath}" "${script}" "${state}" "${many}"`, tmp); // first run repairs, brings all up to date
+    const t0 = process.hrtime.bigint();
+    // BENCH_NODE_ARGS (e.g. --max-old-space-size=40): does the run fit a smaller heap?
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const measured = await peakRssMb([...nodeArgs, script, state, many], tmp, preload);
+    rss[count] = measured.rss;
+    heap[count] = measured.heap;
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`bench git-backup-mirrors[${count}]: chime ${secs.toFixed(2)} s, ${(secs / count * 1000).toFixed(1)} ms per mirror`);
+  }
+  if (PARTS.has("memory")) console.log(`bench git-backup-peak-rss[${SCALE} vs 100 mirrors]: chime ${rss[SCALE]!.toFixed(1)} MB, 100-mirrors ${rss[100]!.toFixed(1)} MB, ratio ${(rss[SCALE]! / rss[100]!).toFixed(2)}`);
+  if (PARTS.has("memory")) console.log(`bench git-backup-heap-after-gc[${SCALE} vs 100 mirrors]: chime ${heap[SCALE]!.toFixed(1)} MB, 100-mirrors ${heap[100]!.toFixed(1)} MB, ratio ${(heap[SCALE]! / heap[100]!).toFixed(2)}`);
   await proxy.stop();
   await daemon.stop();
 }

@@ -88,6 +88,8 @@ exec "${realGit}" "$@"
 
   test("every git of a run, reads included (simple-git's config and ref reads were not), is in the run record and released when it ends", async () => {
     clearMarks();
+    // A quoted value: the config is no longer plain enough to read without git (mirror-reader.ts)
+    git(join(dir, "repo.git"), "config", "--local", "user.name", "A ; B");
     const tracker = recordingTracker();
     const run = await runJob([dir, "--retries", "0"], { stateDir: join(tmp.path, "state"), env: env(), processes: tracker });
     expect(run.repo("repo.git")?.status).toBe("unchanged");

@@ -142,7 +142,7 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
     expect(text.length).toBeLessThan(2048);
     const pages = (JSON.parse(text) as { github: { pages: Record<string, { repos: object[] }> } }).github.pages;
     const kept = Object.values(pages).flatMap((p) => p.repos);
-    expect(kept).toEqual([1, 2, 3].map((id) => ({ id, name: `f${id}`, clone_url: `http://127.0.0.1:9/f${id}.git`, fork: true, archived: false, private: false, default_branch: "main" })));
+    expect(kept).toEqual([1, 2, 3].map((id) => ({ id: String(id), name: `f${id}`, cloneUrl: `http://127.0.0.1:9/f${id}.git`, fork: true, archived: false, private: false, defaultBranch: "main", hasWiki: false })));
     // the next run asks conditionally and is answered from what was kept
     const before = gh.requests.length;
     const again = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });

@@ -93,6 +93,8 @@ const checks = {
   git: program("git", "git"),
   "git daemon": { present: () => gitCommand("daemon"), reason: "git daemon not installed", remedy: "apt-get install git" },
   "git http-backend": { present: () => gitCommand("http-backend"), reason: "git http-backend not installed", remedy: "apt-get install git" },
+  // git-lfs: git-backup --lfs fetches every LFS object of a mirror
+  "git-lfs": { present: () => succeeds("git", ["lfs", "version"]), reason: "git-lfs not installed", remedy: "apt-get install git-lfs" },
   // unbound: the DNS sinkhole (dns-blocklist) and the Cymru-shaped ASN answers (chime asn)
   unbound: program("unbound", "unbound"),
   "unbound-control": program("unbound-control", "unbound"),

@@ -11,7 +11,9 @@ export type SavedEvent =
   /** the tag points elsewhere now */
   | "tag moved"
   /** the ref holds the saved value again, or (a branch) has moved forward from it */
-  | "since restored";
+  | "since restored"
+  /** the forge listing stopped naming the repository; the mirror is kept as it was (no ref, oid or backupRef) */
+  | "gone upstream";
 
 export interface HistoryEntry extends SavedRef {
   repo: string;
@@ -59,11 +61,24 @@ async function judge(mirror: string, s: SavedRef, refs: Map<string, string>): Pr
   return { event: "force-push", current, ...(s.commit === "" ? {} : { commitsLeft: await commitsNotIn(mirror, s.commit, current) }) };
 }
 
+/**
+ * "Gone upstream", as the job marked it in the mirror's own config (`chime.goneupstream`, the
+ * second it first found the repository unlisted), so DIR alone answers.
+ */
+async function goneEntry(mirror: string, repo: string): Promise<HistoryEntry | undefined> {
+  const r = await gitIn(mirror, ["config", "--local", "--get", "chime.goneupstream"], "config", { ok: (c) => c === 0 || c === 1 });
+  const m = /^(\d{1,15})$/.exec(r.stdout.trim());
+  if (!m) return undefined;
+  const iso = new Date(Number(m[1]) * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+  const stamp = iso.replace(/[-:]/g, "");
+  return { repo, event: "gone upstream", stamp, time: iso, ref: "", oid: "", commit: "", backupRef: "" };
+}
+
 /** Every saved event of one mirror, newest first (same stamp: by ref name). */
 export async function mirrorHistory(dir: string, name: string): Promise<HistoryEntry[]> {
   const mirror = join(dir, name);
-  const [saved, refs] = await Promise.all([listSavedRefs(mirror), currentRefs(mirror)]);
-  const entries: HistoryEntry[] = [];
+  const [saved, refs, gone] = await Promise.all([listSavedRefs(mirror), currentRefs(mirror), goneEntry(mirror, name)]);
+  const entries: HistoryEntry[] = gone ? [gone] : [];
   for (const s of saved) entries.push({ repo: name, ...s, ...(await judge(mirror, s, refs)) });
   return entries.sort((a, b) => compareStamps(b.stamp, a.stamp) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
 }
@@ -72,6 +87,7 @@ const short = (oid: string) => oid.slice(0, 12);
 
 /** One line a person reads: when, which ref, what happened. */
 export function historyLine(e: HistoryEntry): string {
+  if (e.event === "gone upstream") return `${e.time}  gone upstream: no longer listed by the forge; mirror kept, not fetched`;
   const what =
     e.event === "force-push"
       ? `force-push ${short(e.oid)} -> ${short(e.current!)}${e.commitsLeft === undefined ? "" : `, ${e.commitsLeft} commit${e.commitsLeft === 1 ? "" : "s"} left the branch`}`

@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
-import { listingCacheFrom, type ListingCache } from "./github-listing.js";
+import { listingCacheFrom, type ListingCache } from "./forge-listing.js";
 
 /** What git-backup remembers between runs, in its state directory (not in DIR). */
 export interface BackupState {
@@ -9,6 +9,10 @@ export interface BackupState {
   /** entries of DIR that are not mirrors, already reported once */
   reportedOthers: string[];
   github: ListingCache;
+  /** the other listings (Gitea, GitLab, gists), by forge key prefix */
+  listings: Record<string, ListingCache>;
+  /** wikis a forge reports that had no page when last asked: key → that time (seconds) */
+  wikiProbes: Record<string, number>;
 }
 
 const FILE = "git-backup.json";
@@ -17,7 +21,7 @@ const FILE = "git-backup.json";
 const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 export async function loadState(stateDir: string): Promise<BackupState> {
-  const empty: BackupState = { repos: {}, reportedOthers: [], github: { pages: {} } };
+  const empty: BackupState = { repos: {}, reportedOthers: [], github: { pages: {} }, listings: {}, wikiProbes: {} };
   try {
     if ((await stat(join(stateDir, FILE))).size > MAX_STATE_BYTES) return empty;
     const s = JSON.parse(await readFile(join(stateDir, FILE), "utf8")) as Partial<BackupState>;
@@ -25,6 +29,16 @@ export async function loadState(stateDir: string): Promise<BackupState> {
       repos: typeof s.repos === "object" && s.repos !== null ? s.repos : {},
       reportedOthers: Array.isArray(s.reportedOthers) ? s.reportedOthers.filter((x) => typeof x === "string") : [],
       github: listingCacheFrom(s.github),
+      listings: Object.fromEntries(
+        Object.entries(typeof s.listings === "object" && s.listings !== null ? s.listings : {})
+          .slice(0, 32)
+          .map(([k, v]) => [k, listingCacheFrom(v)]),
+      ),
+      wikiProbes: Object.fromEntries(
+        Object.entries(typeof s.wikiProbes === "object" && s.wikiProbes !== null ? s.wikiProbes : {})
+          .filter(([k, v]) => k.length <= 1200 && Number.isSafeInteger(v))
+          .slice(0, 100_000),
+      ),
     };
   } catch {
     // Missing or torn (it cannot be torn: written atomically; but a hand edit can break it):

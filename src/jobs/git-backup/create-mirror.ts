@@ -5,6 +5,7 @@ import type { Environment } from "../job.js";
 import { gitEnvironment } from "./git-environment.js";
 import { runGit, type GitScope } from "./git-process.js";
 import { gitWrite, HISTORY_SETTINGS, MIRROR_REFSPECS } from "./mirror-config.js";
+import { keyConfig } from "./mirror-key.js";
 
 /** Mirrors being set up are built under this prefix in DIR, then renamed into place. */
 const NEW_PREFIX = ".chime-new-";
@@ -14,7 +15,8 @@ export interface NewMirror {
   dirName: string;
   name: string;
   url: string;
-  githubId: number;
+  /** the forge repository it holds (mirror-key.ts) */
+  key: string;
   defaultBranch: string | undefined;
 }
 
@@ -37,7 +39,7 @@ export async function createMirror(dir: string, m: NewMirror, baseEnv: Environme
     await gitWrite(tmp, local, ["config", "--local", "remote.origin.url", m.url], scope);
     for (const spec of MIRROR_REFSPECS) await gitWrite(tmp, local, ["config", "--local", "--add", "remote.origin.fetch", spec], scope);
     for (const [key, value] of HISTORY_SETTINGS) await gitWrite(tmp, local, ["config", "--local", key, value], scope);
-    await gitWrite(tmp, local, ["config", "--local", "chime.githubid", String(m.githubId)], scope);
+    await gitWrite(tmp, local, ["config", "--local", ...keyConfig(m.key)], scope);
     if (m.defaultBranch !== undefined) {
       await gitWrite(tmp, local, ["symbolic-ref", "HEAD", `refs/heads/${m.defaultBranch}`], scope).catch(() => {});
     }

@@ -24,6 +24,8 @@ const DROPPED = new Set([
   "SSH_ASKPASS",
   "GITHUB_TOKEN",
   "GH_TOKEN",
+  "GITEA_TOKEN",
+  "GITLAB_TOKEN",
 ]);
 
 function inherited(env: Environment): NodeJS.ProcessEnv {
@@ -40,6 +42,8 @@ function inherited(env: Environment): NodeJS.ProcessEnv {
 export interface HttpCredential {
   urlPrefix: string;
   token: string;
+  /** the Basic-auth user name the forge expects with a token (default x-access-token; GitLab: oauth2) */
+  user?: string;
 }
 
 /**
@@ -67,7 +71,7 @@ export function gitEnvironment(
   if (credentials.length > 0) {
     env.GIT_CONFIG_COUNT = String(credentials.length);
     credentials.forEach((c, i) => {
-      const basic = Buffer.from(`x-access-token:${c.token}`).toString("base64");
+      const basic = Buffer.from(`${c.user ?? "x-access-token"}:${c.token}`).toString("base64");
       env[`GIT_CONFIG_KEY_${i}`] = `http.${c.urlPrefix}.extraHeader`;
       env[`GIT_CONFIG_VALUE_${i}`] = `Authorization: Basic ${basic}`;
     });

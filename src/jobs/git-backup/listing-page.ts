@@ -1,15 +1,4 @@
-import { parseGithubRepo, type GithubRepo } from "./github-repo.js";
-
-/** A repository in the API's own field names: what the listing remembers of an entry. */
-interface ApiRepo {
-  id: number;
-  name: string;
-  clone_url: string;
-  fork: boolean;
-  archived: boolean;
-  private: boolean;
-  default_branch?: string | undefined;
-}
+import { checkRepo, type EntryParser, type ForgeRepo } from "./forge-repo.js";
 
 /**
  * What the listing remembers of one page between runs: enough to answer a 304 without the
@@ -20,19 +9,19 @@ export interface CachedPage {
   lastModified?: string | undefined;
   next?: string | undefined;
   /** the valid entries, re-validated when read back (the state file is not trusted either) */
-  repos: ApiRepo[];
+  repos: ForgeRepo[];
   /** ids of entries that were rejected: they are still listed, so their mirrors are not "gone upstream" */
-  otherIds: number[];
+  otherIds: string[];
 }
 
 export interface PageContent {
-  repos: GithubRepo[];
+  repos: ForgeRepo[];
   /** every id the page named, valid entry or not */
-  ids: number[];
+  ids: string[];
   rejected: { entry: string; reason: string }[];
 }
 
-/** We ask for per_page=100; GitHub never sends more. */
+/** We ask for 100 per page (GitHub, GitLab) or 50 (Gitea's default maximum); none sends more. */
 export const MAX_PAGE_ENTRIES = 100;
 // A real repository entry has a handful of objects and arrays (owner, permissions, license,
 // topics); 64 each is generous. Objects cost ~20 times their JSON text in heap, so a page of
@@ -64,7 +53,7 @@ function shapeProblem(text: string): string | undefined {
 }
 
 /** The entries of one listing page, or why the page is refused. */
-export function readPage(body: string): PageContent | string {
+export function readPage(body: string, parse: EntryParser): PageContent | string {
   const shape = shapeProblem(body);
   if (shape !== undefined) return `${shape}: refused`;
   let entries: unknown;
@@ -76,9 +65,8 @@ export function readPage(body: string): PageContent | string {
   if (!Array.isArray(entries)) return "response is not a list";
   const out: PageContent = { repos: [], ids: [], rejected: [] };
   for (const e of entries) {
-    const id = (e as { id?: unknown } | null)?.id;
-    if (typeof id === "number" && Number.isSafeInteger(id)) out.ids.push(id);
-    const repo = parseGithubRepo(e);
+    const { id, repo } = parse(e);
+    if (id !== undefined) out.ids.push(id);
     if (typeof repo === "string") {
       const name = (e as { name?: unknown } | null)?.name;
       out.rejected.push({ entry: JSON.stringify(typeof name === "string" ? name.slice(0, 80) : name ?? null).slice(0, 80), reason: repo });
@@ -93,7 +81,7 @@ export function pageToCache(page: PageContent, validators: { etag?: string | und
     etag: validators.etag,
     lastModified: validators.lastModified,
     next,
-    repos: page.repos.map((r) => ({ id: r.id, name: r.name, clone_url: r.cloneUrl, fork: r.fork, archived: r.archived, private: r.private, default_branch: r.defaultBranch })),
+    repos: page.repos,
     otherIds: page.ids.filter((id) => !valid.has(id)),
   };
 }
@@ -102,7 +90,7 @@ export function pageToCache(page: PageContent, validators: { etag?: string | und
 export function pageFromCache(c: CachedPage): PageContent {
   const out: PageContent = { repos: [], ids: [...c.otherIds], rejected: [] };
   for (const e of c.repos) {
-    const repo = parseGithubRepo(e);
+    const repo = checkRepo(e);
     if (typeof repo !== "string") {
       out.repos.push(repo);
       out.ids.push(repo.id);
@@ -129,7 +117,10 @@ export function cachedPagesFrom(raw: unknown, maxPages: number): Record<string, 
     if (!optionalText(p.etag) || !optionalText(p.lastModified) || !optionalText(p.next)) continue;
     if (p.etag === undefined && p.lastModified === undefined) continue;
     if (!Array.isArray(p.repos) || p.repos.length > MAX_PAGE_ENTRIES) continue;
-    if (!Array.isArray(p.otherIds) || p.otherIds.length > MAX_PAGE_ENTRIES || !p.otherIds.every((id) => Number.isSafeInteger(id))) continue;
+    if (!Array.isArray(p.otherIds) || p.otherIds.length > MAX_PAGE_ENTRIES || !p.otherIds.every((id) => boundedText(id) && id.length <= 100)) continue;
+    // A page with an entry that no longer validates (an older format) would lose that id and
+    // make its mirror look "gone upstream": drop the whole page, one unconditional request.
+    if (!p.repos.every((r) => typeof checkRepo(r as Partial<Record<keyof ForgeRepo, unknown>>) !== "string")) continue;
     out[url] = { etag: p.etag, lastModified: p.lastModified, next: p.next, repos: p.repos, otherIds: p.otherIds };
     n++;
   }

@@ -1,7 +1,7 @@
 import { lstat } from "node:fs/promises";
 import type { Environment } from "../job.js";
 import { runGit, type GitScope } from "./git-process.js";
-import { MirrorReadError, readMirror } from "./mirror-reader.js";
+import { MirrorReadError, readMirrorConfig } from "./mirror-reader.js";
 import { redactText } from "../../log/redact.js";
 import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
 
@@ -70,7 +70,7 @@ export async function checkMirror(mirror: string, jobEnv: Environment, env: Node
   // directory that is not a repository, and core.bare answers "bare?".
   let text: string;
   try {
-    text = await readMirror(mirror, jobEnv, ["config", "--local", "--get-regexp", "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$"], scope);
+    text = await readMirrorConfig(mirror, jobEnv, "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$", scope);
   } catch (err) {
     if (!(err instanceof MirrorReadError)) throw err;
     // git itself could not be started (not on PATH, not executable): say that, not "not a repository"

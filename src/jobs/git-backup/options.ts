@@ -5,7 +5,8 @@ import type { OptionSpec } from "../../options/option-spec.js";
 import { readOptions, type OptionLayers } from "../../options/read-options.js";
 import { JobConfigError, type Environment } from "../job.js";
 import type { ListingScope } from "./github-listing.js";
-import { isPlainName } from "./github-repo.js";
+import { isPlainName } from "./forge-repo.js";
+import { forgeSources, type ForgeSource, type RawOption } from "./forge-options.js";
 
 export interface GitBackupOptions {
   dir: string;
@@ -24,6 +25,11 @@ export interface GitBackupOptions {
   excludeArchived: boolean;
   exclude: string[];
   rateLimitWaitMs: number;
+  /** Gitea/Forgejo and GitLab instances to list */
+  forges: ForgeSource[];
+  wikis: boolean;
+  gists: boolean;
+  lfs: boolean;
 }
 
 /** DIR may come from the environment too (envdir), like every option. */
@@ -45,6 +51,20 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "exclude-archived", kind: "switch", env: "CHIME_GIT_BACKUP_EXCLUDE_ARCHIVED", help: "skip archived repositories", doc: "do not clone archived repositories" },
   { name: "exclude", kind: "list", value: "PATTERN", env: "CHIME_GIT_BACKUP_EXCLUDE", help: "skip repositories whose name matches (* and ?; repeatable)", doc: "do not clone names matching (`*`, `?`; repeatable; variable: comma-separated)" },
   { name: "rate-limit-wait", kind: "duration", env: "CHIME_GIT_BACKUP_RATE_LIMIT_WAIT", default: "60s", help: "longest wait for an API rate-limit reset" },
+  { name: "gitea-user", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITEA_USER", help: "clone missing mirrors of a Gitea/Forgejo user's repositories (repeatable)", doc: "list a Gitea/Forgejo user's repositories (repeatable)" },
+  { name: "gitea-org", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITEA_ORG", help: "... of an organisation's (repeatable)", doc: "list a Gitea/Forgejo organisation's repositories (repeatable)" },
+  { name: "gitea-self", kind: "switch", env: "CHIME_GIT_BACKUP_GITEA_SELF", help: "... of the token owner's", doc: "list the token owner's repositories (`/user/repos`)" },
+  // no default here: an API given without anything to list is an error (forge-options.ts)
+  { name: "gitea-api", kind: "text", value: "URL", env: "CHIME_GIT_BACKUP_GITEA_API", help: "Gitea/Forgejo API base (default https://codeberg.org/api/v1)", doc: "your instance: `https://HOST/api/v1` (default `https://codeberg.org/api/v1`)" },
+  { name: "gitea-token-file", kind: "text", value: "FILE", env: "CHIME_GIT_BACKUP_GITEA_TOKEN_FILE", help: "token for it (else GITEA_TOKEN)", doc: "token for that API and its https fetches (default: the `GITEA_TOKEN` variable)" },
+  { name: "gitlab-user", kind: "list", value: "NAME", env: "CHIME_GIT_BACKUP_GITLAB_USER", help: "clone missing mirrors of a GitLab user's projects (repeatable)", doc: "list a GitLab user's projects (repeatable)" },
+  { name: "gitlab-group", kind: "list", value: "PATH", env: "CHIME_GIT_BACKUP_GITLAB_GROUP", help: "... of a group's, subgroups included (e.g. grp/sub; repeatable)", doc: "list a group's projects, subgroups included; `grp/sub` for a subgroup (repeatable)" },
+  { name: "gitlab-self", kind: "switch", env: "CHIME_GIT_BACKUP_GITLAB_SELF", help: "... of the token owner's", doc: "list the token owner's projects (`/projects?owned=true`)" },
+  { name: "gitlab-api", kind: "text", value: "URL", env: "CHIME_GIT_BACKUP_GITLAB_API", help: "GitLab API base (default https://gitlab.com/api/v4)", doc: "your instance: `https://HOST/api/v4` (default `https://gitlab.com/api/v4`)" },
+  { name: "gitlab-token-file", kind: "text", value: "FILE", env: "CHIME_GIT_BACKUP_GITLAB_TOKEN_FILE", help: "token for it (else GITLAB_TOKEN)", doc: "token for that API and its https fetches (default: the `GITLAB_TOKEN` variable)" },
+  { name: "wikis", kind: "switch", env: "CHIME_GIT_BACKUP_WIKIS", help: "also mirror each listed repository's wiki (NAME.wiki.git) once it has a page", doc: "also mirror each listed repository's wiki as `NAME.wiki.git`" },
+  { name: "gists", kind: "switch", env: "CHIME_GIT_BACKUP_GISTS", help: "also mirror the gists of each --github-user (and --github-self)", doc: "also mirror the gists of each `--github-user` (and `--github-self`) as `gist-ID.git`" },
+  { name: "lfs", kind: "switch", env: "CHIME_GIT_BACKUP_LFS", help: "after each fetch, fetch every Git LFS object (needs git-lfs)", doc: "after each fetch, `git lfs fetch --all` (needs Debian's `git-lfs`)" },
 ];
 
 /**
@@ -98,6 +118,11 @@ export function parseOptions(args: readonly string[], env: Environment, cwd = pr
     throw new JobConfigError(`git-backup: ${o.source("github-self")}: needs a token (--github-token-file or GITHUB_TOKEN)`);
   }
   const promFile = o.text("prom-file");
+  const one = (name: string): RawOption | undefined => {
+    const value = o.text(name);
+    return value === undefined ? undefined : { value, source: o.source(name) };
+  };
+  const many = (name: string): RawOption[] => o.list(name).map((value) => ({ value, source: o.source(name) }));
   return {
     dir: resolve(cwd, dir),
     concurrency: o.count("concurrency"),
@@ -114,5 +139,9 @@ export function parseOptions(args: readonly string[], env: Environment, cwd = pr
     excludeArchived: o.switch("exclude-archived"),
     exclude: o.list("exclude"),
     rateLimitWaitMs: o.duration("rate-limit-wait"),
+    forges: forgeSources(one, many, (name) => o.switch(name), env, cwd),
+    wikis: o.switch("wikis"),
+    gists: o.switch("gists"),
+    lfs: o.switch("lfs"),
   };
 }

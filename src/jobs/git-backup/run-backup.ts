@@ -1,51 +1,40 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type { Environment, JobContext, JobResult } from "../job.js";
 import { loadState, saveState } from "./backup-state.js";
 import { createMirror, isUnfinishedMirror, removeUnfinishedMirrors } from "./create-mirror.js";
 import { planMirrors, type KnownMirror, type MirrorAction } from "./discovery-plan.js";
-import { gitEnvironment, type HttpCredential } from "./git-environment.js";
+import { existsUpstream } from "./upstream-probe.js";
+import { lfsInstalled } from "./lfs-fetch.js";
+import { gitEnvironment } from "./git-environment.js";
 import type { GitScope } from "./git-process.js";
-import { listGithubRepos, type Listing } from "./github-listing.js";
+import { discoverForges } from "./forge-discovery.js";
+import { keyConfig, keyFromConfig } from "./mirror-key.js";
 import { checkMirrorDirectory, gitWrite } from "./mirror-config.js";
-import { readMirror } from "./mirror-reader.js";
+import { readMirrorConfig } from "./mirror-reader.js";
 import type { GitBackupOptions } from "./options.js";
 import { gitBackupFamilies } from "./prom-metrics.js";
 import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
-import { redactText } from "../../log/redact.js";
+import { firstErrorLine } from "./git-error-line.js";
 import { reportOutcome, summarize } from "./run-summary.js";
 import { updateMirror, type RepoOutcome, type UpdateSettings } from "./update-mirror.js";
 import { instantToMs } from "../../time/instant.js";
-import { firstErrorLine } from "./git-error-line.js";
 import { boundedPool as pool } from "../bounded-pool.js";
-
-async function readToken(o: GitBackupOptions, env: Environment): Promise<string | undefined> {
-  if (o.tokenFile !== undefined) return (await readFile(o.tokenFile, "utf8")).trim() || undefined;
-  return env.GITHUB_TOKEN?.trim() || undefined;
-}
 
 async function knownMirror(dir: string, dirName: string, env: Environment, scope: GitScope): Promise<KnownMirror> {
   try {
-    const text = await readMirror(join(dir, dirName), env, ["config", "--local", "--get-regexp", "^(remote\\.origin\\.url|chime\\.githubid)$"], scope);
+    const text = await readMirrorConfig(join(dir, dirName), env, "^(remote\\.origin\\.url|chime\\.(githubid|forgekey|goneupstream))$", scope);
     const url = /^remote\.origin\.url (.*)$/m.exec(text)?.[1];
-    const id = /^chime\.githubid (\d{1,15})$/m.exec(text)?.[1];
-    return { dirName, url, githubId: id === undefined ? undefined : Number(id) };
+    const gone = /^chime\.goneupstream (\d{1,15})$/m.exec(text)?.[1];
+    return { dirName, url, key: keyFromConfig(text), goneSince: gone === undefined ? undefined : Number(gone) };
   } catch {
-    return { dirName, url: undefined, githubId: undefined };
+    return { dirName, url: undefined, key: undefined };
   }
 }
 
-/**
- * The one origin the token is sent to on git fetches: the API's own git host, github.com for
- * api.github.com, and for GitHub Enterprise (`https://HOST/api/v3`) the API's origin itself —
- * same scheme, host and port. A `clone_url` the listing names elsewhere is fetched without it:
- * the listing is the API's word, and a compromised or hostile API must not be able to send the
- * token to a host of its choosing.
- */
-export function tokenOrigin(api: string): string {
-  const u = new URL(api);
-  return `${u.hostname === "api.github.com" ? "https://github.com" : u.origin}/`;
-}
+export { tokenOrigin } from "./forge-discovery.js";
+
+const WIKI_PROBE_INTERVAL_S = 24 * 3600;
 
 /** One run of git-backup over DIR: discovery, then every mirror with bounded concurrency. */
 export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobContext): Promise<JobResult> {
@@ -76,14 +65,6 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     return { status: "critical", summary: `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
   const state = await loadState(ctx.stateDir);
-  let token: string | undefined;
-  let tokenProblem: string | undefined;
-  try {
-    token = await readToken(o, env);
-  } catch (err) {
-    tokenProblem = `cannot read token file (${o.tokenSource}): ${(err as NodeJS.ErrnoException).code ?? "error"}`;
-  }
-  const secrets = token ? [token] : [];
 
   const mirrorNames: string[] = [];
   for (const e of entries) {
@@ -95,33 +76,28 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   }
   state.reportedOthers = state.reportedOthers.filter((n) => entries.some((e) => e.name === n));
 
-  let listing: Listing | undefined;
-  let listingError = tokenProblem;
+  const found = await discoverForges(o, env, state, { signal: ctx.signal, nowMs });
+  const secrets = found.secrets;
   let actions: MirrorAction[] = mirrorNames.sort().map((dirName) => ({ kind: "fetch", dirName }));
-  if (o.scopes.length > 0 && !tokenProblem) {
-    try {
-      listing = await listGithubRepos(
-        { api: o.api, token, cache: state.github, signal: ctx.signal, maxWaitMs: o.rateLimitWaitMs, nowMs },
-        o.scopes,
-      );
-      for (const r of listing.rejected) log.warn({ entry: r.entry, reason: r.reason }, "GitHub listing entry rejected");
-      const known = await pool(mirrorNames, 8, new AbortController().signal, (n) => knownMirror(o.dir, n, env, git), (n) => ({ dirName: n, url: undefined, githubId: undefined }));
-      actions = planMirrors(known, listing.repos, listing.ids, o);
-    } catch (err) {
-      listingError = redactText((err as Error).message, secrets);
-    }
+  if (found.configured) {
+    for (const r of found.rejected) log.warn({ entry: r.entry, reason: r.reason }, `${r.forge} listing entry rejected`);
+    const known = await pool(mirrorNames, 8, new AbortController().signal, (n) => knownMirror(o.dir, n, env, git), (n): KnownMirror => ({ dirName: n, url: undefined, key: undefined }));
+    actions = planMirrors(known, found.planned, found.listedKeys, found.covered, o);
   }
-  if (listingError) log.warn({ error: listingError }, "GitHub listing failed; updating the mirrors already in DIR");
+  const listingError = found.errors.length > 0 ? found.errors.join("; ") : undefined;
+  if (listingError) log.warn({ error: listingError }, "listing failed; updating the mirrors already in DIR");
+  const lfs = o.lfs && (await lfsInstalled(o.dir, env, git));
+  if (o.lfs && !lfs) log.warn({}, "--lfs: git-lfs is not installed (apt-get install git-lfs); LFS objects are not fetched this run");
 
-  const credentials: HttpCredential[] = token ? [{ urlPrefix: tokenOrigin(o.api), token }] : [];
   const settings: UpdateSettings = {
     env,
     policy: { timeoutMs: o.timeoutMs, retries: o.retries, retryDelayMs: o.retryDelayMs },
-    credentials,
+    credentials: found.credentials,
     secrets,
     signal: ctx.signal,
     nowMs,
     git,
+    lfs,
   };
   const nowSec = ctx.now().seconds;
   const fsckDue = (dirName: string): boolean => {
@@ -130,21 +106,35 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     return last === undefined || (nowSec - last) * 1000 >= o.fsckEveryMs;
   };
 
-  const runOne = async (a: MirrorAction): Promise<RepoOutcome> => {
+  const runOne = async (a: MirrorAction): Promise<RepoOutcome | undefined> => {
     const repo = a.dirName;
     const path = join(o.dir, a.dirName);
-    if (a.kind === "gone") return { repo, status: "gone upstream", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: ["kept; not fetched"] };
+    if (a.kind === "gone") return markGone(path, a.since);
     const notes: string[] = [];
     try {
       if (a.kind === "create") {
-        await createMirror(o.dir, { dirName: a.dirName, name: a.repo.name, url: a.repo.cloneUrl, githubId: a.repo.id, defaultBranch: a.repo.defaultBranch }, env, git);
-      } else if (a.newUrl !== undefined || a.adoptId !== undefined) {
+        const p = a.planned;
+        if (p.probe) {
+          // Forges report a wiki for nearly every repository (GitHub's has_wiki defaults to on);
+          // one that had no page is asked again only after a day, not on every run.
+          const last = state.wikiProbes[p.key];
+          if (last !== undefined && nowSec - last >= 0 && nowSec - last < WIKI_PROBE_INTERVAL_S) return undefined;
+          if (!(await existsUpstream(o.dir, p.repo.cloneUrl, settings))) {
+            state.wikiProbes[p.key] = nowSec;
+            return undefined;
+          }
+          delete state.wikiProbes[p.key];
+        }
+        await createMirror(o.dir, { dirName: a.dirName, name: p.repo.name, url: p.repo.cloneUrl, key: p.key, defaultBranch: p.repo.defaultBranch }, env, git);
+      } else if (a.newUrl !== undefined || a.adoptKey !== undefined || a.backUpstream) {
         // a symlinked "mirror" must not lead these writes outside DIR
         await checkMirrorDirectory(path);
         const local = gitEnvironment(env, path);
         if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl], git);
-        if (a.adoptId !== undefined) await gitWrite(path, local, ["config", "--local", "chime.githubid", String(a.adoptId)], git);
-        notes.push(a.note ?? "adopted by GitHub id");
+        if (a.adoptKey !== undefined) await gitWrite(path, local, ["config", "--local", ...keyConfig(a.adoptKey)], git);
+        if (a.backUpstream) await gitWrite(path, local, ["config", "--local", "--unset-all", "chime.goneupstream"], git);
+        if (a.newUrl !== undefined || a.adoptKey !== undefined) notes.push(a.note ?? `adopted by ${a.adoptKey?.startsWith("github ") ? "GitHub" : "forge"} id`);
+        if (a.backUpstream) notes.push("listed upstream again");
       }
     } catch (err) {
       return { repo, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes, error: firstErrorLine((err as Error).message, secrets) };
@@ -154,15 +144,29 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     return r;
   };
 
-  const outcomes = await pool(actions, o.concurrency, ctx.signal, async (a) => {
+  const markGone = async (path: string, since: number | undefined): Promise<RepoOutcome> => {
+    const r: RepoOutcome = { repo: basename(path), status: "gone upstream", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: ["kept; not fetched"] };
+    if (since !== undefined) return r;
+    // Remembered in the mirror itself, so `git-backup history` shows it from DIR alone.
+    try {
+      await checkMirrorDirectory(path);
+      await gitWrite(path, gitEnvironment(env, path), ["config", "--local", "chime.goneupstream", String(ctx.now().seconds)], git);
+    } catch (err) {
+      r.notes.push(`cannot mark it: ${firstErrorLine((err as Error).message, secrets)}`);
+    }
+    return r;
+  };
+
+  const ran = await pool(actions, o.concurrency, ctx.signal, async (a) => {
     const r = await runOne(a);
-    reportOutcome(log, r);
+    if (r) reportOutcome(log, r);
     return r;
   }, (a) => {
     const r: RepoOutcome = { repo: a.dirName, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: [], error: "not started: shutdown" };
     reportOutcome(log, r);
     return r;
   });
+  const outcomes = ran.filter((r): r is RepoOutcome => r !== undefined);
 
   const endSec = ctx.now().seconds;
   for (const r of outcomes) {
@@ -172,6 +176,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     if (r.fsck === "ok") entry.lastFsck = endSec;
   }
   for (const name of Object.keys(state.repos)) if (!outcomes.some((r) => r.repo === name)) delete state.repos[name];
+  if (found.configured && found.errors.length === 0) for (const key of Object.keys(state.wikiProbes)) if (!found.listedKeys.has(key)) delete state.wikiProbes[key];
   const ms = nowMs() - started;
   // No summary line here: whoever runs the job (`chime git-backup`, the daemon) logs exactly one,
   // with result.summary and result.metrics as its fields.

@@ -15,7 +15,9 @@ export function reportOutcome(log: Logger, r: RepoOutcome): void {
   if (r.fsck) fields.fsck = r.fsck;
   if (r.notes.length > 0) fields.notes = r.notes.join("; ");
   if (r.error !== undefined) fields.error = r.error;
+  if (r.warning !== undefined) fields.warning = r.warning;
   if (r.status === "failed") log.warn(fields, "repository failed");
+  else if (r.warning !== undefined) log.warn(fields, `repository ${r.status}, incomplete`);
   else if (r.status === "gone upstream") log.warn(fields, "repository gone upstream");
   else log.info(fields, `repository ${r.status}`);
 }
@@ -40,7 +42,11 @@ export function summarize(outcomes: readonly RepoOutcome[], ms: number, listingE
   };
   const tried = metrics.total - metrics.gone_upstream;
   const status: JobStatus =
-    tried > 0 && metrics.failed === tried ? "critical" : metrics.failed > 0 || listingError !== undefined ? "warning" : "ok";
+    tried > 0 && metrics.failed === tried
+      ? "critical"
+      : metrics.failed > 0 || listingError !== undefined || outcomes.some((o) => o.warning !== undefined)
+        ? "warning"
+        : "ok";
   const summary =
     `${metrics.total} ${metrics.total === 1 ? "repository" : "repositories"}: ${metrics.updated} updated, ${metrics.unchanged} unchanged, ${metrics.new} new, ` +
     `${metrics.failed} failed, ${metrics.gone_upstream} gone upstream in ${(ms / 1000).toFixed(1)} s` +

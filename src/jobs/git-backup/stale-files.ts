@@ -23,11 +23,14 @@ async function walkLocks(dir: string, found: string[]): Promise<void> {
 }
 
 async function candidates(mirror: string): Promise<string[]> {
-  const found = TOP_LEVEL_LOCKS.map((n) => join(mirror, n));
+  // One readdir of the mirror instead of a stat per possible lock: every async call is a
+  // thread-pool round trip, and on a loaded host those add up per mirror and run.
+  const top = await readdir(mirror).catch(() => [] as string[]);
+  const found = top.filter((n) => TOP_LEVEL_LOCKS.includes(n)).map((n) => join(mirror, n));
   found.push(join(mirror, "objects", "maintenance.lock"));
   await walkLocks(join(mirror, "refs"), found);
   // Our own temporary files (journal, lock record) that a kill -9 caught before their rename.
-  for (const n of await readdir(mirror).catch(() => [] as string[])) if (OUR_TEMPORARY.test(n)) found.push(join(mirror, n));
+  for (const n of top) if (OUR_TEMPORARY.test(n)) found.push(join(mirror, n));
   try {
     for (const n of await readdir(join(mirror, "objects", "pack"))) {
       if (n.startsWith("tmp_pack_") || n.startsWith("tmp_idx_") || n.startsWith("tmp_rev_")) found.push(join(mirror, "objects", "pack", n));

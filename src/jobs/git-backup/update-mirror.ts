@@ -9,6 +9,7 @@ import { backupStamp, clearJournal, diffRefs, readJournal, snapshotRefs, writeJo
 import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
 import { removeStaleGitFiles } from "./stale-files.js";
 import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
+import { fetchLfsObjects } from "./lfs-fetch.js";
 
 export type RepoStatus = "new" | "updated" | "unchanged" | "failed" | "gone upstream";
 
@@ -23,6 +24,8 @@ export interface RepoOutcome {
   error?: string;
   notes: string[];
   fsck?: "ok" | "failed";
+  /** fetched, but something is incomplete (an LFS object missing upstream): a WARNING naming it */
+  warning?: string;
 }
 
 export interface UpdateSettings {
@@ -35,6 +38,8 @@ export interface UpdateSettings {
   nowMs: () => number;
   /** --grace, the run record and the log, lent to every git */
   git: GitScope;
+  /** --lfs, and git-lfs is installed: fetch every LFS object after each fetch */
+  lfs?: boolean;
 }
 
 async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string, newer: string, scope: GitScope): Promise<boolean> {
@@ -152,6 +157,14 @@ export async function updateMirror(
       onSpawn: (pgid) => lock?.recordGit(pgid),
     }, s.git);
     if (headNote !== undefined) outcome.notes.push(headNote);
+    if (s.lfs) {
+      const lfs = await fetchLfsObjects(mirror, fetchEnv, {
+        timeoutMs: Math.max(1, started + s.policy.timeoutMs - s.nowMs()),
+        signal: s.signal,
+        onSpawn: (pgid) => lock?.recordGit(pgid),
+      }, s.git, s.secrets);
+      if (lfs.problem !== undefined) outcome.warning = lfs.problem;
+    }
     if (opts.fsckDue) {
       const problem = await fsck(mirror, env, s.policy.timeoutMs * 6, s.signal, s.git);
       outcome.fsck = problem ? "failed" : "ok";

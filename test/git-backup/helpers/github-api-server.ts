@@ -16,6 +16,8 @@ export interface FakeGithub {
   api: string;
   /** the user's repositories; edit between runs (rename, delete) */
   repos: FakeRepo[];
+  /** the user's gists (/users/{u}/gists; all of them at /gists with the token) */
+  gists: { id: string; git_pull_url: string; public: boolean; [k: string]: unknown }[];
   /** raw page bodies to serve instead, for hostile listings */
   rawPages?: string[];
   /** rate-limit state */
@@ -43,6 +45,7 @@ export async function startFakeGithub(opts: {
     port: 0,
     api: "",
     repos: [],
+    gists: [],
     remaining: 5000,
     resetEpoch: Math.floor(Date.now() / 1000) + 3600,
     requests: [],
@@ -89,6 +92,8 @@ export async function startFakeGithub(opts: {
     if (u.pathname === `/users/${opts.login}/repos`) list = state.repos.filter((r) => !r.private);
     else if (u.pathname === "/user/repos" && authed) list = state.repos;
     else if (u.pathname === `/orgs/${opts.org ?? "acme"}/repos`) list = state.repos.filter((r) => authed || !r.private);
+    else if (u.pathname === `/users/${opts.login}/gists`) list = state.gists.filter((g) => g.public);
+    else if (u.pathname === "/gists" && authed) list = state.gists;
     else {
       send(404, JSON.stringify({ message: "Not Found" }));
       return;
