@@ -141,7 +141,7 @@ test("git-backup starts no process of its own: only the runner (and its group op
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (p.endsWith(".ts") && /from "(node:)?child_process"|import\("(node:)?child_process"\)|from "simple-git"/.test(readFileSync(p, "utf8"))) importers.push(p);
+      else if (p.endsWith(".ts") && /from "(node:)?child_process"|import\("(node:)?child_process"\)|getBuiltinModule\("(node:)?child_process"\)|from "simple-git"/.test(readFileSync(p, "utf8"))) importers.push(p);
     }
   };
   walk("src/jobs");
