@@ -110,6 +110,9 @@ const checks = {
   "unbound-control": program("unbound-control", "unbound"),
   "unbound-checkconf": program("unbound-checkconf", "unbound"),
   dig: program("dig", "bind9-dnsutils"),
+  // the shipped Ansible role (deploy/ansible), applied for real and linted
+  "ansible-playbook": program("ansible-playbook", "ansible-core"),
+  "ansible-lint": program("ansible-lint", "ansible-lint"),
   // procps: the "no process left behind" checks read ps
   ps: program("ps", "procps"),
   // the SOCK refclock feeder of the chronyd rig
