@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync,
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { npmEnvOutsideThisProject, packageJson, packRelease } from "../helpers/release-tarball.js";
+import { npmEnvOutsideThisProject, packageJson, packRelease, packReleaseAs } from "../helpers/release-tarball.js";
 import { requires } from "../support/requires.js";
 import { isAlive, nobody, SvscanRig, svstat, waitFor } from "../service/svscan-rig.js";
 
@@ -232,6 +232,36 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
     expect(recap.failed).toBe(0);
     expect(recap.changed).toBe(0);
     expect({ tick: upPid("tick"), multi: upPid("multi") }).toEqual(before);
+  });
+
+  it("a new release restarts each service once onto it; the old version set back rolls back the same way", async () => {
+    const [major, minor, patch] = pkg.version.split(/[.-]/).map(Number) as [number, number, number];
+    const next = `${major}.${minor}.${patch + 1}`;
+    const nextTarball = packReleaseAs(next, join(base, "build"), join(base, "pack"));
+
+    /** Applies `version`, then waits for each service's one restart onto it. */
+    const deploy = async (version: string, tarball: string): Promise<void> => {
+      const before = Object.fromEntries(["tick", "multi"].map((n) => [n, { pid: upPid(n), starts: startsIn(logOf(n)) }]));
+      const recap = playbook({ ...second, chime_version: version, chime_tarball: tarball });
+      expect(recap.failed).toBe(0);
+      expect(recap.changed).toBeGreaterThan(0);
+      for (const name of ["tick", "multi"]) {
+        const was = before[name]!;
+        await waitFor(`${name} to start on ${version}`, 20_000, () => startsIn(logOf(name)) > was.starts);
+        const starts = logOf(name).split("\n").filter((l) => / info chime starting version=/.test(l));
+        expect(starts.length).toBe(was.starts + 1);
+        expect(starts.at(-1)).toContain(` version=${version} `);
+        expect(upPid(name)).not.toBe(was.pid);
+        expect(readFileSync(join(scanDir, name, "run"), "utf8")).toContain(`/releases/${version}/dist/bin/chime.cjs`);
+      }
+      const installed = execFileSync(join(base, "bin", "chime"), ["--version"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } }).trim();
+      expect(installed).toBe(`chime ${version}`);
+    };
+
+    await deploy(next, nextTarball);
+    await deploy(pkg.version, tarball);
+    // the release rolled back from stays unpacked beside the other, ready to go forward again
+    expect(existsSync(join(base, "lib", "releases", next, "dist", "bin", "chime.cjs"))).toBe(true);
   });
 });
 

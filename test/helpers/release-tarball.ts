@@ -4,8 +4,8 @@
  * anything the package still wanted from a registry would fail the install.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 
 export interface PackageJson {
   readonly name: string;
@@ -61,4 +61,30 @@ export function npmEnvOutsideThisProject(): NodeJS.ProcessEnv {
     if (!/^npm_/i.test(k)) env[k] = v;
   }
   return env;
+}
+
+/**
+ * A release of this checkout under another version number, built and packed the way a release
+ * is (scripts/build.mjs embeds the version in the bundles, so `chime --version` tells the two
+ * apart): for upgrades and roll-backs. Built in a copy under `workDir`, never in the checkout,
+ * whose dist/ other tests are using.
+ */
+export function packReleaseAs(version: string, workDir: string, destDir: string): string {
+  const tree = join(workDir, `chime-${version}-tree`);
+  mkdirSync(tree, { recursive: true });
+  for (const part of ["src", "scripts", "service", "log", "docs", "README.md"]) cpSync(part, join(tree, part), { recursive: true });
+  symlinkSync(resolve("node_modules"), join(tree, "node_modules"));
+  const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  writeFileSync(join(tree, "package.json"), JSON.stringify({ ...pkg, version }, null, 2) + "\n");
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: tree, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+  mkdirSync(destDir, { recursive: true });
+  const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", destDir], {
+    cwd: tree,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 120_000,
+    env: npmEnvOutsideThisProject(),
+  });
+  const [info] = JSON.parse(out) as [{ filename: string }];
+  return join(destDir, info.filename);
 }
