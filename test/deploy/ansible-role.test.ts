@@ -234,31 +234,35 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
     expect({ tick: upPid("tick"), multi: upPid("multi") }).toEqual(before);
   });
 
-  it("a new release restarts each service once onto it; the old version set back rolls back the same way", async () => {
+  /** Applies `version`; each service must have restarted exactly once onto it. */
+  async function deploy(version: string, releaseTarball: string): Promise<void> {
+    const before = Object.fromEntries(["tick", "multi"].map((n) => [n, { pid: upPid(n), starts: startsIn(logOf(n)) }]));
+    // as a rolling upgrade runs it: the play waits for chime check to pass after the restarts
+    const recap = playbook({ ...second, chime_version: version, chime_tarball: releaseTarball, chime_check_after_deploy: true, chime_check_min_uptime: "2s" });
+    expect(recap.failed).toBe(0);
+    expect(recap.changed).toBeGreaterThan(0);
+    expect(recap.output).toMatch(/TASK \[chime : Wait for chime check to pass over every scanned directory\] \*+\n(?:FAILED - RETRYING: [^\n]*\n)*ok: \[localhost\]/);
+    for (const name of ["tick", "multi"]) {
+      const was = before[name]!;
+      const starts = logOf(name).split("\n").filter((l) => / info chime starting version=/.test(l));
+      expect(starts.length).toBe(was.starts + 1); // the check passed only after the restart
+      expect(starts.at(-1)).toContain(` version=${version} `);
+      expect(upPid(name)).not.toBe(was.pid);
+      expect(readFileSync(join(scanDir, name, "run"), "utf8")).toContain(`/releases/${version}/dist/bin/chime.cjs`);
+    }
+    const installed = execFileSync(join(base, "bin", "chime"), ["--version"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } }).trim();
+    expect(installed).toBe(`chime ${version}`);
+  }
+
+  let next: string;
+
+  it("a new release restarts each service once onto it", async () => {
     const [major, minor, patch] = pkg.version.split(/[.-]/).map(Number) as [number, number, number];
-    const next = `${major}.${minor}.${patch + 1}`;
-    const nextTarball = packReleaseAs(next, join(base, "build"), join(base, "pack"));
+    next = `${major}.${minor}.${patch + 1}`;
+    await deploy(next, packReleaseAs(next, join(base, "build"), join(base, "pack")));
+  });
 
-    /** Applies `version`, then waits for each service's one restart onto it. */
-    const deploy = async (version: string, tarball: string): Promise<void> => {
-      const before = Object.fromEntries(["tick", "multi"].map((n) => [n, { pid: upPid(n), starts: startsIn(logOf(n)) }]));
-      const recap = playbook({ ...second, chime_version: version, chime_tarball: tarball });
-      expect(recap.failed).toBe(0);
-      expect(recap.changed).toBeGreaterThan(0);
-      for (const name of ["tick", "multi"]) {
-        const was = before[name]!;
-        await waitFor(`${name} to start on ${version}`, 20_000, () => startsIn(logOf(name)) > was.starts);
-        const starts = logOf(name).split("\n").filter((l) => / info chime starting version=/.test(l));
-        expect(starts.length).toBe(was.starts + 1);
-        expect(starts.at(-1)).toContain(` version=${version} `);
-        expect(upPid(name)).not.toBe(was.pid);
-        expect(readFileSync(join(scanDir, name, "run"), "utf8")).toContain(`/releases/${version}/dist/bin/chime.cjs`);
-      }
-      const installed = execFileSync(join(base, "bin", "chime"), ["--version"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } }).trim();
-      expect(installed).toBe(`chime ${version}`);
-    };
-
-    await deploy(next, nextTarball);
+  it("setting the old version back rolls back the same way", async () => {
     await deploy(pkg.version, tarball);
     // the release rolled back from stays unpacked beside the other, ready to go forward again
     expect(existsSync(join(base, "lib", "releases", next, "dist", "bin", "chime.cjs"))).toBe(true);
