@@ -4,18 +4,18 @@
  * into a temp tree scanned by this test's own svscan. Nothing is fetched: no facts, no galaxy.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { npmEnvOutsideThisProject, packageJson, packRelease, packReleaseAs } from "../helpers/release-tarball.js";
 import { requires } from "../support/requires.js";
-import { isAlive, nobody, SvscanRig, svstat, waitFor } from "../service/svscan-rig.js";
+import { isAlive, SvscanRig, svstat, waitFor } from "../service/svscan-rig.js";
+import { ansibleDir, nodeForEveryone, playbook as play, prepareAnsible, type Recap } from "./ansible-rig.js";
 
 const underAnsible = requires("ansible-playbook", "root", "svscan", "supervise", "svc", "svok", "svstat", "setuidgid", "multilog", "tai64nlocal", "ps");
 const linted = requires("ansible-lint");
 
-const ansibleDir = resolve("deploy/ansible");
 const pkg = packageJson();
 // a user of its own, so a parallel run or a real service is never touched
 const user = `chimeans${process.pid % 100000}`;
@@ -23,44 +23,9 @@ const secret = `s3cret-${process.pid}-value`;
 
 let base: string;
 let rig: SvscanRig;
+const playbook = (vars: object): Recap => play(base, vars);
 let scanDir: string;
 const seenPids = new Set<number>();
-
-interface Recap {
-  readonly ok: number;
-  readonly changed: number;
-  readonly failed: number;
-  readonly output: string;
-}
-
-function ansibleEnv(): NodeJS.ProcessEnv {
-  return {
-    ...npmEnvOutsideThisProject(),
-    HOME: join(base, "home"),
-    LC_ALL: "C.UTF-8", // ansible refuses a non-UTF-8 locale
-    ANSIBLE_CONFIG: join(ansibleDir, "ansible.cfg"),
-    ANSIBLE_NOCOLOR: "1",
-    ANSIBLE_LOCAL_TEMP: join(base, "ansible-local"),
-    ANSIBLE_REMOTE_TEMP: join(base, "ansible-remote"),
-    ANSIBLE_COLLECTIONS_PATH: join(base, "collections"),
-  };
-}
-
-/** The example playbook with `vars` as extra vars; returns the PLAY RECAP of localhost. */
-function playbook(vars: object): Recap {
-  const varsFile = join(base, "vars.json");
-  writeFileSync(varsFile, JSON.stringify(vars));
-  const r = spawnSync("ansible-playbook", ["-i", join(base, "inventory.ini"), "-e", `@${varsFile}`, "playbook.yml"], {
-    cwd: ansibleDir,
-    encoding: "utf8",
-    timeout: 240_000,
-    env: ansibleEnv(),
-  });
-  const output = `${r.stdout}${r.stderr}`;
-  const recap = /^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)/m.exec(output);
-  if (!recap || r.status !== 0) throw new Error(`ansible-playbook exit ${r.status ?? r.signal}:\n${output}`);
-  return { ok: Number(recap[1]), changed: Number(recap[2]), failed: Number(recap[3]), output };
-}
 
 /** The role's variables for this tree; `services` is chime_services. */
 function settings(node: string, tarball: string, services: object): object {
@@ -100,16 +65,10 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
     base = mkdtempSync(join(tmpdir(), "chime-ansible-"));
     chmodSync(base, 0o755); // the service user reads the release under it
     scanDir = join(base, "scan");
-    for (const d of ["scan", "home", "ansible-local", "ansible-remote", "collections"]) mkdirSync(join(base, d));
+    mkdirSync(scanDir);
+    prepareAnsible(base);
     ({ tarball } = packRelease(join(base, "pack")));
-    writeFileSync(join(base, "inventory.ini"), "[chime]\nlocalhost ansible_connection=local ansible_become=false\n");
-    // a node the service user can run (CI may keep it under /root)
-    node = process.execPath;
-    if (spawnSync(node, ["-e", ""], { uid: nobody.uid, gid: nobody.gid, cwd: "/" }).status !== 0) {
-      node = join(base, "node");
-      copyFileSync(process.execPath, node);
-      chmodSync(node, 0o755);
-    }
+    node = nodeForEveryone(base);
     const tick = { user, when: ",S/2", args: ["/bin/echo", "tick"], env: { CHIME_TIMEOUT: "30s" }, secrets: { CHIME_TEST_SECRET: secret } };
     const jobA = { name: "a", job: "exec", args: ["--", "/bin/echo", "a"], when: ",S/3" };
     const jobB = { name: "b", job: "exec", args: ["--", "/bin/echo", "b"], when: ",S/2" };
