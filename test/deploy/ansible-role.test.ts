@@ -118,6 +118,14 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
     expect(when).toBeLessThanOrEqual(Date.now() + 1000);
     await waitFor("a run of the config file's job", 20_000, () => / a stdout=a\n/.test(logOf("multi")));
 
+    // one check over the host: every service up, every job run and ok
+    const check = await waitFor("chime check to pass", 20_000, () => {
+      const r = spawnSync(join(base, "bin", "chime"), ["check", "--min-uptime", "1s", scanDir], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+      return r.status === 0 ? r.stdout : undefined;
+    });
+    expect(check).toMatch(/^CHIME OK/);
+    expect(check).toMatch(/\bmulti\/a\b/);
+
     // the installed programs, linked into the bin directory
     expect(execFileSync(join(base, "bin", "chime"), ["--version"], { encoding: "utf8", env: { PATH: `/usr/bin:/bin` } }).trim()).toBe(`chime ${pkg.version}`);
 
