@@ -103,6 +103,9 @@ const checks = {
   // promtool (Debian's prometheus): metrics files in the exposition format a textfile collector takes
   // (dns-blocklist); checks and unit-tests deploy/prometheus/chime.rules.yml
   promtool: program("promtool", "prometheus"),
+  // the shipped Ansible role (deploy/ansible), applied for real and linted
+  "ansible-playbook": program("ansible-playbook", "ansible-core"),
+  "ansible-lint": program("ansible-lint", "ansible-lint"),
   // procps: the "no process left behind" checks read ps
   ps: program("ps", "procps"),
   // the SOCK refclock feeder of the chronyd rig
