@@ -3,6 +3,7 @@ import { constants, readdirSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import type { Environment } from "../jobs/job.js";
 import { badValue } from "../options/bad-value.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { INSTALL_SERVICE_HELP, parseInstallArgs, type InstallArgs } from "./install-service-args.js";
@@ -22,6 +23,8 @@ const PLAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 /** `chime install-service …`: returns the exit code; bad input throws Fatal (exit 100). */
 export async function runInstallService(
   args: readonly string[],
+  /** chime's environment: its PATH decides which supervisor is installed */
+  chimeEnv: Environment,
   out: (line: string) => void = (line) => process.stdout.write(line + "\n"),
 ): Promise<number> {
   const parsed = parseInstallArgs(args);
@@ -56,7 +59,7 @@ export async function runInstallService(
         `warning: ${user.name} cannot ${blocked}: the service would fail at every start; install chime (and node, --node) where ${user.name} can read them`,
       );
   }
-  const supervisor = chooseSupervisor(parsed, asRoot, out);
+  const supervisor = chooseSupervisor(parsed, asRoot, chimeEnv["PATH"] ?? "", out);
   const env: Record<string, string> = { ...supervisor.env, ...what.env };
   if (user.uid === 0) env[ALLOW_ROOT_ENV] = "1";
 
@@ -86,7 +89,7 @@ export async function runInstallService(
  * --supervisor, or the one detected; refused when a program its scripts call is missing
  * (the service would fail at every start with "not found" in a log nobody reads yet).
  */
-function chooseSupervisor(parsed: InstallArgs, asRoot: boolean, out: (line: string) => void): Supervisor {
+function chooseSupervisor(parsed: InstallArgs, asRoot: boolean, path: string, out: (line: string) => void): Supervisor {
   let supervisor: Supervisor;
   if (parsed.supervisor !== undefined) {
     const named = supervisorNamed(parsed.supervisor);
@@ -104,12 +107,12 @@ function chooseSupervisor(parsed: InstallArgs, asRoot: boolean, out: (line: stri
     } catch {
       // a missing --dir is reported when the directory is written
     }
-    const found = detectSupervisor(dir, existing);
+    const found = detectSupervisor(dir, existing, path);
     if (found.supervisor === null) die(EXIT_USAGE, `install-service: ${found.why}`);
     supervisor = found.supervisor;
     if (found.why.startsWith("several")) out(`note: ${found.why}`);
   }
-  const lacking = missingPrograms(supervisor, asRoot);
+  const lacking = missingPrograms(supervisor, asRoot, path);
   if (lacking.length > 0) {
     const what = lacking.length === 1 ? `${lacking[0]}, which is` : `${lacking.join(", ")}, which are`;
     die(

@@ -32,8 +32,8 @@ export interface LoopEnv {
   readonly graceMs?: number;
   /** --max-concurrent: start-up runs (catch-up, at-start) of this service wait here */
   readonly gate?: StartGate;
-  /** chime's environment, for alert commands (run-alerts.ts); absent: process.env */
-  readonly environment?: Environment;
+  /** chime's environment, for alert commands (run-alerts.ts) */
+  readonly environment: Environment;
 }
 
 /** idle: a run has just ended, its record is being written and the next wake computed */
@@ -82,7 +82,7 @@ export class JobLoop {
           log,
           stop: env.stop,
           graceMs: env.graceMs,
-          environment: env.environment ?? process.env,
+          environment: env.environment,
           hostname: env.hostname,
           processes: recordGroups(env.store, sj.tag, () => this.book.record, log),
         })
