@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { constants, readdirSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import type { Environment } from "../jobs/job.js";
+import { runProcessSync } from "../jobs/process-runner.js";
 import { badValue } from "../options/bad-value.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { INSTALL_SERVICE_HELP, parseInstallArgs, type InstallArgs } from "./install-service-args.js";
@@ -149,9 +149,9 @@ async function requireUser(flag: string, name: string, asRoot: boolean): Promise
  */
 function unreachableFor(user: UserIds, node: string, files: readonly string[]): string | undefined {
   const probe = "for (const f of process.argv.slice(1)) try { require('fs').accessSync(f, 4) } catch { console.log(f); process.exit(1) }";
-  const r = spawnSync(node, ["-e", probe, ...files], { uid: user.uid, gid: user.gid, cwd: "/", encoding: "utf8", timeout: 10_000 });
-  if (r.error) return `run ${node} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
-  if (r.status === 0) return undefined;
+  const r = runProcessSync({ argv: [node, "-e", probe, ...files], uid: user.uid, gid: user.gid, cwd: "/", timeoutMs: 10_000 });
+  if (r.spawnError !== undefined) return `run ${node} (${r.spawnError})`;
+  if (r.code === 0) return undefined;
   const file = r.stdout.trim();
-  return file ? `read ${file}` : `run ${node} (exit ${r.status ?? r.signal})`;
+  return file ? `read ${file}` : `run ${node} (exit ${r.code ?? r.signal})`;
 }
