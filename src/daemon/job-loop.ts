@@ -1,40 +1,21 @@
 import type { Logger } from "pino";
 import { catchUpOnce } from "./catch-up-run.js";
 import { clockMovedBack, watchClockBack } from "./clock-watchdog.js";
-import type { Clock } from "../sleep/clock.js";
-import { FOREVER, type sleepUntil } from "../sleep/sleep-until.js";
+import { FOREVER } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
 import { nextWake, passedSlots, slotCountText, splayOffsetMs } from "./next-wake.js";
-import type { Environment, JobResult, JobStatus } from "../jobs/job.js";
+import type { JobResult, JobStatus } from "../jobs/job.js";
+import type { LoopEnv } from "./loop-env.js";
 import { RunAlerts } from "./run-alerts.js";
 import { recordGroups } from "./run-groups.js";
 import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
 import { RunRecordKeeper } from "./run-record-keeper.js";
-import type { RunRecord, StateStore } from "./run-state.js";
+import type { RunRecord } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
-import type { StartGate } from "./start-gate.js";
 import { isoInZone } from "../schedule/iso-local.js";
 import type { Zone } from "../schedule/zone.js";
-
-export type SleepFn = typeof sleepUntil;
-
-export interface LoopEnv {
-  readonly clock: Clock;
-  readonly sleep: SleepFn;
-  readonly zone: Zone;
-  readonly hostname: string;
-  readonly store: StateStore;
-  /** aborted when chime stops: sleeps end, a running job is aborted */
-  readonly stop: AbortSignal;
-  /** --grace: TERM → this → KILL for a run's processes */
-  readonly graceMs?: number;
-  /** --max-concurrent: start-up runs (catch-up, at-start) of this service wait here */
-  readonly gate?: StartGate;
-  /** chime's environment, for alert commands (run-alerts.ts) */
-  readonly environment: Environment;
-}
 
 /** idle: a run has just ended, its record is being written and the next wake computed */
 export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped";

@@ -12,7 +12,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
-import type { SleepFn } from "../../src/daemon/job-loop.js";
+import type { SleepFn } from "../../src/daemon/loop-env.js";
 import { MemoryStateStore } from "../support/memory-state-store.js";
 import { createLog } from "../../src/log/logger.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
