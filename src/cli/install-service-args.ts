@@ -7,6 +7,7 @@ import { die, EXIT_USAGE } from "./die.js";
 
 /** install-service's command line: its usage and help, its options, and their reading. */
 
+/** every job of the registry, for the usage and --job's check */
 export const JOB_NAMES = Object.keys(jobLoaders);
 
 export const INSTALL_SERVICE_USAGE =

@@ -7,12 +7,12 @@ import { durationWords } from "../time/duration-option.js";
 import type { Instant } from "../time/instant.js";
 import { parseSchedule, ScheduleError, ScheduleRangeError, type Schedule } from "../schedule/schedule.js";
 import type { Zone } from "../schedule/zone.js";
-import { isJobName, jobLoaders } from "../jobs/registry.js";
+import { isJobName } from "../jobs/registry.js";
 import { badValue } from "../options/bad-value.js";
 import { readOptions } from "../options/read-options.js";
 import { configDefaults, parseChimeOptions, type ChimeOptions } from "./chime-options.js";
 import { die, EXIT_USAGE, Fatal } from "./die.js";
-import type { InstallArgs } from "./install-service-args.js";
+import { JOB_NAMES, type InstallArgs } from "./install-service-args.js";
 import { installationRoot } from "./installation-root.js";
 import { serviceZone } from "./local-zone.js";
 
@@ -21,8 +21,6 @@ import { serviceZone } from "./local-zone.js";
  * now as the service will check it at start: a service that would exit 100 at every start is
  * refused with the message it would log.
  */
-
-const JOB_NAMES = Object.keys(jobLoaders);
 
 /** What install-service writes for a job of the registry: its service/ template and defaults. */
 interface JobTemplate {
