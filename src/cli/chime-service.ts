@@ -178,7 +178,7 @@ function noSchedule(env: Environment): string {
 
 function zoneOf(env: Environment): Zone {
   try {
-    return localZone(env);
+    return localZone(env, env["TZ"]); // env is this process's own (bin/chime.ts)
   } catch (e) {
     throw new ConfigError(badValue("TZ (environment)", e instanceof Error ? e.message : String(e), env["TZ"] ?? ""));
   }

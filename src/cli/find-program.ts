@@ -27,6 +27,6 @@ export function findProgram(word: string, path: string | undefined): { file: str
 }
 
 /** Whether an exec of `program` would find it: an executable file on `path`. */
-export function onPath(program: string, path = process.env["PATH"]): boolean {
+export function onPath(program: string, path: string | undefined): boolean {
   return "file" in findProgram(program, path);
 }

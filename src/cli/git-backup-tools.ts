@@ -1,4 +1,4 @@
-import { JobConfigError } from "../jobs/job.js";
+import { JobConfigError, type Environment } from "../jobs/job.js";
 import { redactText } from "../log/redact.js";
 import type { OptionSpec } from "../options/option-spec.js";
 import { readOptions, type Options } from "../options/read-options.js";
@@ -60,7 +60,7 @@ async function dirMirrors(dir: string): Promise<string[]> {
   }
 }
 
-async function history(args: readonly string[], out: (line: string) => void): Promise<number> {
+async function history(args: readonly string[], env: Environment, out: (line: string) => void): Promise<number> {
   const p = parse(args, HISTORY_OPTIONS);
   if (p.switch("help")) return help(out);
   const [dir, repo, extra] = p.positionals;
@@ -73,7 +73,7 @@ async function history(args: readonly string[], out: (line: string) => void): Pr
     repos = [name];
   }
   const entries: HistoryEntry[] = [];
-  for (const name of repos) entries.push(...(await mirrorHistory(dir, name)));
+  for (const name of repos) entries.push(...(await mirrorHistory(dir, name, env)));
   if (p.switch("json")) {
     out(JSON.stringify(entries));
     return 0;
@@ -88,7 +88,7 @@ async function history(args: readonly string[], out: (line: string) => void): Pr
   return 0;
 }
 
-async function restore(args: readonly string[], out: (line: string) => void): Promise<number> {
+async function restore(args: readonly string[], env: Environment, out: (line: string) => void): Promise<number> {
   const p = parse(args, RESTORE_OPTIONS);
   if (p.switch("help")) return help(out);
   const [dir, repo, ref, extra] = p.positionals;
@@ -105,12 +105,12 @@ async function restore(args: readonly string[], out: (line: string) => void): Pr
     ...(branch === undefined ? {} : { branch }),
     ...(to === undefined ? {} : { to, bare: p.switch("bare") }),
     ...(push === undefined ? {} : { push }),
-  });
+  }, env);
   out(`restored ${r.saved.ref} as saved at ${r.saved.time} (${r.saved.backupRef}, ${r.saved.commit}) to ${redactText(r.target)} as branch ${r.branch}`);
   return 0;
 }
 
-async function verify(args: readonly string[], out: (line: string) => void): Promise<number> {
+async function verify(args: readonly string[], env: Environment, out: (line: string) => void): Promise<number> {
   const p = parse(args, VERIFY_OPTIONS);
   if (p.switch("help")) return help(out);
   const [dir, extra] = p.positionals;
@@ -118,7 +118,7 @@ async function verify(args: readonly string[], out: (line: string) => void): Pro
     out(`GIT-BACKUP UNKNOWN: usage: chime git-backup verify DIR`);
     return 3;
   }
-  const v = await verifyDir(dir);
+  const v = await verifyDir(dir, env);
   for (const line of v.lines) out(line);
   return v.exitCode;
 }
@@ -129,12 +129,12 @@ function help(out: (line: string) => void): number {
 }
 
 /** Bad input → 100 naming the value; git or the system failing → 111 (verify: Nagios codes). */
-export async function runGitBackupTool(args: readonly string[], out: (line: string) => void): Promise<number> {
+export async function runGitBackupTool(args: readonly string[], env: Environment, out: (line: string) => void): Promise<number> {
   const [tool, ...rest] = args;
   try {
-    if (tool === "history") return await history(rest, out);
-    if (tool === "restore") return await restore(rest, out);
-    return await verify(rest, out);
+    if (tool === "history") return await history(rest, env, out);
+    if (tool === "restore") return await restore(rest, env, out);
+    return await verify(rest, env, out);
   } catch (e) {
     if (e instanceof Fatal) throw e;
     if (e instanceof BadInput) die(EXIT_USAGE, `git-backup ${tool}: ${e.message}`);

@@ -132,10 +132,11 @@ function dateLocalOffset(unix: number): number {
  * has its zone file, offsets are read through Date instead of Intl — a run-script pass then
  * never pays for Intl's start-up. Anything else (a TZ the chain changed, no zone file, an odd
  * name) takes zoneFromEnv's path, which validates through Intl and names a bad TZ.
+ * `dateTz`: the TZ of this process's own environment, the one Date reads (the edge passes it).
  */
-export function localZone(env: Env): Zone {
+export function localZone(env: Env, dateTz: string | undefined): Zone {
   const tz = env["TZ"];
-  const own = tz === process.env["TZ"];
+  const own = tz === dateTz;
   if (own && tz !== undefined && tz !== "") {
     const name = tz.startsWith(":") ? tz.slice(1) : tz;
     if (dateCanServe(name)) return ownZone(name);

@@ -87,7 +87,7 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
   let zone: Zone;
   try {
     schedule = parseSchedule(text);
-    zone = localZone(env);
+    zone = localZone(env, env["TZ"]); // env is this process's own (bin/chime.ts)
   } catch (err) {
     if (err instanceof ScheduleError) die(EXIT_USAGE, `next: ${err.message}`);
     throw err;

@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import { EXIT_SYSTEM, Fatal } from "./die.js";
 import { findProgram } from "./find-program.js";
@@ -70,33 +69,14 @@ export async function runFinalProgram(p: FinalProgram): Promise<ProgramEnd> {
   }
   const execve = nodeExecve();
   if (execve) replaceProcess(execve, found.file, p);
-  // Loaded only here: print mode and failed chains never pay for child_process at start-up.
-  const { spawn } = await import("node:child_process");
-  // Listen before spawning: the child may already run and talk before spawn() returns, and a
-  // signal sent then must not meet the default action (killing us and orphaning the child).
-  // Caught signals are delivered through the event loop, so `child` is set by then.
-  let child: ChildProcess | undefined;
-  const forward = (sig: NodeJS.Signals): void => {
-    child?.kill(sig);
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
-  const started = p.ignoreAlarm
-    ? spawn("/bin/sh", ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], { stdio: "inherit", env: p.env })
-    : spawn(found.file, p.args, { stdio: "inherit", env: p.env, argv0: p.word });
-  child = started;
-  return new Promise<ProgramEnd>((done, fail) => {
-    const stopForwarding = (): void => {
-      for (const sig of FORWARDED) process.removeListener(sig, forward);
-    };
-    started.once("error", (err: NodeJS.ErrnoException) => {
-      stopForwarding();
-      fail(new Fatal(EXIT_SYSTEM, `unable to run ${p.word}: ${err.code ?? err.message}`));
-    });
-    started.once("exit", (code, signal) => {
-      stopForwarding();
-      done(signal ? { signal } : { code: code ?? EXIT_SYSTEM });
-    });
-  });
+  // process-runner.ts is loaded only here: print mode and failed chains never pay for it (or
+  // for child_process) at start-up
+  const { runInForeground } = await import("../jobs/process-runner.js");
+  const end = p.ignoreAlarm
+    ? await runInForeground({ file: "/bin/sh", args: ["-c", IGNORE_ALARM_SCRIPT, found.file, ...p.args], env: p.env, forward: FORWARDED })
+    : await runInForeground({ file: found.file, args: p.args, argv0: p.word, env: p.env, forward: FORWARDED });
+  if ("spawnError" in end) throw new Fatal(EXIT_SYSTEM, `unable to run ${p.word}: ${end.spawnError}`);
+  return end.signal ? { signal: end.signal } : { code: end.code ?? EXIT_SYSTEM };
 }
 
 /**

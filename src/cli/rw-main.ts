@@ -53,6 +53,7 @@ export function rwMain(prog: string): void {
     try {
       const end = await evaluateChain(prog, process.argv.slice(2), {
         env,
+        dateTz: process.env["TZ"],
         now: systemClock.now,
         out: (text) => print(prog, text),
         wake: wake.signal,

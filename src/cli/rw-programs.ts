@@ -11,7 +11,10 @@ export type Env = Record<string, string | undefined>;
 
 /** The context every link of a chain reads: the chain's environment and the wall clock. */
 export interface LinkContext {
+  /** the chain's environment: each link's VAR updates it */
   readonly env: Env;
+  /** TZ as this process started with it: the zone Date reads (local-zone.ts) */
+  readonly dateTz: string | undefined;
   readonly now: () => Instant;
 }
 
@@ -39,7 +42,7 @@ function matchStamp(args: readonly string[], ctx: LinkContext): Tain {
     throw new ScheduleError(`malformed constraints: expected "," at position 1: ${constraints}`);
   }
   const schedule = runwhenSchedule(constraints);
-  const zone = localZone(ctx.env);
+  const zone = localZone(ctx.env, ctx.dateTz);
   return tainFromInstant(schedule.next(assertSchedulable(instantAtOrAfterTain(from)), zone));
 }
 

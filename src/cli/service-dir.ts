@@ -1,10 +1,10 @@
 import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { CHECK_READS_ENV } from "./chime-service-reader.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { fillTemplate, shellWords } from "./run-script-template.js";
 import type { UserIds } from "../daemon/privileges.js";
+import { runProcessSync } from "../jobs/process-runner.js";
 import { STATE_DIR_OPTION } from "../daemon/daemon-options.js";
 
 /** the service directory's state/: run scripts run in the service directory */
@@ -141,13 +141,11 @@ async function fillStaging(dir: string, plan: ServicePlan, templates: Templates)
  */
 async function openToMonitorGroup(dir: string, group: string, envNames: readonly string[]): Promise<void> {
   const chgrp = (path: string): void => {
-    try {
-      // chgrp(1) resolves the name as the name service does (NIS, LDAP), like id(1) for users
-      execFileSync("chgrp", ["--", group, path], { stdio: ["ignore", "ignore", "pipe"] });
-    } catch (e) {
-      const said = String((e as { stderr?: Buffer }).stderr ?? "").split("\n")[0] || (e as Error).message;
-      die(EXIT_USAGE, `install-service: --monitor-group ${group}: ${said}`);
-    }
+    // chgrp(1) resolves the name as the name service does (NIS, LDAP), like id(1) for users
+    const r = runProcessSync({ argv: ["chgrp", "--", group, path] });
+    if (r.spawnError === undefined && r.code === 0) return;
+    const said = r.stderr.split("\n")[0] || `cannot run chgrp: ${r.spawnError ?? `exit ${r.code ?? r.signal}`}`;
+    die(EXIT_USAGE, `install-service: --monitor-group ${group}: ${said}`);
   };
   await mkdir(join(dir, "supervise"));
   for (const d of ["state", "supervise"]) {

@@ -99,7 +99,7 @@ export type Detection =
  * `.s6-svscan/`, runsv's `supervise/stat` in a service), else daemontools, the historic
  * default; with none, null and what to install.
  */
-export function detectSupervisor(scanDir: string, existing: readonly string[], path = process.env["PATH"] ?? ""): Detection {
+export function detectSupervisor(scanDir: string, existing: readonly string[], path: string): Detection {
   const installed = SUPERVISOR_NAMES.filter((n) => onPath(SUPERVISORS[n].scanner, path)).map((n) => SUPERVISORS[n]);
   if (installed.length === 0) {
     return {
@@ -120,6 +120,6 @@ export function detectSupervisor(scanDir: string, existing: readonly string[], p
 }
 
 /** The programs `supervisor`'s scripts call that are not on PATH. */
-export function missingPrograms(supervisor: Supervisor, asRoot: boolean, path = process.env["PATH"] ?? ""): string[] {
+export function missingPrograms(supervisor: Supervisor, asRoot: boolean, path: string): string[] {
   return supervisor.programs(asRoot).filter((p) => !onPath(p, path));
 }

@@ -1,54 +1,30 @@
 import type { Logger } from "pino";
-import { missedRuns, type PreviousPlan } from "./catch-up.js";
+import { catchUpOnce } from "./catch-up-run.js";
 import { clockMovedBack, watchClockBack } from "./clock-watchdog.js";
-import type { Clock } from "../sleep/clock.js";
-import { FOREVER, type sleepUntil } from "../sleep/sleep-until.js";
+import { FOREVER } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
-import { MAX_COUNTED_SLOTS, nextWake, passedSlots, splayOffsetMs } from "./next-wake.js";
-import type { Environment, JobResult, JobStatus } from "../jobs/job.js";
+import { nextWake, passedSlots, slotCountText, splayOffsetMs } from "./next-wake.js";
+import type { JobResult, JobStatus } from "../jobs/job.js";
+import type { LoopEnv } from "./loop-env.js";
 import { RunAlerts } from "./run-alerts.js";
 import { recordGroups } from "./run-groups.js";
 import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
 import { RunRecordKeeper } from "./run-record-keeper.js";
-import type { RunRecord, StateStore } from "./run-state.js";
+import type { RunRecord } from "./run-state.js";
 import type { ScheduledJob } from "./scheduled-job.js";
-import type { StartGate } from "./start-gate.js";
 import { isoInZone } from "../schedule/iso-local.js";
 import type { Zone } from "../schedule/zone.js";
 
-export type SleepFn = typeof sleepUntil;
-
-export interface LoopEnv {
-  readonly clock: Clock;
-  readonly sleep: SleepFn;
-  readonly zone: Zone;
-  readonly hostname: string;
-  readonly store: StateStore;
-  /** aborted when chime stops: sleeps end, a running job is aborted */
-  readonly stop: AbortSignal;
-  /** --grace: TERM → this → KILL for a run's processes */
-  readonly graceMs?: number;
-  /** --max-concurrent: start-up runs (catch-up, at-start) of this service wait here */
-  readonly gate?: StartGate;
-  /** chime's environment, for alert commands (run-alerts.ts); absent: process.env */
-  readonly environment?: Environment;
-}
-
 /** idle: a run has just ended, its record is being written and the next wake computed */
 export type LoopPhase = "starting" | "sleeping" | "running" | "idle" | "stopped";
-
-/** counting stops at MAX_COUNTED_SLOTS: say "at least" then */
-function countText(n: number): number | string {
-  return n >= MAX_COUNTED_SLOTS ? `${n}+` : n;
-}
 
 /**
  * One job's life in the daemon: wake → run → account → repeat, until chime stops or a reload
  * retires it. Never two runs of the same job at once; a failing job never ends the loop.
  * What happened goes into the run record through run-record-keeper.ts; which runs a stopped
- * service missed is catch-up.ts's call; a clock moved back is clock-watchdog.ts's.
+ * service missed is catch-up.ts's call, and catch-up-run.ts runs the one catch-up; a clock moved back is clock-watchdog.ts's.
  */
 export class JobLoop {
   phase: LoopPhase = "starting";
@@ -87,7 +63,7 @@ export class JobLoop {
           log,
           stop: env.stop,
           graceMs: env.graceMs,
-          environment: env.environment ?? process.env,
+          environment: env.environment,
           hostname: env.hostname,
           processes: recordGroups(env.store, sj.tag, () => this.book.record, log),
         })
@@ -149,7 +125,25 @@ export class JobLoop {
     const before = await book.open(carried, { schedule: sj.schedule, offsetMs: this.splayMs }, instantToMs(env.clock.now()), this.zone);
     let prev: number | undefined = this.trustPrev(carried || catchUp ? book.handledThrough : undefined);
     const runs = book.record.runs;
-    if (catchUp && before !== undefined && !this.ended) prev = await this.catchUp(before, prev);
+    if (catchUp && before !== undefined && !this.ended) {
+      prev = await catchUpOnce(
+        {
+          log: this.log,
+          scheduleText: sj.schedule.text,
+          zone: this.zone,
+          splayMs: this.splayMs,
+          book,
+          nowMs: () => instantToMs(env.clock.now()),
+          slotNow: () => this.slotNow(),
+          waitUntil: (ms) => this.waitUntil(ms),
+          arrive: () => this.arrive(),
+          runOnce: (reason, slot, gatedAtMs) => this.runOnce(reason, slot, gatedAtMs),
+          accountSkipped: (from) => this.accountSkipped(from),
+        },
+        before,
+        prev,
+      );
+    }
     // at start: one run — the catch-up run if there was one, never both (issue 12 §1)
     if (atStart && (sj.atStart || sj.schedule.atStart) && book.record.runs === runs && !this.ended) {
       prev = await this.runUnscheduled("at-start", prev, instantToMs(env.clock.now()));
@@ -213,34 +207,6 @@ export class JobLoop {
     return after !== from ? after : prev;
   }
 
-  /**
-   * At start: one catch-up run if the stopped service missed runs it had planned (catch-up.ts),
-   * never a burst. When the schedule or the splay changed meanwhile, the new plan starts from
-   * now (a new-plan slot before the restart was not missed: the old plan was in force).
-   * Returns the new previous wake.
-   */
-  private async catchUp(plan: PreviousPlan, prev: number | undefined): Promise<number | undefined> {
-    const { env } = this;
-    if (plan.scheduleBefore !== undefined) this.log.info({ was: plan.scheduleBefore, when: this.sj.schedule.text }, "schedule changed since the last run");
-    if (clockMovedBack(plan.from, this.slotNow().seconds)) return prev; // trustPrev has said it
-    const fromNow = ceilSeconds(this.slotNow()) - 1;
-    const missed = missedRuns(plan, this.zone, instantToMs(env.clock.now()));
-    if (missed.last !== undefined) {
-      const by = { ...(plan.scheduleBefore ? { by: plan.scheduleBefore } : {}), ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) };
-      this.log.info({ missed: countText(missed.count), since: isoInZone(plan.from * 1000, this.zone), ...by }, "missed runs while chime was not running; catching up once");
-      // the splay spreads catch-ups as it spreads runs: a fleet back from a power cut does not
-      // catch up in the same second
-      if (this.splayMs > 0) this.arrive(); // joins the queue later than the others, by its splay
-      const delayed = await env.sleep(instantFromMs(instantToMs(env.clock.now()) + this.splayMs), { clock: env.clock, signal: this.endCtl.signal });
-      if (delayed === "aborted") return prev;
-      this.book.countCatchUp(missed.count);
-      await this.runOnce("catch-up", missed.last, missed.last * 1000 + plan.offsetMs);
-    }
-    if (!plan.changed) return missed.last === undefined ? prev : this.accountSkipped(missed.last);
-    this.book.handle(this.accountSkipped(fromNow));
-    return this.book.handledThrough;
-  }
-
   /** The last handled slot, unless the clock was moved back far beyond it (clock-watchdog.ts): then from now. */
   private trustPrev(prev: number | undefined): number | undefined {
     if (prev === undefined) return undefined;
@@ -279,7 +245,7 @@ export class JobLoop {
     const { count, last } = passedSlots(this.sj.schedule, this.zone, prev, ceilSeconds(this.slotNow()));
     if (last === undefined) return prev;
     this.log.warn(
-      { skipped: countText(count), first_after: isoInZone((prev + 1) * 1000, this.zone), last: isoInZone(last * 1000, this.zone) },
+      { skipped: slotCountText(count), first_after: isoInZone((prev + 1) * 1000, this.zone), last: isoInZone(last * 1000, this.zone) },
       "skipped runs: the previous run was still going or the clock jumped forward",
     );
     this.book.handle(last);
@@ -318,7 +284,7 @@ export class JobLoop {
       attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status, r) => ended(n, status, r)),
       nextSlotMs: () => this.nextRunAfterMs(base),
       nowMs: () => instantToMs(this.env.clock.now()),
-      waitUntil: async (ms) => (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted",
+      waitUntil: (ms) => this.waitUntil(ms),
       iso: (ms) => isoInZone(ms, this.zone),
       stopping: () => this.ended,
     });
@@ -350,6 +316,11 @@ export class JobLoop {
     );
     this.arrive(); // after joining the queue (whenFree joins it at once)
     return queued;
+  }
+
+  /** false when chime stopped or this job was retired meanwhile */
+  private async waitUntil(ms: number): Promise<boolean> {
+    return (await this.env.sleep(instantFromMs(ms), { clock: this.env.clock, signal: this.endCtl.signal })) !== "aborted";
   }
 
   private arrive(): void {

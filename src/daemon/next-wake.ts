@@ -21,6 +21,11 @@ export function nextWake(schedule: Schedule, zone: Zone, prevWake: number | unde
 /** Counting stops here: an every-second schedule over a week-long run must not spin. */
 export const MAX_COUNTED_SLOTS = 10_000;
 
+/** a slot count for the log: counting stops at MAX_COUNTED_SLOTS, say "at least" then */
+export function slotCountText(n: number): number | string {
+  return n >= MAX_COUNTED_SLOTS ? `${n}+` : n;
+}
+
 /**
  * Matches m with from < m < until (seconds), and the last of them: the slots that passed while
  * the previous run was still going (or while the process was down). `count` stops at

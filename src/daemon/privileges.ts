@@ -1,3 +1,4 @@
+import { runProcessSync } from "../jobs/process-runner.js";
 import { badValue } from "../options/bad-value.js";
 import { ConfigError } from "./build-job.js";
 
@@ -30,17 +31,12 @@ export function isPlainUserName(name: string): boolean {
  */
 export function findUser(name: string): UserIds | null {
   if (!isPlainUserName(name)) return null;
-  // loaded on first use: a service without --user never needs child_process for this
-  const { execFileSync } = process.getBuiltinModule("node:child_process");
   const id = (flag: string): string | null => {
-    try {
-      return execFileSync("id", [flag, "--", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    } catch (e) {
-      // id could not be started (not on PATH): that says nothing about the user, so say so
-      const code = (e as NodeJS.ErrnoException).code;
-      if (typeof code === "string") throw new Error(`cannot run id(1) to look the user up: ${code}`);
-      return null; // id ran and said no such user
-    }
+    const r = runProcessSync({ argv: ["id", flag, "--", name] });
+    // id could not be started (not on PATH): that says nothing about the user, so say so
+    if (r.spawnError !== undefined) throw new Error(`cannot run id(1) to look the user up: ${r.spawnError}`);
+    if (r.code !== 0) return null; // id ran and said no such user
+    return r.stdout.trim();
   };
   const num = (s: string) => {
     if (!/^\d+$/.test(s)) throw new Error(`id(1) printed ${JSON.stringify(s)} for user ${JSON.stringify(name)}`);

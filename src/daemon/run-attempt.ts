@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { JobResult, JobStatus } from "../jobs/job.js";
 import { redactText } from "../log/redact.js";
 import { instantToMs } from "../time/instant.js";
-import type { LoopEnv } from "./job-loop.js";
+import type { LoopEnv } from "./loop-env.js";
 import { recordGroups } from "./run-groups.js";
 import { runJob } from "./run-job.js";
 import { fsErrorFields, type RunRecord } from "./run-state.js";

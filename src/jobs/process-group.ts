@@ -41,8 +41,13 @@ interface PsProcess {
   text: string;
 }
 
-/** ps, not /proc: FreeBSD jails have no /proc; these fields read the same on both systems. */
-const PS_ENV = { ...process.env, LC_ALL: "C", TZ: "UTC" };
+/**
+ * ps, not /proc: FreeBSD jails have no /proc; these fields read the same on both systems.
+ * ps inherits chime's environment (its PATH finds ps as it finds every program) and env(1)
+ * pins only the locale and the zone lstart is printed in — env, the program our own #! line
+ * relies on, so no module but the edge reads the environment.
+ */
+const PS_VIA_ENV = ["LC_ALL=C", "TZ=UTC", "ps"];
 const PS_TIMEOUT_MS = 5000;
 // lstart in the C locale is five words on Linux and FreeBSD alike: "Wed Dec  2 08:24:43 2026";
 // the text column (which may hold spaces) comes after it.
@@ -53,7 +58,7 @@ function ps(args: readonly string[], text?: "comm" | "args"): Promise<PsProcess[
   // loaded on first use, as in process-runner.ts: an idle service has no use for child_process
   const { execFile } = process.getBuiltinModule("node:child_process");
   return new Promise((resolve) => {
-    execFile("ps", [...args, ...columns], { env: PS_ENV, timeout: PS_TIMEOUT_MS, maxBuffer: 16 << 20 }, (_err, stdout) => {
+    execFile("env", [...PS_VIA_ENV, ...args, ...columns], { timeout: PS_TIMEOUT_MS, maxBuffer: 16 << 20 }, (_err, stdout) => {
       const rows: PsProcess[] = [];
       // ps exits 1 when -p names no live process: that is an answer (none), not a failure
       for (const line of (stdout ?? "").split("\n")) {

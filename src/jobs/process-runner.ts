@@ -6,8 +6,9 @@ import { setLongTimeout } from "./long-timer.js";
 import { groupAlive, leaderStart, signalGroup, type OwnedGroup } from "./process-group.js";
 
 /**
- * The one way chime starts a child process (exec, ntp-check's tools and --on-critical; git-backup
- * next). Every child gets:
+ * The one way chime starts a child process (exec, ntp-check's tools and --on-critical, git-backup;
+ * runProcessSync and runInForeground below for the start-up lookups and the rw-* tools' final
+ * program). Every child of runProcess gets:
  * - its own process group (detached), so TERM and KILL reach everything it starts;
  * - abort (shutdown, the run's --timeout) or its own timeout → TERM to the group → grace → KILL;
  * - a bounded wait for its pipes after it exits: a daemonized grandchild that left the group
@@ -225,6 +226,98 @@ function waitForPipes(child: ChildProcess, pgid: number | undefined, waitMs: num
     }, GROUP_POLL_MS);
     if (pgid === undefined) groupGone();
     void Promise.all(pipes.map(closed)).then(done);
+  });
+}
+
+/** A short synchronous lookup before any job runs: id(1), chgrp(1), a probe as another user. */
+export interface SyncProcessRequest {
+  readonly argv: readonly string[];
+  /** the child's whole environment; absent: ours */
+  readonly env?: Environment;
+  readonly cwd?: string;
+  /** written to the child's stdin, which is then closed; absent: stdin is /dev/null */
+  readonly input?: string;
+  /** absent: no limit of its own */
+  readonly timeoutMs?: number;
+  /** run as this user and group (root only): install-service's probe as the service's user */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export interface SyncProcessOutcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** it could not be started, or its timeout ended it: the errno code (ENOENT, ETIMEDOUT) or the message */
+  readonly spawnError?: string;
+}
+
+/**
+ * Runs a short command to its end, blocking: the start-up lookups whose answer everything after
+ * depends on. Node's synchronous spawn cannot give the child its own group; these commands
+ * start nothing of their own, and the timeout (TERM) ends them.
+ */
+export function runProcessSync(req: SyncProcessRequest): SyncProcessOutcome {
+  const [command, ...args] = req.argv;
+  const { spawnSync } = process.getBuiltinModule("node:child_process");
+  const r = spawnSync(command ?? "", args, {
+    encoding: "utf8",
+    stdio: [req.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    ...(req.input !== undefined ? { input: req.input } : {}),
+    ...(req.env ? { env: req.env as NodeJS.ProcessEnv } : {}),
+    ...(req.cwd !== undefined ? { cwd: req.cwd } : {}),
+    ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
+    ...(req.uid !== undefined ? { uid: req.uid } : {}),
+    ...(req.gid !== undefined ? { gid: req.gid } : {}),
+  });
+  const base = { code: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  if (r.error) return { ...base, spawnError: (r.error as NodeJS.ErrnoException).code ?? r.error.message };
+  return base;
+}
+
+/** A program run in our place, for a caller that would have exec'd it (run-final-program.ts). */
+export interface ForegroundRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  /** its argv[0]; absent: file */
+  readonly argv0?: string;
+  readonly env: Environment;
+  /** signals sent to us that are passed on to it while it runs */
+  readonly forward: readonly NodeJS.Signals[];
+}
+
+export type ForegroundEnd = { readonly code: number | null; readonly signal: NodeJS.Signals | null } | { readonly spawnError: string };
+
+/**
+ * Runs a program with our stdin, stdout and stderr, in our process group (it stands in for us:
+ * a supervisor's signal to the group reaches it as it would have after an exec), passes the
+ * `forward` signals on, and resolves with how it ended.
+ */
+export function runInForeground(req: ForegroundRequest): Promise<ForegroundEnd> {
+  const { spawn } = process.getBuiltinModule("node:child_process");
+  // Listen before spawning: the child may already run and talk before spawn() returns, and a
+  // signal sent then must not meet the default action (killing us and orphaning the child).
+  // Caught signals are delivered through the event loop, so `child` is set by then.
+  let child: ChildProcess | undefined;
+  const forward = (sig: NodeJS.Signals): void => {
+    child?.kill(sig);
+  };
+  for (const sig of req.forward) process.on(sig, forward);
+  const started = spawn(req.file, req.args, { stdio: "inherit", env: req.env as NodeJS.ProcessEnv, ...(req.argv0 !== undefined ? { argv0: req.argv0 } : {}) });
+  child = started;
+  return new Promise<ForegroundEnd>((done) => {
+    const stopForwarding = (): void => {
+      for (const sig of req.forward) process.removeListener(sig, forward);
+    };
+    started.once("error", (err: NodeJS.ErrnoException) => {
+      stopForwarding();
+      done({ spawnError: err.code ?? err.message });
+    });
+    started.once("exit", (code, signal) => {
+      stopForwarding();
+      done({ code, signal });
+    });
   });
 }
 

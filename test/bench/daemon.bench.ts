@@ -12,7 +12,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
-import type { SleepFn } from "../../src/daemon/job-loop.js";
+import type { SleepFn } from "../../src/daemon/loop-env.js";
 import { MemoryStateStore } from "../support/memory-state-store.js";
 import { createLog } from "../../src/log/logger.js";
 import { parseSchedule } from "../../src/schedule/schedule.js";
@@ -59,7 +59,7 @@ async function benchGrowth(): Promise<void> {
       return { status: "ok" as const, summary: "nothing to do" };
     },
   };
-  const daemon = new Daemon({ clock, sleep, zone: tz("Europe/Berlin"), hostname: "bench", store: new MemoryStateStore() }, chimeLog, { catchUp: true, graceMs: 1000 });
+  const daemon = new Daemon({ clock, sleep, zone: tz("Europe/Berlin"), hostname: "bench", store: new MemoryStateStore(), environment: process.env }, chimeLog, { catchUp: true, graceMs: 1000 });
   daemon.start([{ tag: "hourly", job, schedule: parseSchedule(",M=0"), what: "trivial", splayMs: 0, fingerprint: "x" }]);
   // RSS after a full GC, sampled every 1000 runs; growth = the least-squares slope over the
   // measured runs, so one late page-in of malloc or V8 code space does not decide the result

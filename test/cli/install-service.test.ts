@@ -26,13 +26,13 @@ afterEach(() => {
 
 async function install(args: readonly string[]): Promise<string[]> {
   const lines: string[] = [];
-  const code = await runInstallService(args, (l) => lines.push(l));
+  const code = await runInstallService(args, process.env, (l) => lines.push(l));
   expect(code).toBe(0);
   return lines;
 }
 
 async function failure(args: readonly string[]): Promise<Fatal> {
-  const err = await runInstallService(args, () => {}).then(
+  const err = await runInstallService(args, process.env, () => {}).then(
     () => null,
     (e: unknown) => e,
   );

@@ -9,7 +9,7 @@ const NOW = 1_800_000_000; // 2027-01-15T08:00:00Z, after the last leap second: 
 
 function io(env: Record<string, string | undefined> = {}, wake?: AbortSignal): ChainIo & { printed: string[] } {
   const printed: string[] = [];
-  return { env, now: () => instant(NOW, 500_000_000), out: (t) => printed.push(t), printed, ...(wake ? { wake } : {}) };
+  return { env, dateTz: process.env["TZ"], now: () => instant(NOW, 500_000_000), out: (t) => printed.push(t), printed, ...(wake ? { wake } : {}) };
 }
 
 afterEach(() => {
@@ -74,7 +74,7 @@ describe("evaluateChain", () => {
   it("rw-sleep waits on the injected clock until the stamp", async () => {
     vi.useFakeTimers();
     let now = instant(NOW);
-    const o: ChainIo = { env: {}, now: () => now, out: () => {} };
+    const o: ChainIo = { env: {}, dateTz: process.env["TZ"], now: () => now, out: () => {} };
     let done = false;
     void evaluateChain("rw-sleep", [`@${stampHex(NOW + 120)}`], o).then(() => (done = true));
     await vi.advanceTimersByTimeAsync(60_000);

@@ -141,6 +141,7 @@ describe("one SIGALRM ends one rw-sleep, not every later one in the chain", () =
     let end: ChainEnd | undefined;
     const chain = evaluateChain("rw-sleep", ["-", "rw-add", "n", "d1H", "x", "rw-sleep", "$x", "job"], {
       env: {},
+      dateTz: process.env["TZ"],
       now: () => ({ seconds: 1_800_000_000, nanos: 0 }),
       out: () => {},
       wake: first.signal,

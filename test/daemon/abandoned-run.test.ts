@@ -47,7 +47,7 @@ async function setUp(graceMs: number) {
   const dir = await mkdtemp(join(tmpdir(), "chime-abandon-"));
   const store = new FileStateStore(dir);
   const out = new Capture();
-  const daemon = new Daemon({ clock: systemClock, sleep: sleepUntil, zone: tz("UTC"), hostname: "test-host", store }, createLog({ out }), {
+  const daemon = new Daemon({ clock: systemClock, sleep: sleepUntil, zone: tz("UTC"), hostname: "test-host", store, environment: process.env }, createLog({ out }), {
     catchUp: false,
     graceMs,
   });

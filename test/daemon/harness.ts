@@ -41,7 +41,7 @@ export function fakeDaemon(opts: Partial<DaemonOptions> & { zone?: string; store
   const chimeLog = createLog({ out });
   const store = opts.store ?? new MemoryStateStore();
   const daemon = new Daemon(
-    { clock: systemClock, sleep: sleepUntil, zone: tz(opts.zone ?? "UTC"), hostname: "test-host", store },
+    { clock: systemClock, sleep: sleepUntil, zone: tz(opts.zone ?? "UTC"), hostname: "test-host", store, environment: process.env },
     chimeLog,
     { catchUp: opts.catchUp ?? true, graceMs: opts.graceMs ?? 5000, reload: opts.reload, maxConcurrent: opts.maxConcurrent },
   );

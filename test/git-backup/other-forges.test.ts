@@ -21,7 +21,7 @@ function allFileText(dir: string): string {
 
 async function history(dir: string, repo?: string): Promise<string[]> {
   const lines: string[] = [];
-  const code = await runGitBackupTool(["history", dir, ...(repo ? [repo] : [])], (l) => lines.push(l));
+  const code = await runGitBackupTool(["history", dir, ...(repo ? [repo] : [])], process.env, (l) => lines.push(l));
   expect(code).toBe(0);
   return lines;
 }

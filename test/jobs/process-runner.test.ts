@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runTool } from "../../src/jobs/ntp-check/local-daemon-view.js";
 import { endGroup, isOurGroup, leaderStart, type OwnedGroup } from "../../src/jobs/process-group.js";
-import { runProcess } from "../../src/jobs/process-runner.js";
+import { runProcess, runProcessSync } from "../../src/jobs/process-runner.js";
 import { alive, waitDead, waitFor } from "../helpers/processes.js";
 
 const strays: number[] = [];
@@ -137,5 +137,26 @@ describe("a recorded group is ended only while it is provably ours", () => {
     expect(await endGroup(pgid, 2000)).toBe("term");
     expect(await waitDead(pgid)).toBe(true);
     expect(await isOurGroup({ pgid, spawnedMs: Date.now() })).toBe(false);
+  });
+});
+
+describe("runProcessSync (the start-up lookups)", () => {
+  it("gives the exit status, the output and the input as sh(1) has them; no argv word reaches a shell", () => {
+    const r = runProcessSync({ argv: ["sh", "-c", 'read line; printf "%s|%s" "$line" "$0"; echo oops >&2; exit 3', "$(touch /nonexistent)"], input: "hello\n" });
+    expect(r).toMatchObject({ code: 3, signal: null, stdout: "hello|$(touch /nonexistent)", stderr: "oops\n" });
+    expect(r.spawnError).toBeUndefined();
+  });
+
+  it("a program that is not there: execve(2)'s ENOENT, not an exit status", () => {
+    expect(runProcessSync({ argv: ["/nonexistent/chime-no-such-program"] })).toMatchObject({ code: null, spawnError: "ENOENT" });
+  });
+
+  it("its timeout ends it with TERM (Node's spawnSync default) and says ETIMEDOUT", () => {
+    const r = runProcessSync({ argv: ["sleep", "30"], timeoutMs: 200 });
+    expect(r).toMatchObject({ code: null, signal: "SIGTERM", spawnError: "ETIMEDOUT" });
+  });
+
+  it("the environment given is the child's whole environment", () => {
+    expect(runProcessSync({ argv: ["/usr/bin/env"], env: { ONLY: "this" } }).stdout).toBe("ONLY=this\n");
   });
 });

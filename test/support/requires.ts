@@ -38,14 +38,14 @@ declare module "vitest" {
 
 
 function succeeds(program: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
-  if (!onPath(program)) return false;
+  if (!onPath(program, process.env["PATH"])) return false;
   const r = spawnSync(program, args, { stdio: "ignore", env, timeout: 10_000 });
   return r.status === 0;
 }
 
 /** A git sub-command shipped as its own program in git's exec path (git daemon, git http-backend). */
 function gitCommand(name: string): boolean {
-  if (!onPath("git")) return false;
+  if (!onPath("git", process.env["PATH"])) return false;
   const r = spawnSync("git", ["--exec-path"], { encoding: "utf8", timeout: 10_000 });
   return r.status === 0 && existsSync(join(r.stdout.trim(), `git-${name}`));
 }
@@ -56,7 +56,7 @@ interface Check {
   readonly remedy: string;
 }
 
-const program = (name: string, pkg: string): Check => ({ present: () => onPath(name), reason: `${name} not installed`, remedy: `apt-get install ${pkg}` });
+const program = (name: string, pkg: string): Check => ({ present: () => onPath(name, process.env["PATH"]), reason: `${name} not installed`, remedy: `apt-get install ${pkg}` });
 
 const checks = {
   // daemontools

@@ -26,12 +26,12 @@ void runMain("chime", async () => {
       return 0;
     }
     if (cmd === "next") return await (await import("../next.js")).runNext(rest, env, out);
-    if (cmd === "install-service") return await (await import("../install-service.js")).runInstallService(rest);
+    if (cmd === "install-service") return await (await import("../install-service.js")).runInstallService(rest, env);
     if (cmd === "status") return await (await import("../chime-status.js")).runStatus(rest, env, out);
     if (cmd === "asn") return await (await import("../asn.js")).runAsn(rest, env, out);
     if (cmd === "check") return await (await import("../chime-check.js")).runCheck(rest, out);
     if (cmd === "git-backup" && (await import("../git-backup-tools.js")).isGitBackupTool(rest)) {
-      return await (await import("../git-backup-tools.js")).runGitBackupTool(rest, out);
+      return await (await import("../git-backup-tools.js")).runGitBackupTool(rest, env, out);
     }
     if (cmd === "help") {
       out(CHIME_USAGE.trimEnd());

@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { compareStamps, currentRefs, gitIn, listSavedRefs, type SavedRef } from "./saved-refs.js";
+import type { Environment } from "../job.js";
+import { compareStamps, currentRefs, gitIn, listSavedRefs, mirrorEnv, type SavedRef } from "./saved-refs.js";
 
 /** What a saved old value means now, decided from the refs alone (no log is trusted). */
 export type SavedEvent =
@@ -42,31 +43,31 @@ export async function mirrorsOf(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function isAncestor(mirror: string, older: string, newer: string): Promise<boolean> {
-  const r = await gitIn(mirror, ["merge-base", "--is-ancestor", "--end-of-options", older, newer], "merge-base", { ok: (c) => c === 0 || c === 1 });
+async function isAncestor(mirror: string, gitEnv: NodeJS.ProcessEnv, older: string, newer: string): Promise<boolean> {
+  const r = await gitIn(mirror, ["merge-base", "--is-ancestor", "--end-of-options", older, newer], "merge-base", { env: gitEnv, ok: (c) => c === 0 || c === 1 });
   return r.code === 0;
 }
 
-async function commitsNotIn(mirror: string, tip: string, current: string): Promise<number> {
-  const r = await gitIn(mirror, ["rev-list", "--count", tip, `^${current}`], "rev-list --count");
+async function commitsNotIn(mirror: string, gitEnv: NodeJS.ProcessEnv, tip: string, current: string): Promise<number> {
+  const r = await gitIn(mirror, ["rev-list", "--count", tip, `^${current}`], "rev-list --count", { env: gitEnv });
   return Number(r.stdout.trim());
 }
 
-async function judge(mirror: string, s: SavedRef, refs: Map<string, string>): Promise<Pick<HistoryEntry, "event" | "current" | "commitsLeft">> {
+async function judge(mirror: string, gitEnv: NodeJS.ProcessEnv, s: SavedRef, refs: Map<string, string>): Promise<Pick<HistoryEntry, "event" | "current" | "commitsLeft">> {
   const current = refs.get(s.ref);
   if (current === undefined) return { event: "deleted" };
   if (s.ref.startsWith("refs/tags/")) return { event: current === s.oid ? "since restored" : "tag moved", current };
-  if (current === s.oid || (s.commit !== "" && (await isAncestor(mirror, s.commit, current)))) return { event: "since restored", current };
+  if (current === s.oid || (s.commit !== "" && (await isAncestor(mirror, gitEnv, s.commit, current)))) return { event: "since restored", current };
   // oids come from for-each-ref, never from the user: safe as rev-list arguments
-  return { event: "force-push", current, ...(s.commit === "" ? {} : { commitsLeft: await commitsNotIn(mirror, s.commit, current) }) };
+  return { event: "force-push", current, ...(s.commit === "" ? {} : { commitsLeft: await commitsNotIn(mirror, gitEnv, s.commit, current) }) };
 }
 
 /**
  * "Gone upstream", as the job marked it in the mirror's own config (`chime.goneupstream`, the
  * second it first found the repository unlisted), so DIR alone answers.
  */
-async function goneEntry(mirror: string, repo: string): Promise<HistoryEntry | undefined> {
-  const r = await gitIn(mirror, ["config", "--local", "--get", "chime.goneupstream"], "config", { ok: (c) => c === 0 || c === 1 });
+async function goneEntry(mirror: string, gitEnv: NodeJS.ProcessEnv, repo: string): Promise<HistoryEntry | undefined> {
+  const r = await gitIn(mirror, ["config", "--local", "--get", "chime.goneupstream"], "config", { env: gitEnv, ok: (c) => c === 0 || c === 1 });
   const m = /^(\d{1,15})$/.exec(r.stdout.trim());
   if (!m) return undefined;
   const iso = new Date(Number(m[1]) * 1000).toISOString().replace(/\.\d+Z$/, "Z");
@@ -75,11 +76,12 @@ async function goneEntry(mirror: string, repo: string): Promise<HistoryEntry | u
 }
 
 /** Every saved event of one mirror, newest first (same stamp: by ref name). */
-export async function mirrorHistory(dir: string, name: string): Promise<HistoryEntry[]> {
+export async function mirrorHistory(dir: string, name: string, env: Environment): Promise<HistoryEntry[]> {
   const mirror = join(dir, name);
-  const [saved, refs, gone] = await Promise.all([listSavedRefs(mirror), currentRefs(mirror), goneEntry(mirror, name)]);
+  const gitEnv = mirrorEnv(mirror, env);
+  const [saved, refs, gone] = await Promise.all([listSavedRefs(mirror, env), currentRefs(mirror, env), goneEntry(mirror, gitEnv, name)]);
   const entries: HistoryEntry[] = gone ? [gone] : [];
-  for (const s of saved) entries.push({ repo: name, ...s, ...(await judge(mirror, s, refs)) });
+  for (const s of saved) entries.push({ repo: name, ...s, ...(await judge(mirror, gitEnv, s, refs)) });
   return entries.sort((a, b) => compareStamps(b.stamp, a.stamp) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
 }
 

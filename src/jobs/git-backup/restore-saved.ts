@@ -1,6 +1,7 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { redactText } from "../../log/redact.js";
+import type { Environment } from "../job.js";
 import { BadInput, mirrorName } from "./backup-history.js";
 import { gitEnvironment } from "./git-environment.js";
 import { compareStamps, GitFailure, gitIn, listSavedRefs, mirrorEnv, stampTime, type SavedRef } from "./saved-refs.js";
@@ -29,10 +30,10 @@ export interface RestoreResult {
 }
 
 /** `git check-ref-format`: git's own rules, not a copy of them. */
-async function checkRefFormat(cwd: string, ref: string, what: string, shown = ref): Promise<void> {
+async function checkRefFormat(env: Environment, cwd: string, ref: string, what: string, shown = ref): Promise<void> {
   // check-ref-format reads leading "-" words as its options, and has no "--"
   if (ref.startsWith("-") || ref.includes("\0")) throw new BadInput(`bad ${what}: ${JSON.stringify(shown)}`);
-  const r = await gitIn(cwd, ["check-ref-format", "--allow-onelevel", ref], "check-ref-format", { env: gitEnvironment(process.env, undefined), ok: (c) => c === 0 || c === 1 });
+  const r = await gitIn(cwd, ["check-ref-format", "--allow-onelevel", ref], "check-ref-format", { env: gitEnvironment(env, undefined), ok: (c) => c === 0 || c === 1 });
   if (r.code !== 0) throw new BadInput(`bad ${what}: ${JSON.stringify(shown)}`);
 }
 
@@ -44,11 +45,11 @@ function candidates(ref: string): string[] {
 }
 
 /** The saved version asked for: --at's, else the newest; a name both a branch and a tag had must be qualified. */
-export async function pickSaved(mirror: string, req: Pick<RestoreRequest, "repo" | "ref" | "at">): Promise<SavedRef> {
-  await checkRefFormat(mirror, req.ref, "REF");
+export async function pickSaved(mirror: string, req: Pick<RestoreRequest, "repo" | "ref" | "at">, env: Environment): Promise<SavedRef> {
+  await checkRefFormat(env, mirror, req.ref, "REF");
   if (req.at !== undefined && stampTime(req.at) === undefined) throw new BadInput(`bad --at (a stamp like 20261125T134507Z): ${JSON.stringify(req.at)}`);
   const names = candidates(req.ref);
-  const all = (await listSavedRefs(mirror)).filter((s) => names.includes(s.ref));
+  const all = (await listSavedRefs(mirror, env)).filter((s) => names.includes(s.ref));
   const kinds = [...new Set(all.map((s) => s.ref))];
   if (kinds.length > 1) throw new BadInput(`REF ${JSON.stringify(req.ref)} is ambiguous in ${req.repo}: saved as ${kinds.join(" and ")}; say heads/${req.ref} or tags/${req.ref}`);
   if (all.length === 0) throw new BadInput(`no saved version of ${JSON.stringify(req.ref)} in ${req.repo} (see chime git-backup history)`);
@@ -59,20 +60,21 @@ export async function pickSaved(mirror: string, req: Pick<RestoreRequest, "repo"
 
 const shortName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
 
-export async function restoreSaved(req: RestoreRequest): Promise<RestoreResult> {
+/** `env`: chime's environment, which every git run here inherits (gitEnvironment pins the rest). */
+export async function restoreSaved(req: RestoreRequest, env: Environment): Promise<RestoreResult> {
   const mirror = resolve(req.dir, mirrorName(req.repo));
   const st = await stat(mirror).catch(() => undefined);
   if (!st?.isDirectory()) throw new BadInput(`no mirror ${mirrorName(req.repo)} in ${req.dir} (REPO ${JSON.stringify(req.repo)})`);
-  const saved = await pickSaved(mirror, req);
+  const saved = await pickSaved(mirror, req, env);
   if (saved.commit === "") throw new BadInput(`${saved.backupRef} in ${req.repo} is no commit: nothing to put on a branch`);
   const branch = req.branch ?? shortName(saved.ref);
-  await checkRefFormat(mirror, `refs/heads/${branch}`, "branch name", branch);
+  await checkRefFormat(env, mirror, `refs/heads/${branch}`, "branch name", branch);
   if (req.push !== undefined) {
-    await pushSaved(mirror, saved, branch, req.push);
+    await pushSaved(mirror, saved, branch, req.push, env);
     return { saved, branch, target: req.push };
   }
   const to = resolve(req.to!);
-  await cloneSaved(mirror, saved, branch, to, req.bare ?? false);
+  await cloneSaved(mirror, saved, branch, to, req.bare ?? false, env);
   return { saved, branch, target: to };
 }
 
@@ -82,7 +84,7 @@ export async function restoreSaved(req: RestoreRequest): Promise<RestoreResult> 
  * fetched, so the clone holds that history and nothing else of the mirror. A failure removes
  * what this call created, and only that.
  */
-async function cloneSaved(mirror: string, saved: SavedRef, branch: string, to: string, bare: boolean): Promise<void> {
+async function cloneSaved(mirror: string, saved: SavedRef, branch: string, to: string, bare: boolean, chimeEnv: Environment): Promise<void> {
   try {
     await mkdir(to);
   } catch (e) {
@@ -92,9 +94,9 @@ async function cloneSaved(mirror: string, saved: SavedRef, branch: string, to: s
     throw e;
   }
   try {
-    await gitIn(to, ["init", "--quiet", ...(bare ? ["--bare"] : [])], "git init", { env: gitEnvironment(process.env, undefined) });
+    await gitIn(to, ["init", "--quiet", ...(bare ? ["--bare"] : [])], "git init", { env: gitEnvironment(chimeEnv, undefined) });
     const gitDir = bare ? to : join(to, ".git");
-    const env = { ...gitEnvironment(process.env, gitDir), ...(bare ? {} : { GIT_WORK_TREE: to }) };
+    const env = { ...gitEnvironment(chimeEnv, gitDir), ...(bare ? {} : { GIT_WORK_TREE: to }) };
     const tmp = "refs/chime-restore/tip";
     // the mirror path is absolute, so git never reads it as host:path; it comes after "--"
     await gitIn(to, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", mirror, `+${saved.backupRef}:${tmp}`], "fetching the saved tip", { env });
@@ -113,8 +115,8 @@ async function cloneSaved(mirror: string, saved: SavedRef, branch: string, to: s
  * empty value means "only if REF does not exist", which receive-pack checks again under its lock,
  * so a branch created in between is not overwritten either.
  */
-async function pushSaved(mirror: string, saved: SavedRef, branch: string, url: string): Promise<void> {
-  const env = mirrorEnv(mirror);
+async function pushSaved(mirror: string, saved: SavedRef, branch: string, url: string, chimeEnv: Environment): Promise<void> {
+  const env = mirrorEnv(mirror, chimeEnv);
   const target = `refs/heads/${branch}`;
   // the URL may carry the user's own credentials: never echo them
   const shown = redactText(url);

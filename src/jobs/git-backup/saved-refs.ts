@@ -1,3 +1,4 @@
+import type { Environment } from "../job.js";
 import { gitEnvironment } from "./git-environment.js";
 import { runGit, type GitRun } from "./git-process.js";
 import { BACKUP_NAMESPACE } from "./ref-history.js";
@@ -26,13 +27,13 @@ const GIT_LIMIT_MS = 120_000;
 export class GitFailure extends Error {}
 
 /** The environment of every git these tools run in a mirror: pinned to it, no prompts. */
-export function mirrorEnv(mirror: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function mirrorEnv(mirror: string, env: Environment): NodeJS.ProcessEnv {
   return gitEnvironment(env, mirror);
 }
 
-/** Runs git in `mirror` and throws GitFailure with git's own error line unless `ok(code)`. */
-export async function gitIn(mirror: string, args: readonly string[], what: string, opts: { env?: NodeJS.ProcessEnv; input?: string; ok?: (code: number | null) => boolean } = {}): Promise<GitRun> {
-  const r = await runGit(args, { cwd: mirror, env: opts.env ?? mirrorEnv(mirror), timeoutMs: GIT_LIMIT_MS, ...(opts.input === undefined ? {} : { input: opts.input }) });
+/** Runs git in `mirror` with `opts.env` (mirrorEnv's, or a restore's own) and throws GitFailure with git's own error line unless `ok(code)`. */
+export async function gitIn(mirror: string, args: readonly string[], what: string, opts: { env: NodeJS.ProcessEnv; input?: string; ok?: (code: number | null) => boolean }): Promise<GitRun> {
+  const r = await runGit(args, { cwd: mirror, env: opts.env, timeoutMs: GIT_LIMIT_MS, ...(opts.input === undefined ? {} : { input: opts.input }) });
   if (!(opts.ok ?? ((c) => c === 0))(r.code)) throw new GitFailure(`${what} in ${mirror} failed: ${gitFailureLine(r.stderr)}`);
   return r;
 }
@@ -57,9 +58,10 @@ export function compareStamps(a: string, b: string): number {
  * object whose message is the original name (`%(contents:subject)`), and `%(*objectname)` is
  * what that tag points at. Refs under refs/backup that are not of our shape are skipped.
  */
-export async function listSavedRefs(mirror: string): Promise<SavedRef[]> {
+export async function listSavedRefs(mirror: string, env: Environment): Promise<SavedRef[]> {
+  const gitEnv = mirrorEnv(mirror, env);
   const fmt = "%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)%00%(contents:subject)";
-  const r = await gitIn(mirror, ["for-each-ref", `--format=${fmt}`, `${BACKUP_NAMESPACE}/`], "listing refs/backup");
+  const r = await gitIn(mirror, ["for-each-ref", `--format=${fmt}`, `${BACKUP_NAMESPACE}/`], "listing refs/backup", { env: gitEnv });
   const saved: SavedRef[] = [];
   for (const line of r.stdout.split("\n")) {
     if (line === "") continue;
@@ -88,15 +90,15 @@ export async function listSavedRefs(mirror: string): Promise<SavedRef[]> {
     if (targetType === "commit") last.commit = target;
     else if (targetType === "tag" && !kind.startsWith(`${HASHED_DIR}/`) && peeledType === "commit") last.commit = peeled;
   }
-  await peelRemaining(mirror, saved);
+  await peelRemaining(mirror, saved, gitEnv);
   return saved;
 }
 
 /** Commits for the saves for-each-ref could not peel in one step (a hashed annotated tag). */
-async function peelRemaining(mirror: string, saved: SavedRef[]): Promise<void> {
+async function peelRemaining(mirror: string, saved: SavedRef[], gitEnv: NodeJS.ProcessEnv): Promise<void> {
   const todo = saved.filter((s) => s.commit === "");
   if (todo.length === 0) return;
-  const r = await gitIn(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], "peeling saved refs", { input: todo.map((s) => `${s.oid}^{commit}\n`).join("") });
+  const r = await gitIn(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], "peeling saved refs", { env: gitEnv, input: todo.map((s) => `${s.oid}^{commit}\n`).join("") });
   const lines = r.stdout.split("\n");
   todo.forEach((s, i) => {
     const m = /^([0-9a-f]{40,64}) commit$/.exec(lines[i] ?? "");
@@ -105,8 +107,8 @@ async function peelRemaining(mirror: string, saved: SavedRef[]): Promise<void> {
 }
 
 /** refname → object id of the mirror's current branches and tags. */
-export async function currentRefs(mirror: string): Promise<Map<string, string>> {
-  const r = await gitIn(mirror, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/", "refs/tags/"], "listing refs");
+export async function currentRefs(mirror: string, env: Environment): Promise<Map<string, string>> {
+  const r = await gitIn(mirror, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/", "refs/tags/"], "listing refs", { env: mirrorEnv(mirror, env) });
   const refs = new Map<string, string>();
   for (const line of r.stdout.split("\n")) {
     const sp = line.indexOf(" ");

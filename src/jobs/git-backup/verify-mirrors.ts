@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { Environment } from "../job.js";
 import { pluginText } from "../plugin-text.js";
 import { mirrorsOf } from "./backup-history.js";
 import { runGit } from "./git-process.js";
@@ -24,9 +25,9 @@ const FSCK_LIMIT_MS = 60 * 60_000;
  * is reachable by being a ref; what can be lost is the object under it (a hand-run
  * `gc --prune=now` after a damaged save, a deleted pack).
  */
-export async function verifyMirror(dir: string, repo: string): Promise<MirrorVerdict> {
+export async function verifyMirror(dir: string, repo: string, chimeEnv: Environment): Promise<MirrorVerdict> {
   const mirror = join(dir, repo);
-  const env = mirrorEnv(mirror);
+  const env = mirrorEnv(mirror, chimeEnv);
   const fsck = await runGit(["fsck", "--full", "--no-progress", "--no-dangling"], { cwd: mirror, env, timeoutMs: FSCK_LIMIT_MS });
   const fsckOk = fsck.code === 0 && !/^(error|fatal|missing|broken link)/m.test(fsck.stderr + fsck.stdout);
   const verdict: MirrorVerdict = { repo, fsckOk, savedTips: 0, missing: [] };
@@ -64,7 +65,7 @@ export interface Verification {
  * holds no mirror at all (a wrong path or an unmounted disk looks like that), UNKNOWN when DIR
  * cannot be read. Perfdata counts mirrors, saved tips, missing tips and failed fscks.
  */
-export async function verifyDir(dir: string): Promise<Verification> {
+export async function verifyDir(dir: string, env: Environment): Promise<Verification> {
   let repos: string[];
   try {
     repos = await mirrorsOf(dir);
@@ -72,7 +73,7 @@ export async function verifyDir(dir: string): Promise<Verification> {
     return { exitCode: 3, lines: [`GIT-BACKUP UNKNOWN: cannot read ${pluginText(dir)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`] };
   }
   const verdicts: MirrorVerdict[] = [];
-  for (const repo of repos) verdicts.push(await verifyMirror(dir, repo));
+  for (const repo of repos) verdicts.push(await verifyMirror(dir, repo, env));
   const bad = verdicts.filter((v) => !v.fsckOk || v.missing.length > 0);
   const tips = verdicts.reduce((n, v) => n + v.savedTips, 0);
   const missing = verdicts.reduce((n, v) => n + v.missing.length, 0);
