@@ -28,7 +28,8 @@ const unusedPinoParts = {
   name: "unused-pino-parts",
   setup(b) {
     const stubs = {
-      "sonic-boom": "module.exports = class SonicBoom { constructor() { throw new Error('chime: pino destinations are not bundled; pass a stream'); } };",
+      "sonic-boom":
+        "module.exports = class SonicBoom { constructor() { throw new Error('chime: pino destinations are not bundled; pass a stream'); } };",
       "./transport": "module.exports = function transport() { throw new Error('chime: pino transports are not bundled'); };",
       "./lib/transport": "module.exports = function transport() { throw new Error('chime: pino transports are not bundled'); };",
       // pino reads only isMainThread, to register its own destination's exit flush

@@ -10,7 +10,9 @@ import { ConfigError } from "../src/daemon/build-job.js";
 import { JobConfigError } from "../src/jobs/job.js";
 
 const tsFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 const src = tsFiles("src").map((path) => ({ path, text: readFileSync(path, "utf8") }));
 const tests = tsFiles("test").map((path) => ({ path, text: readFileSync(path, "utf8") }));
 

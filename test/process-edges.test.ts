@@ -21,6 +21,7 @@ test("the environment is read only at the edge: the bins pass it on as a paramet
 });
 
 test("one process runner: only process-runner.ts (and the group operations of process-group.ts) load node:child_process anywhere in src", () => {
-  const loadsChildProcess = /from "(node:)?child_process"|import\("(node:)?child_process"\)|getBuiltinModule\("(node:)?child_process"\)|require\("(node:)?child_process"\)/;
+  const loadsChildProcess =
+    /from "(node:)?child_process"|import\("(node:)?child_process"\)|getBuiltinModule\("(node:)?child_process"\)|require\("(node:)?child_process"\)/;
   expect(sourcesMatching(loadsChildProcess)).toEqual(["src/jobs/process-group.ts", "src/jobs/process-runner.ts"]);
 });

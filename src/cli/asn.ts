@@ -15,15 +15,49 @@ import { asnJsonLine, asnTable, type Row } from "./asn-output.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 
 export const ASN_OPTIONS: readonly OptionSpec[] = [
-  { name: "source", kind: "list", env: "CHIME_ASN_SOURCE", default: "cymru,ripestat,db", value: "cymru,ripestat,db", help: "sources in the order tried; the next one when one fails" },
-  { name: "dns-server", kind: "list", env: "CHIME_ASN_DNS_SERVER", value: "ADDR[:PORT]", help: "DNS server for Team Cymru's zone (default: the system's)" },
+  {
+    name: "source",
+    kind: "list",
+    env: "CHIME_ASN_SOURCE",
+    default: "cymru,ripestat,db",
+    value: "cymru,ripestat,db",
+    help: "sources in the order tried; the next one when one fails",
+  },
+  {
+    name: "dns-server",
+    kind: "list",
+    env: "CHIME_ASN_DNS_SERVER",
+    value: "ADDR[:PORT]",
+    help: "DNS server for Team Cymru's zone (default: the system's)",
+  },
   { name: "db", kind: "text", env: "CHIME_ASN_DB", value: "FILE", help: "local iptoasn table (TSV, or .tsv.gz); enables the db source" },
-  { name: "ripestat-url", kind: "text", env: "CHIME_ASN_RIPESTAT_URL", value: "URL", default: RIPESTAT_URL, help: "RIPEstat Data API base URL" },
+  {
+    name: "ripestat-url",
+    kind: "text",
+    env: "CHIME_ASN_RIPESTAT_URL",
+    value: "URL",
+    default: RIPESTAT_URL,
+    help: "RIPEstat Data API base URL",
+  },
   { name: "sourceapp", kind: "text", env: "CHIME_ASN_SOURCEAPP", default: "chime", help: "the sourceapp identifier sent to RIPEstat" },
   { name: "timeout", kind: "duration", env: "CHIME_ASN_TIMEOUT", default: "5s", min: 50, max: 120_000, help: "deadline of each query" },
   { name: "concurrency", kind: "count", env: "CHIME_ASN_CONCURRENCY", default: "16", min: 1, max: 256, help: "lookups at once" },
-  { name: "state-dir", kind: "text", env: "CHIME_STATE_DIR", value: "DIR", help: "keep a cache of answers there (asn-cache.json); none without it" },
-  { name: "cache-ttl", kind: "duration", env: "CHIME_ASN_CACHE_TTL", default: "4h", min: 0, max: 7 * 86_400_000, help: "how long a cached answer is used (a not-found: at most 1h)" },
+  {
+    name: "state-dir",
+    kind: "text",
+    env: "CHIME_STATE_DIR",
+    value: "DIR",
+    help: "keep a cache of answers there (asn-cache.json); none without it",
+  },
+  {
+    name: "cache-ttl",
+    kind: "duration",
+    env: "CHIME_ASN_CACHE_TTL",
+    default: "4h",
+    min: 0,
+    max: 7 * 86_400_000,
+    help: "how long a cached answer is used (a not-found: at most 1h)",
+  },
   { name: "json", kind: "switch", env: "CHIME_ASN_JSON", help: "one JSON object per line instead of the table" },
   { name: "help", kind: "switch", short: "h", help: "this text" },
 ];
@@ -48,7 +82,10 @@ Exit codes: 0 every query answered (not-found included); 100 bad usage or input 
 
 /** `--source cymru,db` as well as `--source cymru --source db` */
 function commaWords(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(",")).map((w) => w.trim()).filter((w) => w !== "");
+  return values
+    .flatMap((v) => v.split(","))
+    .map((w) => w.trim())
+    .filter((w) => w !== "");
 }
 
 /** One thing to look up, with where it came from for error messages. */
@@ -129,19 +166,32 @@ export async function runAsn(args: readonly string[], env: Environment, out: (li
 
   // Names first: a name that does not exist is bad input, reported before anything is asked.
   const signal = new AbortController().signal;
-  const expanded = await boundedPool(queries, o.count("concurrency"), signal, async (q): Promise<{ q: Query; ips: IpAddress[]; error?: string }> => {
-    if (q.kind === "ip") return { q, ips: [q.ip] };
-    if (q.kind === "as") return { q, ips: [] };
-    try {
-      const found = await settleWithin(dnsLookup(q.text, { all: true, verbatim: true }), { timeoutMs });
-      const ips = [...new Map(found.map((a) => parseIp(a.address)).filter((ip): ip is IpAddress => ip !== null).map((ip) => [ip.text, ip])).values()];
-      return { q, ips };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOTFOUND" || code === "ENODATA") die(EXIT_USAGE, `asn: no address for name ${JSON.stringify(q.text)} (${q.from})`);
-      return { q, ips: [], error: `cannot resolve ${q.text}: ${code ?? (err as Error).message}` };
-    }
-  }, (q) => ({ q, ips: [] }));
+  const expanded = await boundedPool(
+    queries,
+    o.count("concurrency"),
+    signal,
+    async (q): Promise<{ q: Query; ips: IpAddress[]; error?: string }> => {
+      if (q.kind === "ip") return { q, ips: [q.ip] };
+      if (q.kind === "as") return { q, ips: [] };
+      try {
+        const found = await settleWithin(dnsLookup(q.text, { all: true, verbatim: true }), { timeoutMs });
+        const ips = [
+          ...new Map(
+            found
+              .map((a) => parseIp(a.address))
+              .filter((ip): ip is IpAddress => ip !== null)
+              .map((ip) => [ip.text, ip]),
+          ).values(),
+        ];
+        return { q, ips };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOTFOUND" || code === "ENODATA") die(EXIT_USAGE, `asn: no address for name ${JSON.stringify(q.text)} (${q.from})`);
+        return { q, ips: [], error: `cannot resolve ${q.text}: ${code ?? (err as Error).message}` };
+      }
+    },
+    (q) => ({ q, ips: [] }),
+  );
 
   type Work = { query: string; ip: IpAddress } | { query: string; asn: number } | { query: string; error: string };
   const work: Work[] = expanded.flatMap(({ q, ips, error }): Work[] => {
@@ -149,15 +199,23 @@ export async function runAsn(args: readonly string[], env: Environment, out: (li
     if (q.kind === "as") return [{ query: q.text, asn: q.asn }];
     return ips.map((ip) => ({ query: q.text, ip }));
   });
-  const rows: Row[] = await boundedPool(work, o.count("concurrency"), signal, async (w): Promise<Row> => {
-    if ("error" in w) return { query: w.query, result: { kind: "failed", address: "", errors: [w.error] } satisfies AddressResult };
-    if ("asn" in w) return { query: w.query, result: (await lookup.as(w.asn)) satisfies AsResult };
-    return { query: w.query, result: await lookup.address(w.ip) };
-  }, (w) => ({ query: w.query, result: { kind: "failed", address: "", errors: ["stopped"] } }));
+  const rows: Row[] = await boundedPool(
+    work,
+    o.count("concurrency"),
+    signal,
+    async (w): Promise<Row> => {
+      if ("error" in w) return { query: w.query, result: { kind: "failed", address: "", errors: [w.error] } satisfies AddressResult };
+      if ("asn" in w) return { query: w.query, result: (await lookup.as(w.asn)) satisfies AsResult };
+      return { query: w.query, result: await lookup.address(w.ip) };
+    },
+    (w) => ({ query: w.query, result: { kind: "failed", address: "", errors: ["stopped"] } }),
+  );
   try {
     await cache.save();
   } catch (err) {
-    process.stderr.write(`chime: asn: cannot save the cache in ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    process.stderr.write(
+      `chime: asn: cannot save the cache in ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
+    );
   }
 
   if (o.switch("json")) for (const r of rows) out(asnJsonLine(r));

@@ -10,6 +10,9 @@ export function becomeUser(user: Setting<string>, ids: UserIds = lookupUser(user
   try {
     dropPrivileges(ids);
   } catch (e) {
-    die(EXIT_SYSTEM, `unable to switch to user ${user.value} (${user.source}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    die(
+      EXIT_SYSTEM,
+      `unable to switch to user ${user.value} (${user.source}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }

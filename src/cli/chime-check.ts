@@ -99,13 +99,21 @@ export async function checkServices(dirs: readonly string[], o: CheckOptions): P
           continue;
         }
         let problem: string | undefined;
-        const rec = await store.load(tag, (msg, f) => (problem = `${msg.replace(/, starting with empty state$/, "")}${f["error"] ? `: ${f["error"]}` : ""} (${f["file"]})`));
+        const rec = await store.load(
+          tag,
+          (msg, f) => (problem = `${msg.replace(/, starting with empty state$/, "")}${f["error"] ? `: ${f["error"]}` : ""} (${f["file"]})`),
+        );
         if (problem !== undefined) {
           items.push({ service: name, job: tag, health: 3, text: problem });
           continue;
         }
         const j = judgeJob(rec, { nowMs: o.nowMs, toleranceMs: o.toleranceMs, timeoutMs, graceMs, alive: o.alive, exists });
-        items.push({ service: name, job: tag, ...j, ...(rec.lastEndMs !== undefined ? { lastRunAgeS: Math.max(0, Math.round((o.nowMs - rec.lastEndMs) / 1000)) } : {}) });
+        items.push({
+          service: name,
+          job: tag,
+          ...j,
+          ...(rec.lastEndMs !== undefined ? { lastRunAgeS: Math.max(0, Math.round((o.nowMs - rec.lastEndMs) / 1000)) } : {}),
+        });
       }
     }
   }
@@ -128,9 +136,7 @@ export function pluginOutput(r: CheckReport): string {
   const problems = r.items.filter((i) => i.health !== 0).sort((a, b) => (worse(a.health, b.health) === a.health ? -1 : 1));
   const count = (h: Health) => r.items.filter((i) => i.job !== null && i.health === h).length;
   const text =
-    problems.length === 0
-      ? `${r.jobs} jobs in ${r.services} services fine`
-      : problems.map((i) => `${itemName(i)} ${i.text}`).join("; ");
+    problems.length === 0 ? `${r.jobs} jobs in ${r.services} services fine` : problems.map((i) => `${itemName(i)} ${i.text}`).join("; ");
   const perf = [
     `services=${r.services};;;0;`,
     `jobs=${r.jobs};;;0;`,
@@ -148,9 +154,14 @@ export function pluginOutput(r: CheckReport): string {
 }
 
 export function jsonOutput(r: CheckReport): string {
-  return JSON.stringify({ status: HEALTH_NAME[r.health], exit: r.health, services: r.services, jobs: r.jobs, items: r.items.map((i) => ({ ...i, status: HEALTH_NAME[i.health] })) });
+  return JSON.stringify({
+    status: HEALTH_NAME[r.health],
+    exit: r.health,
+    services: r.services,
+    jobs: r.jobs,
+    items: r.items.map((i) => ({ ...i, status: HEALTH_NAME[i.health] })),
+  });
 }
-
 
 /** `chime check SERVICEDIR…`: exit code is the Nagios state. */
 export async function runCheck(args: readonly string[], out: (line: string) => void, nowMs = Date.now()): Promise<number> {

@@ -35,7 +35,10 @@ export async function runOnceCommand(opts: ChimeOptions, env: Environment, out: 
     stateDir = await new FileStateStore(opts.stateDir.value).prepareJobDir(tag);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    die(EXIT_SYSTEM, `unable to create the job's state directory ${join(opts.stateDir.value, tag)}: ${code} (--state-dir from ${opts.stateDir.source}); nothing was run`);
+    die(
+      EXIT_SYSTEM,
+      `unable to create the job's state directory ${join(opts.stateDir.value, tag)}: ${code} (--state-dir from ${opts.stateDir.source}); nothing was run`,
+    );
   }
   const chimeLog = createLog({
     format: opts.logFormat.value,

@@ -103,7 +103,10 @@ export function parseChimeOptions(argv: readonly string[], env: Environment): Ch
   }
   if (o.has("timeout")) opts.timeoutMs = setting("timeout", o.duration("timeout"));
   if (o.has("max-concurrent")) opts.maxConcurrent = setting("max-concurrent", o.count("max-concurrent"));
-  for (const [name, key] of [["on-failure", "onFailure"], ["on-recovery", "onRecovery"]] as const) {
+  for (const [name, key] of [
+    ["on-failure", "onFailure"],
+    ["on-recovery", "onRecovery"],
+  ] as const) {
     const v = o.text(name);
     if (v === undefined) continue;
     const argv = commandWords(v);
@@ -128,7 +131,12 @@ export function configDefaults(opts: ChimeOptions): ConfigDefaults {
     splaySource: opts.splayMs.source,
     atStart: opts.atStart.value,
     retry: { retries: opts.retries.value, delayMs: opts.retryDelayMs.value },
-    alerts: { onFailure: opts.onFailure?.value, onRecovery: opts.onRecovery?.value, failureEveryMs: opts.onFailureEveryMs.value, ping: opts.ping?.value },
+    alerts: {
+      onFailure: opts.onFailure?.value,
+      onRecovery: opts.onRecovery?.value,
+      failureEveryMs: opts.onFailureEveryMs.value,
+      ping: opts.ping?.value,
+    },
   };
 }
 

@@ -85,7 +85,10 @@ export function chimeArgsOfRunScript(script: string): string[] | null {
 async function envdirValue(dir: string, name: string): Promise<string | undefined> {
   try {
     const text = await readFile(join(dir, "env", name), "utf8");
-    const first = text.split("\n")[0]!.replace(/[ \t]+$/, "").replaceAll("\0", "\n");
+    const first = text
+      .split("\n")[0]!
+      .replace(/[ \t]+$/, "")
+      .replaceAll("\0", "\n");
     return first === "" ? undefined : first;
   } catch {
     return undefined;
@@ -157,7 +160,10 @@ export async function readChimeService(dir: string, runArgs: readonly string[]):
  * rest when it loads the file (and says so in its log); a check must work as a user that
  * cannot build the jobs (their secrets are not readable to it).
  */
-async function configJobs(path: string, defaultTimeout: number | undefined): Promise<{ tag: string; timeoutMs: number | undefined }[] | string> {
+async function configJobs(
+  path: string,
+  defaultTimeout: number | undefined,
+): Promise<{ tag: string; timeoutMs: number | undefined }[] | string> {
   let doc: unknown;
   try {
     doc = JSON.parse(await readRegularFile(path, { followLinks: true }));

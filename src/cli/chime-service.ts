@@ -35,15 +35,25 @@ export async function runService(opts: ChimeOptions, env: Environment): Promise<
   const earlySignals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGQUIT"];
   for (const sig of earlySignals) process.on(sig, early);
   try {
-    return await startService(opts, env, () => stopBeforeStart, () => {
-      for (const sig of earlySignals) process.off(sig, early);
-    });
+    return await startService(
+      opts,
+      env,
+      () => stopBeforeStart,
+      () => {
+        for (const sig of earlySignals) process.off(sig, early);
+      },
+    );
   } finally {
     for (const sig of earlySignals) process.off(sig, early);
   }
 }
 
-async function startService(opts: ChimeOptions, env: Environment, stopBeforeStart: () => boolean, dropEarlyHandlers: () => void): Promise<number> {
+async function startService(
+  opts: ChimeOptions,
+  env: Environment,
+  stopBeforeStart: () => boolean,
+  dropEarlyHandlers: () => void,
+): Promise<number> {
   const zone = zoneOf(env);
   const jobEnv = env;
   const defaults = configDefaults(opts);
@@ -53,7 +63,8 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   if (opts.config) {
     const config = opts.config;
     if (opts.rest.length > 0) die(EXIT_USAGE, `give either ${config.source} or a JOB (${opts.rest[0]}), not both`);
-    if (opts.when) die(EXIT_USAGE, `give either ${config.source} or ${opts.when.source}, not both (each job in the file has its own "when")`);
+    if (opts.when)
+      die(EXIT_USAGE, `give either ${config.source} or ${opts.when.source}, not both (each job in the file has its own "when")`);
     const load = async () => {
       const loaded = await loadConfigFile(config.value, jobEnv, defaults);
       requireNextRun(loaded, zone, systemClock.now());
@@ -69,9 +80,25 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
     if (jobName === undefined) die(EXIT_USAGE, `missing JOB after ${when.source}; see chime --help`);
     jobs = [
       await buildScheduledJob(
-        { tag: opts.name?.value ?? jobName, jobName, args, when: when.value, timeoutMs: defaults.timeoutMs, splayMs: defaults.splayMs, atStart: defaults.atStart, retry, alerts: defaults.alerts },
+        {
+          tag: opts.name?.value ?? jobName,
+          jobName,
+          args,
+          when: when.value,
+          timeoutMs: defaults.timeoutMs,
+          splayMs: defaults.splayMs,
+          atStart: defaults.atStart,
+          retry,
+          alerts: defaults.alerts,
+        },
         jobEnv,
-        { tag: opts.name ? `${opts.name.source}` : "JOB name (argument)", job: "JOB (argument)", args: `${jobName} arguments`, when: when.source, splay: opts.splayMs.source },
+        {
+          tag: opts.name ? `${opts.name.source}` : "JOB name (argument)",
+          job: "JOB (argument)",
+          args: `${jobName} arguments`,
+          when: when.source,
+          splay: opts.splayMs.source,
+        },
       ),
     ];
     requireNextRun(jobs, zone, systemClock.now());
@@ -83,9 +110,15 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   const asRoot = target ? target.uid === 0 : runningAsRoot();
   if (asRoot && !opts.allowRoot.value) {
     if (opts.user) {
-      die(EXIT_USAGE, `refusing to run jobs as root as a service: user ${opts.user.value} from ${opts.user.source} is root, and --user is not consent; use an unprivileged user or add --allow-root (CHIME_ALLOW_ROOT)`);
+      die(
+        EXIT_USAGE,
+        `refusing to run jobs as root as a service: user ${opts.user.value} from ${opts.user.source} is root, and --user is not consent; use an unprivileged user or add --allow-root (CHIME_ALLOW_ROOT)`,
+      );
     }
-    die(EXIT_USAGE, "refusing to run jobs as root as a service: use --user NAME (CHIME_USER), setuidgid in the run script, or --allow-root (CHIME_ALLOW_ROOT)");
+    die(
+      EXIT_USAGE,
+      "refusing to run jobs as root as a service: use --user NAME (CHIME_USER), setuidgid in the run script, or --allow-root (CHIME_ALLOW_ROOT)",
+    );
   }
   if (opts.user) becomeUser(opts.user, target);
 
@@ -93,7 +126,10 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   // run (catch-up and `chime status` would be lost silently), and says where and why.
   const store = new FileStateStore(opts.stateDir.value);
   try {
-    await checkStateDir(store, jobs.map((j) => j.tag));
+    await checkStateDir(
+      store,
+      jobs.map((j) => j.tag),
+    );
   } catch (e) {
     if (e instanceof StateDirError) die(EXIT_SYSTEM, `${e.message} (--state-dir ${e.dir} from ${opts.stateDir.source})`);
     throw e;
@@ -120,7 +156,10 @@ async function startService(opts: ChimeOptions, env: Environment, stopBeforeStar
   const metricsFile = opts.metricsFile;
   const jobStore = metricsFile
     ? new MetricsStateStore(store, metricsFile.value, (e) =>
-        chimeLog.log.warn({ file: metricsFile.value, error: (e as NodeJS.ErrnoException).code ?? String(e), from: metricsFile.source }, "unable to write the metrics file"),
+        chimeLog.log.warn(
+          { file: metricsFile.value, error: (e as NodeJS.ErrnoException).code ?? String(e), from: metricsFile.source },
+          "unable to write the metrics file",
+        ),
       )
     : store;
   if (jobStore instanceof MetricsStateStore) jobStore.startHeartbeat(METRICS_HEARTBEAT_MS);

@@ -21,7 +21,12 @@ const USAGE = `usage: chime status [--state-dir DIR]   (DIR also from ${STATE_DI
  * last run, its result and summary, and the next planned run. Reads files only; works while
  * the daemon runs (records are replaced atomically) and after it stopped.
  */
-export async function runStatus(args: readonly string[], env: Environment, out: (line: string) => void, nowMs = Date.now()): Promise<number> {
+export async function runStatus(
+  args: readonly string[],
+  env: Environment,
+  out: (line: string) => void,
+  nowMs = Date.now(),
+): Promise<number> {
   let dir: string;
   try {
     const o = readOptions("status", STATUS_OPTIONS, { args, env, usage: "see chime status --help" });
@@ -77,10 +82,13 @@ export async function runStatus(args: readonly string[], env: Environment, out: 
       () => true,
       () => false,
     );
-    const judged = problem ? 3 : judgeJob(rec, { nowMs, toleranceMs: STATUS_TOLERANCE_MS, timeoutMs: undefined, graceMs: 0, alive: pidAlive, exists }).health;
+    const judged = problem
+      ? 3
+      : judgeJob(rec, { nowMs, toleranceMs: STATUS_TOLERANCE_MS, timeoutMs: undefined, graceMs: 0, alive: pidAlive, exists }).health;
     health = worse(health, judged);
   }
-  if (hidden.length > 0) out(escapeControls(`(not shown: ${hidden.length} records of jobs the service no longer runs: ${hidden.join(", ")})`));
+  if (hidden.length > 0)
+    out(escapeControls(`(not shown: ${hidden.length} records of jobs the service no longer runs: ${hidden.join(", ")})`));
   return health;
 }
 
@@ -106,17 +114,26 @@ export function describeRecord(tag: string, r: RunRecord, zone: Zone, nowMs: num
   const running = unfinished && (r.pid === undefined || alive(r.pid));
   if (running) parts.push(`running for ${ago(nowMs - r.lastStartMs!)} (since ${isoInZone(r.lastStartMs!, zone)})`);
   else if (unfinished) {
-    parts.push(`last run started ${ago(nowMs - r.lastStartMs!)} ago (${isoInZone(r.lastStartMs!, zone)}) and did not finish: chime (pid ${r.pid}) is not running`);
+    parts.push(
+      `last run started ${ago(nowMs - r.lastStartMs!)} ago (${isoInZone(r.lastStartMs!, zone)}) and did not finish: chime (pid ${r.pid}) is not running`,
+    );
   }
   if (r.lastEndMs !== undefined && r.lastStatus !== undefined) {
-    const took = r.lastStartMs !== undefined && r.lastEndMs >= r.lastStartMs && !r.interrupted ? `, took ${((r.lastEndMs - r.lastStartMs) / 1000).toFixed(3)} s` : "";
+    const took =
+      r.lastStartMs !== undefined && r.lastEndMs >= r.lastStartMs && !r.interrupted
+        ? `, took ${((r.lastEndMs - r.lastStartMs) / 1000).toFixed(3)} s`
+        : "";
     parts.push(`last run ${r.lastStatus} ${ago(nowMs - r.lastEndMs)} ago (${isoInZone(r.lastEndMs, zone)}${took}): ${r.lastSummary ?? ""}`);
   } else if (!unfinished) {
     parts.push("never run");
   }
   if (!running && r.nextRunAtMs !== undefined) {
     const inMs = r.nextRunAtMs - nowMs;
-    parts.push(inMs >= 0 ? `next run in ${ago(inMs)} (${isoInZone(r.nextRunAtMs, zone)})` : `next run was due ${ago(-inMs)} ago (${isoInZone(r.nextRunAtMs, zone)}); is chime running?`);
+    parts.push(
+      inMs >= 0
+        ? `next run in ${ago(inMs)} (${isoInZone(r.nextRunAtMs, zone)})`
+        : `next run was due ${ago(-inMs)} ago (${isoInZone(r.nextRunAtMs, zone)}); is chime running?`,
+    );
   }
   if (r.runs !== undefined) parts.push(`${r.runs} runs`);
   return `${tag}: ${parts.join("; ")}`;

@@ -33,7 +33,7 @@ export async function runMain(prog: string, main: () => Promise<number | undefin
       process.stderr.write(`${prog}: ${err.message}\n`);
       process.exitCode = err.code;
     } else {
-      process.stderr.write(`${prog}: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`${prog}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = EXIT_SYSTEM;
     }
   }

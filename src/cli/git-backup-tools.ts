@@ -97,16 +97,21 @@ async function restore(args: readonly string[], env: Environment, out: (line: st
   const [to, push, at, branch] = [p.text("to"), p.text("push"), p.text("at"), p.text("branch")];
   if ((to === undefined) === (push === undefined)) usage("exactly one of --to PATH and --push URL");
   if (p.switch("bare") && push !== undefined) usage("--bare goes with --to, not --push");
-  const r = await restoreSaved({
-    dir: dir!,
-    repo: repo!,
-    ref,
-    ...(at === undefined ? {} : { at }),
-    ...(branch === undefined ? {} : { branch }),
-    ...(to === undefined ? {} : { to, bare: p.switch("bare") }),
-    ...(push === undefined ? {} : { push }),
-  }, env);
-  out(`restored ${r.saved.ref} as saved at ${r.saved.time} (${r.saved.backupRef}, ${r.saved.commit}) to ${redactText(r.target)} as branch ${r.branch}`);
+  const r = await restoreSaved(
+    {
+      dir: dir!,
+      repo: repo!,
+      ref,
+      ...(at === undefined ? {} : { at }),
+      ...(branch === undefined ? {} : { branch }),
+      ...(to === undefined ? {} : { to, bare: p.switch("bare") }),
+      ...(push === undefined ? {} : { push }),
+    },
+    env,
+  );
+  out(
+    `restored ${r.saved.ref} as saved at ${r.saved.time} (${r.saved.backupRef}, ${r.saved.commit}) to ${redactText(r.target)} as branch ${r.branch}`,
+  );
   return 0;
 }
 

@@ -43,8 +43,10 @@ export function judgeJob(r: RunRecord, o: JudgeOptions): JobJudgement {
   const unfinished = r.lastStartMs !== undefined && (r.lastEndMs === undefined || r.lastEndMs < r.lastStartMs);
   if (unfinished) {
     const age = o.nowMs - r.lastStartMs!;
-    if (r.pid !== undefined && !o.alive(r.pid)) return { health: 1, text: `run started ${secs(age)} ago did not finish: chime (pid ${r.pid}) is gone` };
-    if (o.timeoutMs !== undefined && age > o.timeoutMs + o.graceMs) return { health: 2, text: `running for ${secs(age)}, past its timeout of ${secs(o.timeoutMs)}` };
+    if (r.pid !== undefined && !o.alive(r.pid))
+      return { health: 1, text: `run started ${secs(age)} ago did not finish: chime (pid ${r.pid}) is gone` };
+    if (o.timeoutMs !== undefined && age > o.timeoutMs + o.graceMs)
+      return { health: 2, text: `running for ${secs(age)}, past its timeout of ${secs(o.timeoutMs)}` };
     // a run in progress says nothing yet: the last finished one still stands
     const last = lastRun(r, o.nowMs);
     return last ? { health: last.health, text: `running for ${secs(age)}; ${last.text}` } : { health: 0, text: `running for ${secs(age)}` };
@@ -52,7 +54,8 @@ export function judgeJob(r: RunRecord, o: JudgeOptions): JobJudgement {
   if (r.nextRunAtMs !== undefined && o.nowMs - r.nextRunAtMs > o.toleranceMs) {
     return { health: 2, text: `overdue: its run planned ${secs(o.nowMs - r.nextRunAtMs)} ago has not started` };
   }
-  if (r.lastStatus === undefined) return { health: 0, text: r.nextRunAtMs !== undefined ? `never run, first run in ${secs(r.nextRunAtMs - o.nowMs)}` : "never run" };
+  if (r.lastStatus === undefined)
+    return { health: 0, text: r.nextRunAtMs !== undefined ? `never run, first run in ${secs(r.nextRunAtMs - o.nowMs)}` : "never run" };
   return lastRun(r, o.nowMs)!;
 }
 

@@ -122,7 +122,8 @@ function systemZoneName(): string | null {
  */
 function dateLocalOffset(unix: number): number {
   const d = new Date(unix * 1000);
-  const local = daysFromCivil(d.getFullYear(), d.getMonth() + 1, d.getDate()) * 86400 + d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
+  const local =
+    daysFromCivil(d.getFullYear(), d.getMonth() + 1, d.getDate()) * 86400 + d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
   return local - unix;
 }
 

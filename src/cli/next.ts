@@ -99,7 +99,12 @@ export async function runNext(args: readonly string[], env: Env, out: (line: str
   }
   const from = o.text("from");
   let after = from === undefined ? systemClock.now() : parseFrom(from, env);
-  const fleet = parseFleet({ splayMs: o.has("splay") ? o.duration("splay") : undefined, job: o.text("job"), host: o.text("host"), hosts: o.text("hosts") });
+  const fleet = parseFleet({
+    splayMs: o.has("splay") ? o.duration("splay") : undefined,
+    job: o.text("job"),
+    host: o.text("host"),
+    hosts: o.text("hosts"),
+  });
   if (fleet?.hosts) {
     const first = (host: string): number => {
       const offset = splayOffsetMs(host, fleet.job, fleet.splayMs);
@@ -141,7 +146,12 @@ interface Fleet {
   readonly hosts?: readonly string[];
 }
 
-function parseFleet(v: { splayMs: number | undefined; job: string | undefined; host: string | undefined; hosts: string | undefined }): Fleet | undefined {
+function parseFleet(v: {
+  splayMs: number | undefined;
+  job: string | undefined;
+  host: string | undefined;
+  hosts: string | undefined;
+}): Fleet | undefined {
   const splayMs = v.splayMs;
   if (splayMs === undefined) {
     if (v.job !== undefined || v.host !== undefined || v.hosts !== undefined) usageError("--job, --host and --hosts go with --splay");
@@ -158,7 +168,10 @@ function parseFleet(v: { splayMs: number | undefined; job: string | undefined; h
   } catch (err) {
     die(EXIT_SYSTEM, `next: --hosts ${v.hosts}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const hosts = text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "");
+  const hosts = text
+    .split("\n")
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter((l) => l !== "");
   if (hosts.length === 0) usageError(`--hosts ${v.hosts} names no host`);
   return { ...fleet, hosts };
 }

@@ -51,9 +51,7 @@ export async function writeServiceDir(plan: ServicePlan): Promise<string> {
   await refuseExisting(target);
   await requireDirectory(plan.parentDir);
   const templates = await readTemplates(plan);
-  const staging = await attempt(`create a directory in ${plan.parentDir}`, () =>
-    mkdtemp(join(plan.parentDir, `.${plan.name}.install-`)),
-  );
+  const staging = await attempt(`create a directory in ${plan.parentDir}`, () => mkdtemp(join(plan.parentDir, `.${plan.name}.install-`)));
   try {
     await attempt(`write ${target}`, () => fillStaging(staging, plan, templates));
     // Checked again: another installer may have won the race while we wrote.
@@ -120,7 +118,8 @@ async function fillStaging(dir: string, plan: ServicePlan, templates: Templates)
   await writeExecutable(join(dir, "log", "run"), logRun);
   await mkdir(join(dir, "log", "main"));
   await chmod(join(dir, "log", "main"), 0o750);
-  for (const [file, text] of Object.entries(plan.supervisor.logDirFiles)) await writeFile(join(dir, "log", "main", file), text, { mode: 0o644 });
+  for (const [file, text] of Object.entries(plan.supervisor.logDirFiles))
+    await writeFile(join(dir, "log", "main", file), text, { mode: 0o644 });
   if (plan.down) await writeFile(join(dir, "down"), "");
   if (plan.asRoot) {
     await chown(join(dir, STATE_DIR), plan.user.uid, plan.user.gid);

@@ -89,9 +89,7 @@ export function supervisorNamed(name: string): Supervisor | undefined {
   return Object.hasOwn(SUPERVISORS, name) ? SUPERVISORS[name as SupervisorName] : undefined;
 }
 
-export type Detection =
-  | { readonly supervisor: Supervisor; readonly why: string }
-  | { readonly supervisor: null; readonly why: string };
+export type Detection = { readonly supervisor: Supervisor; readonly why: string } | { readonly supervisor: null; readonly why: string };
 
 /**
  * Which supervisor to write for when --supervisor is not given: the one whose scanner is on

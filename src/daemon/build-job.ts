@@ -77,7 +77,17 @@ export async function buildScheduledJob(s: JobSettings, env: Environment, names:
     ...(s.retry && s.retry.retries > 0 ? { retry: s.retry } : {}),
     ...(s.zone !== undefined ? { zone: s.zone } : {}),
     ...(hasAlerts(s.alerts) ? { alerts: s.alerts } : {}),
-    fingerprint: JSON.stringify([s.jobName, s.args, s.when, s.timeoutMs ?? null, s.splayMs, s.atStart === true, s.retry ?? null, s.zone?.name ?? null, hasAlerts(s.alerts) ? s.alerts : null]),
+    fingerprint: JSON.stringify([
+      s.jobName,
+      s.args,
+      s.when,
+      s.timeoutMs ?? null,
+      s.splayMs,
+      s.atStart === true,
+      s.retry ?? null,
+      s.zone?.name ?? null,
+      hasAlerts(s.alerts) ? s.alerts : null,
+    ]),
   };
 }
 

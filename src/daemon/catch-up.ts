@@ -52,7 +52,13 @@ export function previousPlan(rec: RunRecord, current: CurrentPlan): PreviousPlan
     scheduleBefore = rec.schedule;
   }
   const offsetMs = rec.splayOffsetMs ?? current.offsetMs;
-  return { schedule, offsetMs, from, changed: scheduleBefore !== undefined || offsetMs !== current.offsetMs, ...(scheduleBefore ? { scheduleBefore } : {}) };
+  return {
+    schedule,
+    offsetMs,
+    from,
+    changed: scheduleBefore !== undefined || offsetMs !== current.offsetMs,
+    ...(scheduleBefore ? { scheduleBefore } : {}),
+  };
 }
 
 /**
@@ -69,9 +75,17 @@ export function missedRuns(plan: PreviousPlan, zone: Zone, nowMs: number): { cou
  * a crash, a grace period exceeded) during it. Say so once, and close the record, or
  * `chime status` would report that run as going on for ever.
  */
-export function closeUnfinishedRun(r: RunRecord, nowMs: number, warn: (fields: Record<string, string | number>, msg: string) => void, zone: Zone): void {
+export function closeUnfinishedRun(
+  r: RunRecord,
+  nowMs: number,
+  warn: (fields: Record<string, string | number>, msg: string) => void,
+  zone: Zone,
+): void {
   if (r.lastStartMs === undefined || (r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs)) return;
-  warn({ started: isoInZone(r.lastStartMs, zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) }, "the previous run did not finish: chime was stopped during it");
+  warn(
+    { started: isoInZone(r.lastStartMs, zone), ...(r.lastReason ? { reason: r.lastReason } : {}), ...(r.pid ? { pid: r.pid } : {}) },
+    "the previous run did not finish: chime was stopped during it",
+  );
   r.lastEndMs = nowMs;
   r.lastRunEndMs = nowMs;
   r.lastStatus = "unknown";

@@ -27,7 +27,22 @@ import { parseDurationMs } from "../time/duration-option.js";
  * field (`chime: config file jobs.json line 4 (jobs[1].when): …: ",H=24"`). Unknown fields are mistakes too: a typo
  * like "tiemout" must not silently mean "no timeout".
  */
-const JOB_FIELDS = new Set(["name", "job", "args", "when", "timeout", "splay", "atStart", "retry", "retryDelay", "zone", "onFailure", "onRecovery", "onFailureEvery", "ping"]);
+const JOB_FIELDS = new Set([
+  "name",
+  "job",
+  "args",
+  "when",
+  "timeout",
+  "splay",
+  "atStart",
+  "retry",
+  "retryDelay",
+  "zone",
+  "onFailure",
+  "onRecovery",
+  "onFailureEvery",
+  "ping",
+]);
 
 export interface ConfigDefaults {
   timeoutMs?: number | undefined;
@@ -71,7 +86,8 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
     throw new ConfigError(`${where}: not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!isObject(doc)) throw new ConfigError(`${where}: the top level must be an object with "jobs"`);
-  for (const k of Object.keys(doc)) if (k !== "jobs") throw new ConfigError(`${where}: unknown field ${JSON.stringify(k)} (expected "jobs")`);
+  for (const k of Object.keys(doc))
+    if (k !== "jobs") throw new ConfigError(`${where}: unknown field ${JSON.stringify(k)} (expected "jobs")`);
   const list = doc["jobs"];
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`${where}: "jobs" must be a non-empty array`);
 
@@ -95,13 +111,16 @@ export async function loadConfigFile(path: string, env: Environment, defaults: C
     if (typeof when !== "string") throw new ConfigError(badValue(field("when"), "missing or not a string", when));
     const name = entry["name"] ?? jobName;
     if (typeof name !== "string") throw new ConfigError(badValue(field("name"), "must be a string", name));
-    if (seen.has(name)) throw new ConfigError(badValue(field("name"), "a second job of this name: each job needs its own (log tag and state file)", name));
+    if (seen.has(name))
+      throw new ConfigError(badValue(field("name"), "a second job of this name: each job needs its own (log tag and state file)", name));
     seen.add(name);
     const args = entry["args"] ?? [];
-    if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new ConfigError(badValue(field("args"), "must be an array of strings"));
+    if (!Array.isArray(args) || !args.every((a) => typeof a === "string"))
+      throw new ConfigError(badValue(field("args"), "must be an array of strings"));
 
     const o = readOptions("", FIELD_OPTIONS, { args: [], env: {}, config: settingFields(entry, field) });
-    const own = <T>(f: SettingField, read: (name: string) => T): T | undefined => (o.has(SETTING_FIELDS[f]) ? read(SETTING_FIELDS[f]) : undefined);
+    const own = <T>(f: SettingField, read: (name: string) => T): T | undefined =>
+      o.has(SETTING_FIELDS[f]) ? read(SETTING_FIELDS[f]) : undefined;
     const timeoutMs = own("timeout", o.duration) ?? defaults.timeoutMs;
     const splayMs = own("splay", o.duration) ?? defaults.splayMs;
     const atStart = own("atStart", o.switch) ?? defaults.atStart ?? false;
@@ -141,7 +160,8 @@ function settingFields(entry: Record<string, unknown>, field: (f: string) => str
       if (typeof v !== "number") throw new ConfigError(badValue(source, "expected a whole number", v));
       text = String(v);
     } else {
-      if (typeof v !== "string" && typeof v !== "number") throw new ConfigError(badValue(source, 'expected a duration like "90s", "5m", "1h" or a number of seconds', v));
+      if (typeof v !== "string" && typeof v !== "number")
+        throw new ConfigError(badValue(source, 'expected a duration like "90s", "5m", "1h" or a number of seconds', v));
       text = String(v);
     }
     config[SETTING_FIELDS[f]] = { text, source };
@@ -154,8 +174,12 @@ function alertFields(entry: Record<string, unknown>, field: (f: string) => strin
   const command = (k: string): readonly string[] | undefined => {
     const v = entry[k];
     if (v === undefined) return undefined;
-    const argv = typeof v === "string" ? commandWords(v) : Array.isArray(v) && v.every((w) => typeof w === "string") ? (v as string[]) : null;
-    if (argv === null || argv.length === 0 || argv[0] === "") throw new ConfigError(`bad value ${JSON.stringify(v)} for ${field(k)}: expected a command as an array of strings, like ["/usr/local/bin/page", "ops"]`);
+    const argv =
+      typeof v === "string" ? commandWords(v) : Array.isArray(v) && v.every((w) => typeof w === "string") ? (v as string[]) : null;
+    if (argv === null || argv.length === 0 || argv[0] === "")
+      throw new ConfigError(
+        `bad value ${JSON.stringify(v)} for ${field(k)}: expected a command as an array of strings, like ["/usr/local/bin/page", "ops"]`,
+      );
     return argv;
   };
   const ping = entry["ping"];
@@ -168,7 +192,10 @@ function alertFields(entry: Record<string, unknown>, field: (f: string) => strin
   let every: number | undefined;
   if (everyValue !== undefined) {
     const ms = typeof everyValue === "string" || typeof everyValue === "number" ? parseDurationMs(String(everyValue)) : null;
-    if (ms === null) throw new ConfigError(badValue(field("onFailureEvery"), 'expected a duration like "90s", "5m", "1h" or a number of seconds', everyValue));
+    if (ms === null)
+      throw new ConfigError(
+        badValue(field("onFailureEvery"), 'expected a duration like "90s", "5m", "1h" or a number of seconds', everyValue),
+      );
     every = ms;
   }
   return {

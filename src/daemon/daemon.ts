@@ -61,7 +61,9 @@ export class Daemon {
   start(jobs: readonly ScheduledJob[]): void {
     // Before any wake or catch-up: end what runs of the chime before us left behind (a kill -9
     // during a run), every job at once so that the grace is waited once.
-    const reaped = Promise.all(jobs.map((sj) => reapLeftovers(this.env.store, sj.tag, this.chimeLog.forJob(sj.tag), this.opts.graceMs))).then(() => {});
+    const reaped = Promise.all(
+      jobs.map((sj) => reapLeftovers(this.env.store, sj.tag, this.chimeLog.forJob(sj.tag), this.opts.graceMs)),
+    ).then(() => {});
     // at start only: a job a reload adds or changes does not run "at start" (Vixie's @reboot
     // runs when cron starts, not when a crontab is edited)
     this.env.gate?.expect(jobs.length);
@@ -71,7 +73,9 @@ export class Daemon {
 
   /** `chime status` lists these jobs only; a removed job's record stays, as history. */
   private saveJobList(tags: readonly string[]): void {
-    void this.env.store.saveJobList?.(tags).catch((e: unknown) => this.chimeLog.log.warn(fsErrorFields(e), "unable to write the job list in the state directory"));
+    void this.env.store
+      .saveJobList?.(tags)
+      .catch((e: unknown) => this.chimeLog.log.warn(fsErrorFields(e), "unable to write the job list in the state directory"));
   }
 
   private startLoop(sj: ScheduledJob, opts: ConstructorParameters<typeof JobLoop>[3]): void {
@@ -107,7 +111,10 @@ export class Daemon {
     try {
       jobs = await this.opts.reload();
     } catch (e) {
-      log.error({ signal: "HUP", error: e instanceof Error ? e.message : String(e) }, "config not reloaded, keeping the running configuration");
+      log.error(
+        { signal: "HUP", error: e instanceof Error ? e.message : String(e) },
+        "config not reloaded, keeping the running configuration",
+      );
       return;
     }
     if (this.stopping) return;
@@ -165,7 +172,9 @@ export class Daemon {
    */
   async stop(reason: string): Promise<boolean> {
     if (!this.stopping) {
-      const running = this.allLoops().filter((l) => l.phase === "running").map((l) => l.sj.tag);
+      const running = this.allLoops()
+        .filter((l) => l.phase === "running")
+        .map((l) => l.sj.tag);
       this.chimeLog.log.info(
         { signal: reason, ...(running.length ? { running: running.join(","), grace: formatDurationMs(this.opts.graceMs) } : {}) },
         "stopping",
@@ -177,7 +186,8 @@ export class Daemon {
     const late = new Promise<boolean>((r) => (cancelLate = setLongTimeout(() => r(false), this.opts.graceMs + STOP_MARGIN_MS)));
     const ok = await Promise.race([all, late]);
     cancelLate?.();
-    if (!ok) this.chimeLog.log.warn({ grace: formatDurationMs(this.opts.graceMs) }, "a job did not stop within the grace period; exiting anyway");
+    if (!ok)
+      this.chimeLog.log.warn({ grace: formatDurationMs(this.opts.graceMs) }, "a job did not stop within the grace period; exiting anyway");
     this.chimeLog.log.info("stopped");
     return ok;
   }

@@ -125,7 +125,14 @@ export class HealthPing {
           break;
         }
         // the message names the URL with its path: ours names the origin only
-        why = e.reason === "timeout" ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : e.reason === "redirect" ? "answered with a redirect" : e.reason === "aborted" ? "stopped" : "connection failed";
+        why =
+          e.reason === "timeout"
+            ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`
+            : e.reason === "redirect"
+              ? "answered with a redirect"
+              : e.reason === "aborted"
+                ? "stopped"
+                : "connection failed";
         if (e.reason === "aborted" || e.reason === "redirect") break;
       }
       if (n < ATTEMPTS && !(await this.wait(RETRY_BASE_MS * 2 ** (n - 1)))) break;

@@ -172,7 +172,11 @@ export class JobLoop {
         this.phase = "sleeping";
         this.nextRunAtMs = runAtMs;
         this.wakeCtl = new AbortController();
-        const endWatch = watchClockBack(prev, () => this.slotNow().seconds, () => this.wakeCtl.abort());
+        const endWatch = watchClockBack(
+          prev,
+          () => this.slotNow().seconds,
+          () => this.wakeCtl.abort(),
+        );
         const outcome = await env.sleep(runAtMs === undefined ? FOREVER : instantFromMs(runAtMs), {
           clock: env.clock,
           signal: this.endCtl.signal,
@@ -223,13 +227,21 @@ export class JobLoop {
   private async announce(runAtMs: number | undefined): Promise<void> {
     this.nextRunAtMs = runAtMs;
     if (runAtMs === undefined) {
-      this.log.info({ when: this.sj.schedule.text }, `no next run: ${this.sj.schedule.text} runs only when the service starts (ALRM runs it now): ${this.sj.what}`);
+      this.log.info(
+        { when: this.sj.schedule.text },
+        `no next run: ${this.sj.schedule.text} runs only when the service starts (ALRM runs it now): ${this.sj.what}`,
+      );
       await this.book.planNone();
       return;
     }
     const inS = Math.max(0, Math.round((runAtMs - instantToMs(this.env.clock.now())) / 1000));
     this.log.info(
-      { at: isoInZone(runAtMs, this.zone), in_s: inS, when: this.sj.schedule.text, ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}) },
+      {
+        at: isoInZone(runAtMs, this.zone),
+        in_s: inS,
+        when: this.sj.schedule.text,
+        ...(this.splayMs ? { splay_s: this.splayMs / 1000 } : {}),
+      },
       `next run: ${this.sj.what}`,
     );
     await this.book.plan(runAtMs, this.splayMs);
@@ -281,7 +293,10 @@ export class JobLoop {
     const outcome = await runWithRetries({
       policy,
       log: this.log,
-      attempt: (n) => this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status, r) => ended(n, status, r)),
+      attempt: (n) =>
+        this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status, r) =>
+          ended(n, status, r),
+        ),
       nextSlotMs: () => this.nextRunAfterMs(base),
       nowMs: () => instantToMs(this.env.clock.now()),
       waitUntil: (ms) => this.waitUntil(ms),
@@ -291,7 +306,12 @@ export class JobLoop {
     await this.book.runEnded(outcome.attempts);
     if (this.alerts && outcome.status !== undefined) {
       const rec = this.book.record;
-      this.alerts.ended(rec, { status: outcome.status, result, startMs: rec.lastStartMs ?? startMs, endMs: rec.lastEndMs ?? instantToMs(this.env.clock.now()) });
+      this.alerts.ended(rec, {
+        status: outcome.status,
+        result,
+        startMs: rec.lastStartMs ?? startMs,
+        endMs: rec.lastEndMs ?? instantToMs(this.env.clock.now()),
+      });
       await this.book.save();
     }
     this.phase = "idle";
@@ -307,12 +327,30 @@ export class JobLoop {
   }
 
   /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */
-  private attempt(reason: string, startFields: Record<string, string | number>, gatedAtMs: number | undefined, ended: (s: JobStatus, r?: JobResult) => void): Promise<JobStatus | undefined> {
-    const run = () => runAttempt({ sj: this.sj, env: this.env, log: this.log, record: () => this.book.record, save: () => this.book.save(), reason, startFields, ended });
+  private attempt(
+    reason: string,
+    startFields: Record<string, string | number>,
+    gatedAtMs: number | undefined,
+    ended: (s: JobStatus, r?: JobResult) => void,
+  ): Promise<JobStatus | undefined> {
+    const run = () =>
+      runAttempt({
+        sj: this.sj,
+        env: this.env,
+        log: this.log,
+        record: () => this.book.record,
+        save: () => this.book.save(),
+        reason,
+        startFields,
+        ended,
+      });
     const gate = this.env.gate;
     if (gate === undefined || gatedAtMs === undefined) return run();
     const queued = gate.whenFree({ plannedMs: gatedAtMs, tag: this.sj.tag, signal: this.endCtl.signal }, run, (ahead) =>
-      this.log.info({ ahead, max_concurrent: gate.max, planned: isoInZone(gatedAtMs, this.zone) }, "start-up run queued: --max-concurrent runs are going on"),
+      this.log.info(
+        { ahead, max_concurrent: gate.max, planned: isoInZone(gatedAtMs, this.zone) },
+        "start-up run queued: --max-concurrent runs are going on",
+      ),
     );
     this.arrive(); // after joining the queue (whenFree joins it at once)
     return queued;

@@ -137,27 +137,70 @@ export class MetricsStateStore implements StateStore {
     });
     const finished = (r: RunRecord) => r.lastStartMs !== undefined && r.lastEndMs !== undefined && r.lastEndMs >= r.lastStartMs;
     return [
-      gauge("chime_job_last_start_timestamp_seconds", "When the last attempt of a run started (unix seconds).", (r) => (r.lastStartMs === undefined ? undefined : r.lastStartMs / 1000)),
-      gauge("chime_job_last_end_timestamp_seconds", "When the last attempt of a run ended (unix seconds).", (r) => (r.lastEndMs === undefined ? undefined : r.lastEndMs / 1000)),
-      gauge("chime_job_last_duration_seconds", "How long the last finished attempt took.", (r) => (finished(r) && !r.interrupted ? (r.lastEndMs! - r.lastStartMs!) / 1000 : undefined)),
+      gauge("chime_job_last_start_timestamp_seconds", "When the last attempt of a run started (unix seconds).", (r) =>
+        r.lastStartMs === undefined ? undefined : r.lastStartMs / 1000,
+      ),
+      gauge("chime_job_last_end_timestamp_seconds", "When the last attempt of a run ended (unix seconds).", (r) =>
+        r.lastEndMs === undefined ? undefined : r.lastEndMs / 1000,
+      ),
+      gauge("chime_job_last_duration_seconds", "How long the last finished attempt took.", (r) =>
+        finished(r) && !r.interrupted ? (r.lastEndMs! - r.lastStartMs!) / 1000 : undefined,
+      ),
       gauge("chime_job_running", "1 while a run is in progress.", (r) => (r.lastStartMs === undefined ? 0 : finished(r) ? 0 : 1)),
       {
         name: "chime_job_last_status",
         help: "The last run's status: 1 for the status it ended with, 0 for the others.",
-        samples: recs.flatMap(([tag, r]) => (r.lastStatus === undefined ? [] : STATUSES.map((s) => [{ job: tag, status: s }, s === r.lastStatus ? 1 : 0] as const))),
+        samples: recs.flatMap(([tag, r]) =>
+          r.lastStatus === undefined ? [] : STATUSES.map((s) => [{ job: tag, status: s }, s === r.lastStatus ? 1 : 0] as const),
+        ),
       },
-      gauge("chime_job_last_attempts", "Attempts the last run took (1 without retries; --retry adds up to N).", (r) => r.lastAttempts ?? (r.lastEndMs === undefined ? undefined : 1)),
-      gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) => (r.nextRunAtMs === undefined ? undefined : r.nextRunAtMs / 1000)),
+      gauge(
+        "chime_job_last_attempts",
+        "Attempts the last run took (1 without retries; --retry adds up to N).",
+        (r) => r.lastAttempts ?? (r.lastEndMs === undefined ? undefined : 1),
+      ),
+      gauge("chime_job_next_run_timestamp_seconds", "When the daemon plans the next run (unix seconds, splay included).", (r) =>
+        r.nextRunAtMs === undefined ? undefined : r.nextRunAtMs / 1000,
+      ),
       counter("chime_job_runs_total", "Runs ended since this chime started, by the status of their last attempt.", this.runsEnded),
-      counter("chime_job_attempts_total", "Attempts ended since this chime started, by status (more than runs only with --retry).", this.attemptsEnded),
-      recordCounter("chime_job_skipped_slots_total", "Slots not run because the previous run was still going or the clock jumped forward (kept in the run record).", (r) => r.skippedSlots ?? 0),
-      recordCounter("chime_job_catch_up_runs_total", "Catch-up runs made at start for runs missed while chime was not running (kept in the run record).", (r) => r.catchUps ?? 0),
-      recordCounter("chime_job_missed_slots_total", "Slots missed while chime was not running; one catch-up run stands for all of a start's (kept in the run record).", (r) => r.missedSlots ?? 0),
-      gauge("chime_job_process_start_time_seconds", "When the chime process that runs the job started (unix seconds); changes often in a crash loop.", () => this.startedS),
-      gauge("chime_job_metrics_written_timestamp_seconds", "When chime wrote this file (unix seconds); rewritten at least every 5 minutes while chime runs.", () => this.writtenS || undefined),
+      counter(
+        "chime_job_attempts_total",
+        "Attempts ended since this chime started, by status (more than runs only with --retry).",
+        this.attemptsEnded,
+      ),
+      recordCounter(
+        "chime_job_skipped_slots_total",
+        "Slots not run because the previous run was still going or the clock jumped forward (kept in the run record).",
+        (r) => r.skippedSlots ?? 0,
+      ),
+      recordCounter(
+        "chime_job_catch_up_runs_total",
+        "Catch-up runs made at start for runs missed while chime was not running (kept in the run record).",
+        (r) => r.catchUps ?? 0,
+      ),
+      recordCounter(
+        "chime_job_missed_slots_total",
+        "Slots missed while chime was not running; one catch-up run stands for all of a start's (kept in the run record).",
+        (r) => r.missedSlots ?? 0,
+      ),
+      gauge(
+        "chime_job_process_start_time_seconds",
+        "When the chime process that runs the job started (unix seconds); changes often in a crash loop.",
+        () => this.startedS,
+      ),
+      gauge(
+        "chime_job_metrics_written_timestamp_seconds",
+        "When chime wrote this file (unix seconds); rewritten at least every 5 minutes while chime runs.",
+        () => this.writtenS || undefined,
+      ),
     ];
     function counter(name: string, help: string, ended: Map<string, Map<JobStatus, number>>): PromFamily {
-      return { name, help, type: "counter", samples: recs.flatMap(([tag]) => STATUSES.map((s) => [{ job: tag, status: s }, ended.get(tag)?.get(s) ?? 0] as const)) };
+      return {
+        name,
+        help,
+        type: "counter",
+        samples: recs.flatMap(([tag]) => STATUSES.map((s) => [{ job: tag, status: s }, ended.get(tag)?.get(s) ?? 0] as const)),
+      };
     }
   }
 }

@@ -102,7 +102,9 @@ export function requireSplayShorterThanInterval(jobs: readonly ScheduledJob[], z
   for (const sj of jobs) {
     const why = splayTooLong(sj.schedule, sj.splayMs, sj.zone ?? zone, now);
     if (why === undefined) continue;
-    throw new ConfigError(badValue(sj.splaySource ?? `the splay of ${sj.tag}`, `${why} (${sj.whenSource ?? "schedule"})`, durationWords(sj.splayMs)));
+    throw new ConfigError(
+      badValue(sj.splaySource ?? `the splay of ${sj.tag}`, `${why} (${sj.whenSource ?? "schedule"})`, durationWords(sj.splayMs)),
+    );
   }
 }
 

@@ -53,7 +53,10 @@ export async function runWithRetries(r: RetryRun): Promise<RetryOutcome> {
     const at = r.nowMs() + delay;
     const slot = r.nextSlotMs();
     if (slot !== undefined && at >= slot) {
-      r.log.warn({ attempts: n, status, retry_at: r.iso(at), next_run: r.iso(slot) }, "no more retries: the next scheduled run comes first");
+      r.log.warn(
+        { attempts: n, status, retry_at: r.iso(at), next_run: r.iso(slot) },
+        "no more retries: the next scheduled run comes first",
+      );
       return { attempts: n, status };
     }
     r.log.warn({ attempt: n + 1, of: total, at: r.iso(at), in_s: Math.round(delay / 1000) }, `run ${status}; retrying`);

@@ -105,12 +105,16 @@ export class RunAlerts {
       if (this.settings.onFailure && due) {
         if (this.runCommand("failure", this.settings.onFailure, run, rec.failingSinceMs, output)) rec.failureAlertMs = run.endMs;
       } else if (this.settings.onFailure) {
-        this.scope.log.info({ last_alert_s: Math.round((run.endMs - last!) / 1000), every: formatDurationMs(this.settings.failureEveryMs) }, "on-failure: not run again yet (still failing)");
+        this.scope.log.info(
+          { last_alert_s: Math.round((run.endMs - last!) / 1000), every: formatDurationMs(this.settings.failureEveryMs) },
+          "on-failure: not run again yet (still failing)",
+        );
       }
       return;
     }
     delete rec.failingSinceMs;
-    if (wasFailingSince !== undefined && this.settings.onRecovery) this.runCommand("recovery", this.settings.onRecovery, run, wasFailingSince, output);
+    if (wasFailingSince !== undefined && this.settings.onRecovery)
+      this.runCommand("recovery", this.settings.onRecovery, run, wasFailingSince, output);
   }
 
   private redact(text: string): string {
@@ -118,7 +122,13 @@ export class RunAlerts {
   }
 
   /** false when it was not started (one is still running) */
-  private runCommand(event: "failure" | "recovery", argv: readonly string[], run: EndedRun, failingSinceMs: number, output: string): boolean {
+  private runCommand(
+    event: "failure" | "recovery",
+    argv: readonly string[],
+    run: EndedRun,
+    failingSinceMs: number,
+    output: string,
+  ): boolean {
     const { log } = this.scope;
     const what = `on-${event}`;
     if (this.commandRunning) {
@@ -156,7 +166,8 @@ export class RunAlerts {
       onStderr: collect,
     })
       .then((o) => {
-        for (const line of said.slice(0, MAX_LOGGED_OUTPUT).split("\n").filter(Boolean).slice(0, LOGGED_LINES)) log.info({ alert_output: line });
+        for (const line of said.slice(0, MAX_LOGGED_OUTPUT).split("\n").filter(Boolean).slice(0, LOGGED_LINES))
+          log.info({ alert_output: line });
         if (o.spawnError !== undefined) log.warn({ command: argv[0], error: o.spawnError }, `${what}: cannot run ${argv[0]}`);
         else if (o.stoppedBy !== undefined) log.warn({ command: argv[0], reason: o.stoppedBy }, `${what}: ${argv[0]} stopped`);
         else if (o.code === 0) log.info({ command: argv[0] }, `${what}: ${argv[0]} finished: exit 0`);

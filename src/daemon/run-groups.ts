@@ -55,7 +55,10 @@ export async function reapLeftovers(store: StateStore, tag: string, log: Logger,
       }
       continue;
     }
-    log.warn({ pgid: g.pgid, grace: formatDurationMs(graceMs) }, "the previous chime left a run's processes behind; ending their process group");
+    log.warn(
+      { pgid: g.pgid, grace: formatDurationMs(graceMs) },
+      "the previous chime left a run's processes behind; ending their process group",
+    );
     const how = await endGroup(g.pgid, graceMs);
     log.warn({ pgid: g.pgid, by: how === "kill" ? "KILL" : "TERM" }, "left-behind process group ended");
   }

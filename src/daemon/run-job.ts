@@ -73,7 +73,10 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
   try {
     const settled = Promise.resolve()
       .then(() => job.run({ log, signal: ctl.signal, now: req.now, stateDir: req.stateDir, graceMs, processes: groups.tracker }))
-      .then(checkResult, (e: unknown): JobResult => ({ status: "unknown", summary: `job failed: ${e instanceof Error ? e.message : String(e)}` }));
+      .then(
+        checkResult,
+        (e: unknown): JobResult => ({ status: "unknown", summary: `job failed: ${e instanceof Error ? e.message : String(e)}` }),
+      );
     // A job whose promise never settles (a read that ignores its abort) must not hold the
     // service: once aborted, it gets the grace and a margin, then we stop waiting for it.
     const abandoned = new Promise<undefined>((resolve) => {
@@ -81,9 +84,7 @@ export async function runJob(req: RunRequest): Promise<RunOutcome> {
       if (ctl.signal.aborted) arm();
       else ctl.signal.addEventListener("abort", arm, { once: true });
     });
-    result =
-      (await Promise.race([settled, abandoned])) ??
-      abandon(log, String(ctl.signal.reason), graceMs, groups);
+    result = (await Promise.race([settled, abandoned])) ?? abandon(log, String(ctl.signal.reason), graceMs, groups);
   } finally {
     cancelTimeout?.();
     cancelGiveUp?.();
@@ -155,7 +156,7 @@ function checkResult(r: unknown): JobResult {
   }
   return {
     status: o.status,
-    summary: typeof o.summary === "string" ? o.summary.split("\n")[0] ?? "" : "",
+    summary: typeof o.summary === "string" ? (o.summary.split("\n")[0] ?? "") : "",
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(typeof o.report === "string" ? { report: o.report } : {}),
     ...(typeof o.outputTail === "string" ? { outputTail: o.outputTail } : {}),

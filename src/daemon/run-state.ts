@@ -96,7 +96,23 @@ function sanitizeRecord(tag: string, raw: unknown): RunRecord | null {
   const rec: RunRecord = { job: tag };
   const num = (k: keyof RunRecord) => (typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : undefined);
   const str = (k: keyof RunRecord) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
-  for (const k of ["handledThroughMs", "lastStartMs", "lastEndMs", "lastRunEndMs", "runs", "lastAttempts", "nextRunAtMs", "plannedSlotMs", "splayOffsetMs", "pid", "failingSinceMs", "failureAlertMs", "skippedSlots", "catchUps", "missedSlots"] as const) {
+  for (const k of [
+    "handledThroughMs",
+    "lastStartMs",
+    "lastEndMs",
+    "lastRunEndMs",
+    "runs",
+    "lastAttempts",
+    "nextRunAtMs",
+    "plannedSlotMs",
+    "splayOffsetMs",
+    "pid",
+    "failingSinceMs",
+    "failureAlertMs",
+    "skippedSlots",
+    "catchUps",
+    "missedSlots",
+  ] as const) {
     const v = num(k);
     if (v !== undefined) rec[k] = v;
   }
@@ -179,13 +195,15 @@ export class FileStateStore implements StateStore {
     // the record as it is now: a run's group records change it while an earlier save is on disk
     const text = JSON.stringify(rec) + "\n";
     const prev = this.saving.get(tag) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(async () => {
-      if (!this.madeDir) {
-        await mkdir(this.dir, { recursive: true });
-        this.madeDir = true;
-      }
-      await writeFileAtomic(this.path(tag), text);
-    });
+    const next = prev
+      .catch(() => {})
+      .then(async () => {
+        if (!this.madeDir) {
+          await mkdir(this.dir, { recursive: true });
+          this.madeDir = true;
+        }
+        await writeFileAtomic(this.path(tag), text);
+      });
     this.saving.set(tag, next);
     return next;
   }

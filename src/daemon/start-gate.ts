@@ -37,7 +37,11 @@ export class StartGate {
   }
 
   /** `run` once a place is free, holding it until `run` settles; undefined: the wait was ended. */
-  async whenFree<T>(w: { plannedMs: number; tag: string; signal: AbortSignal }, run: () => Promise<T>, onQueued: (ahead: number) => void): Promise<T | undefined> {
+  async whenFree<T>(
+    w: { plannedMs: number; tag: string; signal: AbortSignal },
+    run: () => Promise<T>,
+    onQueued: (ahead: number) => void,
+  ): Promise<T | undefined> {
     const release = await this.acquire(w.plannedMs, w.tag, w.signal, onQueued);
     if (release === undefined) return undefined;
     try {

@@ -32,7 +32,9 @@ export function temporaryName(path: string): string {
  * it at start, when it probes its state directory.
  */
 export function randomSuffix(): string {
-  return Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, "0");
+  return Math.floor(Math.random() * 2 ** 48)
+    .toString(16)
+    .padStart(12, "0");
 }
 
 /**

@@ -3,7 +3,13 @@
  * `signal` aborts, the items not yet started get `skipped(item)` instead of being worked on.
  * Shared by every job that fans out (git-backup's mirrors, ASN lookups).
  */
-export async function boundedPool<T, R>(items: readonly T[], width: number, signal: AbortSignal, work: (t: T) => Promise<R>, skipped: (t: T) => R): Promise<R[]> {
+export async function boundedPool<T, R>(
+  items: readonly T[],
+  width: number,
+  signal: AbortSignal,
+  work: (t: T) => Promise<R>,
+  skipped: (t: T) => R,
+): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

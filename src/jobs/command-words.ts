@@ -4,5 +4,8 @@
  * the value is ever interpreted.
  */
 export function commandWords(text: string): string[] {
-  return text.trim().split(/\s+/).filter((w) => w !== "");
+  return text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== "");
 }

@@ -1,4 +1,3 @@
-
 /**
  * Operations on a process group a run started: signal it, tell whether it is still there,
  * prove that a recorded group is still ours, end it. Starting children is process-runner.ts.
@@ -63,7 +62,8 @@ function ps(args: readonly string[], text?: "comm" | "args"): Promise<PsProcess[
       // ps exits 1 when -p names no live process: that is an answer (none), not a failure
       for (const line of (stdout ?? "").split("\n")) {
         const m = PS_LINE.exec(line);
-        if (m) rows.push({ pid: Number(m[1]), pgid: Number(m[2]), state: m[3]!, lstart: m[4]!.replace(/\s+/g, " "), text: (m[5] ?? "").trim() });
+        if (m)
+          rows.push({ pid: Number(m[1]), pgid: Number(m[2]), state: m[3]!, lstart: m[4]!.replace(/\s+/g, " "), text: (m[5] ?? "").trim() });
       }
       resolve(rows);
     });

@@ -98,7 +98,13 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
       });
     } catch (e) {
       // bad argv (a NUL byte, an empty command): nothing was started
-      resolve({ code: null, signal: null, spawnError: (e as NodeJS.ErrnoException).code ?? (e as Error).message, timedOut: false, leftBehind: false });
+      resolve({
+        code: null,
+        signal: null,
+        spawnError: (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+        timedOut: false,
+        leftBehind: false,
+      });
       return;
     }
     const pgid = child.pid;
@@ -169,7 +175,13 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
       cancelTimeout?.();
       req.signal?.removeEventListener("abort", onAbort);
       if (pgid !== undefined) req.processes?.release(pgid);
-      resolve({ ...o, ...(stoppedBy !== undefined ? { stoppedBy } : {}), ...(onSpawnError !== undefined ? { onSpawnError } : {}), timedOut, leftBehind });
+      resolve({
+        ...o,
+        ...(stoppedBy !== undefined ? { stoppedBy } : {}),
+        ...(onSpawnError !== undefined ? { onSpawnError } : {}),
+        timedOut,
+        leftBehind,
+      });
     };
 
     child.on("error", (e: NodeJS.ErrnoException) => {
@@ -304,7 +316,11 @@ export function runInForeground(req: ForegroundRequest): Promise<ForegroundEnd> 
     child?.kill(sig);
   };
   for (const sig of req.forward) process.on(sig, forward);
-  const started = spawn(req.file, req.args, { stdio: "inherit", env: req.env as NodeJS.ProcessEnv, ...(req.argv0 !== undefined ? { argv0: req.argv0 } : {}) });
+  const started = spawn(req.file, req.args, {
+    stdio: "inherit",
+    env: req.env as NodeJS.ProcessEnv,
+    ...(req.argv0 !== undefined ? { argv0: req.argv0 } : {}),
+  });
   child = started;
   return new Promise<ForegroundEnd>((done) => {
     const stopForwarding = (): void => {

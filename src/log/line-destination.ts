@@ -67,7 +67,8 @@ export class LineDestination {
     } else {
       const level = levelLabels[this.lastLevel] ?? String(this.lastLevel);
       const { job, fields } = bindingsOf(this.lastLogger);
-      const msg = this.lastMsg === undefined || this.lastMsg === null || this.lastMsg === "" ? "" : " " + formatMessage(String(this.lastMsg));
+      const msg =
+        this.lastMsg === undefined || this.lastMsg === null || this.lastMsg === "" ? "" : " " + formatMessage(String(this.lastMsg));
       body = redactText(`${level} ${job}${msg}${fields}${formatFields(this.lastObj)}\n`);
     }
     this.sink.write(this.stamp() + body);

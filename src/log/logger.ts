@@ -36,8 +36,7 @@ export function createLog(opts: LogOptions = {}): ChimeLog {
   let destination: LineDestination | undefined;
   const sink = new LineSink(opts.out ?? process.stdout, {
     ...(opts.capBytes !== undefined ? { capBytes: opts.capBytes } : {}),
-    droppedNotice: (n) =>
-      destination!.noticeLine("warn", "log reader was too slow, lines dropped", { dropped: n }),
+    droppedNotice: (n) => destination!.noticeLine("warn", "log reader was too slow, lines dropped", { dropped: n }),
   });
   destination = new LineDestination(sink, format, stamp);
   const untagged = pino(

@@ -26,13 +26,17 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/@]*)@/gi;
 /** user info without a password that looks like a token rather than a user name */
 const URL_TOKEN_USER = /\b([a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9_-]{20,}@/gi;
 const GITHUB_TOKEN = /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})/g;
-const AUTH_HEADER = /\b(authorization\s*[:=]\s*(?:basic\s+|bearer\s+|token\s+)?|bearer\s+|token\s+)(?!\[redacted\])(?!-)[A-Za-z0-9._~+/=-]{8,}/gi;
+const AUTH_HEADER =
+  /\b(authorization\s*[:=]\s*(?:basic\s+|bearer\s+|token\s+)?|bearer\s+|token\s+)(?!\[redacted\])(?!-)[A-Za-z0-9._~+/=-]{8,}/gi;
 /** any key that ends in a secret word: `password=`, `PGPASSWORD=`, `GITHUB_TOKEN=`, `db.secret=` */
-const SECRET_PAIR = /\b([\w.-]*?(?:token|password|passwd|passphrase|secret|api[-_]?key)=)(?!\[redacted\])(?:\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s&"',;\\]+)/gi;
+const SECRET_PAIR =
+  /\b([\w.-]*?(?:token|password|passwd|passphrase|secret|api[-_]?key)=)(?!\[redacted\])(?:\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s&"',;\\]+)/gi;
 /** a command line's `--password VALUE`, `--api-key VALUE` (the `=` form is a SECRET_PAIR) */
-const SECRET_OPTION = /(?<![\w-])(--?[\w-]*?(?:token|password|passwd|passphrase|secret|api[-_]?key)\s+)(?!\[redacted\])(?!-)(?:\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s"',;\\]+)/gi;
+const SECRET_OPTION =
+  /(?<![\w-])(--?[\w-]*?(?:token|password|passwd|passphrase|secret|api[-_]?key)\s+)(?!\[redacted\])(?!-)(?:\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s"',;\\]+)/gi;
 /** in JSON text: "token":"value" */
-const SECRET_JSON_FIELD = /("(?:[^"\\]*[-_.])?(?:token|password|passwd|passphrase|secret|authorization|auth|api[-_]?key|cookie|credentials?)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+const SECRET_JSON_FIELD =
+  /("(?:[^"\\]*[-_.])?(?:token|password|passwd|passphrase|secret|authorization|auth|api[-_]?key|cookie|credentials?)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
 /** Cheap pre-check so that the common line (no URL, no secret words) costs one regex test. */
 const MAYBE_SECRET = /:\/\/|gh[pousr]_|github_pat_|bearer|token|authorization|passw|secret|api.?key|cookie|credential|auth/i;

@@ -39,7 +39,12 @@ export function stampEveryLine(stream: NodeJS.WritableStream = process.stderr, c
     return out;
   };
   (stream as unknown as { write: WriteFn }).write = (chunk, encoding, cb) => {
-    const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString("utf8") : String(chunk);
+    const text =
+      typeof chunk === "string"
+        ? chunk
+        : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array
+          ? Buffer.from(chunk).toString("utf8")
+          : String(chunk);
     return write(stamp(text), typeof encoding === "string" ? "utf8" : encoding, cb);
   };
   return { raw: (text) => void write(text) };

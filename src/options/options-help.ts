@@ -25,7 +25,11 @@ export function optionsHelp(specs: readonly OptionSpec[]): string {
   }
   const lines = specs.flatMap((s) => {
     const [first = "", ...more] = wrap(meaning(s), WIDTH - indent.length);
-    return [`  ${flagWithValue(s).padEnd(flagWidth)}  ${first}`, ...more.map((m) => indent + m), ...(s.env === undefined ? [] : [`${indent}env: ${s.env}`])];
+    return [
+      `  ${flagWithValue(s).padEnd(flagWidth)}  ${first}`,
+      ...more.map((m) => indent + m),
+      ...(s.env === undefined ? [] : [`${indent}env: ${s.env}`]),
+    ];
   });
   return lines.join("\n") + "\n";
 }

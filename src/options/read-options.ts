@@ -95,12 +95,14 @@ export function readOptions(command: string, specs: readonly OptionSpec[], layer
     if (spec.kind !== kind) throw new Error(`${command}: --${name} is a ${spec.kind}, not a ${kind}`);
     return values.get(name);
   };
-  const number = (kind: OptionKind) => (name: string): number => {
-    const v = get(name, kind);
-    // A programming mistake, not a user's: an option without a default is read with has() first.
-    if (v === undefined) throw new Error(`${command}: --${name} has no value and no default`);
-    return v.value as number;
-  };
+  const number =
+    (kind: OptionKind) =>
+    (name: string): number => {
+      const v = get(name, kind);
+      // A programming mistake, not a user's: an option without a default is read with has() first.
+      if (v === undefined) throw new Error(`${command}: --${name} has no value and no default`);
+      return v.value as number;
+    };
   return {
     positionals,
     afterTerminator,
@@ -223,7 +225,9 @@ function parseValue(spec: OptionSpec, raw: Raw, fail: Fail): boolean | number | 
     case "duration": {
       // A unit may be required: a bare "5" reads as seconds here but as milliseconds elsewhere.
       const ms = spec.unitRequired && !/[a-z]\s*$/i.test(text) ? null : parseDurationMs(text);
-      const like = spec.unitRequired ? "a duration with a unit, like 250ms, 2s, 1h" : "a duration like 90s, 5m, 1h (a bare number is seconds)";
+      const like = spec.unitRequired
+        ? "a duration with a unit, like 250ms, 2s, 1h"
+        : "a duration like 90s, 5m, 1h (a bare number is seconds)";
       if (ms === null) return fail(source, `not ${like}`, text);
       return inRange(spec, ms) ? ms : fail(source, `must be ${rangeWords(spec, durationWords)}`, text);
     }

@@ -16,7 +16,11 @@ export function parseSizeBytes(text: string): number | null {
 
 /** The shortest exact form: 1048576 → "1M", 4096 → "4K", 1000 → "1000". */
 export function formatSizeBytes(bytes: number): string {
-  for (const [unit, f] of [["G", 1024 ** 3], ["M", 1024 ** 2], ["K", 1024]] as const) {
+  for (const [unit, f] of [
+    ["G", 1024 ** 3],
+    ["M", 1024 ** 2],
+    ["K", 1024],
+  ] as const) {
     if (bytes >= f && bytes % f === 0) return `${bytes / f}${unit}`;
   }
   return String(bytes);

@@ -32,11 +32,20 @@ function describeModel(text: string, language: Schedule["language"], m: MatchMod
     const values = allowed.flatMap((ok, v) => (ok && v >= from ? [v] : []));
     return values.length === allowed.length - from ? "any" : values.length === 0 ? "none" : values.join(",");
   };
-  const year = m.year.kind === "any" ? "any" : m.year.kind === "equals" ? String(m.year.value) : m.year.kind === "divisible" ? `/${m.year.by}` : "none";
+  const year =
+    m.year.kind === "any"
+      ? "any"
+      : m.year.kind === "equals"
+        ? String(m.year.value)
+        : m.year.kind === "divisible"
+          ? `/${m.year.by}`
+          : "none";
   const fromEnd = m.daysFromEnd.flatMap((ok, k) => (ok ? [k === 0 ? "last" : `last-${k}`] : []));
   const r = m.relativeDays;
   const nearest = r?.nearestWeekday.flatMap((ok, n) => (ok ? [`${n}W`] : [])) ?? [];
-  const dom = [list(m.daysOfMonth, 1), ...fromEnd, ...nearest, ...(r?.lastWeekday === true ? ["LW"] : [])].filter((v) => v !== "none").join(",") || "none";
+  const dom =
+    [list(m.daysOfMonth, 1), ...fromEnd, ...nearest, ...(r?.lastWeekday === true ? ["LW"] : [])].filter((v) => v !== "none").join(",") ||
+    "none";
   const lastOf = r?.lastOfWeekday.flatMap((ok, w) => (ok ? [`${w}L`] : [])) ?? [];
   const nth = r?.nthOfWeekday.flatMap((ok, i) => (ok ? [`${i % 7}#${Math.floor(i / 7) + 1}`] : [])) ?? [];
   const dow = [list(m.weekdays, 0), ...lastOf, ...nth].filter((v) => v !== "none").join(",") || "none";

@@ -19,7 +19,11 @@ import { checkScheduleLength } from "./schedule-limits.js";
 export function cronToModel(text: string): MatchModel {
   checkScheduleLength(text);
   const at = text.search(/\S/);
-  if (text[at] === "@") return fieldsToModel(text, splitFields(expandCronAlias(text, at)).map((f) => ({ text: f.text, at })));
+  if (text[at] === "@")
+    return fieldsToModel(
+      text,
+      splitFields(expandCronAlias(text, at)).map((f) => ({ text: f.text, at })),
+    );
   const fields = splitFields(text);
   if (fields.length !== 5 && fields.length !== 6) {
     const culprit = fields[6] ?? fields[fields.length - 1];
@@ -51,14 +55,20 @@ function fieldsToModel(text: string, fields: readonly FieldText[]): MatchModel {
     nearestWeekday: allowOnly(32, dom.nearestWeekday),
     lastWeekday: dom.lastWeekday,
     lastOfWeekday: allowOnly(7, dow.lastOfWeekday.map(sunday)),
-    nthOfWeekday: allowOnly(35, dow.nthOfWeekday.map(({ weekday, k }) => (k - 1) * 7 + sunday(weekday))),
+    nthOfWeekday: allowOnly(
+      35,
+      dow.nthOfWeekday.map(({ weekday, k }) => (k - 1) * 7 + sunday(weekday)),
+    ),
   };
   return {
     year: { kind: "any" },
     months: month.values,
     daysOfMonth: dom.values,
     daysFromEnd: allowOnly(32, dom.fromEnd),
-    weekdays: allowOnly(7, dow.values.flatMap((ok, v) => (ok ? [sunday(v)] : []))),
+    weekdays: allowOnly(
+      7,
+      dow.values.flatMap((ok, v) => (ok ? [sunday(v)] : [])),
+    ),
     relativeDays,
     dayRule: unrestricted(six[3]!) || unrestricted(six[5]!) ? "and" : "or",
     hours: hour.values,

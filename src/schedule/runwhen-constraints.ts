@@ -39,11 +39,7 @@ const CALENDAR_ORDER: readonly UnitLetter[] = ["y", "m", "d", "H", "M", "S"];
 const WEEKDAY_ORDER: readonly UnitLetter[] = ["w", "H", "M", "S"];
 
 /** A unit's effective rule after normalisation. */
-type Rule =
-  | { kind: "any" }
-  | { kind: "equals"; value: number }
-  | { kind: "fromEnd"; offset: number }
-  | { kind: "divisible"; by: number };
+type Rule = { kind: "any" } | { kind: "equals"; value: number } | { kind: "fromEnd"; offset: number } | { kind: "divisible"; by: number };
 
 function parseConstraints(text: string): Constraint[] {
   const out: Constraint[] = [];

@@ -34,7 +34,13 @@ export function formatDurationMs(ms: number): string {
 
 /** The largest unit that states `ms` exactly, as a user would write it: 600000 → "10m". */
 export function durationWords(ms: number): string {
-  for (const [unit, f] of [["w", 604_800_000], ["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+  for (const [unit, f] of [
+    ["w", 604_800_000],
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
     if (ms >= f && ms % f === 0) return `${ms / f}${unit}`;
   }
   return `${ms}ms`;

@@ -12,12 +12,7 @@ export function logLabel(seconds: number, nanos: number): string {
   const s = seconds + 10;
   const high = Math.floor(s / 0x1_0000_0000);
   const low = s - high * 0x1_0000_0000;
-  return (
-    "@" +
-    (0x4000_0000 + high).toString(16).padStart(8, "0") +
-    low.toString(16).padStart(8, "0") +
-    nanos.toString(16).padStart(8, "0")
-  );
+  return "@" + (0x4000_0000 + high).toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0") + nanos.toString(16).padStart(8, "0");
 }
 
 /** The label for a wall-clock reading in milliseconds (Date.now()). */

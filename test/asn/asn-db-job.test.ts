@@ -38,7 +38,8 @@ describe("the asn-db job", () => {
     await ctx.cleanup();
     await rm(dir, { recursive: true, force: true });
   });
-  const job = (...more: string[]) => asnDbSpec.create(["--url", `${server.url}/ip2asn-combined.tsv.gz`, "--out", out, "--min-ranges", "100", ...more], {});
+  const job = (...more: string[]) =>
+    asnDbSpec.create(["--url", `${server.url}/ip2asn-combined.tsv.gz`, "--out", out, "--min-ranges", "100", ...more], {});
 
   it("downloads a gzipped table, writes it uncompressed, then asks conditionally and keeps it", async () => {
     const first = await job().run(ctx);
@@ -95,8 +96,11 @@ describe("the asn-db job", () => {
     const r = runBin("chime", ["asn-db", "--url", "ftp://example.net/x.tsv", "--out", out], { CHIME_LOG_STAMP: "none" });
     expect(r.status).toBe(100);
     expect(r.stderr).toContain('asn-db: --url: not an http(s) URL: "ftp://example.net/x.tsv"');
-    const r2 = runBin("chime", ["asn-db", "--url", "http://127.0.0.1:9/x", "--out", out], { CHIME_LOG_STAMP: "none", CHIME_ASN_DB_MAX_SHRINK: "fifty" });
+    const r2 = runBin("chime", ["asn-db", "--url", "http://127.0.0.1:9/x", "--out", out], {
+      CHIME_LOG_STAMP: "none",
+      CHIME_ASN_DB_MAX_SHRINK: "fifty",
+    });
     expect(r2.status).toBe(100);
-    expect(r2.stderr).toContain('CHIME_ASN_DB_MAX_SHRINK (environment): not a percentage');
+    expect(r2.stderr).toContain("CHIME_ASN_DB_MAX_SHRINK (environment): not a percentage");
   });
 });

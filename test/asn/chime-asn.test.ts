@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { BIN } from "../cli/run-bin.js";
 import type { LoopbackHttp } from "../helpers/loopback-http.js";
 import { startUnbound, withUnbound, type UnboundServer } from "../helpers/unbound-server.js";
@@ -18,7 +18,10 @@ interface Ran {
 /** The built CLI, asynchronously: the test's own servers must keep answering meanwhile. */
 function chimeAsn(args: readonly string[], input = "", env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(`${BIN}/chime.cjs`, ["asn", ...args], { env: { ...process.env, CHIME_LOG_STAMP: "none", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(`${BIN}/chime.cjs`, ["asn", ...args], {
+      env: { ...process.env, CHIME_LOG_STAMP: "none", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -29,7 +32,12 @@ function chimeAsn(args: readonly string[], input = "", env: Record<string, strin
   });
 }
 
-const jsonLines = (text: string): Record<string, unknown>[] => text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 withUnbound.describe("chime asn", () => {
   let unbound: UnboundServer;
@@ -70,15 +78,52 @@ withUnbound.describe("chime asn", () => {
   withUnbound.it("answers an address through Team Cymru and prints the table", async () => {
     const r = await chimeAsn(["--dns-server", dns(), "--source", "cymru", "216.90.108.31"]);
     expect(r.status).toBe(0);
-    const [header, row] = r.stdout.trim().split("\n").map((l) => l.split(/\s{2,}/));
+    const [header, row] = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s{2,}/));
     expect(header).toEqual(["query", "address", "as", "prefix", "cc", "registry", "allocated", "name", "source"]);
-    expect(row).toEqual(["216.90.108.31", "216.90.108.31", "AS23028", "216.90.108.0/24", "US", "arin", "1998-09-25", "TEAM-CYMRU - Team Cymru Inc., US", "cymru"]);
+    expect(row).toEqual([
+      "216.90.108.31",
+      "216.90.108.31",
+      "AS23028",
+      "216.90.108.0/24",
+      "US",
+      "arin",
+      "1998-09-25",
+      "TEAM-CYMRU - Team Cymru Inc., US",
+      "cymru",
+    ]);
   });
 
   withUnbound.it("falls back in the order given: SERVFAIL from DNS, RIPEstat down, then the local table", async () => {
-    const r = await chimeAsn(["--json", "--dns-server", servfail.server, "--ripestat-url", ripeDown.url, "--db", table, "--source", "cymru,ripestat,db", "9.9.9.9"]);
+    const r = await chimeAsn([
+      "--json",
+      "--dns-server",
+      servfail.server,
+      "--ripestat-url",
+      ripeDown.url,
+      "--db",
+      table,
+      "--source",
+      "cymru,ripestat,db",
+      "9.9.9.9",
+    ]);
     expect(r.status).toBe(0);
-    expect(jsonLines(r.stdout)).toEqual([{ query: "9.9.9.9", kind: "answer", address: "9.9.9.9", origins: [19281], prefix: "9.9.9.0/24", country: "US", registry: null, allocated: null, asName: "QUAD9-1", source: "db" }]);
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        query: "9.9.9.9",
+        kind: "answer",
+        address: "9.9.9.9",
+        origins: [19281],
+        prefix: "9.9.9.0/24",
+        country: "US",
+        registry: null,
+        allocated: null,
+        asName: "QUAD9-1",
+        source: "db",
+      },
+    ]);
   });
 
   withUnbound.it("believes a source that says not announced: the next source is not asked", async () => {
@@ -89,7 +134,16 @@ withUnbound.describe("chime asn", () => {
   });
 
   withUnbound.it("exits 111 naming every source's failure when none can answer", async () => {
-    const r = await chimeAsn(["--json", "--dns-server", servfail.server, "--ripestat-url", ripeDown.url, "--source", "cymru,ripestat", "9.9.9.9"]);
+    const r = await chimeAsn([
+      "--json",
+      "--dns-server",
+      servfail.server,
+      "--ripestat-url",
+      ripeDown.url,
+      "--source",
+      "cymru,ripestat",
+      "9.9.9.9",
+    ]);
     expect(r.status).toBe(111);
     const [row] = jsonLines(r.stdout);
     expect(row).toMatchObject({ kind: "failed", address: "9.9.9.9" });
@@ -100,7 +154,16 @@ withUnbound.describe("chime asn", () => {
   withUnbound.it("answers special-purpose addresses without asking anyone", async () => {
     const before = servfail.queries;
     const pathsBefore = ripeDown.paths.length;
-    const r = await chimeAsn(["--json", "--dns-server", servfail.server, "--ripestat-url", ripeDown.url, "10.0.0.1", "fd12::1", "198.51.100.9"]);
+    const r = await chimeAsn([
+      "--json",
+      "--dns-server",
+      servfail.server,
+      "--ripestat-url",
+      ripeDown.url,
+      "10.0.0.1",
+      "fd12::1",
+      "198.51.100.9",
+    ]);
     expect(r.status).toBe(0);
     expect(jsonLines(r.stdout).map((x) => [x.address, x.kind, x.rfc])).toEqual([
       ["10.0.0.1", "special", "RFC 1918"],
@@ -147,7 +210,7 @@ withUnbound.describe("chime asn", () => {
     expect(bad.stderr).toContain('asn: --source: not a source (cymru, ripestat, db): "whois"');
     const badEnv = await chimeAsn(["9.9.9.9"], "", { CHIME_ASN_TIMEOUT: "soon" });
     expect(badEnv.status).toBe(100);
-    expect(badEnv.stderr).toContain('CHIME_ASN_TIMEOUT (environment): not a duration');
+    expect(badEnv.stderr).toContain("CHIME_ASN_TIMEOUT (environment): not a duration");
   });
 
   withUnbound.it("keeps answers in the state directory's cache and uses them while the sources are down", async () => {
@@ -161,7 +224,18 @@ withUnbound.describe("chime asn", () => {
     expect(again.status).toBe(0);
     expect(jsonLines(again.stdout)[0]).toEqual(jsonLines(first.stdout)[0]);
     // with a TTL of zero the cache is not used: the dead server is asked
-    const expired = await chimeAsn(["--json", "--state-dir", state, "--cache-ttl", "0s", "--dns-server", servfail.server, "--source", "cymru", "216.90.108.31"]);
+    const expired = await chimeAsn([
+      "--json",
+      "--state-dir",
+      state,
+      "--cache-ttl",
+      "0s",
+      "--dns-server",
+      servfail.server,
+      "--source",
+      "cymru",
+      "216.90.108.31",
+    ]);
     expect(expired.status).toBe(111);
   });
 });

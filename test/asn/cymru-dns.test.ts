@@ -19,14 +19,22 @@ describe("Team Cymru query names and answers", () => {
   });
 
   it("reverses all 32 IPv6 nibbles under origin6.asn.cymru.com (as ip6.arpa does, RFC 3596 §2.5)", () => {
-    expect(originQueryName(ip("2001:4860::8888"))).toBe("8.8.8.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.8.4.1.0.0.2.origin6.asn.cymru.com");
+    expect(originQueryName(ip("2001:4860::8888"))).toBe(
+      "8.8.8.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.8.4.1.0.0.2.origin6.asn.cymru.com",
+    );
   });
 
   it("reads the documented origin and AS records", () => {
     expect(parseOriginRecords([[CYMRU_ORIGIN]])).toEqual([
       { origins: [23028], prefix: "216.90.108.0/24", prefixLength: 24, country: "US", registry: "arin", allocated: "1998-09-25" },
     ]);
-    expect(parseAsRecord([[CYMRU_AS]])).toEqual({ asn: 23028, country: "US", registry: "arin", allocated: "2002-01-04", name: "TEAM-CYMRU - Team Cymru Inc., US" });
+    expect(parseAsRecord([[CYMRU_AS]])).toEqual({
+      asn: 23028,
+      country: "US",
+      registry: "arin",
+      allocated: "2002-01-04",
+      name: "TEAM-CYMRU - Team Cymru Inc., US",
+    });
   });
 
   it("refuses a record that is not of the documented shape", () => {
@@ -52,7 +60,10 @@ withUnbound.describe("the Cymru source against a real unbound serving Cymru-shap
         // one record sent as two character-strings
         txt("9.9.9.9.origin.asn.cymru.com.", "1955", "4 | 9.9.9.0/24 | CH | ripencc | 2017-09-13"),
         txt("AS19554.asn.cymru.com.", "19554 | CH | ripencc | 2017-09-13 | QUAD9"),
-        txt("8.8.8.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.8.4.1.0.0.2.origin6.asn.cymru.com.", "15169 | 2001:4860::/32 | US | arin | 2005-03-14"),
+        txt(
+          "8.8.8.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.8.4.1.0.0.2.origin6.asn.cymru.com.",
+          "15169 | 2001:4860::/32 | US | arin | 2005-03-14",
+        ),
         txt("4.3.2.1.origin.asn.cymru.com.", "hello"),
         'local-zone: "refused.example.net." always_refuse',
       ],
@@ -84,7 +95,13 @@ withUnbound.describe("the Cymru source against a real unbound serving Cymru-shap
 
   withUnbound.it("takes the most specific of several announcements, with every origin of a multi-origin prefix", async () => {
     const r = await source().lookup(ip("5.6.7.8"));
-    expect(r).toMatchObject({ kind: "answer", origins: [64500, 64501], prefix: "5.6.0.0/16", allocated: "2010-02-03", asName: "EXAMPLE-A" });
+    expect(r).toMatchObject({
+      kind: "answer",
+      origins: [64500, 64501],
+      prefix: "5.6.0.0/16",
+      allocated: "2010-02-03",
+      asName: "EXAMPLE-A",
+    });
   });
 
   withUnbound.it("joins a record sent as several character-strings (RFC 1035 §3.3.14)", async () => {
@@ -92,7 +109,12 @@ withUnbound.describe("the Cymru source against a real unbound serving Cymru-shap
   });
 
   withUnbound.it("asks origin6 for an IPv6 address", async () => {
-    expect(await source().lookup(ip("2001:4860::8888"))).toMatchObject({ kind: "answer", origins: [15169], prefix: "2001:4860::/32", asName: null });
+    expect(await source().lookup(ip("2001:4860::8888"))).toMatchObject({
+      kind: "answer",
+      origins: [15169],
+      prefix: "2001:4860::/32",
+      asName: null,
+    });
   });
 
   withUnbound.it("says not found when there is no record (NXDOMAIN)", async () => {

@@ -22,7 +22,12 @@ describe("the iptoasn table", () => {
 
   it("finds the range of an IPv4 and an IPv6 address, the range written as its prefix", () => {
     expect(table.lookup(parseIp("1.0.0.1")!)).toEqual({ asn: 13335, prefix: "1.0.0.0/24", country: "US", name: "CLOUDFLARENET" });
-    expect(table.lookup(parseIp("1.0.5.9")!)).toEqual({ asn: 38803, prefix: "1.0.4.0/22", country: "AU", name: "WPL-AS-AP Wirefreebroadband Pty Ltd" });
+    expect(table.lookup(parseIp("1.0.5.9")!)).toEqual({
+      asn: 38803,
+      prefix: "1.0.4.0/22",
+      country: "AU",
+      name: "WPL-AS-AP Wirefreebroadband Pty Ltd",
+    });
     expect(table.lookup(parseIp("2001:4860::8888")!)).toMatchObject({ asn: 15169, prefix: "2001:4860::/32", name: "GOOGLE" });
     expect(table.lookup(parseIp("2001:200::1")!)).toMatchObject({ asn: 2500, prefix: "2001:200::/32" });
   });
@@ -83,7 +88,15 @@ describe("the db source", () => {
     for (const f of ["t.tsv", "t.tsv.gz"]) {
       const db = new DbSource(join(dir, f));
       expect(await db.lookup(parseIp("1.0.0.7")!)).toEqual({
-        kind: "answer", address: "1.0.0.7", origins: [13335], prefix: "1.0.0.0/24", country: "US", registry: null, allocated: null, asName: "CLOUDFLARENET", source: "db",
+        kind: "answer",
+        address: "1.0.0.7",
+        origins: [13335],
+        prefix: "1.0.0.0/24",
+        country: "US",
+        registry: null,
+        allocated: null,
+        asName: "CLOUDFLARENET",
+        source: "db",
       });
       expect(await db.lookup(parseIp("1.0.2.1")!)).toEqual({ kind: "not-found", address: "1.0.2.1", source: "db" });
     }

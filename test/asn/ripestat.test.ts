@@ -6,8 +6,14 @@ import { serveRipeStat, type RipeStatData } from "./helpers/ripestat-server.js";
 
 const DATA: RipeStatData = {
   // the documentation's network-info example: 140.78.90.50 → 140.78.0.0/16, AS1205
-  networkInfo: { "140.78.90.50": { asns: ["1205"], prefix: "140.78.0.0/16" }, "2001:67c:2e8::2": { asns: ["3333"], prefix: "2001:67c:2e8::/48" } },
-  holders: { AS1205: "FCCN - Fundacao para a Computacao Cientifica Nacional", AS3333: "RIPE-NCC-AS - Reseaux IP Europeens Network Coordination Centre (RIPE NCC)" },
+  networkInfo: {
+    "140.78.90.50": { asns: ["1205"], prefix: "140.78.0.0/16" },
+    "2001:67c:2e8::2": { asns: ["3333"], prefix: "2001:67c:2e8::/48" },
+  },
+  holders: {
+    AS1205: "FCCN - Fundacao para a Computacao Cientifica Nacional",
+    AS3333: "RIPE-NCC-AS - Reseaux IP Europeens Network Coordination Centre (RIPE NCC)",
+  },
   countries: { "140.78.0.0/16": "AT", "2001:67c:2e8::/48": "NL", AS3333: "NL" },
   announced: { AS3333: ["193.0.0.0/21", "193.0.10.0/23", "2001:67c:2e8::/48"] },
 };
@@ -37,7 +43,11 @@ describe("the RIPEstat source against a local server speaking the Data API", () 
 
   it("answers IPv6 and an AS with its announced prefixes", async () => {
     server = await serveRipeStat(DATA);
-    expect(await source(server).lookup(parseIp("2001:67c:2e8::2")!)).toMatchObject({ origins: [3333], prefix: "2001:67c:2e8::/48", country: "NL" });
+    expect(await source(server).lookup(parseIp("2001:67c:2e8::2")!)).toMatchObject({
+      origins: [3333],
+      prefix: "2001:67c:2e8::/48",
+      country: "NL",
+    });
     expect(await source(server).describeAs(3333)).toEqual({
       asn: 3333,
       name: "RIPE-NCC-AS - Reseaux IP Europeens Network Coordination Centre (RIPE NCC)",
@@ -78,7 +88,9 @@ describe("the RIPEstat source against a local server speaking the Data API", () 
       res.end();
       return true;
     });
-    await expect(source(server, { maxRetries: 2 }).lookup(parseIp("140.78.90.50")!)).rejects.toThrow(/still rate-limited \(429\) after 2 retries/);
+    await expect(source(server, { maxRetries: 2 }).lookup(parseIp("140.78.90.50")!)).rejects.toThrow(
+      /still rate-limited \(429\) after 2 retries/,
+    );
     expect(server.paths.length).toBe(3);
   });
 

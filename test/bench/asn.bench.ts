@@ -98,14 +98,19 @@ try {
   const o = median(ours);
   const p = median(theirs);
   console.log(
-    `bench asn-table-lookup: chime ${((LOOKUPS / o) * 1000 / 1e6).toFixed(2)} M lookups/s, plain-js-bisection ${((LOOKUPS / p) * 1000 / 1e6).toFixed(2)} M lookups/s, ratio ${(p / o).toFixed(3)} (goal ≥ 1.0: ${p / o >= 1 ? "met" : "missed"})`,
+    `bench asn-table-lookup: chime ${(((LOOKUPS / o) * 1000) / 1e6).toFixed(2)} M lookups/s, plain-js-bisection ${(((LOOKUPS / p) * 1000) / 1e6).toFixed(2)} M lookups/s, ratio ${(p / o).toFixed(3)} (goal ≥ 1.0: ${p / o >= 1 ? "met" : "missed"})`,
   );
   // the whole answer path a `chime asn --db` lookup takes (range → prefix text included)
-  const some = Array.from({ length: 100_000 }, (_, i) => parseIp(`${(probes[i]! >>> 24) & 255}.${(probes[i]! >>> 16) & 255}.${(probes[i]! >>> 8) & 255}.${probes[i]! & 255}`)!);
+  const some = Array.from(
+    { length: 100_000 },
+    (_, i) => parseIp(`${(probes[i]! >>> 24) & 255}.${(probes[i]! >>> 16) & 255}.${(probes[i]! >>> 8) & 255}.${probes[i]! & 255}`)!,
+  );
   const t = performance.now();
   for (const ip of some) table.lookup(ip);
   const full = performance.now() - t;
-  console.log(`bench asn-table-answer: chime ${((some.length / full) * 1000 / 1e6).toFixed(2)} M answers/s (parsed address → AS, prefix, country, name)`);
+  console.log(
+    `bench asn-table-answer: chime ${(((some.length / full) * 1000) / 1e6).toFixed(2)} M answers/s (parsed address → AS, prefix, country, name)`,
+  );
 
   // ---- DNS ----
   const ADDRESSES = 10_000;
@@ -114,16 +119,28 @@ try {
   const ips: IpAddress[] = [];
   const seen = new Set<string>();
   while (ips.length < ADDRESSES) {
-    const ip = parseIp(`${1 + Math.floor(dnsRnd() * 222)}.${Math.floor(dnsRnd() * 256)}.${Math.floor(dnsRnd() * 256)}.${Math.floor(dnsRnd() * 256)}`)!;
+    const ip = parseIp(
+      `${1 + Math.floor(dnsRnd() * 222)}.${Math.floor(dnsRnd() * 256)}.${Math.floor(dnsRnd() * 256)}.${Math.floor(dnsRnd() * 256)}`,
+    )!;
     if (specialRange(ip) !== null || seen.has(ip.text)) continue;
     seen.add(ip.text);
     ips.push(ip);
   }
   const asOf = (i: number) => 64512 + (i % ASES);
-  const lines = ips.map((ip, i) => `local-data: '${originQueryName(ip)}. 300 IN TXT "${asOf(i)} | ${ip.text}/32 | US | arin | 2001-01-01"'`);
-  for (let a = 0; a < ASES; a++) lines.push(`local-data: '${asQueryName(64512 + a)}. 300 IN TXT "${64512 + a} | US | arin | 2001-01-01 | BENCH-NET-${a}"'`);
+  const lines = ips.map(
+    (ip, i) => `local-data: '${originQueryName(ip)}. 300 IN TXT "${asOf(i)} | ${ip.text}/32 | US | arin | 2001-01-01"'`,
+  );
+  for (let a = 0; a < ASES; a++)
+    lines.push(`local-data: '${asQueryName(64512 + a)}. 300 IN TXT "${64512 + a} | US | arin | 2001-01-01 | BENCH-NET-${a}"'`);
   await writeFile(join(dir, "cymru.conf"), "server:\n" + lines.map((l) => `  ${l}`).join("\n") + "\n");
-  const unbound = await startUnbound({ serverLines: ['local-zone: "asn.cymru.com." static', `include: "${join(dir, "cymru.conf")}"`, "msg-cache-size: 64m", "rrset-cache-size: 64m"] });
+  const unbound = await startUnbound({
+    serverLines: [
+      'local-zone: "asn.cymru.com." static',
+      `include: "${join(dir, "cymru.conf")}"`,
+      "msg-cache-size: 64m",
+      "rrset-cache-size: 64m",
+    ],
+  });
   try {
     const names = [...ips.map((ip) => originQueryName(ip)), ...Array.from({ length: ASES }, (_, a) => asQueryName(64512 + a))];
     // dig -f: one query per line, "NAME TXT", against the same server
@@ -133,13 +150,20 @@ try {
     const runDig = (): number => {
       const t0 = performance.now();
       const r = spawnSync("dig", digArgs, { encoding: "utf8", maxBuffer: 64 << 20 });
-      if (r.status !== 0 || r.stdout.split("\n").filter(Boolean).length !== names.length) throw new Error(`dig -f did not answer every query: ${r.stderr}`);
+      if (r.status !== 0 || r.stdout.split("\n").filter(Boolean).length !== names.length)
+        throw new Error(`dig -f did not answer every query: ${r.stderr}`);
       return performance.now() - t0;
     };
     const runChime = async (concurrency: number): Promise<number> => {
       const source = new CymruDnsSource({ servers: [`127.0.0.1:${unbound.port}`], timeoutMs: 5000 });
       const t0 = performance.now();
-      const answers = await boundedPool(ips, concurrency, new AbortController().signal, (ip) => source.lookup(ip), () => null);
+      const answers = await boundedPool(
+        ips,
+        concurrency,
+        new AbortController().signal,
+        (ip) => source.lookup(ip),
+        () => null,
+      );
       const ms = performance.now() - t0;
       if (answers.some((a) => a?.kind !== "answer" || a.asName === null)) throw new Error("the Cymru source missed an answer");
       return ms;
@@ -157,8 +181,12 @@ try {
     const d = median(dig);
     const c = median(chime16);
     const c1 = median(chime1);
-    console.log(`bench asn-dns: chime ${c.toFixed(0)} ms (16 at once, chime asn's default), dig-f ${d.toFixed(0)} ms, ratio ${(c / d).toFixed(3)} (goal ≤ 1.3: ${c / d <= 1.3 ? "met" : "missed"}) — ${ADDRESSES} addresses, ${names.length} queries`);
-    console.log(`bench asn-dns-sequential: chime ${c1.toFixed(0)} ms (one at a time, as dig -f asks), dig-f ${d.toFixed(0)} ms, ratio ${(c1 / d).toFixed(3)}`);
+    console.log(
+      `bench asn-dns: chime ${c.toFixed(0)} ms (16 at once, chime asn's default), dig-f ${d.toFixed(0)} ms, ratio ${(c / d).toFixed(3)} (goal ≤ 1.3: ${c / d <= 1.3 ? "met" : "missed"}) — ${ADDRESSES} addresses, ${names.length} queries`,
+    );
+    console.log(
+      `bench asn-dns-sequential: chime ${c1.toFixed(0)} ms (one at a time, as dig -f asks), dig-f ${d.toFixed(0)} ms, ratio ${(c1 / d).toFixed(3)}`,
+    );
   } finally {
     await unbound.stop();
   }

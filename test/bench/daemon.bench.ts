@@ -59,7 +59,11 @@ async function benchGrowth(): Promise<void> {
       return { status: "ok" as const, summary: "nothing to do" };
     },
   };
-  const daemon = new Daemon({ clock, sleep, zone: tz("Europe/Berlin"), hostname: "bench", store: new MemoryStateStore(), environment: process.env }, chimeLog, { catchUp: true, graceMs: 1000 });
+  const daemon = new Daemon(
+    { clock, sleep, zone: tz("Europe/Berlin"), hostname: "bench", store: new MemoryStateStore(), environment: process.env },
+    chimeLog,
+    { catchUp: true, graceMs: 1000 },
+  );
   daemon.start([{ tag: "hourly", job, schedule: parseSchedule(",M=0"), what: "trivial", splayMs: 0, fingerprint: "x" }]);
   // RSS after a full GC, sampled every 1000 runs; growth = the least-squares slope over the
   // measured runs, so one late page-in of malloc or V8 code space does not decide the result
@@ -89,7 +93,9 @@ async function benchGrowth(): Promise<void> {
   // signed: a negative slope means RSS shrank while the runs went on
   const growth = (slope * RUNS) / MB;
   const raw = (samples[n - 1]![1] - samples[0]![1]) / MB;
-  console.log(`bench daemon-rss-growth-10k-runs: chime ${growth.toFixed(2)} MB, target 2.00 MB, ratio ${(Math.max(0, growth) / 2).toFixed(2)}`);
+  console.log(
+    `bench daemon-rss-growth-10k-runs: chime ${growth.toFixed(2)} MB, target 2.00 MB, ratio ${(Math.max(0, growth) / 2).toFixed(2)}`,
+  );
   console.log(`  (first-to-last RSS ${raw.toFixed(2)} MB, heap used ${heapGrowth.toFixed(2)} MB, ${n} samples)`);
 }
 
@@ -137,7 +143,9 @@ async function benchLogLines(): Promise<void> {
   }
   const a = median(ours);
   const b = median(theirs);
-  console.log(`bench log-lines: chime ${(a / 1000).toFixed(0)}k lines/s, pino-json ${(b / 1000).toFixed(0)}k lines/s, ratio ${(a / b).toFixed(2)}`);
+  console.log(
+    `bench log-lines: chime ${(a / 1000).toFixed(0)}k lines/s, pino-json ${(b / 1000).toFixed(0)}k lines/s, ratio ${(a / b).toFixed(2)}`,
+  );
 }
 
 if (process.argv[2] === "writer") {

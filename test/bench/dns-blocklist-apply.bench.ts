@@ -85,10 +85,16 @@ function startLoop(host: string, port: number, names: string[]): { stop(): Promi
   };
 }
 
-const lists: string[][] = Array.from({ length: SOURCES }, (_, s) => Array.from({ length: Math.ceil(N / SOURCES) }, (_, i) => `n${i}.src${s}.ads${i % 997}.example`));
+const lists: string[][] = Array.from({ length: SOURCES }, (_, s) =>
+  Array.from({ length: Math.ceil(N / SOURCES) }, (_, i) => `n${i}.src${s}.ads${i % 997}.example`),
+);
 const rig = await startBlocklistRig(['local-data: "plain.example. 300 IN A 192.0.2.5"']);
 try {
-  for (const [s, l] of lists.entries()) rig.routes.set(`/list${s}.txt`, listWithEtag(() => l.join("\n")));
+  for (const [s, l] of lists.entries())
+    rig.routes.set(
+      `/list${s}.txt`,
+      listWithEtag(() => l.join("\n")),
+    );
   const urls = lists.map((_, s) => rig.url(`/list${s}.txt`));
   const first = await rig.run(urls);
   if (first.result.status !== "ok") throw new Error(first.result.summary);
@@ -96,7 +102,9 @@ try {
   // --- all 304
   const unchanged: number[] = [];
   const anchor: number[] = [];
-  const validators = await Promise.all(urls.map(async (url) => (await httpGet({ url, timeoutMs: 10_000, maxBodyBytes: 64 << 20 })).validators));
+  const validators = await Promise.all(
+    urls.map(async (url) => (await httpGet({ url, timeoutMs: 10_000, maxBodyBytes: 64 << 20 })).validators),
+  );
   for (let r = 0; r < REPS; r++) {
     let t = performance.now();
     const run = await rig.run(urls);
@@ -104,13 +112,17 @@ try {
     if (!/unchanged/.test(run.result.summary)) throw new Error(`not an unchanged run: ${run.result.summary}`);
     t = performance.now();
     await runProcess({ argv: ["unbound-control", "-c", rig.unbound.config, "status"], timeoutMs: 30_000 });
-    const replies = await Promise.all(urls.map((url, i) => httpGet({ url, timeoutMs: 10_000, maxBodyBytes: 64 << 20, validators: validators[i] })));
+    const replies = await Promise.all(
+      urls.map((url, i) => httpGet({ url, timeoutMs: 10_000, maxBodyBytes: 64 << 20, validators: validators[i] })),
+    );
     anchor.push(performance.now() - t);
     if (replies.some((x) => x.status !== 304)) throw new Error("the anchor's requests were not answered 304");
   }
   const u = median(unchanged);
   const a = median(anchor);
-  console.log(`bench dns-blocklist-304: chime ${u.toFixed(1)} ms, unbound-control-status+http ${a.toFixed(1)} ms, ratio ${(u / a).toFixed(3)} (target < 1.2: ${u / a < 1.2 ? "met" : "missed"})`);
+  console.log(
+    `bench dns-blocklist-304: chime ${u.toFixed(1)} ms, unbound-control-status+http ${a.toFixed(1)} ms, ratio ${(u / a).toFixed(3)} (target < 1.2: ${u / a < 1.2 ? "met" : "missed"})`,
+  );
 
   // --- apply 100 000 changed names under query load
   for (const l of lists) for (let i = 0; i < l.length; i += 50) l[i] = `changed${i}.${l[i]}`;

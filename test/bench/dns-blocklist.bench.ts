@@ -39,7 +39,18 @@ async function child(list: string, include: string): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const peak = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ ms, cpuMs, peak, baseRss, names: d.names.length, redundant: d.redundant, duplicates: d.duplicates, invalid: parsed.invalid }));
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      cpuMs,
+      peak,
+      baseRss,
+      names: d.names.length,
+      redundant: d.redundant,
+      duplicates: d.duplicates,
+      invalid: parsed.invalid,
+    }),
+  );
 }
 
 // A list shaped like the big public ones: registrable domains under a realistic spread of
@@ -54,9 +65,96 @@ function generate(): { hosts: string; names: string } {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-  const tlds = ["com", "com", "com", "com", "com", "com", "net", "net", "org", "ru", "de", "info", "xyz", "top", "io", "cn", "co.uk", "com.br", "online", "site", "club", "biz", "pl", "fr", "jp", "in"];
-  const syllables = ["ad", "ads", "track", "cdn", "stat", "met", "ric", "pix", "el", "tag", "ana", "lyt", "ics", "serv", "coin", "mine", "hive", "web", "click", "pop", "up", "media", "net", "data", "cloud", "fast", "go", "top", "best", "win", "lo", "ka", "zu", "mi", "ra", "to"];
-  const prefixes = ["www", "ads", "ad", "cdn", "static", "track", "tracking", "pixel", "api", "m", "img", "s", "stats", "metrics", "beacon", "log", "collect", "t", "c", "mine", "pool", "ws"];
+  const tlds = [
+    "com",
+    "com",
+    "com",
+    "com",
+    "com",
+    "com",
+    "net",
+    "net",
+    "org",
+    "ru",
+    "de",
+    "info",
+    "xyz",
+    "top",
+    "io",
+    "cn",
+    "co.uk",
+    "com.br",
+    "online",
+    "site",
+    "club",
+    "biz",
+    "pl",
+    "fr",
+    "jp",
+    "in",
+  ];
+  const syllables = [
+    "ad",
+    "ads",
+    "track",
+    "cdn",
+    "stat",
+    "met",
+    "ric",
+    "pix",
+    "el",
+    "tag",
+    "ana",
+    "lyt",
+    "ics",
+    "serv",
+    "coin",
+    "mine",
+    "hive",
+    "web",
+    "click",
+    "pop",
+    "up",
+    "media",
+    "net",
+    "data",
+    "cloud",
+    "fast",
+    "go",
+    "top",
+    "best",
+    "win",
+    "lo",
+    "ka",
+    "zu",
+    "mi",
+    "ra",
+    "to",
+  ];
+  const prefixes = [
+    "www",
+    "ads",
+    "ad",
+    "cdn",
+    "static",
+    "track",
+    "tracking",
+    "pixel",
+    "api",
+    "m",
+    "img",
+    "s",
+    "stats",
+    "metrics",
+    "beacon",
+    "log",
+    "collect",
+    "t",
+    "c",
+    "mine",
+    "pool",
+    "ws",
+  ];
   const alnum = "abcdefghijklmnopqrstuvwxyz0123456789";
   const word = (): string => {
     let w = "";
@@ -73,12 +171,23 @@ function generate(): { hosts: string; names: string } {
     return h;
   };
   const bases = Array.from({ length: 450_000 }, () => `${word()}.${pick(tlds)}`);
-  const hosts: string[] = ["# generated blocklist for the benchmark", "127.0.0.1 localhost", "::1 localhost ip6-localhost", "0.0.0.0 0.0.0.0", ""];
+  const hosts: string[] = [
+    "# generated blocklist for the benchmark",
+    "127.0.0.1 localhost",
+    "::1 localhost ip6-localhost",
+    "0.0.0.0 0.0.0.0",
+    "",
+  ];
   const names: string[] = [];
   for (let i = 0; i < NAMES; i++) {
     const base = pick(bases);
     const r = random();
-    let name = r < 0.35 ? base : r < 0.8 ? `${pick(prefixes)}${random() < 0.3 ? Math.floor(random() * 20) : ""}.${base}` : `${hash()}.${pick(prefixes)}.${base}`;
+    let name =
+      r < 0.35
+        ? base
+        : r < 0.8
+          ? `${pick(prefixes)}${random() < 0.3 ? Math.floor(random() * 20) : ""}.${base}`
+          : `${hash()}.${pick(prefixes)}.${base}`;
     if (random() < 0.02) name = name.toUpperCase();
     if (random() < 0.005) name += ".";
     names.push(name);
@@ -114,11 +223,17 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const t0 = performance.now();
       // bash's `times` gives the CPU time of its children; the paths go in as arguments
-      const s = spawnSync("bash", ["-c", 'sort -u -o "$1" "$2" && times', "bash", join(dir, "sorted.txt"), plain], { env: { ...process.env, LC_ALL: "C" }, encoding: "utf8" });
+      const s = spawnSync("bash", ["-c", 'sort -u -o "$1" "$2" && times', "bash", join(dir, "sorted.txt"), plain], {
+        env: { ...process.env, LC_ALL: "C" },
+        encoding: "utf8",
+      });
       anchor.push(performance.now() - t0);
       if (s.status !== 0) throw new Error(`sort -u failed: ${s.status ?? s.signal} ${s.stderr}`);
       anchorCpu.push(childCpuMs(s.stdout));
-      const c = spawnSync(process.execPath, [process.argv[1]!, "--child", list, join(dir, "blocklist.conf")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+      const c = spawnSync(process.execPath, [process.argv[1]!, "--child", list, join(dir, "blocklist.conf")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       if (c.status !== 0) throw new Error(`the measured run failed: ${c.status ?? c.signal}`);
       info = JSON.parse(c.stdout) as Record<string, number>;
       ours.push(info["ms"]!);
@@ -130,9 +245,13 @@ async function main(): Promise<void> {
     console.log(`bench dns-blocklist-1m: chime ${a.toFixed(0)} ms, sort-u ${b.toFixed(0)} ms, ratio ${(a / b).toFixed(2)}`);
     const ac = median(oursCpu);
     const bc = median(anchorCpu);
-    console.log(`bench dns-blocklist-1m-cpu: chime ${ac.toFixed(0)} ms, sort-u ${bc.toFixed(0)} ms, ratio ${(ac / bc).toFixed(2)} (load average ${loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `bench dns-blocklist-1m-cpu: chime ${ac.toFixed(0)} ms, sort-u ${bc.toFixed(0)} ms, ratio ${(ac / bc).toFixed(2)} (load average ${loadavg()[0]!.toFixed(1)})`,
+    );
     const p = median(peaks);
-    console.log(`bench dns-blocklist-1m-rss: chime ${(p / MB).toFixed(0)} MB peak, list ${(size / MB).toFixed(1)} MB, ratio ${(p / size).toFixed(2)}`);
+    console.log(
+      `bench dns-blocklist-1m-rss: chime ${(p / MB).toFixed(0)} MB peak, list ${(size / MB).toFixed(1)} MB, ratio ${(p / size).toFixed(2)}`,
+    );
     console.log(
       `  (${info["names"]} names kept of ${NAMES}: ${info["duplicates"]} repeats, ${info["redundant"]} below a listed parent, ${info["invalid"]} invalid; ` +
         `RSS before reading the list ${((info["baseRss"] ?? 0) / MB).toFixed(0)} MB, peak above it ${((p - (info["baseRss"] ?? 0)) / size).toFixed(2)}× the list)`,

@@ -25,7 +25,13 @@ const include = (names: readonly string[]) => `server:\n${names.map((n) => `loca
 async function control(u: UnboundServer, args: string[], input?: string): Promise<{ ms: number; status: number | null; out: string }> {
   const t = performance.now();
   let out = "";
-  const r = await runProcess({ argv: ["unbound-control", "-c", u.config, ...args], ...(input !== undefined ? { input } : {}), timeoutMs: 120_000, onStdout: (c) => (out += c), onStderr: (c) => (out += c) });
+  const r = await runProcess({
+    argv: ["unbound-control", "-c", u.config, ...args],
+    ...(input !== undefined ? { input } : {}),
+    timeoutMs: 120_000,
+    onStdout: (c) => (out += c),
+    onStderr: (c) => (out += c),
+  });
   return { ms: performance.now() - t, status: r.code, out };
 }
 async function cacheCount(u: UnboundServer): Promise<number> {
@@ -34,7 +40,10 @@ async function cacheCount(u: UnboundServer): Promise<number> {
 }
 
 const upstream = await startUnbound({
-  serverLines: ['local-zone: "up.example." static', ...Array.from({ length: CACHED }, (_, i) => `local-data: "h${i}.up.example. 3600 IN A 192.0.2.${i % 250}"`)],
+  serverLines: [
+    'local-zone: "up.example." static',
+    ...Array.from({ length: CACHED }, (_, i) => `local-data: "h${i}.up.example. 3600 IN A 192.0.2.${i % 250}"`),
+  ],
 });
 try {
   for (const way of ["reload", "reload_keep_cache", "local_zones diff"] as const) {

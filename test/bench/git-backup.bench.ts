@@ -87,7 +87,10 @@ async function main(): Promise<void> {
 
   // Mirror templates, one per network, already repaired by a chime run (heads+tags refspecs).
   const templates: Record<string, string> = {};
-  for (const [net, port] of [["loopback", daemon.port], ["50ms-rtt", proxy.port]] as const) {
+  for (const [net, port] of [
+    ["loopback", daemon.port],
+    ["50ms-rtt", proxy.port],
+  ] as const) {
     const t = join(tmp, `template-${net}`);
     mkdirSync(t);
     git(t, "clone", "--quiet", "--mirror", daemon.url("r0.git"), "r0.git");
@@ -133,13 +136,23 @@ async function main(): Promise<void> {
         totals[name]! += times[name]!;
       }
       const c = times.chime!;
-      console.log(`bench git-backup[${net},${phase}]: chime ${c.toFixed(2)} s, shell-loop ${times["shell-loop"]!.toFixed(2)} s, ratio ${(c / times["shell-loop"]!).toFixed(2)}`);
-      console.log(`bench git-backup-overhead[${net},${phase}]: chime ${c.toFixed(2)} s, xargs-P4 ${times["xargs-P4"]!.toFixed(2)} s, ratio ${(c / times["xargs-P4"]!).toFixed(2)}`);
+      console.log(
+        `bench git-backup[${net},${phase}]: chime ${c.toFixed(2)} s, shell-loop ${times["shell-loop"]!.toFixed(2)} s, ratio ${(c / times["shell-loop"]!).toFixed(2)}`,
+      );
+      console.log(
+        `bench git-backup-overhead[${net},${phase}]: chime ${c.toFixed(2)} s, xargs-P4 ${times["xargs-P4"]!.toFixed(2)} s, ratio ${(c / times["xargs-P4"]!).toFixed(2)}`,
+      );
     }
   }
   const c = totals.chime!;
-  if (PARTS.has("matrix")) console.log(`bench git-backup: chime ${c.toFixed(2)} s, shell-loop ${totals["shell-loop"]!.toFixed(2)} s, ratio ${(c / totals["shell-loop"]!).toFixed(2)}`);
-  if (PARTS.has("matrix")) console.log(`bench git-backup-overhead: chime ${c.toFixed(2)} s, xargs-P4 ${totals["xargs-P4"]!.toFixed(2)} s, ratio ${(c / totals["xargs-P4"]!).toFixed(2)}`);
+  if (PARTS.has("matrix"))
+    console.log(
+      `bench git-backup: chime ${c.toFixed(2)} s, shell-loop ${totals["shell-loop"]!.toFixed(2)} s, ratio ${(c / totals["shell-loop"]!).toFixed(2)}`,
+    );
+  if (PARTS.has("matrix"))
+    console.log(
+      `bench git-backup-overhead: chime ${c.toFixed(2)} s, xargs-P4 ${totals["xargs-P4"]!.toFixed(2)} s, ratio ${(c / totals["xargs-P4"]!).toFixed(2)}`,
+    );
 
   // Loaded: the same mirrors (now up to date again after the phase above), chime and xargs -P4
   // interleaved so both see the same load.
@@ -158,7 +171,9 @@ async function main(): Promise<void> {
       }
       const cl = median(xs.chime!);
       const xl = median(xs["xargs-P4"]!);
-      console.log(`bench git-backup-overhead-loaded[${net},up-to-date]: chime ${cl.toFixed(2)} s, xargs-P4 ${xl.toFixed(2)} s, ratio ${(cl / xl).toFixed(2)}`);
+      console.log(
+        `bench git-backup-overhead-loaded[${net},up-to-date]: chime ${cl.toFixed(2)} s, xargs-P4 ${xl.toFixed(2)} s, ratio ${(cl / xl).toFixed(2)}`,
+      );
     }
   } finally {
     hog.stop();
@@ -191,10 +206,16 @@ async function main(): Promise<void> {
     rss[count] = measured.rss;
     heap[count] = measured.heap;
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(`bench git-backup-mirrors[${count}]: chime ${secs.toFixed(2)} s, ${(secs / count * 1000).toFixed(1)} ms per mirror`);
+    console.log(`bench git-backup-mirrors[${count}]: chime ${secs.toFixed(2)} s, ${((secs / count) * 1000).toFixed(1)} ms per mirror`);
   }
-  if (PARTS.has("memory")) console.log(`bench git-backup-peak-rss[${SCALE} vs 100 mirrors]: chime ${rss[SCALE]!.toFixed(1)} MB, 100-mirrors ${rss[100]!.toFixed(1)} MB, ratio ${(rss[SCALE]! / rss[100]!).toFixed(2)}`);
-  if (PARTS.has("memory")) console.log(`bench git-backup-heap-after-gc[${SCALE} vs 100 mirrors]: chime ${heap[SCALE]!.toFixed(1)} MB, 100-mirrors ${heap[100]!.toFixed(1)} MB, ratio ${(heap[SCALE]! / heap[100]!).toFixed(2)}`);
+  if (PARTS.has("memory"))
+    console.log(
+      `bench git-backup-peak-rss[${SCALE} vs 100 mirrors]: chime ${rss[SCALE]!.toFixed(1)} MB, 100-mirrors ${rss[100]!.toFixed(1)} MB, ratio ${(rss[SCALE]! / rss[100]!).toFixed(2)}`,
+    );
+  if (PARTS.has("memory"))
+    console.log(
+      `bench git-backup-heap-after-gc[${SCALE} vs 100 mirrors]: chime ${heap[SCALE]!.toFixed(1)} MB, 100-mirrors ${heap[100]!.toFixed(1)} MB, ratio ${(heap[SCALE]! / heap[100]!).toFixed(2)}`,
+    );
   await proxy.stop();
   await daemon.stop();
 }

@@ -84,7 +84,12 @@ async function benchPart(name: string, code: string): Promise<void> {
   const ours: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    ours.push(await idleRss(["-e", `${code}; console.log("ready"); setInterval(() => {}, 1e9)`], /ready/, 1, { ...process.env, NODE_PATH: join(root, "node_modules") }));
+    ours.push(
+      await idleRss(["-e", `${code}; console.log("ready"); setInterval(() => {}, 1e9)`], /ready/, 1, {
+        ...process.env,
+        NODE_PATH: join(root, "node_modules"),
+      }),
+    );
     bare.push(await idleRss(IDLE_NODE, null));
   }
   line(name, ours, bare);
@@ -116,5 +121,10 @@ await benchService("daemon-idle-rss", () => ["--when", ",M=0", "exec", "--", "tr
 await benchService("daemon-config-20-exec-rss", (state) => ["--config", configFile(state, twentyExecJobs)], / next run: /, 20);
 await benchPart("rss-part-intl-zone", `new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Berlin", hour: "numeric" }).format(0)`);
 await benchPart("rss-part-pino-package", `require("pino")({}, { write() {} }).info("x")`);
-await benchJobPart("rss-part-git-backup-job", (dir) => ({ name: "mirrors", job: "git-backup", args: [join(dir, "mirrors")], when: ",M=0" }));
+await benchJobPart("rss-part-git-backup-job", (dir) => ({
+  name: "mirrors",
+  job: "git-backup",
+  args: [join(dir, "mirrors")],
+  when: ",M=0",
+}));
 await benchJobPart("rss-part-ntp-check-job", () => ({ name: "clock", job: "ntp-check", args: ["127.0.0.1"], when: ",M=0" }));

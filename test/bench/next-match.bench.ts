@@ -76,9 +76,13 @@ for (const shape of SHAPES) {
   const cronerNext = (i: number): number => cron.nextRun(new Date(FROM_DATES[i]!.getTime() - 1000))?.getTime() ?? 0;
   for (let i = 0; i < 20_000; i++) sink += chimeNext(i % 2000) + cronerNext(i % 2000); // warm up
   const [chimeRate, cronerRate] = rates(chimeNext, cronerNext);
-  console.log(`bench next-match-${shape.name}: chime ${fmt(chimeRate)} next/s, croner ${fmt(cronerRate)} next/s, ratio ${fmt(chimeRate / cronerRate, 2)}`);
+  console.log(
+    `bench next-match-${shape.name}: chime ${fmt(chimeRate)} next/s, croner ${fmt(cronerRate)} next/s, ratio ${fmt(chimeRate / cronerRate, 2)}`,
+  );
   const chimeWorst = worstMicros(chimeNext);
   const cronerWorst = worstMicros(cronerNext);
-  console.log(`bench next-worst-${shape.name}: chime ${fmt(chimeWorst, 1)} µs, croner ${fmt(cronerWorst, 1)} µs, ratio ${fmt(chimeWorst / cronerWorst, 2)}`);
+  console.log(
+    `bench next-worst-${shape.name}: chime ${fmt(chimeWorst, 1)} µs, croner ${fmt(cronerWorst, 1)} µs, ratio ${fmt(chimeWorst / cronerWorst, 2)}`,
+  );
 }
 if (sink === 42) console.log(""); // keeps the computed values alive

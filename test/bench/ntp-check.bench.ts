@@ -44,7 +44,9 @@ try {
   const s = median(sequential);
   const one = median(single);
   console.log(`bench ntp-poll: chime ${c.toFixed(1)} ms, sequential ${s.toFixed(1)} ms, ratio ${(c / s).toFixed(3)}`);
-  console.log(`bench ntp-poll-overhead: chime ${c.toFixed(1)} ms, slowest-single-peer ${one.toFixed(1)} ms, ratio ${(c / one).toFixed(3)} (target: chime ≤ slowest + 20 ms: ${c <= one + 20 ? "met" : "missed"})`);
+  console.log(
+    `bench ntp-poll-overhead: chime ${c.toFixed(1)} ms, slowest-single-peer ${one.toFixed(1)} ms, ratio ${(c / one).toFixed(3)} (target: chime ≤ slowest + 20 ms: ${c <= one + 20 ? "met" : "missed"})`,
+  );
 } finally {
   await Promise.all(servers.map((s) => s.stop()));
 }

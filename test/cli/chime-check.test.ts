@@ -36,7 +36,13 @@ describe("supervise/status decoding", () => {
   it("reads the label with daemontools' +10 convention, the pid little-endian, and the wish", () => {
     // 2026-11-25T12:00:00Z = 1795608000; label seconds 0x400000006b06cdca (1795608010)
     const s = parseSuperviseStatus(daemontoolsStatus(1795608000, 500_000_500, 0x01020304, 0, "u"), false);
-    expect(s).toEqual({ changedMs: Date.parse("2026-11-25T12:00:00.500Z"), pid: 16909060, paused: false, wantUp: true, format: "daemontools" });
+    expect(s).toEqual({
+      changedMs: Date.parse("2026-11-25T12:00:00.500Z"),
+      pid: 16909060,
+      paused: false,
+      wantUp: true,
+      format: "daemontools",
+    });
     // no wish (svc -o): the down file decides
     expect(parseSuperviseStatus(daemontoolsStatus(1795608000, 0, 0, 0, ""), false)?.wantUp).toBe(false);
     expect(parseSuperviseStatus(daemontoolsStatus(1795608000, 0, 0, 0, ""), true)?.wantUp).toBe(true);
@@ -62,7 +68,9 @@ describe("judging a run record", () => {
       health: 2,
       text: "overdue: its run planned 301 s ago has not started",
     });
-    expect(judgeJob({ job: "a", lastStatus: "warning", lastEndMs: now - 1000, lastSummary: "2 stale", nextRunAtMs: now + 60_000 }, o)).toEqual({
+    expect(
+      judgeJob({ job: "a", lastStatus: "warning", lastEndMs: now - 1000, lastSummary: "2 stale", nextRunAtMs: now + 60_000 }, o),
+    ).toEqual({
       health: 1,
       text: "last run warning 1 s ago: 2 stale",
     });

@@ -20,12 +20,27 @@ function plus(iso: string, ms: number): string {
 describe("chime next with a splay: the fleet preview", () => {
   it("one host: every slot moved by the host's and job's offset, which stays below the splay", () => {
     for (const host of ["backup-01.example.org", "ntp-7", "h"]) {
-      const r = runChime(["next", ",M=0", "--from", "2026-12-02T10:30:00+0000", "--count", "3", "--splay", "10m", "--job", "git-backup", "--host", host]);
+      const r = runChime([
+        "next",
+        ",M=0",
+        "--from",
+        "2026-12-02T10:30:00+0000",
+        "--count",
+        "3",
+        "--splay",
+        "10m",
+        "--job",
+        "git-backup",
+        "--host",
+        host,
+      ]);
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       const offset = documentedOffsetMs(host, "git-backup", 600_000);
       expect(offset).toBeLessThan(600_000);
-      expect(r.stdout.trimEnd().split("\n")).toEqual(["2026-12-02T11:00:00+00:00", "2026-12-02T12:00:00+00:00", "2026-12-02T13:00:00+00:00"].map((t) => plus(t, offset)));
+      expect(r.stdout.trimEnd().split("\n")).toEqual(
+        ["2026-12-02T11:00:00+00:00", "2026-12-02T12:00:00+00:00", "2026-12-02T13:00:00+00:00"].map((t) => plus(t, offset)),
+      );
     }
   });
 
@@ -33,7 +48,20 @@ describe("chime next with a splay: the fleet preview", () => {
     const host = "backup-01.example.org";
     const offset = documentedOffsetMs(host, "git-backup", 600_000);
     // one second after the 11:00 slot: its delayed run (11:00 + offset) has not happened yet
-    const r = runChime(["next", ",M=0", "--from", "2026-12-02T11:00:01+0000", "--count", "1", "--splay", "10m", "--job", "git-backup", "--host", host]);
+    const r = runChime([
+      "next",
+      ",M=0",
+      "--from",
+      "2026-12-02T11:00:01+0000",
+      "--count",
+      "1",
+      "--splay",
+      "10m",
+      "--job",
+      "git-backup",
+      "--host",
+      host,
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(offset >= 1000 ? plus("2026-12-02T11:00:00+00:00", offset) : plus("2026-12-02T12:00:00+00:00", offset));
   });
@@ -89,7 +117,20 @@ describe("chime next agrees with the service on this host", () => {
 
   it("the service's 'next run' time is what chime next --splay --job prints for this host", async () => {
     const { dir } = await state;
-    const args = ["--when", ",M=0", "--splay", "10m", "--name", "fleetjob", "--state-dir", dir, ...(isRoot ? ["--allow-root"] : []), "exec", "--", "true"];
+    const args = [
+      "--when",
+      ",M=0",
+      "--splay",
+      "10m",
+      "--name",
+      "fleetjob",
+      "--state-dir",
+      dir,
+      ...(isRoot ? ["--allow-root"] : []),
+      "exec",
+      "--",
+      "true",
+    ];
     const service = new ChimeProcess(args);
     try {
       const line = await service.waitFor(/ fleetjob next run: .* at=/, 60_000);

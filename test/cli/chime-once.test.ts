@@ -15,7 +15,13 @@ afterAll(async () => {
 const STAMPED = /^@[0-9a-f]{24} /;
 
 describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 critical, 3 unknown)", () => {
-  for (const [code, status] of [[0, "ok"], [1, "warning"], [2, "critical"], [3, "unknown"], [7, "critical"]] as const) {
+  for (const [code, status] of [
+    [0, "ok"],
+    [1, "warning"],
+    [2, "critical"],
+    [3, "unknown"],
+    [7, "critical"],
+  ] as const) {
     it(`exec exiting ${code} → ${status}`, () => {
       const r = runChime(["exec", "--", "sh", "-c", `echo out-${code}; exit ${code}`], { cwd: tmp.dir });
       expect(r.status).toBe(code === 7 ? 2 : code);
@@ -57,7 +63,9 @@ describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 
     await writeFile(notADir, "");
     const r = runChime(["--state-dir", notADir, "exec", "--", "/bin/sh", "-c", `echo ran > ${join(tmp.dir, "trace")}`], { cwd: tmp.dir });
     expect(r.status).toBe(111);
-    expect(r.stderr).toMatch(new RegExp(`^@[0-9a-f]{24} chime: unable to create the job's state directory ${join(notADir, "exec")}: (ENOTDIR|EEXIST) `));
+    expect(r.stderr).toMatch(
+      new RegExp(`^@[0-9a-f]{24} chime: unable to create the job's state directory ${join(notADir, "exec")}: (ENOTDIR|EEXIST) `),
+    );
     expect(r.stdout).not.toMatch(/run start/);
     expect(existsSync(join(tmp.dir, "trace"))).toBe(false);
   });
@@ -74,7 +82,10 @@ describe("chime JOB …: one run, exit code from its status (0 ok, 1 warning, 2 
   it("--log-format json: one JSON object per line after the stamp", () => {
     const r = runChime(["--log-format", "json", "exec", "--", "echo", "hi"], { cwd: tmp.dir, env: { CHIME_LOG_STAMP: "none" } });
     expect(r.status).toBe(0);
-    const recs = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { job: string; msg: string; status?: string; stdout?: string });
+    const recs = r.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { job: string; msg: string; status?: string; stdout?: string });
     expect(recs.find((x) => x.stdout === "hi")).toMatchObject({ job: "exec" });
     expect(recs.find((x) => x.status === "ok")?.msg).toBe("run ok: exit 0: hi");
   });

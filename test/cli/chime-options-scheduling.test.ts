@@ -33,7 +33,12 @@ describe("the new daemon options", () => {
   });
 
   it("environment variables, as envdir sets them", () => {
-    const o = parseChimeOptions(["exec", "--", "true"], { CHIME_AT_START: "yes", CHIME_RETRY: "2", CHIME_RETRY_DELAY: "10s", CHIME_MAX_CONCURRENT: "1" });
+    const o = parseChimeOptions(["exec", "--", "true"], {
+      CHIME_AT_START: "yes",
+      CHIME_RETRY: "2",
+      CHIME_RETRY_DELAY: "10s",
+      CHIME_MAX_CONCURRENT: "1",
+    });
     expect(o.atStart).toEqual({ value: true, source: "CHIME_AT_START (environment)" });
     expect(o.retries.value).toBe(2);
     expect(o.retryDelayMs.value).toBe(10_000);

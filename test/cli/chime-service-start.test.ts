@@ -83,7 +83,10 @@ describe.runIf(isRoot)("--user root is not consent to run jobs as root (issue 8 
   });
 
   it("--user root --allow-root runs, and says at start that jobs run as root", async () => {
-    const p = new ChimeProcess(["--user", "root", "--allow-root", "--state-dir", join(tmp.dir, "s4"), "--when", ",M=0", "exec", "--", "true"], { cwd: tmp.dir });
+    const p = new ChimeProcess(
+      ["--user", "root", "--allow-root", "--state-dir", join(tmp.dir, "s4"), "--when", ",M=0", "exec", "--", "true"],
+      { cwd: tmp.dir },
+    );
     try {
       expect(await p.waitFor(/ warn chime running jobs as root /)).toMatch(/allow_root=/);
       p.signal("SIGTERM");
@@ -120,7 +123,9 @@ describe("the state directory is checked before anything else (issue 9 §5)", ()
     const state = join(tmp.dir, "a-file", "state");
     const r = refusal(["--state-dir", state, ...touching("ran-once")]);
     expect(r.status).toBe(111);
-    expect(r.lines).toEqual([`chime: unable to create the job's state directory ${join(state, "exec")}: ENOTDIR (--state-dir from --state-dir); nothing was run`]);
+    expect(r.lines).toEqual([
+      `chime: unable to create the job's state directory ${join(state, "exec")}: ENOTDIR (--state-dir from --state-dir); nothing was run`,
+    ]);
     expect(existsSync(join(tmp.dir, "ran-once"))).toBe(false);
   });
 });
@@ -139,7 +144,9 @@ describe("a state file that is a FIFO (issue 8 §8)", () => {
     // no writer ever opens the FIFO: a blocking read would hang until runChime's 15 s timeout
     const st = runChime(["status", "--state-dir", state]);
     expect(st.signal).toBeNull();
-    expect(st.stdout.split("\n")[0]).toBe(`exec: state file is not a regular file, starting with empty state (${join(state, "exec.json")}: fifo)`);
+    expect(st.stdout.split("\n")[0]).toBe(
+      `exec: state file is not a regular file, starting with empty state (${join(state, "exec.json")}: fifo)`,
+    );
   });
 
   it("a config file that is a FIFO is refused (100), not read", async () => {
@@ -159,4 +166,3 @@ describe("chime status --state-dir with no value (issue 9 §9)", () => {
     expect(r.stderr).not.toMatch(/unexpected argument/);
   });
 });
-

@@ -50,7 +50,10 @@ describe("chime service and signals", () => {
 
   it("npm start (package.json's script as is): a stamped plan line within 2 s", async () => {
     const pkg = JSON.parse(await readFile("package.json", "utf8")) as { scripts: { start: string } };
-    const child = spawn("sh", ["-c", `exec ${pkg.scripts.start}`], { env: cleanEnv({ CHIME_STATE_DIR: join(tmp.dir, "state") }), stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("sh", ["-c", `exec ${pkg.scripts.start}`], {
+      env: cleanEnv({ CHIME_STATE_DIR: join(tmp.dir, "state") }),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let text = "";
     child.stdout.on("data", (c: Buffer) => (text += c.toString()));
     const exited = new Promise((r) => child.on("exit", (code) => r(code)));
@@ -58,7 +61,9 @@ describe("chime service and signals", () => {
     while (!/ next run: /.test(text) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGINT");
     expect(await exited).toBe(0);
-    expect(text.split("\n").find((l) => / next run: /.test(l))).toMatch(/^@[0-9a-f]{24} info exec next run: exec -- echo .* at=\S+ in_s=\d+ when=",M=0"$/);
+    expect(text.split("\n").find((l) => / next run: /.test(l))).toMatch(
+      /^@[0-9a-f]{24} info exec next run: exec -- echo .* at=\S+ in_s=\d+ when=",M=0"$/,
+    );
   });
 
   it("ALRM runs the job now; USR1 logs status (no inspector); HUP without config reschedules; TERM exits 0", async () => {
@@ -100,7 +105,17 @@ describe("chime service and signals", () => {
   });
 
   it("TERM during a job that ignores TERM: the group is killed after the grace, exit 0, no orphan", async () => {
-    const p = service(["--grace", "1s", "--when", ",M=0", "exec", "--", "sh", "-c", "trap '' TERM; sleep 60 & echo child=$!; echo shell=$$; wait; wait"]);
+    const p = service([
+      "--grace",
+      "1s",
+      "--when",
+      ",M=0",
+      "exec",
+      "--",
+      "sh",
+      "-c",
+      "trap '' TERM; sleep 60 & echo child=$!; echo shell=$$; wait; wait",
+    ]);
     await p.waitFor(/next run: /);
     p.signal("SIGALRM");
     const child = Number(/child=(\d+)/.exec(await p.waitFor(/ info exec stdout="child=\d+"$/))![1]);
@@ -122,7 +137,9 @@ describe("chime service and signals", () => {
   it("HUP reloads --config: a running job is not dropped, new jobs start, a broken file is refused", async () => {
     const config = join(tmp.dir, "jobs.json");
     const jobs = (extra: object[] = []) =>
-      JSON.stringify({ jobs: [{ name: "slow", job: "exec", args: ["--", "sh", "-c", "sleep 1.5; echo slow-done"], when: ",M=0" }, ...extra] });
+      JSON.stringify({
+        jobs: [{ name: "slow", job: "exec", args: ["--", "sh", "-c", "sleep 1.5; echo slow-done"], when: ",M=0" }, ...extra],
+      });
     await writeFile(config, jobs());
     const p = service(["--config", config]);
     await p.waitFor(/ info slow next run: /);

@@ -19,7 +19,15 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     const now = Date.parse("2026-11-25T12:00:00Z");
     const line = describeRecord(
       "backup",
-      { job: "backup", lastStartMs: now - 62_000, lastEndMs: now - 60_000, lastStatus: "warning", lastSummary: "2 repos stale", nextRunAtMs: now + 3_540_000, runs: 12 },
+      {
+        job: "backup",
+        lastStartMs: now - 62_000,
+        lastEndMs: now - 60_000,
+        lastStatus: "warning",
+        lastSummary: "2 repos stale",
+        nextRunAtMs: now + 3_540_000,
+        runs: 12,
+      },
       tz("Europe/Berlin"),
       now,
     );
@@ -59,7 +67,11 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
       if (jobPid) process.kill(-jobPid, "SIGKILL"); // the job leads its own process group
     }
     const down = runChime(["status", "--state-dir", state]);
-    expect(down.stdout).toMatch(new RegExp(`^exec: last run started \\d+ seconds ago \\(\\S+\\) and did not finish: chime \\(pid ${first.child.pid}\\) is not running`));
+    expect(down.stdout).toMatch(
+      new RegExp(
+        `^exec: last run started \\d+ seconds ago \\(\\S+\\) and did not finish: chime \\(pid ${first.child.pid}\\) is not running`,
+      ),
+    );
     expect(down.stdout).not.toMatch(/running for/);
 
     const second = new ChimeProcess(args, { cwd: tmp.dir });
@@ -72,7 +84,9 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     }
     expect(second.count(/ warn exec the previous run did not finish: chime was stopped during it started=\S+ reason=alarm/)).toBe(1);
     const after = runChime(["status", "--state-dir", state]).stdout;
-    expect(after).toMatch(/^exec: last run unknown \d+ seconds ago \(\S+\): did not finish: chime was stopped during the run; next run in \d+ seconds/);
+    expect(after).toMatch(
+      /^exec: last run unknown \d+ seconds ago \(\S+\): did not finish: chime was stopped during the run; next run in \d+ seconds/,
+    );
     expect(after).not.toMatch(/took|running for/);
   });
 
@@ -98,7 +112,9 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
     const lines = r.stdout.split("\n").filter(Boolean);
     expect(lines[0]).toBe(`broken: state file is corrupt, starting with empty state (${join(state, "broken.json")})`);
     expect(lines[1]).toBe("broken: never run");
-    expect(lines[2]).toMatch(/^exec: last run ok \d+ seconds ago \(\S+, took [0-9.]+ s\): exit 0: done; next run in \d+ seconds \(\S+:00:00Z\); 1 runs$/);
+    expect(lines[2]).toMatch(
+      /^exec: last run ok \d+ seconds ago \(\S+, took [0-9.]+ s\): exit 0: done; next run in \d+ seconds \(\S+:00:00Z\); 1 runs$/,
+    );
     // the state dir from the environment, as envdir would set it
     expect(runChime(["status"], { env: { CHIME_STATE_DIR: state } }).stdout).toContain("exec: last run ok");
   });
@@ -106,7 +122,8 @@ describe("chime status (like svstat): last run, result, next run per job", () =>
   it("a job removed from the config by a reload is no longer listed (its record stays, said once at the end)", async () => {
     const state = join(tmp.dir, "reload-state");
     const config = join(tmp.dir, "reload.json");
-    const jobs = (...names: string[]) => JSON.stringify({ jobs: names.map((name) => ({ name, job: "exec", when: "0 0 1 1 *", args: ["--", "true"] })) });
+    const jobs = (...names: string[]) =>
+      JSON.stringify({ jobs: names.map((name) => ({ name, job: "exec", when: "0 0 1 1 *", args: ["--", "true"] })) });
     await writeFile(config, jobs("keep", "dropped"));
     const metrics = join(tmp.dir, "reload.prom");
     const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--metrics-file", metrics, "--config", config], { cwd: tmp.dir });
@@ -170,7 +187,22 @@ describe("--user NAME: the service drops uid, gid and groups before any job runs
       expect(r.stderr).toMatch(/^@4[0-9a-f]{23} chime: unable to switch to user root \(--user \(flag\)\): EPERM/);
       return;
     }
-    const p = new ChimeProcess(["--user", "nobody", "--state-dir", state, "--when", ",M=0", "exec", "--", "sh", "-c", "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)"], { cwd: tmp.dir });
+    const p = new ChimeProcess(
+      [
+        "--user",
+        "nobody",
+        "--state-dir",
+        state,
+        "--when",
+        ",M=0",
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)",
+      ],
+      { cwd: tmp.dir },
+    );
     try {
       await p.waitFor(/next run: /);
       p.signal("SIGALRM");

@@ -52,7 +52,9 @@ describe("chime --version", () => {
 
   it("the service's start-up line carries the version", async () => {
     const tmp = await tempDir("chime-version-");
-    const p = new ChimeProcess(["--allow-root", "--state-dir", `${tmp.dir}/state`, "--when", ",M=0", "exec", "--", "true"], { cwd: tmp.dir });
+    const p = new ChimeProcess(["--allow-root", "--state-dir", `${tmp.dir}/state`, "--when", ",M=0", "exec", "--", "true"], {
+      cwd: tmp.dir,
+    });
     try {
       const line = await p.waitFor(/ info chime starting /, 60_000);
       expect(line).toContain(` version=${PACKAGE_VERSION} `);
@@ -83,8 +85,12 @@ describe("one switch vocabulary (the one --help states)", () => {
   });
 
   it("anything else is an error naming the variable, in every program that reads a switch", () => {
-    expect(() => parseNtpCheckArgs(["192.0.2.1"], { CHIME_NTP_VERBOSE: "maybe" })).toThrow(/CHIME_NTP_VERBOSE \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"/);
-    expect(() => parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" })).toThrow(/CHIME_GIT_BACKUP_INCLUDE_FORKS \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"/);
+    expect(() => parseNtpCheckArgs(["192.0.2.1"], { CHIME_NTP_VERBOSE: "maybe" })).toThrow(
+      /CHIME_NTP_VERBOSE \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"/,
+    );
+    expect(() => parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" })).toThrow(
+      /CHIME_GIT_BACKUP_INCLUDE_FORKS \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"/,
+    );
     expect(parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "off" }).includeForks).toBe(false);
     expect(parseGitBackupOptions(["/tmp"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "on" }).includeForks).toBe(true);
     let err: unknown;
@@ -109,6 +115,8 @@ describe("one switch vocabulary (the one --help states)", () => {
     const r = runBin("chime", ["ntp-check", "192.0.2.1"], { CHIME_NTP_VERBOSE: "maybe" });
     expect(r.status).toBe(100);
     // run as a job, chime stamps its stderr (a job run from cron or a run script logs through it)
-    expect(r.stderr).toMatch(/^@[0-9a-f]{24} chime: ntp-check: CHIME_NTP_VERBOSE \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/m);
+    expect(r.stderr).toMatch(
+      /^@[0-9a-f]{24} chime: ntp-check: CHIME_NTP_VERBOSE \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/m,
+    );
   });
 });

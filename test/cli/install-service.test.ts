@@ -44,14 +44,32 @@ const mode = (p: string): number => statSync(p).mode & 0o7777;
 
 /** The words of the script's last `exec` line, as /bin/sh itself splits them. */
 function execWords(script: string): string[] {
-  const line = script.split("\n").filter((l) => l.startsWith("exec ") && l !== "exec 2>&1").at(-1) ?? "";
+  const line =
+    script
+      .split("\n")
+      .filter((l) => l.startsWith("exec ") && l !== "exec 2>&1")
+      .at(-1) ?? "";
   const out = execFileSync("sh", ["-c", `set -- ${line.slice("exec ".length)}; printf '%s\\0' "$@"`], { encoding: "utf8" });
   return out.split("\0").slice(0, -1);
 }
 
 describe("chime install-service writes a ready daemontools service directory", () => {
   asRoot.it("lays out run, env/, state/, log/run and log/main with the modes and owners supervise needs", async () => {
-    const lines = await install(["backup", "--dir", base, "--user", "nobody", "--job", "exec", "--when", ",S/3", "--", "/bin/echo", "it's a test", "$HOME"]);
+    const lines = await install([
+      "backup",
+      "--dir",
+      base,
+      "--user",
+      "nobody",
+      "--job",
+      "exec",
+      "--when",
+      ",S/3",
+      "--",
+      "/bin/echo",
+      "it's a test",
+      "$HOME",
+    ]);
     const svc = join(base, "backup");
     expect(lines.join("\n")).toContain(svc);
     expect(readdirSync(base)).toEqual(["backup"]); // no staging directory left behind
@@ -154,7 +172,10 @@ describe("chime install-service names the bad value and exits 100", () => {
     [["svc", "--dir", "/nonexistent-chime-dir"], "--user"],
     [["--dir", "X", "--user", "nobody"], "NAME"],
     [["svc", "--dir", "X", "--user", "nobody", "--bogus"], "--bogus"],
-    [["svc", "--dir", "X", "--user", "nobody", "--job", "cron"], '--job: unknown job (git-backup, ntp-check, exec, dns-blocklist, asn-db): "cron"'],
+    [
+      ["svc", "--dir", "X", "--user", "nobody", "--job", "cron"],
+      '--job: unknown job (git-backup, ntp-check, exec, dns-blocklist, asn-db): "cron"',
+    ],
     [["svc", "--dir", "X", "--user", "nobody", "--job", "git-backup"], "git-backup"],
     [["svc", "--dir", "X", "--user", "nobody", "--when", ""], "--when"],
     [["svc", "extra", "--dir", "X", "--user", "nobody"], "extra"],
@@ -178,7 +199,9 @@ describe("chime install-service names the bad value and exits 100", () => {
     mkdirSync(hidden, { mode: 0o700 });
     symlinkSync(process.execPath, join(hidden, "node"));
     const lines = await install(["svc", "--dir", base, "--user", "nobody", "--node", join(hidden, "node")]);
-    expect(lines.join("\n")).toContain(`warning: nobody cannot run ${join(hidden, "node")} (EACCES): the service would fail at every start`);
+    expect(lines.join("\n")).toContain(
+      `warning: nobody cannot run ${join(hidden, "node")} (EACCES): the service would fail at every start`,
+    );
     // still written: the admin may fix the permissions afterwards
     expect(readdirSync(join(base, "svc"))).toContain("run");
   });
@@ -199,9 +222,15 @@ describe("chime install-service names the bad value and exits 100", () => {
 describe("chime install-service checks the job's options by the job's own declaration", () => {
   it.each([
     [["--job", "ntp-check", "--", "--samples", "0", "pool.ntp.org"], 'install-service: ntp-check: --samples: must be from 1 to 16: "0"'],
-    [["--job", "ntp-check", "--", "--warn", "5", "pool.ntp.org"], 'install-service: ntp-check: --warn: not a duration with a unit, like 250ms, 2s, 1h: "5"'],
+    [
+      ["--job", "ntp-check", "--", "--warn", "5", "pool.ntp.org"],
+      'install-service: ntp-check: --warn: not a duration with a unit, like 250ms, 2s, 1h: "5"',
+    ],
     [["--job", "git-backup", "--", "/srv/git", "--frobnicate"], "install-service: git-backup: --frobnicate: unknown option"],
-    [["--job", "git-backup", "--", "/srv/git", "--concurrency=lots"], 'install-service: git-backup: --concurrency: not a whole number: "lots"'],
+    [
+      ["--job", "git-backup", "--", "/srv/git", "--concurrency=lots"],
+      'install-service: git-backup: --concurrency: not a whole number: "lots"',
+    ],
   ])("%j is refused as the service would refuse it at start", async (args, message) => {
     const err = await failure(["svc", "--dir", base, "--user", someUser, ...args]);
     expect([err.code, err.message]).toEqual([100, message]);
@@ -217,13 +246,16 @@ describe("chime install-service checks the job's options by the job's own declar
 });
 
 describe("chime install-service checks the schedule before writing anything", () => {
-  it.each([",M=61", ",X=1", "* * *", "0 25 * * *", "0 0 31 2 *", ",y=2020"])("--when %j is refused with the parser's reason", async (when) => {
-    const err = await failure(["svc", "--dir", base, "--user", someUser, "--when", when]);
-    expect(err.code).toBe(100);
-    expect(err.message).toMatch(/^install-service: --when: .+: /);
-    expect(err.message.endsWith(`: ${JSON.stringify(when)}`)).toBe(true);
-    expect(readdirSync(base)).toEqual([]);
-  });
+  it.each([",M=61", ",X=1", "* * *", "0 25 * * *", "0 0 31 2 *", ",y=2020"])(
+    "--when %j is refused with the parser's reason",
+    async (when) => {
+      const err = await failure(["svc", "--dir", base, "--user", someUser, "--when", when]);
+      expect(err.code).toBe(100);
+      expect(err.message).toMatch(/^install-service: --when: .+: /);
+      expect(err.message.endsWith(`: ${JSON.stringify(when)}`)).toBe(true);
+      expect(readdirSync(base)).toEqual([]);
+    },
+  );
 
   it("a --when whose interval is not longer than the template's splay is refused, as chime would at start", async () => {
     // git-backup's template has env/CHIME_SPLAY 10m: with ,M/1 every run would carry a slot
@@ -290,7 +322,10 @@ describe("chime install-service --config FILE: one service for the jobs of a fil
     expect(err.message).toContain("ENOENT");
   });
 
-  it.each([["--when", ",M=0"], ["--job", "exec"]])("refuses --config with %s", async (flag, value) => {
+  it.each([
+    ["--when", ",M=0"],
+    ["--job", "exec"],
+  ])("refuses --config with %s", async (flag, value) => {
     const err = await failure(["multi", "--dir", base, "--user", someUser, "--config", "/x.json", flag, value]);
     expect(err.code).toBe(100);
     expect(err.message).toContain(flag);
@@ -323,23 +358,47 @@ describe("chime install-service --supervisor: each supervisor's own programs, ch
   const s6 = ["s6-svscan", "s6-envdir", "s6-setuidgid", "s6-log"];
   const daemontools = ["svscan", "envdir", "setuidgid", "multilog"];
 
-  asRoot.it("runit: chpst -e ./env -u USER in run, chpst -u LOG-USER svlogd -tt in log/run, svlogd's config, chime's labels off", async () => {
-    const lines = await withPrograms(runit, () => install(["svc1", "--dir", base, "--user", "nobody", "--supervisor", "runit"]));
-    expect(lines.at(-1)).toContain("for runit");
-    const svc = join(base, "svc1");
-    expect(execWords(readFileSync(join(svc, "run"), "utf8")).slice(0, 6)).toEqual(["chpst", "-e", "./env", "-u", "nobody", process.execPath]);
-    expect(execWords(readFileSync(join(svc, "log", "run"), "utf8"))).toEqual(["chpst", "-u", "nobody", "svlogd", "-tt", "./main"]);
-    expect(readFileSync(join(svc, "log", "main", "config"), "utf8")).toBe("s1000000\nn20\n");
-    // svlogd -tt stamps every line; a TAI64N label of chime's after it would be noise
-    expect(readFileSync(join(svc, "env", "CHIME_LOG_STAMP"), "utf8")).toBe("none\n");
-  });
+  asRoot.it(
+    "runit: chpst -e ./env -u USER in run, chpst -u LOG-USER svlogd -tt in log/run, svlogd's config, chime's labels off",
+    async () => {
+      const lines = await withPrograms(runit, () => install(["svc1", "--dir", base, "--user", "nobody", "--supervisor", "runit"]));
+      expect(lines.at(-1)).toContain("for runit");
+      const svc = join(base, "svc1");
+      expect(execWords(readFileSync(join(svc, "run"), "utf8")).slice(0, 6)).toEqual([
+        "chpst",
+        "-e",
+        "./env",
+        "-u",
+        "nobody",
+        process.execPath,
+      ]);
+      expect(execWords(readFileSync(join(svc, "log", "run"), "utf8"))).toEqual(["chpst", "-u", "nobody", "svlogd", "-tt", "./main"]);
+      expect(readFileSync(join(svc, "log", "main", "config"), "utf8")).toBe("s1000000\nn20\n");
+      // svlogd -tt stamps every line; a TAI64N label of chime's after it would be noise
+      expect(readFileSync(join(svc, "env", "CHIME_LOG_STAMP"), "utf8")).toBe("none\n");
+    },
+  );
 
   asRoot.it("s6: s6-envdir ./env s6-setuidgid USER in run, s6-log t in log/run, chime's labels off", async () => {
     const lines = await withPrograms(s6, () => install(["svc1", "--dir", base, "--user", "nobody", "--supervisor", "s6"]));
     expect(lines.at(-1)).toContain("s6-svscanctl -a");
     const svc = join(base, "svc1");
-    expect(execWords(readFileSync(join(svc, "run"), "utf8")).slice(0, 5)).toEqual(["s6-envdir", "./env", "s6-setuidgid", "nobody", process.execPath]);
-    expect(execWords(readFileSync(join(svc, "log", "run"), "utf8"))).toEqual(["s6-setuidgid", "nobody", "s6-log", "t", "s1000000", "n20", "./main"]);
+    expect(execWords(readFileSync(join(svc, "run"), "utf8")).slice(0, 5)).toEqual([
+      "s6-envdir",
+      "./env",
+      "s6-setuidgid",
+      "nobody",
+      process.execPath,
+    ]);
+    expect(execWords(readFileSync(join(svc, "log", "run"), "utf8"))).toEqual([
+      "s6-setuidgid",
+      "nobody",
+      "s6-log",
+      "t",
+      "s1000000",
+      "n20",
+      "./main",
+    ]);
     // chime's labels follow daemontools (+10 s), s6-tai64nlocal real TAI: they would read 27 s early
     expect(readFileSync(join(svc, "env", "CHIME_LOG_STAMP"), "utf8")).toBe("none\n");
   });
@@ -347,7 +406,14 @@ describe("chime install-service --supervisor: each supervisor's own programs, ch
   asRoot.it("daemontools keeps chime's own labels and multilog without t", async () => {
     await withPrograms(daemontools, () => install(["svc1", "--dir", base, "--user", "nobody", "--supervisor", "daemontools"]));
     expect(readdirSync(join(base, "svc1", "env"))).not.toContain("CHIME_LOG_STAMP");
-    expect(execWords(readFileSync(join(base, "svc1", "log", "run"), "utf8"))).toEqual(["setuidgid", "nobody", "multilog", "s1000000", "n20", "./main"]);
+    expect(execWords(readFileSync(join(base, "svc1", "log", "run"), "utf8"))).toEqual([
+      "setuidgid",
+      "nobody",
+      "multilog",
+      "s1000000",
+      "n20",
+      "./main",
+    ]);
   });
 
   it("detects the only supervisor on PATH", async () => {
@@ -376,8 +442,13 @@ describe("chime install-service --supervisor: each supervisor's own programs, ch
   });
 
   it("a program the scripts call is missing: names it and the package, writes nothing", async () => {
-    const err = await withPrograms(["runsvdir", "chpst"], () => failure(["svc1", "--dir", base, "--user", someUser, "--supervisor", "runit"]));
-    expect([err.code, err.message]).toEqual([100, 'install-service: --supervisor: the run scripts call svlogd, which is not on PATH (install the runit package): "runit"']);
+    const err = await withPrograms(["runsvdir", "chpst"], () =>
+      failure(["svc1", "--dir", base, "--user", someUser, "--supervisor", "runit"]),
+    );
+    expect([err.code, err.message]).toEqual([
+      100,
+      'install-service: --supervisor: the run scripts call svlogd, which is not on PATH (install the runit package): "runit"',
+    ]);
     expect(readdirSync(base)).toEqual([]);
   });
 

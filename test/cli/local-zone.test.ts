@@ -56,7 +56,9 @@ requires("zoneinfo").describe("Date's local time agrees with Intl", () => {
 requires("zoneinfo").describe("localZone", () => {
   it("takes the fast path only for this process's own TZ or system zone", () => {
     // A TZ set by the chain is not Date's zone: zoneFromEnv's checked path names the bad value.
-    expect(() => localZone({ TZ: "4000000067e89ebd00000000" }, process.env["TZ"])).toThrow(/unknown time zone in TZ: 4000000067e89ebd00000000/);
+    expect(() => localZone({ TZ: "4000000067e89ebd00000000" }, process.env["TZ"])).toThrow(
+      /unknown time zone in TZ: 4000000067e89ebd00000000/,
+    );
     expect(() => localZone({ TZ: "right/Europe/Berlin" }, process.env["TZ"])).toThrow(/unknown time zone/);
     expect(dateCanServe("Europe/Berlin")).toBe(true);
     expect(dateCanServe("Etc/GMT+5")).toBe(true);
@@ -77,24 +79,36 @@ requires("zoneinfo").describe("localZone", () => {
 
 /** The offset Intl gives `zone` at `unix` (seconds east of UTC). */
 function intlOffset(zone: string, unix: number): number {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" }).formatToParts(unix * 1000);
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(unix * 1000);
   const n = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  return (Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second")) / 1000 - unix) || 0;
+  return Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second")) / 1000 - unix || 0;
 }
 
 requires("zoneinfo").describe("localZone: universal zones need no zone data", () => {
-  it.each(["UTC", "Etc/UTC", "Etc/GMT+5", "Etc/GMT-14", "Etc/GMT+0"])("%s as this process's TZ: Intl's offsets, from the name alone", (zone) => {
-    const saved = process.env["TZ"];
-    process.env["TZ"] = zone;
-    try {
-      const z = localZone(process.env, process.env["TZ"]);
-      expect(z.name).toBe(zone);
-      for (let u = -2_000_000_000; u < 4_000_000_000; u += 100_000_007) expect(z.offsetAt(u)).toBe(intlOffset(zone, u));
-    } finally {
-      if (saved === undefined) delete process.env["TZ"];
-      else process.env["TZ"] = saved;
-    }
-  });
+  it.each(["UTC", "Etc/UTC", "Etc/GMT+5", "Etc/GMT-14", "Etc/GMT+0"])(
+    "%s as this process's TZ: Intl's offsets, from the name alone",
+    (zone) => {
+      const saved = process.env["TZ"];
+      process.env["TZ"] = zone;
+      try {
+        const z = localZone(process.env, process.env["TZ"]);
+        expect(z.name).toBe(zone);
+        for (let u = -2_000_000_000; u < 4_000_000_000; u += 100_000_007) expect(z.offsetAt(u)).toBe(intlOffset(zone, u));
+      } finally {
+        if (saved === undefined) delete process.env["TZ"];
+        else process.env["TZ"] = saved;
+      }
+    },
+  );
 });
 
 describe("rw-match through the Date path keeps the DST rules (reference §3.6, hand-checked)", () => {

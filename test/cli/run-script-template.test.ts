@@ -16,15 +16,26 @@ describe("shell quoting of values put into run scripts", () => {
   });
 
   // One sh process per batch of 40 random argument lists keeps this fast.
-  test.prop([fc.array(fc.array(fc.string({ unit: "grapheme-ascii" }).filter((s) => !s.includes("\0")), { minLength: 1, maxLength: 6 }), { minLength: 40, maxLength: 40 })], { numRuns: 5 })(
-    "/bin/sh reads every quoted argument list back word for word",
-    (lists) => {
-      const script = lists.map((words) => `set -- ${shellWords(words)}; printf '%s\\0' "$@"; printf '\\1'`).join("\n");
-      const out = execFileSync("sh", ["-c", script], { encoding: "utf8" });
-      const got = out.split("\x01").slice(0, -1).map((chunk) => chunk.split("\0").slice(0, -1));
-      expect(got).toEqual(lists);
-    },
-  );
+  test.prop(
+    [
+      fc.array(
+        fc.array(
+          fc.string({ unit: "grapheme-ascii" }).filter((s) => !s.includes("\0")),
+          { minLength: 1, maxLength: 6 },
+        ),
+        { minLength: 40, maxLength: 40 },
+      ),
+    ],
+    { numRuns: 5 },
+  )("/bin/sh reads every quoted argument list back word for word", (lists) => {
+    const script = lists.map((words) => `set -- ${shellWords(words)}; printf '%s\\0' "$@"; printf '\\1'`).join("\n");
+    const out = execFileSync("sh", ["-c", script], { encoding: "utf8" });
+    const got = out
+      .split("\x01")
+      .slice(0, -1)
+      .map((chunk) => chunk.split("\0").slice(0, -1));
+    expect(got).toEqual(lists);
+  });
 
   it("handles quotes, spaces, $, backquotes, globs and newlines", () => {
     const nasty = ["it's", "a b", "$HOME", "`id`", "*", "x\ny", "", "-n", "a'b'c"];

@@ -16,14 +16,34 @@ afterEach(killStarted);
 
 describe("chain mode", () => {
   it("evaluates rw-add, rw-sub, rw-min, rw-max and rw-match in ONE process", async () => {
-    const run = startBin("rw-add", [
-      "n", "d2S", "a",
-      "rw-sub", "$a", "d1S", "b",
-      `${BIN}/rw-min.cjs`, "$a", "$b", "lo",
-      "/usr/local/bin/rw-max", "$a", "$b", "hi",
-      "rw-match", "$hi", "", "m",
-      "sh", "-c", 'echo "$$ $PPID $a $b $lo $hi $m"',
-    ], { TZ: "UTC" });
+    const run = startBin(
+      "rw-add",
+      [
+        "n",
+        "d2S",
+        "a",
+        "rw-sub",
+        "$a",
+        "d1S",
+        "b",
+        `${BIN}/rw-min.cjs`,
+        "$a",
+        "$b",
+        "lo",
+        "/usr/local/bin/rw-max",
+        "$a",
+        "$b",
+        "hi",
+        "rw-match",
+        "$hi",
+        "",
+        "m",
+        "sh",
+        "-c",
+        'echo "$$ $PPID $a $b $lo $hi $m"',
+      ],
+      { TZ: "UTC" },
+    );
     const r = await run.done;
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -44,8 +64,18 @@ describe("chain mode", () => {
   it("runs the issue's run script unchanged: rw-add n d1S … rw-match ,S/2 … rw-sleep … sh", () => {
     const start = Date.now() / 1000;
     const r = runBin("rw-add", [
-      "n", "d1S", "now1s", "rw-match", "$now1s", ",S/2", "wake", "rw-sleep", "$wake",
-      "sh", "-c", 'echo "$wake"; date +%s.%N',
+      "n",
+      "d1S",
+      "now1s",
+      "rw-match",
+      "$now1s",
+      ",S/2",
+      "wake",
+      "rw-sleep",
+      "$wake",
+      "sh",
+      "-c",
+      'echo "$wake"; date +%s.%N',
     ]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -62,7 +92,12 @@ describe("chain mode", () => {
     const dir = mkdtempSync(join(tmpdir(), "chime-rw-path-"));
     try {
       writeFileSync(join(dir, "job"), '#!/bin/sh\nread line; echo "out:$line:$GREETING:$W"; echo "err:$0" >&2; exit 3\n', { mode: 0o755 });
-      const r = runBin("rw-add", ["n", "d0S", "W", "rw-sleep", "n", "job"], { GREETING: "hello", PATH: `${dir}:/usr/bin:/bin` }, "from-stdin\n");
+      const r = runBin(
+        "rw-add",
+        ["n", "d0S", "W", "rw-sleep", "n", "job"],
+        { GREETING: "hello", PATH: `${dir}:/usr/bin:/bin` },
+        "from-stdin\n",
+      );
       expect(r.status).toBe(3);
       expect(r.stdout).toMatch(/^out:from-stdin:hello:[0-9a-f]{24}\n$/);
       expect(r.stderr).toBe(`err:${join(dir, "job")}\n`);

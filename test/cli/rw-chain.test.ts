@@ -9,7 +9,14 @@ const NOW = 1_800_000_000; // 2027-01-15T08:00:00Z, after the last leap second: 
 
 function io(env: Record<string, string | undefined> = {}, wake?: AbortSignal): ChainIo & { printed: string[] } {
   const printed: string[] = [];
-  return { env, dateTz: process.env["TZ"], now: () => instant(NOW, 500_000_000), out: (t) => printed.push(t), printed, ...(wake ? { wake } : {}) };
+  return {
+    env,
+    dateTz: process.env["TZ"],
+    now: () => instant(NOW, 500_000_000),
+    out: (t) => printed.push(t),
+    printed,
+    ...(wake ? { wake } : {}),
+  };
 }
 
 afterEach(() => {

@@ -41,10 +41,39 @@ describe("usage errors", () => {
 
 describe("malformed timestamps", () => {
   it.each([
-    "", "x", "N", "now", "nn", "@", "@4000000067e89ebd0000000", "@4000000067e89ebd000000000", "@4000000067e89ebd3b9aca00",
-    "@400000006g7e89ebd00000000", "4000000067e89ebd00000000", "d", "d1", "d1s", "d1Y", "d-1S", "d+1S", "d1.5S", "d 1S",
-    "t", "t-1", "t1.5", "tx", "i", "i2025-13-01T00:00:00+0000", "i2025-02-30T00:00:00+0000", "i2025-01-01T24:00:00+0000",
-    "i2025-01-01", "inot-a-date", "$", "$UNSET_CHIME_TEST", "$BAD_STAMP", "$AT_STAMP",
+    "",
+    "x",
+    "N",
+    "now",
+    "nn",
+    "@",
+    "@4000000067e89ebd0000000",
+    "@4000000067e89ebd000000000",
+    "@4000000067e89ebd3b9aca00",
+    "@400000006g7e89ebd00000000",
+    "4000000067e89ebd00000000",
+    "d",
+    "d1",
+    "d1s",
+    "d1Y",
+    "d-1S",
+    "d+1S",
+    "d1.5S",
+    "d 1S",
+    "t",
+    "t-1",
+    "t1.5",
+    "tx",
+    "i",
+    "i2025-13-01T00:00:00+0000",
+    "i2025-02-30T00:00:00+0000",
+    "i2025-01-01T24:00:00+0000",
+    "i2025-01-01",
+    "inot-a-date",
+    "$",
+    "$UNSET_CHIME_TEST",
+    "$BAD_STAMP",
+    "$AT_STAMP",
   ])("rw-add %j d1S", (stamp) => {
     fails("rw-add", [stamp, "d1S"], `rw-add: malformed timestamp: ${stamp}\n`, {
       BAD_STAMP: "nonsense",
@@ -111,7 +140,11 @@ describe("errors inside a chain", () => {
   const marker = join(dir, "ran");
 
   it("name the failing link and run nothing", () => {
-    fails("rw-add", ["n", "d1S", "x", "rw-match", "$x", ",H=24", "w", "rw-sleep", "$w", "touch", marker], "rw-match: value out of range for unit: ,H=24\n");
+    fails(
+      "rw-add",
+      ["n", "d1S", "x", "rw-match", "$x", ",H=24", "w", "rw-sleep", "$w", "touch", marker],
+      "rw-match: value out of range for unit: ,H=24\n",
+    );
     fails("rw-add", ["n", "d1S", "x", "rw-sub", "$y", "d1S", "w", "touch", marker], "rw-sub: malformed timestamp: $y\n");
     fails("rw-add", ["n", "d1S", "x", "rw-sleep"], SLEEP_USAGE);
     expect(existsSync(marker)).toBe(false);

@@ -40,7 +40,10 @@ async function footprint(name: string, args: string[], env: Record<string, strin
   const state = join(tmp, `${name}-state`);
   const childEnv: Record<string, string | undefined> = { ...process.env, PROBE_OUT: out, ...env };
   if (!("TZ" in env)) delete childEnv["TZ"];
-  const child = spawn(process.execPath, ["-r", probe, chime, "--allow-root", "--state-dir", state, ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["-r", probe, chime, "--allow-root", "--state-dir", state, ...args], {
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let text = "";
   child.stdout.on("data", (c: Buffer) => (text += c.toString()));
   child.stderr.on("data", (c: Buffer) => (text += c.toString()));

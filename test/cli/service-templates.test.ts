@@ -60,14 +60,17 @@ describe("the service templates", () => {
   });
 
   // log/run for daemontools, log/run-runit and log/run-s6 for install-service --supervisor runit|s6
-  it.each([...allTemplates.map((t) => join("service", t, "run")), join("log", "run"), join("log", "run-runit"), join("log", "run-s6")])("%s is a /bin/sh script that sends stderr to the log and execs", (path) => {
-    const text = readFileSync(path, "utf8");
-    expect(text.startsWith("#!/bin/sh\n")).toBe(true);
-    execFileSync("sh", ["-n", path]);
-    const commands = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
-    if (!path.startsWith("log")) expect(commands[0]).toBe("exec 2>&1");
-    expect(commands.at(-1)).toMatch(/^exec /);
-    // a service by its own word, never only by env/CHIME_WHEN (envdir unsets an empty one)
-    if (!path.startsWith("log")) expect(commands.at(-1)).toMatch(/ \{\{CHIME\}\} --service( |$)/);
-  });
+  it.each([...allTemplates.map((t) => join("service", t, "run")), join("log", "run"), join("log", "run-runit"), join("log", "run-s6")])(
+    "%s is a /bin/sh script that sends stderr to the log and execs",
+    (path) => {
+      const text = readFileSync(path, "utf8");
+      expect(text.startsWith("#!/bin/sh\n")).toBe(true);
+      execFileSync("sh", ["-n", path]);
+      const commands = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+      if (!path.startsWith("log")) expect(commands[0]).toBe("exec 2>&1");
+      expect(commands.at(-1)).toMatch(/^exec /);
+      // a service by its own word, never only by env/CHIME_WHEN (envdir unsets an empty one)
+      if (!path.startsWith("log")) expect(commands.at(-1)).toMatch(/ \{\{CHIME\}\} --service( |$)/);
+    },
+  );
 });

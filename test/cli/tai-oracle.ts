@@ -11,10 +11,33 @@ export const withDateOracle = requires("GNU date with zoneinfo");
 
 /** The UTC days (YYYY-MM-DD) at whose end a leap second was inserted. */
 const LEAP_DAYS = [
-  "1972-06-30", "1972-12-31", "1973-12-31", "1974-12-31", "1975-12-31", "1976-12-31", "1977-12-31",
-  "1978-12-31", "1979-12-31", "1981-06-30", "1982-06-30", "1983-06-30", "1985-06-30", "1987-12-31",
-  "1989-12-31", "1990-12-31", "1992-06-30", "1993-06-30", "1994-06-30", "1995-12-31", "1997-06-30",
-  "1998-12-31", "2005-12-31", "2008-12-31", "2012-06-30", "2015-06-30", "2016-12-31",
+  "1972-06-30",
+  "1972-12-31",
+  "1973-12-31",
+  "1974-12-31",
+  "1975-12-31",
+  "1976-12-31",
+  "1977-12-31",
+  "1978-12-31",
+  "1979-12-31",
+  "1981-06-30",
+  "1982-06-30",
+  "1983-06-30",
+  "1985-06-30",
+  "1987-12-31",
+  "1989-12-31",
+  "1990-12-31",
+  "1992-06-30",
+  "1993-06-30",
+  "1994-06-30",
+  "1995-12-31",
+  "1997-06-30",
+  "1998-12-31",
+  "2005-12-31",
+  "2008-12-31",
+  "2012-06-30",
+  "2015-06-30",
+  "2016-12-31",
 ];
 /** unix second at which each inserted leap second has passed (00:00:00 of the next day). */
 const LEAP_AFTER = LEAP_DAYS.map((d) => Date.parse(d + "T00:00:00Z") / 1000 + 86_400);
@@ -40,7 +63,11 @@ export function unixOfStamp(hex: string): { unix: number; nanos: number } {
 /** GNU date as the oracle for civil time: `date -d TEXT +%s` with TZ. */
 export function dateToUnix(text: string, tz = "UTC"): number {
   if (tz !== "UTC") withDateOracle.assert();
-  return Number(execFileSync("date", ["-d", text, "+%s"], { env: { ...process.env, TZ: tz } }).toString().trim());
+  return Number(
+    execFileSync("date", ["-d", text, "+%s"], { env: { ...process.env, TZ: tz } })
+      .toString()
+      .trim(),
+  );
 }
 
 /** GNU date formatting many instants at once as ISO 8601 with a ±HH:MM offset. */

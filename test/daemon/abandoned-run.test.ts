@@ -47,10 +47,14 @@ async function setUp(graceMs: number) {
   const dir = await mkdtemp(join(tmpdir(), "chime-abandon-"));
   const store = new FileStateStore(dir);
   const out = new Capture();
-  const daemon = new Daemon({ clock: systemClock, sleep: sleepUntil, zone: tz("UTC"), hostname: "test-host", store, environment: process.env }, createLog({ out }), {
-    catchUp: false,
-    graceMs,
-  });
+  const daemon = new Daemon(
+    { clock: systemClock, sleep: sleepUntil, zone: tz("UTC"), hostname: "test-host", store, environment: process.env },
+    createLog({ out }),
+    {
+      catchUp: false,
+      graceMs,
+    },
+  );
   cleanups.push(async () => {
     await daemon.stop("TERM");
     await rm(dir, { recursive: true, force: true });
@@ -69,7 +73,9 @@ describe("a run whose promise never settles", () => {
     const gaveUp = out.lines.find((l) => / error stuck run did not stop within the grace period; no longer waiting for it /.test(l));
     expect(gaveUp, out.text).toBeDefined();
     expect(gaveUp).toMatch(/reason="?timeout after 200ms"? /);
-    expect(out.lines.some((l) => / warn stuck run unknown: did not stop within 300ms after timeout after 200ms; abandoned /.test(l))).toBe(true);
+    expect(out.lines.some((l) => / warn stuck run unknown: did not stop within 300ms after timeout after 200ms; abandoned /.test(l))).toBe(
+      true,
+    );
     const rec = await record("stuck");
     expect(rec.lastStatus).toBe("unknown");
     expect(rec.lastSummary).toBe("did not stop within 300ms after timeout after 200ms; abandoned");

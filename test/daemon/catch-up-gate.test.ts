@@ -52,7 +52,9 @@ describe("--max-concurrent", () => {
       return scheduled(tag, `,M=${i}`, crowd.job(tag));
     });
     // started in an order unrelated to the plan: the order of the runs must not follow it
-    const shuffled = [...jobs].sort((a, b) => ((a.tag.charCodeAt(4) * 7 + a.tag.charCodeAt(3)) % 11) - ((b.tag.charCodeAt(4) * 7 + b.tag.charCodeAt(3)) % 11));
+    const shuffled = [...jobs].sort(
+      (a, b) => ((a.tag.charCodeAt(4) * 7 + a.tag.charCodeAt(3)) % 11) - ((b.tag.charCodeAt(4) * 7 + b.tag.charCodeAt(3)) % 11),
+    );
     const { daemon, out } = fakeDaemon({ store, maxConcurrent: 3 });
     daemon.start(shuffled);
     await advance(5 * 60_000, 1000); // 7 rounds of 10 s each are needed; no slot is due before 11:00
@@ -91,10 +93,12 @@ describe("--max-concurrent", () => {
     const told: string[] = [];
     const granted: string[] = [];
     const ask = (planned: number, tag: string) =>
-      void gate.acquire(planned, tag, never, () => told.push(tag)).then((release) => {
-        granted.push(tag);
-        setTimeout(() => release?.(), 1000);
-      });
+      void gate
+        .acquire(planned, tag, never, () => told.push(tag))
+        .then((release) => {
+          granted.push(tag);
+          setTimeout(() => release?.(), 1000);
+        });
     ask(30, "c");
     gate.arrived();
     ask(10, "b");

@@ -119,7 +119,11 @@ describe("a splay at least as long as the schedule's interval is refused", () =>
   });
 
   it("10m splay with ,M/1 (the issue's template case): a configuration error naming both settings", () => {
-    const job = scheduled("g", ",M/1", new RecordingJob(), { splayMs: 600_000, splaySource: "CHIME_SPLAY (environment)", whenSource: "--when" });
+    const job = scheduled("g", ",M/1", new RecordingJob(), {
+      splayMs: 600_000,
+      splaySource: "CHIME_SPLAY (environment)",
+      whenSource: "--when",
+    });
     const now = { seconds: T0 / 1000, nanos: 0 };
     expect(() => requireSplayShorterThanInterval([job], tz("UTC"), now)).toThrow(ConfigError);
     expect(() => requireSplayShorterThanInterval([job], tz("UTC"), now)).toThrow(

@@ -32,7 +32,12 @@ const base = { job: "exec", args: ["--", "true"], when: "30 2 * * *" };
 describe("config file: atStart, retry, retryDelay, zone", () => {
   it("reads each field; the command-line defaults fill what a job leaves out", async () => {
     const jobs = await load(
-      { jobs: [{ ...base, name: "a", atStart: true, retry: 2, retryDelay: "1m", zone: "Europe/Berlin" }, { ...base, name: "b" }] },
+      {
+        jobs: [
+          { ...base, name: "a", atStart: true, retry: 2, retryDelay: "1m", zone: "Europe/Berlin" },
+          { ...base, name: "b" },
+        ],
+      },
       { atStart: false, retry: { retries: 1, delayMs: 5000 } },
     );
     expect(jobs[0]).toMatchObject({ atStart: true, retry: { retries: 2, delayMs: 60_000 }, zone: { name: "Europe/Berlin" } });
@@ -64,10 +69,15 @@ describe("config file: atStart, retry, retryDelay, zone", () => {
   }
 });
 
-describe('a job\'s "zone" is its local time, TZ (the daemon\'s zone) stays the default', () => {
+describe("a job's \"zone\" is its local time, TZ (the daemon's zone) stays the default", () => {
   it("02:30 daily with zone Asia/Tokyo runs at 17:30 UTC; the job without a zone at 02:30 UTC", async () => {
     vi.useFakeTimers({ now: Date.parse("2026-06-01T00:00:00Z") });
-    const [tokyo, plain] = await load({ jobs: [{ ...base, name: "tokyo", zone: "Asia/Tokyo" }, { ...base, name: "plain" }] });
+    const [tokyo, plain] = await load({
+      jobs: [
+        { ...base, name: "tokyo", zone: "Asia/Tokyo" },
+        { ...base, name: "plain" },
+      ],
+    });
     const tokyoJob = new RecordingJob();
     const plainJob = new RecordingJob();
     const { daemon, out } = fakeDaemon({ zone: "UTC" });

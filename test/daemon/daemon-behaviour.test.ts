@@ -86,7 +86,9 @@ describe("a clock moved back by more than a day does not stall the job", () => {
     daemon.start([scheduled("hourly", ",M=0", job)]);
     await advance(45 * 60_000, 60_000); // to 11:05
     await daemon.stop("TERM");
-    expect(out.text).toMatch(/warn hourly the clock is more than a day behind this job's last slot \(it was moved back\); scheduling from now last_slot=2026-07-01T10:00:00Z now=2026-06-01T10:20:00Z/);
+    expect(out.text).toMatch(
+      /warn hourly the clock is more than a day behind this job's last slot \(it was moved back\); scheduling from now last_slot=2026-07-01T10:00:00Z now=2026-06-01T10:20:00Z/,
+    );
     expect(job.runsAtMs).toEqual([T0 + 3_600_000]);
     expect(store.records.get("hourly")?.handledThroughMs).toBe(T0 + 3_600_000);
   });
@@ -294,7 +296,9 @@ describe("HUP reload", () => {
     expect(gone.running).toBe(0);
     expect(out.text).toMatch(/stopping signal=TERM running=gone grace=5s/);
     const lines = out.lines;
-    expect(lines.findIndex((l) => / error gone run critical: aborted/.test(l))).toBeLessThan(lines.findIndex((l) => / info chime stopped$/.test(l)));
+    expect(lines.findIndex((l) => / error gone run critical: aborted/.test(l))).toBeLessThan(
+      lines.findIndex((l) => / info chime stopped$/.test(l)),
+    );
   });
 
   it("a config that fails to load keeps the running configuration", async () => {
@@ -309,7 +313,9 @@ describe("HUP reload", () => {
     await daemon.reload();
     await advance(3_600_000, 60_000);
     await daemon.stop("TERM");
-    expect(out.text).toMatch(/error chime config not reloaded, keeping the running configuration signal=HUP error="config file jobs.json: jobs\[0\].when: bad"/);
+    expect(out.text).toMatch(
+      /error chime config not reloaded, keeping the running configuration signal=HUP error="config file jobs.json: jobs\[0\].when: bad"/,
+    );
     expect(job.runsAtMs).toEqual([T0 + 3_600_000]);
   });
 
@@ -350,7 +356,10 @@ describe("--splay", () => {
 describe("run records never hold secrets", () => {
   it("the summary saved for chime status is redacted like the log", async () => {
     vi.useFakeTimers({ now: T0 - 100 });
-    const job = { name: "leaky", run: async () => ({ status: "critical" as const, summary: "fetch https://bob:hunter2hunter2@git.example/r.git failed" }) };
+    const job = {
+      name: "leaky",
+      run: async () => ({ status: "critical" as const, summary: "fetch https://bob:hunter2hunter2@git.example/r.git failed" }),
+    };
     const store = new MemoryStateStore();
     const { daemon, out } = fakeDaemon({ store });
     daemon.start([scheduled("leaky", ",M=0", job)]);

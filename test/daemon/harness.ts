@@ -58,10 +58,15 @@ export function fakeWork(ms: number, honourAbort = true): (ctx: JobContext) => P
   return (ctx) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
-      if (honourAbort) ctx.signal.addEventListener("abort", () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
+      if (honourAbort)
+        ctx.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
     });
 }
 

@@ -29,7 +29,25 @@ function samples(text: string): Map<string, number> {
 describe("--metrics-file: run metrics for every job", () => {
   it("an exec job failing twice (ALRM): last status, runs by status, start and end times, duration, next run", async () => {
     const file = join(tmp.dir, "chime.prom");
-    const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "state"), "--metrics-file", file, "--when", "0 0 1 1 *", "--name", "nightly", "exec", "--", "sh", "-c", "exit 2"], { cwd: tmp.dir });
+    const p = new ChimeProcess(
+      [
+        "--allow-root",
+        "--state-dir",
+        join(tmp.dir, "state"),
+        "--metrics-file",
+        file,
+        "--when",
+        "0 0 1 1 *",
+        "--name",
+        "nightly",
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "exit 2",
+      ],
+      { cwd: tmp.dir },
+    );
     try {
       await p.waitFor(/next run: /);
       const before = Date.now();
@@ -72,14 +90,37 @@ describe("--metrics-file: run metrics for every job", () => {
 
   it("--retry 2: a run that fails every attempt is one run, critical, of 3 attempts, each counted with its status", async () => {
     const file = join(tmp.dir, "retry.prom");
-    const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "state-retry"), "--metrics-file", file, "--when", "0 0 1 1 *", "--retry", "2", "--retry-delay", "1s", "--name", "flaky", "exec", "--", "sh", "-c", "exit 2"], { cwd: tmp.dir });
+    const p = new ChimeProcess(
+      [
+        "--allow-root",
+        "--state-dir",
+        join(tmp.dir, "state-retry"),
+        "--metrics-file",
+        file,
+        "--when",
+        "0 0 1 1 *",
+        "--retry",
+        "2",
+        "--retry-delay",
+        "1s",
+        "--name",
+        "flaky",
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "exit 2",
+      ],
+      { cwd: tmp.dir },
+    );
     try {
       await p.waitFor(/next run: /);
       p.signal("SIGALRM");
       // the run ends once its last attempt has: the record (and so the file) says how many
       const read = () => (existsSync(file) ? samples(readFileSync(file, "utf8")) : new Map<string, number>());
       const deadline = Date.now() + 60_000;
-      while (read().get('chime_job_runs_total{job="flaky",status="critical"}') !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (read().get('chime_job_runs_total{job="flaky",status="critical"}') !== 1 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       const s = read();
       expect(s.get('chime_job_last_attempts{job="flaky"}')).toBe(3);
       // docs/chime.md: a run is all attempts of one slot; attempts_total counts each attempt
@@ -94,7 +135,24 @@ describe("--metrics-file: run metrics for every job", () => {
 
   it("skipped slots: a run of a per-second schedule that takes 2.2 s skips at least 2 slots, counted as the log says", async () => {
     const file = join(tmp.dir, "skip.prom");
-    const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "state-skip"), "--metrics-file", file, "--when", "* * * * * *", "--name", "slow", "exec", "--", "sleep", "2.2"], { cwd: tmp.dir });
+    const p = new ChimeProcess(
+      [
+        "--allow-root",
+        "--state-dir",
+        join(tmp.dir, "state-skip"),
+        "--metrics-file",
+        file,
+        "--when",
+        "* * * * * *",
+        "--name",
+        "slow",
+        "exec",
+        "--",
+        "sleep",
+        "2.2",
+      ],
+      { cwd: tmp.dir },
+    );
     try {
       await p.waitFor(/slow skipped runs: /, 20_000);
       p.signal("SIGTERM");
@@ -121,8 +179,23 @@ describe("--metrics-file: run metrics for every job", () => {
     // the hour and planned the next one; the slots at -1 h and 0 h (top of the hour) were missed
     const lastTop = now - (now % hour);
     const handled = lastTop - 2 * hour;
-    writeFileSync(join(state, "hourly.json"), JSON.stringify({ job: "hourly", schedule: "0 * * * *", handledThrough: handled, plannedSlot: handled + hour, lastStartMs: handled * 1000, lastEndMs: handled * 1000 + 10, lastStatus: "ok", runs: 1 }));
-    const p = new ChimeProcess(["--allow-root", "--state-dir", state, "--metrics-file", file, "--when", "0 * * * *", "--name", "hourly", "exec", "--", "true"], { cwd: tmp.dir });
+    writeFileSync(
+      join(state, "hourly.json"),
+      JSON.stringify({
+        job: "hourly",
+        schedule: "0 * * * *",
+        handledThrough: handled,
+        plannedSlot: handled + hour,
+        lastStartMs: handled * 1000,
+        lastEndMs: handled * 1000 + 10,
+        lastStatus: "ok",
+        runs: 1,
+      }),
+    );
+    const p = new ChimeProcess(
+      ["--allow-root", "--state-dir", state, "--metrics-file", file, "--when", "0 * * * *", "--name", "hourly", "exec", "--", "true"],
+      { cwd: tmp.dir },
+    );
     try {
       await p.waitFor(/hourly run ok: /, 20_000);
       await p.waitFor(/hourly next run: .*when="0 \* \* \* \*"/);

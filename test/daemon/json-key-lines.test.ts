@@ -4,7 +4,15 @@ import { jsonKeyLines } from "../../src/daemon/json-key-lines.js";
 
 describe("jsonKeyLines", () => {
   it("keys and array elements, nested, by path", () => {
-    const text = ['{ "jobs": [', '  { "job": "exec",', '    "args": ["--", "a,b\\"]{"],', '    "when": ",M=0" },', '  {', '    "timeout": "5m" }', "] }"].join("\n");
+    const text = [
+      '{ "jobs": [',
+      '  { "job": "exec",',
+      '    "args": ["--", "a,b\\"]{"],',
+      '    "when": ",M=0" },',
+      "  {",
+      '    "timeout": "5m" }',
+      "] }",
+    ].join("\n");
     JSON.parse(text); // the locator is only ever given JSON that parses
     const lines = jsonKeyLines(text);
     expect(lines.get("jobs")).toBe(1);

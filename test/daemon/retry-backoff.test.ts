@@ -109,7 +109,9 @@ describe("a failing scheduled run", () => {
     await advance(70_000, 1000); // to 10:01:05
     await daemon.stop("TERM");
     expect(job.runsAtMs).toEqual([T0, T0 + 20_000, T0 + 60_000]);
-    expect(out.text).toMatch(/no more retries: the next scheduled run comes first attempts=2 status=critical retry_at=2026-06-01T10:01:00Z next_run=2026-06-01T10:01:00Z/);
+    expect(out.text).toMatch(
+      /no more retries: the next scheduled run comes first attempts=2 status=critical retry_at=2026-06-01T10:01:00Z next_run=2026-06-01T10:01:00Z/,
+    );
     expect(out.text).toMatch(/run start reason=schedule slot=2026-06-01T10:01:00Z attempt=1/);
     expect(out.text).not.toMatch(/skipped runs/);
   });

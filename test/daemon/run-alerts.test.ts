@@ -33,7 +33,12 @@ async function pingServer(answer: (n: number) => number = () => 200): Promise<{ 
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const u = new URL(req.url ?? "/", "http://x");
-      pings.push({ method: req.method ?? "", path: u.pathname, rid: u.searchParams.get("rid"), body: Buffer.concat(chunks).toString("utf8") });
+      pings.push({
+        method: req.method ?? "",
+        path: u.pathname,
+        rid: u.searchParams.get("rid"),
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
       const status = answer(pings.length);
       res.writeHead(status, { "content-type": "text/plain" });
       res.end(status === 200 ? "OK" : "no");
@@ -70,7 +75,11 @@ mv "$out/.tmp.$$" "$out/$n-$1"
 
 function alertFiles(dir: string): string[] {
   const d = join(dir, "alerts");
-  return existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith(".")).sort((a, b) => parseInt(a, 10) - parseInt(b, 10)) : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .filter((n) => !n.startsWith("."))
+        .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
+    : [];
 }
 
 describe("--on-failure, --on-recovery, --ping", () => {
@@ -82,11 +91,34 @@ describe("--on-failure, --on-recovery, --ping", () => {
     const uuid = "5f0e4b1c-2a3d-4e5f-8a9b-0c1d2e3f4a5b";
     const p = new ChimeProcess(
       [
-        "--allow-root", "--state-dir", join(tmp.dir, "a-state"), "--when", "0 0 1 1 *", "--name", "nightly",
-        "--ping", `${http.url}/ping/${uuid}`, "--on-failure", `${script} failure`, "--on-recovery", `${script} recovery`,
-        "exec", "--", "sh", "-c", `echo "db said: sekrit-pass-4711"; echo line two >&2; exit $(cat ${code})`,
+        "--allow-root",
+        "--state-dir",
+        join(tmp.dir, "a-state"),
+        "--when",
+        "0 0 1 1 *",
+        "--name",
+        "nightly",
+        "--ping",
+        `${http.url}/ping/${uuid}`,
+        "--on-failure",
+        `${script} failure`,
+        "--on-recovery",
+        `${script} recovery`,
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        `echo "db said: sekrit-pass-4711"; echo line two >&2; exit $(cat ${code})`,
       ],
-      { cwd: tmp.dir, env: { MY_DB_PASSWORD: "sekrit-pass-4711", GITHUB_TOKEN: "ghp_abcdefghijklmnopqrstuvwxyz0123", NOTIFY_CHANNEL: "#ops", CHIME_GRACE: "3s" } },
+      {
+        cwd: tmp.dir,
+        env: {
+          MY_DB_PASSWORD: "sekrit-pass-4711",
+          GITHUB_TOKEN: "ghp_abcdefghijklmnopqrstuvwxyz0123",
+          NOTIFY_CHANNEL: "#ops",
+          CHIME_GRACE: "3s",
+        },
+      },
     );
     try {
       await p.waitFor(/next run: /);
@@ -156,10 +188,16 @@ describe("--on-failure, --on-recovery, --ping", () => {
     await gone.stop();
     const key = "0a1b2c3d-1111-2222-3333-444455556666";
     const p = new ChimeProcess(
-      ["--allow-root", "--state-dir", join(tmp.dir, "b-state"), "--config", writeConfig(join(tmp.dir, "b.json"), [
-        { name: "flaky", job: "exec", when: "0 0 1 1 *", args: ["--", "true"], ping: `${http.url}/${key}` },
-        { name: "lost", job: "exec", when: "0 0 1 1 *", args: ["--", "true"], ping: `${goneUrl}/${key}` },
-      ])],
+      [
+        "--allow-root",
+        "--state-dir",
+        join(tmp.dir, "b-state"),
+        "--config",
+        writeConfig(join(tmp.dir, "b.json"), [
+          { name: "flaky", job: "exec", when: "0 0 1 1 *", args: ["--", "true"], ping: `${http.url}/${key}` },
+          { name: "lost", job: "exec", when: "0 0 1 1 *", args: ["--", "true"], ping: `${goneUrl}/${key}` },
+        ]),
+      ],
       { cwd: tmp.dir },
     );
     try {
@@ -186,7 +224,24 @@ describe("--on-failure, --on-recovery, --ping", () => {
     writeFileSync(hang, `#!/bin/sh\necho $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}\nexec sleep 600\n`);
     chmodSync(hang, 0o755);
     const p = new ChimeProcess(
-      ["--allow-root", "--state-dir", join(tmp.dir, "c-state"), "--when", "0 0 1 1 *", "--name", "hang", "--on-failure", hang, "--on-failure-every", "0s", "exec", "--", "sh", "-c", "exit 2"],
+      [
+        "--allow-root",
+        "--state-dir",
+        join(tmp.dir, "c-state"),
+        "--when",
+        "0 0 1 1 *",
+        "--name",
+        "hang",
+        "--on-failure",
+        hang,
+        "--on-failure-every",
+        "0s",
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "exit 2",
+      ],
       { cwd: tmp.dir },
     );
     try {
@@ -212,7 +267,22 @@ describe("--on-failure, --on-recovery, --ping", () => {
     const hang = join(tmp.dir, "e-hang.sh");
     writeFileSync(hang, `#!/bin/sh\necho $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}\nexec sleep 600\n`);
     chmodSync(hang, 0o755);
-    const args = ["--allow-root", "--state-dir", join(tmp.dir, "e-state"), "--when", "0 0 1 1 *", "--name", "killed", "--on-failure", hang, "exec", "--", "sh", "-c", "exit 2"];
+    const args = [
+      "--allow-root",
+      "--state-dir",
+      join(tmp.dir, "e-state"),
+      "--when",
+      "0 0 1 1 *",
+      "--name",
+      "killed",
+      "--on-failure",
+      hang,
+      "exec",
+      "--",
+      "sh",
+      "-c",
+      "exit 2",
+    ];
     const first = new ChimeProcess(args, { cwd: tmp.dir });
     let pid = 0;
     try {
@@ -239,7 +309,21 @@ describe("--on-failure, --on-recovery, --ping", () => {
   }, 60_000);
 
   it("a bad --ping is refused at start without repeating the URL", async () => {
-    const p = new ChimeProcess(["--allow-root", "--state-dir", join(tmp.dir, "d-state"), "--when", ",M=0", "--ping", "ftp://hc.example/secret-key-123", "exec", "--", "true"], { cwd: tmp.dir });
+    const p = new ChimeProcess(
+      [
+        "--allow-root",
+        "--state-dir",
+        join(tmp.dir, "d-state"),
+        "--when",
+        ",M=0",
+        "--ping",
+        "ftp://hc.example/secret-key-123",
+        "exec",
+        "--",
+        "true",
+      ],
+      { cwd: tmp.dir },
+    );
     const { code } = await p.exited;
     expect(code).toBe(100);
     expect(p.text).toContain("--ping: not an http(s) URL (ftp:)");

@@ -33,7 +33,10 @@ describe("runs and attempts in the run record", () => {
   it("three attempts are one run, ended by the third", () => {
     const { book } = keeper();
     book.runStarted();
-    for (const [n, endMs] of [[1, 1000], [2, 2000]] as const) {
+    for (const [n, endMs] of [
+      [1, 1000],
+      [2, 2000],
+    ] as const) {
       attemptResult(book, endMs, "critical");
       book.attemptEnded(n, false);
       expect(book.record.lastRunEndMs).toBeUndefined();

@@ -47,7 +47,11 @@ describe("state files in --state-dir", () => {
       lastAttempts: 1,
     });
     // the plan the stopped service had: slots after 10:32:02 were not yet handled
-    expect(previousPlan(rec, { schedule: parseSchedule(",S/1"), offsetMs: 0 })).toMatchObject({ from: 1_796_207_522, offsetMs: 0, changed: false });
+    expect(previousPlan(rec, { schedule: parseSchedule(",S/1"), offsetMs: 0 })).toMatchObject({
+      from: 1_796_207_522,
+      offsetMs: 0,
+      changed: false,
+    });
   });
 
   it("a missing file is simply empty state, silently", async () => {
@@ -68,7 +72,10 @@ describe("state files in --state-dir", () => {
   });
 
   it("fields of the wrong type are dropped, the rest kept", async () => {
-    await writeFile(join(dir, "j.json"), JSON.stringify({ handledThroughMs: "soon", nextRunAt: "later", runs: 3, lastStatus: "great", lastSummary: "ok" }));
+    await writeFile(
+      join(dir, "j.json"),
+      JSON.stringify({ handledThroughMs: "soon", nextRunAt: "later", runs: 3, lastStatus: "great", lastSummary: "ok" }),
+    );
     expect(await new FileStateStore(dir).load("j", () => {})).toEqual({ job: "j", runs: 3, lastSummary: "ok" });
   });
 
@@ -87,7 +94,9 @@ describe("state files in --state-dir", () => {
     const warnings: Array<[string, Record<string, string>]> = [];
     // no writer ever opens the FIFO: a blocking read would never return and the test time out
     expect(await new FileStateStore(dir).load("f", (m, f) => warnings.push([m, f]))).toEqual({ job: "f" });
-    expect(warnings).toEqual([["state file is not a regular file, starting with empty state", { file: join(dir, "f.json"), error: "fifo" }]]);
+    expect(warnings).toEqual([
+      ["state file is not a regular file, starting with empty state", { file: join(dir, "f.json"), error: "fifo" }],
+    ]);
   });
 
   it("a symlink in place of the record is not followed", async () => {
@@ -107,7 +116,18 @@ describe("the process groups a running run owns", () => {
     store.saveNow("exec", { job: "exec", groups: [good, { pgid: 5, spawnedMs: 1 }] });
     expect((await store.load("exec", () => {})).groups).toEqual([good, { pgid: 5, spawnedMs: 1 }]);
     // kill(-1) is every process we may signal, kill(-0) our own group: never from a file
-    const bad = { job: "exec", groups: [{ pgid: 1, spawnedMs: 1 }, { pgid: 0, spawnedMs: 1 }, { pgid: -7, spawnedMs: 1 }, { pgid: "9", spawnedMs: 1 }, { pgid: 9 }, null, good] };
+    const bad = {
+      job: "exec",
+      groups: [
+        { pgid: 1, spawnedMs: 1 },
+        { pgid: 0, spawnedMs: 1 },
+        { pgid: -7, spawnedMs: 1 },
+        { pgid: "9", spawnedMs: 1 },
+        { pgid: 9 },
+        null,
+        good,
+      ],
+    };
     await writeFile(store.path("exec"), JSON.stringify(bad));
     expect((await store.load("exec", () => {})).groups).toEqual([good]);
   });

@@ -38,7 +38,9 @@ describe("findUser", () => {
 describe("there is one user lookup", () => {
   it("no module of src reads /etc/passwd or runs getent", () => {
     const files = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+      );
     const offenders = files("src").filter((f) => /["'`]\/etc\/passwd["'`]|["'`]getent["'`]/.test(readFileSync(f, "utf8")));
     expect(offenders).toEqual([]);
     expect(existsSync("src/cli/system-user.ts")).toBe(false);

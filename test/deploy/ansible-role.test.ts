@@ -13,7 +13,19 @@ import { requires } from "../support/requires.js";
 import { isAlive, SvscanRig, svstat, waitFor } from "../service/svscan-rig.js";
 import { ansibleDir, nodeForEveryone, playbook as play, prepareAnsible, type Recap } from "./ansible-rig.js";
 
-const underAnsible = requires("ansible-playbook", "root", "svscan", "supervise", "svc", "svok", "svstat", "setuidgid", "multilog", "tai64nlocal", "ps");
+const underAnsible = requires(
+  "ansible-playbook",
+  "root",
+  "svscan",
+  "supervise",
+  "svc",
+  "svok",
+  "svstat",
+  "setuidgid",
+  "multilog",
+  "tai64nlocal",
+  "ps",
+);
 const linted = requires("ansible-lint");
 
 const pkg = packageJson();
@@ -120,14 +132,19 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
 
     // one check over the host: every service up, every job run and ok
     const check = await waitFor("chime check to pass", 20_000, () => {
-      const r = spawnSync(join(base, "bin", "chime"), ["check", "--min-uptime", "1s", scanDir], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+      const r = spawnSync(join(base, "bin", "chime"), ["check", "--min-uptime", "1s", scanDir], {
+        encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin" },
+      });
       return r.status === 0 ? r.stdout : undefined;
     });
     expect(check).toMatch(/^CHIME OK/);
     expect(check).toMatch(/\bmulti\/a\b/);
 
     // the installed programs, linked into the bin directory
-    expect(execFileSync(join(base, "bin", "chime"), ["--version"], { encoding: "utf8", env: { PATH: `/usr/bin:/bin` } }).trim()).toBe(`chime ${pkg.version}`);
+    expect(execFileSync(join(base, "bin", "chime"), ["--version"], { encoding: "utf8", env: { PATH: `/usr/bin:/bin` } }).trim()).toBe(
+      `chime ${pkg.version}`,
+    );
 
     // a secret is an env/ file only root reads, and appears nowhere else
     const secretFile = join(scanDir, "tick", "env", "CHIME_TEST_SECRET");
@@ -162,7 +179,10 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
     expect(readFileSync(join(scanDir, "tick", "env", "CHIME_TIMEOUT"), "utf8")).toBe("40s\n");
     await waitFor("tick's new chime to run its job", 20_000, () => {
       const log = logOf("tick");
-      const afterRestart = log.split(/ info chime starting version=.*\n/).slice(tickStarts + 1).join("");
+      const afterRestart = log
+        .split(/ info chime starting version=.*\n/)
+        .slice(tickStarts + 1)
+        .join("");
       return startsIn(log) > tickStarts && / exec stdout=tick\n/.test(afterRestart);
     });
     expect(startsIn(logOf("tick"))).toBe(tickStarts + 1);
@@ -179,12 +199,17 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
     expect(() => lstatSync(join(scanDir, "retired"))).toThrow();
     expect(existsSync(retiredDir)).toBe(false);
     await waitFor("retired's chime and multilog to end", 10_000, () => retiredPids.every((p) => !isAlive(p)));
-    const supervising = execFileSync("ps", ["-eo", "args="], { encoding: "utf8" }).split("\n").filter((a) => a.trim() === "supervise retired");
+    const supervising = execFileSync("ps", ["-eo", "args="], { encoding: "utf8" })
+      .split("\n")
+      .filter((a) => a.trim() === "supervise retired");
     expect(supervising).toEqual([]);
 
     // and one check over the host says all is well
     const check = await waitFor("chime check to pass", 20_000, () => {
-      const r = spawnSync(join(base, "bin", "chime"), ["check", "--min-uptime", "1s", scanDir], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+      const r = spawnSync(join(base, "bin", "chime"), ["check", "--min-uptime", "1s", scanDir], {
+        encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin" },
+      });
       return r.status === 0 ? r.stdout : undefined;
     });
     expect(check).toMatch(/^CHIME OK/);
@@ -205,13 +230,23 @@ underAnsible.describe("the chime Ansible role, applied to localhost under a real
   async function deploy(version: string, releaseTarball: string): Promise<void> {
     const before = Object.fromEntries(["tick", "multi"].map((n) => [n, { pid: upPid(n), starts: startsIn(logOf(n)) }]));
     // as a rolling upgrade runs it: the play waits for chime check to pass after the restarts
-    const recap = playbook({ ...second, chime_version: version, chime_tarball: releaseTarball, chime_check_after_deploy: true, chime_check_min_uptime: "2s" });
+    const recap = playbook({
+      ...second,
+      chime_version: version,
+      chime_tarball: releaseTarball,
+      chime_check_after_deploy: true,
+      chime_check_min_uptime: "2s",
+    });
     expect(recap.failed).toBe(0);
     expect(recap.changed).toBeGreaterThan(0);
-    expect(recap.output).toMatch(/TASK \[chime : Wait for chime check to pass over every scanned directory\] \*+\n(?:FAILED - RETRYING: [^\n]*\n)*ok: \[localhost\]/);
+    expect(recap.output).toMatch(
+      /TASK \[chime : Wait for chime check to pass over every scanned directory\] \*+\n(?:FAILED - RETRYING: [^\n]*\n)*ok: \[localhost\]/,
+    );
     for (const name of ["tick", "multi"]) {
       const was = before[name]!;
-      const starts = logOf(name).split("\n").filter((l) => / info chime starting version=/.test(l));
+      const starts = logOf(name)
+        .split("\n")
+        .filter((l) => / info chime starting version=/.test(l));
       expect(starts.length).toBe(was.starts + 1); // the check passed only after the restart
       expect(starts.at(-1)).toContain(` version=${version} `);
       expect(upPid(name)).not.toBe(was.pid);
@@ -243,7 +278,13 @@ linted.it("the role and the example playbook pass ansible-lint", () => {
       cwd: ansibleDir,
       encoding: "utf8",
       timeout: 240_000,
-      env: { ...npmEnvOutsideThisProject(), HOME: home, XDG_CACHE_HOME: join(home, "cache"), LC_ALL: "C.UTF-8", ANSIBLE_CONFIG: join(ansibleDir, "ansible.cfg") },
+      env: {
+        ...npmEnvOutsideThisProject(),
+        HOME: home,
+        XDG_CACHE_HOME: join(home, "cache"),
+        LC_ALL: "C.UTF-8",
+        ANSIBLE_CONFIG: join(ansibleDir, "ansible.cfg"),
+      },
     });
     expect(`${r.stdout}${r.stderr}`).toMatch(/Passed with \w+ profile: 0 failure\(s\), 0 warning\(s\)/);
     expect(r.status).toBe(0);

@@ -25,23 +25,32 @@ withUnbound.describe("dns-blocklist: blocked names answer as configured, the res
       'local-data: "plain.example. 300 IN A 192.0.2.5"',
       'local-data: "good.ads.example. 300 IN A 192.0.2.8"',
     ]);
-    rig.routes.set("/list.txt", listWithEtag(() => list));
-    rig.routes.set("/trackers.txt", listWithEtag(() => "tracker.example\n"));
+    rig.routes.set(
+      "/list.txt",
+      listWithEtag(() => list),
+    );
+    rig.routes.set(
+      "/trackers.txt",
+      listWithEtag(() => "tracker.example\n"),
+    );
     await writeFile(join(rig.dir, "allow.txt"), "allowed.example\n");
   });
   afterAll(async () => rig?.stop());
   // each test starts with no applied version: the size guards never compare with another test's list
   beforeEach(async () => rig.resetState());
 
-  withUnbound.it("always_nxdomain (the default): listed names and their subdomains NXDOMAIN; allowlisted and unlisted names answer their local-data", async () => {
-    const { result } = await rig.run(["--allow", join(rig.dir, "allow.txt"), rig.url("/list.txt")]);
-    expect(result.status).toBe("ok");
-    expect((await rig.ask("ads.example")).rcode).toBe(NXDOMAIN);
-    expect((await rig.ask("www.ads.example")).rcode).toBe(NXDOMAIN);
-    expect((await rig.ask("tracker.example")).rcode).toBe(NXDOMAIN);
-    expect(await rig.ask("allowed.example")).toMatchObject({ rcode: 0, address: "192.0.2.4" });
-    expect(await rig.ask("plain.example")).toMatchObject({ rcode: 0, address: "192.0.2.5" });
-  });
+  withUnbound.it(
+    "always_nxdomain (the default): listed names and their subdomains NXDOMAIN; allowlisted and unlisted names answer their local-data",
+    async () => {
+      const { result } = await rig.run(["--allow", join(rig.dir, "allow.txt"), rig.url("/list.txt")]);
+      expect(result.status).toBe("ok");
+      expect((await rig.ask("ads.example")).rcode).toBe(NXDOMAIN);
+      expect((await rig.ask("www.ads.example")).rcode).toBe(NXDOMAIN);
+      expect((await rig.ask("tracker.example")).rcode).toBe(NXDOMAIN);
+      expect(await rig.ask("allowed.example")).toMatchObject({ rcode: 0, address: "192.0.2.4" });
+      expect(await rig.ask("plain.example")).toMatchObject({ rcode: 0, address: "192.0.2.5" });
+    },
+  );
 
   withUnbound.it("an allowed name under a blocked one still answers its local-data; its siblings stay blocked", async () => {
     await writeFile(join(rig.dir, "allow-below.txt"), "allowed.example\ngood.ads.example\n");
@@ -97,16 +106,27 @@ withUnbound.describe("dns-blocklist: blocked names answer as configured, the res
     expect(await rig.ask("plain.example")).toMatchObject({ rcode: 0, address: "192.0.2.5" });
   });
 
-  withUnbound.it("a redirect unbound-checkconf refuses (local-data below the zone's top) is not applied: CRITICAL, the served file stays", async () => {
-    await rig.run(["--allow", join(rig.dir, "allow.txt"), rig.url("/list.txt")]);
-    const before = await readFile(rig.include, "utf8");
-    const { result } = await rig.run(["--allow", join(rig.dir, "allow.txt"), "--action", "redirect", "--sink", "192.0.2.99", rig.url("/list.txt")]);
-    expect(result.status).toBe("critical");
-    expect(result.summary).toMatch(/^DNS-BLOCKLIST CRITICAL: not applied: unbound-checkconf refused it: .*redirect zone/);
-    expect(await readFile(rig.include, "utf8")).toBe(before);
-    expect((await readdir(rig.dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    expect((await rig.ask("www.ads.example")).rcode).toBe(NXDOMAIN);
-  });
+  withUnbound.it(
+    "a redirect unbound-checkconf refuses (local-data below the zone's top) is not applied: CRITICAL, the served file stays",
+    async () => {
+      await rig.run(["--allow", join(rig.dir, "allow.txt"), rig.url("/list.txt")]);
+      const before = await readFile(rig.include, "utf8");
+      const { result } = await rig.run([
+        "--allow",
+        join(rig.dir, "allow.txt"),
+        "--action",
+        "redirect",
+        "--sink",
+        "192.0.2.99",
+        rig.url("/list.txt"),
+      ]);
+      expect(result.status).toBe("critical");
+      expect(result.summary).toMatch(/^DNS-BLOCKLIST CRITICAL: not applied: unbound-checkconf refused it: .*redirect zone/);
+      expect(await readFile(rig.include, "utf8")).toBe(before);
+      expect((await readdir(rig.dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      expect((await rig.ask("www.ads.example")).rcode).toBe(NXDOMAIN);
+    },
+  );
 
   withUnbound.it("a name removed from the list answers its local-data again", async () => {
     await rig.run(["--allow", join(rig.dir, "allow.txt"), rig.url("/list.txt")]);
@@ -114,7 +134,12 @@ withUnbound.describe("dns-blocklist: blocked names answer as configured, the res
     list = "tracker.example\nallowed.example\n";
     const { result, log } = await rig.run(["--allow", join(rig.dir, "allow.txt"), rig.url("/list.txt")]);
     expect(result.status).toBe("ok");
-    expect(log.find((l) => l["msg"] === "blocklist applied")).toMatchObject({ reload: "reload_keep_cache", added: 0, removed: 1, first_removed: "ads.example" });
+    expect(log.find((l) => l["msg"] === "blocklist applied")).toMatchObject({
+      reload: "reload_keep_cache",
+      added: 0,
+      removed: 1,
+      first_removed: "ads.example",
+    });
     expect(await rig.ask("www.ads.example")).toMatchObject({ rcode: 0, address: "192.0.2.2" });
     expect((await rig.ask("tracker.example")).rcode).toBe(NXDOMAIN);
   });

@@ -18,9 +18,14 @@ describe("dns-blocklist: the configuration unbound-checkconf is given", () => {
   it("replaces the include named in the main file, quoted or not, and leaves the rest", async () => {
     const include = join(dir, "blocklist.conf");
     const main = join(dir, "unbound.conf");
-    await writeFile(main, `server:\n  verbosity: 1\n  include: "${include}"\n  include: ${include} # again\n  include: "${join(dir, "other.conf")}"\n`);
+    await writeFile(
+      main,
+      `server:\n  verbosity: 1\n  include: "${include}"\n  include: ${include} # again\n  include: "${join(dir, "other.conf")}"\n`,
+    );
     const c = await configWithInclude(main, include, "/new/file.conf");
-    expect(await readFile(c.path, "utf8")).toBe(`server:\n  verbosity: 1\n  include: "/new/file.conf"\n  include: "/new/file.conf" # again\n  include: "${join(dir, "other.conf")}"\n`);
+    expect(await readFile(c.path, "utf8")).toBe(
+      `server:\n  verbosity: 1\n  include: "/new/file.conf"\n  include: "/new/file.conf" # again\n  include: "${join(dir, "other.conf")}"\n`,
+    );
     await c.dispose();
     expect(await readdir(dir)).toEqual(["unbound.conf"]);
   });
@@ -49,7 +54,9 @@ describe("dns-blocklist: the configuration unbound-checkconf is given", () => {
     const main = join(dir, "unbound.conf");
     await writeFile(main, "server:\n  verbosity: 1\n");
     await expect(configWithInclude(main, join(dir, "blocklist.conf"), "/x")).rejects.toThrow(IncludeNotUsedError);
-    await expect(configWithInclude(main, join(dir, "blocklist.conf"), "/x")).rejects.toThrow(`${main} does not include ${join(dir, "blocklist.conf")}`);
+    await expect(configWithInclude(main, join(dir, "blocklist.conf"), "/x")).rejects.toThrow(
+      `${main} does not include ${join(dir, "blocklist.conf")}`,
+    );
     expect(await readdir(dir)).toEqual(["unbound.conf"]);
   });
 });

@@ -15,7 +15,15 @@ withUnbound.describe("chime dns-blocklist, run once from the command line", () =
     await writeFile(join(rig.dir, "local.txt"), "||miner.example^\n0.0.0.0 coin.example\n");
   });
   afterAll(async () => rig?.stop());
-  const base = () => ["--state-dir", join(rig.dir, "cli-state"), "dns-blocklist", "--include", rig.include, "--unbound-conf", rig.unbound.config];
+  const base = () => [
+    "--state-dir",
+    join(rig.dir, "cli-state"),
+    "dns-blocklist",
+    "--include",
+    rig.include,
+    "--unbound-conf",
+    rig.unbound.config,
+  ];
 
   withUnbound.it("applies a list: the status line on stdout, exit 0, unbound answers NXDOMAIN", async () => {
     const r = runBin("chime", [...base(), join(rig.dir, "local.txt")]);

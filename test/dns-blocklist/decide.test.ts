@@ -6,7 +6,14 @@ import { decide } from "../../src/jobs/dns-blocklist/decide.js";
 import { compareNames } from "../../src/jobs/dns-blocklist/dns-name.js";
 import { parseList, type ParsedList } from "../../src/jobs/dns-blocklist/parse-list.js";
 
-const list = (names: string[], exceptions: string[] = [], networks: string[] = []): ParsedList => ({ source: "test", names, networks, exceptions, invalid: 0, firstInvalid: [] });
+const list = (names: string[], exceptions: string[] = [], networks: string[] = []): ParsedList => ({
+  source: "test",
+  names,
+  networks,
+  exceptions,
+  invalid: 0,
+  firstInvalid: [],
+});
 const allow = (exact: string[], subtrees: string[] = []): Allowlist => ({ exact, subtrees });
 
 // What unbound does with the result (unbound.conf(5), local-zone): a query is answered by the
@@ -43,13 +50,18 @@ describe("decide: union, dedup, collapse, sorted", () => {
   });
 
   test("a name below a blocked name is redundant (a local-zone covers its subtree); a look-alike outside the label boundary is not", () => {
-    const d = decide([list(["ads.example.com", "example.com", "deep.x.example.com", "xexample.com", "example-ads.com", "ads.example-ads.com"])]);
+    const d = decide([
+      list(["ads.example.com", "example.com", "deep.x.example.com", "xexample.com", "example-ads.com", "ads.example-ads.com"]),
+    ]);
     expect(d.names).toEqual(["example.com", "example-ads.com", "xexample.com"]);
     expect(d.redundant).toBe(3);
   });
 
   test("the allowlist: an exact name leaves its listed children blocked; a subtree removes everything below it", () => {
-    const d = decide([list(["ads.example.com", "x.ads.example.com", "t.example.net", "u.t.example.net"])], allow(["ads.example.com"], ["t.example.net"]));
+    const d = decide(
+      [list(["ads.example.com", "x.ads.example.com", "t.example.net", "u.t.example.net"])],
+      allow(["ads.example.com"], ["t.example.net"]),
+    );
     expect(d.names).toEqual(["x.ads.example.com"]);
     expect(d.carveOuts).toEqual([]);
     expect(d.allowed).toBe(3);
@@ -70,7 +82,9 @@ describe("decide: union, dedup, collapse, sorted", () => {
   });
 
   test("networks: repeats and CIDRs inside another go; IPv4 before IPv6, by address", () => {
-    const d = decide([list([], [], ["10.1.0.0/16", "2001:db8::/32", "10.0.0.0/8", "192.0.2.1/32", "10.0.0.0/8", "2001:db8:1::/48", "192.0.2.0/31"])]);
+    const d = decide([
+      list([], [], ["10.1.0.0/16", "2001:db8::/32", "10.0.0.0/8", "192.0.2.1/32", "10.0.0.0/8", "2001:db8:1::/48", "192.0.2.0/31"]),
+    ]);
     expect(d.networks).toEqual(["10.0.0.0/8", "192.0.2.0/31", "2001:db8::/32"]);
   });
 
@@ -86,32 +100,42 @@ describe("decide: union, dedup, collapse, sorted", () => {
     .chain((labels) => fc.constantFrom("x", "y").map((tld) => [...labels, "zone", tld].join(".")));
   test("property: what unbound would block equals the sources minus the allowlist, and the list is minimal", () => {
     fc.assert(
-      fc.property(fc.array(name, { maxLength: 30 }), fc.array(name, { maxLength: 3 }), fc.array(name, { maxLength: 3 }), (blocks, exact, subtrees) => {
-        const d = decide([list(blocks)], allow(exact, subtrees));
-        const universe = [...new Set([...blocks, ...exact, ...subtrees, ...blocks.map((b) => `new.${b}`), ...exact.map((e) => `new.${e}`)])];
-        // The documented meaning: below an allowed subtree nothing is blocked; otherwise the
-        // closest of the name and its ancestors that is either allowed exactly or blocked decides.
-        const meant = (n: string): boolean => {
-          if (subtrees.some((s) => isUnder(n, s))) return false;
-          const labels = n.split(".");
-          for (let i = 0; i < labels.length; i++) {
-            const z = labels.slice(i).join(".");
-            if (exact.includes(z)) return false;
-            if (blocks.includes(z)) return true;
+      fc.property(
+        fc.array(name, { maxLength: 30 }),
+        fc.array(name, { maxLength: 3 }),
+        fc.array(name, { maxLength: 3 }),
+        (blocks, exact, subtrees) => {
+          const d = decide([list(blocks)], allow(exact, subtrees));
+          const universe = [
+            ...new Set([...blocks, ...exact, ...subtrees, ...blocks.map((b) => `new.${b}`), ...exact.map((e) => `new.${e}`)]),
+          ];
+          // The documented meaning: below an allowed subtree nothing is blocked; otherwise the
+          // closest of the name and its ancestors that is either allowed exactly or blocked decides.
+          const meant = (n: string): boolean => {
+            if (subtrees.some((s) => isUnder(n, s))) return false;
+            const labels = n.split(".");
+            for (let i = 0; i < labels.length; i++) {
+              const z = labels.slice(i).join(".");
+              if (exact.includes(z)) return false;
+              if (blocks.includes(z)) return true;
+            }
+            return false;
+          };
+          for (const n of universe) expect(blockedInUnbound(n, d.names, d.carveOuts), n).toBe(meant(n));
+          // minimal: no listed name lies below another listed name without a carve-out between them
+          for (const n of d.names) {
+            const parentZones = n
+              .split(".")
+              .slice(1)
+              .map((_, i, a) => a.slice(i).join("."));
+            const nearest = parentZones.find((z) => d.names.includes(z) || d.carveOuts.includes(z));
+            expect(nearest === undefined || d.carveOuts.includes(nearest), n).toBe(true);
           }
-          return false;
-        };
-        for (const n of universe) expect(blockedInUnbound(n, d.names, d.carveOuts), n).toBe(meant(n));
-        // minimal: no listed name lies below another listed name without a carve-out between them
-        for (const n of d.names) {
-          const parentZones = n.split(".").slice(1).map((_, i, a) => a.slice(i).join("."));
-          const nearest = parentZones.find((z) => d.names.includes(z) || d.carveOuts.includes(z));
-          expect(nearest === undefined || d.carveOuts.includes(nearest), n).toBe(true);
-        }
-        expect(d.names).toEqual([...new Set(d.names)].sort(compareNames));
-        expect(d.carveOuts).toEqual([...new Set(d.carveOuts)].sort(compareNames));
-        for (const n of d.names) expect(blocks).toContain(n);
-      }),
+          expect(d.names).toEqual([...new Set(d.names)].sort(compareNames));
+          expect(d.carveOuts).toEqual([...new Set(d.carveOuts)].sort(compareNames));
+          for (const n of d.names) expect(blocks).toContain(n);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -11,7 +11,16 @@ describe("dnsmasq(8) address= and server= lines", () => {
   const p = parsedFixture("dnsmasq.conf");
 
   test("domains answered with NXDOMAIN, the NULL address or a sink address are names; several domains on one line each count", () => {
-    expect(p.names).toEqual(["doubleclick.example", "nx.example", "null.example", "one.example", "two.example", "v6.example", "local-only.example", "lan-only.example"]);
+    expect(p.names).toEqual([
+      "doubleclick.example",
+      "nx.example",
+      "null.example",
+      "one.example",
+      "two.example",
+      "v6.example",
+      "local-only.example",
+      "lan-only.example",
+    ]);
   });
 
   test("a redirect to a real address, /#/ (every domain) and forwarding to a server are not blocks", () => {

@@ -15,7 +15,13 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
   let dir: string;
   let store: SourceStore;
   const routes = new Map<string, Route>();
-  const limits = (over: Partial<FetchLimits> = {}): FetchLimits => ({ timeoutMs: 10_000, maxSizeBytes: 1 << 20, maxRedirects: 5, nowSeconds: 1_800_000_000, ...over });
+  const limits = (over: Partial<FetchLimits> = {}): FetchLimits => ({
+    timeoutMs: 10_000,
+    maxSizeBytes: 1 << 20,
+    maxRedirects: 5,
+    nowSeconds: 1_800_000_000,
+    ...over,
+  });
   const good = "ads.example\ntracker.example\n";
 
   beforeAll(async () => {
@@ -44,7 +50,10 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
   }
 
   it("asks again with If-None-Match; a 304 keeps the copy, marked unchanged and confirmed now", async () => {
-    routes.set("/l", listWithEtag(() => good));
+    routes.set(
+      "/l",
+      listWithEtag(() => good),
+    );
     const url = `${http.url}/l`;
     const [first] = await fetchSources([url], store, limits());
     expect(first).toMatchObject({ state: "fresh", text: good });
@@ -107,8 +116,14 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
   });
 
   it("the copies of sources no longer configured are forgotten, the others kept", async () => {
-    routes.set("/l", listWithEtag(() => good));
-    routes.set("/m", listWithEtag(() => good));
+    routes.set(
+      "/l",
+      listWithEtag(() => good),
+    );
+    routes.set(
+      "/m",
+      listWithEtag(() => good),
+    );
     const [l, m] = [`${http.url}/l`, `${http.url}/m`];
     await fetchSources([l, m], store, limits());
     await store.forgetAllBut([m]);

@@ -14,7 +14,10 @@ const sorted = (keys: string[]): string[] => {
     const before = i > 0 ? out[i - 1]! : "";
     let d = 0;
     while (d < before.length && d < out[i]!.length && before[d] === out[i]![d]) d++;
-    expect([lcp[i], next[i]], `${JSON.stringify(before)} → ${JSON.stringify(out[i])}`).toEqual([d, d < out[i]!.length ? out[i]!.charCodeAt(d) : 0]);
+    expect([lcp[i], next[i]], `${JSON.stringify(before)} → ${JSON.stringify(out[i])}`).toEqual([
+      d,
+      d < out[i]!.length ? out[i]!.charCodeAt(d) : 0,
+    ]);
   }
   return out;
 };
@@ -24,9 +27,12 @@ const reference = (keys: string[]): string[] => [...keys].sort();
 describe("the radix sort of packed keys, and the neighbours it reports", () => {
   test("property: any keys of bytes 1–127, repeats and shared prefixes included, come out in byte order", () => {
     const key = fc.string({ unit: fc.constantFrom("\u0001", "-", ".", "a", "b", "z", "0", "\u007f"), minLength: 1, maxLength: 20 });
-    fc.assert(fc.property(fc.array(key, { maxLength: 300 }), (keys) => {
-      expect(sorted(keys)).toEqual(reference(keys));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 300 }), (keys) => {
+        expect(sorted(keys)).toEqual(reference(keys));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test("buckets of every packing width: 70 000 keys with long shared prefixes and many repeats", () => {

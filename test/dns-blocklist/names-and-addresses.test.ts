@@ -7,11 +7,9 @@ const invalid = (text: string): number => parseList(text, "test").invalid;
 
 describe("plain lists: one name a line", () => {
   test("comments in the three styles lists use (#, ! and ;), blank lines, case and trailing dots", () => {
-    expect(names("# hosts style\n! Adblock style\n; zone style\n\nMiner.Example.COM\ncoin.example.net.\n  spaced.example.org  \n")).toEqual([
-      "miner.example.com",
-      "coin.example.net",
-      "spaced.example.org",
-    ]);
+    expect(names("# hosts style\n! Adblock style\n; zone style\n\nMiner.Example.COM\ncoin.example.net.\n  spaced.example.org  \n")).toEqual(
+      ["miner.example.com", "coin.example.net", "spaced.example.org"],
+    );
   });
 
   test("*.name is the name's subtree, which a local-zone blocks with the name", () => {
@@ -36,7 +34,20 @@ describe("plain lists: one name a line", () => {
   });
 
   test("nothing that could break out of a quoted unbound string, or is no host name, gets through", () => {
-    const bad = ['quo"te.example', "back\\slash.example", "ctl\u0001.example", "del\u007f.example", "per%cent.example", "star*.example", "a..b.example", ".lead.example", "-hy.example", "hy-.example", "x.1", "single"];
+    const bad = [
+      'quo"te.example',
+      "back\\slash.example",
+      "ctl\u0001.example",
+      "del\u007f.example",
+      "per%cent.example",
+      "star*.example",
+      "a..b.example",
+      ".lead.example",
+      "-hy.example",
+      "hy-.example",
+      "x.1",
+      "single",
+    ];
     const p = parseList(bad.join("\n"), "test");
     expect(p.names).toEqual([]);
     expect(p.invalid).toBe(bad.length);
@@ -61,7 +72,10 @@ describe("addresses and CIDRs", () => {
   });
 
   test("IPv6 text is canonical as RFC 5952 §4 says: lower case, leading zeros and the longest zero run compressed", () => {
-    expect(networks("2001:0DB8:0000:0000:0000:0000:0000:0001\n2001:db8:0:0:1:0:0:1/128\n")).toEqual(["2001:db8::1/128", "2001:db8::1:0:0:1/128"]);
+    expect(networks("2001:0DB8:0000:0000:0000:0000:0000:0001\n2001:db8:0:0:1:0:0:1/128\n")).toEqual([
+      "2001:db8::1/128",
+      "2001:db8::1:0:0:1/128",
+    ]);
   });
 
   test("CIDRs keep their prefix; host bits are cleared (RFC 4632 §3.1: the prefix names the network)", () => {

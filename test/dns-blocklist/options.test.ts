@@ -18,7 +18,13 @@ describe("dns-blocklist options", () => {
   it("sources come from the arguments and CHIME_DNS_SOURCES (one a line); defaults as documented", () => {
     const s = readSettings([...ok, "https://a.example/l.txt"], { CHIME_DNS_SOURCES: "/etc/x.txt\nhttps://b.example/h" });
     expect(s.sources).toEqual(["/etc/x.txt", "https://b.example/h", "https://a.example/l.txt"]);
-    expect(s).toMatchObject({ action: "always_nxdomain", maxShrinkPercent: 50, keep: 10, unboundConf: "/etc/unbound/unbound.conf", maxAgeMs: 7 * 86_400_000 });
+    expect(s).toMatchObject({
+      action: "always_nxdomain",
+      maxShrinkPercent: 50,
+      keep: 10,
+      unboundConf: "/etc/unbound/unbound.conf",
+      maxAgeMs: 7 * 86_400_000,
+    });
   });
 
   it("--max-growth may exceed 100 %: adding a source on purpose can more than double the list", () => {
@@ -30,10 +36,25 @@ describe("dns-blocklist options", () => {
     ["no source", ok, {}, /^dns-blocklist: no SOURCE given/],
     ["no --include", ["https://a.example/"], {}, /^dns-blocklist: --include FILE is required/],
     ["redirect without a sink", [...ok, "--action", "redirect", "x"], {}, /--action redirect needs --sink ADDRESS/],
-    ["a sink that is not an address", [...ok, "--action", "redirect", "--sink", "sink.example", "x"], {}, /^dns-blocklist: --sink: not an IPv4 or IPv6 address: "sink.example"$/],
+    [
+      "a sink that is not an address",
+      [...ok, "--action", "redirect", "--sink", "sink.example", "x"],
+      {},
+      /^dns-blocklist: --sink: not an IPv4 or IPv6 address: "sink.example"$/,
+    ],
     ["a sink without redirect", [...ok, "--sink", "192.0.2.1", "x"], {}, /--sink: only used with --action redirect/],
-    ["an unknown action", [...ok, "--action", "drop", "x"], {}, /--action: not one of always_nxdomain, always_null, refuse, redirect: "drop"/],
-    ["a bad percentage in the environment", [...ok, "x"], { CHIME_DNS_MAX_SHRINK: "fifty" }, /^dns-blocklist: CHIME_DNS_MAX_SHRINK \(environment\): not a percentage/],
+    [
+      "an unknown action",
+      [...ok, "--action", "drop", "x"],
+      {},
+      /--action: not one of always_nxdomain, always_null, refuse, redirect: "drop"/,
+    ],
+    [
+      "a bad percentage in the environment",
+      [...ok, "x"],
+      { CHIME_DNS_MAX_SHRINK: "fifty" },
+      /^dns-blocklist: CHIME_DNS_MAX_SHRINK \(environment\): not a percentage/,
+    ],
     ["a rollback version that is not a number", [...ok, "--rollback", "last"], {}, /--rollback: not a version number: "last"/],
     ["a bad nft table", [...ok, "--nft-table", "inet filter; flush ruleset", "x"], {}, /--nft-table: not an nftables FAMILY NAME/],
   ];

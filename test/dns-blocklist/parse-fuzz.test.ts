@@ -34,7 +34,9 @@ function validNetwork(cidr: string): boolean {
   return true;
 }
 
-const fixtures = readdirSync(join(import.meta.dirname, "fixtures")).flatMap((f) => readFileSync(join(import.meta.dirname, "fixtures", f), "utf8").split("\n"));
+const fixtures = readdirSync(join(import.meta.dirname, "fixtures")).flatMap((f) =>
+  readFileSync(join(import.meta.dirname, "fixtures", f), "utf8").split("\n"),
+);
 const seeds = [
   ...fixtures,
   "0.0.0.0 miner.example.com",
@@ -48,7 +50,54 @@ const seeds = [
   "例え.テスト",
 ];
 // characters that break parsers and configuration files
-const nasty = ['"', "'", "\\", " ", "\t", "\r", "\u0000", "\u0001", "\u007f", "\u0085", "\u00a0", "\u200b", "\u202e", "\ufeff", "\ud800", "#", ";", "!", "$", "/", ":", "%", "*", ".", "..", "-", "_", "^", "|", "@@", "(", ")", "{", "}", "\n", "ü", "ß", "Ⅸ", "。", "xn--", "0", "::", "255", "/0", "/33", "A".repeat(70)];
+const nasty = [
+  '"',
+  "'",
+  "\\",
+  " ",
+  "\t",
+  "\r",
+  "\u0000",
+  "\u0001",
+  "\u007f",
+  "\u0085",
+  "\u00a0",
+  "\u200b",
+  "\u202e",
+  "\ufeff",
+  "\ud800",
+  "#",
+  ";",
+  "!",
+  "$",
+  "/",
+  ":",
+  "%",
+  "*",
+  ".",
+  "..",
+  "-",
+  "_",
+  "^",
+  "|",
+  "@@",
+  "(",
+  ")",
+  "{",
+  "}",
+  "\n",
+  "ü",
+  "ß",
+  "Ⅸ",
+  "。",
+  "xn--",
+  "0",
+  "::",
+  "255",
+  "/0",
+  "/33",
+  "A".repeat(70),
+];
 
 /** One edit of a seed line: where, what kind, and which nasty piece or code unit. */
 type Edit = [at: number, kind: number, pick: number];
@@ -82,7 +131,12 @@ const line = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...nasty, "a", "b", "0", "1", ".", " "), maxLength: 20 }) },
   { weight: 2, arbitrary: fc.constantFrom(...seeds) },
-  { weight: 5, arbitrary: fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([seed, edits]) => mutate(seed, edits)) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 }))
+      .map(([seed, edits]) => mutate(seed, edits)),
+  },
 );
 const text = fc.tuple(fc.array(line, { minLength: PER_TEXT, maxLength: PER_TEXT }), fc.constantFrom("\n", "\r\n"));
 
@@ -117,13 +171,25 @@ describe("dns-blocklist parser fuzz", () => {
   const checkconf = requires("unbound-checkconf");
   const configWith = (zones: string[]): string => {
     const file = join(work, `unbound-${zones.length}-${Math.random().toString(16).slice(2)}.conf`);
-    const conf = ["server:", '  username: ""', '  chroot: ""', `  directory: "${work}"`, '  pidfile: ""', "  use-syslog: no", ...zones.map((z) => `  ${z}`), ""];
+    const conf = [
+      "server:",
+      '  username: ""',
+      '  chroot: ""',
+      `  directory: "${work}"`,
+      '  pidfile: ""',
+      "  use-syslog: no",
+      ...zones.map((z) => `  ${z}`),
+      "",
+    ];
     writeFileSync(file, conf.join("\n"));
     return file;
   };
 
   checkconf.it("unbound-checkconf refuses a broken local-zone line (so its acceptance below means something)", () => {
-    const r = spawnSync("unbound-checkconf", [configWith(['local-zone: "a"b.example." always_nxdomain'])], { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync("unbound-checkconf", [configWith(['local-zone: "a"b.example." always_nxdomain'])], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.status).not.toBe(0);
   });
 
@@ -131,9 +197,11 @@ describe("dns-blocklist parser fuzz", () => {
     expect(lists.length).toBe(LINES / PER_TEXT);
     const d = decide(lists);
     expect(d.names.length).toBeGreaterThan(1000);
-    const zones = [...d.names.map((n) => `local-zone: "${n}." always_nxdomain`), ...d.carveOuts.map((n) => `local-zone: "${n}." transparent`)];
+    const zones = [
+      ...d.names.map((n) => `local-zone: "${n}." always_nxdomain`),
+      ...d.carveOuts.map((n) => `local-zone: "${n}." transparent`),
+    ];
     const r = spawnSync("unbound-checkconf", [configWith(zones)], { encoding: "utf8", timeout: 120_000 });
     expect(`${r.status} ${r.stdout}${r.stderr}`).toMatch(/^0 .*no errors/s);
   });
 });
-

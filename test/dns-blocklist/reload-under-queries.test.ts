@@ -20,7 +20,10 @@ withUnbound.describe("dns-blocklist: unbound keeps answering while a new list is
       'local-data: "n7.first.example. 300 IN A 192.0.2.6"',
       'local-data: "n7.second.example. 300 IN A 192.0.2.7"',
     ]);
-    rig.routes.set("/big.txt", listWithEtag(() => names.join("\n")));
+    rig.routes.set(
+      "/big.txt",
+      listWithEtag(() => names.join("\n")),
+    );
   });
   afterAll(async () => rig?.stop());
 

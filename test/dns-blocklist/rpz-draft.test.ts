@@ -13,7 +13,14 @@ describe("RPZ zone files", () => {
   const p = parsedFixture("rpz.zone");
 
   test("NXDOMAIN, NODATA, drop and sink-address triggers are names; *.x is x's subtree; an absolute owner loses the zone name", () => {
-    expect(p.names).toEqual(["bad.example.com", "bad.example.com", "nodata.example.com", "drop.example.com", "sink.example.com", "abs.example.org"]);
+    expect(p.names).toEqual([
+      "bad.example.com",
+      "bad.example.com",
+      "nodata.example.com",
+      "drop.example.com",
+      "sink.example.com",
+      "abs.example.org",
+    ]);
   });
 
   test("rpz-passthru is an exception", () => {

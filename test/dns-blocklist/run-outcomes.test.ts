@@ -18,7 +18,10 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
   let bUp = true;
   beforeAll(async () => {
     rig = await startBlocklistRig(['local-data: "plain.example. 300 IN A 192.0.2.5"']);
-    rig.routes.set("/a.txt", listWithEtag(() => a));
+    rig.routes.set(
+      "/a.txt",
+      listWithEtag(() => a),
+    );
     rig.routes.set("/b.txt", (req, res, s) => {
       if (!bUp) {
         res.writeHead(503);
@@ -39,7 +42,13 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     await rig.run(sources());
     const before = await stat(rig.include);
     // the tools cannot even be started: had the run tried to check or reload, it would fail
-    const { result, log } = await rig.run(["--unbound-control", "/nonexistent/unbound-control", "--unbound-checkconf", "/nonexistent/unbound-checkconf", ...sources()]);
+    const { result, log } = await rig.run([
+      "--unbound-control",
+      "/nonexistent/unbound-control",
+      "--unbound-checkconf",
+      "/nonexistent/unbound-checkconf",
+      ...sources(),
+    ]);
     expect(result.status).toBe("ok");
     expect(result.summary).toMatch(/^DNS-BLOCKLIST OK: version \d+ unchanged, 102 names\|/);
     expect(log.filter((l) => l["msg"] === "source read").map((l) => l["state"])).toEqual(["unchanged", "unchanged"]);
@@ -78,18 +87,21 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     expect(await readFile(rig.include, "utf8")).toBe(served);
   });
 
-  withUnbound.it("a result that shrinks by more than --max-shrink is refused: CRITICAL, the served list stays, the trip is counted", async () => {
-    await rig.run(sources());
-    const served = await readFile(rig.include, "utf8");
-    a = "a1.ads.example\n";
-    const prom = join(rig.dir, "dns.prom");
-    const { result } = await rig.run(["--prom-file", prom, ...sources()]);
-    expect(result.status).toBe("critical");
-    expect(result.summary).toMatch(/^DNS-BLOCKLIST CRITICAL: refused: the list would shrink from 105 to 6 entries .*--max-shrink 50 %/);
-    expect(await readFile(rig.include, "utf8")).toBe(served);
-    expect(await readFile(prom, "utf8")).toMatch(/^chime_dns_blocklist_guard_trips_total\{guard="shrink"\} [1-9]\d*$/m);
-    expect((await rig.ask("a50.ads.example")).rcode).toBe(NXDOMAIN);
-  });
+  withUnbound.it(
+    "a result that shrinks by more than --max-shrink is refused: CRITICAL, the served list stays, the trip is counted",
+    async () => {
+      await rig.run(sources());
+      const served = await readFile(rig.include, "utf8");
+      a = "a1.ads.example\n";
+      const prom = join(rig.dir, "dns.prom");
+      const { result } = await rig.run(["--prom-file", prom, ...sources()]);
+      expect(result.status).toBe("critical");
+      expect(result.summary).toMatch(/^DNS-BLOCKLIST CRITICAL: refused: the list would shrink from 105 to 6 entries .*--max-shrink 50 %/);
+      expect(await readFile(rig.include, "utf8")).toBe(served);
+      expect(await readFile(prom, "utf8")).toMatch(/^chime_dns_blocklist_guard_trips_total\{guard="shrink"\} [1-9]\d*$/m);
+      expect((await rig.ask("a50.ads.example")).rcode).toBe(NXDOMAIN);
+    },
+  );
 
   withUnbound.it("never-block: a network holding a list's own host, or a parent of a --protect name, refuses the result", async () => {
     await rig.run(sources());
@@ -97,7 +109,9 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     b += "127.0.0.0/8\n";
     const byAddress = await rig.run(sources());
     expect(byAddress.result.status).toBe("critical");
-    expect(byAddress.result.summary).toMatch(/refused: the list would block 127\.0\.0\.1 \(the host of source http:\/\/127\.0\.0\.1:\d+\/a\.txt\) by address/);
+    expect(byAddress.result.summary).toMatch(
+      /refused: the list would block 127\.0\.0\.1 \(the host of source http:\/\/127\.0\.0\.1:\d+\/a\.txt\) by address/,
+    );
     b = b.replace("127.0.0.0/8\n", "");
     const protect = join(rig.dir, "protect.txt");
     await writeFile(protect, "# ours\nmail.corp.example\n");
@@ -113,11 +127,19 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     const served = await readFile(rig.include, "utf8");
     // the same configuration, but its control socket leads nowhere: checkconf passes, the reload fails
     const conf = join(rig.dir, "unreachable.conf");
-    await writeFile(conf, (await readFile(rig.unbound.config, "utf8")).replace(/control-interface: "[^"]*"/, `control-interface: "${join(rig.dir, "nobody.sock")}"`));
+    await writeFile(
+      conf,
+      (await readFile(rig.unbound.config, "utf8")).replace(
+        /control-interface: "[^"]*"/,
+        `control-interface: "${join(rig.dir, "nobody.sock")}"`,
+      ),
+    );
     a += "\nonly-if-reloaded.example";
     const { result } = await rig.run(["--unbound-conf", conf, ...sources()]);
     expect(result.status).toBe("critical");
-    expect(result.summary).toMatch(/^DNS-BLOCKLIST CRITICAL: reload failed \(unbound-control reload_keep_cache: .+\); file rolled back to version \d+/);
+    expect(result.summary).toMatch(
+      /^DNS-BLOCKLIST CRITICAL: reload failed \(unbound-control reload_keep_cache: .+\); file rolled back to version \d+/,
+    );
     expect(await readFile(rig.include, "utf8")).toBe(served);
   });
 
@@ -132,7 +154,9 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     expect((await rig.ask("first.example")).rcode).not.toBe(NXDOMAIN);
     const back = await rig.run(["--rollback"]);
     expect(back.result.status).toBe("ok");
-    expect(back.result.summary).toMatch(new RegExp(`^DNS-BLOCKLIST OK: rolled back to version ${n1} \\(now version \\d+\\), 1 names \\(\\+1 -1\\)`));
+    expect(back.result.summary).toMatch(
+      new RegExp(`^DNS-BLOCKLIST OK: rolled back to version ${n1} \\(now version \\d+\\), 1 names \\(\\+1 -1\\)`),
+    );
     expect((await rig.ask("first.example")).rcode).toBe(NXDOMAIN);
     expect((await rig.ask("second.example")).rcode).not.toBe(NXDOMAIN);
     const again = await rig.run(["--rollback", String(n1 + 1)]);
@@ -168,7 +192,8 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     const prom = join(rig.dir, "secret.prom");
     const { result, log } = await rig.run(["--prom-file", prom, url, rig.url("/missing.txt")]);
     expect(result.status).toBe("warning");
-    for (const text of [result.summary, result.report ?? "", JSON.stringify(log), await readFile(prom, "utf8")]) expect(text).not.toContain(secret);
+    for (const text of [result.summary, result.report ?? "", JSON.stringify(log), await readFile(prom, "utf8")])
+      expect(text).not.toContain(secret);
     expect(result.report).toContain(`http://127.0.0.1:${new URL(rig.http.url).port}/a.txt?token=REDACTED`);
   });
 
@@ -181,7 +206,9 @@ withUnbound.describe("dns-blocklist runs: unchanged, failing sources, refused re
     expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
     expect(text).toMatch(/^chime_dns_blocklist_names 102$/m);
     expect(text).toMatch(/^chime_dns_blocklist_networks 3$/m);
-    expect(text).toMatch(new RegExp(`^chime_dns_blocklist_source_entries\\{source="${rig.url("/b.txt").replace(/[.]/g, "\\.")}"\\} 5$`, "m"));
+    expect(text).toMatch(
+      new RegExp(`^chime_dns_blocklist_source_entries\\{source="${rig.url("/b.txt").replace(/[.]/g, "\\.")}"\\} 5$`, "m"),
+    );
     expect(text).toMatch(/^chime_dns_blocklist_applied_version [1-9]\d*$/m);
     expect(text).toMatch(/^chime_dns_blocklist_last_success_timestamp_seconds \d{10}$/m);
   });

@@ -9,7 +9,15 @@ describe("unbound.conf(5) local-zone and local-data lines", () => {
   const p = parsedFixture("unbound.conf");
 
   test("zones of a blocking type and local data pointing at a sink are names; quoted, bare and with a trailing comment", () => {
-    expect(p.names).toEqual(["miner.example", "refused.example", "nullroute.example", "redirected.example", "redirected.example", "sink6.example", "static.example"]);
+    expect(p.names).toEqual([
+      "miner.example",
+      "refused.example",
+      "nullroute.example",
+      "redirected.example",
+      "redirected.example",
+      "sink6.example",
+      "static.example",
+    ]);
   });
 
   test("a transparent zone, local data with a real address and a TXT record are counted, not blocked", () => {

@@ -28,7 +28,10 @@ let rig: SvscanRig;
 const seenPids = new Set<number>();
 
 const log = (name: string): string => readFileSync(join(scanDir, name, "log", "main", "current"), "utf8");
-const starts = (name: string): string[] => log(name).split("\n").filter((l) => / info chime starting version=/.test(l));
+const starts = (name: string): string[] =>
+  log(name)
+    .split("\n")
+    .filter((l) => / info chime starting version=/.test(l));
 function pidOf(name: string): number {
   const s = svstat(join(scanDir, name));
   if (!s.up || s.pid === null) throw new Error(`${name} is not up: ${s.text}`);
@@ -66,7 +69,10 @@ underSvscan.describe("docs/operations.md: upgrading and rolling back by hand", (
     // the host before the upgrade: the release the roll-back returns to, one chime service
     // written by it, and a service that is not chime's
     installRelease(join(releases, `chime-${versions.at(-1)}.tgz`), prefix);
-    execFileSync("chime", ["install-service", "tick", "--dir", scanDir, "--user", "nobody", "--when", ",S/2", "--", "/bin/echo", "tick"], { env, encoding: "utf8" });
+    execFileSync("chime", ["install-service", "tick", "--dir", scanDir, "--user", "nobody", "--when", ",S/2", "--", "/bin/echo", "tick"], {
+      env,
+      encoding: "utf8",
+    });
     mkdirSync(join(scanDir, "other", "log"), { recursive: true });
     writeFileSync(join(scanDir, "other", "run"), "#!/bin/sh\nexec sleep 100000\n", { mode: 0o755 });
     writeFileSync(join(scanDir, "other", "log", "run"), "#!/bin/sh\nexec cat >/dev/null\n", { mode: 0o755 });
@@ -98,7 +104,12 @@ underSvscan.describe("docs/operations.md: upgrading and rolling back by hand", (
     for (const block of blocks) {
       const version = installs(block);
       const before = { starts: starts("tick").length, tick: pidOf("tick"), other: pidOf("other") };
-      const r = spawnSync("sh", ["-e", "-c", block.replaceAll("/etc/service", scanDir)], { cwd: releases, env, encoding: "utf8", timeout: 180_000 });
+      const r = spawnSync("sh", ["-e", "-c", block.replaceAll("/etc/service", scanDir)], {
+        cwd: releases,
+        env,
+        encoding: "utf8",
+        timeout: 180_000,
+      });
       expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
       expect(r.stdout).toContain(`chime ${version}\n`);
       await waitFor(`tick to start on ${version}`, 20_000, () => starts("tick").length > before.starts);

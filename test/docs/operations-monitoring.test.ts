@@ -74,7 +74,11 @@ gate.describe("docs/operations.md Monitoring: the examples, run", () => {
     const { chime, node } = installationForEveryone(base, nobody);
     writeFileSync(join(base, "bin", "chime"), `#!/bin/sh\nexec ${node} ${chime} "$@"\n`, { mode: 0o755 });
     // mail(1): what it was asked to send, into a file
-    writeFileSync(join(base, "bin", "mail"), `#!/bin/sh\n{ echo "mail $*"; cat; } > ${base}/mailbox/.m.$$ && mv ${base}/mailbox/.m.$$ ${base}/mailbox/sent\n`, { mode: 0o755 });
+    writeFileSync(
+      join(base, "bin", "mail"),
+      `#!/bin/sh\n{ echo "mail $*"; cat; } > ${base}/mailbox/.m.$$ && mv ${base}/mailbox/.m.$$ ${base}/mailbox/sent\n`,
+      { mode: 0o755 },
+    );
     ping = await serveHttp((req, res) => {
       req.resume();
       req.on("end", () => {
@@ -112,23 +116,38 @@ gate.describe("docs/operations.md Monitoring: the examples, run", () => {
     rig.start(env);
     await rig.watch("backup");
     await waitFor("backup's first record", 15_000, () => existsSync(join(dir, "state", "exec.json"))).catch((e: Error) => {
-      throw new Error(`${e.message}\n${spawnSync("ls", ["-laR", dir], { encoding: "utf8" }).stdout}\n${readFileSync(join(dir, "log", "main", "current"), "utf8")}\n${readFileSync(join(base, "svscan.out"), "utf8")}`);
+      throw new Error(
+        `${e.message}\n${spawnSync("ls", ["-laR", dir], { encoding: "utf8" }).stdout}\n${readFileSync(join(dir, "log", "main", "current"), "utf8")}\n${readFileSync(join(base, "svscan.out"), "utf8")}`,
+      );
     });
     seen.add(svstat(dir).pid!);
 
     // chime check as nobody:nogroup, a member of the monitoring group
-    const check = await paste(block("chime check /etc/service"), { uid: nobody.uid, gid: Number(spawnSync("getent", ["group", "nogroup"], { encoding: "utf8" }).stdout.split(":")[2]) });
+    const check = await paste(block("chime check /etc/service"), {
+      uid: nobody.uid,
+      gid: Number(spawnSync("getent", ["group", "nogroup"], { encoding: "utf8" }).stdout.split(":")[2]),
+    });
     expect(check.stderr).toBe("");
     const n = parseLikeNagiosCore(check.stdout);
     expect(n.statusText, check.stdout).toMatch(/^CHIME (OK|CRITICAL): /);
-    expect(n.longOutput.some((l) => /^\w+ +backup\/exec +/.test(l)), check.stdout).toBe(true);
-    expect(n.longOutput.some((l) => /^(OK|CRITICAL) +backup +up (only )?\d+ s/.test(l)), check.stdout).toBe(true);
+    expect(
+      n.longOutput.some((l) => /^\w+ +backup\/exec +/.test(l)),
+      check.stdout,
+    ).toBe(true);
+    expect(
+      n.longOutput.some((l) => /^(OK|CRITICAL) +backup +up (only )?\d+ s/.test(l)),
+      check.stdout,
+    ).toBe(true);
 
     const before = svstat(dir).pid;
     const metrics = await paste(block("CHIME_METRICS_FILE"));
     expect(metrics.code).toBe(0);
     const prom = join(base, "textfile", "backup.prom");
-    await waitFor("the metrics file with the job's plan", 15_000, () => existsSync(prom) && readFileSync(prom, "utf8").includes('chime_job_next_run_timestamp_seconds{job="exec"}'));
+    await waitFor(
+      "the metrics file with the job's plan",
+      15_000,
+      () => existsSync(prom) && readFileSync(prom, "utf8").includes('chime_job_next_run_timestamp_seconds{job="exec"}'),
+    );
     expect(svstat(dir).pid).not.toBe(before);
 
     const rules = await paste(block("promtool check rules"));
@@ -148,11 +167,17 @@ gate.describe("docs/operations.md Monitoring: the examples, run", () => {
     });
     seen.add(restarted!);
     // the new chime has planned its next run: it is past its start, ALRM is handled
-    await waitFor("the restarted chime's plan", 15_000, () => (JSON.parse(readFileSync(join(dir, "state", "exec.json"), "utf8")) as { pid?: number }).pid === restarted);
+    await waitFor(
+      "the restarted chime's plan",
+      15_000,
+      () => (JSON.parse(readFileSync(join(dir, "state", "exec.json"), "utf8")) as { pid?: number }).pid === restarted,
+    );
 
     const now = await paste(block("svc -a /etc/service/backup"));
     expect(now.code).toBe(0);
-    const mail = await waitFor("the mail", 20_000, () => (existsSync(join(base, "mailbox", "sent")) ? readFileSync(join(base, "mailbox", "sent"), "utf8") : undefined));
+    const mail = await waitFor("the mail", 20_000, () =>
+      existsSync(join(base, "mailbox", "sent")) ? readFileSync(join(base, "mailbox", "sent"), "utf8") : undefined,
+    );
     // the job's tag is its job name (install-service --job exec writes no CHIME_NAME)
     expect(mail.split("\n")[0]).toBe("mail -s chime: exec unknown root");
     expect(mail).toMatch(/^exec on \S+: unknown \(failure\)$/m);
@@ -162,7 +187,10 @@ gate.describe("docs/operations.md Monitoring: the examples, run", () => {
     const seenPings = pings.map((p) => `${p.method} ${p.path}`);
     expect(seenPings.length % 2).toBe(0);
     for (let i = 0; i < seenPings.length; i += 2) {
-      expect(seenPings.slice(i, i + 2)).toEqual(["POST /5f0e4b1c-2a3d-4e5f-8a9b-0c1d2e3f4a5b/start", "POST /5f0e4b1c-2a3d-4e5f-8a9b-0c1d2e3f4a5b/fail"]);
+      expect(seenPings.slice(i, i + 2)).toEqual([
+        "POST /5f0e4b1c-2a3d-4e5f-8a9b-0c1d2e3f4a5b/start",
+        "POST /5f0e4b1c-2a3d-4e5f-8a9b-0c1d2e3f4a5b/fail",
+      ]);
     }
   });
 });

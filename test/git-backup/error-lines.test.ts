@@ -50,7 +50,9 @@ describe("the logged error is the line that says what went wrong (issue 9 §6)",
     const error = (name: string): string => String(run.repo(name)?.error);
     // was: error="Looking up 127.0.0.1 ... done."
     expect(error("refused-git.git")).toMatch(/^fatal: unable to connect to 127\.0\.0\.1: .*errno=Connection refused$/);
-    expect(error("refused-http.git")).toMatch(/^fatal: unable to access 'http:\/\/127\.0\.0\.1:\d+\/x\.git\/': Failed to connect .*Couldn't connect to server$/);
+    expect(error("refused-http.git")).toMatch(
+      /^fatal: unable to access 'http:\/\/127\.0\.0\.1:\d+\/x\.git\/': Failed to connect .*Couldn't connect to server$/,
+    );
     expect(error("unknown.git")).toBe("fatal: remote error: no such repository: /no-such-repo.git");
     expect(error("auth.git")).toMatch(/^fatal: could not read Username for 'http:\/\/127\.0\.0\.1:\d+': terminal prompts disabled$/);
     expect(error("hung.git")).toBe("timed out after 3000 ms, git killed");
@@ -59,7 +61,10 @@ describe("the logged error is the line that says what went wrong (issue 9 §6)",
   });
 
   test("git missing from PATH: the spawn error, not 'not a git repository'", async () => {
-    const run = await runJob([dir, "--retries", "0"], { stateDir: join(tmp.path, "state-nogit"), env: { PATH: join(tmp.path, "no-such-bin") } });
+    const run = await runJob([dir, "--retries", "0"], {
+      stateDir: join(tmp.path, "state-nogit"),
+      env: { PATH: join(tmp.path, "no-such-bin") },
+    });
     // was: "not a git repository: …"
     expect(String(run.repo("unknown.git")?.error)).toBe("cannot run git: spawn git ENOENT");
     expect(String(run.repo("refused-git.git")?.error)).toBe("cannot run git: spawn git ENOENT");

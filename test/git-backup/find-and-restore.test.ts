@@ -176,7 +176,17 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
   });
 
   test("restore --push to an unreachable URL with credentials in it: exit 111, the password never shown", () => {
-    const r = runChime(["git-backup", "restore", dir, "proj", "feature", "--branch", "x", "--push", "http://me:S3CRET-PW@127.0.0.1:1/proj.git"]);
+    const r = runChime([
+      "git-backup",
+      "restore",
+      dir,
+      "proj",
+      "feature",
+      "--branch",
+      "x",
+      "--push",
+      "http://me:S3CRET-PW@127.0.0.1:1/proj.git",
+    ]);
     expect(r.status).toBe(111);
     expect(r.stderr).toContain("127.0.0.1");
     expect(r.stderr + r.stdout).not.toContain("S3CRET-PW");
@@ -222,7 +232,14 @@ withGit.describe("chime git-backup history / restore / verify on a mirror after 
     const r = runChime(["git-backup", "history", dir, "proj", "--json"]);
     expect(r.status).toBe(0);
     const entries = JSON.parse(r.stdout) as (Entry & { backupRef: string })[];
-    expect(entries.at(-1)).toMatchObject({ stamp: "20261124T000000Z", ref: name, backupRef: hashed, oid: c.F1, commit: c.F1, event: "deleted" });
+    expect(entries.at(-1)).toMatchObject({
+      stamp: "20261124T000000Z",
+      ref: name,
+      backupRef: hashed,
+      oid: c.F1,
+      commit: c.F1,
+      event: "deleted",
+    });
 
     const path = join(out, "side");
     const restored = runChime(["git-backup", "restore", dir, "proj", "old/side", "--to", path]);

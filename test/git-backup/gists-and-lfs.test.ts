@@ -56,10 +56,15 @@ withGitHttp.describe("--gists: a GitHub user's gists, each a mirror of its own",
     expect(anon.repo(`gist-${PUBLIC}.git`)?.status).toBe("new");
     expect(git(join(dir, `gist-${PUBLIC}.git`), "rev-parse", "refs/heads/main")).toBe(ups[PUBLIC]!.rev("main"));
     expect(existsSync(join(dir, `gist-${SECRET}.git`))).toBe(false);
-    expect(anon.records.some((r) => r.msg === "GitHub gists listing entry rejected" && /not on the forge's host/.test(String(r.reason)))).toBe(true);
+    expect(
+      anon.records.some((r) => r.msg === "GitHub gists listing entry rejected" && /not on the forge's host/.test(String(r.reason))),
+    ).toBe(true);
     expect(git(join(dir, `gist-${PUBLIC}.git`), "config", "chime.forgekey")).toBe(`github gist:${PUBLIC}`);
 
-    const owner = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--gists", "--retries", "0"], { stateDir, env: { GITHUB_TOKEN: TOKEN } });
+    const owner = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--gists", "--retries", "0"], {
+      stateDir,
+      env: { GITHUB_TOKEN: TOKEN },
+    });
     expect(owner.repo(`gist-${SECRET}.git`)?.status).toBe("new");
     expect(owner.repo(`gist-${PUBLIC}.git`)?.status).toBe("unchanged");
     expect(owner.repo("proj.git")?.status).toBe("unchanged");
@@ -67,7 +72,10 @@ withGitHttp.describe("--gists: a GitHub user's gists, each a mirror of its own",
   });
 
   test("--wikis with GitHub's has_wiki: proj.wiki.git once the wiki has a page; a wiki without one is no mirror and no error", async () => {
-    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--wikis", "--retries", "0"], { stateDir, env: { GITHUB_TOKEN: TOKEN } });
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--wikis", "--retries", "0"], {
+      stateDir,
+      env: { GITHUB_TOKEN: TOKEN },
+    });
     expect(run.result.status).toBe("ok");
     expect(run.repo("proj.wiki.git")?.status).toBe("new");
     expect(git(join(dir, "proj.wiki.git"), "rev-parse", "refs/heads/main")).toBe(ups["proj.wiki"]!.rev("main"));
@@ -79,9 +87,15 @@ withGitHttp.describe("--gists: a GitHub user's gists, each a mirror of its own",
   test("a gist deleted upstream is gone upstream and kept; without --gists no gist mirror is called gone", async () => {
     const all = gh.gists;
     gh.gists = all.filter((g) => g.id !== PUBLIC);
-    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--gists", "--retries", "0"], { stateDir, env: { GITHUB_TOKEN: TOKEN } });
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--gists", "--retries", "0"], {
+      stateDir,
+      env: { GITHUB_TOKEN: TOKEN },
+    });
     expect(run.repo(`gist-${PUBLIC}.git`)?.status).toBe("gone upstream");
-    const plain = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], { stateDir, env: { GITHUB_TOKEN: TOKEN } });
+    const plain = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], {
+      stateDir,
+      env: { GITHUB_TOKEN: TOKEN },
+    });
     expect(plain.repo(`gist-${SECRET}.git`)?.status).toBe("unchanged");
     gh.gists = all;
   });
@@ -96,9 +110,13 @@ withLfs.describe("--lfs: every LFS object of every ref, fetched by the real git-
   const dir = join(tmp.path, "backup");
   const stateDir = join(tmp.path, "state");
   const lfsEnv = { ...testGitEnv };
-  const inWork = (...args: string[]) => execFileSync("git", args, { cwd: wt, env: lfsEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const inWork = (...args: string[]) =>
+    execFileSync("git", args, { cwd: wt, env: lfsEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   /** the object id of a file: the sha256 of its content (git-lfs pointer spec, "oid sha256:") */
-  const oidOf = (path: string) => createHash("sha256").update(readFileSync(join(wt, path))).digest("hex");
+  const oidOf = (path: string) =>
+    createHash("sha256")
+      .update(readFileSync(join(wt, path)))
+      .digest("hex");
   const objectPath = (repo: string, oid: string) => join(repo, "lfs", "objects", oid.slice(0, 2), oid.slice(2, 4), oid);
 
   beforeAll(() => {
@@ -157,53 +175,60 @@ withLfs.describe("--lfs: every LFS object of every ref, fetched by the real git-
   });
 });
 
-requires("git", "git-lfs", "git http-backend").describe("--lfs over https-style http: the LFS batch API on the forge's host, with the forge's token", () => {
-  const TOKEN_LFS = "gitea0lfs0TEST0token0abcdef0123456789";
-  const tmp = tempDir("gb-lfs-http");
-  const root = join(tmp.path, "upstream");
-  const wt = join(tmp.path, "work");
-  const dir = join(tmp.path, "backup");
-  const stateDir = join(tmp.path, "state");
-  let forge: FakeForge;
-  const inWork = (...args: string[]) => execFileSync("git", args, { cwd: wt, env: testGitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  const oidOf = (content: string) => createHash("sha256").update(content).digest("hex");
-  const A = "large file a\n".repeat(200);
-  const B = "large file b\n".repeat(200);
+requires("git", "git-lfs", "git http-backend").describe(
+  "--lfs over https-style http: the LFS batch API on the forge's host, with the forge's token",
+  () => {
+    const TOKEN_LFS = "gitea0lfs0TEST0token0abcdef0123456789";
+    const tmp = tempDir("gb-lfs-http");
+    const root = join(tmp.path, "upstream");
+    const wt = join(tmp.path, "work");
+    const dir = join(tmp.path, "backup");
+    const stateDir = join(tmp.path, "state");
+    let forge: FakeForge;
+    const inWork = (...args: string[]) =>
+      execFileSync("git", args, { cwd: wt, env: testGitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const oidOf = (content: string) => createHash("sha256").update(content).digest("hex");
+    const A = "large file a\n".repeat(200);
+    const B = "large file b\n".repeat(200);
 
-  beforeAll(async () => {
-    for (const d of [root, dir]) mkdirSync(d);
-    git(tmp.path, "init", "--quiet", "--bare", "-b", "main", join(root, "big.git"));
-    git(tmp.path, "init", "--quiet", "-b", "main", wt);
-    inWork("lfs", "install", "--local");
-    inWork("lfs", "track", "*.bin");
-    writeFileSync(join(wt, "a.bin"), A);
-    writeFileSync(join(wt, "b.bin"), B);
-    inWork("add", ".");
-    inWork("commit", "--quiet", "-m", "two large files");
-    // pushed over file://: git-lfs stores the objects in the bare repository's lfs/objects
-    inWork("push", "--quiet", `file://${join(root, "big.git")}`, "main");
-    rmSync(join(root, "big.git", "lfs", "objects", oidOf(B).slice(0, 2), oidOf(B).slice(2, 4), oidOf(B)));
-    forge = await startFakeForge("gitea", { gitRoot: root, token: TOKEN_LFS });
-    forge.privateRepos.add("big.git");
-    forge.listings.set("/users/alice/repos", [giteaRepo(forge.origin, 31, "big", { private: true })]);
-  });
-  afterAll(async () => {
-    await forge.stop();
-    tmp.remove();
-  });
+    beforeAll(async () => {
+      for (const d of [root, dir]) mkdirSync(d);
+      git(tmp.path, "init", "--quiet", "--bare", "-b", "main", join(root, "big.git"));
+      git(tmp.path, "init", "--quiet", "-b", "main", wt);
+      inWork("lfs", "install", "--local");
+      inWork("lfs", "track", "*.bin");
+      writeFileSync(join(wt, "a.bin"), A);
+      writeFileSync(join(wt, "b.bin"), B);
+      inWork("add", ".");
+      inWork("commit", "--quiet", "-m", "two large files");
+      // pushed over file://: git-lfs stores the objects in the bare repository's lfs/objects
+      inWork("push", "--quiet", `file://${join(root, "big.git")}`, "main");
+      rmSync(join(root, "big.git", "lfs", "objects", oidOf(B).slice(0, 2), oidOf(B).slice(2, 4), oidOf(B)));
+      forge = await startFakeForge("gitea", { gitRoot: root, token: TOKEN_LFS });
+      forge.privateRepos.add("big.git");
+      forge.listings.set("/users/alice/repos", [giteaRepo(forge.origin, 31, "big", { private: true })]);
+    });
+    afterAll(async () => {
+      await forge.stop();
+      tmp.remove();
+    });
 
-  test("present objects are fetched with the token as the forge's Basic auth; the missing one is a WARNING naming it; the token is in no log or file", async () => {
-    const run = await runJob([dir, "--gitea-user", "alice", "--gitea-api", forge.api, "--lfs", "--retries", "0"], { stateDir, env: { GITEA_TOKEN: TOKEN_LFS } });
-    expect(run.repo("big.git")?.status).toBe("new");
-    const store = join(dir, "big.git", "lfs", "objects");
-    expect(readFileSync(join(store, oidOf(A).slice(0, 2), oidOf(A).slice(2, 4), oidOf(A)), "utf8")).toBe(A);
-    expect(existsSync(join(store, oidOf(B).slice(0, 2), oidOf(B).slice(2, 4), oidOf(B)))).toBe(false);
-    expect(run.result.status).toBe("warning");
-    expect(String(run.repo("big.git")?.warning)).toContain(oidOf(B));
-    expect(forge.lfsBatches.length).toBeGreaterThan(0);
-    const basic = `Basic ${Buffer.from(`x-access-token:${TOKEN_LFS}`).toString("base64")}`;
-    expect(forge.lfsBatches.every((b) => b.repo === "big.git" && b.auth === basic)).toBe(true);
-    expect(run.text).not.toContain(TOKEN_LFS);
-    expect(readFileSync(join(dir, "big.git", "config"), "utf8")).not.toContain(TOKEN_LFS);
-  });
-});
+    test("present objects are fetched with the token as the forge's Basic auth; the missing one is a WARNING naming it; the token is in no log or file", async () => {
+      const run = await runJob([dir, "--gitea-user", "alice", "--gitea-api", forge.api, "--lfs", "--retries", "0"], {
+        stateDir,
+        env: { GITEA_TOKEN: TOKEN_LFS },
+      });
+      expect(run.repo("big.git")?.status).toBe("new");
+      const store = join(dir, "big.git", "lfs", "objects");
+      expect(readFileSync(join(store, oidOf(A).slice(0, 2), oidOf(A).slice(2, 4), oidOf(A)), "utf8")).toBe(A);
+      expect(existsSync(join(store, oidOf(B).slice(0, 2), oidOf(B).slice(2, 4), oidOf(B)))).toBe(false);
+      expect(run.result.status).toBe("warning");
+      expect(String(run.repo("big.git")?.warning)).toContain(oidOf(B));
+      expect(forge.lfsBatches.length).toBeGreaterThan(0);
+      const basic = `Basic ${Buffer.from(`x-access-token:${TOKEN_LFS}`).toString("base64")}`;
+      expect(forge.lfsBatches.every((b) => b.repo === "big.git" && b.auth === basic)).toBe(true);
+      expect(run.text).not.toContain(TOKEN_LFS);
+      expect(readFileSync(join(dir, "big.git", "config"), "utf8")).not.toContain(TOKEN_LFS);
+    });
+  },
+);

@@ -105,7 +105,12 @@ exec "${realGit}" "$@"
   test("--grace (ctx.graceMs) is the time a git that ignores TERM gets before KILL: 0.3 s here, not a fixed 1.5 s", async () => {
     clearMarks();
     const ac = new AbortController();
-    const running = runJob([dir, "--retries", "0"], { stateDir: join(tmp.path, "state2"), env: env({ GIT_WRAPPER_HANG: "1" }), signal: ac.signal, graceMs: 300 });
+    const running = runJob([dir, "--retries", "0"], {
+      stateDir: join(tmp.path, "state2"),
+      env: env({ GIT_WRAPPER_HANG: "1" }),
+      signal: ac.signal,
+      graceMs: 300,
+    });
     await until("the fetch to start", () => existsSync(join(marks, "hung")));
     const pid = Number(readFileSync(join(marks, "hung"), "utf8"));
     ac.abort("shutdown");
@@ -120,7 +125,12 @@ exec "${realGit}" "$@"
   test("a --grace of 60 s is honoured: the git that ignored TERM is still there 3 s later (it was killed at 1.5 s)", async () => {
     clearMarks();
     const ac = new AbortController();
-    const running = runJob([dir, "--retries", "0"], { stateDir: join(tmp.path, "state3"), env: env({ GIT_WRAPPER_HANG: "1" }), signal: ac.signal, graceMs: 60_000 });
+    const running = runJob([dir, "--retries", "0"], {
+      stateDir: join(tmp.path, "state3"),
+      env: env({ GIT_WRAPPER_HANG: "1" }),
+      signal: ac.signal,
+      graceMs: 60_000,
+    });
     await until("the fetch to start", () => existsSync(join(marks, "hung")));
     const pid = Number(readFileSync(join(marks, "hung"), "utf8"));
     ac.abort("shutdown");
@@ -141,7 +151,13 @@ test("git-backup starts no process of its own: only the runner (and its group op
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (p.endsWith(".ts") && /from "(node:)?child_process"|import\("(node:)?child_process"\)|getBuiltinModule\("(node:)?child_process"\)|from "simple-git"/.test(readFileSync(p, "utf8"))) importers.push(p);
+      else if (
+        p.endsWith(".ts") &&
+        /from "(node:)?child_process"|import\("(node:)?child_process"\)|getBuiltinModule\("(node:)?child_process"\)|from "simple-git"/.test(
+          readFileSync(p, "utf8"),
+        )
+      )
+        importers.push(p);
     }
   };
   walk("src/jobs");

@@ -56,9 +56,26 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
       ups[n].push();
     }
     // git served on the API's own origin, as a GitHub Enterprise host serves it
-    gh = await startFakeGithub({ login: "octo", token: TOKEN, perPage: 2, git: gitHttpHandler(root, gitAuthSeen, TOKEN, new Set(["priv.git"])) });
-    const repo = (id: number, name: string, extra: object = {}) => ({ id, name, clone_url: gitUrl(`${name}.git`), default_branch: "main", ...extra });
-    gh.repos = [repo(101, "pub1"), repo(102, "pub2"), repo(103, "priv", { private: true }), repo(104, "forky", { fork: true }), repo(105, "old", { archived: true })];
+    gh = await startFakeGithub({
+      login: "octo",
+      token: TOKEN,
+      perPage: 2,
+      git: gitHttpHandler(root, gitAuthSeen, TOKEN, new Set(["priv.git"])),
+    });
+    const repo = (id: number, name: string, extra: object = {}) => ({
+      id,
+      name,
+      clone_url: gitUrl(`${name}.git`),
+      default_branch: "main",
+      ...extra,
+    });
+    gh.repos = [
+      repo(101, "pub1"),
+      repo(102, "pub2"),
+      repo(103, "priv", { private: true }),
+      repo(104, "forky", { fork: true }),
+      repo(105, "old", { archived: true }),
+    ];
   });
   afterAll(async () => {
     await gh.stop();
@@ -126,7 +143,9 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
     renameSync(ups.pub2!.bare, join(root, "pub2-renamed.git"));
     const c = ups.pub2!.commit("after rename");
     git(ups.pub2!.work, "push", "--quiet", join(root, "pub2-renamed.git"), "main");
-    gh.repos = gh.repos.filter((r) => r.id !== 101).map((r) => (r.id === 102 ? { ...r, name: "pub2-renamed", clone_url: gitUrl("pub2-renamed.git") } : r));
+    gh.repos = gh.repos
+      .filter((r) => r.id !== 101)
+      .map((r) => (r.id === 102 ? { ...r, name: "pub2-renamed", clone_url: gitUrl("pub2-renamed.git") } : r));
     const pub1Tip = git(join(dir, "pub1.git"), "rev-parse", "refs/heads/main");
 
     for (let i = 0; i < 2; i++) {
@@ -149,9 +168,12 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
     mkdirSync(d2);
     // a mirror made by hand from the listed clone_url is adopted, not cloned a second time
     await gitAsync(d2, "clone", "--quiet", "--mirror", gitUrl("forky.git"), "forky.git");
-    const run = await runJob([d2, "--github-user", "octo", "--github-api", gh.api, "--exclude-archived", "--exclude", "pub*", "--include-forks"], {
-      stateDir: join(tmp.path, "state-anon"),
-    });
+    const run = await runJob(
+      [d2, "--github-user", "octo", "--github-api", gh.api, "--exclude-archived", "--exclude", "pub*", "--include-forks"],
+      {
+        stateDir: join(tmp.path, "state-anon"),
+      },
+    );
     expect(run.result.status).toBe("ok");
     expect(readdirSync(d2)).toEqual(["forky.git"]);
     expect(git(join(d2, "forky.git"), "config", "chime.githubid")).toBe("104");
@@ -162,7 +184,10 @@ withGitHttp.describe("discovery through the GitHub REST API", () => {
   test("an organisation's repositories are listed through /orgs/NAME/repos", async () => {
     const d3 = join(tmp.path, "backup-org");
     mkdirSync(d3);
-    const run = await runJob([d3, "--github-org", "acme", "--github-api", gh.api, "--exclude", "pub*", "--exclude", "old"], { stateDir: join(tmp.path, "state-org"), env });
+    const run = await runJob([d3, "--github-org", "acme", "--github-api", gh.api, "--exclude", "pub*", "--exclude", "old"], {
+      stateDir: join(tmp.path, "state-org"),
+      env,
+    });
     expect(run.result.status).toBe("ok");
     expect(readdirSync(d3)).toEqual(["priv.git"]);
     expect(gh.requests.some((r) => r.path.startsWith("/orgs/acme/repos"))).toBe(true);
@@ -224,7 +249,9 @@ withGitHttp.describe("a hostile listing", () => {
       ]),
     ];
     const outside = readdirSync(tmp.path).sort();
-    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], { stateDir: join(tmp.path, "state") });
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], {
+      stateDir: join(tmp.path, "state"),
+    });
     expect(readdirSync(tmp.path).sort()).toEqual([...outside, "state"].sort());
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync("/tmp/chime-pwned")).toBe(false);

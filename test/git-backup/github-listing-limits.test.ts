@@ -42,7 +42,12 @@ const user = [{ kind: "user", name: "octo" }] as const;
 describe("the GitHub listing ends by its deadlines", () => {
   test("a page trickled one byte a second ends at the per-request limit", async () => {
     const s = await slowApi(trickle(100_000));
-    const msg = await listingFailure(listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 1500 }, user));
+    const msg = await listingFailure(
+      listGithubRepos(
+        { api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 1500 },
+        user,
+      ),
+    );
     expect(msg).toBe(`GitHub API ${s.api}/users/octo/repos?type=owner&per_page=100: no complete answer within 1.5 s`);
     await until(() => s.closed === 1, "the API sees the connection closed");
   });
@@ -50,7 +55,19 @@ describe("the GitHub listing ends by its deadlines", () => {
   test("the whole listing ends at its overall limit, even when each request would be allowed longer", async () => {
     const s = await slowApi(trickle(100_000));
     const msg = await listingFailure(
-      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 60_000, listingTimeoutMs: 2000 }, user),
+      listGithubRepos(
+        {
+          api: s.api,
+          token: undefined,
+          cache: { pages: {} },
+          signal: never,
+          maxWaitMs: 0,
+          nowMs: Date.now,
+          requestTimeoutMs: 60_000,
+          listingTimeoutMs: 2000,
+        },
+        user,
+      ),
     );
     expect(msg).toBe("GitHub listing took longer than its limit of 2 s: stopped");
     await until(() => s.closed === 1, "the API sees the connection closed");
@@ -66,7 +83,19 @@ describe("the GitHub listing ends by its deadlines", () => {
       }, 400);
     });
     const msg = await listingFailure(
-      listGithubRepos({ api: s.api, token: undefined, cache: { pages: {} }, signal: never, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 60_000, listingTimeoutMs: 2500 }, user),
+      listGithubRepos(
+        {
+          api: s.api,
+          token: undefined,
+          cache: { pages: {} },
+          signal: never,
+          maxWaitMs: 0,
+          nowMs: Date.now,
+          requestTimeoutMs: 60_000,
+          listingTimeoutMs: 2500,
+        },
+        user,
+      ),
     );
     expect(msg).toBe("GitHub listing took longer than its limit of 2.5 s: stopped");
     expect(s.paths.length).toBeGreaterThan(1);
@@ -110,7 +139,14 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
 
   const stateFile = (stateDir: string): string => join(stateDir, "git-backup.json");
   // forks: listed and remembered, but not cloned (no --include-forks)
-  const fork = (id: number, extra: object = {}) => ({ id, name: `f${id}`, clone_url: `http://127.0.0.1:9/f${id}.git`, fork: true, default_branch: "main", ...extra });
+  const fork = (id: number, extra: object = {}) => ({
+    id,
+    name: `f${id}`,
+    clone_url: `http://127.0.0.1:9/f${id}.git`,
+    fork: true,
+    default_branch: "main",
+    ...extra,
+  });
 
   test("an oversized page is refused with the URL and the limit, and the state file stays small", async () => {
     const stateDir = join(tmp.path, "state-big");
@@ -118,7 +154,9 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
     gh.rawPages = [`[${Array.from({ length: Math.ceil(MAX_PAGE_BYTES / entry.length) + 1 }, () => entry).join(",")}]`];
     const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
     expect(run.result.status).toBe("warning");
-    expect(run.result.summary).toContain(`GitHub API ${gh.api}/users/octo/repos?type=owner&per_page=100: answer larger than ${4 * 1024 * 1024} bytes: refused`);
+    expect(run.result.summary).toContain(
+      `GitHub API ${gh.api}/users/octo/repos?type=owner&per_page=100: answer larger than ${4 * 1024 * 1024} bytes: refused`,
+    );
     expect(statSync(stateFile(stateDir)).size).toBeLessThan(1024);
   });
 
@@ -142,7 +180,18 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
     expect(text.length).toBeLessThan(2048);
     const pages = (JSON.parse(text) as { github: { pages: Record<string, { repos: object[] }> } }).github.pages;
     const kept = Object.values(pages).flatMap((p) => p.repos);
-    expect(kept).toEqual([1, 2, 3].map((id) => ({ id: String(id), name: `f${id}`, cloneUrl: `http://127.0.0.1:9/f${id}.git`, fork: true, archived: false, private: false, defaultBranch: "main", hasWiki: false })));
+    expect(kept).toEqual(
+      [1, 2, 3].map((id) => ({
+        id: String(id),
+        name: `f${id}`,
+        cloneUrl: `http://127.0.0.1:9/f${id}.git`,
+        fork: true,
+        archived: false,
+        private: false,
+        defaultBranch: "main",
+        hasWiki: false,
+      })),
+    );
     // the next run asks conditionally and is answered from what was kept
     const before = gh.requests.length;
     const again = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
@@ -155,7 +204,14 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
     mkdirSync(stateDir);
     gh.repos = [fork(7)];
     const url = `${gh.api}/users/octo/repos?type=owner&per_page=100`;
-    writeFileSync(stateFile(stateDir), JSON.stringify({ repos: {}, reportedOthers: [], github: { pages: { [url]: { etag: '"old"', body: `[${"0,".repeat(500_000)}0]` } } } }));
+    writeFileSync(
+      stateFile(stateDir),
+      JSON.stringify({
+        repos: {},
+        reportedOthers: [],
+        github: { pages: { [url]: { etag: '"old"', body: `[${"0,".repeat(500_000)}0]` } } },
+      }),
+    );
     const before = gh.requests.length;
     const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api], { stateDir });
     expect(run.result.status).toBe("ok");
@@ -178,10 +234,24 @@ describe("the GitHub listing is bounded in memory and in the state file", () => 
     // bodies, which parsed would not fit either
     mkdirSync(join(stateDir, "git-backup"), { recursive: true });
     const oldPages = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`${gh.api}/old?page=${i}`, { etag: `"${i}"`, body: big }]));
-    writeFileSync(join(stateDir, "git-backup", "git-backup.json"), JSON.stringify({ repos: {}, reportedOthers: [], github: { pages: oldPages } }));
+    writeFileSync(
+      join(stateDir, "git-backup", "git-backup.json"),
+      JSON.stringify({ repos: {}, reportedOthers: [], github: { pages: oldPages } }),
+    );
     const child = spawn(
       process.execPath,
-      ["--max-old-space-size=128", join(projectRoot, "dist", "bin", "chime.cjs"), "--state-dir", stateDir, "git-backup", dir, "--github-user", "octo", "--github-api", gh.api],
+      [
+        "--max-old-space-size=128",
+        join(projectRoot, "dist", "bin", "chime.cjs"),
+        "--state-dir",
+        stateDir,
+        "git-backup",
+        dir,
+        "--github-user",
+        "octo",
+        "--github-api",
+        gh.api,
+      ],
       { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, HOME: process.env.HOME } },
     );
     let out = "";

@@ -105,8 +105,14 @@ withGit.describe("nothing ever fetched is lost (reference §2 scenario S5)", () 
     const run = await runJob([dir], { stateDir });
     expect(run.repo("proj.git")?.status).not.toBe("failed");
     // nothing to keep, but never silently: the log line names the ref and the object
-    expect(String(run.repo("proj.git")?.notes)).toContain(`old values no longer in the mirror, not kept: refs/heads/ghost ${"1".repeat(12)}`);
+    expect(String(run.repo("proj.git")?.notes)).toContain(
+      `old values no longer in the mirror, not kept: refs/heads/ghost ${"1".repeat(12)}`,
+    );
     expect(existsSync(join(mirror, "chime-refs-before"))).toBe(false);
-    expect(git(mirror, "for-each-ref", "--format=%(refname)", "refs/backup").split("\n").filter((r) => r.endsWith("/ghost"))).toEqual([]);
+    expect(
+      git(mirror, "for-each-ref", "--format=%(refname)", "refs/backup")
+        .split("\n")
+        .filter((r) => r.endsWith("/ghost")),
+    ).toEqual([]);
   });
 });

@@ -74,7 +74,10 @@ describe("a server that forges git's fast-forward report lines (issue 8 §1)", (
     brutalGc(mirror);
     for (const c of [f1, f2, g]) {
       expect(gitStatus(mirror, "cat-file", "-e", `${c}^{commit}`), c).toBe(0);
-      expect(refsContaining(mirror, c).some((r) => r.startsWith("refs/backup/")), c).toBe(true);
+      expect(
+        refsContaining(mirror, c).some((r) => r.startsWith("refs/backup/")),
+        c,
+      ).toBe(true);
     }
   });
 });

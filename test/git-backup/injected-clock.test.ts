@@ -35,12 +35,17 @@ withGit.describe("git-backup reads time from the job's clock (ctx.now), not from
       git(mirror, "remote", "add", "origin", `git://127.0.0.1:${await freePort()}/x.git`);
       const start = Date.now();
       let spawned = 0;
-      const out = await fetchWithRetries(mirror, gitEnvironment(process.env, mirror), { timeoutMs: 10 * 60_000, retries: 3, retryDelayMs: 10 }, {
-        signal: new AbortController().signal,
-        onSpawn: () => spawned++,
-        // the first attempt takes the whole 10 minutes, as far as the job's clock is concerned
-        nowMs: () => start + (spawned > 0 ? 10 * 60_000 + 1 : 0),
-      });
+      const out = await fetchWithRetries(
+        mirror,
+        gitEnvironment(process.env, mirror),
+        { timeoutMs: 10 * 60_000, retries: 3, retryDelayMs: 10 },
+        {
+          signal: new AbortController().signal,
+          onSpawn: () => spawned++,
+          // the first attempt takes the whole 10 minutes, as far as the job's clock is concerned
+          nowMs: () => start + (spawned > 0 ? 10 * 60_000 + 1 : 0),
+        },
+      );
       expect(out.failure).toBe("transient");
       expect(out.attempts).toBe(1);
       expect(spawned).toBe(1);
@@ -57,7 +62,15 @@ describe("the GitHub listing's overall limit is on the job's clock", () => {
     const start = Date.now();
     let reads = 0;
     const err = await listGithubRepos(
-      { api, token: undefined, cache: { pages: {} }, signal: new AbortController().signal, maxWaitMs: 0, listingTimeoutMs: 2000, nowMs: () => start + (reads++ === 0 ? 0 : 2001) },
+      {
+        api,
+        token: undefined,
+        cache: { pages: {} },
+        signal: new AbortController().signal,
+        maxWaitMs: 0,
+        listingTimeoutMs: 2000,
+        nowMs: () => start + (reads++ === 0 ? 0 : 2001),
+      },
       [{ kind: "user", name: "octo" }],
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ListingError);

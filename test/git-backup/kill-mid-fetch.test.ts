@@ -17,7 +17,8 @@ import { startGitDaemon, type GitDaemon } from "./helpers/servers.js";
 function fetchRunningIn(mirrors: readonly string[]): boolean {
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
-      if (mirrors.includes(readlinkSync(`/proc/${pid}/cwd`)) && readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("fetch")) return true;
+      if (mirrors.includes(readlinkSync(`/proc/${pid}/cwd`)) && readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("fetch"))
+        return true;
     } catch {
       // gone
     }
@@ -65,7 +66,13 @@ withGit.describe("kill -9 of the job mid-fetch, 10 times in a row", () => {
     let out = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
     const status = await new Promise<number | null>((r) => child.once("close", (code) => r(code)));
-    return { status, lines: out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+    return {
+      status,
+      lines: out
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
   };
 
   // 10 rounds of the job: about 100-400 s on a machine shared by many test runs. The limit is a
@@ -76,7 +83,9 @@ withGit.describe("kill -9 of the job mid-fetch, 10 times in a row", () => {
     for (let i = 0; i < 10; i++) {
       // Rewrite history upstream each round: a kill at the wrong moment would lose the old tips.
       for (const up of ups) {
-        for (const m of mirrors) for (const line of git(m, "for-each-ref", "--format=%(objectname)", "refs/heads", "refs/tags").split("\n")) if (line) mustKeep.add(line);
+        for (const m of mirrors)
+          for (const line of git(m, "for-each-ref", "--format=%(objectname)", "refs/heads", "refs/tags").split("\n"))
+            if (line) mustKeep.add(line);
         git(up.work, "checkout", "--quiet", "--orphan", `tmp${i}`);
         up.commit(`rewrite ${i}`);
         git(up.work, "branch", "--quiet", "-M", "main");
@@ -120,7 +129,11 @@ withGit.describe("kill -9 of the job mid-fetch, 10 times in a row", () => {
       git(m, "-c", "gc.reflogExpire=now", "-c", "gc.reflogExpireUnreachable=now", "gc", "--quiet", "--prune=now");
       expect(gitStatus(m, "fsck", "--full", "--no-progress")).toBe(0);
     }
-    for (const oid of mustKeep) expect(mirrors.some((p) => gitStatus(p, "cat-file", "-e", oid) === 0), oid).toBe(true);
+    for (const oid of mustKeep)
+      expect(
+        mirrors.some((p) => gitStatus(p, "cat-file", "-e", oid) === 0),
+        oid,
+      ).toBe(true);
     expect(processesMentioning(dir)).toEqual([]);
   });
 });

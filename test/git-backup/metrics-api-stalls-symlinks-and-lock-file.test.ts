@@ -13,11 +13,19 @@ import { parsePromText } from "./helpers/prom-text-parser.js";
 import { runJob } from "./helpers/run-job.js";
 import { startSilentServer } from "./helpers/servers.js";
 
-const outcome = (repo: string, status: RepoOutcome["status"]): RepoOutcome => ({ repo, status, refsUpdated: 0, refsSaved: 0, ms: 1, attempts: 1, notes: [] });
+const outcome = (repo: string, status: RepoOutcome["status"]): RepoOutcome => ({
+  repo,
+  status,
+  refsUpdated: 0,
+  refsSaved: 0,
+  ms: 1,
+  attempts: 1,
+  notes: [],
+});
 
 describe("--prom-file is valid for node_exporter's textfile collector", () => {
   test("every family has HELP and TYPE before its samples; hostile repository names round-trip through label escaping", () => {
-    const names = ['q"uote.git', "back\\slash.git", "new\nline.git", "x} 1\ny{a=\"b\".git", "plain.git"];
+    const names = ['q"uote.git', "back\\slash.git", "new\nline.git", 'x} 1\ny{a="b".git', "plain.git"];
     const text = renderMetrics(
       [...names.map((n) => outcome(n, "unchanged")), outcome("broken.git", "failed")],
       Object.fromEntries(names.map((n, i) => [n, { lastSuccess: 1_700_000_000 + i }])),
@@ -35,7 +43,13 @@ describe("--prom-file is valid for node_exporter's textfile collector", () => {
     expect(last?.samples.map((s) => s.labels.repo)).toEqual(names);
     expect(last?.samples.map((s) => s.value)).toEqual(names.map((_, i) => 1_700_000_000 + i));
     const results = families.get("chime_git_backup_repositories")?.samples ?? [];
-    expect(Object.fromEntries(results.map((s) => [s.labels.result, s.value]))).toEqual({ new: 0, updated: 0, unchanged: 5, failed: 1, gone_upstream: 0 });
+    expect(Object.fromEntries(results.map((s) => [s.labels.result, s.value]))).toEqual({
+      new: 0,
+      updated: 0,
+      unchanged: 5,
+      failed: 1,
+      gone_upstream: 0,
+    });
   });
 
   test("the parser used above rejects what node_exporter rejects (so the test above can fail)", () => {
@@ -50,7 +64,18 @@ describe("--prom-file is valid for node_exporter's textfile collector", () => {
 
 describe("a GitHub API that stops answering does not hang the run", () => {
   const list = (api: string) =>
-    listGithubRepos({ api, token: undefined, cache: { pages: {} }, signal: new AbortController().signal, maxWaitMs: 0, nowMs: Date.now, requestTimeoutMs: 300 }, [{ kind: "user", name: "me" }]);
+    listGithubRepos(
+      {
+        api,
+        token: undefined,
+        cache: { pages: {} },
+        signal: new AbortController().signal,
+        maxWaitMs: 0,
+        nowMs: Date.now,
+        requestTimeoutMs: 300,
+      },
+      [{ kind: "user", name: "me" }],
+    );
 
   test("silent after accepting the connection, or after the headers and a first byte of the body", async () => {
     const silent = await startSilentServer();
@@ -62,7 +87,9 @@ describe("a GitHub API that stops answering does not hang the run", () => {
     try {
       const started = Date.now();
       await expect(list(`http://127.0.0.1:${silent.port}`)).rejects.toThrow(/\/users\/me\/repos\?\S*: no complete answer within 0.3 s/);
-      await expect(list(`http://127.0.0.1:${(dripping.address() as { port: number }).port}`)).rejects.toThrow(/no complete answer within 0.3 s/);
+      await expect(list(`http://127.0.0.1:${(dripping.address() as { port: number }).port}`)).rejects.toThrow(
+        /no complete answer within 0.3 s/,
+      );
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await silent.stop();
@@ -95,7 +122,9 @@ withGit.describe("discovery never writes through a symlink in DIR", () => {
         { id: 201, name: "tool", clone_url: "http://127.0.0.1:9/tool.git" },
         { id: 202, name: "new-name", clone_url: "http://127.0.0.1:9/new-name.git" },
       ];
-      const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], { stateDir: join(tmp.path, "state") });
+      const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], {
+        stateDir: join(tmp.path, "state"),
+      });
       expect(run.repo("tool.git")).toMatchObject({ status: "failed", error: "not a directory (symlinks are not followed)" });
       expect(run.repo("old-name.git")).toMatchObject({ status: "failed", error: "not a directory (symlinks are not followed)" });
       expect([readFileSync(join(adoptee, "config"), "utf8"), readFileSync(join(renamed, "config"), "utf8")]).toEqual(before);

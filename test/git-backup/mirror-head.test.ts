@@ -46,7 +46,13 @@ describe("HEAD follows the upstream's default branch (issue 9 §9, issue 15 §3)
       ["refs/tags/v1", "b".repeat(40)],
     ]);
     expect(upstreamDefaultBranch("ref: refs/heads/main\tHEAD\naaaa\tHEAD\n", fetched)).toBe("refs/heads/main");
-    for (const hostile of ["ref: refs/heads/gone\tHEAD", "ref: refs/tags/v1\tHEAD", "ref: refs/heads/../../config\tHEAD", "ref: refs/heads/main\tHEADX", "ref: --upload-pack=x\tHEAD"]) {
+    for (const hostile of [
+      "ref: refs/heads/gone\tHEAD",
+      "ref: refs/tags/v1\tHEAD",
+      "ref: refs/heads/../../config\tHEAD",
+      "ref: refs/heads/main\tHEADX",
+      "ref: --upload-pack=x\tHEAD",
+    ]) {
       expect(upstreamDefaultBranch(hostile, fetched), hostile).toBeUndefined();
     }
   });

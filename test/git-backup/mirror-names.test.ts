@@ -8,7 +8,11 @@ import { runJob } from "./helpers/run-job.js";
 
 /** What a mirror says it is: its GitHub id, its URL and its main branch. */
 function identity(mirror: string): { id: string; url: string; main: string } {
-  return { id: git(mirror, "config", "chime.githubid"), url: git(mirror, "config", "remote.origin.url"), main: git(mirror, "rev-parse", "refs/heads/main") };
+  return {
+    id: git(mirror, "config", "chime.githubid"),
+    url: git(mirror, "config", "remote.origin.url"),
+    main: git(mirror, "rev-parse", "refs/heads/main"),
+  };
 }
 
 describe("two repositories with one name: each id owns exactly one mirror, at the path the plan chose (issue 8 §5)", () => {
@@ -40,7 +44,9 @@ describe("two repositories with one name: each id owns exactly one mirror, at th
       { id: 201, name: "tool", clone_url: url("tool-a"), default_branch: "main" },
       { id: 202, name: "tool", clone_url: url("tool-b"), default_branch: "main" },
     ];
-    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], { stateDir: join(tmp.path, "state-1") });
+    const run = await runJob([dir, "--github-user", "octo", "--github-api", gh.api, "--retries", "0"], {
+      stateDir: join(tmp.path, "state-1"),
+    });
     expect(run.result.status).toBe("ok");
     expect(readdirSync(dir).sort()).toEqual(["tool-202.git", "tool.git"]);
     expect(identity(join(dir, "tool.git"))).toEqual({ id: "201", url: url("tool-a"), main: ups["tool-a"]!.rev("main") });
@@ -68,6 +74,11 @@ describe("two repositories with one name: each id owns exactly one mirror, at th
 
     const again = await runJob(args, { stateDir });
     expect(again.result.status).toBe("ok");
-    expect(again.records.filter((r) => r.repo !== undefined).map((r) => `${String(r.repo)} ${String(r.status)}`).sort()).toEqual(["app-302.git unchanged", "app.git unchanged"]);
+    expect(
+      again.records
+        .filter((r) => r.repo !== undefined)
+        .map((r) => `${String(r.repo)} ${String(r.status)}`)
+        .sort(),
+    ).toEqual(["app-302.git unchanged", "app.git unchanged"]);
   });
 });

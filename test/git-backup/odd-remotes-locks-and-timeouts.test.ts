@@ -73,14 +73,21 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
     // git exits; the run must still end, well inside the --timeout.
     const pidFile = join(tmp.path, "escaped.pid");
     const ssh = join(tmp.path, "fake-ssh");
-    writeFileSync(ssh, `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\necho "fake ssh: connection refused" >&2\nexit 255\n`, { mode: 0o755 });
+    writeFileSync(
+      ssh,
+      `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\necho "fake ssh: connection refused" >&2\nexit 255\n`,
+      { mode: 0o755 },
+    );
     const d = join(tmp.path, "backup-ssh");
     mkdirSync(d);
     git(d, "init", "--quiet", "--bare", "held.git");
     git(join(d, "held.git"), "remote", "add", "origin", "ssh://127.0.0.1/x.git");
     const started = Date.now();
     try {
-      const run = await runJob([d, "--retries", "0", "--timeout", "60s"], { stateDir: join(tmp.path, "state-ssh"), env: { GIT_SSH_COMMAND: ssh } });
+      const run = await runJob([d, "--retries", "0", "--timeout", "60s"], {
+        stateDir: join(tmp.path, "state-ssh"),
+        env: { GIT_SSH_COMMAND: ssh },
+      });
       expect(run.repo("held.git")).toMatchObject({ status: "failed" });
       expect(String(run.repo("held.git")?.error)).toMatch(/fake ssh: connection refused|Could not read from remote/);
       expect(Date.now() - started).toBeLessThan(10_000);
@@ -100,7 +107,10 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
     fx.up.push(":doomed");
     const userConfig = join(tmp.path, "user-gitconfig");
     writeFileSync(userConfig, "[fetch]\n\tprune = true\n\tpruneTags = true\n");
-    execFileSync("git", ["fetch", "--all", "--quiet"], { cwd: m, env: { PATH: process.env.PATH, HOME: tmp.path, GIT_CONFIG_GLOBAL: userConfig, GIT_CONFIG_NOSYSTEM: "1" } });
+    execFileSync("git", ["fetch", "--all", "--quiet"], {
+      cwd: m,
+      env: { PATH: process.env.PATH, HOME: tmp.path, GIT_CONFIG_GLOBAL: userConfig, GIT_CONFIG_NOSYSTEM: "1" },
+    });
     expect(git(m, "rev-parse", "refs/heads/doomed")).toBe(tip);
     // chime's own run then prunes it, and keeps its tip
     const run = await runJob([dir], { stateDir });
@@ -120,7 +130,9 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
     expect(run.result.status).toBe("critical");
     const bad = parsePromText(readFileSync(prom, "utf8"));
     expect(bad.get("chime_git_backup_dir_usable")?.samples[0]?.value).toBe(0);
-    expect(bad.get("chime_git_backup_last_success_timestamp_seconds")?.samples.find((x) => x.labels.repo === "repo.git")?.value).toBe(lastGood);
+    expect(bad.get("chime_git_backup_last_success_timestamp_seconds")?.samples.find((x) => x.labels.repo === "repo.git")?.value).toBe(
+      lastGood,
+    );
     expect(bad.get("chime_git_backup_last_run_timestamp_seconds")?.samples[0]?.value).toBeGreaterThanOrEqual(lastGood ?? 0);
   });
 
@@ -154,7 +166,9 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
 
   test("a --timeout under a second is refused with the value and where it came from", () => {
     expect(() => gitBackupSpec.create([dir, "--timeout", "500ms"], {})).toThrow('git-backup: --timeout: must be at least 1s: "500ms"');
-    expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow('git-backup: CHIME_GIT_BACKUP_TIMEOUT (environment): must be at least 1s: "0"');
+    expect(() => gitBackupSpec.create([dir], { CHIME_GIT_BACKUP_TIMEOUT: "0" })).toThrow(
+      'git-backup: CHIME_GIT_BACKUP_TIMEOUT (environment): must be at least 1s: "0"',
+    );
   });
 });
 

@@ -6,7 +6,10 @@ import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
 import { OPTIONS, parseOptions } from "../../src/jobs/git-backup/options.js";
 import { JobConfigError } from "../../src/jobs/job.js";
 
-const create = (args: string[], env: Record<string, string> = {}) => () => gitBackupSpec.create(args, env);
+const create =
+  (args: string[], env: Record<string, string> = {}) =>
+  () =>
+    gitBackupSpec.create(args, env);
 
 describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
   const tmp = mkdtempSync(join(tmpdir(), "chime-gb-opts-"));
@@ -14,7 +17,15 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
 
   test("defaults: concurrency 4, 10 minute timeout, 2 retries, no discovery", () => {
     const o = parseOptions(["/srv/backup"], {});
-    expect(o).toMatchObject({ dir: "/srv/backup", concurrency: 4, timeoutMs: 600_000, retries: 2, scopes: [], promFile: undefined, fsckEveryMs: undefined });
+    expect(o).toMatchObject({
+      dir: "/srv/backup",
+      concurrency: 4,
+      timeoutMs: 600_000,
+      retries: 2,
+      scopes: [],
+      promFile: undefined,
+      fsckEveryMs: undefined,
+    });
     expect(o.api).toBe("https://api.github.com");
   });
 
@@ -38,13 +49,29 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
 
   test.each([
     [["/d", "--concurrency", "zero"], {}, /^git-backup: --concurrency: not a whole number: "zero"$/],
-    [["/d"], { CHIME_GIT_BACKUP_CONCURRENCY: "-3" }, /^git-backup: CHIME_GIT_BACKUP_CONCURRENCY \(environment\): not a whole number: "-3"$/],
+    [
+      ["/d"],
+      { CHIME_GIT_BACKUP_CONCURRENCY: "-3" },
+      /^git-backup: CHIME_GIT_BACKUP_CONCURRENCY \(environment\): not a whole number: "-3"$/,
+    ],
     [["/d", "--timeout", "10 minutes"], {}, /^git-backup: --timeout: not a duration like 90s.*: "10 minutes"$/],
-    [["/d"], { CHIME_GIT_BACKUP_FSCK_EVERY: "weekly" }, /^git-backup: CHIME_GIT_BACKUP_FSCK_EVERY \(environment\): not a duration.*: "weekly"$/],
+    [
+      ["/d"],
+      { CHIME_GIT_BACKUP_FSCK_EVERY: "weekly" },
+      /^git-backup: CHIME_GIT_BACKUP_FSCK_EVERY \(environment\): not a duration.*: "weekly"$/,
+    ],
     [["/d", "--github-user", "../evil"], {}, /^git-backup: --github-user: not a GitHub user name: "\.\.\/evil"$/],
     [["/d", "--github-api", "ftp://x"], {}, /^git-backup: --github-api: not an http\(s\) URL without credentials: "ftp:\/\/x"$/],
-    [["/d", "--github-token-file", "/no/such/token"], {}, /^git-backup: --github-token-file: cannot read the token file \(ENOENT\): "\/no\/such\/token"$/],
-    [["/d", "--github-api", "https://me:hunter2@ghe.example/api/v3"], {}, /^git-backup: --github-api: not an http\(s\) URL without credentials: "(?!.*hunter2).*"$/],
+    [
+      ["/d", "--github-token-file", "/no/such/token"],
+      {},
+      /^git-backup: --github-token-file: cannot read the token file \(ENOENT\): "\/no\/such\/token"$/,
+    ],
+    [
+      ["/d", "--github-api", "https://me:hunter2@ghe.example/api/v3"],
+      {},
+      /^git-backup: --github-api: not an http\(s\) URL without credentials: "(?!.*hunter2).*"$/,
+    ],
     [["/d", "--frobnicate"], {}, /^git-backup: --frobnicate: unknown option$/],
     [["/d", "-x"], {}, /^git-backup: -x: unknown option$/],
     [["/d", "/e"], {}, /one DIR expected, got 2: "\/d" "\/e"/],
@@ -54,7 +81,11 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
     [["/d", "--include-forks=maybe"], {}, /^git-backup: --include-forks: not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/],
     [["/d", "--timeout", "1m", "--timeout=2m"], {}, /^git-backup: --timeout: given twice: "2m"$/],
     [["/d"], { CHIME_GIT_BACKUP_TIMEOUT: "500ms" }, /^git-backup: CHIME_GIT_BACKUP_TIMEOUT \(environment\): must be at least 1s: "500ms"$/],
-    [["/d"], { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" }, /^git-backup: CHIME_GIT_BACKUP_INCLUDE_FORKS \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/],
+    [
+      ["/d"],
+      { CHIME_GIT_BACKUP_INCLUDE_FORKS: "maybe" },
+      /^git-backup: CHIME_GIT_BACKUP_INCLUDE_FORKS \(environment\): not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/,
+    ],
   ] as [string[], Record<string, string>, RegExp][])("%j %j is a JobConfigError naming value and source", (args, env, message) => {
     expect(create(args, env)).toThrow(JobConfigError);
     expect(create(args, env)).toThrow(message);
@@ -73,7 +104,19 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
 
   test("the spec's help lists every option and the exit codes", () => {
     expect(gitBackupSpec.usage).toBe("git-backup DIR [options]");
-    for (const flag of ["--concurrency", "--timeout", "--fsck-every", "--prom-file", "--github-user", "--github-org", "--github-token-file", "--github-api", "--include-forks", "--exclude-archived", "--exclude"]) {
+    for (const flag of [
+      "--concurrency",
+      "--timeout",
+      "--fsck-every",
+      "--prom-file",
+      "--github-user",
+      "--github-org",
+      "--github-token-file",
+      "--github-api",
+      "--include-forks",
+      "--exclude-archived",
+      "--exclude",
+    ]) {
       expect(gitBackupSpec.help).toContain(flag);
     }
     expect(gitBackupSpec.help).toMatch(/Exit: 0 .*1 .*2 .*100/s);

@@ -81,7 +81,9 @@ withGitHttp.describe("Gitea/Forgejo discovery through its documented REST shapes
     const pages = forge.requests.filter((r) => r.path.startsWith("/users/alice/repos"));
     expect(pages.map((r) => new URL(r.path, "http://x").searchParams.get("page") ?? "1")).toEqual(["1", "2", "3"]);
     expect(pages.every((r) => r.auth === `token ${GITEA_TOKEN}`)).toBe(true);
-    const rejected = run.records.filter((r) => r.msg === "Gitea listing entry rejected").map((r) => `${String(r.entry)} ${String(r.reason)}`);
+    const rejected = run.records
+      .filter((r) => r.msg === "Gitea listing entry rejected")
+      .map((r) => `${String(r.entry)} ${String(r.reason)}`);
     expect(rejected).toHaveLength(2);
     expect(rejected.join("\n")).toMatch(/escape.*not plain/);
     expect(rejected.join("\n")).toMatch(/elsewhere.*not on the forge's host/);
@@ -108,7 +110,10 @@ withGitHttp.describe("Gitea/Forgejo discovery through its documented REST shapes
   test("a repository the listing no longer names is gone upstream: kept untouched, and history says so; listed again, it is fetched again", async () => {
     const listed = forge.listings.get("/users/alice/repos")!;
     const tip = git(join(dir, "tool.git"), "rev-parse", "refs/heads/main");
-    forge.listings.set("/users/alice/repos", listed.filter((e) => e.id !== 11));
+    forge.listings.set(
+      "/users/alice/repos",
+      listed.filter((e) => e.id !== 11),
+    );
     const run = await runJob(args(), { stateDir, env });
     expect(run.repo("tool.git")?.status).toBe("gone upstream");
     expect(git(join(dir, "tool.git"), "rev-parse", "refs/heads/main")).toBe(tip);
@@ -133,7 +138,10 @@ withGitHttp.describe("Gitea/Forgejo discovery through its documented REST shapes
     ups.docs2 = new Upstream(root, "docs-renamed", work);
     ups.docs2.commit("renamed");
     ups.docs2.push();
-    forge.listings.set("/users/alice/repos", listed.map((e) => (e.id === 13 ? giteaRepo(forge.origin, 13, "docs-renamed", { has_wiki: true }) : e)));
+    forge.listings.set(
+      "/users/alice/repos",
+      listed.map((e) => (e.id === 13 ? giteaRepo(forge.origin, 13, "docs-renamed", { has_wiki: true }) : e)),
+    );
     const run = await runJob(args(), { stateDir, env });
     expect(String(run.repo("docs.git")?.notes)).toContain("renamed upstream to docs-renamed");
     expect(git(join(dir, "docs.git"), "config", "remote.origin.url")).toBe(`${forge.origin}/docs-renamed.git`);
@@ -142,7 +150,10 @@ withGitHttp.describe("Gitea/Forgejo discovery through its documented REST shapes
   });
 
   test("an unreachable forge leaves every mirror to a plain fetch: none is called gone", async () => {
-    const run = await runJob([dir, "--gitea-user", "alice", "--gitea-api", "http://127.0.0.1:9/api/v1", "--retries", "0"], { stateDir, env });
+    const run = await runJob([dir, "--gitea-user", "alice", "--gitea-api", "http://127.0.0.1:9/api/v1", "--retries", "0"], {
+      stateDir,
+      env,
+    });
     expect(run.result.summary).toMatch(/listing failed: Gitea API .*connection failed/);
     expect(run.records.filter((r) => r.status === "gone upstream")).toEqual([]);
     expect(run.repo("tool.git")?.status).toBe("unchanged");
@@ -203,7 +214,10 @@ withGitHttp.describe("GitLab discovery through its documented REST shapes", () =
 
   test("--gitlab-self: the token owner's projects through keyset paging (Link rel=next); a project listed by two scopes is one mirror", async () => {
     const before = forge.requests.length;
-    const run = await runJob([dir, "--gitlab-self", "--gitlab-group", "grp/sub", "--gitlab-api", forge.api, "--retries", "0"], { stateDir, env });
+    const run = await runJob([dir, "--gitlab-self", "--gitlab-group", "grp/sub", "--gitlab-api", forge.api, "--retries", "0"], {
+      stateDir,
+      env,
+    });
     expect(run.repo("mine.git")?.status).toBe("new");
     expect(git(join(dir, "mine.git"), "rev-parse", "refs/heads/main")).toBe(ups.mine!.rev("main"));
     const keyset = forge.requests.slice(before).filter((r) => r.path.startsWith("/projects"));
@@ -217,7 +231,13 @@ withGitHttp.describe("GitLab discovery through its documented REST shapes", () =
 
 test("a bad GitLab group or forge URL is refused at the start, naming the value and where it came from", async () => {
   const { gitBackupSpec } = await import("../../src/jobs/git-backup/spec.js");
-  expect(() => gitBackupSpec.create(["/tmp", "--gitlab-group", "grp/../x"], {})).toThrow('git-backup: bad GitLab group name in --gitlab-group: "grp/../x"');
-  expect(() => gitBackupSpec.create(["/tmp", "--gitea-user", "a", "--gitea-api", "ftp://x"], {})).toThrow('git-backup: --gitea-api is not an http(s) URL without credentials: "ftp://x"');
-  expect(() => gitBackupSpec.create(["/tmp", "--gitea-self"], {})).toThrow("git-backup: --gitea-self needs a token (--gitea-token-file or GITEA_TOKEN)");
+  expect(() => gitBackupSpec.create(["/tmp", "--gitlab-group", "grp/../x"], {})).toThrow(
+    'git-backup: bad GitLab group name in --gitlab-group: "grp/../x"',
+  );
+  expect(() => gitBackupSpec.create(["/tmp", "--gitea-user", "a", "--gitea-api", "ftp://x"], {})).toThrow(
+    'git-backup: --gitea-api is not an http(s) URL without credentials: "ftp://x"',
+  );
+  expect(() => gitBackupSpec.create(["/tmp", "--gitea-self"], {})).toThrow(
+    "git-backup: --gitea-self needs a token (--gitea-token-file or GITEA_TOKEN)",
+  );
 });

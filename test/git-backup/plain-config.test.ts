@@ -21,7 +21,8 @@ withGit.describe("the mirror's config read without starting git reads what git r
       ["gc.reflogexpire", "never"],
       ["chime.forgekey", "gitea https://codeberg.org/api/v1 1234"],
       ["Remote.Upper.URL", "http://h/CaseKept"],
-    ]) git(a, "config", "--local", "--add", k!, v!);
+    ])
+      git(a, "config", "--local", "--add", k!, v!);
     expect(await plainLocalConfig(a)).toBe(gitsView(a));
     const b = join(tmp.path, "b.git");
     git(tmp.path, "clone", "--quiet", "--mirror", a, b);
@@ -29,7 +30,13 @@ withGit.describe("the mirror's config read without starting git reads what git r
   });
 
   test("quotes, escapes, includes, old-style subsections, continuation lines and valueless keys are left to git", async () => {
-    const cases = ['[x]\n\tv = "quoted ; value"\n', "[x]\n\tv = a\\\n b\n", "[include]\n\tpath = /etc/other\n", "[remote.origin]\n\turl = u\n", "[x]\n\tflag\n"];
+    const cases = [
+      '[x]\n\tv = "quoted ; value"\n',
+      "[x]\n\tv = a\\\n b\n",
+      "[include]\n\tpath = /etc/other\n",
+      "[remote.origin]\n\turl = u\n",
+      "[x]\n\tflag\n",
+    ];
     for (const [i, extra] of cases.entries()) {
       const m = join(tmp.path, `odd${i}.git`);
       git(tmp.path, "init", "--quiet", "--bare", m);

@@ -23,7 +23,11 @@ describe("symlinks planted at the names chime used for its temporary files (issu
     // the planted links are left as they were, and none of our temporary files remains
     expect(lstatSync(join(mirror, "chime-refs-before.tmp")).isSymbolicLink()).toBe(true);
     expect(lstatSync(join(mirror, "chime-backup.lock.tmp")).isSymbolicLink()).toBe(true);
-    expect(readdirSync(mirror).filter((n) => n.startsWith(".chime") || n.startsWith("chime-")).sort()).toEqual(["chime-backup.lock.tmp", "chime-refs-before.tmp"]);
+    expect(
+      readdirSync(mirror)
+        .filter((n) => n.startsWith(".chime") || n.startsWith("chime-"))
+        .sort(),
+    ).toEqual(["chime-backup.lock.tmp", "chime-refs-before.tmp"]);
     expect(readdirSync(fx.stateDir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
     expect(fx.up.rev("main")).toBe(c);
   });

@@ -8,7 +8,12 @@ afterAll(() => tmp.remove());
 
 function forEachRef(repo: string): Map<string, string> {
   const out = git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags");
-  return new Map(out.split("\n").filter(Boolean).map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]));
+  return new Map(
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]),
+  );
 }
 
 withGit.it("reading refs from files agrees with git for-each-ref: packed, loose, overridden, nested, annotated", async () => {

@@ -38,7 +38,13 @@ export function replyRcode(msg: Buffer, id: number): number | null {
 }
 
 /** One query, its rcode and answer count, or null on timeout. */
-export async function askOnce(host: string, port: number, name: string, timeoutMs = 2000, type = 1): Promise<{ rcode: number; answers: number; reply: Buffer } | null> {
+export async function askOnce(
+  host: string,
+  port: number,
+  name: string,
+  timeoutMs = 2000,
+  type = 1,
+): Promise<{ rcode: number; answers: number; reply: Buffer } | null> {
   const sock = createSocket("udp4");
   try {
     const id = Math.floor(Math.random() * 65536);

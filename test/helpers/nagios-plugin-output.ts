@@ -51,7 +51,9 @@ export interface PerfItem {
 
 const NUMBER = "-?(?:\\d+(?:\\.\\d*)?|\\.\\d+)";
 const RANGE = new RegExp(`^@?(?:(?:~|${NUMBER}):)?(?:${NUMBER})?$`);
-const ITEM = new RegExp(`^(?:'([^'=]+)'|([^'= ]+))=(${NUMBER}|U)(s|ms|us|%|B|KB|MB|TB|c)?(?:;([^;]*)(?:;([^;]*)(?:;([^;]*)(?:;([^;]*))?)?)?)?$`);
+const ITEM = new RegExp(
+  `^(?:'([^'=]+)'|([^'= ]+))=(${NUMBER}|U)(s|ms|us|%|B|KB|MB|TB|c)?(?:;([^;]*)(?:;([^;]*)(?:;([^;]*)(?:;([^;]*))?)?)?)?$`,
+);
 
 /**
  * Splits perfdata into items and checks each against the guidelines; throws naming the item
@@ -66,10 +68,16 @@ export function parsePerfdata(perfdata: string): PerfItem[] {
     const m = ITEM.exec(tok);
     if (!m) throw new Error(`perfdata item not in the guideline syntax: ${tok}`);
     const [, quoted, bare, value, uom = "", warn = "", crit = "", min = "", max = ""] = m;
-    for (const [what, r] of [["warn", warn], ["crit", crit]] as const) {
+    for (const [what, r] of [
+      ["warn", warn],
+      ["crit", crit],
+    ] as const) {
       if (!RANGE.test(r)) throw new Error(`perfdata ${what} is not a range: ${tok}`);
     }
-    for (const [what, n] of [["min", min], ["max", max]] as const) {
+    for (const [what, n] of [
+      ["min", min],
+      ["max", max],
+    ] as const) {
       if (n !== "" && !new RegExp(`^${NUMBER}$`).test(n)) throw new Error(`perfdata ${what} is not a number: ${tok}`);
     }
     items.push({ label: (quoted ?? bare)!, value: value === "U" ? "U" : Number(value), uom, warn, crit, min, max });

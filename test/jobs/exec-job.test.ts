@@ -34,7 +34,10 @@ function run(args: string[], opts: { graceMs?: number; abortWhen?: (out: Capture
 
 /** the pids a command printed, one per line, e.g. `echo $$` and `echo $!` */
 function pids(out: Capture): number[] {
-  return out.lines.map((l) => / info exec stdout=(\d+)$/.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
+  return out.lines
+    .map((l) => / info exec stdout=(\d+)$/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => Number(m![1]));
 }
 
 describe("exec -- COMMAND ARG…: arguments", () => {
@@ -58,7 +61,9 @@ describe("exec: output lines and exit status", () => {
     const r = await result;
     expect(r.status).toBe("ok");
     const bodies = out.lines.map((l) => l.replace(/^@[0-9a-f]{24} /, ""));
-    expect(bodies).toEqual(expect.arrayContaining(["info exec stdout=one", "info exec stdout=two", "info exec stderr=oops", 'info exec stdout="no newline"']));
+    expect(bodies).toEqual(
+      expect.arrayContaining(["info exec stdout=one", "info exec stdout=two", "info exec stderr=oops", 'info exec stdout="no newline"']),
+    );
     expect(r.summary).toBe("exit 0: no newline");
   });
 
@@ -105,7 +110,9 @@ describe("exec: abort kills the whole process group, no orphans", () => {
   });
 
   it("an aborted run is critical even when the command takes TERM and exits 0", async () => {
-    const { result, out } = run(["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready; sleep 300 & wait"], { abortWhen: (o) => / info exec ready$/m.test(o.text) });
+    const { result, out } = run(["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready; sleep 300 & wait"], {
+      abortWhen: (o) => / info exec ready$/m.test(o.text),
+    });
     const r = await result;
     expect(out.text).toMatch(/ info exec stdout=bye/);
     expect(r.metrics?.["exit_code"]).toBe(0);
@@ -114,7 +121,10 @@ describe("exec: abort kills the whole process group, no orphans", () => {
   });
 
   it("a command ignoring TERM gets KILL after the grace period, children included", async () => {
-    const { result, out } = run(["sh", "-c", "trap '' TERM; sleep 300 & echo $!; echo $$; wait; wait"], { abortWhen: (o) => pids(o).length === 2, graceMs: 600 });
+    const { result, out } = run(["sh", "-c", "trap '' TERM; sleep 300 & echo $!; echo $$; wait; wait"], {
+      abortWhen: (o) => pids(o).length === 2,
+      graceMs: 600,
+    });
     const r = await result;
     // KILL never comes before the grace period is over (a lower bound: no latency assumed)
     expect(r.msAfterAbort).toBeGreaterThanOrEqual(600 - 50);

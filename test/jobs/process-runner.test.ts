@@ -82,7 +82,12 @@ describe("runProcess", () => {
 
   it("'leave' keeps what a command left in its group when it exited on its own (a restarted daemon)", async () => {
     let out = "";
-    const o = await runProcess({ argv: ["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"], leftovers: "leave", pipeWaitMs: 100, onStdout: (b) => (out += b.toString()) });
+    const o = await runProcess({
+      argv: ["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"],
+      leftovers: "leave",
+      pipeWaitMs: 100,
+      onStdout: (b) => (out += b.toString()),
+    });
     const [daemon] = numbers(out);
     strays.push(daemon!);
     expect(o.leftBehind).toBe(true);
@@ -142,7 +147,10 @@ describe("a recorded group is ended only while it is provably ours", () => {
 
 describe("runProcessSync (the start-up lookups)", () => {
   it("gives the exit status, the output and the input as sh(1) has them; no argv word reaches a shell", () => {
-    const r = runProcessSync({ argv: ["sh", "-c", 'read line; printf "%s|%s" "$line" "$0"; echo oops >&2; exit 3', "$(touch /nonexistent)"], input: "hello\n" });
+    const r = runProcessSync({
+      argv: ["sh", "-c", 'read line; printf "%s|%s" "$line" "$0"; echo oops >&2; exit 3', "$(touch /nonexistent)"],
+      input: "hello\n",
+    });
     expect(r).toMatchObject({ code: 3, signal: null, stdout: "hello|$(touch /nonexistent)", stderr: "oops\n" });
     expect(r.spawnError).toBeUndefined();
   });

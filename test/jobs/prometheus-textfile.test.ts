@@ -16,15 +16,36 @@ import { runJob } from "../git-backup/helpers/run-job.js";
 describe("the one Prometheus text writer", () => {
   test("HELP and TYPE before samples, label values escaped, families without samples left out", () => {
     const text = renderPrometheusText([
-      { name: "chime_x_a", help: "A with \\ and\nnewline.", samples: [[{ l: 'q"\\\n' }, 1.5], [{}, Infinity]] },
+      {
+        name: "chime_x_a",
+        help: "A with \\ and\nnewline.",
+        samples: [
+          [{ l: 'q"\\\n' }, 1.5],
+          [{}, Infinity],
+        ],
+      },
       { name: "chime_x_empty", help: "nothing", samples: [] },
     ]);
-    expect(text).toBe('# HELP chime_x_a A with \\\\ and\\nnewline.\n# TYPE chime_x_a gauge\nchime_x_a{l="q\\"\\\\\\n"} 1.5\nchime_x_a +Inf\n');
-    expect(parsePromText(text).get("chime_x_a")?.samples.map((s) => s.labels.l)).toEqual(['q"\\\n', undefined]);
+    expect(text).toBe(
+      '# HELP chime_x_a A with \\\\ and\\nnewline.\n# TYPE chime_x_a gauge\nchime_x_a{l="q\\"\\\\\\n"} 1.5\nchime_x_a +Inf\n',
+    );
+    expect(
+      parsePromText(text)
+        .get("chime_x_a")
+        ?.samples.map((s) => s.labels.l),
+    ).toEqual(['q"\\\n', undefined]);
   });
 
   test("both jobs' files keep their metric names and labels (listed here from docs/git-backup.md and docs/ntp-check.md)", () => {
-    const gb = parsePromText(renderMetrics([{ repo: "a.git", status: "updated", refsUpdated: 1, refsSaved: 2, ms: 1, attempts: 1, notes: [] }], { "a.git": { lastSuccess: 1_700_000_000 } }, 1_700_000_001, 1.25, false));
+    const gb = parsePromText(
+      renderMetrics(
+        [{ repo: "a.git", status: "updated", refsUpdated: 1, refsSaved: 2, ms: 1, attempts: 1, notes: [] }],
+        { "a.git": { lastSuccess: 1_700_000_000 } },
+        1_700_000_001,
+        1.25,
+        false,
+      ),
+    );
     expect([...gb.keys()].sort()).toEqual(
       [
         "chime_git_backup_dir_usable",
@@ -40,11 +61,35 @@ describe("the one Prometheus text writer", () => {
     expect(gb.get("chime_git_backup_last_success_timestamp_seconds")?.samples[0]?.labels).toEqual({ repo: "a.git" });
     expect(gitBackupFamilies([], {}, 1, 0, true).find((f) => f.name === "chime_git_backup_listing_failed")?.samples).toEqual([[{}, 1]]);
 
-    const s: NtpSample = { leap: 0, version: 4, stratum: 1, poll: 6, precision: -20, rootDelay: 0, rootDispersion: 0.001, rootDistance: 0.001, refId: "GPS", referenceAge: 30, offset: 0.001, delay: 0.001 };
-    const j = judgePoll([{ peer: { server: "a", address: "192.0.2.1", port: 123 }, samples: [s], best: s, jitter: 0, failures: [] }], [], { warn: 0.1, crit: 0.5, minPeers: 1, maxStratum: 7, unsyncPolls: 2 }, new Map());
+    const s: NtpSample = {
+      leap: 0,
+      version: 4,
+      stratum: 1,
+      poll: 6,
+      precision: -20,
+      rootDelay: 0,
+      rootDispersion: 0.001,
+      rootDistance: 0.001,
+      refId: "GPS",
+      referenceAge: 30,
+      offset: 0.001,
+      delay: 0.001,
+    };
+    const j = judgePoll(
+      [{ peer: { server: "a", address: "192.0.2.1", port: 123 }, samples: [s], best: s, jitter: 0, failures: [] }],
+      [],
+      { warn: 0.1, crit: 0.5, minPeers: 1, maxStratum: 7, unsyncPolls: 2 },
+      new Map(),
+    );
     const ntp = parsePromText(prometheusText(j, 1_800_000_000));
     expect(ntp.get("chime_ntp_peer_info")?.samples[0]?.labels).toEqual({ peer: "192.0.2.1", verdict: "valid", refid: "GPS" });
-    for (const name of ["chime_ntp_status", "chime_ntp_last_poll_timestamp_seconds", "chime_ntp_valid_peers", "chime_ntp_mean_abs_offset_seconds", "chime_ntp_peer_offset_seconds"]) {
+    for (const name of [
+      "chime_ntp_status",
+      "chime_ntp_last_poll_timestamp_seconds",
+      "chime_ntp_valid_peers",
+      "chime_ntp_mean_abs_offset_seconds",
+      "chime_ntp_peer_offset_seconds",
+    ]) {
       expect(ntp.has(name), name).toBe(true);
     }
   });

@@ -100,7 +100,16 @@ describe("chime status escapes what jobs and files put in run records", () => {
     const state = join(tmp, "state");
     await mkdir(state);
     const summary = "exit 1: \u001b]0;owned\u0007 \u009b2J \u202eevil\u2066 done";
-    await writeFile(join(state, "exec.json"), JSON.stringify({ job: "exec", lastStartMs: 1_700_000_000_000, lastEndMs: 1_700_000_001_000, lastStatus: "warning", lastSummary: summary }));
+    await writeFile(
+      join(state, "exec.json"),
+      JSON.stringify({
+        job: "exec",
+        lastStartMs: 1_700_000_000_000,
+        lastEndMs: 1_700_000_001_000,
+        lastStatus: "warning",
+        lastSummary: summary,
+      }),
+    );
     const r = runBin("chime", ["status", "--state-dir", state], { TZ: "UTC" });
     expect(r.status).toBe(1); // the last run's warning, as chime check would say
 

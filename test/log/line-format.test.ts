@@ -62,7 +62,8 @@ describe("redaction: secrets never reach a log line (DESIGN.md §3)", () => {
   }
 
   it("leaves options that merely mention a secret alone", () => {
-    for (const text of ["--token-file /etc/chime/token --no-password-prompt", "tokens=5 secret_count=3"]) expect(redactText(text)).toBe(text);
+    for (const text of ["--token-file /etc/chime/token --no-password-prompt", "tokens=5 secret_count=3"])
+      expect(redactText(text)).toBe(text);
   });
 
   it("keeps text without secrets unchanged, user names included", () => {

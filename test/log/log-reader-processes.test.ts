@@ -52,7 +52,10 @@ describe("slow log reader", () => {
     expect(code).toBe(0);
     const lines = text.split("\n").filter(Boolean);
     for (const l of lines) expect(l).toMatch(STAMPED);
-    const numbers = lines.map((l) => / info exec stdout=(\d+)$/.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
+    const numbers = lines
+      .map((l) => / info exec stdout=(\d+)$/.exec(l)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number);
     expect(numbers).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
     expect(text).not.toMatch(/lines dropped/);
   });
@@ -79,7 +82,10 @@ describe("slow log reader", () => {
     const notice = lines.filter((l) => / warn chime log reader was too slow, lines dropped dropped=\d+$/.test(l));
     expect(notice.length).toBeGreaterThanOrEqual(1);
     const dropped = notice.map((l) => Number(/dropped=(\d+)$/.exec(l)![1])).reduce((a, b) => a + b, 0);
-    const numbers = lines.map((l) => / info exec stdout=(\d+)$/.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
+    const numbers = lines
+      .map((l) => / info exec stdout=(\d+)$/.exec(l)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number);
     expect(dropped).toBeGreaterThan(0);
     // every output line either arrived or was counted (the run's own start/summary lines may be among the dropped)
     expect(numbers.length + dropped).toBeGreaterThanOrEqual(total);
@@ -96,11 +102,11 @@ describe("a reader stalled for good", () => {
     // The job marks when it has written everything: from then on chime holds unflushed lines.
     const done = join(tmp.dir, "job-done");
     const job = ["sh", "-c", 'seq 1 20000; : > "$1"', "sh", done];
-    const child = spawn(
-      process.execPath,
-      [CHIME, "--allow-root", "--state-dir", state, "--when", ",S/1", "exec", "--", ...job],
-      { env: cleanEnv(), cwd: tmp.dir, stdio: ["ignore", "pipe", "ignore"] },
-    );
+    const child = spawn(process.execPath, [CHIME, "--allow-root", "--state-dir", state, "--when", ",S/1", "exec", "--", ...job], {
+      env: cleanEnv(),
+      cwd: tmp.dir,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     pids.push(child.pid!);
     child.stdout.pause();
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
@@ -139,11 +145,29 @@ describe("vanished log reader and closed stdout", () => {
 
   it("stdout closed from the start: the service runs and exits 0 on TERM", async () => {
     const state = join(tmp.dir, "state");
-    const child = spawn("sh", ["-c", 'exec "$0" "$@" >&-', process.execPath, CHIME, "--allow-root", "--state-dir", state, "--when", ",S/1", "exec", "--", "echo", "tick"], {
-      env: cleanEnv(),
-      cwd: tmp.dir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "sh",
+      [
+        "-c",
+        'exec "$0" "$@" >&-',
+        process.execPath,
+        CHIME,
+        "--allow-root",
+        "--state-dir",
+        state,
+        "--when",
+        ",S/1",
+        "exec",
+        "--",
+        "echo",
+        "tick",
+      ],
+      {
+        env: cleanEnv(),
+        cwd: tmp.dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     pids.push(child.pid!);
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));

@@ -14,7 +14,9 @@ describe("TAI64N line destination", () => {
     const m = LINE.exec(out.lines[0]!);
     expect(m).not.toBeNull();
     // daemontools: 2^62 + 10 + unix seconds, nanoseconds from the wall clock
-    expect(m![1]).toBe("@" + (2n ** 62n + 10n + BigInt(Math.floor(fixedMs / 1000))).toString(16) + (317_000_000).toString(16).padStart(8, "0"));
+    expect(m![1]).toBe(
+      "@" + (2n ** 62n + 10n + BigInt(Math.floor(fixedMs / 1000))).toString(16) + (317_000_000).toString(16).padStart(8, "0"),
+    );
     expect(parseLogLabel(m![1]!)).toEqual({ seconds: Math.floor(fixedMs / 1000), nanos: 317_000_000 });
     expect(m![2]).toBe("info");
     expect(m![3]).toBe("git-backup");
@@ -60,7 +62,9 @@ describe("TAI64N line destination", () => {
 
   it("--log-format json writes pino's JSON lines, stamped or not", () => {
     const out = new Capture();
-    createLog({ out, format: "json", stamp: "none", clockMs: () => fixedMs }).forJob("ntp-check").info({ offset_ms: 1.5 }, "polled");
+    createLog({ out, format: "json", stamp: "none", clockMs: () => fixedMs })
+      .forJob("ntp-check")
+      .info({ offset_ms: 1.5 }, "polled");
     const rec = JSON.parse(out.lines[0]!);
     expect(rec).toMatchObject({ level: 30, job: "ntp-check", offset_ms: 1.5, msg: "polled" });
     const out2 = new Capture();
@@ -72,7 +76,10 @@ describe("TAI64N line destination", () => {
     for (const format of ["text", "json"] as const) {
       const out = new Capture();
       const l = createLog({ out, format });
-      l.forJob("git-backup").error({ url: "https://bob:pw123456@git.example/r.git", token: "ghp_abcdefghijklmnopqrstuvwxyz012345" }, "fetch https://bob:pw123456@git.example/r.git failed");
+      l.forJob("git-backup").error(
+        { url: "https://bob:pw123456@git.example/r.git", token: "ghp_abcdefghijklmnopqrstuvwxyz012345" },
+        "fetch https://bob:pw123456@git.example/r.git failed",
+      );
       expect(out.text).not.toContain("pw123456");
       expect(out.text).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz012345");
       expect(out.text).toContain("bob:[redacted]@git.example");
@@ -88,7 +95,12 @@ describe("redaction never breaks a JSON line", () => {
     l.forJob("exec").info({ next: "value" }, "prompt ends with password=");
     l.forJob("exec").info({ api_key: "k-123456" }, 'curl --password "hunter 22"');
     const recs = out.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(recs[0]).toMatchObject({ job: "exec", url: "https://example.com/x", mail: "root@example.com", msg: "pushing to https://bob:[redacted]@git.example/r.git" });
+    expect(recs[0]).toMatchObject({
+      job: "exec",
+      url: "https://example.com/x",
+      mail: "root@example.com",
+      msg: "pushing to https://bob:[redacted]@git.example/r.git",
+    });
     expect(recs[1]).toMatchObject({ next: "value", msg: "prompt ends with password=" });
     expect(recs[2]).toMatchObject({ api_key: "[redacted]", msg: "curl --password [redacted]" });
     expect(out.text).not.toMatch(/pw123456|k-123456|hunter 22/);

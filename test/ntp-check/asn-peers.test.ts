@@ -47,7 +47,10 @@ rig.describe("ntp-check --asn with chronyd peers mapped to ASes by the fake DNS"
     ADDRESSES.forEach((a, i) => {
       // local_data adds to the record set: the old mapping goes first
       unbound.control("local_data_remove", `${reversed(a)}.origin.asn.cymru.com.`);
-      const r = unbound.control("local_data", `${reversed(a)}.origin.asn.cymru.com. 300 IN TXT "${asns[i]} | 127.0.0.0/8 | DE | ripencc | 2001-01-01"`);
+      const r = unbound.control(
+        "local_data",
+        `${reversed(a)}.origin.asn.cymru.com. 300 IN TXT "${asns[i]} | 127.0.0.0/8 | DE | ripencc | 2001-01-01"`,
+      );
       expect(r.status).toBe(0);
     });
   }
@@ -55,7 +58,18 @@ rig.describe("ntp-check --asn with chronyd peers mapped to ASes by the fake DNS"
   async function check(dns: string, ...more: string[]) {
     const ctx = await testContext();
     contexts.push(ctx);
-    const args = ["--samples", "1", "--asn", "--asn-source", "cymru", "--asn-dns-server", dns, "-v", ...more, ...peers.map((p) => `${p.address}:${p.port}`)];
+    const args = [
+      "--samples",
+      "1",
+      "--asn",
+      "--asn-source",
+      "cymru",
+      "--asn-dns-server",
+      dns,
+      "-v",
+      ...more,
+      ...peers.map((p) => `${p.address}:${p.port}`),
+    ];
     const job = new NtpCheckJob(parseNtpCheckArgs(args, {}), { resolver: async (h) => [h], clock: systemNtpClock, asnSpecial: () => null });
     const r = await job.run(ctx);
     return { r, ctx, job };
@@ -67,11 +81,14 @@ rig.describe("ntp-check --asn with chronyd peers mapped to ASes by the fake DNS"
     expect(r.judgement.stats.truechimers).toBe(3);
     expect(r.status).toBe("warning");
     const labels = peers.map((p) => `${p.address}:${p.port}`).join(", ");
-    expect(r.summary).toContain(`NTP WARNING: truechimers in 1 AS, fewer than --min-asns 2 (AS64500 HOBBY-NET Example Hobbyist (DE): ${labels})`);
+    expect(r.summary).toContain(
+      `NTP WARNING: truechimers in 1 AS, fewer than --min-asns 2 (AS64500 HOBBY-NET Example Hobbyist (DE): ${labels})`,
+    );
     // the verbose table says who runs each peer
     const report = formatOnce(r).split("\n");
     expect(report[1]).toMatch(/^peer\s+refid\s+st\s+li\s+offset\s+delay\s+jitter\s+n\s+as\s+verdict$/);
-    for (const p of peers) expect(report.find((l) => l.startsWith(`${p.address}:${p.port}`))).toMatch(/AS64500 HOBBY-NET Example Hobbyist \(DE\)\s+valid$/);
+    for (const p of peers)
+      expect(report.find((l) => l.startsWith(`${p.address}:${p.port}`))).toMatch(/AS64500 HOBBY-NET Example Hobbyist \(DE\)\s+valid$/);
     expect(r.metrics?.truechimer_asns).toBe(1);
   });
 
@@ -85,7 +102,9 @@ rig.describe("ntp-check --asn with chronyd peers mapped to ASes by the fake DNS"
     expect(strict.r.status).toBe("warning");
     expect(strict.r.summary).toContain("truechimers in 2 ASes, fewer than --min-asns 3");
     const text = await readFile(prom, "utf8");
-    expect(text).toContain(`chime_ntp_peer_asn_info{peer="${peers[2]!.address}:${peers[2]!.port}",asn="64501",as_name="UNI-NET Example University",country="DE",result="answer"} 1`);
+    expect(text).toContain(
+      `chime_ntp_peer_asn_info{peer="${peers[2]!.address}:${peers[2]!.port}",asn="64501",as_name="UNI-NET Example University",country="DE",result="answer"} 1`,
+    );
     expect(text).toContain("chime_ntp_truechimer_asns 2");
   });
 
@@ -93,12 +112,23 @@ rig.describe("ntp-check --asn with chronyd peers mapped to ASes by the fake DNS"
     mapPeers([64500, 64501, 64501]);
     const failing = await check(servfail.server);
     expect(failing.r.status).toBe("ok");
-    expect(failing.r.summary).toMatch(/^NTP OK: 3\/3 peers valid, .*; AS unknown for 127\.0\.0\.2:\d+ \(cymru: TXT 2\.0\.0\.127\.origin\.asn\.cymru\.com: ESERVFAIL\)/);
+    expect(failing.r.summary).toMatch(
+      /^NTP OK: 3\/3 peers valid, .*; AS unknown for 127\.0\.0\.2:\d+ \(cymru: TXT 2\.0\.0\.127\.origin\.asn\.cymru\.com: ESERVFAIL\)/,
+    );
 
     // a poll with a working source fills the cache in its state dir; the next, with the source down, uses it
     const ctx = await testContext();
     contexts.push(ctx);
-    const args = (dns: string) => ["--samples", "1", "--asn", "--asn-source", "cymru", "--asn-dns-server", dns, ...peers.map((p) => `${p.address}:${p.port}`)];
+    const args = (dns: string) => [
+      "--samples",
+      "1",
+      "--asn",
+      "--asn-source",
+      "cymru",
+      "--asn-dns-server",
+      dns,
+      ...peers.map((p) => `${p.address}:${p.port}`),
+    ];
     const deps = { resolver: async (h: string) => [h], clock: systemNtpClock, asnSpecial: () => null };
     const first = await new NtpCheckJob(parseNtpCheckArgs(args(`${unbound.host}:${unbound.port}`), {}), deps).run(ctx);
     expect(first.status).toBe("ok");
@@ -113,7 +143,10 @@ rig.describe("ntp-check --asn with chronyd peers mapped to ASes by the fake DNS"
     const ctx = await testContext();
     contexts.push(ctx);
     const before = servfail.queries;
-    const job = new NtpCheckJob(parseNtpCheckArgs(["--samples", "1", "-v", ...peers.map((p) => `${p.address}:${p.port}`)], {}), { resolver: async (h) => [h], clock: systemNtpClock });
+    const job = new NtpCheckJob(parseNtpCheckArgs(["--samples", "1", "-v", ...peers.map((p) => `${p.address}:${p.port}`)], {}), {
+      resolver: async (h) => [h],
+      clock: systemNtpClock,
+    });
     const r = await job.run(ctx);
     expect(r.asns).toBeNull();
     expect(formatOnce(r).split("\n")[1]).not.toMatch(/\bas\b/);

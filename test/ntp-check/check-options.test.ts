@@ -22,12 +22,25 @@ describe("ntp-check options: flags, environment, defaults", () => {
       ["192.0.2.1", 123],
       ["2001:db8::2", 123],
     ]);
-    expect(c).toMatchObject({ samples: 4, spacingMs: 1000, timeoutMs: 1000, daemon: null, onCritical: null, promFile: null, verbose: false });
+    expect(c).toMatchObject({
+      samples: 4,
+      spacingMs: 1000,
+      timeoutMs: 1000,
+      daemon: null,
+      onCritical: null,
+      promFile: null,
+      verbose: false,
+    });
     expect(c.thresholds).toEqual({ warn: 0.1, crit: 0.5, minPeers: 3, maxStratum: 7, unsyncPolls: 2 });
   });
 
   test("environment variables configure a service; a flag wins over its variable", () => {
-    const env = { CHIME_NTP_SERVERS: "a.example, b.example c.example", CHIME_NTP_WARN: "50ms", CHIME_NTP_CRIT: "2s", CHIME_NTP_VERBOSE: "1" };
+    const env = {
+      CHIME_NTP_SERVERS: "a.example, b.example c.example",
+      CHIME_NTP_WARN: "50ms",
+      CHIME_NTP_CRIT: "2s",
+      CHIME_NTP_VERBOSE: "1",
+    };
     const c = parseNtpCheckArgs(["--crit=1s"], env);
     expect(c.servers.map((s) => s.host)).toEqual(["a.example", "b.example", "c.example"]);
     expect(c.thresholds.warn).toBe(0.05);
@@ -38,13 +51,19 @@ describe("ntp-check options: flags, environment, defaults", () => {
   });
 
   test("--on-critical is split into words and never given to a shell", () => {
-    const c = parseNtpCheckArgs(["--on-critical", "svc -t /service/openntpd", "--critical-after", "3", "--on-critical-every", "30m", "x"], {});
+    const c = parseNtpCheckArgs(
+      ["--on-critical", "svc -t /service/openntpd", "--critical-after", "3", "--on-critical-every", "30m", "x"],
+      {},
+    );
     expect(c.onCritical).toEqual({ argv: ["svc", "-t", "/service/openntpd"], after: 3, everyMs: 1_800_000 });
   });
 
   test("--daemon picks its tool command", () => {
     expect(parseNtpCheckArgs(["--daemon", "openntpd", "x"], {}).daemon).toEqual({ kind: "openntpd", argv: ["ntpctl"] });
-    expect(parseNtpCheckArgs(["--daemon", "chrony", "x"], { CHIME_NTP_CHRONYC: "chronyc -h /run/c.sock" }).daemon).toEqual({ kind: "chrony", argv: ["chronyc", "-h", "/run/c.sock"] });
+    expect(parseNtpCheckArgs(["--daemon", "chrony", "x"], { CHIME_NTP_CHRONYC: "chronyc -h /run/c.sock" }).daemon).toEqual({
+      kind: "chrony",
+      argv: ["chronyc", "-h", "/run/c.sock"],
+    });
   });
 
   test("bad values are named with their source", () => {
@@ -58,7 +77,9 @@ describe("ntp-check options: flags, environment, defaults", () => {
     expect(err(["--on-critical", " ", "x"])).toBe('ntp-check: --on-critical: must not be empty: " "');
     expect(err(["x", "--verbose=maybe"])).toBe('ntp-check: --verbose: not a switch (yes/no, 1/0, true/false or on/off): "maybe"');
     expect(err(["host:99999"])).toBe("ntp-check: bad port in server host:99999: 99999 (from argument)");
-    expect(err([], { CHIME_NTP_SERVERS: "[::zz]:1" })).toBe("ntp-check: not an IPv6 address in brackets: [::zz]:1 (from CHIME_NTP_SERVERS (environment))");
+    expect(err([], { CHIME_NTP_SERVERS: "[::zz]:1" })).toBe(
+      "ntp-check: not an IPv6 address in brackets: [::zz]:1 (from CHIME_NTP_SERVERS (environment))",
+    );
     expect(err(["--bogus", "x"])).toBe("ntp-check: --bogus: unknown option");
     expect(err(["--timeout"])).toBe("ntp-check: --timeout: needs a value");
     expect(err([])).toBe("ntp-check: no SERVER given (arguments or CHIME_NTP_SERVERS)");

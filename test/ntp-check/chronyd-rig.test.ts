@@ -75,7 +75,9 @@ withChronyd.describe("ntp-check against real chronyd", () => {
     expect(Math.abs(peer.sample!.offset + 0.985)).toBeLessThanOrEqual(peer.sample!.delay / 2 + 0.001);
     expect(r.status).toBe("critical");
     // Anchor: chrony's own client measures the same server the same way.
-    const q = spawnSync("chronyd", ["-Q", "-t", "5", "-f", "/dev/null", `server 127.0.0.1 port ${behind[0]!.port} iburst maxsamples 1`], { encoding: "utf8" });
+    const q = spawnSync("chronyd", ["-Q", "-t", "5", "-f", "/dev/null", `server 127.0.0.1 port ${behind[0]!.port} iburst maxsamples 1`], {
+      encoding: "utf8",
+    });
     const m = /System clock wrong by (-?[\d.]+) seconds/.exec(q.stdout + q.stderr);
     expect(m, q.stdout + q.stderr).not.toBeNull();
     expect(Math.abs(Number(m![1]) - peer.sample!.offset)).toBeLessThan(0.01);
@@ -103,7 +105,9 @@ withChronyd.describe("ntp-check against real chronyd", () => {
     if (process.env.CHIME_SHOW_OUTPUT) console.log(formatOnce({ ...r, verbose: true } as NtpCheckResult));
     expect(verdicts).toEqual({ [at(behind[0]!)]: "valid", [at(behind[1]!)]: "valid", [at(ahead)]: "falseticker" });
     expect(r.judgement.stats.meanAbsOffset).toBeGreaterThan(0.66); // (985 + 985 + 105) / 3 ≈ 692 ms
-    expect(r.summary).toMatch(new RegExp(`; peer ${at(ahead).replace(/\./g, "\\.")} falseticker \\(offset \\+\\d+\\.\\d ms, majority -\\d`));
+    expect(r.summary).toMatch(
+      new RegExp(`; peer ${at(ahead).replace(/\./g, "\\.")} falseticker \\(offset \\+\\d+\\.\\d ms, majority -\\d`),
+    );
   });
 });
 
@@ -111,9 +115,20 @@ withChronyd.describe("ntp-check as a service against real chronyd", () => {
   test("--on-critical runs once after --critical-after critical polls, then waits --on-critical-every", async () => {
     const marker = join(scratch, "restarted");
     const script = join(scratch, "remedy.mjs");
-    await writeFile(script, 'import { appendFileSync } from "node:fs"; appendFileSync(process.argv[2], process.argv.slice(3).join(" ") + "\\n");\n');
+    await writeFile(
+      script,
+      'import { appendFileSync } from "node:fs"; appendFileSync(process.argv[2], process.argv.slice(3).join(" ") + "\\n");\n',
+    );
     const job = ntpCheckSpec.create(
-      ["--samples", "1", "--critical-after", "2", "--on-critical", `${process.execPath} ${script} ${marker} restart openntpd`, ...behind.map(at)],
+      [
+        "--samples",
+        "1",
+        "--critical-after",
+        "2",
+        "--on-critical",
+        `${process.execPath} ${script} ${marker} restart openntpd`,
+        ...behind.map(at),
+      ],
       {},
     );
     const ctx = await testContext();
@@ -163,13 +178,43 @@ withChronyd.describe("ntp-check as a service against real chronyd", () => {
   });
 
   test("--daemon chrony reads the local chronyd's tracking and sources (here: the 985 ms one, and the unsynced one)", async () => {
-    const shifted = await runOnce(["--samples", "1", "--min-peers", "1", "--daemon", "chrony", "--chronyc", `chronyc -h ${behind[0]!.cmdSocket}`, at(behind[0]!)]);
+    const shifted = await runOnce([
+      "--samples",
+      "1",
+      "--min-peers",
+      "1",
+      "--daemon",
+      "chrony",
+      "--chronyc",
+      `chronyc -h ${behind[0]!.cmdSocket}`,
+      at(behind[0]!),
+    ]);
     expect(shifted.summary).toContain("chrony: system clock off by +985.0 ms (local minus true)");
     expect(shifted.details.some((l) => /^chrony: ref FAKE stratum 1 /.test(l))).toBe(true);
-    const lost = await runOnce(["--samples", "1", "--min-peers", "1", "--daemon", "chrony", "--chronyc", `chronyc -h ${unsynced.cmdSocket}`, at(synced)]);
+    const lost = await runOnce([
+      "--samples",
+      "1",
+      "--min-peers",
+      "1",
+      "--daemon",
+      "chrony",
+      "--chronyc",
+      `chronyc -h ${unsynced.cmdSocket}`,
+      at(synced),
+    ]);
     expect(lost.summary).toContain("chrony: not synchronised");
     expect(lost.summary).toContain("chrony: no selected source");
-    const missing = await runOnce(["--samples", "1", "--min-peers", "1", "--daemon", "chrony", "--chronyc", "/nonexistent/chronyc", at(synced)]);
+    const missing = await runOnce([
+      "--samples",
+      "1",
+      "--min-peers",
+      "1",
+      "--daemon",
+      "chrony",
+      "--chronyc",
+      "/nonexistent/chronyc",
+      at(synced),
+    ]);
     expect(missing.status).toBe("unknown");
     expect(missing.summary).toMatch(/^NTP UNKNOWN: chrony: \/nonexistent\/chronyc -c tracking: not found\|/);
   });
@@ -212,4 +257,3 @@ withChronyd.describe("chime ntp-check run once, as a Nagios plugin", () => {
     expect(first).toContain(`${at(unsynced)} unsynchronised (LI=3)`);
   });
 });
-

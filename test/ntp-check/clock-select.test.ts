@@ -24,7 +24,12 @@ test("the incident's peers: −984, −984 and +105 ms → the +105 ms peer is t
 });
 
 test("two peers that disagree: no majority, no consensus (RFC 8633 §3.2: two cannot tell who is wrong)", () => {
-  expect(selectClocks([{ id: "a", offset: 0, lambda: 0.01 }, { id: "b", offset: 1, lambda: 0.01 }]).consensus).toBe(false);
+  expect(
+    selectClocks([
+      { id: "a", offset: 0, lambda: 0.01 },
+      { id: "b", offset: 1, lambda: 0.01 },
+    ]).consensus,
+  ).toBe(false);
 });
 
 test("property: consensus iff a strict majority shares a point, and then truechimers ≥ that majority", () => {

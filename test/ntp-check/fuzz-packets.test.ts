@@ -26,10 +26,14 @@ const signed = (x: bigint): number => Number(BigInt.asIntN(64, x)) / 2 ** 32;
 function oracle(b: Buffer, t4: bigint): string {
   if (b.length < 48) return "short";
   if (b.readBigUInt64BE(24) !== NONCE) return "bogus-origin";
-  const li = b[0]! >> 6, vn = (b[0]! >> 3) & 7, mode = b[0]! & 7, stratum = b[1]!;
+  const li = b[0]! >> 6,
+    vn = (b[0]! >> 3) & 7,
+    mode = b[0]! & 7,
+    stratum = b[1]!;
   if (mode !== 4) return "bad-mode";
   if (vn !== 4) return "bad-version";
-  const t2 = b.readBigUInt64BE(32), t3 = b.readBigUInt64BE(40);
+  const t2 = b.readBigUInt64BE(32),
+    t3 = b.readBigUInt64BE(40);
   if (t3 === 0n) return "zero-transmit";
   if (stratum === 0) {
     const id = b.subarray(12, 16).toString("latin1").replace(/\0+$/, "");
@@ -59,7 +63,13 @@ test(`fuzz: ${RUNS} random and mutated packets`, () => {
     } else {
       // a valid reply, then a few random byte or bit mutations (origin usually kept)
       const t2 = T1 + BigInt(Math.floor(rnd() * 2 ** 31));
-      b = writeReply({ origin: NONCE, receive: t2, transmit: t2 + BigInt(Math.floor(rnd() * 2 ** 20)), stratum: 1 + Math.floor(rnd() * 15), length: 48 + (rnd() < 0.1 ? 4 * Math.floor(rnd() * 8) : 0) });
+      b = writeReply({
+        origin: NONCE,
+        receive: t2,
+        transmit: t2 + BigInt(Math.floor(rnd() * 2 ** 20)),
+        stratum: 1 + Math.floor(rnd() * 15),
+        length: 48 + (rnd() < 0.1 ? 4 * Math.floor(rnd() * 8) : 0),
+      });
       const n = 1 + Math.floor(rnd() * 3);
       for (let m = 0; m < n; m++) {
         const at = Math.floor(rnd() * 48);
@@ -87,13 +97,31 @@ test(`fuzz: ${RUNS} random and mutated packets`, () => {
     if (got !== oracle(b, t4)) expect.fail(`packet ${b.toString("hex")} t4 ${t4}: got ${got}, oracle ${oracle(b, t4)}`);
     if (r.kind !== "sample") {
       if (r.detail.length === 0) expect.fail(`packet ${b.toString("hex")}: ${r.reason} without detail`);
-    } else if (!(Number.isFinite(r.sample.offset) && r.sample.delay >= 0 && r.sample.delay <= 1 && r.sample.stratum >= 1 && r.sample.stratum <= 15)) {
-      expect.fail(`packet ${b.toString("hex")}: implausible sample ${JSON.stringify(r.sample, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    } else if (
+      !(Number.isFinite(r.sample.offset) && r.sample.delay >= 0 && r.sample.delay <= 1 && r.sample.stratum >= 1 && r.sample.stratum <= 15)
+    ) {
+      expect.fail(
+        `packet ${b.toString("hex")}: implausible sample ${JSON.stringify(r.sample, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
+      );
     }
     seen.set(got, (seen.get(got) ?? 0) + 1);
   }
   // the generator must actually reach every rule, or the fuzz proves little
-  for (const reason of ["short", "bogus-origin", "bad-mode", "bad-version", "zero-transmit", "kiss-of-death", "unsynchronised", "bad-stratum", "bad-root-distance", "bad-server-times", "negative-delay", "absurd-delay", "sample"]) {
+  for (const reason of [
+    "short",
+    "bogus-origin",
+    "bad-mode",
+    "bad-version",
+    "zero-transmit",
+    "kiss-of-death",
+    "unsynchronised",
+    "bad-stratum",
+    "bad-root-distance",
+    "bad-server-times",
+    "negative-delay",
+    "absurd-delay",
+    "sample",
+  ]) {
     expect(seen.get(reason) ?? 0, reason).toBeGreaterThan(0);
   }
 });

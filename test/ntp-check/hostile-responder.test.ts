@@ -27,7 +27,21 @@ function expectOffset(s: { offset: number; delay: number }, truth: number): void
   expect(Math.abs(s.offset - truth)).toBeLessThanOrEqual(s.delay / 2 + 1e-5);
 }
 
-const kod = (code: string): Behaviour => (req) => [{ bytes: writeReply({ stratum: 0, refId: code, origin: req.nonce, mode: 4, version: req.version, receive: req.receive, transmit: req.receive }) }];
+const kod =
+  (code: string): Behaviour =>
+  (req) => [
+    {
+      bytes: writeReply({
+        stratum: 0,
+        refId: code,
+        origin: req.nonce,
+        mode: 4,
+        version: req.version,
+        receive: req.receive,
+        transmit: req.receive,
+      }),
+    },
+  ];
 
 describe("hostile packets from a hand-written responder", () => {
   test.each(["RATE", "DENY", "RSTR"])("KoD %s: recorded, and no further request this poll", async (code) => {
@@ -80,7 +94,13 @@ describe("hostile packets from a hand-written responder", () => {
   });
 
   test("a reply from another port is dropped; alone it leaves the reason wrong-source", async () => {
-    const spoofFirst = await poll((req) => [{ bytes: goodReply(req, () => Date.now() - 3000), fromOtherPort: true }, { bytes: () => goodReply(req), delayMs: 30 }], { samples: 1 });
+    const spoofFirst = await poll(
+      (req) => [
+        { bytes: goodReply(req, () => Date.now() - 3000), fromOtherPort: true },
+        { bytes: () => goodReply(req), delayMs: 30 },
+      ],
+      { samples: 1 },
+    );
     expect(spoofFirst.result.samples).toHaveLength(1);
     expectOffset(spoofFirst.result.best!, 0);
     const only = await poll((req) => [{ bytes: goodReply(req), fromOtherPort: true }], { samples: 1 });
@@ -93,7 +113,10 @@ describe("hostile packets from a hand-written responder", () => {
   });
 
   test("duplicate replies count once", async () => {
-    const { result, requests } = await poll((req) => [{ bytes: goodReply(req) }, { bytes: goodReply(req) }, { bytes: goodReply(req), delayMs: 5 }], { samples: 3 });
+    const { result, requests } = await poll(
+      (req) => [{ bytes: goodReply(req) }, { bytes: goodReply(req) }, { bytes: goodReply(req), delayMs: 5 }],
+      { samples: 3 },
+    );
     expect(requests).toBe(3);
     expect(result.samples).toHaveLength(3);
     expect(result.failures).toHaveLength(0);
@@ -101,7 +124,9 @@ describe("hostile packets from a hand-written responder", () => {
 
   test("a late reply (after the timeout) is a timeout and cannot pose as the next sample's answer", async () => {
     const lateThenGood: Behaviour = (req) =>
-      req.index === 0 ? [{ bytes: () => goodReply(req, () => Date.now() + 7000), delayMs: 400 }] : [{ bytes: () => goodReply(req), delayMs: 150 }];
+      req.index === 0
+        ? [{ bytes: () => goodReply(req, () => Date.now() + 7000), delayMs: 400 }]
+        : [{ bytes: () => goodReply(req), delayMs: 150 }];
     const { result } = await poll(lateThenGood, { samples: 2, timeoutMs: 300, spacingMs: 0 });
     expect(result.failures).toEqual([{ reason: "timeout", detail: "no reply within 300 ms" }]);
     expect(result.samples).toHaveLength(1);
@@ -135,7 +160,11 @@ describe("hostile packets from a hand-written responder", () => {
     const era1 = (2 ** 32 - 2_208_988_800) * 1000;
     const ours = (): number => era1 - 60 + (performance.now() - start);
     const server = (): number => ours() + 250;
-    const { result } = await poll((req) => [{ bytes: goodReply(req, server) }], { samples: 4, spacingMs: 30, clock: () => ntpFromUnixMs(ours()) }, server);
+    const { result } = await poll(
+      (req) => [{ bytes: goodReply(req, server) }],
+      { samples: 4, spacingMs: 30, clock: () => ntpFromUnixMs(ours()) },
+      server,
+    );
     expect(result.samples).toHaveLength(4);
     for (const s of result.samples) expectOffset(s, 0.25);
   });

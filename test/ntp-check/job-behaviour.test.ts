@@ -30,7 +30,9 @@ describe("ntp-check job behaviour", () => {
     opened.push(a);
     const b = await startResponder((req) => [{ bytes: goodReply(req) }], undefined, { address: "127.0.0.3", port: a.port });
     opened.push(b);
-    const r = await job(["--samples", "1", "--min-peers", "2", `pool.test:${a.port}`], async (h) => (h === "pool.test" ? ["127.0.0.2", "127.0.0.3"] : [])).run(await ctxAt());
+    const r = await job(["--samples", "1", "--min-peers", "2", `pool.test:${a.port}`], async (h) =>
+      h === "pool.test" ? ["127.0.0.2", "127.0.0.3"] : [],
+    ).run(await ctxAt());
     expect(r.judgement.peers.map((p) => [p.label, p.verdict])).toEqual([
       [`127.0.0.2:${a.port}`, "valid"],
       [`127.0.0.3:${a.port}`, "valid"],
@@ -39,14 +41,19 @@ describe("ntp-check job behaviour", () => {
     expect(r.status).toBe("ok");
     // run once without --verbose: just the Nagios status line
     expect(formatOnce(r)).toBe(`${r.summary}\n`);
-    expect(r.summary).toMatch(/^NTP OK: 2\/2 peers valid, median offset [+-]\d+\.\d ms, mean abs offset \d+\.\d ms, max stratum 2\|offset=/);
+    expect(r.summary).toMatch(
+      /^NTP OK: 2\/2 peers valid, median offset [+-]\d+\.\d ms, mean abs offset \d+\.\d ms, max stratum 2\|offset=/,
+    );
   });
 
   test("one machine under two names is one peer: a second name cannot fake the --min-peers count", async () => {
     const a = await startResponder((req) => [{ bytes: goodReply(req) }]);
     opened.push(a);
     const resolver: Resolver = async (h) => (h === "ntp1.test" || h === "ntp2.test" ? ["127.0.0.1"] : [h]);
-    const r = await job(["--samples", "1", "--min-peers", "2", `ntp1.test:${a.port}`, `ntp2.test:${a.port}`, `127.0.0.1:${a.port}`], resolver).run(await ctxAt());
+    const r = await job(
+      ["--samples", "1", "--min-peers", "2", `ntp1.test:${a.port}`, `ntp2.test:${a.port}`, `127.0.0.1:${a.port}`],
+      resolver,
+    ).run(await ctxAt());
     expect(r.judgement.peers.map((p) => p.label)).toEqual([`127.0.0.1:${a.port}`]);
     expect(a.requests).toHaveLength(1);
     expect(r.judgement.stats).toMatchObject({ configured: 1, valid: 1 });
@@ -60,7 +67,9 @@ describe("ntp-check job behaviour", () => {
     const r = await job(["--samples", "1", "--min-peers", "1", `[::1]:${r6.port}`]).run(await ctxAt());
     expect(r.judgement.peers.map((p) => [p.label, p.verdict])).toEqual([[`[::1]:${r6.port}`, "valid"]]);
     // written out in full, the address must still match the reply's source "::1"
-    const longForm = await new NtpCheckJob(parseNtpCheckArgs(["--samples", "1", "--min-peers", "1", `[0:0:0:0:0:0:0:1]:${r6.port}`], {})).run(await ctxAt());
+    const longForm = await new NtpCheckJob(
+      parseNtpCheckArgs(["--samples", "1", "--min-peers", "1", `[0:0:0:0:0:0:0:1]:${r6.port}`], {}),
+    ).run(await ctxAt());
     expect(longForm.judgement.peers.map((p) => p.verdict)).toEqual(["valid"]);
   });
 
@@ -83,7 +92,9 @@ describe("ntp-check job behaviour", () => {
   });
 
   test("KoD RATE: not asked again until the back-off has passed (64 s, then doubling)", async () => {
-    const r = await startResponder((req) => [{ bytes: writeReply({ stratum: 0, refId: "RATE", origin: req.nonce, receive: req.receive, transmit: req.receive }) }]);
+    const r = await startResponder((req) => [
+      { bytes: writeReply({ stratum: 0, refId: "RATE", origin: req.nonce, receive: req.receive, transmit: req.receive }) },
+    ]);
     opened.push(r);
     let now = Date.UTC(2026, 0, 1);
     const j = job(["--samples", "4", "--min-peers", "1", `127.0.0.1:${r.port}`]);

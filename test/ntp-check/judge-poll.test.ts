@@ -6,7 +6,21 @@ import type { NtpSample } from "../../src/jobs/ntp-check/validate-reply.js";
 const t: Thresholds = { warn: 0.1, crit: 0.5, minPeers: 3, maxStratum: 7, unsyncPolls: 2 };
 
 function sample(offset: number, over: Partial<NtpSample> = {}): NtpSample {
-  return { leap: 0, version: 4, stratum: 2, poll: 6, precision: -20, rootDelay: 0.001, rootDispersion: 0.001, rootDistance: 0.0015, refId: "10.0.0.1", referenceAge: 60, offset, delay: 0.002, ...over };
+  return {
+    leap: 0,
+    version: 4,
+    stratum: 2,
+    poll: 6,
+    precision: -20,
+    rootDelay: 0.001,
+    rootDispersion: 0.001,
+    rootDistance: 0.0015,
+    refId: "10.0.0.1",
+    referenceAge: 60,
+    offset,
+    delay: 0.002,
+    ...over,
+  };
 }
 function valid(addr: string, offset: number, over: Partial<NtpSample> = {}): PeerPoll {
   const s = sample(offset, over);
@@ -14,14 +28,26 @@ function valid(addr: string, offset: number, over: Partial<NtpSample> = {}): Pee
 }
 function failed(addr: string, reason: string, detail: string, kissCode?: string): PeerPoll {
   const f = kissCode ? { reason, detail, kissCode } : { reason, detail };
-  return { peer: { server: addr, address: addr, port: 123 }, samples: [], best: null, jitter: 0, failures: [f], ...(kissCode ? { kissCode } : {}) };
+  return {
+    peer: { server: addr, address: addr, port: 123 },
+    samples: [],
+    best: null,
+    jitter: 0,
+    failures: [f],
+    ...(kissCode ? { kissCode } : {}),
+  };
 }
 const none = new Map<string, number>();
 
 describe("judging a poll", () => {
   test("the user's incident: −984, −984, +105 ms and an LI=3 peer → CRITICAL, mean abs offset first", () => {
     const j = judgePoll(
-      [valid("192.0.2.1", -0.984), valid("192.0.2.2", -0.984), valid("192.0.2.3", 0.105), failed("192.0.2.4", "unsynchronised", "unsynchronised (LI=3, stratum 2)")],
+      [
+        valid("192.0.2.1", -0.984),
+        valid("192.0.2.2", -0.984),
+        valid("192.0.2.3", 0.105),
+        failed("192.0.2.4", "unsynchronised", "unsynchronised (LI=3, stratum 2)"),
+      ],
       [],
       t,
       none,
@@ -52,7 +78,12 @@ describe("judging a poll", () => {
 
   test("fewer valid peers than --min-peers is CRITICAL; none at all names that", () => {
     expect(judgePoll([valid("a", 0), valid("b", 0)], [], t, none).problems[0]!.text).toBe("only 2 of 2 peers valid (minimum 3)");
-    const j = judgePoll([failed("a", "timeout", "no reply within 1000 ms")], [{ server: "ntp.invalid", detail: "cannot resolve ntp.invalid: ENOTFOUND" }], t, none);
+    const j = judgePoll(
+      [failed("a", "timeout", "no reply within 1000 ms")],
+      [{ server: "ntp.invalid", detail: "cannot resolve ntp.invalid: ENOTFOUND" }],
+      t,
+      none,
+    );
     expect(j.status).toBe("critical");
     expect(j.problems[0]!.text).toBe("no valid peer (of 2)");
     expect(j.peers.map((p) => p.verdict)).toEqual(["unreachable", "unresolved"]);
@@ -66,7 +97,17 @@ describe("judging a poll", () => {
   });
 
   test("a high stratum, a KoD and a leap announced by only some peers are warnings", () => {
-    const j = judgePoll([valid("a", 0, { stratum: 9 }), valid("b", 0, { leap: 1 }), valid("c", 0), failed("d", "kiss-of-death", "kiss-o'-death RATE", "RATE")], [], t, none);
+    const j = judgePoll(
+      [
+        valid("a", 0, { stratum: 9 }),
+        valid("b", 0, { leap: 1 }),
+        valid("c", 0),
+        failed("d", "kiss-of-death", "kiss-o'-death RATE", "RATE"),
+      ],
+      [],
+      t,
+      none,
+    );
     expect(j.status).toBe("warning");
     const texts = j.problems.map((p) => p.text);
     expect(texts).toContain("stratum above 7: a stratum 9");
@@ -82,7 +123,12 @@ describe("judging a poll", () => {
   });
 
   test("a peer whose clock was last set days ago, or never, is a warning", () => {
-    const j = judgePoll([valid("a", 0, { referenceAge: 3 * 86_400 }), valid("b", 0, { referenceAge: null }), valid("c", 0, { referenceAge: 1 * 86_400 })], [], t, none);
+    const j = judgePoll(
+      [valid("a", 0, { referenceAge: 3 * 86_400 }), valid("b", 0, { referenceAge: null }), valid("c", 0, { referenceAge: 1 * 86_400 })],
+      [],
+      t,
+      none,
+    );
     expect(j.problems.map((p) => p.text)).toEqual(["peer a clock last set 72 h ago", "peer b clock never set (reference timestamp 0)"]);
   });
 

@@ -28,7 +28,21 @@ const PERF_LABELS = ["offset", "meanabsoffset", "jitter", "stratum", "peers", "t
 const STATE: Record<JobStatus, string> = { ok: "OK", warning: "WARNING", critical: "CRITICAL", unknown: "UNKNOWN" };
 
 function sample(offset: number, over: Partial<NtpSample> = {}): NtpSample {
-  return { leap: 0, version: 4, stratum: 1, poll: 6, precision: -20, rootDelay: 0, rootDispersion: 0.001, rootDistance: 0.001, refId: "GPS", referenceAge: 30, offset, delay: 0.001, ...over };
+  return {
+    leap: 0,
+    version: 4,
+    stratum: 1,
+    poll: 6,
+    precision: -20,
+    rootDelay: 0,
+    rootDispersion: 0.001,
+    rootDistance: 0.001,
+    refId: "GPS",
+    referenceAge: 30,
+    offset,
+    delay: 0.001,
+    ...over,
+  };
 }
 function valid(addr: string, offset: number, over: Partial<NtpSample> = {}): PeerPoll {
   const s = sample(offset, over);
@@ -54,8 +68,18 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "OK", polls: [valid("a", 0.001), valid("b", 0.002), valid("c", 0.003)], status: "ok", text: "3/3 peers valid, median offset +2.0 ms, mean abs offset 2.0 ms, max stratum 1" },
-  { name: "OK, a median that rounds to zero has no sign", polls: three(-0.00001), status: "ok", text: "3/3 peers valid, median offset 0.0 ms, mean abs offset 0.0 ms, max stratum 1" },
+  {
+    name: "OK",
+    polls: [valid("a", 0.001), valid("b", 0.002), valid("c", 0.003)],
+    status: "ok",
+    text: "3/3 peers valid, median offset +2.0 ms, mean abs offset 2.0 ms, max stratum 1",
+  },
+  {
+    name: "OK, a median that rounds to zero has no sign",
+    polls: three(-0.00001),
+    status: "ok",
+    text: "3/3 peers valid, median offset 0.0 ms, mean abs offset 0.0 ms, max stratum 1",
+  },
   { name: "WARNING mean abs offset", polls: three(0.15), status: "warning", text: "mean abs offset 150.0 ms > 100 ms" },
   {
     name: "WARNING median offset",
@@ -63,7 +87,12 @@ const cases: Case[] = [
     status: "warning",
     text: "median offset +150.0 ms beyond ±100 ms",
   },
-  { name: "WARNING peer unreachable", polls: [...three(), failed("d", timeout)], status: "warning", text: "peer d unreachable (no reply within 1000 ms)" },
+  {
+    name: "WARNING peer unreachable",
+    polls: [...three(), failed("d", timeout)],
+    status: "warning",
+    text: "peer d unreachable (no reply within 1000 ms)",
+  },
   {
     name: "WARNING peer rejected",
     polls: [...three(), failed("d", { reason: "bad-mode", detail: "mode 3, expected 4 (server)" })],
@@ -82,26 +111,69 @@ const cases: Case[] = [
     status: "warning",
     text: "peer d unsynchronised (LI=3)",
   },
-  { name: "WARNING server unresolved", polls: three(), unresolved: [{ server: "ntp.invalid", detail: "cannot resolve ntp.invalid: ENOTFOUND" }], status: "warning", text: "server ntp.invalid: cannot resolve ntp.invalid: ENOTFOUND" },
+  {
+    name: "WARNING server unresolved",
+    polls: three(),
+    unresolved: [{ server: "ntp.invalid", detail: "cannot resolve ntp.invalid: ENOTFOUND" }],
+    status: "warning",
+    text: "server ntp.invalid: cannot resolve ntp.invalid: ENOTFOUND",
+  },
   {
     name: "WARNING falseticker",
     polls: [...three(0), valid("d", 0.05)],
     status: "warning",
     text: /^peer d falseticker \(offset \+50\.0 ms, majority [-+]\d+\.\d ms…[-+]\d+\.\d ms\)$/,
   },
-  { name: "WARNING stratum above the limit", polls: [valid("a", 0), valid("b", 0), valid("c", 0, { stratum: 9 })], status: "warning", text: "stratum above 7: c stratum 9" },
-  { name: "WARNING stale reference", polls: [valid("a", 0), valid("b", 0), valid("c", 0, { referenceAge: 3 * 86_400 })], status: "warning", text: "peer c clock last set 72 h ago" },
-  { name: "WARNING leap second announced by some", polls: [valid("a", 0), valid("b", 0), valid("c", 0, { leap: 1 })], status: "warning", text: "leap second announced by 1 of 3 valid peers (c LI=1)" },
+  {
+    name: "WARNING stratum above the limit",
+    polls: [valid("a", 0), valid("b", 0), valid("c", 0, { stratum: 9 })],
+    status: "warning",
+    text: "stratum above 7: c stratum 9",
+  },
+  {
+    name: "WARNING stale reference",
+    polls: [valid("a", 0), valid("b", 0), valid("c", 0, { referenceAge: 3 * 86_400 })],
+    status: "warning",
+    text: "peer c clock last set 72 h ago",
+  },
+  {
+    name: "WARNING leap second announced by some",
+    polls: [valid("a", 0), valid("b", 0), valid("c", 0, { leap: 1 })],
+    status: "warning",
+    text: "leap second announced by 1 of 3 valid peers (c LI=1)",
+  },
   {
     name: "WARNING leap second disagreement",
     polls: [valid("a", 0, { leap: 1 }), valid("b", 0, { leap: 1 }), valid("c", 0, { leap: 2 })],
     status: "warning",
     text: "valid peers disagree on the leap second (a LI=1, b LI=1, c LI=2)",
   },
-  { name: "WARNING from the local daemon", polls: three(), extra: [{ severity: "warning", text: "chrony: not synchronised" }], status: "warning", text: "chrony: not synchronised" },
-  { name: "WARNING metrics file", polls: three(), extra: [{ severity: "warning", text: "cannot write --prom-file /x/m.prom: EACCES" }], status: "warning", text: "cannot write --prom-file /x/m.prom: EACCES" },
-  { name: "CRITICAL no valid peer", polls: [failed("a", timeout)], status: "critical", text: "no valid peer (of 1); peer a unreachable (no reply within 1000 ms)" },
-  { name: "CRITICAL too few valid peers", polls: [valid("a", 0), valid("b", 0), failed("c", timeout)], status: "critical", text: "only 2 of 3 peers valid (minimum 3); peer c unreachable (no reply within 1000 ms)" },
+  {
+    name: "WARNING from the local daemon",
+    polls: three(),
+    extra: [{ severity: "warning", text: "chrony: not synchronised" }],
+    status: "warning",
+    text: "chrony: not synchronised",
+  },
+  {
+    name: "WARNING metrics file",
+    polls: three(),
+    extra: [{ severity: "warning", text: "cannot write --prom-file /x/m.prom: EACCES" }],
+    status: "warning",
+    text: "cannot write --prom-file /x/m.prom: EACCES",
+  },
+  {
+    name: "CRITICAL no valid peer",
+    polls: [failed("a", timeout)],
+    status: "critical",
+    text: "no valid peer (of 1); peer a unreachable (no reply within 1000 ms)",
+  },
+  {
+    name: "CRITICAL too few valid peers",
+    polls: [valid("a", 0), valid("b", 0), failed("c", timeout)],
+    status: "critical",
+    text: "only 2 of 3 peers valid (minimum 3); peer c unreachable (no reply within 1000 ms)",
+  },
   { name: "CRITICAL mean abs offset", polls: three(-0.985), status: "critical", text: "mean abs offset 985.0 ms > 500 ms" },
   {
     name: "CRITICAL median offset",
@@ -109,7 +181,12 @@ const cases: Case[] = [
     status: "critical",
     text: "median offset +600.0 ms beyond ±500 ms; mean abs offset 360.0 ms > 100 ms",
   },
-  { name: "CRITICAL no majority", polls: [valid("a", 0), valid("b", 0.05), valid("c", 0.09)], status: "critical", text: "no majority of the 3 valid peers agrees on the time (interval intersection)" },
+  {
+    name: "CRITICAL no majority",
+    polls: [valid("a", 0), valid("b", 0.05), valid("c", 0.09)],
+    status: "critical",
+    text: "no majority of the 3 valid peers agrees on the time (interval intersection)",
+  },
   {
     name: "CRITICAL peer unsynchronised polls in a row",
     polls: [...three(), failed("d", { reason: "unsynchronised", detail: "unsynchronised (LI=3, stratum 2)", leap: 3, stratum: 2 })],
@@ -117,7 +194,13 @@ const cases: Case[] = [
     status: "critical",
     text: "peer d unsynchronised (LI=3) 2 polls in a row",
   },
-  { name: "UNKNOWN poll aborted", polls: three(), extra: [{ severity: "unknown", text: "poll aborted" }], status: "unknown", text: "poll aborted" },
+  {
+    name: "UNKNOWN poll aborted",
+    polls: three(),
+    extra: [{ severity: "unknown", text: "poll aborted" }],
+    status: "unknown",
+    text: "poll aborted",
+  },
   {
     name: "UNKNOWN tool error with a pipe and a line break",
     polls: three(),
@@ -149,8 +232,16 @@ describe("every ntp-check status line, read the way Nagios Core reads it", () =>
   }
 
   test("the parser itself: text before the first '|', the rest perfdata; a later '|' starts perfdata in long output", () => {
-    expect(parseLikeNagiosCore("A: mean |offset| 9 ms|x=1\n")).toEqual({ statusText: "A: mean", longOutput: [], perfdata: "offset| 9 ms|x=1" });
-    expect(parseLikeNagiosCore("A|x=1\nlong one\nlong two|y=2\nz=3\n")).toEqual({ statusText: "A", longOutput: ["long one", "long two"], perfdata: "x=1 y=2 z=3" });
+    expect(parseLikeNagiosCore("A: mean |offset| 9 ms|x=1\n")).toEqual({
+      statusText: "A: mean",
+      longOutput: [],
+      perfdata: "offset| 9 ms|x=1",
+    });
+    expect(parseLikeNagiosCore("A|x=1\nlong one\nlong two|y=2\nz=3\n")).toEqual({
+      statusText: "A",
+      longOutput: ["long one", "long two"],
+      perfdata: "x=1 y=2 z=3",
+    });
     expect(() => parsePerfdata("offset| 9 ms")).toThrow(/guideline syntax/);
   });
 });
@@ -173,13 +264,28 @@ async function runCheck(args: string[]) {
 
 describe("server-sent text in the plugin output (issue 8 §12)", () => {
   test("a kiss code '|x=1' and a refid '|a=b' are printed escaped: status text, long output and perfdata stay whole", async () => {
-    const kiss = await startResponder((req) => [{ bytes: writeReply({ stratum: 0, refId: "|x=1", origin: req.nonce, receive: req.receive, transmit: req.receive }) }]);
-    const good = await startResponder((req) => [{ bytes: goodReply(req, undefined, { stratum: 1, refId: "|a=b" }) }], undefined, { address: "127.0.0.2", port: kiss.port });
+    const kiss = await startResponder((req) => [
+      { bytes: writeReply({ stratum: 0, refId: "|x=1", origin: req.nonce, receive: req.receive, transmit: req.receive }) },
+    ]);
+    const good = await startResponder((req) => [{ bytes: goodReply(req, undefined, { stratum: 1, refId: "|a=b" }) }], undefined, {
+      address: "127.0.0.2",
+      port: kiss.port,
+    });
     opened.push(kiss, good);
     const dir = await mkdtemp(join(tmpdir(), "chime-nagios-"));
     dirs.push(dir);
     const prom = join(dir, "ntp.prom");
-    const r = await runCheck(["--samples", "1", "--min-peers", "1", "--verbose", "--prom-file", prom, `127.0.0.1:${kiss.port}`, `127.0.0.2:${kiss.port}`]);
+    const r = await runCheck([
+      "--samples",
+      "1",
+      "--min-peers",
+      "1",
+      "--verbose",
+      "--prom-file",
+      prom,
+      `127.0.0.1:${kiss.port}`,
+      `127.0.0.2:${kiss.port}`,
+    ]);
     const read = parseLikeNagiosCore(formatOnce(r));
     expect(read.statusText).toBe(`NTP WARNING: peer 127.0.0.1:${kiss.port} kiss of death (kiss-o'-death \\x7cx\\x3d1)`);
     expect(parsePerfdata(read.perfdata).map((p) => p.label)).toEqual(PERF_LABELS);

@@ -13,7 +13,16 @@ import type { PollStats, Thresholds } from "../../src/jobs/ntp-check/judge-peers
 const FIX = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const fix = (name: string): Promise<string> => readFile(join(FIX, name), "utf8");
 const t: Thresholds = { warn: 0.1, crit: 0.5, minPeers: 3, maxStratum: 7, unsyncPolls: 2 };
-const ourStats = (median: number): PollStats => ({ configured: 3, valid: 3, medianOffset: median, meanAbsOffset: Math.abs(median), maxAbsOffset: Math.abs(median), maxJitter: 0, maxStratum: 1, truechimers: 3 });
+const ourStats = (median: number): PollStats => ({
+  configured: 3,
+  valid: 3,
+  medianOffset: median,
+  meanAbsOffset: Math.abs(median),
+  maxAbsOffset: Math.abs(median),
+  maxJitter: 0,
+  maxStratum: 1,
+  truechimers: 3,
+});
 
 let dir: string;
 /** A stand-in ntpctl printing fixture files for `-s status` / `-s peers`, or failing like the real one. */
@@ -36,7 +45,13 @@ afterAll(async () => {
 
 describe("ntpctl parsing (ntpd.c show_status_msg / show_peer_msg formats)", () => {
   test("the incident's status and peers, as OpenNTPD 6.2p3 printed them", async () => {
-    expect(parseOpenntpdStatus(await fix("openntpd-incident-status.txt"))).toEqual({ validPeers: 3, totalPeers: 3, synced: true, stratum: 2, clockOffsetMs: null });
+    expect(parseOpenntpdStatus(await fix("openntpd-incident-status.txt"))).toEqual({
+      validPeers: 3,
+      totalPeers: 3,
+      synced: true,
+      stratum: 2,
+      clockOffsetMs: null,
+    });
     const peers = parseOpenntpdPeers(await fix("openntpd-incident-peers.txt"))!;
     expect(peers.map((p) => [p.address, p.selected, p.trustLevel, p.nextSeconds, p.offsetMs])).toEqual([
       ["127.0.0.21", false, 10, 21, -984.997],
@@ -46,7 +61,13 @@ describe("ntpctl parsing (ntpd.c show_status_msg / show_peer_msg formats)", () =
   });
 
   test("pool peers, not-valid peers, sensors, constraints and an unsynced clock", async () => {
-    expect(parseOpenntpdStatus(await fix("openntpd-pool-status.txt"))).toEqual({ validPeers: 2, totalPeers: 4, synced: false, stratum: null, clockOffsetMs: 12.345 });
+    expect(parseOpenntpdStatus(await fix("openntpd-pool-status.txt"))).toEqual({
+      validPeers: 2,
+      totalPeers: 4,
+      synced: false,
+      stratum: null,
+      clockOffsetMs: 12.345,
+    });
     const peers = parseOpenntpdPeers(await fix("openntpd-pool-peers.txt"))!;
     expect(peers.map((p) => [p.address, p.trustLevel, p.stratum, p.offsetMs])).toEqual([
       ["192.0.2.10", 10, 2, -0.412],
@@ -68,7 +89,9 @@ describe("the local OpenNTPD's view against our own measurement", () => {
     const v = await openntpdView([ntpctl], ourStats(-0.985), t);
     const texts = v.problems.map((p) => `${p.severity} ${p.text}`);
     expect(texts).toContain("critical openntpd says clock synced while our median offset is -985.0 ms");
-    expect(texts).toContain("critical openntpd peer 127.0.0.23 valid but next query in 2809s (poll 3225s: error back-off, it answered unsynchronised or KoD), clock not being corrected");
+    expect(texts).toContain(
+      "critical openntpd peer 127.0.0.23 valid but next query in 2809s (poll 3225s: error back-off, it answered unsynchronised or KoD), clock not being corrected",
+    );
     // ntpctl's own valid peers: (985 + 985 + 123) / 3 = 697.7 ms
     expect(texts).toContain("critical openntpd: mean abs offset of its valid peers 697.7 ms");
     expect(v.lines[0]).toBe("openntpd: 3/3 peers valid, clock synced, stratum 2");
@@ -91,7 +114,9 @@ describe("the local OpenNTPD's view against our own measurement", () => {
     expect(missing.problems).toEqual([{ severity: "unknown", text: `openntpd: ${join(dir, "no-such-ntpctl")} -s status: not found` }]);
     const failing = await fakeNtpctl("ntpctl-fail", "", "", "ntpctl: connect: /var/run/ntpd.sock: No such file or directory");
     const f = await openntpdView([failing], ourStats(0), t);
-    expect(f.problems).toEqual([{ severity: "unknown", text: `openntpd: ${failing} -s status: ntpctl: connect: /var/run/ntpd.sock: No such file or directory` }]);
+    expect(f.problems).toEqual([
+      { severity: "unknown", text: `openntpd: ${failing} -s status: ntpctl: connect: /var/run/ntpd.sock: No such file or directory` },
+    ]);
   });
 
   test("a tool that fails without a word on stderr: its exit status, on one line (the status line must stay one line)", async () => {

@@ -8,18 +8,44 @@ import type { NtpSample } from "../../src/jobs/ntp-check/validate-reply.js";
 const t: Thresholds = { warn: 0.1, crit: 0.5, minPeers: 3, maxStratum: 7, unsyncPolls: 2 };
 
 function valid(addr: string, offset: number): PeerPoll {
-  const s: NtpSample = { leap: 0, version: 4, stratum: 1, poll: 6, precision: -20, rootDelay: 0, rootDispersion: 0.001, rootDistance: 0.001, refId: "GPS", referenceAge: 30, offset, delay: 0.001 };
+  const s: NtpSample = {
+    leap: 0,
+    version: 4,
+    stratum: 1,
+    poll: 6,
+    precision: -20,
+    rootDelay: 0,
+    rootDispersion: 0.001,
+    rootDistance: 0.001,
+    refId: "GPS",
+    referenceAge: 30,
+    offset,
+    delay: 0.001,
+  };
   return { peer: { server: addr, address: addr, port: 123 }, samples: [s], best: s, jitter: 0, failures: [] };
 }
 function unsynced(addr: string): PeerPoll {
-  return { peer: { server: addr, address: addr, port: 123 }, samples: [], best: null, jitter: 0, failures: [{ reason: "unsynchronised", detail: "unsynchronised (LI=3, stratum 2)", leap: 3, stratum: 2 }] };
+  return {
+    peer: { server: addr, address: addr, port: 123 },
+    samples: [],
+    best: null,
+    jitter: 0,
+    failures: [{ reason: "unsynchronised", detail: "unsynchronised (LI=3, stratum 2)", leap: 3, stratum: 2 }],
+  };
 }
 
 describe("the Nagios status line", () => {
   test("the issue's example word for word: three peers at −984.9 ms and 192.0.2.4 answering LI=3", () => {
-    const j = judgePoll([valid("192.0.2.1", -0.9849), valid("192.0.2.2", -0.9849), valid("192.0.2.3", -0.9849), unsynced("192.0.2.4")], [], t, new Map());
+    const j = judgePoll(
+      [valid("192.0.2.1", -0.9849), valid("192.0.2.2", -0.9849), valid("192.0.2.3", -0.9849), unsynced("192.0.2.4")],
+      [],
+      t,
+      new Map(),
+    );
     const line = statusLine(j.status, j.problems, j.stats, t);
-    expect(line.slice(0, line.indexOf("|offset="))).toBe("NTP CRITICAL: mean abs offset 984.9 ms > 500 ms; peer 192.0.2.4 unsynchronised (LI=3)");
+    expect(line.slice(0, line.indexOf("|offset="))).toBe(
+      "NTP CRITICAL: mean abs offset 984.9 ms > 500 ms; peer 192.0.2.4 unsynchronised (LI=3)",
+    );
   });
 
   test("limits are printed as configured (100 ms, 2.5 ms), measured values with one decimal", () => {
@@ -32,7 +58,12 @@ describe("the Nagios status line", () => {
 
   test("a problem text with line breaks (a tool's error) stays on the one status line", () => {
     const j = judgePoll([valid("a", 0), valid("b", 0), valid("c", 0)], [], t, new Map());
-    const line = statusLine("unknown", [{ severity: "unknown", text: "openntpd: ntpctl -s status: Command failed\nsecond line\n" }], j.stats, t);
+    const line = statusLine(
+      "unknown",
+      [{ severity: "unknown", text: "openntpd: ntpctl -s status: Command failed\nsecond line\n" }],
+      j.stats,
+      t,
+    );
     expect(line).not.toMatch(/[\r\n]/);
     expect(line).toMatch(/^NTP UNKNOWN: openntpd: ntpctl -s status: Command failed second line\|offset=/);
   });
@@ -111,7 +142,10 @@ describe("an unsynchronised peer shows what it said: LI 3 and its stratum", () =
   test("in the --verbose table", () => {
     const [header, ...rows] = peerTable(j.peers);
     const cols = header!.trim().split(/\s+/);
-    const row = rows.find((r) => r.startsWith("192.0.2.4"))!.trim().split(/\s+/);
+    const row = rows
+      .find((r) => r.startsWith("192.0.2.4"))!
+      .trim()
+      .split(/\s+/);
     expect(row[cols.indexOf("st")]).toBe("2");
     expect(row[cols.indexOf("li")]).toBe("3");
   });
@@ -129,7 +163,9 @@ describe("an unsynchronised peer shows what it said: LI 3 and its stratum", () =
         if (m[1] === "TYPE") announced.add(m[2]!);
         continue;
       }
-      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? -?[0-9.e+-]+$/);
+      expect(line).toMatch(
+        /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? -?[0-9.e+-]+$/,
+      );
       expect(announced.has(line.split(/[{ ]/)[0]!)).toBe(true);
     }
   });

@@ -31,7 +31,11 @@ beforeAll(async () => {
     if (score === undefined) return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
     const ts = Math.floor(Date.now() / 1000) - 60;
     res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({ history: [{ ts, offset: 0.001, step: score < 0 ? -4 : 1, score, monitor_id: null }], monitors: [{ id: 24, name: "recentmedian", type: "score", ts: new Date(ts * 1000).toISOString(), score, status: "active" }], server: { ip } }),
+      JSON.stringify({
+        history: [{ ts, offset: 0.001, step: score < 0 ? -4 : 1, score, monitor_id: null }],
+        monitors: [{ id: 24, name: "recentmedian", type: "score", ts: new Date(ts * 1000).toISOString(), score, status: "active" }],
+        server: { ip },
+      }),
     );
   });
 });
@@ -46,7 +50,20 @@ withChronyd.describe("ntp-check --pool-score against real chronyd peers", () => 
   withChronyd.it("a peer the pool dropped: CRITICAL naming it, exit 2, and --on-critical restarts", { timeout: 60_000 }, async () => {
     const flag = join(scratch, "ntpd-restarted");
     // not spawnSync: the pool API answers from this process
-    const r = await runAsync(["ntp-check", "--samples", "2", "--pool-score", "--pool-url", api.url, "--critical-after", "1", "--on-critical", `touch ${flag}`, "-v", ...servers.map((s) => `${s.address}:${s.port}`)]);
+    const r = await runAsync([
+      "ntp-check",
+      "--samples",
+      "2",
+      "--pool-score",
+      "--pool-url",
+      api.url,
+      "--critical-after",
+      "1",
+      "--on-critical",
+      `touch ${flag}`,
+      "-v",
+      ...servers.map((s) => `${s.address}:${s.port}`),
+    ]);
     const n = parseLikeNagiosCore(r.stdout);
     expect(n.statusText).toBe(`NTP CRITICAL: peer 127.0.0.3:${servers[1]!.port} pool score -100 (below -50; the pool has dropped it)`);
     expect(r.status).toBe(2);
@@ -55,7 +72,11 @@ withChronyd.describe("ntp-check --pool-score against real chronyd peers", () => 
     // the NTP side of the verdict is the peers' own: three valid
     expect(n.longOutput.filter((l) => / valid$/.test(l))).toHaveLength(3);
     expect(existsSync(flag)).toBe(true);
-    expect(api.paths.sort()).toEqual(["/scores/127.0.0.2/json?limit=1", "/scores/127.0.0.3/json?limit=1", "/scores/127.0.0.4/json?limit=1"]);
+    expect(api.paths.sort()).toEqual([
+      "/scores/127.0.0.2/json?limit=1",
+      "/scores/127.0.0.3/json?limit=1",
+      "/scores/127.0.0.4/json?limit=1",
+    ]);
   });
 });
 

@@ -34,10 +34,13 @@ function poolJson(ip: string, score: number, opts: { withMonitors?: boolean } = 
       { ts: now - 60, offset: 0.0012, step: 1, score, monitor_id: null },
       { ts: now - 1800, offset: 0.0009, step: 1, score: 20, monitor_id: null },
     ],
-    monitors: opts.withMonitors === false ? [] : [
-      { id: 24, name: "recentmedian", type: "score", ts: new Date((now - 60) * 1000).toISOString(), score, status: "active" },
-      { id: 7, name: "every", type: "score", ts: new Date((now - 60) * 1000).toISOString(), score: 19.1, status: "active" },
-    ],
+    monitors:
+      opts.withMonitors === false
+        ? []
+        : [
+            { id: 24, name: "recentmedian", type: "score", ts: new Date((now - 60) * 1000).toISOString(), score, status: "active" },
+            { id: 7, name: "every", type: "score", ts: new Date((now - 60) * 1000).toISOString(), score: 19.1, status: "active" },
+          ],
     server: { ip },
   });
 }
@@ -63,7 +66,8 @@ const json = (res: ServerResponse, body: string, status = 200) => res.writeHead(
 async function peers(): Promise<number> {
   const a: Responder = await startResponder((req) => [{ bytes: goodReply(req) }], undefined, { address: "127.0.0.2" });
   opened.push(a);
-  for (const address of ["127.0.0.3", "127.0.0.4"]) opened.push(await startResponder((req) => [{ bytes: goodReply(req) }], undefined, { address, port: a.port }));
+  for (const address of ["127.0.0.3", "127.0.0.4"])
+    opened.push(await startResponder((req) => [{ bytes: goodReply(req) }], undefined, { address, port: a.port }));
   return a.port;
 }
 
@@ -74,7 +78,19 @@ async function ctxAt(nowMs: () => number = () => Date.now()): Promise<TestContex
 }
 
 function job(port: number, api: LoopbackHttp, extra: string[] = []): NtpCheckJob {
-  const args = ["--samples", "1", "--min-peers", "1", "--pool-score", "--pool-url", api.url, ...extra, `127.0.0.2:${port}`, `127.0.0.3:${port}`, `127.0.0.4:${port}`];
+  const args = [
+    "--samples",
+    "1",
+    "--min-peers",
+    "1",
+    "--pool-score",
+    "--pool-url",
+    api.url,
+    ...extra,
+    `127.0.0.2:${port}`,
+    `127.0.0.3:${port}`,
+    `127.0.0.4:${port}`,
+  ];
   return new NtpCheckJob(parseNtpCheckArgs(args, {}), { resolver: async (h) => [h], clock: systemNtpClock });
 }
 
@@ -91,15 +107,25 @@ describe("ntp-check --pool-score", () => {
   test("a peer the pool scores -100 is CRITICAL, named in the status line; one below 10 a WARNING; a non-member is said so; answers are cached for --pool-interval", async () => {
     const port = await peers();
     const scores: Record<string, number | null> = { "127.0.0.2": -100, "127.0.0.3": 5, "127.0.0.4": null };
-    const api = await poolApi((ip, _req, res) => (scores[ip] === null || scores[ip] === undefined ? json(res, '{"error":"not found"}', 404) : json(res, poolJson(ip, scores[ip]!))));
+    const api = await poolApi((ip, _req, res) =>
+      scores[ip] === null || scores[ip] === undefined ? json(res, '{"error":"not found"}', 404) : json(res, poolJson(ip, scores[ip]!)),
+    );
     let now = Date.now();
     const ctx = await ctxAt(() => now);
     const j = job(port, api, ["--verbose"]);
     const r = await j.run(ctx);
     expect(r.status).toBe("critical");
-    expect(r.summary).toMatch(new RegExp(`^NTP CRITICAL: peer 127\\.0\\.0\\.2:${port} pool score -100 \\(below -50; the pool has dropped it\\); peer 127\\.0\\.0\\.3:${port} pool score 5 \\(below 10; the pool no longer hands it out\\)\\|`));
+    expect(r.summary).toMatch(
+      new RegExp(
+        `^NTP CRITICAL: peer 127\\.0\\.0\\.2:${port} pool score -100 \\(below -50; the pool has dropped it\\); peer 127\\.0\\.0\\.3:${port} pool score 5 \\(below 10; the pool no longer hands it out\\)\\|`,
+      ),
+    );
     expect(r.details).toContain(`pool 127.0.0.4:${port}: not a pool member`);
-    expect(api.paths.sort()).toEqual(["/scores/127.0.0.2/json?limit=1", "/scores/127.0.0.3/json?limit=1", "/scores/127.0.0.4/json?limit=1"]);
+    expect(api.paths.sort()).toEqual([
+      "/scores/127.0.0.2/json?limit=1",
+      "/scores/127.0.0.3/json?limit=1",
+      "/scores/127.0.0.4/json?limit=1",
+    ]);
 
     // within --pool-interval (30m): no query, the same verdict — also for a new job (a run-once check)
     now += 29 * 60_000;
@@ -118,13 +144,17 @@ describe("ntp-check --pool-score", () => {
   test("429 with Retry-After: one query, an UNKNOWN note, no query before the time it names", async () => {
     const port = await peers();
     let limited = true;
-    const api = await poolApi((ip, _req, res) => (limited ? res.writeHead(429, { "retry-after": "120" }).end("slow down") : json(res, poolJson(ip, 18))));
+    const api = await poolApi((ip, _req, res) =>
+      limited ? res.writeHead(429, { "retry-after": "120" }).end("slow down") : json(res, poolJson(ip, 18)),
+    );
     let now = Date.now();
     const ctx = await ctxAt(() => now);
     const r = await job(port, api).run(ctx);
     expect(api.paths).toHaveLength(1);
     expect(r.status).toBe("unknown");
-    expect(r.summary).toMatch(new RegExp(`^NTP UNKNOWN: pool score of 127\\.0\\.0\\.2:${port} unknown: the pool API asked us to wait until \\S+ \\(HTTP 429\\)`));
+    expect(r.summary).toMatch(
+      new RegExp(`^NTP UNKNOWN: pool score of 127\\.0\\.0\\.2:${port} unknown: the pool API asked us to wait until \\S+ \\(HTTP 429\\)`),
+    );
     // the NTP judgement itself is made: three valid peers
     expect(r.judgement.stats.valid).toBe(3);
     now += 60_000;
@@ -176,7 +206,9 @@ describe("ntp-check --pool-score", () => {
 
   test("--daemon openntpd: the daemon's own peers are scored too (a dropped server is no longer in the pool's DNS, only in the daemon)", async () => {
     const port = await peers();
-    const api = await poolApi((ip, _req, res) => (ip === "192.0.2.11" ? json(res, poolJson(ip, -100)) : json(res, '{"error":"not found"}', 404)));
+    const api = await poolApi((ip, _req, res) =>
+      ip === "192.0.2.11" ? json(res, poolJson(ip, -100)) : json(res, '{"error":"not found"}', 404),
+    );
     const ctx = await ctxAt();
     // a stand-in ntpctl printing recorded `ntpctl -s status` / `-s peers` output
     const ntpctl = join(ctx.stateDir, "ntpctl");
@@ -191,16 +223,28 @@ describe("ntp-check --pool-score", () => {
     expect(r.summary).toMatch(/^NTP CRITICAL: peer 192\.0\.2\.11 \(openntpd's\) pool score -100 \(below -50; the pool has dropped it\)/);
     // every address the daemon and the poll use, once; IPv6 as the pool writes it
     expect(api.paths.sort()).toEqual(
-      ["127.0.0.2", "127.0.0.3", "127.0.0.4", "192.0.2.10", "192.0.2.11", "2001:db8::7", "203.0.113.5"].map((a) => `/scores/${a}/json?limit=1`).sort(),
+      ["127.0.0.2", "127.0.0.3", "127.0.0.4", "192.0.2.10", "192.0.2.11", "2001:db8::7", "203.0.113.5"]
+        .map((a) => `/scores/${a}/json?limit=1`)
+        .sort(),
     );
     expect(r.details).toContain("pool [2001:db8::7] (openntpd's): not a pool member");
   });
 
   test("bad settings name their source", () => {
-    expect(() => parseNtpCheckArgs(["--pool-score", "--pool-warn", "ten", "127.0.0.1"], {})).toThrow('ntp-check: --pool-warn: not a score (a number like 10 or -50): "ten"');
-    expect(() => parseNtpCheckArgs(["--pool-score", "127.0.0.1"], { CHIME_NTP_POOL_CRIT: "20" })).toThrow("ntp-check: CHIME_NTP_POOL_CRIT (environment): must not be above --pool-warn 10");
-    expect(() => parseNtpCheckArgs(["--pool-score", "--pool-url", "ftp://x", "127.0.0.1"], {})).toThrow("ntp-check: --pool-url: not an http(s) URL");
+    expect(() => parseNtpCheckArgs(["--pool-score", "--pool-warn", "ten", "127.0.0.1"], {})).toThrow(
+      'ntp-check: --pool-warn: not a score (a number like 10 or -50): "ten"',
+    );
+    expect(() => parseNtpCheckArgs(["--pool-score", "127.0.0.1"], { CHIME_NTP_POOL_CRIT: "20" })).toThrow(
+      "ntp-check: CHIME_NTP_POOL_CRIT (environment): must not be above --pool-warn 10",
+    );
+    expect(() => parseNtpCheckArgs(["--pool-score", "--pool-url", "ftp://x", "127.0.0.1"], {})).toThrow(
+      "ntp-check: --pool-url: not an http(s) URL",
+    );
     expect(parseNtpCheckArgs(["127.0.0.1"], {}).poolScore).toBeNull();
-    expect(parseNtpCheckArgs(["127.0.0.1"], { CHIME_NTP_POOL_SCORE: "yes" }).poolScore).toMatchObject({ warn: 10, crit: -50, intervalMs: 1_800_000 });
+    expect(parseNtpCheckArgs(["127.0.0.1"], { CHIME_NTP_POOL_SCORE: "yes" }).poolScore).toMatchObject({
+      warn: 10,
+      crit: -50,
+      intervalMs: 1_800_000,
+    });
   });
 });

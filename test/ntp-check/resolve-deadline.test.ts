@@ -4,7 +4,10 @@ import { parseServer, resolveServers, type Resolver, type ServerSpec } from "../
 const spec = (text: string): ServerSpec => parseServer(text) as ServerSpec;
 
 // A name server that never answers, next to one that does: the hang must cost only its own name.
-const hangingFor = (stuck: string): Resolver => (host) => (host === stuck ? new Promise<string[]>(() => {}) : Promise.resolve(["127.0.0.1"]));
+const hangingFor =
+  (stuck: string): Resolver =>
+  (host) =>
+    host === stuck ? new Promise<string[]>(() => {}) : Promise.resolve(["127.0.0.1"]);
 
 describe("name resolution for ntp-check has a deadline of its own", () => {
   test("a resolver that never answers fails that server at the deadline; the others resolve", async () => {

@@ -15,7 +15,17 @@ const T3 = T2 + S / 1024n;
 const T4 = T1 + S / 256n;
 
 function reply(over: Partial<ReplyFields> = {}, from = { address: "127.0.0.1", port: 11123 }, t4 = T4) {
-  const bytes = writeReply({ leap: 0, version: 4, mode: 4, stratum: 2, origin: NONCE, receive: T2, transmit: T3, reference: T1 - 64n * S, ...over });
+  const bytes = writeReply({
+    leap: 0,
+    version: 4,
+    mode: 4,
+    stratum: 2,
+    origin: NONCE,
+    receive: T2,
+    transmit: T3,
+    reference: T1 - 64n * S,
+    ...over,
+  });
   return checkReply(sent, { bytes, ...from, t4 });
 }
 
@@ -62,7 +72,10 @@ describe("reply validation, rule by rule, in the documented order", () => {
     }
     // RFC 8633 §5.4: a KoD is honoured only with a matching origin
     expect(reply({ stratum: 0, refId: "DENY", origin: 42n })).toMatchObject({ kind: "ignored", reason: "bogus-origin" });
-    expect(reply({ stratum: 0, refId: 0, leap: 3, rootDelay: 1, rootDispersion: 1 })).toMatchObject({ kind: "rejected", reason: "unsynchronised" });
+    expect(reply({ stratum: 0, refId: 0, leap: 3, rootDelay: 1, rootDispersion: 1 })).toMatchObject({
+      kind: "rejected",
+      reason: "unsynchronised",
+    });
     expect(reply({ stratum: 0, refId: 0, leap: 0 })).toMatchObject({ kind: "rejected", reason: "bad-stratum" });
     expect(reply({ stratum: 0, refId: 0x01020304 })).toMatchObject({ kind: "rejected", reason: "bad-stratum" });
     // an ntpd that lost sync: stratum 16 sent as 0, LI=3, its old upstream 192.0.2.1 as refid
@@ -70,7 +83,11 @@ describe("reply validation, rule by rule, in the documented order", () => {
   });
 
   test("8. LI=3 with a normal stratum: unsynchronised (the incident's peer)", () => {
-    expect(reply({ leap: 3, stratum: 2 })).toMatchObject({ kind: "rejected", reason: "unsynchronised", detail: "unsynchronised (LI=3, stratum 2)" });
+    expect(reply({ leap: 3, stratum: 2 })).toMatchObject({
+      kind: "rejected",
+      reason: "unsynchronised",
+      detail: "unsynchronised (LI=3, stratum 2)",
+    });
   });
 
   test("9. stratum 16 and above", () => {

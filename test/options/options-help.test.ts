@@ -28,7 +28,9 @@ describe("optionsHelp", () => {
   });
 
   it("when a line is too long for the terminal, every variable goes under its option's text", () => {
-    const long = optionsHelp([...OPTIONS, { name: "x", kind: "text", env: "CHIME_X", help: "y".repeat(90) }]).trimEnd().split("\n");
+    const long = optionsHelp([...OPTIONS, { name: "x", kind: "text", env: "CHIME_X", help: "y".repeat(90) }])
+      .trimEnd()
+      .split("\n");
     const helpColumn = long[0]!.indexOf("requests");
     expect(long[0]).toMatch(/^ {2}--samples N +requests per peer per poll \(default 4\)$/);
     expect(long[1]).toBe(`${" ".repeat(helpColumn)}env: CHIME_NTP_SAMPLES`);
@@ -38,7 +40,9 @@ describe("optionsHelp", () => {
 
   it("a long text is wrapped at word boundaries under its own column, never past 100", () => {
     const words = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
-    const wrapped = optionsHelp([{ name: "long", kind: "count", env: "CHIME_LONG", help: words }]).trimEnd().split("\n");
+    const wrapped = optionsHelp([{ name: "long", kind: "count", env: "CHIME_LONG", help: words }])
+      .trimEnd()
+      .split("\n");
     const helpColumn = wrapped[0]!.indexOf("w0");
     expect(wrapped.length).toBeGreaterThan(2);
     for (const l of wrapped) expect(l.length).toBeLessThanOrEqual(100);
@@ -49,7 +53,9 @@ describe("optionsHelp", () => {
 
 describe("optionsMarkdown", () => {
   it("the docs' longer text where the declaration has one, as Markdown", () => {
-    const table = optionsMarkdown([{ name: "warn", kind: "duration", help: "WARNING above", doc: "mean \\|offset\\| above this is a WARNING" }]);
+    const table = optionsMarkdown([
+      { name: "warn", kind: "duration", help: "WARNING above", doc: "mean \\|offset\\| above this is a WARNING" },
+    ]);
     expect(table.split("\n")[2]).toBe("| `--warn DURATION` | (flag only) | — | mean \\|offset\\| above this is a WARNING |");
   });
 

@@ -7,7 +7,13 @@ import type { OptionSpec } from "../../src/options/option-spec.js";
 import { peekFlag, readOptions } from "../../src/options/read-options.js";
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: "max-shrink", kind: "percent", env: "CHIME_T_MAX_SHRINK", default: "50%", help: "refuse a result that shrinks by more than this" },
+  {
+    name: "max-shrink",
+    kind: "percent",
+    env: "CHIME_T_MAX_SHRINK",
+    default: "50%",
+    help: "refuse a result that shrinks by more than this",
+  },
   { name: "timeout", kind: "duration", env: "CHIME_T_TIMEOUT", default: "30s", min: 1000, max: 600_000, help: "per request" },
   { name: "allow", kind: "list", env: "CHIME_T_ALLOW", help: "names always allowed" },
   { name: "verbose", kind: "switch", env: "CHIME_T_VERBOSE", short: "v", help: "more output" },
@@ -19,8 +25,11 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "warn", kind: "duration", env: "CHIME_T_WARN", unitRequired: true, default: "100ms", help: "threshold" },
 ];
 
-const read = (args: string[], env: Record<string, string> = {}, extra: Parameters<typeof readOptions>[2] extends infer L ? Partial<L> : never = {}) =>
-  readOptions("t", OPTIONS, { args, env, ...extra });
+const read = (
+  args: string[],
+  env: Record<string, string> = {},
+  extra: Parameters<typeof readOptions>[2] extends infer L ? Partial<L> : never = {},
+) => readOptions("t", OPTIONS, { args, env, ...extra });
 
 function errorOf(f: () => unknown): string {
   try {
@@ -97,7 +106,12 @@ describe("switches: the one yes/no vocabulary", () => {
     expect(read(args).switch("verbose")).toBe(on);
   });
 
-  it.each([["yes", true], ["off", false], ["TRUE", true], ["0", false]])("CHIME_T_VERBOSE=%s", (text, on) => {
+  it.each([
+    ["yes", true],
+    ["off", false],
+    ["TRUE", true],
+    ["0", false],
+  ])("CHIME_T_VERBOSE=%s", (text, on) => {
     expect(read([], { CHIME_T_VERBOSE: text }).switch("verbose")).toBe(on);
   });
 
@@ -187,7 +201,9 @@ describe("afterTerminator: the words after --, for a program that hands them on"
 
 describe("peekFlag: a flag's text before the options are read, never an error", () => {
   it("the last value given before the first positional; nothing for bad or absent options", () => {
-    expect(peekFlag(OPTIONS, { args: ["--daemon", "chrony", "--bogus", "--daemon=none", "x"], stopAtPositional: true }, "daemon")).toBe("none");
+    expect(peekFlag(OPTIONS, { args: ["--daemon", "chrony", "--bogus", "--daemon=none", "x"], stopAtPositional: true }, "daemon")).toBe(
+      "none",
+    );
     expect(peekFlag(OPTIONS, { args: ["x", "--daemon", "chrony"], stopAtPositional: true }, "daemon")).toBeUndefined();
     expect(peekFlag(OPTIONS, { args: ["--", "--daemon", "chrony"] }, "daemon")).toBeUndefined();
     expect(peekFlag(OPTIONS, { args: ["--daemon"] }, "daemon")).toBeUndefined();

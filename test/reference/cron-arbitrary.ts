@@ -58,7 +58,11 @@ const fieldsArb = fc
     field(0, 59, plainItem(0, 59)),
     field(0, 23, plainItem(0, 23)),
     field(1, 31, dayOfMonthItem, { question: true }),
-    field(1, 12, plainItem(1, 12, (v) => MONTH_NAMES[v - 1] ?? String(v))),
+    field(
+      1,
+      12,
+      plainItem(1, 12, (v) => MONTH_NAMES[v - 1] ?? String(v)),
+    ),
     field(0, 7, dayOfWeekItem, { question: true }),
   )
   .map(([sec, ...rest]) => (sec === undefined ? rest : [sec, ...rest]).join(" "));

@@ -62,7 +62,10 @@ function plainItemAllows(item: string, v: number, min: number, max: number, name
 
 /** The allowed values of a plain field, as a boolean table indexed by value (min…max). */
 export function cronFieldTable(text: string, min: number, max: number, names: readonly string[] | null = null, nameBase = 0): boolean[] {
-  return Array.from({ length: max + 1 }, (_, v) => v >= min && text.split(",").some((item) => plainItemAllows(item, v, min, max, names, nameBase)));
+  return Array.from(
+    { length: max + 1 },
+    (_, v) => v >= min && text.split(",").some((item) => plainItemAllows(item, v, min, max, names, nameBase)),
+  );
 }
 
 function isMonToFri(d: Date3): boolean {

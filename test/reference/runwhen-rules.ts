@@ -49,10 +49,7 @@ export function runwhenRules(text: string): WallRules {
   const table = (unit: Unit, size: number) => Array.from({ length: size }, (_, v) => allows(unit, v, size - 1));
   return {
     dateMatches: (year, month, day, weekday) =>
-      allows("y", year, Infinity) &&
-      allows("m", month, 12) &&
-      allows("d", day, daysInMonth(year, month)) &&
-      allows("w", weekday, 6),
+      allows("y", year, Infinity) && allows("m", month, 12) && allows("d", day, daysInMonth(year, month)) && allows("w", weekday, 6),
     yearMayMatch: (year) => allows("y", year, Infinity),
     hours: table("H", 24),
     minutes: table("M", 60),

@@ -54,7 +54,22 @@ describe("runwhen structural errors", () => {
       expect(e, c).toBeInstanceOf(ScheduleError);
     }
   });
-  const malformed = [",", ",H", ",H=", ",H=x", ",x=1", ",H==1", ",H=1,", ",H=-1", ",H=+1", ",H=1.5", ",h=1", ",D=1", ",H=1,,M=2", ",Y=2030"];
+  const malformed = [
+    ",",
+    ",H",
+    ",H=",
+    ",H=x",
+    ",x=1",
+    ",H==1",
+    ",H=1,",
+    ",H=-1",
+    ",H=+1",
+    ",H=1.5",
+    ",h=1",
+    ",D=1",
+    ",H=1,,M=2",
+    ",Y=2030",
+  ];
   for (const c of malformed) {
     it(`malformed: ${JSON.stringify(c)}`, () => {
       expect(parseError(c), c).toBeInstanceOf(ScheduleError);

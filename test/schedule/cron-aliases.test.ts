@@ -29,7 +29,6 @@ describe("the known aliases", () => {
   });
 });
 
-
 const KNOWN = "@yearly @annually @monthly @weekly @daily @midnight @hourly @reboot";
 
 describe("@reboot: once at start, no slots (issue 12 §1)", () => {
@@ -41,7 +40,8 @@ describe("@reboot: once at start, no slots (issue 12 §1)", () => {
   });
   it("has no slot: next() says nothing matches, from any instant and in any zone", () => {
     const s = parseSchedule(" @reboot ");
-    for (const zone of ["UTC", "Europe/Berlin"]) expect(() => s.next({ seconds: 1_800_000_000, nanos: 0 }, tz(zone))).toThrow(ScheduleRangeError);
+    for (const zone of ["UTC", "Europe/Berlin"])
+      expect(() => s.next({ seconds: 1_800_000_000, nanos: 0 }, tz(zone))).toThrow(ScheduleRangeError);
   });
   it("schedules with slots do not ask for a run at start", () => {
     expect(parseSchedule("@hourly").atStart).toBeUndefined();

@@ -2,9 +2,8 @@
 // expression: the message names the offending character position (1-based) and field.
 // Positions below are counted by hand from the strings.
 import { describe, expect, it } from "vitest";
-import { parseSchedule, } from "../../src/schedule/schedule.js";
+import { parseSchedule } from "../../src/schedule/schedule.js";
 import { rejectionOf } from "./schedule-rejection.js";
-
 
 describe("cron expressions that do not parse", () => {
   it("names the field and position of a value out of range", () => {

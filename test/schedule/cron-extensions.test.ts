@@ -21,7 +21,9 @@ const FROM_2025 = "2025-01-01T00:00:00Z";
 /** croner's first runs at or after FROM_2025, in UTC. */
 function cronerRuns(pattern: string, count: number): string[] {
   const from = new Date(Date.parse(FROM_2025) - 1000);
-  return new Cron(pattern, { timezone: "UTC", paused: true }).nextRuns(count, from).map((d) => isoOf({ seconds: d.getTime() / 1000, nanos: 0 }));
+  return new Cron(pattern, { timezone: "UTC", paused: true })
+    .nextRuns(count, from)
+    .map((d) => isoOf({ seconds: d.getTime() / 1000, nanos: 0 }));
 }
 
 const midnights = (...days: string[]) => days.map((d) => `2025-${d}T00:00:00Z`);
@@ -39,7 +41,12 @@ describe("each item on the 2025 calendar", () => {
     // 31 May is a Saturday (→ 30); 31 Aug is a Sunday and the last day (→ Friday 29); no 31st in
     // February, April, June, September, November.
     ["0 0 31W * *", "never crossing into the month after", midnights("01-31", "03-31", "05-30", "07-31", "08-29", "10-31"), true],
-    ["0 0 LW * *", "last Monday–Friday: 31 May is a Saturday, 31 Aug a Sunday", midnights("01-31", "02-28", "03-31", "04-30", "05-30", "06-30", "07-31", "08-29"), true],
+    [
+      "0 0 LW * *",
+      "last Monday–Friday: 31 May is a Saturday, 31 Aug a Sunday",
+      midnights("01-31", "02-28", "03-31", "04-30", "05-30", "06-30", "07-31", "08-29"),
+      true,
+    ],
     ["0 0 * * 5L", "last Fridays", midnights("01-31", "02-28", "03-28", "04-25", "05-30", "06-27"), true],
     ["0 0 * * FRIL", "the same, by name", midnights("01-31", "02-28", "03-28"), false],
     ["0 0 * * 7L", "7 is Sunday: last Sundays", midnights("01-26", "02-23", "03-30", "04-27"), true],

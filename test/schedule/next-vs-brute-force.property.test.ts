@@ -61,15 +61,18 @@ function constraint(unit: string, ...forms: [op: string, values: fc.Arbitrary<nu
     ...forms.map(([op, values]) => ({ weight: 1, arbitrary: values.map((n) => `,${unit}${op}${n}`) })),
   );
 }
-const hmsUnit = (unit: string, max: number) =>
-  constraint(unit, ["=", num(0, max)], ["-", num(0, max + 1)], ["/", num(0, max + 11)]);
+const hmsUnit = (unit: string, max: number) => constraint(unit, ["=", num(0, max)], ["-", num(0, max + 1)], ["/", num(0, max + 11)]);
 
 const runwhenCalendarArb = fc
   .tuple(
-    fc.oneof({ weight: 8, arbitrary: fc.constant("") }, { weight: 1, arbitrary: num(1, 4).map((n) => `,y/${n}`) }, {
-      weight: 1,
-      arbitrary: num(1970, 2110).map((n) => `,y=${n}`),
-    }),
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constant("") },
+      { weight: 1, arbitrary: num(1, 4).map((n) => `,y/${n}`) },
+      {
+        weight: 1,
+        arbitrary: num(1970, 2110).map((n) => `,y=${n}`),
+      },
+    ),
     constraint("m", ["=", num(1, 12)], ["-", num(1, 12)], ["/", num(1, 12)]),
     constraint("d", ["=", num(1, 31)], ["-", num(1, 31)], ["/", num(1, 31)]),
     hmsUnit("H", 23),
@@ -117,8 +120,9 @@ describe("next() equals the brute-force reference", () => {
     PROPERTY_TIMEOUT_MS,
   );
 
-  test.prop([cronArb, instantArb, zone], { numRuns: 1000 })("cron expressions", (text, seed, z) =>
-    agreeWithReference(text, cronRules(text), seed, z),
+  test.prop([cronArb, instantArb, zone], { numRuns: 1000 })(
+    "cron expressions",
+    (text, seed, z) => agreeWithReference(text, cronRules(text), seed, z),
     PROPERTY_TIMEOUT_MS,
   );
 });

@@ -24,9 +24,11 @@ function code(text: string): string {
 
 /** Every module specifier a file imports or re-exports. */
 function specifiers(text: string): string[] {
-  return [...code(text).matchAll(/\b(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']|\bimport\s+["']([^"']+)["']/g)].map(
-    (m) => (m[1] ?? m[2] ?? m[3])!,
-  );
+  return [
+    ...code(text).matchAll(
+      /\b(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']|\bimport\s+["']([^"']+)["']/g,
+    ),
+  ].map((m) => (m[1] ?? m[2] ?? m[3])!);
 }
 
 describe("the scheduling core is pure (src/time, src/schedule)", () => {
@@ -63,7 +65,11 @@ describe("the scheduling core is pure (src/time, src/schedule)", () => {
     // Top level only: lines without indentation. Caches belong inside the values that own them.
     const topLevel = code(text)
       .split("\n")
-      .filter((l) => /^(export\s+)?(let|var)\s|^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*new\s+(Map|Set|WeakMap|Array)\b|^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*\[\s*\]/.test(l));
+      .filter((l) =>
+        /^(export\s+)?(let|var)\s|^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*new\s+(Map|Set|WeakMap|Array)\b|^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*\[\s*\]/.test(
+          l,
+        ),
+      );
     expect(topLevel, path).toEqual([]);
   });
 });
@@ -74,7 +80,12 @@ describe("the purity check itself", () => {
     expect(specifiers(impure)).toEqual(["node:fs", "../cli/local-zone.js"]);
     expect(/\bnew Date\s*\(\s*\)/.test(code(impure))).toBe(true);
     expect(/\bprocess\s*\./.test(code(impure))).toBe(true);
-    expect(code(impure).split("\n").filter((l) => /^(export\s+)?(let|var)\s|^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*new\s+(Map|Set|WeakMap|Array)\b/.test(l)).length).toBe(2);
+    expect(
+      code(impure)
+        .split("\n")
+        .filter((l) => /^(export\s+)?(let|var)\s|^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*new\s+(Map|Set|WeakMap|Array)\b/.test(l))
+        .length,
+    ).toBe(2);
   });
 });
 

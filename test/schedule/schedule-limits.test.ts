@@ -4,11 +4,10 @@
  * 4.6 s to compile, and a 1 MB `when` in a config file would have blocked the daemon for 17 s.
  */
 import { describe, expect, it } from "vitest";
-import { parseSchedule, } from "../../src/schedule/schedule.js";
+import { parseSchedule } from "../../src/schedule/schedule.js";
 import { runwhenSchedule } from "../../src/schedule/runwhen-schedule.js";
 import { tz } from "../zones.js";
 import { rejectionOf } from "./schedule-rejection.js";
-
 
 /** n minutes 0,1,…,59,0,1,… as one cron list */
 const minuteList = (n: number) => Array.from({ length: n }, (_, i) => i % 60).join(",");
@@ -67,8 +66,9 @@ describe("reading an allowed schedule is linear in its length", () => {
       batches.push(Number(process.hrtime.bigint() - start) / 1e6 / BATCH);
     }
     const best = Math.min(...batches);
-    expect(best, `ms per compile of a ${text.length}-character expression, per batch: ${batches.map((ms) => ms.toFixed(2)).join(" ")}`).toBeLessThan(
-      MS_PER_COMPILE,
-    );
+    expect(
+      best,
+      `ms per compile of a ${text.length}-character expression, per batch: ${batches.map((ms) => ms.toFixed(2)).join(" ")}`,
+    ).toBeLessThan(MS_PER_COMPILE);
   });
 });

@@ -47,7 +47,26 @@ underS6.describe("chime check under a real s6-svscan", () => {
     for (const name of ["good", "broken"]) {
       // good: readable by a monitoring group, as under daemontools (svscan-monitor-group.test.ts)
       const group = name === "good" ? ["--monitor-group", "nogroup"] : [];
-      execFileSync(node, [chime, "install-service", name, "--dir", join(base, "sv"), "--user", "nobody", "--supervisor", "s6", "--node", node, ...group, "--config", join(base, `${name}.json`)], { env: { PATH } });
+      execFileSync(
+        node,
+        [
+          chime,
+          "install-service",
+          name,
+          "--dir",
+          join(base, "sv"),
+          "--user",
+          "nobody",
+          "--supervisor",
+          "s6",
+          "--node",
+          node,
+          ...group,
+          "--config",
+          join(base, `${name}.json`),
+        ],
+        { env: { PATH } },
+      );
     }
     // a mistake made after installing, refused at start (exit 100): s6-supervise restarts it every second
     writeFileSync(join(base, "broken.json"), JSON.stringify({ jobs: [{ name: "x", job: "exec", when: ",S/2", tiemout: "5m" }] }));
@@ -82,32 +101,36 @@ underS6.describe("chime check under a real s6-svscan", () => {
     expect(Math.abs(Math.floor((now - reading.status.changedMs) / 1000) - ref.seconds)).toBeLessThanOrEqual(1);
   });
 
-  underS6.it("chime check: the good service OK with its pid, the crash-looping one CRITICAL; after s6-svc -d, down by request", { timeout: 40_000 }, async () => {
-    const good = join(base, "sv", "good");
-    await waitFor("a run of tick", 10_000, () => check(good).stdout.includes("last run ok"));
-    await waitFor("good up for 3 s", 10_000, () => svstat(good).up && svstat(good).seconds >= 3);
-    const r = check("--min-uptime", "2s", join(base, "sv"));
-    const n = parseLikeNagiosCore(r.stdout);
-    expect(r.code).toBe(2);
-    expect(n.statusText).toMatch(/^CHIME CRITICAL: broken (up only \d+ s: restarting \(crash loop\?\)|down \d+ s, wanted up)/);
-    const pid = svstat(good).pid!;
-    expect(n.longOutput.some((l) => new RegExp(`^OK +good +up \\d+ s \\(pid ${pid}\\)$`).test(l))).toBe(true);
-    expect(n.longOutput.some((l) => /^OK +good\/tick +last run ok/.test(l))).toBe(true);
+  underS6.it(
+    "chime check: the good service OK with its pid, the crash-looping one CRITICAL; after s6-svc -d, down by request",
+    { timeout: 40_000 },
+    async () => {
+      const good = join(base, "sv", "good");
+      await waitFor("a run of tick", 10_000, () => check(good).stdout.includes("last run ok"));
+      await waitFor("good up for 3 s", 10_000, () => svstat(good).up && svstat(good).seconds >= 3);
+      const r = check("--min-uptime", "2s", join(base, "sv"));
+      const n = parseLikeNagiosCore(r.stdout);
+      expect(r.code).toBe(2);
+      expect(n.statusText).toMatch(/^CHIME CRITICAL: broken (up only \d+ s: restarting \(crash loop\?\)|down \d+ s, wanted up)/);
+      const pid = svstat(good).pid!;
+      expect(n.longOutput.some((l) => new RegExp(`^OK +good +up \\d+ s \\(pid ${pid}\\)$`).test(l))).toBe(true);
+      expect(n.longOutput.some((l) => /^OK +good\/tick +last run ok/.test(l))).toBe(true);
 
-    // s6-supervise keeps the supervise/ that install-service made for the group: a member reads it
-    const nogroup = Number(execFileSync("getent", ["group", "nogroup"], { encoding: "utf8" }).split(":")[2]);
-    const member = spawnSync(node, [chime, "check", "--min-uptime", "2s", good], { encoding: "utf8", uid: nobody.uid, gid: nogroup });
-    expect(member.stderr).toBe("");
-    expect(parseLikeNagiosCore(member.stdout).statusText).toBe("CHIME OK: 1 jobs in 1 services fine");
-    expect(member.status).toBe(0);
+      // s6-supervise keeps the supervise/ that install-service made for the group: a member reads it
+      const nogroup = Number(execFileSync("getent", ["group", "nogroup"], { encoding: "utf8" }).split(":")[2]);
+      const member = spawnSync(node, [chime, "check", "--min-uptime", "2s", good], { encoding: "utf8", uid: nobody.uid, gid: nogroup });
+      expect(member.stderr).toBe("");
+      expect(parseLikeNagiosCore(member.stdout).statusText).toBe("CHIME OK: 1 jobs in 1 services fine");
+      expect(member.status).toBe(0);
 
-    execFileSync("s6-svc", ["-wd", "-d", good]);
-    await waitFor("good down", 10_000, () => !svstat(good).up);
-    const down = check(good);
-    expect(down.code).toBe(0);
-    expect(parseLikeNagiosCore(down.stdout).longOutput.some((l) => /^OK +good +down \d+ s, by request$/.test(l))).toBe(true);
-    execFileSync("s6-svc", ["-u", good]);
-    await waitFor("good up again", 10_000, () => svstat(good).up);
-    seen.add(svstat(good).pid!);
-  });
+      execFileSync("s6-svc", ["-wd", "-d", good]);
+      await waitFor("good down", 10_000, () => !svstat(good).up);
+      const down = check(good);
+      expect(down.code).toBe(0);
+      expect(parseLikeNagiosCore(down.stdout).longOutput.some((l) => /^OK +good +down \d+ s, by request$/.test(l))).toBe(true);
+      execFileSync("s6-svc", ["-u", good]);
+      await waitFor("good up again", 10_000, () => svstat(good).up);
+      seen.add(svstat(good).pid!);
+    },
+  );
 });

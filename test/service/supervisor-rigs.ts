@@ -14,7 +14,20 @@ import { type Gate, requires } from "../support/requires.js";
 /** The gates of the three supervisors: their programs, ps for the liveness checks, and root. */
 export const underSvscan = requires("svscan", "supervise", "svc", "svok", "svstat", "setuidgid", "multilog", "tai64nlocal", "ps", "root");
 export const underRunit = requires("runsvdir", "runsv", "sv", "chpst", "svlogd", "ps", "root");
-export const underS6 = requires("s6-svscan", "s6-supervise", "s6-svscanctl", "s6-svc", "s6-svok", "s6-svstat", "s6-envdir", "s6-setuidgid", "s6-log", "s6-tai64nlocal", "ps", "root");
+export const underS6 = requires(
+  "s6-svscan",
+  "s6-supervise",
+  "s6-svscanctl",
+  "s6-svc",
+  "s6-svok",
+  "s6-svstat",
+  "s6-envdir",
+  "s6-setuidgid",
+  "s6-log",
+  "s6-tai64nlocal",
+  "ps",
+  "root",
+);
 
 /** A signal the tests send to a service, by the name every control program knows. */
 export type Control = "hup" | "alarm" | "term";
@@ -28,7 +41,12 @@ export interface LogLine {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function waitFor<T>(what: string, ms: number, probe: () => T | undefined | false | Promise<T | undefined | false>, every = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  ms: number,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  every = 25,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();

@@ -22,7 +22,11 @@ async function service(name: string, chimeArgs: string): Promise<{ dir: string; 
   const stage = join(base, `stage-${name}`);
   const dir = join(base, "sv", name);
   mkdirSync(join(stage, "log"), { recursive: true });
-  writeFileSync(join(stage, "run"), `#!/bin/sh\nexec 2>&1\nexec ${process.execPath} ${builtChime} --service --allow-root --state-dir ./state --grace 2s ${chimeArgs}\n`, { mode: 0o755 });
+  writeFileSync(
+    join(stage, "run"),
+    `#!/bin/sh\nexec 2>&1\nexec ${process.execPath} ${builtChime} --service --allow-root --state-dir ./state --grace 2s ${chimeArgs}\n`,
+    { mode: 0o755 },
+  );
   writeFileSync(join(stage, "log", "run"), "#!/bin/sh\nexec multilog t ./main\n", { mode: 0o755 });
   renameSync(stage, dir);
   await rig!.watch(name, 15_000);

@@ -26,7 +26,9 @@ function writeConfig(file: string, jobs: object[]): void {
 }
 
 function install(name: string, config: string): string {
-  const r = spawnSync(node, [chime, "install-service", name, "--dir", join(base, "sv"), "--user", "root", "--config", join(base, config)], { encoding: "utf8" });
+  const r = spawnSync(node, [chime, "install-service", name, "--dir", join(base, "sv"), "--user", "root", "--config", join(base, config)], {
+    encoding: "utf8",
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   return join(base, "sv", name);
@@ -75,7 +77,11 @@ underSvscan.describe("chime check under a real svscan", () => {
   });
 
   it("a failing job: CRITICAL, exit 2, the job and its summary in the status line", async () => {
-    await waitFor("a run of both jobs", 10_000, () => record("failing", "bad")?.["lastStatus"] === "critical" && record("failing", "good")?.["lastStatus"] === "ok");
+    await waitFor(
+      "a run of both jobs",
+      10_000,
+      () => record("failing", "bad")?.["lastStatus"] === "critical" && record("failing", "good")?.["lastStatus"] === "ok",
+    );
     // up for more than the minimum uptime, so only the job can be the problem
     const r = check("--min-uptime", "1s", join(base, "sv", "failing"));
     const n = parseLikeNagiosCore(r.stdout);
@@ -97,7 +103,12 @@ underSvscan.describe("chime check under a real svscan", () => {
     const settled = (): number | undefined => {
       const r = record("stuck", "tick");
       const next = r?.["nextRunAtMs"] as number | undefined;
-      return next !== undefined && r!["lastEndMs"] !== undefined && (r!["lastEndMs"] as number) >= (r!["lastStartMs"] as number) && (r!["lastStartMs"] as number) < next ? next : undefined;
+      return next !== undefined &&
+        r!["lastEndMs"] !== undefined &&
+        (r!["lastEndMs"] as number) >= (r!["lastStartMs"] as number) &&
+        (r!["lastStartMs"] as number) < next
+        ? next
+        : undefined;
     };
     let planned: number | undefined;
     for (let attempt = 0; planned === undefined && attempt < 10; attempt++) {
@@ -125,7 +136,11 @@ underSvscan.describe("chime check under a real svscan", () => {
 
   it("a removed job is forgotten and a renamed one is reported once: OK, exit 0", async () => {
     const dir = join(base, "sv", "tidy");
-    await waitFor("a run of both jobs", 10_000, () => record("tidy", "keep")?.["lastStatus"] === "ok" && record("tidy", "gone")?.["lastStatus"] === "ok");
+    await waitFor(
+      "a run of both jobs",
+      10_000,
+      () => record("tidy", "keep")?.["lastStatus"] === "ok" && record("tidy", "gone")?.["lastStatus"] === "ok",
+    );
     const pid = upPid(dir);
     writeConfig("tidy.json", [job("kept", "true")]); // keep renamed, gone removed
     svc("-h", dir);
@@ -138,7 +153,9 @@ underSvscan.describe("chime check under a real svscan", () => {
     const n = parseLikeNagiosCore(r.stdout);
     expect(n.statusText).toBe("CHIME OK: 1 jobs in 1 services fine");
     expect(r.code).toBe(0);
-    expect(n.longOutput.filter((l) => l.includes("tidy/"))).toEqual([expect.stringMatching(/^OK +tidy\/kept +(running for \d+ s; )?last run ok/)]);
+    expect(n.longOutput.filter((l) => l.includes("tidy/"))).toEqual([
+      expect.stringMatching(/^OK +tidy\/kept +(running for \d+ s; )?last run ok/),
+    ]);
   });
 
   it("the whole tree at once: the worst state, every problem, --json for scripts", () => {
@@ -146,7 +163,11 @@ underSvscan.describe("chime check under a real svscan", () => {
     expect(all.code).toBe(2);
     const n = parseLikeNagiosCore(all.stdout);
     for (const p of ["failing/bad", "crashing"]) expect(n.statusText).toContain(p);
-    const j = JSON.parse(check("--json", "--min-uptime", "1s", join(base, "sv")).stdout) as { exit: number; services: number; items: { service: string; job: string | null }[] };
+    const j = JSON.parse(check("--json", "--min-uptime", "1s", join(base, "sv")).stdout) as {
+      exit: number;
+      services: number;
+      items: { service: string; job: string | null }[];
+    };
     expect(j.exit).toBe(2);
     expect(j.services).toBe(4);
     expect(j.items.filter((i) => i.job === "gone" || i.job === "keep")).toEqual([]);

@@ -82,7 +82,23 @@ async function waitForPhase(from: number, to: number): Promise<void> {
 function installService(name: string, user: string, rec: string): string {
   const r = spawnSync(
     nodeBin,
-    [chimeBin, "install-service", name, "--dir", join(base, "sv"), "--user", user, "--log-user", "nobody", "--when", ",S/3", "--", "/bin/sh", join(base, "job.sh"), rec],
+    [
+      chimeBin,
+      "install-service",
+      name,
+      "--dir",
+      join(base, "sv"),
+      "--user",
+      user,
+      "--log-user",
+      "nobody",
+      "--when",
+      ",S/3",
+      "--",
+      "/bin/sh",
+      join(base, "job.sh"),
+      rec,
+    ],
     { encoding: "utf8" },
   );
   expect(r.stderr).toBe("");
@@ -133,7 +149,9 @@ underSvscan.describe("chime under a real svscan (daemontools)", () => {
     // supervise's pid is node running chime itself (no shell left in between), as the user.
     const pid = upPid(tock);
     expect(pid).not.toBeNull();
-    const [uid, ...args] = execFileSync("ps", ["-o", "uid=,args=", "-p", String(pid)], { encoding: "utf8" }).trim().split(/\s+/);
+    const [uid, ...args] = execFileSync("ps", ["-o", "uid=,args=", "-p", String(pid)], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/);
     expect(Number(uid)).toBe(nobodyUid);
     expect(args).toContain(chimeBin);
   });
@@ -271,10 +289,15 @@ underSvscan.describe("chime under a real svscan (daemontools)", () => {
     const lengthAtKill = logText(tick).length;
     const killedAt = Date.now();
     process.kill(pid, "SIGKILL");
-    const fresh = await waitFor("a new chime pid", 30_000, () => {
-      const p = upPid(tick);
-      return p !== null && p !== pid ? p : undefined;
-    }, 5);
+    const fresh = await waitFor(
+      "a new chime pid",
+      30_000,
+      () => {
+        const p = upPid(tick);
+        return p !== null && p !== pid ? p : undefined;
+      },
+      5,
+    );
     console.log(`kill -9 → new pid: ${Date.now() - killedAt} ms`);
     expect(fresh).not.toBe(pid);
     // the catch-up run and then a scheduled one, however late the machine lets them start
@@ -287,7 +310,11 @@ underSvscan.describe("chime under a real svscan (daemontools)", () => {
     const missedWhilePaused = runs(recTick()).filter((r) => r.at < killedAt && Math.floor(r.at / PERIOD_MS) > pausedPeriod);
     expect(missedWhilePaused).toEqual([]);
     // exactly one catch-up for the missed slots, said by the new process
-    expect(logText(tick).slice(lengthAtKill).match(/missed runs while chime was not running; catching up once/g)).toHaveLength(1);
+    expect(
+      logText(tick)
+        .slice(lengthAtKill)
+        .match(/missed runs while chime was not running; catching up once/g),
+    ).toHaveLength(1);
     // and the scheduled run that follows is in a later slot than the catch-up
     const [catchUp, scheduled] = after() as [Run, Run];
     expect(Math.floor(scheduled.at / PERIOD_MS)).toBeGreaterThan(Math.floor(catchUp.at / PERIOD_MS));

@@ -38,67 +38,71 @@ describe.runIf(isRoot)("kill -9 of chime under a real svscan, during an exec run
   it.each([
     ["12", false],
     ["120", true],
-  ])("sleep %s: supervise restarts chime, which ends the orphaned group before its first run; TERM then leaves nothing", async (secs, mustReap) => {
-    const sleeps = () => processesRunning(`sleep ${secs}`);
-    // written aside, then moved in whole: svscan may scan at any moment
-    const stage = join(base, `stage-${secs}`);
-    const dir = join(base, "sv", `k9-${secs}`);
-    mkdirSync(join(stage, "log"), { recursive: true });
-    writeFileSync(
-      join(stage, "run"),
-      `#!/bin/sh\nexec 2>&1\nexec ${process.execPath} ${builtChime} --allow-root --state-dir ./state --grace 2s --when ,S/5 exec -- sleep ${secs}\n`,
-      { mode: 0o755 },
-    );
-    writeFileSync(join(stage, "log", "run"), "#!/bin/sh\nexec multilog t ./main\n", { mode: 0o755 });
-    renameSync(stage, dir);
-    await rig!.watch(`k9-${secs}`, 15_000);
-    const log = () => {
-      try {
-        return readFileSync(join(dir, "log", "main", "current"), "utf8");
-      } catch {
-        return "";
+  ])(
+    "sleep %s: supervise restarts chime, which ends the orphaned group before its first run; TERM then leaves nothing",
+    async (secs, mustReap) => {
+      const sleeps = () => processesRunning(`sleep ${secs}`);
+      // written aside, then moved in whole: svscan may scan at any moment
+      const stage = join(base, `stage-${secs}`);
+      const dir = join(base, "sv", `k9-${secs}`);
+      mkdirSync(join(stage, "log"), { recursive: true });
+      writeFileSync(
+        join(stage, "run"),
+        `#!/bin/sh\nexec 2>&1\nexec ${process.execPath} ${builtChime} --allow-root --state-dir ./state --grace 2s --when ,S/5 exec -- sleep ${secs}\n`,
+        { mode: 0o755 },
+      );
+      writeFileSync(join(stage, "log", "run"), "#!/bin/sh\nexec multilog t ./main\n", { mode: 0o755 });
+      renameSync(stage, dir);
+      await rig!.watch(`k9-${secs}`, 15_000);
+      const log = () => {
+        try {
+          return readFileSync(join(dir, "log", "main", "current"), "utf8");
+        } catch {
+          return "";
+        }
+      };
+
+      // the first chime's run
+      const firstChime = await waitFor("chime up", 10_000, () => svstat(dir).pid ?? undefined);
+      seenPids.add(firstChime);
+      const orphan = await waitFor("the first run's sleep", 15_000, () => sleeps().find((p) => p.ppid === firstChime));
+      seenPids.add(orphan.pid);
+      process.kill(firstChime, "SIGKILL");
+
+      // supervise restarts it (about a second later); sample ps until the new chime's own sleep runs
+      let overlap: Proc[] = [];
+      let secondChime: number | undefined;
+      let fresh: Proc | undefined;
+      const deadline = Date.now() + 25_000;
+      while (fresh === undefined && Date.now() < deadline) {
+        const pid = svstat(dir).pid;
+        if (pid !== null && pid !== firstChime) {
+          secondChime = pid;
+          seenPids.add(pid);
+        }
+        const ours = sleeps().filter((p) => p.pid === orphan.pid || (secondChime !== undefined && p.ppid === secondChime));
+        if (ours.length > 1) overlap = ours;
+        fresh = ours.find((p) => p.ppid === secondChime);
+        await sleep(20);
       }
-    };
-
-    // the first chime's run
-    const firstChime = await waitFor("chime up", 10_000, () => svstat(dir).pid ?? undefined);
-    seenPids.add(firstChime);
-    const orphan = await waitFor("the first run's sleep", 15_000, () => sleeps().find((p) => p.ppid === firstChime));
-    seenPids.add(orphan.pid);
-    process.kill(firstChime, "SIGKILL");
-
-    // supervise restarts it (about a second later); sample ps until the new chime's own sleep runs
-    let overlap: Proc[] = [];
-    let secondChime: number | undefined;
-    let fresh: Proc | undefined;
-    const deadline = Date.now() + 25_000;
-    while (fresh === undefined && Date.now() < deadline) {
-      const pid = svstat(dir).pid;
-      if (pid !== null && pid !== firstChime) {
-        secondChime = pid;
-        seenPids.add(pid);
+      expect(fresh, log()).toBeDefined();
+      seenPids.add(fresh!.pid);
+      expect(overlap).toEqual([]);
+      expect(isAlive(orphan.pid)).toBe(false);
+      if (mustReap) await waitFor("the reap lines in the log", 5_000, () => /left-behind process group ended/.test(log()));
+      const text = log();
+      const ended = text.indexOf(`pgid=${orphan.pgid} by=TERM`);
+      if (mustReap || ended >= 0) {
+        expect(ended, text).toBeGreaterThan(0);
+        expect(text.indexOf(" run start ", ended)).toBeGreaterThan(ended);
       }
-      const ours = sleeps().filter((p) => p.pid === orphan.pid || (secondChime !== undefined && p.ppid === secondChime));
-      if (ours.length > 1) overlap = ours;
-      fresh = ours.find((p) => p.ppid === secondChime);
-      await sleep(20);
-    }
-    expect(fresh, log()).toBeDefined();
-    seenPids.add(fresh!.pid);
-    expect(overlap).toEqual([]);
-    expect(isAlive(orphan.pid)).toBe(false);
-    if (mustReap) await waitFor("the reap lines in the log", 5_000, () => /left-behind process group ended/.test(log()));
-    const text = log();
-    const ended = text.indexOf(`pgid=${orphan.pgid} by=TERM`);
-    if (mustReap || ended >= 0) {
-      expect(ended, text).toBeGreaterThan(0);
-      expect(text.indexOf(" run start ", ended)).toBeGreaterThan(ended);
-    }
 
-    // svc -d: TERM to chime; its run's group must not outlive it by more than the grace
-    svc("-d", dir);
-    await waitFor("chime down", 10_000, () => !svstat(dir).up);
-    await waitFor("the second run's sleep gone", 5_000, () => !isAlive(fresh!.pid));
-    expect(sleeps().filter((p) => p.pid === orphan.pid || p.pid === fresh!.pid)).toEqual([]);
-  }, 90_000);
+      // svc -d: TERM to chime; its run's group must not outlive it by more than the grace
+      svc("-d", dir);
+      await waitFor("chime down", 10_000, () => !svstat(dir).up);
+      await waitFor("the second run's sleep gone", 5_000, () => !isAlive(fresh!.pid));
+      expect(sleeps().filter((p) => p.pid === orphan.pid || p.pid === fresh!.pid)).toEqual([]);
+    },
+    90_000,
+  );
 });

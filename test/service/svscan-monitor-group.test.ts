@@ -39,7 +39,23 @@ underSvscan.describe("install-service --monitor-group: chime check as a monitori
     ({ chime, node } = installationForEveryone(base, nobody));
     writeFileSync(join(base, "jobs.json"), JSON.stringify({ jobs: [{ name: "tick", job: "exec", args: ["--", "true"], when: ",S/2" }] }));
     chmodSync(join(base, "jobs.json"), 0o644);
-    const r = spawnSync(node, [chime, "install-service", "watched", "--dir", join(base, "sv"), "--user", jobUser, "--monitor-group", monitorGroup, "--config", join(base, "jobs.json")], { encoding: "utf8" });
+    const r = spawnSync(
+      node,
+      [
+        chime,
+        "install-service",
+        "watched",
+        "--dir",
+        join(base, "sv"),
+        "--user",
+        jobUser,
+        "--monitor-group",
+        monitorGroup,
+        "--config",
+        join(base, "jobs.json"),
+      ],
+      { encoding: "utf8" },
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     dir = join(base, "sv", "watched");
@@ -48,7 +64,9 @@ underSvscan.describe("install-service --monitor-group: chime check as a monitori
     rig = new SvscanRig(join(base, "sv"), join(base, "svscan.out"));
     rig.start({ PATH: "/usr/local/bin:/usr/bin:/bin" });
     await rig.watch("watched");
-    await waitFor("a run of tick", 15_000, () => spawnSync(node, [chime, "check", dir], { encoding: "utf8" }).stdout.includes("last run ok"));
+    await waitFor("a run of tick", 15_000, () =>
+      spawnSync(node, [chime, "check", dir], { encoding: "utf8" }).stdout.includes("last run ok"),
+    );
     // the first run can come within a second of the start (an even second): the checks below
     // pass --min-uptime 1s, so they wait until supervise has had the service up past it
     await waitFor("watched up for 2 s", 5_000, () => svstat(dir).seconds >= 2);
@@ -97,7 +115,23 @@ underSvscan.describe("install-service --monitor-group: chime check as a monitori
   });
 
   underSvscan.it("an unknown group is refused before anything is written", () => {
-    const r = spawnSync(node, [chime, "install-service", "other", "--dir", join(base, "sv"), "--user", jobUser, "--monitor-group", "no-such-group-here", "--config", join(base, "jobs.json")], { encoding: "utf8" });
+    const r = spawnSync(
+      node,
+      [
+        chime,
+        "install-service",
+        "other",
+        "--dir",
+        join(base, "sv"),
+        "--user",
+        jobUser,
+        "--monitor-group",
+        "no-such-group-here",
+        "--config",
+        join(base, "jobs.json"),
+      ],
+      { encoding: "utf8" },
+    );
     expect(r.status).toBe(100);
     expect(r.stderr).toMatch(/--monitor-group no-such-group-here: .*invalid group/);
     expect(spawnSync("ls", ["-A", join(base, "sv")], { encoding: "utf8" }).stdout.trim()).toBe("watched");

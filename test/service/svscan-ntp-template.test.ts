@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SvscanRig, underSvscan, installationForEveryone, nobody, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
-
 let base: string;
 let rig: SvscanRig;
 let ntp: string;
@@ -25,7 +24,21 @@ underSvscan.describe("the ntp-check service template under a real svscan", () =>
     // Port 9 (discard) on loopback: nothing answers NTP there, so every poll is CRITICAL.
     const r = spawnSync(
       node,
-      [chime, "install-service", "ntp", "--dir", join(base, "sv"), "--user", "nobody", "--job", "ntp-check", "--", "--samples", "1", "127.0.0.1:9"],
+      [
+        chime,
+        "install-service",
+        "ntp",
+        "--dir",
+        join(base, "sv"),
+        "--user",
+        "nobody",
+        "--job",
+        "ntp-check",
+        "--",
+        "--samples",
+        "1",
+        "127.0.0.1:9",
+      ],
       { encoding: "utf8" },
     );
     expect(r.stderr).toBe("");
@@ -49,7 +62,11 @@ underSvscan.describe("the ntp-check service template under a real svscan", () =>
   it("polls on schedule, logs the critical verdict with the peer table, and keeps running", async () => {
     const current = join(ntp, "log", "main", "current");
     const criticals = (): string[] =>
-      existsSync(current) ? readFileSync(current, "utf8").split("\n").filter((l) => / error ntp-check "?run critical: NTP CRITICAL/.test(l)) : [];
+      existsSync(current)
+        ? readFileSync(current, "utf8")
+            .split("\n")
+            .filter((l) => / error ntp-check "?run critical: NTP CRITICAL/.test(l))
+        : [];
     const first = await waitFor("chime up", 10_000, () => svstat(ntp).pid ?? undefined);
     seenPids.add(first);
     await waitFor("two CRITICAL polls", 12_000, () => criticals().length >= 2);
@@ -59,7 +76,12 @@ underSvscan.describe("the ntp-check service template under a real svscan", () =>
     // Every line is stamped: tai64nlocal converts them all.
     const r = spawnSync("tai64nlocal", [], { input: text, encoding: "utf8" });
     expect(r.status).toBe(0);
-    expect(r.stdout.split("\n").filter(Boolean).every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} /.test(l))).toBe(true);
+    expect(
+      r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} /.test(l)),
+    ).toBe(true);
     // A CRITICAL verdict is a result, not a crash: the same process runs on.
     expect(svstat(ntp).pid).toBe(first);
   });

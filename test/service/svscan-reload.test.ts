@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SvscanRig, underSvscan, installationForEveryone, nobody, svc, svstat, tearDown, waitFor } from "./svscan-rig.js";
 
-
 let base: string;
 let rig: SvscanRig;
 let multi: string;
@@ -49,9 +48,13 @@ underSvscan.describe("svc -h reloads a --config service under a real svscan", ()
     mkdirSync(join(base, "sv"));
     const { chime, node } = installationForEveryone(base, nobody);
     writeConfig(JSON.stringify({ jobs: [job("first")] }));
-    const r = spawnSync(node, [chime, "install-service", "multi", "--dir", join(base, "sv"), "--user", "root", "--config", join(base, "jobs.json")], {
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      node,
+      [chime, "install-service", "multi", "--dir", join(base, "sv"), "--user", "root", "--config", join(base, "jobs.json")],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     multi = join(base, "sv", "multi");
@@ -83,7 +86,9 @@ underSvscan.describe("svc -h reloads a --config service under a real svscan", ()
     svc("-h", multi);
     await waitFor("the reload error in the log", 3000, () => /config not reloaded/.test(log()));
     // The message names the file and the mistake.
-    const line = log().split("\n").find((l) => l.includes("config not reloaded"))!;
+    const line = log()
+      .split("\n")
+      .find((l) => l.includes("config not reloaded"))!;
     expect(line).toContain(join(base, "jobs.json"));
     expect(line).toContain("tiemout");
     const [first, second] = [runsOf("first"), runsOf("second")];

@@ -23,7 +23,11 @@ export const nobody = {
  * Stops the rig and kills (by pid) any process the test saw that is still alive, then removes
  * the temp dir. Returns what was left over, for the caller to assert empty.
  */
-export async function tearDown(rig: SvscanRig | undefined, seenPids: Iterable<number>, base: string): Promise<{ left: string[]; alive: number[] }> {
+export async function tearDown(
+  rig: SvscanRig | undefined,
+  seenPids: Iterable<number>,
+  base: string,
+): Promise<{ left: string[]; alive: number[] }> {
   const left = rig ? await rig.stop() : [];
   const alive = [...seenPids].filter(isAlive);
   for (const pid of alive) process.kill(pid, "SIGKILL"); // never leave a stray behind

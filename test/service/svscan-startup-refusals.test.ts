@@ -26,7 +26,21 @@ const rec = (name: string) => join(base, "rec", name);
 function install(name: string, user: string): string {
   const r = spawnSync(
     nodeBin,
-    [chimeBin, "install-service", name, "--dir", join(base, "sv"), "--user", user, "--when", ",S/1", "--", "/bin/sh", "-c", `echo ran >> ${rec(name)}`],
+    [
+      chimeBin,
+      "install-service",
+      name,
+      "--dir",
+      join(base, "sv"),
+      "--user",
+      user,
+      "--when",
+      ",S/1",
+      "--",
+      "/bin/sh",
+      "-c",
+      `echo ran >> ${rec(name)}`,
+    ],
     { encoding: "utf8" },
   );
   expect(r.stderr).toBe("");
@@ -142,7 +156,12 @@ describe.runIf(isRoot)("start-up refusals under a real svscan: stamped, repeated
   });
 
   it("a Node warning and an uncaught exception with its stack trace: every line stamped, PROG: kept", async () => {
-    await waitFor("the uncaught exception in the log", 45_000, () => matching(crash, /^chime: unexpected error: Error: boom from the preload$/).length >= 1, 200);
+    await waitFor(
+      "the uncaught exception in the log",
+      45_000,
+      () => matching(crash, /^chime: unexpected error: Error: boom from the preload$/).length >= 1,
+      200,
+    );
     expect(matching(crash, /a warning from the preload/).length).toBeGreaterThanOrEqual(1);
     // the stack trace's own lines, each with its label
     expect(matching(crash, /^\s+at /).length).toBeGreaterThanOrEqual(1);

@@ -41,7 +41,9 @@ underSvscan.describe("chime under an svscan run entirely by an unprivileged user
     expect(r.status).toBe(0);
     const svcDir = join(base, "sv", "mine");
     for (const script of [join(svcDir, "run"), join(svcDir, "log", "run")]) {
-      const commands = readFileSync(script, "utf8").split("\n").filter((l) => l.startsWith("exec "));
+      const commands = readFileSync(script, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("exec "));
       expect(commands.length).toBeGreaterThan(0);
       for (const line of commands) expect(line).not.toContain("setuidgid");
     }
@@ -63,7 +65,9 @@ underSvscan.describe("chime under an svscan run entirely by an unprivileged user
       return existsSync(current) && new RegExp(` exec stdout=${nobody.uid}\\n`).test(readFileSync(current, "utf8"));
     });
     const pid = svstat(svcDir).pid!;
-    const [uid] = execFileSync("ps", ["-o", "uid=", "-p", String(pid)], { encoding: "utf8" }).trim().split(/\s+/);
+    const [uid] = execFileSync("ps", ["-o", "uid=", "-p", String(pid)], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/);
     expect(Number(uid)).toBe(nobody.uid);
     const sent = Date.now();
     execFileSync("svc", ["-d", svcDir], { uid: nobody.uid, gid: nobody.gid });

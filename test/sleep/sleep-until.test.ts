@@ -127,9 +127,7 @@ describe("sleepUntil", () => {
     expect(s.outcome()).toBe("aborted");
     expect(vi.getTimerCount()).toBe(0);
     wake.abort();
-    await expect(sleepUntil(instantFromMs(START + 60_000), { signal: ac.signal, wake: wake.signal })).resolves.toBe(
-      "aborted",
-    );
+    await expect(sleepUntil(instantFromMs(START + 60_000), { signal: ac.signal, wake: wake.signal })).resolves.toBe("aborted");
   });
 
   it("FOREVER ends only by wake, and keeps a timer armed meanwhile", async () => {

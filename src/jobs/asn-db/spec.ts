@@ -27,7 +27,8 @@ export const asnDbSpec: JobSpec = {
   options: ASN_DB_OPTIONS,
   create(args, env) {
     const o = readOptions("asn-db", ASN_DB_OPTIONS, { args, env });
-    if (o.positionals.length > 0) throw new JobConfigError(`asn-db: unexpected argument: ${JSON.stringify(o.positionals[0])} (usage: ${USAGE})`);
+    if (o.positionals.length > 0)
+      throw new JobConfigError(`asn-db: unexpected argument: ${JSON.stringify(o.positionals[0])} (usage: ${USAGE})`);
     const url = o.text("url");
     const out = o.text("out");
     if (url === undefined) throw new JobConfigError(`asn-db: --url (or CHIME_ASN_DB_URL) is required (usage: ${USAGE})`);

@@ -22,7 +22,8 @@ export interface SourceSettings {
 export function sourceOrder(words: readonly string[], dbPath: string | undefined, command: string, from: string): SourceName[] {
   const out: SourceName[] = [];
   for (const w of words) {
-    if (!(SOURCE_NAMES as readonly string[]).includes(w)) throw new JobConfigError(`${command}: ${from}: not a source (${SOURCE_NAMES.join(", ")}): ${JSON.stringify(w)}`);
+    if (!(SOURCE_NAMES as readonly string[]).includes(w))
+      throw new JobConfigError(`${command}: ${from}: not a source (${SOURCE_NAMES.join(", ")}): ${JSON.stringify(w)}`);
     if (out.includes(w as SourceName)) throw new JobConfigError(`${command}: ${from}: source named twice: ${JSON.stringify(w)}`);
     out.push(w as SourceName);
   }
@@ -32,8 +33,12 @@ export function sourceOrder(words: readonly string[], dbPath: string | undefined
 
 /** A DNS server as node:dns takes it: "ADDR", "ADDR:PORT", "[V6]:PORT". */
 export function checkDnsServer(text: string, command: string, from: string): string {
-  const ok = /^(\d{1,3}(\.\d{1,3}){3})(:\d{1,5})?$/.test(text) || /^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(text) || /^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$/.test(text);
-  if (!ok) throw new JobConfigError(`${command}: ${from}: not a DNS server address (ADDR, ADDR:PORT or [V6]:PORT): ${JSON.stringify(text)}`);
+  const ok =
+    /^(\d{1,3}(\.\d{1,3}){3})(:\d{1,5})?$/.test(text) ||
+    /^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(text) ||
+    /^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$/.test(text);
+  if (!ok)
+    throw new JobConfigError(`${command}: ${from}: not a DNS server address (ADDR, ADDR:PORT or [V6]:PORT): ${JSON.stringify(text)}`);
   return text;
 }
 

@@ -64,7 +64,10 @@ const orNull = (s: string | undefined): string | null => (s === undefined || s =
 export function parseOriginRecords(records: readonly (readonly string[])[]): OriginRecord[] {
   return recordTexts(records).map((text) => {
     const f = fields(text);
-    const origins = (f[0] ?? "").split(/\s+/).filter((x) => x !== "").map(Number);
+    const origins = (f[0] ?? "")
+      .split(/\s+/)
+      .filter((x) => x !== "")
+      .map(Number);
     const prefix = f[1] ?? "";
     const slash = /\/(\d{1,3})$/.exec(prefix);
     if (f.length < 3 || origins.length === 0 || origins.some((n) => !Number.isInteger(n) || n < 0 || n > 4_294_967_295) || !slash) {
@@ -79,7 +82,8 @@ export function parseAsRecord(records: readonly (readonly string[])[]): AsRecord
   if (text === undefined) return null;
   const f = fields(text);
   const asn = Number(f[0]);
-  if (f.length < 2 || f[0] === "" || !Number.isInteger(asn)) throw new SourceError(`unreadable AS record: ${JSON.stringify(text.slice(0, 200))}`);
+  if (f.length < 2 || f[0] === "" || !Number.isInteger(asn))
+    throw new SourceError(`unreadable AS record: ${JSON.stringify(text.slice(0, 200))}`);
   // the name is the last field and may itself hold a "|" nowhere in practice; join the rest anyway
   return { asn, country: orNull(f[1]), registry: orNull(f[2]), allocated: orNull(f[3]), name: orNull(f.slice(4).join(" | ")) };
 }

@@ -36,7 +36,17 @@ export class DbSource implements AsnSource {
   async lookup(ip: IpAddress): Promise<AsnAnswer | NotFound> {
     const hit = (await this.load()).lookup(ip);
     if (hit === null || hit.asn === 0) return { kind: "not-found", address: ip.text, source: "db" };
-    return { kind: "answer", address: ip.text, origins: [hit.asn], prefix: hit.prefix, country: hit.country, registry: null, allocated: null, asName: hit.name, source: "db" };
+    return {
+      kind: "answer",
+      address: ip.text,
+      origins: [hit.asn],
+      prefix: hit.prefix,
+      country: hit.country,
+      registry: null,
+      allocated: null,
+      asName: hit.name,
+      source: "db",
+    };
   }
 
   async describeAs(asn: number): Promise<AsFacts | null> {

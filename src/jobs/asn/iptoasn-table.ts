@@ -1,4 +1,13 @@
-import { ipv4Text, ipv6Text, parseIpv4Number, parseIpv6Into, rangeToPrefixes, wordsToBigInt, compareWords, type IpAddress } from "./ip-address.js";
+import {
+  ipv4Text,
+  ipv6Text,
+  parseIpv4Number,
+  parseIpv6Into,
+  rangeToPrefixes,
+  wordsToBigInt,
+  compareWords,
+  type IpAddress,
+} from "./ip-address.js";
 
 /**
  * The IP-to-ASN table iptoasn.com publishes (ip2asn-v4.tsv, ip2asn-v6.tsv, ip2asn-combined.tsv),
@@ -181,8 +190,10 @@ export class IpToAsnTable {
         continue;
       }
       const n = v6.count;
-      if (!parseIpv6Into(text, v6.starts, n * 4, lineStart, t1)) bad(`range start is not an IP address: ${JSON.stringify(text.slice(lineStart, t1))}`);
-      if (!parseIpv6Into(text, v6.ends, n * 4, t1 + 1, t2)) bad(`range end is not an IPv6 address: ${JSON.stringify(text.slice(t1 + 1, t2))}`);
+      if (!parseIpv6Into(text, v6.starts, n * 4, lineStart, t1))
+        bad(`range start is not an IP address: ${JSON.stringify(text.slice(lineStart, t1))}`);
+      if (!parseIpv6Into(text, v6.ends, n * 4, t1 + 1, t2))
+        bad(`range end is not an IPv6 address: ${JSON.stringify(text.slice(t1 + 1, t2))}`);
       if (compareWords(v6.ends, n * 4, v6.starts, n * 4) < 0) bad("range end before range start");
       if (n > 0 && compareWords(v6.starts, (n - 1) * 4, v6.starts, n * 4) > 0) sorted6 = false;
       v6.asns[n] = asn;
@@ -240,7 +251,8 @@ export class IpToAsnTable {
       const start = f.starts[i]!;
       const size = f.ends[i]! - start + 1;
       // a power of two, and the start aligned on it
-      if (size > 0 && size <= 2 ** 32 && Number.isInteger(Math.log2(size)) && start % size === 0) return `${ipv4Text(start)}/${32 - Math.log2(size)}`;
+      if (size > 0 && size <= 2 ** 32 && Number.isInteger(Math.log2(size)) && start % size === 0)
+        return `${ipv4Text(start)}/${32 - Math.log2(size)}`;
       return `${ipv4Text(start)}-${ipv4Text(f.ends[i]!)}`;
     }
     const prefixes = rangeToPrefixes(6, wordsToBigInt(f.starts, i * 4), wordsToBigInt(f.ends, i * 4));
@@ -274,7 +286,10 @@ export class IpToAsnTable {
     let name: string | null = null;
     let country: string | null = null;
     const prefixes: string[] = [];
-    for (const [f, family] of [[this.v4, 4], [this.v6, 6]] as const) {
+    for (const [f, family] of [
+      [this.v4, 4],
+      [this.v6, 6],
+    ] as const) {
       for (let i = 0; i < f.count; i++) {
         if (f.asns[i] !== asn) continue;
         const h = this.hit(f, family, i);

@@ -77,7 +77,13 @@ export class RipeStatSource implements AsnSource {
     for (let attempt = 0; ; attempt++) {
       let reply: HttpReply;
       try {
-        reply = await get({ url, timeoutMs: this.o.timeoutMs, signal, maxBodyBytes: MAX_BODY_BYTES, headers: { accept: "application/json" } });
+        reply = await get({
+          url,
+          timeoutMs: this.o.timeoutMs,
+          signal,
+          maxBodyBytes: MAX_BODY_BYTES,
+          headers: { accept: "application/json" },
+        });
       } catch (err) {
         if (err instanceof NetworkReadError) throw new SourceError(err.message);
         throw err;
@@ -86,7 +92,10 @@ export class RipeStatSource implements AsnSource {
         const header = reply.headers["retry-after"];
         const delay = retryAfterMs(typeof header === "string" ? header : undefined, Date.now()) ?? 1000;
         if (attempt >= maxRetries) throw new SourceError(`${endpoint}: still rate-limited (429) after ${maxRetries} retries`);
-        if (delay > maxWait) throw new SourceError(`${endpoint}: rate-limited (429), Retry-After ${Math.ceil(delay / 1000)} s is longer than ${maxWait / 1000} s`);
+        if (delay > maxWait)
+          throw new SourceError(
+            `${endpoint}: rate-limited (429), Retry-After ${Math.ceil(delay / 1000)} s is longer than ${maxWait / 1000} s`,
+          );
         await wait(delay, signal);
         continue;
       }
@@ -99,7 +108,9 @@ export class RipeStatSource implements AsnSource {
       if (!isObject(doc)) throw new SourceError(`${endpoint}: HTTP ${reply.status}, not a RIPEstat answer`);
       if (reply.status !== 200 || doc.status !== "ok" || !isObject(doc.data)) {
         const msgs = Array.isArray(doc.messages) ? doc.messages.map((m) => (Array.isArray(m) ? m.join(": ") : String(m))).join("; ") : "";
-        throw new SourceError(`${endpoint}: HTTP ${reply.status}, status ${JSON.stringify(doc.status)}${msgs ? ` (${msgs.slice(0, 200)})` : ""}`);
+        throw new SourceError(
+          `${endpoint}: HTTP ${reply.status}, status ${JSON.stringify(doc.status)}${msgs ? ` (${msgs.slice(0, 200)})` : ""}`,
+        );
       }
       return doc.data;
     }

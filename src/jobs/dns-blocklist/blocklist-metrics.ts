@@ -1,5 +1,5 @@
 import type { PromFamily } from "../prometheus-textfile.js";
-import type { GuardName, } from "./build-blocklist.js";
+import type { GuardName } from "./build-blocklist.js";
 import type { RunRecord } from "./run-record.js";
 
 /**

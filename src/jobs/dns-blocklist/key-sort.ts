@@ -35,7 +35,7 @@ function compareFrom(keys: PackedKeys, a: number, b: number, depth: number): num
   const lb = length[b]!;
   const sa = start[a]!;
   const sb = start[b]!;
-  const n = Math.min(la , lb);
+  const n = Math.min(la, lb);
   for (let d = depth; d < n; d++) {
     const x = bytes[sa + d]!;
     const y = bytes[sb + d]!;

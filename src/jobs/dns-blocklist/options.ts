@@ -54,7 +54,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: "max-shrink", kind: "percent", env: "CHIME_DNS_MAX_SHRINK", default: "50%", help: "refuse a list that shrinks more" },
   // above 100 %: a source added on purpose may more than double the list
-  { name: "max-growth", kind: "percent", env: "CHIME_DNS_MAX_GROWTH", default: "100%", max: 100_000, help: "refuse a list that grows more" },
+  {
+    name: "max-growth",
+    kind: "percent",
+    env: "CHIME_DNS_MAX_GROWTH",
+    default: "100%",
+    max: 100_000,
+    help: "refuse a list that grows more",
+  },
   {
     name: "max-age",
     kind: "duration",

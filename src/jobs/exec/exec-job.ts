@@ -64,7 +64,12 @@ export class ExecJob implements Job {
     const output = lines > 0 ? { outputTail: tail.text() } : {};
     // an aborted run did not do its work, even if the command took TERM and exited 0
     if (o.stoppedBy !== undefined) {
-      return { status: "critical", summary: `stopped (${o.stoppedBy}) ${o.signal ? `by ${o.signal}` : `exit ${o.code}`}${last}`, metrics, ...output };
+      return {
+        status: "critical",
+        summary: `stopped (${o.stoppedBy}) ${o.signal ? `by ${o.signal}` : `exit ${o.code}`}${last}`,
+        metrics,
+        ...output,
+      };
     }
     if (o.signal !== null) return { status: "critical", summary: `killed by ${o.signal}${last}`, metrics, ...output };
     return { status: statusOfExit(o.code), summary: `exit ${o.code}${last}`, metrics, ...output };

@@ -30,7 +30,8 @@ export class BadInput extends Error {}
 /** A mirror's directory name: plain, one component, never "." or ".." (it is joined to DIR). */
 export function mirrorName(repo: string): string {
   const name = repo.endsWith(".git") ? repo : `${repo}.git`;
-  if (name.includes("/") || name.includes("\0") || name.startsWith(".")) throw new BadInput(`bad repository name (a mirror in DIR, e.g. proj or proj.git): ${JSON.stringify(repo)}`);
+  if (name.includes("/") || name.includes("\0") || name.startsWith("."))
+    throw new BadInput(`bad repository name (a mirror in DIR, e.g. proj or proj.git): ${JSON.stringify(repo)}`);
   return name;
 }
 
@@ -44,7 +45,10 @@ export async function mirrorsOf(dir: string): Promise<string[]> {
 }
 
 async function isAncestor(mirror: string, gitEnv: NodeJS.ProcessEnv, older: string, newer: string): Promise<boolean> {
-  const r = await gitIn(mirror, ["merge-base", "--is-ancestor", "--end-of-options", older, newer], "merge-base", { env: gitEnv, ok: (c) => c === 0 || c === 1 });
+  const r = await gitIn(mirror, ["merge-base", "--is-ancestor", "--end-of-options", older, newer], "merge-base", {
+    env: gitEnv,
+    ok: (c) => c === 0 || c === 1,
+  });
   return r.code === 0;
 }
 
@@ -53,13 +57,23 @@ async function commitsNotIn(mirror: string, gitEnv: NodeJS.ProcessEnv, tip: stri
   return Number(r.stdout.trim());
 }
 
-async function judge(mirror: string, gitEnv: NodeJS.ProcessEnv, s: SavedRef, refs: Map<string, string>): Promise<Pick<HistoryEntry, "event" | "current" | "commitsLeft">> {
+async function judge(
+  mirror: string,
+  gitEnv: NodeJS.ProcessEnv,
+  s: SavedRef,
+  refs: Map<string, string>,
+): Promise<Pick<HistoryEntry, "event" | "current" | "commitsLeft">> {
   const current = refs.get(s.ref);
   if (current === undefined) return { event: "deleted" };
   if (s.ref.startsWith("refs/tags/")) return { event: current === s.oid ? "since restored" : "tag moved", current };
-  if (current === s.oid || (s.commit !== "" && (await isAncestor(mirror, gitEnv, s.commit, current)))) return { event: "since restored", current };
+  if (current === s.oid || (s.commit !== "" && (await isAncestor(mirror, gitEnv, s.commit, current))))
+    return { event: "since restored", current };
   // oids come from for-each-ref, never from the user: safe as rev-list arguments
-  return { event: "force-push", current, ...(s.commit === "" ? {} : { commitsLeft: await commitsNotIn(mirror, gitEnv, s.commit, current) }) };
+  return {
+    event: "force-push",
+    current,
+    ...(s.commit === "" ? {} : { commitsLeft: await commitsNotIn(mirror, gitEnv, s.commit, current) }),
+  };
 }
 
 /**
@@ -67,7 +81,10 @@ async function judge(mirror: string, gitEnv: NodeJS.ProcessEnv, s: SavedRef, ref
  * second it first found the repository unlisted), so DIR alone answers.
  */
 async function goneEntry(mirror: string, gitEnv: NodeJS.ProcessEnv, repo: string): Promise<HistoryEntry | undefined> {
-  const r = await gitIn(mirror, ["config", "--local", "--get", "chime.goneupstream"], "config", { env: gitEnv, ok: (c) => c === 0 || c === 1 });
+  const r = await gitIn(mirror, ["config", "--local", "--get", "chime.goneupstream"], "config", {
+    env: gitEnv,
+    ok: (c) => c === 0 || c === 1,
+  });
   const m = /^(\d{1,15})$/.exec(r.stdout.trim());
   if (!m) return undefined;
   const iso = new Date(Number(m[1]) * 1000).toISOString().replace(/\.\d+Z$/, "Z");

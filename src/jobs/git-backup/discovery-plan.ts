@@ -61,7 +61,8 @@ export function planMirrors(
     actions.set(m.dirName, { kind: "fetch", dirName: m.dirName, ...(back ? { backUpstream: true } : {}) });
   }
   for (const m of known) {
-    if (m.key !== undefined && covered(m.key) && !listedKeys.has(m.key)) actions.set(m.dirName, { kind: "gone", dirName: m.dirName, since: m.goneSince });
+    if (m.key !== undefined && covered(m.key) && !listedKeys.has(m.key))
+      actions.set(m.dirName, { kind: "gone", dirName: m.dirName, since: m.goneSince });
   }
   const taken = new Set(known.map((m) => m.dirName));
   for (const p of listed) {
@@ -73,7 +74,13 @@ export function planMirrors(
       if (mine.url !== repo.cloneUrl && (mine.url === undefined || /^https?:\/\//i.test(mine.url))) {
         const note = mine.dirName === `${repo.name}.git` ? `URL changed upstream` : `renamed upstream to ${repo.name}`;
         const prev = actions.get(mine.dirName);
-        actions.set(mine.dirName, { ...(prev?.kind === "fetch" ? prev : {}), kind: "fetch", dirName: mine.dirName, newUrl: repo.cloneUrl, note });
+        actions.set(mine.dirName, {
+          ...(prev?.kind === "fetch" ? prev : {}),
+          kind: "fetch",
+          dirName: mine.dirName,
+          newUrl: repo.cloneUrl,
+          note,
+        });
       }
       continue;
     }

@@ -5,12 +5,18 @@ import { MIRROR_REFSPECS } from "./mirror-config.js";
 // Set per run on the command line (visible in ps, but not secret): no auto-gc while refs are
 // being compared; http aborts by itself on a stalled transfer (git:// cannot: the timeout kills).
 const FETCH_CONFIG = [
-  "-c", "gc.auto=0",
-  "-c", "maintenance.auto=false",
-  "-c", "http.lowSpeedLimit=1000",
-  "-c", "http.lowSpeedTime=60",
-  "-c", "core.askPass=",
-  "-c", "credential.interactive=false",
+  "-c",
+  "gc.auto=0",
+  "-c",
+  "maintenance.auto=false",
+  "-c",
+  "http.lowSpeedLimit=1000",
+  "-c",
+  "http.lowSpeedTime=60",
+  "-c",
+  "core.askPass=",
+  "-c",
+  "credential.interactive=false",
 ];
 
 /**

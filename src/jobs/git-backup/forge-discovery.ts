@@ -123,7 +123,16 @@ export async function discoverForges(
   run: { signal: AbortSignal; nowMs: () => number },
 ): Promise<ForgeDiscovery> {
   const list = sources(o, env, state);
-  const d: ForgeDiscovery = { configured: list.length > 0, planned: [], listedKeys: new Set(), covered: () => false, credentials: [], secrets: [], errors: [], rejected: [] };
+  const d: ForgeDiscovery = {
+    configured: list.length > 0,
+    planned: [],
+    listedKeys: new Set(),
+    covered: () => false,
+    credentials: [],
+    secrets: [],
+    errors: [],
+    rejected: [],
+  };
   const done = new Set<string>();
   for (const s of list) {
     let token: string | undefined;
@@ -136,11 +145,16 @@ export async function discoverForges(
     if (token) {
       d.secrets.push(token);
       for (const origin of s.tokenOrigins) {
-        if (!d.credentials.some((c) => c.urlPrefix === origin && c.token === token)) d.credentials.push({ urlPrefix: origin, token, ...(s.gitUser ? { user: s.gitUser } : {}) });
+        if (!d.credentials.some((c) => c.urlPrefix === origin && c.token === token))
+          d.credentials.push({ urlPrefix: origin, token, ...(s.gitUser ? { user: s.gitUser } : {}) });
       }
     }
     try {
-      const listing = await listForgeRepos(s.forge, { api: s.api, token, cache: s.cache, signal: run.signal, maxWaitMs: o.rateLimitWaitMs, nowMs: run.nowMs }, s.scopes);
+      const listing = await listForgeRepos(
+        s.forge,
+        { api: s.api, token, cache: s.cache, signal: run.signal, maxWaitMs: o.rateLimitWaitMs, nowMs: run.nowMs },
+        s.scopes,
+      );
       for (const r of listing.rejected) d.rejected.push({ forge: s.forge.label, ...r });
       for (const id of listing.ids) d.listedKeys.add(`${s.prefix} ${id}`);
       for (const repo of listing.repos) {
@@ -149,7 +163,11 @@ export async function discoverForges(
         // A wiki's branch is its own (GitHub's are "master"): HEAD follows upstream after the first fetch.
         if (o.wikis && s.hasWikis && repo.hasWiki && wanted(repo, o)) {
           d.listedKeys.add(key + WIKI_SUFFIX);
-          d.planned.push({ key: key + WIKI_SUFFIX, repo: { ...repo, name: `${repo.name}.wiki`, cloneUrl: wikiUrl(repo.cloneUrl), hasWiki: false, defaultBranch: undefined }, probe: true });
+          d.planned.push({
+            key: key + WIKI_SUFFIX,
+            repo: { ...repo, name: `${repo.name}.wiki`, cloneUrl: wikiUrl(repo.cloneUrl), hasWiki: false, defaultBranch: undefined },
+            probe: true,
+          });
         }
       }
       done.add(`${s.prefix} ${s.hasWikis ? "repos" : "gists"}`);

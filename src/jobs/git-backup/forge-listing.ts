@@ -102,7 +102,10 @@ function rateLimitWaitMs(res: HttpReply, nowMs: number): number | undefined {
 
 /** The cache as read back from the state file: shape checked, bounded, bodies of old versions dropped. */
 export function listingCacheFrom(raw: unknown): ListingCache {
-  const r = (typeof raw === "object" && raw !== null ? raw : {}) as { pages?: unknown; self?: { etag?: unknown; lastModified?: unknown; login?: unknown } };
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as {
+    pages?: unknown;
+    self?: { etag?: unknown; lastModified?: unknown; login?: unknown };
+  };
   const s = r.self;
   const text = (v: unknown): v is string => typeof v === "string" && v.length <= 512;
   const self =
@@ -135,7 +138,8 @@ export async function listForgeRepos(forge: ForgeListing, o: ListingOptions, sco
   const requestMs = o.requestTimeoutMs ?? 60_000;
   const listingMs = o.listingTimeoutMs ?? 5 * 60_000 + o.maxWaitMs;
   const endMs = o.nowMs() + listingMs;
-  const overLimit = (): ListingError => new ListingError(`${name} listing took longer than its limit of ${secondsText(listingMs)}: stopped`);
+  const overLimit = (): ListingError =>
+    new ListingError(`${name} listing took longer than its limit of ${secondsText(listingMs)}: stopped`);
 
   /** One GET with rate-limit waits: the reply, or undefined for "304, the cache is current". */
   const get = async (url: string, validators: Validators | undefined, maxBodyBytes = MAX_PAGE_BYTES): Promise<HttpReply | undefined> => {

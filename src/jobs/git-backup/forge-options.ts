@@ -49,13 +49,19 @@ export function forgeSources(
   for (const kind of ["gitea", "gitlab"] as const) {
     const scopes: ListingScope[] = [];
     for (const u of many(`${kind}-user`)) {
-      if (!isPlainName(u.value)) throw new JobConfigError(`git-backup: bad ${kind === "gitea" ? "Gitea" : "GitLab"} user name in ${u.source}: ${JSON.stringify(u.value)}`);
+      if (!isPlainName(u.value))
+        throw new JobConfigError(
+          `git-backup: bad ${kind === "gitea" ? "Gitea" : "GitLab"} user name in ${u.source}: ${JSON.stringify(u.value)}`,
+        );
       scopes.push({ kind: "user", name: u.value });
     }
     const groupOption = kind === "gitea" ? "gitea-org" : "gitlab-group";
     for (const g of many(groupOption)) {
       const ok = kind === "gitea" ? isPlainName(g.value) : isGroupPath(g.value);
-      if (!ok) throw new JobConfigError(`git-backup: bad ${kind === "gitea" ? "Gitea organisation" : "GitLab group"} name in ${g.source}: ${JSON.stringify(g.value)}`);
+      if (!ok)
+        throw new JobConfigError(
+          `git-backup: bad ${kind === "gitea" ? "Gitea organisation" : "GitLab group"} name in ${g.source}: ${JSON.stringify(g.value)}`,
+        );
       scopes.push({ kind: "org", name: g.value });
     }
     if (flag(`${kind}-self`)) scopes.push({ kind: "self" });
@@ -63,7 +69,10 @@ export function forgeSources(
     const tokenRaw = one(`${kind}-token-file`);
     const tokenVariable = kind === "gitea" ? "GITEA_TOKEN" : "GITLAB_TOKEN";
     if (scopes.length === 0) {
-      if (apiRaw || tokenRaw) throw new JobConfigError(`git-backup: ${(apiRaw ?? tokenRaw)!.source} given without a ${kind} user, ${kind === "gitea" ? "org" : "group"} or self to list`);
+      if (apiRaw || tokenRaw)
+        throw new JobConfigError(
+          `git-backup: ${(apiRaw ?? tokenRaw)!.source} given without a ${kind} user, ${kind === "gitea" ? "org" : "group"} or self to list`,
+        );
       continue;
     }
     const api = checkApiUrl(apiRaw?.value ?? DEFAULT_API[kind], apiRaw?.source ?? `--${kind}-api`);
@@ -73,7 +82,9 @@ export function forgeSources(
       try {
         accessSync(tokenFile, constants.R_OK);
       } catch (err) {
-        throw new JobConfigError(`git-backup: cannot read token file ${tokenRaw.value} (${tokenRaw.source}): ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+        throw new JobConfigError(
+          `git-backup: cannot read token file ${tokenRaw.value} (${tokenRaw.source}): ${(err as NodeJS.ErrnoException).code ?? "error"}`,
+        );
       }
     }
     if (scopes.some((s) => s.kind === "self") && tokenFile === undefined && !env[tokenVariable]) {

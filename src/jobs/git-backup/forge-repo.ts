@@ -54,7 +54,8 @@ export function wikiUrl(cloneUrl: string): string {
 export function checkRepo(r: Partial<Record<keyof ForgeRepo, unknown>>): ForgeRepo | string {
   if (typeof r.id !== "string" || !ID.test(r.id)) return "bad id";
   if (typeof r.name !== "string" || !isPlainName(r.name)) return "name is not plain ([A-Za-z0-9._-], no leading . or -)";
-  if (typeof r.cloneUrl !== "string" || !isSafeCloneUrl(r.cloneUrl)) return `clone URL is not a plain http(s) URL of at most ${MAX_URL_LENGTH} characters`;
+  if (typeof r.cloneUrl !== "string" || !isSafeCloneUrl(r.cloneUrl))
+    return `clone URL is not a plain http(s) URL of at most ${MAX_URL_LENGTH} characters`;
   return {
     id: r.id,
     name: r.name,
@@ -91,7 +92,16 @@ export const parseGithubRepo: EntryParser = (raw) => {
   const id = numericId(r.id);
   return {
     id,
-    repo: checkRepo({ id, name: r.name, cloneUrl: r.clone_url, fork: r.fork, archived: r.archived, private: r.private, defaultBranch: r.default_branch, hasWiki: r.has_wiki }),
+    repo: checkRepo({
+      id,
+      name: r.name,
+      cloneUrl: r.clone_url,
+      fork: r.fork,
+      archived: r.archived,
+      private: r.private,
+      defaultBranch: r.default_branch,
+      hasWiki: r.has_wiki,
+    }),
   };
 };
 
@@ -126,11 +136,20 @@ export const parseGist: EntryParser = (raw) => {
   if (!r) return { id: undefined, repo: "not an object" };
   const hex = typeof r.id === "string" && /^[0-9a-f]{1,64}$/.test(r.id) ? r.id : undefined;
   const id = hex === undefined ? undefined : `gist:${hex}`;
-  return { id, repo: checkRepo({ id, name: hex === undefined ? undefined : `gist-${hex}`, cloneUrl: r.git_pull_url, private: r.public === false }) };
+  return {
+    id,
+    repo: checkRepo({ id, name: hex === undefined ? undefined : `gist-${hex}`, cloneUrl: r.git_pull_url, private: r.public === false }),
+  };
 };
 
 /** Shell-style wildcard (* and ?) on the repository name, for --exclude. */
 export function nameMatches(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  );
   return re.test(name);
 }

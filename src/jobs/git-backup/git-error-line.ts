@@ -6,14 +6,14 @@ import { redactText } from "../../log/redact.js";
  */
 export function firstErrorLine(stderr: string, secrets: readonly string[] = []): string {
   const lines = stderr.split(/\r?\n|\r/).map((l) => l.trim());
-  const line =
-    lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.find((l) => l.length > 0) ?? "(no message)";
+  const line = lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.find((l) => l.length > 0) ?? "(no message)";
   const clean = redactText(line, secrets);
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }
 
 // What git prints on the way to a failure that says nothing about it: progress, verbose chatter.
-const CHATTER = /^(Looking up |Connecting to |From |POST |Fetching |Receiving |Resolving |Counting |Compressing |Enumerating |Total |Unpacking |[ =*+!-] |\s*$)/;
+const CHATTER =
+  /^(Looking up |Connecting to |From |POST |Fetching |Receiving |Resolving |Counting |Compressing |Enumerating |Total |Unpacking |[ =*+!-] |\s*$)/;
 
 /**
  * The line of git's stderr that says what went wrong, unredacted (callers redact): git's own
@@ -38,7 +38,14 @@ export function gitErrorLine(stderr: string): string {
     }
   }
   const meaningful = lines.map((l) => l.trim()).filter((l) => !CHATTER.test(l));
-  return meaningful.at(-1) ?? lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "(no message)";
+  return (
+    meaningful.at(-1) ??
+    lines
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ??
+    "(no message)"
+  );
 }
 
 /** gitErrorLine, redacted and bounded: what a log line, a summary or an error message shows of git's failure. */

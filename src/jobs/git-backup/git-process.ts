@@ -108,7 +108,15 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
   if (r.spawnError !== undefined) {
     // worded as Node words it ("spawn git ENOENT"): what the user searches for
     const what = /^E[A-Z]+$/.test(r.spawnError) ? `spawn git ${r.spawnError}` : r.spawnError;
-    return { code: 127, signal: null, stdout: "", stderr: `cannot run git: ${what}`, timedOut: false, aborted: false, spawnError: r.spawnError };
+    return {
+      code: 127,
+      signal: null,
+      stdout: "",
+      stderr: `cannot run git: ${what}`,
+      timedOut: false,
+      aborted: false,
+      spawnError: r.spawnError,
+    };
   }
   return {
     code: r.code,

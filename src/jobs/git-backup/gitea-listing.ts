@@ -12,7 +12,11 @@ const LIMIT = 50;
 export function giteaApi(api: string): ForgeListing {
   return {
     label: "Gitea",
-    headers: (token, userAgent) => ({ accept: "application/json", "user-agent": userAgent, ...(token ? { authorization: `token ${token}` } : {}) }),
+    headers: (token, userAgent) => ({
+      accept: "application/json",
+      "user-agent": userAgent,
+      ...(token ? { authorization: `token ${token}` } : {}),
+    }),
     firstUrl(base, scope) {
       if (scope.kind === "self") return `${base}/user/repos?limit=${LIMIT}`;
       const kind = scope.kind === "org" ? "orgs" : "users";

@@ -1,8 +1,24 @@
-import { headerText, listForgeRepos, nextLink, type ForgeListing, type Listing, type ListingOptions, type ListingScope } from "./forge-listing.js";
+import {
+  headerText,
+  listForgeRepos,
+  nextLink,
+  type ForgeListing,
+  type Listing,
+  type ListingOptions,
+  type ListingScope,
+} from "./forge-listing.js";
 import { MAX_PAGE_ENTRIES } from "./listing-page.js";
 import { parseGist, parseGithubRepo } from "./forge-repo.js";
 
-export { ListingError, listingCacheFrom, MAX_PAGE_BYTES, type Listing, type ListingCache, type ListingOptions, type ListingScope } from "./forge-listing.js";
+export {
+  ListingError,
+  listingCacheFrom,
+  MAX_PAGE_BYTES,
+  type Listing,
+  type ListingCache,
+  type ListingOptions,
+  type ListingScope,
+} from "./forge-listing.js";
 
 const githubHeaders = (token: string | undefined, userAgent: string): Record<string, string> => ({
   accept: "application/vnd.github+json",

@@ -69,13 +69,20 @@ export function readPage(body: string, parse: EntryParser): PageContent | string
     if (id !== undefined) out.ids.push(id);
     if (typeof repo === "string") {
       const name = (e as { name?: unknown } | null)?.name;
-      out.rejected.push({ entry: JSON.stringify(typeof name === "string" ? name.slice(0, 80) : name ?? null).slice(0, 80), reason: repo });
+      out.rejected.push({
+        entry: JSON.stringify(typeof name === "string" ? name.slice(0, 80) : (name ?? null)).slice(0, 80),
+        reason: repo,
+      });
     } else out.repos.push(repo);
   }
   return out;
 }
 
-export function pageToCache(page: PageContent, validators: { etag?: string | undefined; lastModified?: string | undefined }, next: string | undefined): CachedPage {
+export function pageToCache(
+  page: PageContent,
+  validators: { etag?: string | undefined; lastModified?: string | undefined },
+  next: string | undefined,
+): CachedPage {
   const valid = new Set(page.repos.map((r) => r.id));
   return {
     etag: validators.etag,
@@ -117,7 +124,12 @@ export function cachedPagesFrom(raw: unknown, maxPages: number): Record<string, 
     if (!optionalText(p.etag) || !optionalText(p.lastModified) || !optionalText(p.next)) continue;
     if (p.etag === undefined && p.lastModified === undefined) continue;
     if (!Array.isArray(p.repos) || p.repos.length > MAX_PAGE_ENTRIES) continue;
-    if (!Array.isArray(p.otherIds) || p.otherIds.length > MAX_PAGE_ENTRIES || !p.otherIds.every((id) => boundedText(id) && id.length <= 100)) continue;
+    if (
+      !Array.isArray(p.otherIds) ||
+      p.otherIds.length > MAX_PAGE_ENTRIES ||
+      !p.otherIds.every((id) => boundedText(id) && id.length <= 100)
+    )
+      continue;
     // A page with an entry that no longer validates (an older format) would lose that id and
     // make its mirror look "gone upstream": drop the whole page, one unconditional request.
     if (!p.repos.every((r) => typeof checkRepo(r as Partial<Record<keyof ForgeRepo, unknown>>) !== "string")) continue;

@@ -70,7 +70,12 @@ export async function checkMirror(mirror: string, jobEnv: Environment, env: Node
   // directory that is not a repository, and core.bare answers "bare?".
   let text: string;
   try {
-    text = await readMirrorConfig(mirror, jobEnv, "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$", scope);
+    text = await readMirrorConfig(
+      mirror,
+      jobEnv,
+      "^(core\\.bare|remote\\.origin\\.(url|fetch|prune)|core\\.logallrefupdates|gc\\..*|chime\\.githubid|extensions\\.refstorage)$",
+      scope,
+    );
   } catch (err) {
     if (!(err instanceof MirrorReadError)) throw err;
     // git itself could not be started (not on PATH, not executable): say that, not "not a repository"

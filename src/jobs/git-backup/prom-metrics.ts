@@ -13,7 +13,11 @@ export function gitBackupFamilies(
 ): PromFamily[] {
   const counts: Record<RepoStatus, number> = { new: 0, updated: 0, unchanged: 0, failed: 0, "gone upstream": 0 };
   for (const o of outcomes) counts[o.status]++;
-  const one = (name: string, help: string, value: number): PromFamily => ({ name: `chime_git_backup_${name}`, help, samples: [[{}, value]] });
+  const one = (name: string, help: string, value: number): PromFamily => ({
+    name: `chime_git_backup_${name}`,
+    help,
+    samples: [[{}, value]],
+  });
   const successes: [Record<string, string>, number][] = [];
   for (const repo of dirUsable ? outcomes.map((o) => o.repo) : Object.keys(lastSuccess)) {
     const t = lastSuccess[repo]?.lastSuccess;
@@ -29,7 +33,11 @@ export function gitBackupFamilies(
     one("run_duration_seconds", "How long the last run took.", Math.round(durationSeconds * 1000) / 1000),
     one("listing_failed", "1 when the GitHub listing failed in the last run.", listingFailed ? 1 : 0),
     one("dir_usable", "0 when DIR could not be read in the last run (nothing was updated).", dirUsable ? 1 : 0),
-    one("refs_saved", "Old ref values saved under refs/backup in the last run.", outcomes.reduce((n, o) => n + o.refsSaved, 0)),
+    one(
+      "refs_saved",
+      "Old ref values saved under refs/backup in the last run.",
+      outcomes.reduce((n, o) => n + o.refsSaved, 0),
+    ),
     { name: "chime_git_backup_last_success_timestamp_seconds", help: "Last successful update of each mirror.", samples: successes },
   ];
 }

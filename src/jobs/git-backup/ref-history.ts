@@ -34,7 +34,9 @@ function formatSnapshot(refs: RefSnapshot): string {
 export async function snapshotRefs(mirror: string, jobEnv: Environment, filesStore: boolean, scope: GitScope): Promise<RefSnapshot> {
   const fast = filesStore ? await readRefFiles(mirror) : undefined;
   if (fast) return fast;
-  return parseSnapshot(await readMirror(mirror, jobEnv, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"], scope));
+  return parseSnapshot(
+    await readMirror(mirror, jobEnv, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"], scope),
+  );
 }
 
 /**
@@ -89,7 +91,10 @@ export async function diffRefs(
 
 /** 2026-11-25T13:45:07Z → 20261125T134507Z: sorts by time, valid in a refname. */
 export function backupStamp(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return new Date(epochSeconds * 1000)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** `create` lines for `git update-ref --stdin`: refs/heads/x → refs/backup/STAMP/heads/x. */

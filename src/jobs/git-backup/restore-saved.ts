@@ -33,7 +33,10 @@ export interface RestoreResult {
 async function checkRefFormat(env: Environment, cwd: string, ref: string, what: string, shown = ref): Promise<void> {
   // check-ref-format reads leading "-" words as its options, and has no "--"
   if (ref.startsWith("-") || ref.includes("\0")) throw new BadInput(`bad ${what}: ${JSON.stringify(shown)}`);
-  const r = await gitIn(cwd, ["check-ref-format", "--allow-onelevel", ref], "check-ref-format", { env: gitEnvironment(env, undefined), ok: (c) => c === 0 || c === 1 });
+  const r = await gitIn(cwd, ["check-ref-format", "--allow-onelevel", ref], "check-ref-format", {
+    env: gitEnvironment(env, undefined),
+    ok: (c) => c === 0 || c === 1,
+  });
   if (r.code !== 0) throw new BadInput(`bad ${what}: ${JSON.stringify(shown)}`);
 }
 
@@ -47,14 +50,21 @@ function candidates(ref: string): string[] {
 /** The saved version asked for: --at's, else the newest; a name both a branch and a tag had must be qualified. */
 export async function pickSaved(mirror: string, req: Pick<RestoreRequest, "repo" | "ref" | "at">, env: Environment): Promise<SavedRef> {
   await checkRefFormat(env, mirror, req.ref, "REF");
-  if (req.at !== undefined && stampTime(req.at) === undefined) throw new BadInput(`bad --at (a stamp like 20261125T134507Z): ${JSON.stringify(req.at)}`);
+  if (req.at !== undefined && stampTime(req.at) === undefined)
+    throw new BadInput(`bad --at (a stamp like 20261125T134507Z): ${JSON.stringify(req.at)}`);
   const names = candidates(req.ref);
   const all = (await listSavedRefs(mirror, env)).filter((s) => names.includes(s.ref));
   const kinds = [...new Set(all.map((s) => s.ref))];
-  if (kinds.length > 1) throw new BadInput(`REF ${JSON.stringify(req.ref)} is ambiguous in ${req.repo}: saved as ${kinds.join(" and ")}; say heads/${req.ref} or tags/${req.ref}`);
+  if (kinds.length > 1)
+    throw new BadInput(
+      `REF ${JSON.stringify(req.ref)} is ambiguous in ${req.repo}: saved as ${kinds.join(" and ")}; say heads/${req.ref} or tags/${req.ref}`,
+    );
   if (all.length === 0) throw new BadInput(`no saved version of ${JSON.stringify(req.ref)} in ${req.repo} (see chime git-backup history)`);
   const at = req.at === undefined ? all : all.filter((s) => s.stamp === req.at);
-  if (at.length === 0) throw new BadInput(`no version of ${JSON.stringify(req.ref)} saved at ${req.at} in ${req.repo}; saved at: ${all.map((s) => s.stamp).join(", ")}`);
+  if (at.length === 0)
+    throw new BadInput(
+      `no version of ${JSON.stringify(req.ref)} saved at ${req.at} in ${req.repo}; saved at: ${all.map((s) => s.stamp).join(", ")}`,
+    );
   return at.sort((a, b) => compareStamps(b.stamp, a.stamp))[0]!;
 }
 
@@ -84,7 +94,14 @@ export async function restoreSaved(req: RestoreRequest, env: Environment): Promi
  * fetched, so the clone holds that history and nothing else of the mirror. A failure removes
  * what this call created, and only that.
  */
-async function cloneSaved(mirror: string, saved: SavedRef, branch: string, to: string, bare: boolean, chimeEnv: Environment): Promise<void> {
+async function cloneSaved(
+  mirror: string,
+  saved: SavedRef,
+  branch: string,
+  to: string,
+  bare: boolean,
+  chimeEnv: Environment,
+): Promise<void> {
   try {
     await mkdir(to);
   } catch (e) {
@@ -99,7 +116,12 @@ async function cloneSaved(mirror: string, saved: SavedRef, branch: string, to: s
     const env = { ...gitEnvironment(chimeEnv, gitDir), ...(bare ? {} : { GIT_WORK_TREE: to }) };
     const tmp = "refs/chime-restore/tip";
     // the mirror path is absolute, so git never reads it as host:path; it comes after "--"
-    await gitIn(to, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", mirror, `+${saved.backupRef}:${tmp}`], "fetching the saved tip", { env });
+    await gitIn(
+      to,
+      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", mirror, `+${saved.backupRef}:${tmp}`],
+      "fetching the saved tip",
+      { env },
+    );
     await gitIn(to, ["update-ref", "--no-deref", `refs/heads/${branch}`, saved.commit], "creating the branch", { env });
     await gitIn(to, ["symbolic-ref", "HEAD", `refs/heads/${branch}`], "pointing HEAD at the branch", { env });
     await gitIn(to, ["update-ref", "-d", tmp], "removing the fetch's ref", { env });
@@ -121,9 +143,16 @@ async function pushSaved(mirror: string, saved: SavedRef, branch: string, url: s
   // the URL may carry the user's own credentials: never echo them
   const shown = redactText(url);
   const ls = await gitIn(mirror, ["ls-remote", "--heads", "--", url, target], "ls-remote", { env });
-  if (ls.stdout.split("\n").some((l) => l.endsWith(`\t${target}`))) throw new BadInput(`branch ${branch} exists at ${shown}: not overwritten (choose another with --branch)`);
-  const r = await gitIn(mirror, ["push", "--quiet", "--porcelain", `--force-with-lease=${target}:`, "--", url, `${saved.commit}:${target}`], "push", { env, ok: () => true });
+  if (ls.stdout.split("\n").some((l) => l.endsWith(`\t${target}`)))
+    throw new BadInput(`branch ${branch} exists at ${shown}: not overwritten (choose another with --branch)`);
+  const r = await gitIn(
+    mirror,
+    ["push", "--quiet", "--porcelain", `--force-with-lease=${target}:`, "--", url, `${saved.commit}:${target}`],
+    "push",
+    { env, ok: () => true },
+  );
   if (r.code === 0) return;
-  if (/stale info|already exists|fetch first/.test(r.stdout + r.stderr)) throw new BadInput(`branch ${branch} exists at ${shown}: not overwritten (choose another with --branch)`);
+  if (/stale info|already exists|fetch first/.test(r.stdout + r.stderr))
+    throw new BadInput(`branch ${branch} exists at ${shown}: not overwritten (choose another with --branch)`);
   throw new GitFailure(`push to ${shown} failed: ${gitFailureLine(r.stderr)}`);
 }

@@ -23,7 +23,12 @@ import { boundedPool as pool } from "../bounded-pool.js";
 
 async function knownMirror(dir: string, dirName: string, env: Environment, scope: GitScope): Promise<KnownMirror> {
   try {
-    const text = await readMirrorConfig(join(dir, dirName), env, "^(remote\\.origin\\.url|chime\\.(githubid|forgekey|goneupstream))$", scope);
+    const text = await readMirrorConfig(
+      join(dir, dirName),
+      env,
+      "^(remote\\.origin\\.url|chime\\.(githubid|forgekey|goneupstream))$",
+      scope,
+    );
     const url = /^remote\.origin\.url (.*)$/m.exec(text)?.[1];
     const gone = /^chime\.goneupstream (\d{1,15})$/m.exec(text)?.[1];
     return { dirName, url, key: keyFromConfig(text), goneSince: gone === undefined ? undefined : Number(gone) };
@@ -57,9 +62,10 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     // An unmounted backup disk must show in the metrics too, not leave the last good file.
     if (o.promFile !== undefined) {
       const repos = (await loadState(ctx.stateDir)).repos;
-      await writePrometheusTextfile(o.promFile, gitBackupFamilies([], repos, ctx.now().seconds, (nowMs() - started) / 1000, false, false)).catch((e: unknown) =>
-        log.warn({ error: promFileProblem(o.promFile!, e) }, "cannot write --prom-file"),
-      );
+      await writePrometheusTextfile(
+        o.promFile,
+        gitBackupFamilies([], repos, ctx.now().seconds, (nowMs() - started) / 1000, false, false),
+      ).catch((e: unknown) => log.warn({ error: promFileProblem(o.promFile!, e) }, "cannot write --prom-file"));
     }
     // The runner's summary line carries this; a line of our own would be a second summary.
     return { status: "critical", summary: `DIR ${o.dir} unusable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
@@ -81,7 +87,13 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   let actions: MirrorAction[] = mirrorNames.sort().map((dirName) => ({ kind: "fetch", dirName }));
   if (found.configured) {
     for (const r of found.rejected) log.warn({ entry: r.entry, reason: r.reason }, `${r.forge} listing entry rejected`);
-    const known = await pool(mirrorNames, 8, new AbortController().signal, (n) => knownMirror(o.dir, n, env, git), (n): KnownMirror => ({ dirName: n, url: undefined, key: undefined }));
+    const known = await pool(
+      mirrorNames,
+      8,
+      new AbortController().signal,
+      (n) => knownMirror(o.dir, n, env, git),
+      (n): KnownMirror => ({ dirName: n, url: undefined, key: undefined }),
+    );
     actions = planMirrors(known, found.planned, found.listedKeys, found.covered, o);
   }
   const listingError = found.errors.length > 0 ? found.errors.join("; ") : undefined;
@@ -125,7 +137,12 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
           }
           delete state.wikiProbes[p.key];
         }
-        await createMirror(o.dir, { dirName: a.dirName, name: p.repo.name, url: p.repo.cloneUrl, key: p.key, defaultBranch: p.repo.defaultBranch }, env, git);
+        await createMirror(
+          o.dir,
+          { dirName: a.dirName, name: p.repo.name, url: p.repo.cloneUrl, key: p.key, defaultBranch: p.repo.defaultBranch },
+          env,
+          git,
+        );
       } else if (a.newUrl !== undefined || a.adoptKey !== undefined || a.backUpstream) {
         // a symlinked "mirror" must not lead these writes outside DIR
         await checkMirrorDirectory(path);
@@ -133,11 +150,21 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
         if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl], git);
         if (a.adoptKey !== undefined) await gitWrite(path, local, ["config", "--local", ...keyConfig(a.adoptKey)], git);
         if (a.backUpstream) await gitWrite(path, local, ["config", "--local", "--unset-all", "chime.goneupstream"], git);
-        if (a.newUrl !== undefined || a.adoptKey !== undefined) notes.push(a.note ?? `adopted by ${a.adoptKey?.startsWith("github ") ? "GitHub" : "forge"} id`);
+        if (a.newUrl !== undefined || a.adoptKey !== undefined)
+          notes.push(a.note ?? `adopted by ${a.adoptKey?.startsWith("github ") ? "GitHub" : "forge"} id`);
         if (a.backUpstream) notes.push("listed upstream again");
       }
     } catch (err) {
-      return { repo, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes, error: firstErrorLine((err as Error).message, secrets) };
+      return {
+        repo,
+        status: "failed",
+        refsUpdated: 0,
+        refsSaved: 0,
+        ms: 0,
+        attempts: 0,
+        notes,
+        error: firstErrorLine((err as Error).message, secrets),
+      };
     }
     const r = await updateMirror(repo, path, { isNew: a.kind === "create", fsckDue: fsckDue(repo) }, settings);
     r.notes.unshift(...notes);
@@ -145,7 +172,15 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
   };
 
   const markGone = async (path: string, since: number | undefined): Promise<RepoOutcome> => {
-    const r: RepoOutcome = { repo: basename(path), status: "gone upstream", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: ["kept; not fetched"] };
+    const r: RepoOutcome = {
+      repo: basename(path),
+      status: "gone upstream",
+      refsUpdated: 0,
+      refsSaved: 0,
+      ms: 0,
+      attempts: 0,
+      notes: ["kept; not fetched"],
+    };
     if (since !== undefined) return r;
     // Remembered in the mirror itself, so `git-backup history` shows it from DIR alone.
     try {
@@ -157,15 +192,30 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     return r;
   };
 
-  const ran = await pool(actions, o.concurrency, ctx.signal, async (a) => {
-    const r = await runOne(a);
-    if (r) reportOutcome(log, r);
-    return r;
-  }, (a) => {
-    const r: RepoOutcome = { repo: a.dirName, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: [], error: "not started: shutdown" };
-    reportOutcome(log, r);
-    return r;
-  });
+  const ran = await pool(
+    actions,
+    o.concurrency,
+    ctx.signal,
+    async (a) => {
+      const r = await runOne(a);
+      if (r) reportOutcome(log, r);
+      return r;
+    },
+    (a) => {
+      const r: RepoOutcome = {
+        repo: a.dirName,
+        status: "failed",
+        refsUpdated: 0,
+        refsSaved: 0,
+        ms: 0,
+        attempts: 0,
+        notes: [],
+        error: "not started: shutdown",
+      };
+      reportOutcome(log, r);
+      return r;
+    },
+  );
   const outcomes = ran.filter((r): r is RepoOutcome => r !== undefined);
 
   const endSec = ctx.now().seconds;
@@ -176,7 +226,8 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     if (r.fsck === "ok") entry.lastFsck = endSec;
   }
   for (const name of Object.keys(state.repos)) if (!outcomes.some((r) => r.repo === name)) delete state.repos[name];
-  if (found.configured && found.errors.length === 0) for (const key of Object.keys(state.wikiProbes)) if (!found.listedKeys.has(key)) delete state.wikiProbes[key];
+  if (found.configured && found.errors.length === 0)
+    for (const key of Object.keys(state.wikiProbes)) if (!found.listedKeys.has(key)) delete state.wikiProbes[key];
   const ms = nowMs() - started;
   // No summary line here: whoever runs the job (`chime git-backup`, the daemon) logs exactly one,
   // with result.summary and result.metrics as its fields.
@@ -192,7 +243,11 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     } catch (err) {
       // Monitoring that reads the file would go on seeing the last run's numbers: not "ok".
       const problem = promFileProblem(o.promFile, err);
-      return { status: result.status === "ok" ? "warning" : result.status, summary: `${result.summary}; ${problem}`, metrics: result.metrics };
+      return {
+        status: result.status === "ok" ? "warning" : result.status,
+        summary: `${result.summary}; ${problem}`,
+        metrics: result.metrics,
+      };
     }
   }
   return { status: result.status, summary: result.summary, metrics: result.metrics };

@@ -44,11 +44,19 @@ async function objectTypes(mirror: string, env: NodeJS.ProcessEnv, refs: readonl
  * reachable and carries the name inside git itself (a clone of the mirror has it too), with no
  * second file to keep in step. `git cat-file tag REF` shows the name; `REF^{}` is the old tip.
  */
-async function nameRecord(mirror: string, env: NodeJS.ProcessEnv, x: OldRef, type: string, stampSeconds: number, scope: GitScope): Promise<string> {
+async function nameRecord(
+  mirror: string,
+  env: NodeJS.ProcessEnv,
+  x: OldRef,
+  type: string,
+  stampSeconds: number,
+  scope: GitScope,
+): Promise<string> {
   const text = `object ${x.oid}\ntype ${type}\ntag chime-saved-ref\ntagger chime git-backup <git-backup@chime.invalid> ${stampSeconds} +0000\n\n${x.ref}\n`;
   const r = await runGit(["mktag"], { ...scope, cwd: mirror, env, input: text, timeoutMs: GIT_LIMIT_MS });
   const oid = r.stdout.trim();
-  if (r.code !== 0 || !/^[0-9a-f]{40,64}$/.test(oid)) throw new Error(`recording the name of ${x.ref.slice(0, 80)} failed: ${gitFailureLine(r.stderr)}`);
+  if (r.code !== 0 || !/^[0-9a-f]{40,64}$/.test(oid))
+    throw new Error(`recording the name of ${x.ref.slice(0, 80)} failed: ${gitFailureLine(r.stderr)}`);
   return oid;
 }
 
@@ -56,7 +64,12 @@ export function hashedName(stamp: string, ref: string): string {
   return `${BACKUP_NAMESPACE}/${stamp}/${HASHED_DIR}/${createHash("sha256").update(ref).digest("hex")}`;
 }
 
-async function createRefs(mirror: string, env: NodeJS.ProcessEnv, lines: string, scope: GitScope): Promise<{ ok: boolean; taken: boolean; error: string }> {
+async function createRefs(
+  mirror: string,
+  env: NodeJS.ProcessEnv,
+  lines: string,
+  scope: GitScope,
+): Promise<{ ok: boolean; taken: boolean; error: string }> {
   const r = await runGit(["update-ref", "--stdin"], { ...scope, cwd: mirror, env, input: lines, timeoutMs: GIT_LIMIT_MS });
   return { ok: r.code === 0, taken: /exists|reference already/i.test(r.stderr), error: gitErrorLine(r.stderr) };
 }

@@ -32,8 +32,18 @@ export function mirrorEnv(mirror: string, env: Environment): NodeJS.ProcessEnv {
 }
 
 /** Runs git in `mirror` with `opts.env` (mirrorEnv's, or a restore's own) and throws GitFailure with git's own error line unless `ok(code)`. */
-export async function gitIn(mirror: string, args: readonly string[], what: string, opts: { env: NodeJS.ProcessEnv; input?: string; ok?: (code: number | null) => boolean }): Promise<GitRun> {
-  const r = await runGit(args, { cwd: mirror, env: opts.env, timeoutMs: GIT_LIMIT_MS, ...(opts.input === undefined ? {} : { input: opts.input }) });
+export async function gitIn(
+  mirror: string,
+  args: readonly string[],
+  what: string,
+  opts: { env: NodeJS.ProcessEnv; input?: string; ok?: (code: number | null) => boolean },
+): Promise<GitRun> {
+  const r = await runGit(args, {
+    cwd: mirror,
+    env: opts.env,
+    timeoutMs: GIT_LIMIT_MS,
+    ...(opts.input === undefined ? {} : { input: opts.input }),
+  });
   if (!(opts.ok ?? ((c) => c === 0))(r.code)) throw new GitFailure(`${what} in ${mirror} failed: ${gitFailureLine(r.stderr)}`);
   return r;
 }
@@ -98,7 +108,10 @@ export async function listSavedRefs(mirror: string, env: Environment): Promise<S
 async function peelRemaining(mirror: string, saved: SavedRef[], gitEnv: NodeJS.ProcessEnv): Promise<void> {
   const todo = saved.filter((s) => s.commit === "");
   if (todo.length === 0) return;
-  const r = await gitIn(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], "peeling saved refs", { env: gitEnv, input: todo.map((s) => `${s.oid}^{commit}\n`).join("") });
+  const r = await gitIn(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], "peeling saved refs", {
+    env: gitEnv,
+    input: todo.map((s) => `${s.oid}^{commit}\n`).join(""),
+  });
   const lines = r.stdout.split("\n");
   todo.forEach((s, i) => {
     const m = /^([0-9a-f]{40,64}) commit$/.exec(lines[i] ?? "");
@@ -108,7 +121,9 @@ async function peelRemaining(mirror: string, saved: SavedRef[], gitEnv: NodeJS.P
 
 /** refname → object id of the mirror's current branches and tags. */
 export async function currentRefs(mirror: string, env: Environment): Promise<Map<string, string>> {
-  const r = await gitIn(mirror, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/", "refs/tags/"], "listing refs", { env: mirrorEnv(mirror, env) });
+  const r = await gitIn(mirror, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/", "refs/tags/"], "listing refs", {
+    env: mirrorEnv(mirror, env),
+  });
   const refs = new Map<string, string>();
   for (const line of r.stdout.split("\n")) {
     const sp = line.indexOf(" ");

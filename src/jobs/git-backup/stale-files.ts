@@ -47,12 +47,7 @@ async function candidates(mirror: string): Promise<string[]> {
  * previous run of ours) killed, otherwise only files older than `olderThanMs` go, which no
  * healthy git holds that long.
  */
-export async function removeStaleGitFiles(
-  mirror: string,
-  everything: boolean,
-  olderThanMs: number,
-  nowMs: number,
-): Promise<string[]> {
+export async function removeStaleGitFiles(mirror: string, everything: boolean, olderThanMs: number, nowMs: number): Promise<string[]> {
   const removed: string[] = [];
   for (const p of await candidates(mirror)) {
     let st;

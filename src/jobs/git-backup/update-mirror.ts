@@ -54,7 +54,14 @@ async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string,
  * after the fetch, and ancestry checked locally by git. Nothing git printed (the server can put
  * any text there, "   a..b  main -> main" lookalikes included) takes part.
  */
-async function preserve(mirror: string, env: NodeJS.ProcessEnv, before: RefSnapshot, after: RefSnapshot, stampSeconds: number, scope: GitScope) {
+async function preserve(
+  mirror: string,
+  env: NodeJS.ProcessEnv,
+  before: RefSnapshot,
+  after: RefSnapshot,
+  stampSeconds: number,
+  scope: GitScope,
+) {
   const diff = await diffRefs(before, after, (o, n) => isAncestor(mirror, env, o, n, scope));
   const kept = await saveOldRefs(mirror, env, diff.toSave, backupStamp(stampSeconds), stampSeconds, scope);
   return { updated: diff.updated, ...kept };
@@ -71,7 +78,13 @@ function hashedNote(hashed: readonly string[]): string {
   return `name too long to keep as is, saved under refs/backup/<stamp>/${HASHED_DIR}/<sha256>: ${shown.join(", ")}${more}`;
 }
 
-async function fsck(mirror: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal: AbortSignal, scope: GitScope): Promise<string | undefined> {
+async function fsck(
+  mirror: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  signal: AbortSignal,
+  scope: GitScope,
+): Promise<string | undefined> {
   // Full fsck: a truncated pack or a missing tree passes an up-to-date fetch and
   // `--connectivity-only` alike (reference §3.3).
   const r = await runGit(["fsck", "--full", "--no-dangling", "--no-progress"], { ...scope, cwd: mirror, env, timeoutMs, signal });
@@ -150,19 +163,33 @@ export async function updateMirror(
               : gitFailureLine(fetched.run.stderr, s.secrets);
       return outcome;
     }
-    const headNote = await followUpstreamHead(mirror, env, fetchEnv, after, cfg.filesRefStore, {
-      timeoutMs: s.policy.timeoutMs,
-      signal: s.signal,
-      // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
-      onSpawn: (pgid) => lock?.recordGit(pgid),
-    }, s.git);
+    const headNote = await followUpstreamHead(
+      mirror,
+      env,
+      fetchEnv,
+      after,
+      cfg.filesRefStore,
+      {
+        timeoutMs: s.policy.timeoutMs,
+        signal: s.signal,
+        // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
+        onSpawn: (pgid) => lock?.recordGit(pgid),
+      },
+      s.git,
+    );
     if (headNote !== undefined) outcome.notes.push(headNote);
     if (s.lfs) {
-      const lfs = await fetchLfsObjects(mirror, fetchEnv, {
-        timeoutMs: Math.max(1, started + s.policy.timeoutMs - s.nowMs()),
-        signal: s.signal,
-        onSpawn: (pgid) => lock?.recordGit(pgid),
-      }, s.git, s.secrets);
+      const lfs = await fetchLfsObjects(
+        mirror,
+        fetchEnv,
+        {
+          timeoutMs: Math.max(1, started + s.policy.timeoutMs - s.nowMs()),
+          signal: s.signal,
+          onSpawn: (pgid) => lock?.recordGit(pgid),
+        },
+        s.git,
+        s.secrets,
+      );
       if (lfs.problem !== undefined) outcome.warning = lfs.problem;
     }
     if (opts.fsckDue) {

@@ -8,7 +8,11 @@ import type { UpdateSettings } from "./update-mirror.js";
  * answer "not found". No ref, or no answer, is "not there (yet)": asked again next run.
  */
 export async function existsUpstream(dir: string, url: string, s: UpdateSettings): Promise<boolean> {
-  const env = gitEnvironment(s.env, undefined, s.credentials.filter((c) => url.startsWith(c.urlPrefix)));
+  const env = gitEnvironment(
+    s.env,
+    undefined,
+    s.credentials.filter((c) => url.startsWith(c.urlPrefix)),
+  );
   // The URL is validated (plain http(s)) and comes after "--": never an option.
   const r = await runGit(["-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60", "-c", "core.askPass=", "ls-remote", "--", url], {
     ...s.git,

@@ -36,12 +36,18 @@ export async function verifyMirror(dir: string, repo: string, chimeEnv: Environm
     // names and ids only: a listing that reads the objects fails on the first one missing,
     // and the point here is to name every missing one
     const list = await gitIn(mirror, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/backup/"], "listing refs/backup", { env });
-    const saved = list.stdout.split("\n").filter((l) => l !== "").map((l) => ({ oid: l.slice(0, l.indexOf(" ")), ref: l.slice(l.indexOf(" ") + 1) }));
+    const saved = list.stdout
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => ({ oid: l.slice(0, l.indexOf(" ")), ref: l.slice(l.indexOf(" ") + 1) }));
     verdict.savedTips = saved.length;
     if (saved.length > 0) {
       // each tip's own object, and the commit under it (a saved tag or a name record peels to one)
       const wanted = saved.flatMap((s) => [s.oid, `${s.oid}^{commit}`]);
-      const r = await gitIn(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], "cat-file", { env, input: wanted.map((w) => `${w}\n`).join("") });
+      const r = await gitIn(mirror, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], "cat-file", {
+        env,
+        input: wanted.map((w) => `${w}\n`).join(""),
+      });
       const lines = r.stdout.split("\n");
       saved.forEach((s, i) => {
         if (!/ commit$/.test(lines[2 * i + 1] ?? "")) verdict.missing.push(`${s.ref} ${s.oid.slice(0, 12)}`);
@@ -70,7 +76,10 @@ export async function verifyDir(dir: string, env: Environment): Promise<Verifica
   try {
     repos = await mirrorsOf(dir);
   } catch (e) {
-    return { exitCode: 3, lines: [`GIT-BACKUP UNKNOWN: cannot read ${pluginText(dir)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`] };
+    return {
+      exitCode: 3,
+      lines: [`GIT-BACKUP UNKNOWN: cannot read ${pluginText(dir)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`],
+    };
   }
   const verdicts: MirrorVerdict[] = [];
   for (const repo of repos) verdicts.push(await verifyMirror(dir, repo, env));
@@ -91,6 +100,9 @@ export async function verifyDir(dir: string, env: Environment): Promise<Verifica
     exitCode = 0;
     status = `GIT-BACKUP OK: ${verdicts.length} mirrors pass fsck, ${tips} saved tips present`;
   }
-  const long = bad.map((v) => `${v.repo}: ${[v.problem, v.missing.length > 0 ? `missing saved tips: ${v.missing.join(", ")}` : undefined].filter(Boolean).join("; ")}`);
+  const long = bad.map(
+    (v) =>
+      `${v.repo}: ${[v.problem, v.missing.length > 0 ? `missing saved tips: ${v.missing.join(", ")}` : undefined].filter(Boolean).join("; ")}`,
+  );
   return { exitCode, lines: [`${pluginText(status)} | ${perf}`, ...long.map(pluginText)] };
 }

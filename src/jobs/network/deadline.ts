@@ -24,7 +24,11 @@ export function secondsText(ms: number): string {
  * timer, not the client library's: a library whose abort does not reach a pending read (Node
  * 20's fetch with redirect "error") cannot hang the caller past it.
  */
-export function settleWithin<T>(work: Promise<T>, o: { timeoutMs: number; signal?: AbortSignal | undefined }, stop: () => void = () => {}): Promise<T> {
+export function settleWithin<T>(
+  work: Promise<T>,
+  o: { timeoutMs: number; signal?: AbortSignal | undefined },
+  stop: () => void = () => {},
+): Promise<T> {
   // A rejection after we gave up must not become an unhandled rejection.
   work.catch(() => {});
   return new Promise<T>((resolve, reject) => {
@@ -49,7 +53,10 @@ export function settleWithin<T>(work: Promise<T>, o: { timeoutMs: number; signal
       const text = typeof why === "string" ? why : why instanceof Error && why.name !== "AbortError" ? why.message : "shutdown";
       giveUp(new NetworkReadError(`stopped (${text})`, "aborted"));
     };
-    const cancelTimer = setLongTimeout(() => giveUp(new NetworkReadError(`no complete answer within ${secondsText(o.timeoutMs)}`, "timeout")), o.timeoutMs);
+    const cancelTimer = setLongTimeout(
+      () => giveUp(new NetworkReadError(`no complete answer within ${secondsText(o.timeoutMs)}`, "timeout")),
+      o.timeoutMs,
+    );
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener("abort", onAbort, { once: true });
     work.then(

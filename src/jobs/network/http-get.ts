@@ -91,11 +91,13 @@ function exchangeWithin(method: "GET" | "POST", o: HttpGet, requestBody: Buffer 
   const shown = urlForMessages(first);
   let current: ClientRequest | undefined;
   let currentRes: IncomingMessage | undefined;
-  const fail = (what: string, reason: NetworkReadError["reason"]): NetworkReadError => new NetworkReadError(`${method} ${shown}: ${what}`, reason);
+  const fail = (what: string, reason: NetworkReadError["reason"]): NetworkReadError =>
+    new NetworkReadError(`${method} ${shown}: ${what}`, reason);
 
   const send = (url: URL, headers: Record<string, string>): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
-      if (url.protocol !== "http:" && url.protocol !== "https:") return reject(fail(`not an http(s) URL: ${urlForMessages(url)}`, "network"));
+      if (url.protocol !== "http:" && url.protocol !== "https:")
+        return reject(fail(`not an http(s) URL: ${urlForMessages(url)}`, "network"));
       // agent: false: a fresh connection that closes after the answer, so no pooled socket
       // outlives the run or keeps the process alive.
       const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { method, headers, agent: false }, (res) => {
@@ -177,7 +179,11 @@ function exchangeWithin(method: "GET" | "POST", o: HttpGet, requestBody: Buffer 
     currentRes?.destroy();
     current?.destroy();
   }).catch((err: unknown) => {
-    if (err instanceof NetworkReadError && (err.reason === "timeout" || err.reason === "aborted") && !err.message.startsWith(`${method} `)) {
+    if (
+      err instanceof NetworkReadError &&
+      (err.reason === "timeout" || err.reason === "aborted") &&
+      !err.message.startsWith(`${method} `)
+    ) {
       throw fail(err.reason === "timeout" ? `no complete answer within ${secondsText(o.timeoutMs)}` : err.message, err.reason);
     }
     throw err;

@@ -79,7 +79,10 @@ export function worstStatus(statuses: Iterable<JobStatus>): JobStatus {
 }
 
 export function sortProblems(problems: readonly Problem[]): Problem[] {
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => SEVERITY[b.p.severity] - SEVERITY[a.p.severity] || a.i - b.i).map((x) => x.p);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => SEVERITY[b.p.severity] - SEVERITY[a.p.severity] || a.i - b.i)
+    .map((x) => x.p);
 }
 
 export function formatMs(seconds: number, signed = true): string {
@@ -136,7 +139,9 @@ export function judgePoll(
       continue;
     }
     const { verdict, detail } = failedVerdict(poll);
-    const seen = [...poll.failures].reverse().find((f) => f.leap !== undefined && f.stratum !== undefined && (verdict !== "unsynchronised" || f.reason === "unsynchronised"));
+    const seen = [...poll.failures]
+      .reverse()
+      .find((f) => f.leap !== undefined && f.stratum !== undefined && (verdict !== "unsynchronised" || f.reason === "unsynchronised"));
     const failedBase = seen ? { ...base, refused: { leap: seen.leap!, stratum: seen.stratum! } } : base;
     if (verdict === "unsynchronised") {
       const n = (previousUnsync.get(label) ?? 0) + 1;
@@ -183,18 +188,22 @@ export function judgePoll(
     }
     const medianLevel = level(Math.abs(stats.medianOffset));
     if (SEVERITY[medianLevel] > SEVERITY[meanLevel]) {
-      problems.push({ severity: medianLevel, text: `median offset ${formatMs(stats.medianOffset)} beyond ±${formatLimitMs(medianLevel === "critical" ? t.crit : t.warn)}` });
+      problems.push({
+        severity: medianLevel,
+        text: `median offset ${formatMs(stats.medianOffset)} beyond ±${formatLimitMs(medianLevel === "critical" ? t.crit : t.warn)}`,
+      });
     }
   }
 
   let truechimers = valid.length;
   if (valid.length >= 2) {
-    const sel = selectClocks(
-      valid.map((v) => ({ id: v.label, offset: v.s.offset, lambda: rootDistanceOf({ ...v.s, jitter: v.jitter }) })),
-    );
+    const sel = selectClocks(valid.map((v) => ({ id: v.label, offset: v.s.offset, lambda: rootDistanceOf({ ...v.s, jitter: v.jitter }) })));
     truechimers = sel.truechimers.length;
     if (!sel.consensus) {
-      problems.push({ severity: "critical", text: `no majority of the ${valid.length} valid peers agrees on the time (interval intersection)` });
+      problems.push({
+        severity: "critical",
+        text: `no majority of the ${valid.length} valid peers agrees on the time (interval intersection)`,
+      });
     } else {
       for (const id of sel.falsetickers) {
         const v = valid.find((x) => x.label === id)!;

@@ -3,12 +3,7 @@ import type { JobStatus } from "../job.js";
 import { runProcess, type ProcessScope } from "../process-runner.js";
 import { formatMs, type PollStats, type Problem, type Thresholds } from "./judge-peers.js";
 import { parseChronySources, parseChronyTracking } from "./chrony-status.js";
-import {
-  OPENNTPD_ERROR_BACKOFF_SECONDS,
-  OPENNTPD_VALID_TRUST,
-  parseOpenntpdPeers,
-  parseOpenntpdStatus,
-} from "./openntpd-status.js";
+import { OPENNTPD_ERROR_BACKOFF_SECONDS, OPENNTPD_VALID_TRUST, parseOpenntpdPeers, parseOpenntpdStatus } from "./openntpd-status.js";
 
 /**
  * The local NTP daemon's own view, compared with what we measured ourselves: the incident's
@@ -76,7 +71,10 @@ export async function openntpdView(ntpctl: readonly string[], stats: PollStats, 
   const peers = parseOpenntpdPeers(peersText);
   if (status === null || peers === null) {
     const bad = status === null ? statusText : peersText;
-    return { lines: [], problems: [{ severity: "unknown", text: `openntpd: ntpctl output not understood: ${bad.trim().split("\n")[0] ?? ""}` }] };
+    return {
+      lines: [],
+      problems: [{ severity: "unknown", text: `openntpd: ntpctl output not understood: ${bad.trim().split("\n")[0] ?? ""}` }],
+    };
   }
   const problems: Problem[] = [];
   const ours = stats.medianOffset === null ? "ok" : level(Math.abs(stats.medianOffset), t);
@@ -106,7 +104,8 @@ export async function openntpdView(ntpctl: readonly string[], stats: PollStats, 
   const lines = [
     `openntpd: ${statusText.trim()}`,
     ...peers.map(
-      (p) => `openntpd peer ${p.address}${p.selected ? " *" : ""} tl ${p.trustLevel} st ${p.stratum ?? "-"} next ${p.nextSeconds}s offset ${p.offsetMs ?? "-"}ms`,
+      (p) =>
+        `openntpd peer ${p.address}${p.selected ? " *" : ""} tl ${p.trustLevel} st ${p.stratum ?? "-"} next ${p.nextSeconds}s offset ${p.offsetMs ?? "-"}ms`,
     ),
   ];
   return { lines, problems, peerAddresses: peers.map((p) => p.address).filter((a) => isIP(a) !== 0) };
@@ -125,7 +124,10 @@ export async function chronyView(chronyc: readonly string[], t: Thresholds, scop
   const sources = parseChronySources(sourcesText);
   if (tracking === null || sources === null) {
     const bad = tracking === null ? trackingText : sourcesText;
-    return { lines: [], problems: [{ severity: "unknown", text: `chrony: chronyc output not understood: ${bad.trim().split("\n")[0] ?? ""}` }] };
+    return {
+      lines: [],
+      problems: [{ severity: "unknown", text: `chrony: chronyc output not understood: ${bad.trim().split("\n")[0] ?? ""}` }],
+    };
   }
   const problems: Problem[] = [];
   if (tracking.leapStatus === "Not synchronised") problems.push({ severity: "warning", text: "chrony: not synchronised" });
@@ -133,7 +135,8 @@ export async function chronyView(chronyc: readonly string[], t: Thresholds, scop
   if (off !== "ok") {
     problems.push({ severity: off, text: `chrony: system clock off by ${formatMs(-tracking.systemTimeCorrection)} (local minus true)` });
   }
-  if (tracking.stratum > t.maxStratum) problems.push({ severity: "warning", text: `chrony: stratum ${tracking.stratum} > ${t.maxStratum}` });
+  if (tracking.stratum > t.maxStratum)
+    problems.push({ severity: "warning", text: `chrony: stratum ${tracking.stratum} > ${t.maxStratum}` });
   if (!sources.some((s) => s.state === "*")) problems.push({ severity: "warning", text: "chrony: no selected source" });
   const falsetickers = sources.filter((s) => s.state === "x").map((s) => s.name);
   if (falsetickers.length) problems.push({ severity: "warning", text: `chrony: falsetickers ${falsetickers.join(", ")}` });

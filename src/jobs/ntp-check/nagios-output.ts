@@ -41,7 +41,13 @@ export function okText(stats: PollStats): string {
 }
 
 /** The one-line summary: the worst problem first, every other one after it. */
-export function statusLine(status: JobStatus, problems: readonly Problem[], stats: PollStats, t: Thresholds, notes: readonly string[] = []): string {
+export function statusLine(
+  status: JobStatus,
+  problems: readonly Problem[],
+  stats: PollStats,
+  t: Thresholds,
+  notes: readonly string[] = [],
+): string {
   // Nagios reads only the first line as the status; text from tools (stderr) must not break it.
   const text = problems.length === 0 ? okText(stats) : problems.map((p) => pluginText(p.text)).join("; ");
   // notes (a failed ASN lookup) are said, but judge nothing
@@ -77,7 +83,9 @@ export function peerTable(peers: readonly PeerReport[], asn?: (label: string) =>
   const widths = safe[0]!.map((_, c) => Math.max(...safe.map((r) => r[c]!.length)));
   return safe.map((r) =>
     r
-      .map((cell, c) => (c === r.length - 1 ? cell : c <= 1 || (asn && c === r.length - 2) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .map((cell, c) =>
+        c === r.length - 1 ? cell : c <= 1 || (asn && c === r.length - 2) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!),
+      )
       .join("  "),
   );
 }

@@ -62,7 +62,14 @@ export class NtpCheckJob implements Job {
       if (hold && hold.untilMs > nowMs) {
         const until = new Date(hold.untilMs).toISOString();
         const detail = `kiss-o'-death ${serverText(hold.code)} earlier; not asked again before ${until}`;
-        held.push({ peer: p, samples: [], best: null, jitter: 0, failures: [{ reason: "kiss-of-death", detail, kissCode: hold.code }], kissCode: hold.code });
+        held.push({
+          peer: p,
+          samples: [],
+          best: null,
+          jitter: 0,
+          failures: [{ reason: "kiss-of-death", detail, kissCode: hold.code }],
+          kissCode: hold.code,
+        });
       } else toAsk.push(p);
     }
     const polled = await pollPeers(toAsk, {
@@ -78,7 +85,14 @@ export class NtpCheckJob implements Job {
       // Half a poll judges nothing: no verdicts remembered, no remediation, no metrics file.
       const judgement = judgePoll([], [], cfg.thresholds, new Map());
       const unknown = { ...judgement, status: "unknown" as const, problems: [{ severity: "unknown" as const, text: "poll aborted" }] };
-      return { status: "unknown", summary: statusLine("unknown", unknown.problems, judgement.stats, cfg.thresholds), details: [], verbose: cfg.verbose, judgement: unknown, asns: null };
+      return {
+        status: "unknown",
+        summary: statusLine("unknown", unknown.problems, judgement.stats, cfg.thresholds),
+        details: [],
+        verbose: cfg.verbose,
+        judgement: unknown,
+        asns: null,
+      };
     }
     for (const p of polled) {
       const label = peerLabel(p.peer);
@@ -103,7 +117,9 @@ export class NtpCheckJob implements Job {
       asns = await peerAsns(peersWithAddress, cfg.asn, judged.stats.configured, ctx, this.deps.asnSpecial);
     }
     const daemonPeers = cfg.daemon ? { kind: cfg.daemon.kind, addresses: daemon.peerAddresses ?? [] } : undefined;
-    const pool = cfg.poolScore ? await this.poolVerdicts(cfg.poolScore, polls, daemonPeers, persist ? ctx.stateDir : null, nowMs, ctx.signal) : { problems: [], lines: [], family: null };
+    const pool = cfg.poolScore
+      ? await this.poolVerdicts(cfg.poolScore, polls, daemonPeers, persist ? ctx.stateDir : null, nowMs, ctx.signal)
+      : { problems: [], lines: [], family: null };
     let problems = sortProblems([...judged.problems, ...daemon.problems, ...(asns?.problems ?? []), ...pool.problems]);
     let status: JobStatus = worstStatus(problems.map((p) => p.severity));
     const asnCell = asns === null ? undefined : (label: string) => asnText(asns.results.get(label));
@@ -156,7 +172,8 @@ export class NtpCheckJob implements Job {
     const labels = new Map<string, string[]>();
     for (const p of polls) if (p.samples.length > 0) labels.set(p.peer.address, [...(labels.get(p.peer.address) ?? []), peerLabel(p.peer)]);
     // the local daemon's own peers: the incident's dropped server is only there
-    for (const a of daemonPeers?.addresses ?? []) if (!labels.has(a)) labels.set(a, [`${a.includes(":") ? `[${a}]` : a} (${daemonPeers!.kind}'s)`]);
+    for (const a of daemonPeers?.addresses ?? [])
+      if (!labels.has(a)) labels.set(a, [`${a.includes(":") ? `[${a}]` : a} (${daemonPeers!.kind}'s)`]);
     const scores = await poolScores({ addresses: [...labels.keys()], settings, stateDir, nowMs, signal });
     const label = (a: string) => labels.get(a)?.join(", ") ?? a;
     const family: PromFamily = {

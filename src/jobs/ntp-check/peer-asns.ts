@@ -20,13 +20,54 @@ import type { PeerReport, Problem } from "./judge-peers.js";
  * a failed lookup is a note in the status line, nothing more.
  */
 export const NTP_ASN_OPTIONS: readonly OptionSpec[] = [
-  { name: "asn", kind: "switch", env: "CHIME_NTP_ASN", help: "annotate peers with their origin AS; WARNING when the truechimers sit in fewer than --min-asns ASes" },
-  { name: "min-asns", kind: "count", env: "CHIME_NTP_MIN_ASNS", min: 1, max: 64, help: "distinct ASes the truechimers must span (default 2 with 3 or more peers, else 1)" },
-  { name: "asn-source", kind: "list", env: "CHIME_NTP_ASN_SOURCE", value: "cymru,ripestat,db", default: "cymru,ripestat,db", help: "ASN sources, in order (chime asn --source)" },
-  { name: "asn-dns-server", kind: "list", env: "CHIME_NTP_ASN_DNS_SERVER", value: "ADDR[:PORT]", help: "DNS server for Team Cymru's zone (default: the system's)" },
+  {
+    name: "asn",
+    kind: "switch",
+    env: "CHIME_NTP_ASN",
+    help: "annotate peers with their origin AS; WARNING when the truechimers sit in fewer than --min-asns ASes",
+  },
+  {
+    name: "min-asns",
+    kind: "count",
+    env: "CHIME_NTP_MIN_ASNS",
+    min: 1,
+    max: 64,
+    help: "distinct ASes the truechimers must span (default 2 with 3 or more peers, else 1)",
+  },
+  {
+    name: "asn-source",
+    kind: "list",
+    env: "CHIME_NTP_ASN_SOURCE",
+    value: "cymru,ripestat,db",
+    default: "cymru,ripestat,db",
+    help: "ASN sources, in order (chime asn --source)",
+  },
+  {
+    name: "asn-dns-server",
+    kind: "list",
+    env: "CHIME_NTP_ASN_DNS_SERVER",
+    value: "ADDR[:PORT]",
+    help: "DNS server for Team Cymru's zone (default: the system's)",
+  },
   { name: "asn-db", kind: "text", env: "CHIME_NTP_ASN_DB", value: "FILE", help: "local iptoasn table (the asn-db job keeps it fresh)" },
-  { name: "asn-ripestat-url", kind: "text", env: "CHIME_NTP_ASN_RIPESTAT_URL", value: "URL", default: RIPESTAT_URL, help: "RIPEstat Data API base URL" },
-  { name: "asn-timeout", kind: "duration", env: "CHIME_NTP_ASN_TIMEOUT", default: "3s", min: 50, max: 60_000, unitRequired: true, help: "deadline of each ASN query" },
+  {
+    name: "asn-ripestat-url",
+    kind: "text",
+    env: "CHIME_NTP_ASN_RIPESTAT_URL",
+    value: "URL",
+    default: RIPESTAT_URL,
+    help: "RIPEstat Data API base URL",
+  },
+  {
+    name: "asn-timeout",
+    kind: "duration",
+    env: "CHIME_NTP_ASN_TIMEOUT",
+    default: "3s",
+    min: 50,
+    max: 60_000,
+    unitRequired: true,
+    help: "deadline of each ASN query",
+  },
 ];
 
 export interface AsnCheckConfig {
@@ -35,7 +76,11 @@ export interface AsnCheckConfig {
   readonly sources: SourceSettings;
 }
 
-const words = (values: readonly string[]): string[] => values.flatMap((v) => v.split(",")).map((w) => w.trim()).filter((w) => w !== "");
+const words = (values: readonly string[]): string[] =>
+  values
+    .flatMap((v) => v.split(","))
+    .map((w) => w.trim())
+    .filter((w) => w !== "");
 
 /** The --asn settings from ntp-check's options; null without --asn. */
 export function asnCheckConfig(o: Options): AsnCheckConfig | null {
@@ -82,7 +127,11 @@ function networkKey(r: AddressResult): string | null {
 }
 
 /** The judgement of the ASes, a pure function of the answers. */
-export function judgeAsns(peers: readonly PeerReport[], results: ReadonlyMap<string, AddressResult>, minAsns: number): Omit<PeerAsns, "results"> {
+export function judgeAsns(
+  peers: readonly PeerReport[],
+  results: ReadonlyMap<string, AddressResult>,
+  minAsns: number,
+): Omit<PeerAsns, "results"> {
   const truechimers = peers.filter((p) => p.verdict === "valid");
   const groups = new Map<string, string[]>();
   const unknown: string[] = [];
@@ -105,7 +154,10 @@ export function judgeAsns(peers: readonly PeerReport[], results: ReadonlyMap<str
       const r = results.get(labels[0]!)!;
       return `${r.kind === "answer" ? asnText(r) : k}: ${labels.join(", ")}`;
     });
-    problems.push({ severity: "warning", text: `truechimers in ${groups.size} AS${groups.size === 1 ? "" : "es"}, fewer than --min-asns ${minAsns} (${where.join("; ")})` });
+    problems.push({
+      severity: "warning",
+      text: `truechimers in ${groups.size} AS${groups.size === 1 ? "" : "es"}, fewer than --min-asns ${minAsns} (${where.join("; ")})`,
+    });
   }
   return { problems, notes, truechimerAsns: groups.size };
 }
@@ -145,9 +197,19 @@ export async function peerAsns(
   for (const { report } of peers) {
     const r = results.get(report.label);
     if (r === undefined) continue;
-    const fields = r.kind === "answer" ? { asn: r.origins[0], as_name: r.asName ?? "", country: r.country ?? "", prefix: r.prefix ?? "", source: r.source } : { asn_result: r.kind };
+    const fields =
+      r.kind === "answer"
+        ? { asn: r.origins[0], as_name: r.asName ?? "", country: r.country ?? "", prefix: r.prefix ?? "", source: r.source }
+        : { asn_result: r.kind };
     ctx.log.info({ peer: report.label, ...fields }, `peer ${report.label}: ${asnText(r)}`);
   }
   const minAsns = cfg.minAsns ?? (configured >= 3 ? 2 : 1);
-  return { results, ...judgeAsns(peers.map((p) => p.report), results, minAsns) };
+  return {
+    results,
+    ...judgeAsns(
+      peers.map((p) => p.report),
+      results,
+      minAsns,
+    ),
+  };
 }

@@ -77,7 +77,12 @@ export async function pollPeer(peer: Peer, opts: PollOptions): Promise<PeerPoll>
     if (outcome.kind === "sample") {
       samples.push(outcome.sample);
     } else if (outcome.kind === "rejected") {
-      const f: SampleFailure = { reason: outcome.reason, detail: outcome.detail, leap: outcome.header.leap, stratum: outcome.header.stratum };
+      const f: SampleFailure = {
+        reason: outcome.reason,
+        detail: outcome.detail,
+        leap: outcome.header.leap,
+        stratum: outcome.header.stratum,
+      };
       failures.push(outcome.kissCode === undefined ? f : { ...f, kissCode: outcome.kissCode });
       if (outcome.kissCode !== undefined && STOP_CODES.has(outcome.kissCode)) {
         kissCode = outcome.kissCode;
@@ -86,7 +91,9 @@ export async function pollPeer(peer: Peer, opts: PollOptions): Promise<PeerPoll>
     } else {
       // A timeout after ignored replies says more than "timeout": name what was ignored.
       const last = outcome.ignored.at(-1);
-      failures.push(last ? { reason: last.reason, detail: `${last.detail} (no valid reply)` } : { reason: "timeout", detail: outcome.detail });
+      failures.push(
+        last ? { reason: last.reason, detail: `${last.detail} (no valid reply)` } : { reason: "timeout", detail: outcome.detail },
+      );
     }
     if (i + 1 < opts.samples) await wait(opts.spacingMs - (performance.now() - started), opts.signal);
   }

@@ -81,7 +81,10 @@ export function scoreFromAnswer(status: number, body: Buffer): number | null | {
   const d = doc as { monitors?: unknown; history?: unknown };
   const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
   if (Array.isArray(d.monitors)) {
-    const main = d.monitors.find((m: unknown) => typeof m === "object" && m !== null && (m as { name?: unknown }).name === "recentmedian" && num((m as { score?: unknown }).score));
+    const main = d.monitors.find(
+      (m: unknown) =>
+        typeof m === "object" && m !== null && (m as { name?: unknown }).name === "recentmedian" && num((m as { score?: unknown }).score),
+    );
     if (main) return (main as { score: number }).score;
   }
   if (Array.isArray(d.history)) {
@@ -111,7 +114,8 @@ async function loadCache(stateDir: string | null): Promise<PoolCache> {
     const doc = JSON.parse(await readFile(join(stateDir, CACHE_FILE), "utf8")) as PoolCache;
     const scores: Record<string, CachedScore> = {};
     for (const [ip, c] of Object.entries(doc.scores ?? {})) {
-      if (typeof c?.fetchedMs === "number" && (c.score === null || typeof c.score === "number")) scores[ip] = { score: c.score, fetchedMs: c.fetchedMs };
+      if (typeof c?.fetchedMs === "number" && (c.score === null || typeof c.score === "number"))
+        scores[ip] = { score: c.score, fetchedMs: c.fetchedMs };
     }
     return { scores, ...(typeof doc.holdUntilMs === "number" ? { holdUntilMs: doc.holdUntilMs } : {}) };
   } catch {
@@ -135,7 +139,10 @@ export async function poolScores(r: PoolScoreRequest): Promise<PeerPoolScore[]> 
   const cache = await loadCache(r.stateDir);
   const out: PeerPoolScore[] = [];
   let asked = 0;
-  let held = cache.holdUntilMs !== undefined && cache.holdUntilMs > nowMs ? `the pool API asked us to wait until ${new Date(cache.holdUntilMs).toISOString()}` : undefined;
+  let held =
+    cache.holdUntilMs !== undefined && cache.holdUntilMs > nowMs
+      ? `the pool API asked us to wait until ${new Date(cache.holdUntilMs).toISOString()}`
+      : undefined;
   for (const address of r.addresses) {
     const cached = cache.scores[address];
     if (cached && nowMs - cached.fetchedMs < settings.intervalMs && cached.fetchedMs <= nowMs) {
@@ -150,7 +157,13 @@ export async function poolScores(r: PoolScoreRequest): Promise<PeerPoolScore[]> 
       // an IP address needs no escaping (isIP), and the pool's paths show IPv6 colons as they are
       const url = `${settings.baseUrl.replace(/\/+$/, "")}/scores/${address}/json?limit=1`;
       try {
-        const reply = await httpGet({ url, timeoutMs: settings.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES, signal: r.signal, headers: { accept: "application/json", "user-agent": "chime ntp-check" } });
+        const reply = await httpGet({
+          url,
+          timeoutMs: settings.timeoutMs,
+          maxBodyBytes: MAX_ANSWER_BYTES,
+          signal: r.signal,
+          headers: { accept: "application/json", "user-agent": "chime ntp-check" },
+        });
         if (reply.status === 429) {
           const wait = Math.min(MAX_HOLD_MS, retryAfterMs(reply.headers["retry-after"], nowMs) ?? settings.intervalMs);
           cache.holdUntilMs = nowMs + wait;
@@ -167,7 +180,10 @@ export async function poolScores(r: PoolScoreRequest): Promise<PeerPoolScore[]> 
         }
       } catch (e) {
         if (!(e instanceof NetworkReadError)) throw e;
-        error = e.reason === "timeout" ? `the pool API gave no answer within ${settings.timeoutMs / 1000} s` : `the pool API could not be read (${e.reason})`;
+        error =
+          e.reason === "timeout"
+            ? `the pool API gave no answer within ${settings.timeoutMs / 1000} s`
+            : `the pool API could not be read (${e.reason})`;
       }
     }
     out.push(cached ? { address, score: cached.score, stale: true, error } : { address, error });
@@ -193,8 +209,16 @@ export function poolProblems(scores: readonly PeerPoolScore[], s: PoolScoreSetti
   for (const p of scores) {
     const who = label(p.address);
     if (typeof p.score === "number") {
-      if (p.score < s.crit) problems.push({ severity: "critical", text: `peer ${who} pool score ${scoreText(p.score)} (below ${scoreText(s.crit)}; the pool has dropped it)` });
-      else if (p.score < s.warn) problems.push({ severity: "warning", text: `peer ${who} pool score ${scoreText(p.score)} (below ${scoreText(s.warn)}; the pool no longer hands it out)` });
+      if (p.score < s.crit)
+        problems.push({
+          severity: "critical",
+          text: `peer ${who} pool score ${scoreText(p.score)} (below ${scoreText(s.crit)}; the pool has dropped it)`,
+        });
+      else if (p.score < s.warn)
+        problems.push({
+          severity: "warning",
+          text: `peer ${who} pool score ${scoreText(p.score)} (below ${scoreText(s.warn)}; the pool no longer hands it out)`,
+        });
     } else if (p.score === undefined) {
       problems.push({ severity: "unknown", text: `pool score of ${who} unknown: ${p.error ?? "no answer"}` });
     }
@@ -204,6 +228,11 @@ export function poolProblems(scores: readonly PeerPoolScore[], s: PoolScoreSetti
 
 /** For the log and the verbose table: one line per peer. */
 export function poolScoreLine(p: PeerPoolScore, label: string): string {
-  const what = p.score === null ? "not a pool member" : typeof p.score === "number" ? `score ${scoreText(p.score)}` : `unknown (${p.error ?? "no answer"})`;
+  const what =
+    p.score === null
+      ? "not a pool member"
+      : typeof p.score === "number"
+        ? `score ${scoreText(p.score)}`
+        : `unknown (${p.error ?? "no answer"})`;
   return `pool ${label}: ${what}${p.stale ? ` (cached; ${p.error})` : ""}`;
 }

@@ -60,12 +60,21 @@ export function ntpFamilies(j: Judgement, polledAtSeconds: number, asns: PeerAsn
   }
   if (asns !== null) {
     // one series per peer, like peer_info: the label set stays as bounded as the peer list
-    const asInfo = fam("peer_asn_info", "The peer's origin AS (asn=\"\" when unknown or not announced), its name and registry country.");
+    const asInfo = fam("peer_asn_info", 'The peer\'s origin AS (asn="" when unknown or not announced), its name and registry country.');
     for (const p of j.peers) {
       const r = asns.results.get(p.label);
       if (r === undefined) continue;
       const answer = r.kind === "answer" ? r : null;
-      asInfo.push([{ peer: p.label, asn: answer ? String(answer.origins[0]) : "", as_name: (answer?.asName ?? "").slice(0, MAX_AS_NAME), country: answer?.country ?? "", result: r.kind }, 1]);
+      asInfo.push([
+        {
+          peer: p.label,
+          asn: answer ? String(answer.origins[0]) : "",
+          as_name: (answer?.asName ?? "").slice(0, MAX_AS_NAME),
+          country: answer?.country ?? "",
+          result: r.kind,
+        },
+        1,
+      ]);
     }
     fam("truechimer_asns", "Distinct networks (origin ASes) among the truechimers whose AS is known.").push([{}, asns.truechimerAsns]);
   }

@@ -82,7 +82,11 @@ function ms(seconds: number): string {
 
 export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyLimits = defaultReplyLimits): ReplyCheck {
   if (reply.address !== sent.address || reply.port !== sent.port) {
-    return { kind: "ignored", reason: "wrong-source", detail: `reply from ${reply.address} port ${reply.port}, asked ${sent.address} port ${sent.port}` };
+    return {
+      kind: "ignored",
+      reason: "wrong-source",
+      detail: `reply from ${reply.address} port ${reply.port}, asked ${sent.address} port ${sent.port}`,
+    };
   }
   const h = parseNtpHeader(reply.bytes);
   if (h === null) {
@@ -92,9 +96,7 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
     return { kind: "ignored", reason: "bogus-origin", detail: "origin timestamp does not match our transmit nonce" };
   }
   const reject = (reason: RejectReason, detail: string, kissCode?: string): ReplyCheck =>
-    kissCode === undefined
-      ? { kind: "rejected", reason, detail, header: h }
-      : { kind: "rejected", reason, detail, kissCode, header: h };
+    kissCode === undefined ? { kind: "rejected", reason, detail, header: h } : { kind: "rejected", reason, detail, kissCode, header: h };
   if (h.mode !== MODE_SERVER) return reject("bad-mode", `mode ${h.mode}, expected 4 (server)`);
   if (h.version !== sent.version) return reject("bad-version", `version ${h.version}, sent ${sent.version}`);
   if (h.transmit === 0n) return reject("zero-transmit", "transmit timestamp is zero");
@@ -115,7 +117,10 @@ export function checkReply(sent: SentQuery, reply: ReceivedReply, limits: ReplyL
   }
   const hold = ntpDiffSeconds(h.transmit, h.receive);
   if (h.receive === 0n || hold < 0) {
-    return reject("bad-server-times", h.receive === 0n ? "receive timestamp is zero" : `server transmit is ${ms(-hold)} before its receive`);
+    return reject(
+      "bad-server-times",
+      h.receive === 0n ? "receive timestamp is zero" : `server transmit is ${ms(-hold)} before its receive`,
+    );
   }
   const t2 = h.receive;
   const t3 = h.transmit;

@@ -47,7 +47,12 @@ export function generateV4Ranges(count: number, seed = 1): FixtureRange[] {
 }
 
 export function tsvOf(ranges: readonly FixtureRange[], extraLines: readonly string[] = []): string {
-  return ranges.map((r) => `${v4(r.start)}\t${v4(r.end)}\t${r.asn}\t${r.cc}\t${r.name}`).concat(extraLines).join("\n") + "\n";
+  return (
+    ranges
+      .map((r) => `${v4(r.start)}\t${v4(r.end)}\t${r.asn}\t${r.cc}\t${r.name}`)
+      .concat(extraLines)
+      .join("\n") + "\n"
+  );
 }
 
 /** The plain answer: scan every range. */

@@ -16,7 +16,17 @@ export interface RipeStatData {
 export type Override = (endpoint: string, resource: string, res: ServerResponse, count: number) => boolean;
 
 function envelope(call: string, data: unknown): string {
-  return JSON.stringify({ messages: [], see_also: [], version: "1.1", data_call_name: call, data_call_status: "supported", cached: false, status: "ok", status_code: 200, data });
+  return JSON.stringify({
+    messages: [],
+    see_also: [],
+    version: "1.1",
+    data_call_name: call,
+    data_call_status: "supported",
+    cached: false,
+    status: "ok",
+    status_code: 200,
+    data,
+  });
 }
 
 export async function serveRipeStat(d: RipeStatData, override?: Override): Promise<LoopbackHttp> {
@@ -29,9 +39,28 @@ export async function serveRipeStat(d: RipeStatData, override?: Override): Promi
     if (override?.(endpoint, resource, res, count)) return;
     let data: unknown;
     if (endpoint === "network-info") data = d.networkInfo?.[resource] ?? { asns: [], prefix: "" };
-    else if (endpoint === "as-overview") data = { type: "as", resource: resource.replace(/^AS/, ""), holder: d.holders?.[resource] ?? "", announced: true, block: { resource: "1-65535", desc: "x", name: "x" } };
-    else if (endpoint === "rir-stats-country") data = { located_resources: d.countries?.[resource] ? [{ resource, location: d.countries[resource] }] : [], result_time: "2026-11-30T00:00:00", parameters: { resource } };
-    else if (endpoint === "announced-prefixes") data = { resource, prefixes: (d.announced?.[resource] ?? []).map((prefix) => ({ prefix, timelines: [{ starttime: "2026-11-16T00:00:00", endtime: "2026-11-30T00:00:00" }] })) };
+    else if (endpoint === "as-overview")
+      data = {
+        type: "as",
+        resource: resource.replace(/^AS/, ""),
+        holder: d.holders?.[resource] ?? "",
+        announced: true,
+        block: { resource: "1-65535", desc: "x", name: "x" },
+      };
+    else if (endpoint === "rir-stats-country")
+      data = {
+        located_resources: d.countries?.[resource] ? [{ resource, location: d.countries[resource] }] : [],
+        result_time: "2026-11-30T00:00:00",
+        parameters: { resource },
+      };
+    else if (endpoint === "announced-prefixes")
+      data = {
+        resource,
+        prefixes: (d.announced?.[resource] ?? []).map((prefix) => ({
+          prefix,
+          timelines: [{ starttime: "2026-11-16T00:00:00", endtime: "2026-11-30T00:00:00" }],
+        })),
+      };
     else {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ status: "error", status_code: 404, messages: [["error", "no such data call"]], data: {} }));

@@ -28,7 +28,10 @@ export interface BlocklistRig {
   routes: Map<string, Route>;
   url(path: string): string;
   /** the job's own words (without `dns-blocklist`); --include and --unbound-conf are added */
-  run(args: readonly string[], opts?: { nowMs?: number; env?: Environment }): Promise<{ result: JobResult; log: Record<string, unknown>[] }>;
+  run(
+    args: readonly string[],
+    opts?: { nowMs?: number; env?: Environment },
+  ): Promise<{ result: JobResult; log: Record<string, unknown>[] }>;
   /** forget every applied version and source copy (the include file stays) */
   resetState(): Promise<void>;
   /** rcode and first answer's rdata (A: dotted quad) for a name */
@@ -132,6 +135,7 @@ function firstAddress(m: Buffer): { address?: string } {
   const rdlen = m.readUInt16BE(off + 8);
   const rdata = m.subarray(off + 10, off + 10 + rdlen);
   if (type === 1 && rdlen === 4) return { address: [...rdata].join(".") };
-  if (type === 28 && rdlen === 16) return { address: Array.from({ length: 8 }, (_, i) => rdata.readUInt16BE(i * 2).toString(16)).join(":") };
+  if (type === 28 && rdlen === 16)
+    return { address: Array.from({ length: 8 }, (_, i) => rdata.readUInt16BE(i * 2).toString(16)).join(":") };
   return {};
 }

@@ -14,7 +14,11 @@ export interface HttpGitServer {
  * git's smart HTTP: `git http-backend` as a CGI behind a small Node server. Repositories whose
  * name is in `privateRepos` need Basic auth with `token` as the password, as GitHub does.
  */
-export async function startHttpGitServer(root: string, token?: string, privateRepos: ReadonlySet<string> = new Set()): Promise<HttpGitServer> {
+export async function startHttpGitServer(
+  root: string,
+  token?: string,
+  privateRepos: ReadonlySet<string> = new Set(),
+): Promise<HttpGitServer> {
   withGitHttp.assert();
   const authSeen: string[] = [];
   const server = createServer(gitHttpHandler(root, authSeen, token, privateRepos));
@@ -44,7 +48,11 @@ export function gitHttpHandler(root: string, authSeen: string[], token?: string,
     if (auth) authSeen.push(auth);
     const repo = u.pathname.split("/")[1] ?? "";
     if (privateRepos.has(repo)) {
-      const ok = token !== undefined && auth !== undefined && /^Basic /i.test(auth) && Buffer.from(auth.slice(6), "base64").toString().split(":").slice(1).join(":") === token;
+      const ok =
+        token !== undefined &&
+        auth !== undefined &&
+        /^Basic /i.test(auth) &&
+        Buffer.from(auth.slice(6), "base64").toString().split(":").slice(1).join(":") === token;
       if (!ok) {
         res.writeHead(401, { "www-authenticate": 'Basic realm="test"' });
         res.end("auth required\n");

@@ -51,7 +51,7 @@ function parseLabels(text: string, at: number, line: number): { labels: Record<s
     if (text[eq + 1] !== '"') throw new Error(`line ${line}: label value not quoted`);
     let value = "";
     let j = eq + 2;
-    for (;; j++) {
+    for (; ; j++) {
       const c = text[j];
       if (c === undefined) throw new Error(`line ${line}: unterminated label value`);
       if (c === '"') break;

@@ -44,7 +44,16 @@ export async function startGitDaemon(root: string, extraEnv: NodeJS.ProcessEnv =
     const port = await freePort();
     const child = spawn(
       "git",
-      ["daemon", "--reuseaddr", "--export-all", "--informative-errors", `--base-path=${root}`, "--listen=127.0.0.1", `--port=${port}`, root],
+      [
+        "daemon",
+        "--reuseaddr",
+        "--export-all",
+        "--informative-errors",
+        `--base-path=${root}`,
+        "--listen=127.0.0.1",
+        `--port=${port}`,
+        root,
+      ],
       { env: { ...testGitEnv, ...extraEnv }, stdio: "ignore" },
     );
     if (await waitForPort(port, child)) {

@@ -54,10 +54,21 @@ export async function startResponder(
   const requests: Request[] = [];
   const timers = new Set<NodeJS.Timeout>();
   main.on("message", (bytes, rinfo) => {
-    const req: Request = { bytes, nonce: requestNonce(bytes), version: requestVersion(bytes), receive: ntpAt(serverClockMs()), index: requests.length };
+    const req: Request = {
+      bytes,
+      nonce: requestNonce(bytes),
+      version: requestVersion(bytes),
+      receive: ntpAt(serverClockMs()),
+      index: requests.length,
+    };
     requests.push(req);
     for (const s of behaviour(req)) {
-      const go = (): void => (s.fromOtherAddress ? elsewhere : s.fromOtherPort ? other : main).send(typeof s.bytes === "function" ? s.bytes() : s.bytes, rinfo.port, rinfo.address);
+      const go = (): void =>
+        (s.fromOtherAddress ? elsewhere : s.fromOtherPort ? other : main).send(
+          typeof s.bytes === "function" ? s.bytes() : s.bytes,
+          rinfo.port,
+          rinfo.address,
+        );
       if (!s.delayMs) go();
       else {
         const t = setTimeout(() => {
@@ -80,7 +91,11 @@ export async function startResponder(
 }
 
 /** A well-formed server reply to req: stratum 2, LI 0, server clock as given; fields overridable. */
-export function goodReply(req: Request, serverClockMs: () => number = () => performance.timeOrigin + performance.now(), over: Partial<ReplyFields> = {}): Buffer {
+export function goodReply(
+  req: Request,
+  serverClockMs: () => number = () => performance.timeOrigin + performance.now(),
+  over: Partial<ReplyFields> = {},
+): Buffer {
   const now = ntpAt(serverClockMs());
   return writeReply({
     leap: 0,
