@@ -1,4 +1,4 @@
-// Build: self-contained CommonJS bundles, one per command-line program, plus one per job.
+// Build: CommonJS bundles, one per command-line program (dist/bin) and one per job (dist/jobs).
 // Why bundles and not tsc output: rw-* tools start once per run-script pass, and a single
 // CJS file loads ~25 ms faster than a tree of ESM modules (docs/development.md has numbers).
 // Why still CJS and not ESM bundles with code splitting: Node's ESM loader alone costs a
@@ -9,14 +9,16 @@
 // for git-backup's, ntp-check's, dns-blocklist's and asn-db's code. So the registry's
 // `import("./NAME/spec.js")` becomes a plain require() of dist/jobs/NAME.cjs, loaded on the
 // job's first use, and a service holds the source of the jobs it runs only.
-// Why shared modules live in dist/lib and not in each bundle: a module that chime.cjs and a job
-// (or two jobs) both use must exist once, or the copies' classes and module state differ
-// (`instanceof JobConfigError`, `NetworkReadError`, `ConfigError` across the boundary; the
-// logger's and the process runner's state). Comparing errors by name would cover the classes
-// but not the state, so every module with more than one user bundle is built into one
-// shared file (runtime.cjs: also used by chime.cjs; jobs-common.cjs: used by two or more jobs
-// only) and each user bundle gets a one-line stand-in that requires it from there. Inside the
-// shared file each module is still initialised on first use.
+// Why a module that chime.cjs and a job (or two jobs) both use is not simply in both bundles:
+// the copies' classes and module state would differ (`instanceof JobConfigError`,
+// `NetworkReadError`, `ConfigError` across the boundary; the logger's and the process runner's
+// state). Comparing errors by name would cover the classes but not the state. So such a module
+// is in chime.cjs only: chime.cjs first sets up a table that hands out its shared modules (each
+// initialised on first use), and a job bundle has a one-line stand-in for each that takes it from
+// the table. chime.cjs's own code still calls them directly, with no indirection. A separate
+// shared-runtime bundle was measured and rejected: every call between chime.cjs and it goes
+// through a getter, and its ~25 stand-in require()s at start made Node's path code hot enough
+// for V8 to compile it with TurboFan (+3.7 MB RSS in a 20-job service).
 // Type checking is `npm run typecheck`; esbuild only strips types.
 import { build } from "esbuild";
 import { chmod, readdir, readFile, rm } from "node:fs/promises";
@@ -71,12 +73,11 @@ const jobsAsBundles = {
 };
 
 /**
- * The modules jobs share with chime.cjs (or with each other) exist once, in chime.cjs: its entry
- * first runs a table that hands them out by path (each initialised on first use), and a job
- * bundle gets a one-line stand-in for each of them that takes it from the table.
+ * The modules jobs share with chime.cjs (see the top), by number: chime.cjs's entry first runs
+ * a table that hands them out, and a job bundle gets a stand-in for each that takes it from there.
  */
 const sharedTableKey = 'Symbol.for("chime.shared-modules")';
-function sharedTable(entry, keys) {
+function sharedTable(entry, ids) {
   return {
     name: "shared-table",
     setup(b) {
@@ -86,7 +87,7 @@ function sharedTable(entry, keys) {
       b.onResolve({ filter: /^chime:shared-table$/ }, () => ({ path: "shared-table", namespace: "shared-table" }));
       b.onLoad({ filter: /.*/, namespace: "shared-table" }, () => ({
         // require() of an ES module inside a bundle initialises it on the first call, not at load
-        contents: `const modules = {\n${keys.map((k) => `${JSON.stringify(k)}: () => require(${JSON.stringify(`./${k}`)}),`).join("\n")}\n};\nglobalThis[${sharedTableKey}] = (key) => modules[key]();`,
+        contents: `const modules = [\n${[...ids.keys()].map((path) => `() => require(${JSON.stringify(path)}),`).join("\n")}\n];\nglobalThis[${sharedTableKey}] = (id) => modules[id]();`,
         resolveDir: process.cwd(),
         loader: "js",
       }));
@@ -98,7 +99,7 @@ function firstImport(text, statement) {
   const at = text.startsWith("#!") ? text.indexOf("\n") + 1 : 0;
   return `${text.slice(0, at)}${statement} ${text.slice(at)}`;
 }
-function sharedStandIns(keys) {
+function sharedStandIns(ids) {
   return {
     name: "shared-stand-ins",
     setup(b) {
@@ -106,19 +107,15 @@ function sharedStandIns(keys) {
         if (a.pluginData === "shared-stand-ins" || a.namespace !== "file" || a.kind === "entry-point") return undefined;
         const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: "shared-stand-ins" });
         if (r.errors.length > 0) return { errors: r.errors };
-        if (r.external || r.namespace !== "file" || !keys.has(relativeKey(r.path))) return r;
-        return { path: relativeKey(r.path), namespace: "shared-stand-in" };
+        const id = r.external || r.namespace !== "file" ? undefined : ids.get(r.path);
+        return id === undefined ? r : { path: String(id), namespace: "shared-stand-in" };
       });
       b.onLoad({ filter: /.*/, namespace: "shared-stand-in" }, (a) => ({
-        contents: `const shared = globalThis[${sharedTableKey}];\nif (shared === undefined) throw new Error("chime: a job bundle runs inside chime.cjs only");\nmodule.exports = shared(${JSON.stringify(a.path)});`,
+        contents: `const shared = globalThis[${sharedTableKey}];\nif (shared === undefined) throw new Error("chime: a job bundle runs inside chime.cjs only");\nmodule.exports = shared(${a.path});`,
         loader: "js",
       }));
     },
   };
-}
-
-function relativeKey(path) {
-  return resolve(path).slice(process.cwd().length + 1).replaceAll("\\", "/");
 }
 
 const common = {
@@ -134,7 +131,7 @@ const common = {
   minifyWhitespace: true,
   logLevel: "warning",
   // import.meta.url has no CJS meaning; the few modules that need their own path get it here
-  // (every bundle sits two directories below the package root, dist/bin, dist/jobs, dist/lib).
+  // (every bundle sits two directories below the package root: dist/bin, dist/jobs).
   define: { "import.meta.url": "__chime_import_meta_url", __CHIME_VERSION__: JSON.stringify(version) },
   banner: { js: "const __chime_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 };
@@ -144,23 +141,24 @@ const users = {
   chime: { entryPoints: [join(entryDir, "chime.ts")], plugins: [unusedPinoParts, jobsAsBundles] },
   ...Object.fromEntries(jobNames.map((n) => [`job:${n}`, { entryPoints: [`src/jobs/${n}/spec.ts`], plugins: [unusedPinoParts] }])),
 };
-const usersOf = new Map(); // module key -> user bundle names
+const usersOf = new Map(); // module path -> user bundle names
 for (const [name, opts] of Object.entries(users)) {
   const { metafile } = await build({ ...common, ...opts, write: false, metafile: true, outdir: "dist/tmp" });
   for (const input of Object.keys(metafile.inputs)) {
     if (input.includes(":")) continue; // a plugin's stand-in, not a file
-    const key = relativeKey(input);
+    const key = resolve(input); // inputs are relative to the working directory
     usersOf.set(key, [...(usersOf.get(key) ?? []), name]);
   }
 }
 // shared: used by chime.cjs and a job, or by two jobs (then chime.cjs holds it too, for the one copy)
-const shared = new Set([...usersOf].filter(([, names]) => names.length >= 2).map(([key]) => key));
+const sharedPaths = [...usersOf].filter(([, names]) => names.length >= 2).map(([path]) => path).sort();
+const shared = new Map(sharedPaths.map((path, id) => [path, id]));
 
 await rm("dist", { recursive: true, force: true });
 const chimeEntry = resolve(entryDir, "chime.ts");
 for (const [name, opts] of Object.entries(users)) {
   const outfile = name === "chime" ? join(outdir, "chime.cjs") : `dist/jobs/${name.slice("job:".length)}.cjs`;
-  const plugins = name === "chime" ? [sharedTable(chimeEntry, [...shared].sort()), ...opts.plugins] : [sharedStandIns(shared), ...opts.plugins];
+  const plugins = name === "chime" ? [sharedTable(chimeEntry, shared), ...opts.plugins] : [sharedStandIns(shared), ...opts.plugins];
   await build({ ...common, ...opts, outfile, sourcemap: "linked", plugins });
 }
 // The rw-* tools stay self-contained: they run no job and start once per run-script pass.
