@@ -43,14 +43,14 @@ export class SvscanRig extends SupervisorRig {
 }
 
 /**
- * A copy of this chime installation (its bundle and templates only, which is all chime
- * needs at run time) where every user can read it, plus a node every user can run. CI
- * may check the project out under /root, which `nobody` cannot enter.
+ * A copy of this chime installation (its bundles, chime.cjs loads each job's from dist/jobs,
+ * and its templates: all chime needs at run time) where every user can read it, plus a node
+ * every user can run. CI may check the project out under /root, which `nobody` cannot enter.
  */
 export function installationForEveryone(base: string, as: { uid: number; gid: number }): { chime: string; node: string } {
   const root = join(base, "chime");
-  mkdirSync(join(root, "dist", "bin"), { recursive: true });
-  copyFileSync("dist/bin/chime.cjs", join(root, "dist", "bin", "chime.cjs"));
+  mkdirSync(root, { recursive: true });
+  cpSync("dist", join(root, "dist"), { recursive: true });
   chmodSync(join(root, "dist", "bin", "chime.cjs"), 0o755);
   cpSync("service", join(root, "service"), { recursive: true });
   cpSync("log", join(root, "log"), { recursive: true });
