@@ -68,7 +68,10 @@ const jobsAsBundles = {
     b.onResolve({ filter: /^\.\/[a-z0-9-]+\/spec\.js$/ }, (a) =>
       resolve(a.importer) === registry ? { path: a.path.split("/")[1], namespace: "job-bundle" } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "job-bundle" }, (a) => ({ contents: `module.exports = require(${JSON.stringify(`../jobs/${a.path}.cjs`)});`, loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "job-bundle" }, (a) => ({
+      contents: `module.exports = require(${JSON.stringify(`../jobs/${a.path}.cjs`)});`,
+      loader: "js",
+    }));
     b.onResolve({ filter: /^\.\.\/jobs\/[a-z0-9-]+\.cjs$/ }, (a) => ({ path: a.path, external: true }));
   },
 };
@@ -83,7 +86,9 @@ function sharedTable(entry, ids) {
     name: "shared-table",
     setup(b) {
       b.onLoad({ filter: /\.ts$/ }, async (a) =>
-        resolve(a.path) === entry ? { contents: firstImport(await readFile(a.path, "utf8"), 'import "chime:shared-table";'), loader: "ts" } : undefined,
+        resolve(a.path) === entry
+          ? { contents: firstImport(await readFile(a.path, "utf8"), 'import "chime:shared-table";'), loader: "ts" }
+          : undefined,
       );
       b.onResolve({ filter: /^chime:shared-table$/ }, () => ({ path: "shared-table", namespace: "shared-table" }));
       b.onLoad({ filter: /.*/, namespace: "shared-table" }, () => ({
@@ -152,7 +157,10 @@ for (const [name, opts] of Object.entries(users)) {
   }
 }
 // shared: used by chime.cjs and a job, or by two jobs (then chime.cjs holds it too, for the one copy)
-const sharedPaths = [...usersOf].filter(([, names]) => names.length >= 2).map(([path]) => path).sort();
+const sharedPaths = [...usersOf]
+  .filter(([, names]) => names.length >= 2)
+  .map(([path]) => path)
+  .sort();
 const shared = new Map(sharedPaths.map((path, id) => [path, id]));
 
 await rm("dist", { recursive: true, force: true });
@@ -164,5 +172,12 @@ for (const [name, opts] of Object.entries(users)) {
 }
 // The rw-* tools stay self-contained: they run no job and start once per run-script pass.
 const rwEntries = entries.filter((f) => f !== "chime.ts");
-await build({ ...common, entryPoints: rwEntries.map((f) => join(entryDir, f)), outdir, outExtension: { ".js": ".cjs" }, sourcemap: "linked", plugins: [unusedPinoParts] });
+await build({
+  ...common,
+  entryPoints: rwEntries.map((f) => join(entryDir, f)),
+  outdir,
+  outExtension: { ".js": ".cjs" },
+  sourcemap: "linked",
+  plugins: [unusedPinoParts],
+});
 for (const f of entries) await chmod(join(outdir, f.replace(/\.ts$/, ".cjs")), 0o755);
