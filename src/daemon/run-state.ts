@@ -153,8 +153,16 @@ export class FileStateStore implements StateStore {
 
   constructor(readonly dir: string) {}
 
+  /** a tag's file, joined once: a service saves every job's record several times at start */
+  private readonly paths = new Map<string, string>();
+
   path(tag: string): string {
-    return join(this.dir, `${tag}.json`);
+    let p = this.paths.get(tag);
+    if (p === undefined) {
+      p = join(this.dir, `${tag}.json`);
+      this.paths.set(tag, p);
+    }
+    return p;
   }
 
   async prepareJobDir(tag: string): Promise<string> {
