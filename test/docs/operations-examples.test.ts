@@ -5,7 +5,7 @@
  * replaced (by this test's scanned directory), and npm's prefix is a temp directory.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -27,7 +27,11 @@ let env: NodeJS.ProcessEnv;
 let rig: SvscanRig;
 const seenPids = new Set<number>();
 
-const log = (name: string): string => readFileSync(join(scanDir, name, "log", "main", "current"), "utf8");
+/** The service's log so far; empty until multilog has made `current` (later than svok says up, on a busy machine). */
+const log = (name: string): string => {
+  const current = join(scanDir, name, "log", "main", "current");
+  return existsSync(current) ? readFileSync(current, "utf8") : "";
+};
 const starts = (name: string): string[] =>
   log(name)
     .split("\n")
