@@ -3,11 +3,10 @@ import { catchUpOnce } from "./catch-up-run.js";
 import { clockMovedBack, watchClockBack } from "./clock-watchdog.js";
 import { FOREVER } from "../sleep/sleep-until.js";
 import { ceilSeconds, instantFromMs, instantToMs, type Instant } from "../time/instant.js";
-import { nextWake, passedSlots, slotCountText, splayOffsetMs } from "./next-wake.js";
+import { nextRunAfterMs, nextWake, passedSlots, slotCountText, splayOffsetMs } from "./next-wake.js";
 import type { JobResult, JobStatus } from "../jobs/job.js";
 import type { LoopEnv } from "./loop-env.js";
-import { RunAlerts } from "./run-alerts.js";
-import { recordGroups } from "./run-groups.js";
+import { loopAlerts, type RunAlerts } from "./run-alerts.js";
 import { NO_RETRY, shouldRetry } from "./retry-policy.js";
 import { runWithRetries } from "./retry-runs.js";
 import { runAttempt } from "./run-attempt.js";
@@ -58,16 +57,7 @@ export class JobLoop {
     this.splayMs = splayOffsetMs(env.hostname, sj.tag, sj.splayMs);
     this.zone = sj.zone ?? env.zone;
     this.arriving = opts.atStart === true;
-    this.alerts = sj.alerts
-      ? new RunAlerts(sj.tag, sj.alerts, {
-          log,
-          stop: env.stop,
-          graceMs: env.graceMs,
-          environment: env.environment,
-          hostname: env.hostname,
-          processes: recordGroups(env.store, sj.tag, () => this.book.record, log),
-        })
-      : undefined;
+    this.alerts = loopAlerts(sj, env, log, () => this.book.record);
     // one listener for the loop's life, not AbortSignal.any() per sleep: Node 20's any() keeps
     // every composed signal alive as long as its sources, which grows memory by the run
     if (env.stop.aborted) this.endCtl.abort();
@@ -297,7 +287,7 @@ export class JobLoop {
         this.attempt(reason, { ...slotField, ...(policy.retries > 0 ? { attempt: n } : {}) }, gatedAtMs, (status, r) =>
           ended(n, status, r),
         ),
-      nextSlotMs: () => this.nextRunAfterMs(base),
+      nextSlotMs: () => nextRunAfterMs(this.sj.schedule, this.zone, base, this.splayMs),
       nowMs: () => instantToMs(this.env.clock.now()),
       waitUntil: (ms) => this.waitUntil(ms),
       iso: (ms) => isoInZone(ms, this.zone),
@@ -315,15 +305,6 @@ export class JobLoop {
       await this.book.save();
     }
     this.phase = "idle";
-  }
-
-  /** wall ms of the first scheduled run after slot `base`; undefined when there is none */
-  private nextRunAfterMs(base: number): number | undefined {
-    try {
-      return nextWake(this.sj.schedule, this.zone, base, { seconds: base + 1, nanos: 0 }) * 1000 + this.splayMs;
-    } catch {
-      return undefined;
-    }
   }
 
   /** One attempt (run-attempt.ts); a start-up run first waits for a place under --max-concurrent. */

@@ -115,3 +115,12 @@ export function splayTooLong(schedule: Schedule, splayMs: number, zone: Zone, no
   if (interval === undefined || splayMs < interval * 1000) return undefined;
   return `not shorter than the ${formatDurationMs(interval * 1000)} between runs of ${JSON.stringify(schedule.text)}: each run would start after later slots were due`;
 }
+
+/** wall ms of the first scheduled run after slot `base`, splay included; undefined when there is none */
+export function nextRunAfterMs(schedule: Schedule, zone: Zone, base: number, splayMs: number): number | undefined {
+  try {
+    return nextWake(schedule, zone, base, { seconds: base + 1, nanos: 0 }) * 1000 + splayMs;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,7 +4,10 @@ import { runProcess, type ProcessTracker } from "../jobs/process-runner.js";
 import { isSecretKey, redactText } from "../log/redact.js";
 import { formatDurationMs } from "../time/duration-option.js";
 import { HealthPing } from "./health-ping.js";
+import type { LoopEnv } from "./loop-env.js";
+import { recordGroups } from "./run-groups.js";
 import type { RunRecord } from "./run-state.js";
+import type { ScheduledJob } from "./scheduled-job.js";
 
 /**
  * Telling someone when a job fails (issue 11 §3): --on-failure, --on-recovery and --ping, for
@@ -178,4 +181,17 @@ export class RunAlerts {
       });
     return true;
   }
+}
+
+/** A job loop's alerts (--on-failure, --on-recovery, --ping); undefined when none is set. */
+export function loopAlerts(sj: ScheduledJob, env: LoopEnv, log: Logger, record: () => RunRecord): RunAlerts | undefined {
+  if (!sj.alerts) return undefined;
+  return new RunAlerts(sj.tag, sj.alerts, {
+    log,
+    stop: env.stop,
+    graceMs: env.graceMs,
+    environment: env.environment,
+    hostname: env.hostname,
+    processes: recordGroups(env.store, sj.tag, record, log),
+  });
 }
