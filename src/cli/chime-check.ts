@@ -6,7 +6,7 @@ import { JobConfigError } from "../jobs/job.js";
 import { pluginText } from "../jobs/plugin-text.js";
 import { optionsHelp, type OptionSpec } from "../options/option-spec.js";
 import { readOptions, type Options } from "../options/read-options.js";
-import { pidAlive } from "./chime-status.js";
+import { pidAlive } from "../jobs/pid-lock.js";
 import { findChimeServices, readChimeService } from "./chime-service-reader.js";
 import { die, EXIT_USAGE } from "./die.js";
 import { HEALTH_NAME, judgeJob, worse, type Health } from "./job-health.js";

@@ -8,6 +8,7 @@ import { readOptions } from "../options/read-options.js";
 import type { Zone } from "../schedule/zone.js";
 import { zoneFromEnv } from "./local-zone.js";
 import { escapeControls } from "../log/line-format.js";
+import { pidAlive } from "../jobs/pid-lock.js";
 import { die, EXIT_SYSTEM, EXIT_USAGE } from "./die.js";
 import { judgeJob, worse, type Health } from "./job-health.js";
 
@@ -96,16 +97,6 @@ export async function runStatus(
 const STATUS_TOLERANCE_MS = 5 * 60_000;
 
 const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} seconds`;
-
-/** Whether process `pid` exists (EPERM: it does, as another user). kill(0) needs no /proc. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export function describeRecord(tag: string, r: RunRecord, zone: Zone, nowMs: number, alive: (pid: number) => boolean = pidAlive): string {
   const parts: string[] = [];

@@ -3,7 +3,8 @@ import { fetchWithRetries, type FetchPolicy } from "./fetch-mirror.js";
 import { gitEnvironment, type HttpCredential } from "./git-environment.js";
 import { runGit, type GitScope } from "./git-process.js";
 import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-config.js";
-import { LOCK_FILE, lockMirror, MirrorBusyError, type MirrorLock } from "./mirror-lock.js";
+import { LockBusyError } from "../pid-lock.js";
+import { LOCK_FILE, lockMirror, type MirrorLock } from "./mirror-lock.js";
 import { followUpstreamHead } from "./mirror-head.js";
 import { backupStamp, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
 import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
@@ -203,7 +204,7 @@ export async function updateMirror(
     outcome.status = opts.isNew ? "new" : kept.updated > 0 ? "updated" : "unchanged";
     return outcome;
   } catch (err) {
-    if (err instanceof MirrorCheckError || err instanceof MirrorBusyError) outcome.error = err.message;
+    if (err instanceof MirrorCheckError || err instanceof LockBusyError) outcome.error = err.message;
     else outcome.error = firstErrorLine(err instanceof Error ? err.message : String(err), s.secrets);
     return outcome;
   } finally {
