@@ -1,4 +1,7 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { JobContext, JobResult } from "../job.js";
+import { LockBusyError, type PidLock, takePidLock } from "../pid-lock.js";
 import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile.js";
 import { VersionStore } from "./applied-versions.js";
 import { blocklistFamilies } from "./blocklist-metrics.js";
@@ -8,7 +11,38 @@ import { rollbackBlocklist } from "./rollback-blocklist.js";
 import { readRunRecord, writeRunRecord } from "./run-record.js";
 import { updateBlocklist } from "./update-blocklist.js";
 
+/** In the state directory: held for a whole run, update or rollback. */
+const BLOCKLIST_LOCK_FILE = "blocklist.lock";
+
+/**
+ * One run at a time per state directory: a --rollback by hand during the scheduled run (or two
+ * runs at once) would both read versions/index.json, write the include, reload unbound and add a
+ * version — one could lose the other's version, or leave unbound serving a file the index does
+ * not name. The second one is refused, changing nothing; a lock left by a killed run is taken over.
+ */
 export async function runBlocklist(s: DnsBlocklistSettings, ctx: JobContext): Promise<JobResult> {
+  let lock: PidLock;
+  try {
+    await mkdir(ctx.stateDir, { recursive: true });
+    lock = await takePidLock(join(ctx.stateDir, BLOCKLIST_LOCK_FILE), { busy: "blocklist is being updated" });
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    ctx.log.error({ error: e.message }, "run refused, nothing changed");
+    const line = statusLine("critical", `${e.message}; nothing changed`, NO_FACTS);
+    return { status: "critical", summary: line, report: reportText(line, []) };
+  }
+  if (lock.tookOver) ctx.log.warn("took over the lock of a run that was killed");
+  try {
+    return await lockedRun(s, ctx);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** A refused run read nothing: the other run may be changing it. */
+const NO_FACTS = { names: undefined, networks: undefined, added: 0, removed: 0, sourcesFailed: 0, sources: 0 };
+
+async function lockedRun(s: DnsBlocklistSettings, ctx: JobContext): Promise<JobResult> {
   const record = await readRunRecord(ctx.stateDir);
   const versions = new VersionStore(ctx.stateDir);
   const end = await (s.rollback ? rollbackBlocklist(s, ctx, versions, s.rollback.version) : updateBlocklist(s, ctx, versions, record));
