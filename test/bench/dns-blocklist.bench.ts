@@ -15,8 +15,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../src/jobs/atomic-file.js";
-import { decide } from "../../src/jobs/dns-blocklist/decide.js";
-import { parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
+import { buildBlocklist } from "../../src/jobs/dns-blocklist/build-blocklist.js";
+import { DEFAULT_LIMITS } from "../../src/jobs/dns-blocklist/guards.js";
+import { includeChunks } from "../../src/jobs/dns-blocklist/unbound-include.js";
 
 const NAMES = 1_000_000;
 const ROUNDS = 3;
@@ -27,14 +28,24 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** One run, in this process: what a dns-blocklist run does with a list already fetched. */
+/**
+ * One run, in this process: what a dns-blocklist run does with a list already fetched, through
+ * the job's own functions: read the stored copy, parse, decide, guard, write the include.
+ */
 async function child(list: string, include: string): Promise<void> {
   const baseRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const parsed = parseList(readFileSync(list, "utf8"), list);
-  const d = decide([parsed]);
-  await writeFileAtomic(include, d.names.map((n) => `local-zone: "${n}." always_nxdomain\n`).join(""), { fsync: false });
+  const built = buildBlocklist({
+    sources: [{ shown: list, text: readFileSync(list, "utf8") }],
+    allow: [],
+    previousEntries: undefined,
+    limits: DEFAULT_LIMITS,
+    neverBlock: [{ name: "resolver.example", why: "this host" }],
+  });
+  if (!built.ok) throw new Error(`the guards refused the generated list: ${built.reason}`);
+  const d = built.decision;
+  await writeFileAtomic(include, includeChunks(d, { action: "always_nxdomain" }), { fsync: false });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -45,10 +56,10 @@ async function child(list: string, include: string): Promise<void> {
       cpuMs,
       peak,
       baseRss,
-      names: d.names.length,
+      names: d.blocked.length,
       redundant: d.redundant,
       duplicates: d.duplicates,
-      invalid: parsed.invalid,
+      invalid: built.perSource[0]!.invalid,
     }),
   );
 }

@@ -1,6 +1,7 @@
-import { parseAllowlist, type Allowlist } from "./allowlist.js";
-import { decide, type Decision } from "./decide.js";
+import { parseAllowlist } from "./allowlist.js";
+import { addAllowlist, decideTable, type Decision } from "./decide.js";
 import { checkGuards, type GuardLimits, type NeverBlock } from "./guards.js";
+import { NameTable, SortedEntries } from "./name-table.js";
 import { parseList } from "./parse-list.js";
 
 /**
@@ -39,29 +40,31 @@ export type BuildResult =
   | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[]; allowInvalid: string[] };
 
 export function buildBlocklist(input: BuildInput): BuildResult {
-  const parsed = input.sources.map((s) => parseList(s.text, s.shown));
+  // one table for every name of the run, sized for the lists' text (a name is never longer
+  // than its line)
+  const table = new NameTable(input.sources.reduce((n, s) => n + s.text.length, 0));
+  const parsed = input.sources.map((s) => parseList(s.text, s.shown, table));
   const perSource = parsed.map((p, i) => ({
     shown: input.sources[i]!.shown,
-    entries: p.names.length + p.networks.length,
+    entries: p.nameCount + p.networks.length,
     invalid: p.invalid,
     firstInvalid: p.firstInvalid.map((x) => `line ${x.line}: ${x.reason}`),
   }));
-  const exact: string[] = [];
-  const subtrees: string[] = [];
   const allowInvalid: string[] = [];
   for (const a of input.allow) {
     const p = parseAllowlist(a.text);
-    exact.push(...p.allowlist.exact);
-    subtrees.push(...p.allowlist.subtrees);
+    addAllowlist(table, p.allowlist);
     for (const x of p.firstInvalid) allowInvalid.push(`${a.path} line ${x.line}: ${x.reason}`);
   }
-  const allow: Allowlist = { exact, subtrees };
-  const decision = decide(parsed, allow);
+  const decision = decideTable(
+    table,
+    parsed.flatMap((p) => p.networks),
+  );
   const verdict = checkGuards(
     {
       previous: input.previousEntries,
-      names: decision.names,
-      carveOuts: decision.carveOuts,
+      names: new SortedEntries(table, decision.blocked),
+      carveOuts: new SortedEntries(table, decision.carved),
       networks: decision.networks,
       neverBlock: input.neverBlock,
     },

@@ -13,7 +13,7 @@ import type { PluginFacts } from "./plugin-output.js";
 import type { RunEnding } from "./run-ending.js";
 import type { RunRecord } from "./run-record.js";
 import { digest, SourceStore } from "./source-store.js";
-import { includeText, type BlockStyle } from "./unbound-include.js";
+import { includeChunks, type BlockStyle } from "./unbound-include.js";
 import { writeFirewallFiles } from "./write-firewall-files.js";
 
 function styleOf(s: DnsBlocklistSettings): BlockStyle {
@@ -162,9 +162,9 @@ export async function updateBlocklist(
   const d = built.decision;
   ctx.log.info(
     {
-      names: d.names.length,
+      names: d.blocked.length,
       networks: d.networks.length,
-      carve_outs: d.carveOuts.length,
+      carve_outs: d.carved.length,
       duplicates: d.duplicates,
       redundant: d.redundant,
       allowed: d.allowed,
@@ -172,10 +172,10 @@ export async function updateBlocklist(
     "blocklist decided",
   );
 
-  const previous = current ? await versions.names(current.version).catch(() => undefined) : [];
-  const changes = listChanges(previous ?? [], d.names);
+  const previous = current ? await versions.namesText(current.version).catch(() => "") : "";
+  const changes = listChanges(previous, d);
   const style = styleOf(s);
-  const outcome: ApplyOutcome = await applyInclude(s, includeText(d.names, d.carveOuts, style), ctx);
+  const outcome: ApplyOutcome = await applyInclude(s, includeChunks(d, style), ctx);
   if (!outcome.ok) {
     ctx.log.error({ stage: outcome.stage, error: outcome.error, rolled_back: outcome.rolledBack ?? false }, "blocklist not applied");
     const what =
@@ -189,11 +189,11 @@ export async function updateBlocklist(
   const version = await versions.add(
     {
       appliedAt: nowSeconds,
-      names: d.names.length,
+      names: d.blocked.length,
       networks: d.networks.length,
-      carveOuts: d.carveOuts.length,
-      added: changes.added.length,
-      removed: changes.removed.length,
+      carveOuts: d.carved.length,
+      added: changes.added,
+      removed: changes.removed,
       style,
       inputs,
     },
@@ -205,8 +205,8 @@ export async function updateBlocklist(
   const status: JobStatus = failed.length > 0 || problems.length > 0 ? "warning" : "ok";
   return {
     status,
-    text: `version ${version.version} applied, ${d.names.length} names (+${changes.added.length} -${changes.removed.length}), ${d.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
-    facts: facts(d.names.length, d.networks.length, changes.added.length, changes.removed.length),
+    text: `version ${version.version} applied, ${d.blocked.length} names (+${changes.added} -${changes.removed}), ${d.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
+    facts: facts(d.blocked.length, d.networks.length, changes.added, changes.removed),
     details: [...sourceLines, ...counted],
     served: true,
     version: version.version,
