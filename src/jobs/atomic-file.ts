@@ -15,7 +15,8 @@ export interface AtomicWriteOptions {
 
 /**
  * What a file is written from: a string, or chunks made as the write goes (a file too big to
- * build as one string first: dns-blocklist's include of a million names).
+ * build as one string first: dns-blocklist's include of a million names). Each chunk is
+ * written before the next is asked for, so a producer may reuse one buffer.
  */
 export type FileData = string | Iterable<Uint8Array>;
 

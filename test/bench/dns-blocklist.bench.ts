@@ -11,17 +11,19 @@
 // Each round runs in a fresh Node process (the same bundle, with an argument), so the peak RSS is
 // that of one run; the median of ROUNDS interleaved rounds is printed.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../src/jobs/atomic-file.js";
 import { buildBlocklist } from "../../src/jobs/dns-blocklist/build-blocklist.js";
 import { DEFAULT_LIMITS } from "../../src/jobs/dns-blocklist/guards.js";
+import { digest, SourceStore } from "../../src/jobs/dns-blocklist/source-store.js";
 import { includeChunks } from "../../src/jobs/dns-blocklist/unbound-include.js";
 
 const NAMES = 1_000_000;
 const ROUNDS = 3;
 const MB = 1024 * 1024;
+const SOURCE = "https://lists.example/hosts.txt";
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,12 +34,14 @@ const median = (xs: number[]): number => {
  * One run, in this process: what a dns-blocklist run does with a list already fetched, through
  * the job's own functions: read the stored copy, parse, decide, guard, write the include.
  */
-async function child(list: string, include: string): Promise<void> {
+async function child(stateDir: string, include: string, bytes: number): Promise<void> {
   const baseRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const built = buildBlocklist({
-    sources: [{ shown: list, text: readFileSync(list, "utf8") }],
+  // the list is the last good copy of a source, read as a run reads it
+  const store = new SourceStore(stateDir);
+  const built = await buildBlocklist({
+    sources: [{ shown: SOURCE, bytes, pieces: () => store.pieces(SOURCE) }],
     allow: [],
     previousEntries: undefined,
     limits: DEFAULT_LIMITS,
@@ -223,6 +227,9 @@ async function main(): Promise<void> {
     const plain = join(dir, "names.txt");
     const { hosts, names } = generate();
     writeFileSync(list, hosts);
+    // the same text as a source's last good copy in a run's state directory
+    const store = new SourceStore(dir);
+    await store.save(SOURCE, hosts, { shown: SOURCE, confirmedAt: 0, sha256: digest(hosts), validators: {} });
     writeFileSync(plain, names);
     const size = statSync(list).size;
     const ours: number[] = [];
@@ -241,7 +248,7 @@ async function main(): Promise<void> {
       anchor.push(performance.now() - t0);
       if (s.status !== 0) throw new Error(`sort -u failed: ${s.status ?? s.signal} ${s.stderr}`);
       anchorCpu.push(childCpuMs(s.stdout));
-      const c = spawnSync(process.execPath, [process.argv[1]!, "--child", list, join(dir, "blocklist.conf")], {
+      const c = spawnSync(process.execPath, [process.argv[1]!, "--child", dir, join(dir, "blocklist.conf"), String(size)], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -272,5 +279,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === "--child") await child(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === "--child") await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
 else await main();

@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { listChanges } from "../../src/jobs/dns-blocklist/applied-versions.js";
 import { compareNames, isRefusal, normaliseName } from "../../src/jobs/dns-blocklist/dns-name.js";
 import { BLOCK, NameTable, SortedEntries } from "../../src/jobs/dns-blocklist/name-table.js";
+import { ListParser, parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
 import { includeText } from "../../src/jobs/dns-blocklist/unbound-include.js";
 
 // The names of a run are kept packed (name-table.ts), and the common list line takes a fast path
@@ -114,5 +117,42 @@ describe("packed names: the unbound include", () => {
     const lines = includeText(sortedTable(names), { action: "always_null" }).split("\n");
     expect(lines).toHaveLength(20_002);
     expect(lines.slice(1, -1).every((l) => /^local-zone: "host-[0-9]+\.(long-label-){4}example\.org\." always_null$/.test(l))).toBe(true);
+  });
+});
+
+describe("packed names: a list read in pieces", () => {
+  const fixtures = join(import.meta.dirname, "fixtures");
+  const texts = readdirSync(fixtures).map((f) => readFileSync(join(fixtures, f), "utf8"));
+  // the features a piece boundary can cut through: a BOM, CRLF, a CR-only file, a line with no end
+  texts.push("\ufeff0.0.0.0 a.example\r\n||b.example^\r\n@@||c.b.example^\r\nd.example", "a.example\rb.example\r", "");
+
+  test("any split of a list's text into pieces parses as the whole text does", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...texts.keys()), fc.array(fc.nat(), { maxLength: 8 }), (which, cuts) => {
+        const text = texts[which]!;
+        const at = [...new Set(cuts.map((c) => (text.length === 0 ? 0 : c % (text.length + 1))))].sort((a, b) => a - b);
+        const parser = new ListParser("pieces");
+        let from = 0;
+        for (const c of [...at, text.length]) {
+          parser.push(text.slice(from, c));
+          from = c;
+        }
+        const pieces = parser.end();
+        const whole = parseList(text, "pieces");
+        expect(pieces.names).toEqual(whole.names);
+        expect(pieces.exceptions).toEqual(whole.exceptions);
+        expect(pieces.networks).toEqual(whole.networks);
+        expect(pieces.firstInvalid).toEqual(whole.firstInvalid);
+        expect(pieces.invalid).toBe(whole.invalid);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("a CR-only file is lines, a BOM is no character of the first name", () => {
+    const p = new ListParser("cr");
+    p.push("\ufeffa.exa");
+    p.push("mple\rb.example\r");
+    expect(p.end().names).toEqual(["a.example", "b.example"]);
   });
 });

@@ -119,15 +119,13 @@ function joinLines(xs: readonly string[]): string {
   return xs.length === 0 ? "" : `${xs.join("\n")}\n`;
 }
 
-/** Entries of a table, one name a line, in byte chunks. */
+/** Entries of a table, one name a line, in byte chunks (each valid until the next is asked for). */
 function* nameLines(table: NameTable, entries: Uint32Array): Generator<Uint8Array> {
-  const CHUNK = 256 * 1024;
-  let out = new Uint8Array(CHUNK);
+  const out = new Uint8Array(256 * 1024);
   let at = 0;
   for (let n = 0; n < entries.length; n++) {
     if (at + 256 > out.length) {
       yield out.subarray(0, at);
-      out = new Uint8Array(CHUNK);
       at = 0;
     }
     at = table.writeName(entries[n]!, out, at);

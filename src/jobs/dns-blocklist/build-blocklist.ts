@@ -2,7 +2,7 @@ import { parseAllowlist } from "./allowlist.js";
 import { addAllowlist, decideTable, type Decision } from "./decide.js";
 import { checkGuards, type GuardLimits, type NeverBlock } from "./guards.js";
 import { NameTable, SortedEntries } from "./name-table.js";
-import { parseList } from "./parse-list.js";
+import { ListParser, type ParsedList } from "./parse-list.js";
 
 /**
  * Steps 2 and 3 of a run as the rest of the job sees them: the texts of the sources in, the
@@ -11,7 +11,10 @@ import { parseList } from "./parse-list.js";
  */
 export interface SourceText {
   shown: string;
-  text: string;
+  /** its size, to size the name table once */
+  bytes: number;
+  /** its text, in pieces as it is read */
+  pieces: () => AsyncIterable<string> | Iterable<string>;
 }
 
 export interface SourceCount {
@@ -39,11 +42,16 @@ export type BuildResult =
   | { ok: true; decision: Decision; perSource: SourceCount[]; allowInvalid: string[] }
   | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[]; allowInvalid: string[] };
 
-export function buildBlocklist(input: BuildInput): BuildResult {
+export async function buildBlocklist(input: BuildInput): Promise<BuildResult> {
   // one table for every name of the run, sized for the lists' text (a name is never longer
   // than its line)
-  const table = new NameTable(input.sources.reduce((n, s) => n + s.text.length, 0));
-  const parsed = input.sources.map((s) => parseList(s.text, s.shown, table));
+  const table = new NameTable(input.sources.reduce((n, s) => n + s.bytes, 0));
+  const parsed: ParsedList[] = [];
+  for (const s of input.sources) {
+    const parser = new ListParser(s.shown, table);
+    for await (const piece of s.pieces()) parser.push(piece);
+    parsed.push(parser.end());
+  }
   const perSource = parsed.map((p, i) => ({
     shown: input.sources[i]!.shown,
     entries: p.nameCount + p.networks.length,

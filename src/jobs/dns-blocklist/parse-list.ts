@@ -88,59 +88,118 @@ const isBlank = (c: number): boolean => c === SPACE || c === TAB;
  * and bare addresses and CIDRs. Never throws; what it cannot take is counted in `invalid`.
  */
 export function parseList(text: string, source: string, table: NameTable = new NameTable(text.length)): ParsedList {
-  const from = table.count;
-  const c = new ListCollector(table);
-  const zone = new RpzZone();
-  // Classic Mac line ends: a file with CRs and no LF is one line otherwise.
-  if (!text.includes("\n") && text.includes("\r")) text = text.replaceAll("\r", "\n");
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let lineNo = 0;
-  while (pos < text.length) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    const next = end + 1;
-    if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
-    lineNo++;
-    // The common cases, without cutting the line out first: a line that is one name, or a
-    // hosts line with one name, that passes the name check as it is (anything else, and the
-    // one two-label name of hosts boilerplate, takes the general path below)
-    if (!zone.continuing && end > pos) {
-      const sink = text.startsWith("0.0.0.0 ", pos) ? 8 : text.startsWith("127.0.0.1 ", pos) ? 10 : 0;
-      const at = pos + sink;
-      const boilerplate = sink > 0 && end - at >= 21 && end - at <= 22 && text.startsWith("localhost.localdomain", at);
-      if (!boilerplate && isNameStart(text.charCodeAt(at)) && table.addText(text, at, end, BLOCK)) {
-        c.names++;
-        pos = next;
-        continue;
-      }
-    }
-    let line = text.slice(pos, end);
-    pos = next;
-    if (line.length === 0) continue;
-    const ownerOmitted = isBlank(line.charCodeAt(0));
-    if (ownerOmitted || isBlank(line.charCodeAt(line.length - 1))) line = line.trim();
-    if (line.length === 0) continue;
-    c.line = lineNo;
-    c.text = line;
-    parseLine(line, ownerOmitted, zone, c);
+  const parser = new ListParser(source, table);
+  parser.push(text);
+  return parser.end();
+}
+
+/**
+ * parseList for a text that comes in pieces (a file read as a stream), so that a list of a
+ * million names is never held whole: a line may span pieces; the lines are parsed as they end.
+ */
+export class ListParser {
+  private readonly c: ListCollector;
+  private readonly zone = new RpzZone();
+  private readonly from: number;
+  /** the start of a line that has not ended yet */
+  private rest = "";
+  private lineNo = 0;
+  private started = false;
+  /** a line feed was seen: a CR alone is then not a line end */
+  private sawLineFeed = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly table: NameTable = new NameTable(),
+  ) {
+    this.from = table.count;
+    this.c = new ListCollector(table);
   }
-  const to = table.count;
-  return {
-    source,
-    table,
-    from,
-    to,
-    nameCount: c.names,
-    get names() {
-      return table.names(entriesOf(table, from, to, BLOCK));
-    },
-    get exceptions() {
-      return table.names(entriesOf(table, from, to, SUBTREE));
-    },
-    networks: c.networks,
-    invalid: c.invalid,
-    firstInvalid: c.firstInvalid,
-  };
+
+  push(piece: string): void {
+    let pos = 0;
+    if (!this.started && piece.length > 0) {
+      this.started = true;
+      if (piece.charCodeAt(0) === 0xfeff) pos = 1;
+    }
+    const last = piece.lastIndexOf("\n");
+    if (last < pos) {
+      // no line ends here yet (or a file of CR line ends only: it is one line until end())
+      this.rest += pos === 0 ? piece : piece.slice(pos);
+      return;
+    }
+    this.sawLineFeed = true;
+    if (this.rest !== "") {
+      // the line the last piece left open ends in this one: only that line is joined, so
+      // the piece itself stays the flat string it came as
+      const first = piece.indexOf("\n", pos) + 1;
+      this.lines(this.rest + piece.slice(pos, first), 0, this.rest.length + first - pos);
+      this.rest = "";
+      pos = first;
+    }
+    this.lines(piece, pos, last + 1);
+    this.rest = last + 1 === piece.length ? "" : piece.slice(last + 1);
+  }
+
+  end(): ParsedList {
+    let text = this.rest;
+    this.rest = "";
+    // Classic Mac line ends: a file with CRs and no LF is one line otherwise.
+    if (!this.sawLineFeed && text.includes("\r")) text = text.replaceAll("\r", "\n");
+    this.lines(text, 0, text.length);
+    const { c, table, from } = this;
+    const to = table.count;
+    return {
+      source: this.source,
+      table,
+      from,
+      to,
+      nameCount: c.names,
+      get names() {
+        return table.names(entriesOf(table, from, to, BLOCK));
+      },
+      get exceptions() {
+        return table.names(entriesOf(table, from, to, SUBTREE));
+      },
+      networks: c.networks,
+      invalid: c.invalid,
+      firstInvalid: c.firstInvalid,
+    };
+  }
+
+  /** the lines of text[pos, stop): each ends with a line feed, or at stop */
+  private lines(text: string, pos: number, stop: number): void {
+    const { c, zone, table } = this;
+    while (pos < stop) {
+      let end = text.indexOf("\n", pos);
+      if (end < 0 || end > stop) end = stop;
+      const next = end + 1;
+      if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
+      this.lineNo++;
+      // The common cases, without cutting the line out first: a line that is one name, or a
+      // hosts line with one name, that passes the name check as it is (anything else, and the
+      // one two-label name of hosts boilerplate, takes the general path below)
+      if (!zone.continuing && end > pos) {
+        const sink = text.startsWith("0.0.0.0 ", pos) ? 8 : text.startsWith("127.0.0.1 ", pos) ? 10 : 0;
+        const at = pos + sink;
+        const boilerplate = sink > 0 && end - at >= 21 && end - at <= 22 && text.startsWith("localhost.localdomain", at);
+        if (!boilerplate && isNameStart(text.charCodeAt(at)) && table.addText(text, at, end, BLOCK)) {
+          c.names++;
+          pos = next;
+          continue;
+        }
+      }
+      let line = text.slice(pos, end);
+      pos = next;
+      if (line.length === 0) continue;
+      const ownerOmitted = isBlank(line.charCodeAt(0));
+      if (ownerOmitted || isBlank(line.charCodeAt(line.length - 1))) line = line.trim();
+      if (line.length === 0) continue;
+      c.line = this.lineNo;
+      c.text = line;
+      parseLine(line, ownerOmitted, zone, c);
+    }
+  }
 }
 
 /** a letter or digit (ASCII): what a line that is only a name starts with */

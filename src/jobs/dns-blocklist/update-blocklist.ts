@@ -78,7 +78,7 @@ export async function updateBlocklist(
   const failed = fetched.filter((f) => f.state === "failed");
   for (const f of fetched) {
     if (f.state === "failed")
-      ctx.log.warn({ source: f.shown, error: f.error, copy: f.text === undefined ? "none" : "last good copy used" }, "source failed");
+      ctx.log.warn({ source: f.shown, error: f.error, copy: f.bytes === undefined ? "none" : "last good copy used" }, "source failed");
     else ctx.log.info({ source: f.shown, state: f.state }, "source read");
   }
   const facts = (names = current?.names, networks = current?.networks, added = 0, removed = 0): PluginFacts => ({
@@ -91,7 +91,7 @@ export async function updateBlocklist(
   });
   const sourceLines = fetched.map(
     (f) =>
-      `${f.shown}: ${f.state === "failed" ? `FAILED (${f.error ?? "?"})${f.text === undefined ? ", no copy" : ", last good copy used"}` : f.state}`,
+      `${f.shown}: ${f.state === "failed" ? `FAILED (${f.error ?? "?"})${f.bytes === undefined ? ", no copy" : ", last good copy used"}` : f.state}`,
   );
   const failedText =
     failed.length === 0 ? "" : `; ${failed.length === 1 ? "source" : "sources"} failed: ${failed.map((f) => f.shown).join(", ")}`;
@@ -135,9 +135,9 @@ export async function updateBlocklist(
     };
   }
 
-  const usable = fetched.filter((f): f is FetchedSource & { text: string } => f.text !== undefined);
-  const built = buildBlocklist({
-    sources: usable.map((f) => ({ shown: f.shown, text: f.text })),
+  const usable = fetched.filter((f): f is FetchedSource & { bytes: number } => f.bytes !== undefined);
+  const built = await buildBlocklist({
+    sources: usable.map((f) => ({ shown: f.shown, bytes: f.bytes, pieces: () => store.pieces(f.source) })),
     allow: s.allow.map((path, i) => ({ path, text: allow[i]! })),
     previousEntries: current ? current.names + current.networks : undefined,
     limits: { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent },
