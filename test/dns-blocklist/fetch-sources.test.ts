@@ -137,7 +137,11 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
   it("a local file is read each run; a file that went missing keeps its last good copy", async () => {
     const file = join(dir, "local.txt");
     await writeFile(file, good);
-    expect((await fetchSources([file], store, limits()))[0]).toMatchObject({ state: "fresh", bytes: Buffer.byteLength(good), host: undefined });
+    expect((await fetchSources([file], store, limits()))[0]).toMatchObject({
+      state: "fresh",
+      bytes: Buffer.byteLength(good),
+      host: undefined,
+    });
     await rm(file);
     const [f] = await fetchSources([file], store, limits());
     expect(f).toMatchObject({ state: "failed", bytes: Buffer.byteLength(good) });
