@@ -1,5 +1,5 @@
 import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
+import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export interface AtomicWriteOptions {
@@ -11,6 +11,23 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
   /** permission bits of a new file (default 0o644) */
   mode?: number;
+}
+
+/**
+ * What a file is written from: a string, or chunks made as the write goes (a file too big to
+ * build as one string first: dns-blocklist's include of a million names). Each chunk is
+ * written before the next is asked for, so a producer may reuse one buffer.
+ */
+export type FileData = string | Iterable<Uint8Array>;
+
+async function writeData(fh: FileHandle, data: FileData): Promise<void> {
+  if (typeof data === "string") {
+    await fh.writeFile(data);
+    return;
+  }
+  for (const chunk of data) {
+    for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+  }
 }
 
 // O_EXCL makes open fail on anything already at the name, a planted symlink included (and
@@ -42,10 +59,10 @@ export function randomSuffix(): string {
  * EEXIST if anything, a symlink included, is already there. For callers that need the file to
  * be theirs, e.g. a temporary name they then link or rename into place.
  */
-export async function createExclusive(path: string, data: string, mode = 0o644, opts: { fsync?: boolean } = {}): Promise<void> {
+export async function createExclusive(path: string, data: FileData, mode = 0o644, opts: { fsync?: boolean } = {}): Promise<void> {
   const fh = await open(path, EXCLUSIVE, mode);
   try {
-    await fh.writeFile(data);
+    await writeData(fh, data);
     // for a file that is checked first and renamed into place later (dns-blocklist's include)
     if (opts.fsync === true) await fh.sync();
   } catch (err) {
@@ -63,11 +80,11 @@ export async function createExclusive(path: string, data: string, mode = 0o644, 
  * fsync, rename over the target. On any failure (ENOSPC included) the temporary file is removed:
  * none outlives the call.
  */
-export async function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileData, opts: AtomicWriteOptions = {}): Promise<void> {
   const tmp = temporaryName(path);
   const fh = await open(tmp, EXCLUSIVE, opts.mode ?? 0o644);
   try {
-    await fh.writeFile(data);
+    await writeData(fh, data);
     if (opts.fsync !== false) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});

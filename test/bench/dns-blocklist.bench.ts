@@ -11,30 +11,45 @@
 // Each round runs in a fresh Node process (the same bundle, with an argument), so the peak RSS is
 // that of one run; the median of ROUNDS interleaved rounds is printed.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../src/jobs/atomic-file.js";
-import { decide } from "../../src/jobs/dns-blocklist/decide.js";
-import { parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
+import { buildBlocklist } from "../../src/jobs/dns-blocklist/build-blocklist.js";
+import { DEFAULT_LIMITS } from "../../src/jobs/dns-blocklist/guards.js";
+import { digest, SourceStore } from "../../src/jobs/dns-blocklist/source-store.js";
+import { includeChunks } from "../../src/jobs/dns-blocklist/unbound-include.js";
 
 const NAMES = 1_000_000;
 const ROUNDS = 3;
 const MB = 1024 * 1024;
+const SOURCE = "https://lists.example/hosts.txt";
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** One run, in this process: what a dns-blocklist run does with a list already fetched. */
-async function child(list: string, include: string): Promise<void> {
+/**
+ * One run, in this process: what a dns-blocklist run does with a list already fetched, through
+ * the job's own functions: read the stored copy, parse, decide, guard, write the include.
+ */
+async function child(stateDir: string, include: string, bytes: number): Promise<void> {
   const baseRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const parsed = parseList(readFileSync(list, "utf8"), list);
-  const d = decide([parsed]);
-  await writeFileAtomic(include, d.names.map((n) => `local-zone: "${n}." always_nxdomain\n`).join(""), { fsync: false });
+  // the list is the last good copy of a source, read as a run reads it
+  const store = new SourceStore(stateDir);
+  const built = await buildBlocklist({
+    sources: [{ shown: SOURCE, bytes, pieces: () => store.pieces(SOURCE) }],
+    allow: [],
+    previousEntries: undefined,
+    limits: DEFAULT_LIMITS,
+    neverBlock: [{ name: "resolver.example", why: "this host" }],
+  });
+  if (!built.ok) throw new Error(`the guards refused the generated list: ${built.reason}`);
+  const d = built.decision;
+  await writeFileAtomic(include, includeChunks(d, { action: "always_nxdomain" }), { fsync: false });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -45,10 +60,10 @@ async function child(list: string, include: string): Promise<void> {
       cpuMs,
       peak,
       baseRss,
-      names: d.names.length,
+      names: d.blocked.length,
       redundant: d.redundant,
       duplicates: d.duplicates,
-      invalid: parsed.invalid,
+      invalid: built.perSource[0]!.invalid,
     }),
   );
 }
@@ -212,6 +227,9 @@ async function main(): Promise<void> {
     const plain = join(dir, "names.txt");
     const { hosts, names } = generate();
     writeFileSync(list, hosts);
+    // the same text as a source's last good copy in a run's state directory
+    const store = new SourceStore(dir);
+    await store.save(SOURCE, hosts, { shown: SOURCE, confirmedAt: 0, sha256: digest(hosts), validators: {} });
     writeFileSync(plain, names);
     const size = statSync(list).size;
     const ours: number[] = [];
@@ -230,7 +248,7 @@ async function main(): Promise<void> {
       anchor.push(performance.now() - t0);
       if (s.status !== 0) throw new Error(`sort -u failed: ${s.status ?? s.signal} ${s.stderr}`);
       anchorCpu.push(childCpuMs(s.stdout));
-      const c = spawnSync(process.execPath, [process.argv[1]!, "--child", list, join(dir, "blocklist.conf")], {
+      const c = spawnSync(process.execPath, [process.argv[1]!, "--child", dir, join(dir, "blocklist.conf"), String(size)], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -261,5 +279,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === "--child") await child(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === "--child") await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
 else await main();

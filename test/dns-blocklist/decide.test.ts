@@ -6,13 +6,14 @@ import { decide } from "../../src/jobs/dns-blocklist/decide.js";
 import { compareNames } from "../../src/jobs/dns-blocklist/dns-name.js";
 import { parseList, type ParsedList } from "../../src/jobs/dns-blocklist/parse-list.js";
 
-const list = (names: string[], exceptions: string[] = [], networks: string[] = []): ParsedList => ({
-  source: "test",
+const list = (
+  names: string[],
+  exceptions: string[] = [],
+  networks: string[] = [],
+): Pick<ParsedList, "names" | "exceptions" | "networks"> => ({
   names,
   networks,
   exceptions,
-  invalid: 0,
-  firstInvalid: [],
 });
 const allow = (exact: string[], subtrees: string[] = []): Allowlist => ({ exact, subtrees });
 

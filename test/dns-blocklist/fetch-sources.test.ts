@@ -56,10 +56,12 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
     );
     const url = `${http.url}/l`;
     const [first] = await fetchSources([url], store, limits());
-    expect(first).toMatchObject({ state: "fresh", text: good });
+    expect(first).toMatchObject({ state: "fresh", bytes: Buffer.byteLength(good) });
     const [second] = await fetchSources([url], store, limits({ nowSeconds: 1_800_000_100 }));
     expect(http.headers.at(-1)?.["if-none-match"]).toMatch(/^"[0-9a-f]{16}"$/);
-    expect(second).toMatchObject({ state: "unchanged", text: good, confirmedAt: 1_800_000_100 });
+    expect(second).toMatchObject({ state: "unchanged", bytes: Buffer.byteLength(good), confirmedAt: 1_800_000_100 });
+    // the copy a run then parses
+    expect(await store.text(url)).toBe(good);
   });
 
   it("the same text in a 200 (a server without validators) is unchanged too", async () => {
@@ -67,7 +69,7 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
     const url = `${http.url}/l`;
     await fetchSources([url], store, limits());
     const [again] = await fetchSources([url], store, limits());
-    expect(again).toMatchObject({ state: "unchanged", text: good });
+    expect(again).toMatchObject({ state: "unchanged", bytes: Buffer.byteLength(good) });
   });
 
   const failures: [string, Route, Partial<FetchLimits>, RegExp][] = [
@@ -91,16 +93,16 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
       const url = `${http.url}/l`;
       await fetchSources([url], store, limits());
       const [failed] = await fetchSources([url], store, limits({ ...over, nowSeconds: 1_800_000_500 }));
-      expect(failed).toMatchObject({ state: "failed", text: good, confirmedAt: 1_800_000_000 });
+      expect(failed).toMatchObject({ state: "failed", bytes: Buffer.byteLength(good), confirmedAt: 1_800_000_000 });
       expect(failed!.error).toMatch(error);
       expect(failed!.error).toContain(`${http.url}/l`);
       expect(await store.text(url)).toBe(good);
     });
   }
 
-  it("a source that never worked fails with no text", async () => {
+  it("a source that never worked fails with no copy", async () => {
     const [f] = await fetchSources([`${http.url}/missing`], store, limits());
-    expect(f).toMatchObject({ state: "failed", text: undefined });
+    expect(f).toMatchObject({ state: "failed", bytes: undefined });
     expect(f!.error).toMatch(/HTTP status 404/);
   });
 
@@ -135,10 +137,14 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
   it("a local file is read each run; a file that went missing keeps its last good copy", async () => {
     const file = join(dir, "local.txt");
     await writeFile(file, good);
-    expect((await fetchSources([file], store, limits()))[0]).toMatchObject({ state: "fresh", text: good, host: undefined });
+    expect((await fetchSources([file], store, limits()))[0]).toMatchObject({
+      state: "fresh",
+      bytes: Buffer.byteLength(good),
+      host: undefined,
+    });
     await rm(file);
     const [f] = await fetchSources([file], store, limits());
-    expect(f).toMatchObject({ state: "failed", text: good });
+    expect(f).toMatchObject({ state: "failed", bytes: Buffer.byteLength(good) });
     expect(f!.error).toMatch(/ENOENT/);
   });
 });

@@ -2,14 +2,11 @@ import { describe, expect, test } from "vitest";
 import { checkGuards, DEFAULT_LIMITS, type GuardInput } from "../../src/jobs/dns-blocklist/guards.js";
 
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `n${String(i).padStart(6, "0")}.example`);
-const input = (over: Partial<GuardInput>): GuardInput => ({
-  previous: undefined,
-  names: [],
-  carveOuts: [],
-  networks: [],
-  neverBlock: [],
-  ...over,
-});
+type Listed = Omit<GuardInput, "names" | "carveOuts"> & { names: string[]; carveOuts: string[] };
+const input = (over: Partial<Listed>): GuardInput => {
+  const all: Listed = { previous: undefined, names: [], carveOuts: [], networks: [], neverBlock: [], ...over };
+  return { ...all, names: new Set(all.names), carveOuts: new Set(all.carveOuts) };
+};
 
 describe("guards: size", () => {
   test("the issue's default --max-shrink 50 %: losing half is allowed, losing more is refused with both numbers", () => {

@@ -1,5 +1,5 @@
-import { readFile, rename, unlink } from "node:fs/promises";
-import { createExclusive, temporaryName, writeFileAtomic } from "../atomic-file.js";
+import { link, rename, unlink } from "node:fs/promises";
+import { createExclusive, type FileData, temporaryName } from "../atomic-file.js";
 import type { ProcessScope } from "../process-runner.js";
 import { configWithInclude, IncludeNotUsedError } from "./checked-config.js";
 import { firstProblemLine, unboundCheckconf, unboundControl, type UnboundTarget } from "./unbound-tools.js";
@@ -40,10 +40,12 @@ export interface ApplyOutcome {
   rollbackReloaded?: boolean;
 }
 
-export async function applyInclude(t: UnboundTarget, text: string, scope: ProcessScope): Promise<ApplyOutcome> {
+export async function applyInclude(t: UnboundTarget, text: FileData, scope: ProcessScope): Promise<ApplyOutcome> {
   const tmp = temporaryName(t.include);
   await createExclusive(tmp, text, 0o644, { fsync: true });
   let renamed = false;
+  // the file served now, kept by a second name until unbound has taken the new one
+  let previous: string | undefined;
   try {
     let checkMs: number;
     try {
@@ -61,7 +63,11 @@ export async function applyInclude(t: UnboundTarget, text: string, scope: Proces
       const err = e as NodeJS.ErrnoException;
       return { ok: false, stage: "check", error: `cannot prepare the check of ${t.unboundConf}: ${err.code ?? err.message}` };
     }
-    const previous = await readFile(t.include, "utf8").catch(() => undefined);
+    const kept = temporaryName(t.include);
+    previous = await link(t.include, kept).then(
+      () => kept,
+      () => undefined,
+    );
     await rename(tmp, t.include);
     renamed = true;
     const started = performance.now();
@@ -69,9 +75,13 @@ export async function applyInclude(t: UnboundTarget, text: string, scope: Proces
     if (reloaded.ok) return { ok: true, how: reloaded.how, reloadMs: performance.now() - started, checkMs };
     // unbound did not take it: the previous file goes back, so that the next restart serves
     // what was checked and served before
+    const hadPrevious = previous !== undefined;
     if (previous === undefined) await unlink(t.include).catch(() => {});
-    else await writeFileAtomic(t.include, previous);
-    const back = previous === undefined ? { ok: false } : await reload(t, scope);
+    else {
+      await rename(previous, t.include);
+      previous = undefined;
+    }
+    const back = hadPrevious ? await reload(t, scope) : { ok: false };
     return {
       ok: false,
       stage: "reload",
@@ -82,6 +92,7 @@ export async function applyInclude(t: UnboundTarget, text: string, scope: Proces
     };
   } finally {
     if (!renamed) await unlink(tmp).catch(() => {});
+    if (previous !== undefined) await unlink(previous).catch(() => {});
   }
 }
 

@@ -1,7 +1,8 @@
-import { parseAllowlist, type Allowlist } from "./allowlist.js";
-import { decide, type Decision } from "./decide.js";
+import { parseAllowlist } from "./allowlist.js";
+import { addAllowlist, decideTable, type Decision } from "./decide.js";
 import { checkGuards, type GuardLimits, type NeverBlock } from "./guards.js";
-import { parseList } from "./parse-list.js";
+import { NameTable, SortedEntries } from "./name-table.js";
+import { ListParser, type ParsedList } from "./parse-list.js";
 
 /**
  * Steps 2 and 3 of a run as the rest of the job sees them: the texts of the sources in, the
@@ -10,7 +11,10 @@ import { parseList } from "./parse-list.js";
  */
 export interface SourceText {
   shown: string;
-  text: string;
+  /** its size, to size the name table once */
+  bytes: number;
+  /** its text, in pieces as it is read */
+  pieces: () => AsyncIterable<string> | Iterable<string>;
 }
 
 export interface SourceCount {
@@ -38,30 +42,37 @@ export type BuildResult =
   | { ok: true; decision: Decision; perSource: SourceCount[]; allowInvalid: string[] }
   | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[]; allowInvalid: string[] };
 
-export function buildBlocklist(input: BuildInput): BuildResult {
-  const parsed = input.sources.map((s) => parseList(s.text, s.shown));
+export async function buildBlocklist(input: BuildInput): Promise<BuildResult> {
+  // one table for every name of the run, sized for the lists' text (a name is never longer
+  // than its line)
+  const table = new NameTable(input.sources.reduce((n, s) => n + s.bytes, 0));
+  const parsed: ParsedList[] = [];
+  for (const s of input.sources) {
+    const parser = new ListParser(s.shown, table);
+    for await (const piece of s.pieces()) parser.push(piece);
+    parsed.push(parser.end());
+  }
   const perSource = parsed.map((p, i) => ({
     shown: input.sources[i]!.shown,
-    entries: p.names.length + p.networks.length,
+    entries: p.nameCount + p.networks.length,
     invalid: p.invalid,
     firstInvalid: p.firstInvalid.map((x) => `line ${x.line}: ${x.reason}`),
   }));
-  const exact: string[] = [];
-  const subtrees: string[] = [];
   const allowInvalid: string[] = [];
   for (const a of input.allow) {
     const p = parseAllowlist(a.text);
-    exact.push(...p.allowlist.exact);
-    subtrees.push(...p.allowlist.subtrees);
+    addAllowlist(table, p.allowlist);
     for (const x of p.firstInvalid) allowInvalid.push(`${a.path} line ${x.line}: ${x.reason}`);
   }
-  const allow: Allowlist = { exact, subtrees };
-  const decision = decide(parsed, allow);
+  const decision = decideTable(
+    table,
+    parsed.flatMap((p) => p.networks),
+  );
   const verdict = checkGuards(
     {
       previous: input.previousEntries,
-      names: decision.names,
-      carveOuts: decision.carveOuts,
+      names: new SortedEntries(table, decision.blocked),
+      carveOuts: new SortedEntries(table, decision.carved),
       networks: decision.networks,
       neverBlock: input.neverBlock,
     },

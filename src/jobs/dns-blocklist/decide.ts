@@ -1,20 +1,27 @@
 import { EMPTY_ALLOWLIST, type Allowlist } from "./allowlist.js";
 import { addressRange } from "./ip-network.js";
-import { packKeys, sortKeys } from "./key-sort.js";
+import { sortKeys } from "./key-sort.js";
+import { BLOCK, BOUNDARY, EXACT, NameTable, SUBTREE } from "./name-table.js";
 import type { ParsedList } from "./parse-list.js";
 
 /** What the sources add up to, once the allowlist has had its say. */
 export interface Decision {
+  /** every name of the run; the decision is entries of it */
+  readonly table: NameTable;
   /**
-   * names to block, each blocking its subtree; none under another; in canonical DNS order
-   * (RFC 4034 §6.1, compareNames), which keeps a domain's names together
+   * entries of `table` to block, each blocking its subtree; none under another; in canonical
+   * DNS order (RFC 4034 §6.1, compareNames), which keeps a domain's names together
    */
+  readonly blocked: Uint32Array;
+  /**
+   * entries of allowed names that sit below a blocked name: unbound answers a name from its
+   * closest local-zone, so these are written as zones of their own that resolve normally; in
+   * canonical DNS order
+   */
+  readonly carved: Uint32Array;
+  /** the blocked names as text, made on each read: for tests, logs and small lists */
   readonly names: string[];
-  /**
-   * allowed names that sit below a blocked name: unbound answers a name from its closest
-   * local-zone, so these are written as zones of their own that resolve normally; in canonical
-   * DNS order
-   */
+  /** the carve-outs as text, as `names` */
   readonly carveOuts: string[];
   /** CIDRs to block, none inside another; IPv4 first, each family by address */
   readonly networks: string[];
@@ -26,29 +33,6 @@ export interface Decision {
   readonly allowed: number;
 }
 
-const BLOCK = 1;
-const EXACT = 2;
-const SUBTREE = 4;
-
-const DOT = 0x2e;
-// The key of a name is its labels from the last to the first, each label's bytes in order,
-// joined by a byte below every name character: byte order of keys is then the canonical DNS
-// name order of RFC 4034 §6.1 (by the most significant, rightmost, label first; labels as
-// octet strings, the absence of an octet before any octet), and a name's subtree follows it as
-// one run:
-// "com example" then "com example ads", and only then "com example-ads".
-const BOUNDARY = 0x01;
-
-function writeCanonical(name: string, bytes: Uint8Array, at: number): void {
-  let end = name.length;
-  for (let i = name.length - 1; i >= -1; i--) {
-    if (i >= 0 && name.charCodeAt(i) !== DOT) continue;
-    for (let j = i + 1; j < end; j++) bytes[at++] = name.charCodeAt(j);
-    if (i >= 0) bytes[at++] = BOUNDARY;
-    end = i;
-  }
-}
-
 function identity(n: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -57,51 +41,49 @@ function identity(n: number): Uint32Array {
 
 /**
  * Union of the sources, minus the allowlist (exact names and subtrees) and the sources'
- * exceptions (subtrees, as Adblock's `@@||x^` means), deduplicated and collapsed.
+ * exceptions (subtrees, as Adblock's `@@||x^` means), deduplicated and collapsed: the lists as
+ * parsed on their own (each its own table, as tests make them). A run parses its sources into
+ * one table and calls decideTable.
+ */
+export function decide(
+  lists: readonly Pick<ParsedList, "names" | "exceptions" | "networks">[],
+  allow: Allowlist = EMPTY_ALLOWLIST,
+): Decision {
+  const table = new NameTable();
+  for (const l of lists) for (const n of l.names) table.add(n, BLOCK);
+  addAllowlist(table, allow);
+  for (const l of lists) for (const n of l.exceptions) table.add(n, SUBTREE);
+  return decideTable(
+    table,
+    lists.flatMap((l) => l.networks),
+  );
+}
+
+/** The allowlist's entries, into the table of a run. */
+export function addAllowlist(table: NameTable, allow: Allowlist): void {
+  for (const n of allow.exact) table.add(n, EXACT);
+  for (const n of allow.subtrees) table.add(n, SUBTREE);
+}
+
+/**
+ * decide, for a table holding every entry of a run: the sources' names (BLOCK), the allowlist
+ * (EXACT, SUBTREE) and the sources' exceptions (SUBTREE).
  *
  * Every name, allowed or blocked, is sorted once in canonical DNS order; a name's ancestors then
  * come before it and its subtree right after it, so one pass with a stack of the enclosing
  * decisions settles each name: below an allowed subtree → dropped; allowed exactly → dropped, and
  * a carve-out if something above blocks it; blocked below a kept block → redundant; else kept.
  */
-export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_ALLOWLIST): Decision {
-  const groups: (readonly string[])[] = [];
-  const groupKinds: number[] = [];
-  const add = (names: readonly string[], kind: number): void => {
-    groups.push(names);
-    groupKinds.push(kind);
-  };
-  for (const l of lists) add(l.names, BLOCK);
-  add(allow.exact, EXACT);
-  add(allow.subtrees, SUBTREE);
-  for (const l of lists) add(l.exceptions, SUBTREE);
-  // entry i of the key array is name i of the groups taken one after another
-  const firstOf: number[] = [];
-  let total = 0;
-  for (const g of groups) {
-    firstOf.push(total);
-    total += g.length;
-  }
-  const kinds = new Uint8Array(total);
-  for (const [i, g] of groups.entries()) kinds.fill(groupKinds[i]!, firstOf[i]!, firstOf[i]! + g.length);
-  // the group an entry is in: the last whose first entry is at or before it
-  const nameAt = (entry: number): string => {
-    let lo = 0;
-    let hi = groups.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (firstOf[mid]! <= entry) lo = mid;
-      else hi = mid - 1;
-    }
-    return groups[lo]![entry - firstOf[lo]!]!;
-  };
-
-  const keys = packKeys(groups, writeCanonical);
+export function decideTable(table: NameTable, networks: readonly string[]): Decision {
+  const total = table.count;
+  const kinds = table.kind;
+  const keys = table;
   const order = identity(total);
   const { lcp, next } = sortKeys(keys, order);
 
-  const kept: string[] = [];
-  const carveOuts: string[] = [];
+  // kept entries are written over the sorted order as the pass goes (it only reads ahead)
+  let keptCount = 0;
+  const carved: number[] = [];
   let duplicates = 0;
   let redundant = 0;
   let allowed = 0;
@@ -153,7 +135,7 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
     if (inAllowed || flags & (SUBTREE | EXACT)) {
       if (blocks > 0) allowed++;
       if (inAllowed) continue;
-      if (blockedAbove) carveOuts.push(nameAt(entry));
+      if (blockedAbove) carved.push(entry);
       if (flags & SUBTREE || blockedAbove) push(length, false, (flags & SUBTREE) !== 0);
       continue;
     }
@@ -161,13 +143,22 @@ export function decide(lists: readonly ParsedList[], allow: Allowlist = EMPTY_AL
       redundant++;
       continue;
     }
-    kept.push(nameAt(entry));
+    order[keptCount++] = entry;
     push(length, true, false);
   }
+  const blocked = order.slice(0, keptCount);
+  const carvedEntries = Uint32Array.from(carved);
   return {
-    names: kept,
-    carveOuts,
-    networks: collapseNetworks(lists.flatMap((l) => l.networks)),
+    table,
+    blocked,
+    carved: carvedEntries,
+    get names() {
+      return table.names(blocked);
+    },
+    get carveOuts() {
+      return table.names(carvedEntries);
+    },
+    networks: collapseNetworks(networks),
     duplicates,
     redundant,
     allowed,

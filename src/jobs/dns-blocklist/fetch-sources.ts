@@ -27,8 +27,11 @@ export interface FetchedSource {
   /** fresh: new text; unchanged: a 304 or the same text; failed: `error` says why */
   state: "fresh" | "unchanged" | "failed";
   error?: string;
-  /** the text to use: new, or the last good copy; undefined: failed with no copy ever */
-  text: string | undefined;
+  /**
+   * the size in bytes of the text to use (new, or the last good copy), which is in the source
+   * store, read from there when the list is built; undefined: failed with no copy ever
+   */
+  bytes: number | undefined;
   sha256: string | undefined;
   /** when the text in use was last confirmed current (seconds), if ever */
   confirmedAt: number | undefined;
@@ -59,7 +62,7 @@ async function fetchOne(source: string, store: SourceStore, limits: FetchLimits)
       host,
       state: ok || state === "failed" ? state : "failed",
       ...(error !== undefined ? { error } : !ok ? { error: "the last good copy is missing" } : {}),
-      text: ok ? text : undefined,
+      bytes: ok ? Buffer.byteLength(text) : undefined,
       sha256: ok ? before.sha256 : undefined,
       confirmedAt: ok ? before.confirmedAt : undefined,
     };
@@ -69,7 +72,15 @@ async function fetchOne(source: string, store: SourceStore, limits: FetchLimits)
     const record: SourceRecord = { shown, confirmedAt: limits.nowSeconds, sha256, validators };
     // an identical text is not written again: the 304-less server costs no disk writes
     await store.save(source, before?.sha256 === sha256 ? undefined : text, record);
-    return { source, shown, host, state: before?.sha256 === sha256 ? "unchanged" : "fresh", text, sha256, confirmedAt: limits.nowSeconds };
+    return {
+      source,
+      shown,
+      host,
+      state: before?.sha256 === sha256 ? "unchanged" : "fresh",
+      bytes: Buffer.byteLength(text),
+      sha256,
+      confirmedAt: limits.nowSeconds,
+    };
   };
 
   if (!isUrl(source)) {

@@ -1,6 +1,7 @@
 import { BlockList } from "node:net";
-import { compareNames, isRefusal, normaliseName } from "./dns-name.js";
+import { isRefusal, normaliseName } from "./dns-name.js";
 import { canonicalAddress } from "./ip-network.js";
+import type { NameSet } from "./name-table.js";
 
 export interface GuardLimits {
   /** refuse when the list loses more than this percentage of its entries (--max-shrink) */
@@ -26,9 +27,9 @@ export interface NeverBlock {
 export interface GuardInput {
   /** entries (names + networks) of the list applied now; undefined before the first apply */
   readonly previous: number | undefined;
-  /** the decision about to be applied: names and carve-outs in a Decision's canonical order */
-  readonly names: readonly string[];
-  readonly carveOuts: readonly string[];
+  /** the decision about to be applied: its names and carve-outs */
+  readonly names: NameSet;
+  readonly carveOuts: NameSet;
   readonly networks: readonly string[];
   /** names and addresses never to block */
   readonly neverBlock: readonly NeverBlock[];
@@ -38,30 +39,16 @@ export type GuardVerdict =
   | { readonly apply: true; readonly reason: string }
   | { readonly apply: false; readonly guard: "shrink" | "growth" | "never-block"; readonly reason: string };
 
-/** `needle` in an array in canonical DNS order */
-function includesSorted(sorted: readonly string[], needle: string): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === needle) return true;
-    if (compareNames(v, needle) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return false;
-}
-
 /**
  * The blocked name that blocks `name` (itself or its closest listed ancestor), or undefined. A
  * carve-out closer than any blocked ancestor leaves it resolving, as unbound's closest
  * local-zone answers.
  */
-export function blockedBy(name: string, names: readonly string[], carveOuts: readonly string[]): string | undefined {
+export function blockedBy(name: string, names: NameSet, carveOuts: NameSet): string | undefined {
   for (let at = 0; at >= 0; at = name.indexOf(".", at) + 1 || -1) {
     const suffix = name.slice(at);
-    if (includesSorted(carveOuts, suffix)) return undefined;
-    if (includesSorted(names, suffix)) return suffix;
+    if (carveOuts.has(suffix)) return undefined;
+    if (names.has(suffix)) return suffix;
   }
   return undefined;
 }
@@ -70,7 +57,7 @@ const percent = (x: number): string => `${Math.round(x * 10) / 10} %`;
 
 /** Whether a decision may be applied, with a one-line reason that names the numbers or the name. */
 export function checkGuards(input: GuardInput, limits: GuardLimits = DEFAULT_LIMITS): GuardVerdict {
-  const next = input.names.length + input.networks.length;
+  const next = input.names.size + input.networks.length;
   const previous = input.previous;
   if (previous !== undefined && previous > 0) {
     const change = ((next - previous) / previous) * 100;

@@ -1,5 +1,6 @@
 import { isRefusal, normaliseName, withoutWildcard } from "./dns-name.js";
 import { parseNetwork } from "./ip-network.js";
+import { BLOCK, NameTable, SUBTREE } from "./name-table.js";
 
 /** An entry a list carried that was not taken, with where it was. */
 export interface InvalidLine {
@@ -20,27 +21,40 @@ const TEXT_KEPT = 200;
  * let an invalid name or network through.
  */
 export class ListCollector {
-  readonly names: string[] = [];
+  /** names to block and exceptions go here, packed (several lists may share one table) */
+  readonly table: NameTable;
+  /** how many names to block, and exceptions, this collector added to the table */
+  names = 0;
+  exceptions = 0;
   readonly networks: string[] = [];
-  readonly exceptions: string[] = [];
   readonly firstInvalid: InvalidLine[] = [];
   invalid = 0;
   /** the line being parsed, for the invalid report */
   line = 0;
   text = "";
 
+  constructor(table: NameTable = new NameTable()) {
+    this.table = table;
+  }
+
   /** a name to block; `*.x` means the subtree of x */
   name(raw: string): void {
     const n = normaliseName(withoutWildcard(raw));
     if (isRefusal(n)) this.refuse(n.reason);
-    else this.names.push(n);
+    else {
+      this.table.add(n, BLOCK);
+      this.names++;
+    }
   }
 
   /** a name a list says must not be blocked (Adblock `@@||x^`, RPZ `rpz-passthru.`) */
   exception(raw: string): void {
     const n = normaliseName(withoutWildcard(raw));
     if (isRefusal(n)) this.refuse(n.reason);
-    else this.exceptions.push(n);
+    else {
+      this.table.add(n, SUBTREE);
+      this.exceptions++;
+    }
   }
 
   /** an address or CIDR to block */

@@ -1,8 +1,9 @@
 import { adblockRule } from "./adblock-rule.js";
 import { dnsmasqLine } from "./dnsmasq-line.js";
-import { normaliseName, quoted } from "./dns-name.js";
+import { quoted } from "./dns-name.js";
 import { hostsLine } from "./hosts-line.js";
 import { ListCollector, type InvalidLine } from "./list-collector.js";
+import { BLOCK, NameTable, SUBTREE } from "./name-table.js";
 import { RpzZone } from "./rpz-zone.js";
 import { unboundLine } from "./unbound-line.js";
 import { isIP } from "node:net";
@@ -13,7 +14,19 @@ export type { InvalidLine } from "./list-collector.js";
 export interface ParsedList {
   /** the source it came from (a URL or path, as the caller named it) */
   readonly source: string;
-  /** names to block: lower case, IDNs in punycode, no trailing dot; in the order of the list */
+  /**
+   * where its names and exceptions are: entries [from, to) of `table`, which the lists of one
+   * run share
+   */
+  readonly table: NameTable;
+  readonly from: number;
+  readonly to: number;
+  /** how many names to block it carried (repeats included) */
+  readonly nameCount: number;
+  /**
+   * names to block: lower case, IDNs in punycode, no trailing dot; in the order of the list.
+   * Made from the table on each read: for tests and small lists.
+   */
   readonly names: string[];
   /** canonical CIDRs, IPv4 and IPv6; a bare address is a /32 or /128 */
   readonly networks: string[];
@@ -21,8 +34,15 @@ export interface ParsedList {
   readonly invalid: number;
   /** the first few of them (FIRST_INVALID_KEPT), with line numbers */
   readonly firstInvalid: InvalidLine[];
-  /** names the list says must not be blocked (Adblock `@@||x^`, RPZ `rpz-passthru.`) */
+  /** names the list says must not be blocked (Adblock `@@||x^`, RPZ `rpz-passthru.`); as `names` */
   readonly exceptions: string[];
+}
+
+/** The entries of kind `kind` in [from, to) of a table. */
+function entriesOf(table: NameTable, from: number, to: number, kind: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) if (table.kind[i] === kind) out.push(i);
+  return out;
 }
 
 const SPACE = 0x20;
@@ -67,40 +87,124 @@ const isBlank = (c: number): boolean => c === SPACE || c === TAB;
  * dnsmasq `address=`/`server=` lines, unbound `local-zone:`/`local-data:` lines, RPZ zone files,
  * and bare addresses and CIDRs. Never throws; what it cannot take is counted in `invalid`.
  */
-export function parseList(text: string, source: string): ParsedList {
-  const c = new ListCollector();
-  const zone = new RpzZone();
-  // Classic Mac line ends: a file with CRs and no LF is one line otherwise.
-  if (!text.includes("\n") && text.includes("\r")) text = text.replaceAll("\r", "\n");
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let lineNo = 0;
-  while (pos < text.length) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    const next = end + 1;
-    if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
-    lineNo++;
-    // The common case, without cutting the line out first: a hosts line with one name that
-    // passes the name check as it is (anything else takes the general path below)
-    if (!zone.continuing && text.startsWith("0.0.0.0 ", pos) && pos + 8 < end) {
-      const name = normaliseName(text.slice(pos + 8, end));
-      if (typeof name === "string" && name !== "localhost.localdomain") {
-        c.names.push(name);
-        pos = next;
-        continue;
-      }
-    }
-    let line = text.slice(pos, end);
-    pos = next;
-    if (line.length === 0) continue;
-    const ownerOmitted = isBlank(line.charCodeAt(0));
-    if (ownerOmitted || isBlank(line.charCodeAt(line.length - 1))) line = line.trim();
-    if (line.length === 0) continue;
-    c.line = lineNo;
-    c.text = line;
-    parseLine(line, ownerOmitted, zone, c);
+export function parseList(text: string, source: string, table: NameTable = new NameTable(text.length)): ParsedList {
+  const parser = new ListParser(source, table);
+  parser.push(text);
+  return parser.end();
+}
+
+/**
+ * parseList for a text that comes in pieces (a file read as a stream), so that a list of a
+ * million names is never held whole: a line may span pieces; the lines are parsed as they end.
+ */
+export class ListParser {
+  private readonly c: ListCollector;
+  private readonly zone = new RpzZone();
+  private readonly from: number;
+  /** the start of a line that has not ended yet */
+  private rest = "";
+  private lineNo = 0;
+  private started = false;
+  /** a line feed was seen: a CR alone is then not a line end */
+  private sawLineFeed = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly table: NameTable = new NameTable(),
+  ) {
+    this.from = table.count;
+    this.c = new ListCollector(table);
   }
-  return { source, names: c.names, networks: c.networks, invalid: c.invalid, firstInvalid: c.firstInvalid, exceptions: c.exceptions };
+
+  push(piece: string): void {
+    let pos = 0;
+    if (!this.started && piece.length > 0) {
+      this.started = true;
+      if (piece.charCodeAt(0) === 0xfeff) pos = 1;
+    }
+    const last = piece.lastIndexOf("\n");
+    if (last < pos) {
+      // no line ends here yet (or a file of CR line ends only: it is one line until end())
+      this.rest += pos === 0 ? piece : piece.slice(pos);
+      return;
+    }
+    this.sawLineFeed = true;
+    if (this.rest !== "") {
+      // the line the last piece left open ends in this one: only that line is joined, so
+      // the piece itself stays the flat string it came as
+      const first = piece.indexOf("\n", pos) + 1;
+      this.lines(this.rest + piece.slice(pos, first), 0, this.rest.length + first - pos);
+      this.rest = "";
+      pos = first;
+    }
+    this.lines(piece, pos, last + 1);
+    this.rest = last + 1 === piece.length ? "" : piece.slice(last + 1);
+  }
+
+  end(): ParsedList {
+    let text = this.rest;
+    this.rest = "";
+    // Classic Mac line ends: a file with CRs and no LF is one line otherwise.
+    if (!this.sawLineFeed && text.includes("\r")) text = text.replaceAll("\r", "\n");
+    this.lines(text, 0, text.length);
+    const { c, table, from } = this;
+    const to = table.count;
+    return {
+      source: this.source,
+      table,
+      from,
+      to,
+      nameCount: c.names,
+      get names() {
+        return table.names(entriesOf(table, from, to, BLOCK));
+      },
+      get exceptions() {
+        return table.names(entriesOf(table, from, to, SUBTREE));
+      },
+      networks: c.networks,
+      invalid: c.invalid,
+      firstInvalid: c.firstInvalid,
+    };
+  }
+
+  /** the lines of text[pos, stop): each ends with a line feed, or at stop */
+  private lines(text: string, pos: number, stop: number): void {
+    const { c, zone, table } = this;
+    while (pos < stop) {
+      let end = text.indexOf("\n", pos);
+      if (end < 0 || end > stop) end = stop;
+      const next = end + 1;
+      if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
+      this.lineNo++;
+      // The common cases, without cutting the line out first: a line that is one name, or a
+      // hosts line with one name, that passes the name check as it is (anything else, and the
+      // one two-label name of hosts boilerplate, takes the general path below)
+      if (!zone.continuing && end > pos) {
+        const sink = text.startsWith("0.0.0.0 ", pos) ? 8 : text.startsWith("127.0.0.1 ", pos) ? 10 : 0;
+        const at = pos + sink;
+        const boilerplate = sink > 0 && end - at >= 21 && end - at <= 22 && text.startsWith("localhost.localdomain", at);
+        if (!boilerplate && isNameStart(text.charCodeAt(at)) && table.addText(text, at, end, BLOCK)) {
+          c.names++;
+          pos = next;
+          continue;
+        }
+      }
+      let line = text.slice(pos, end);
+      pos = next;
+      if (line.length === 0) continue;
+      const ownerOmitted = isBlank(line.charCodeAt(0));
+      if (ownerOmitted || isBlank(line.charCodeAt(line.length - 1))) line = line.trim();
+      if (line.length === 0) continue;
+      c.line = this.lineNo;
+      c.text = line;
+      parseLine(line, ownerOmitted, zone, c);
+    }
+  }
+}
+
+/** a letter or digit (ASCII): what a line that is only a name starts with */
+function isNameStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
 }
 
 function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCollector): void {

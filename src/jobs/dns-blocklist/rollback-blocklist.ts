@@ -5,7 +5,7 @@ import { logApplied } from "./log-applied.js";
 import type { DnsBlocklistSettings } from "./options.js";
 import type { PluginFacts } from "./plugin-output.js";
 import type { RunEnding } from "./run-ending.js";
-import { includeText } from "./unbound-include.js";
+import { includeChunks } from "./unbound-include.js";
 import { writeFirewallFiles } from "./write-firewall-files.js";
 
 /** --rollback: applies a kept version again, as a new version (the history only grows). */
@@ -30,12 +30,12 @@ export async function rollbackBlocklist(
       details: [],
     };
   }
-  const names = await versions.names(target.version);
-  const networks = await versions.networks(target.version);
-  const carveOuts = await versions.carveOuts(target.version).catch(() => [] as string[]);
-  const previous = current ? await versions.names(current.version).catch(() => [] as string[]) : [];
-  const changes = listChanges(previous, names);
-  const outcome = await applyInclude(s, includeText(names, carveOuts, target.style), ctx);
+  const lists = await versions.lists(target.version);
+  const { networks } = lists;
+  const names = lists.blocked;
+  const previous = current ? await versions.namesText(current.version).catch(() => "") : "";
+  const changes = listChanges(previous, lists);
+  const outcome = await applyInclude(s, includeChunks(lists, target.style), ctx);
   if (!outcome.ok) {
     return {
       ...base,
@@ -50,22 +50,22 @@ export async function rollbackBlocklist(
       appliedAt: Number(ctx.now().seconds),
       names: names.length,
       networks: networks.length,
-      carveOuts: carveOuts.length,
-      added: changes.added.length,
-      removed: changes.removed.length,
+      carveOuts: lists.carved.length,
+      added: changes.added,
+      removed: changes.removed,
       style: target.style,
       inputs: `rollback:${target.inputs}`,
       rollbackOf: target.version,
     },
-    { names, networks, carveOuts },
+    lists,
     s.keep,
   );
   logApplied(ctx, v, changes, outcome);
   return {
     ...base,
     status: firewallProblems.length ? "warning" : "ok",
-    text: `rolled back to version ${target.version} (now version ${v.version}), ${names.length} names (+${changes.added.length} -${changes.removed.length})${firewallProblems.map((p) => `; ${p}`).join("")}`,
-    facts: { ...facts, names: names.length, networks: networks.length, added: changes.added.length, removed: changes.removed.length },
+    text: `rolled back to version ${target.version} (now version ${v.version}), ${names.length} names (+${changes.added} -${changes.removed})${firewallProblems.map((p) => `; ${p}`).join("")}`,
+    facts: { ...facts, names: names.length, networks: networks.length, added: changes.added, removed: changes.removed },
     served: true,
     version: v.version,
     details: [],

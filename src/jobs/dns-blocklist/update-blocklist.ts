@@ -13,7 +13,7 @@ import type { PluginFacts } from "./plugin-output.js";
 import type { RunEnding } from "./run-ending.js";
 import type { RunRecord } from "./run-record.js";
 import { digest, SourceStore } from "./source-store.js";
-import { includeText, type BlockStyle } from "./unbound-include.js";
+import { includeChunks, type BlockStyle } from "./unbound-include.js";
 import { writeFirewallFiles } from "./write-firewall-files.js";
 
 function styleOf(s: DnsBlocklistSettings): BlockStyle {
@@ -78,7 +78,7 @@ export async function updateBlocklist(
   const failed = fetched.filter((f) => f.state === "failed");
   for (const f of fetched) {
     if (f.state === "failed")
-      ctx.log.warn({ source: f.shown, error: f.error, copy: f.text === undefined ? "none" : "last good copy used" }, "source failed");
+      ctx.log.warn({ source: f.shown, error: f.error, copy: f.bytes === undefined ? "none" : "last good copy used" }, "source failed");
     else ctx.log.info({ source: f.shown, state: f.state }, "source read");
   }
   const facts = (names = current?.names, networks = current?.networks, added = 0, removed = 0): PluginFacts => ({
@@ -91,7 +91,7 @@ export async function updateBlocklist(
   });
   const sourceLines = fetched.map(
     (f) =>
-      `${f.shown}: ${f.state === "failed" ? `FAILED (${f.error ?? "?"})${f.text === undefined ? ", no copy" : ", last good copy used"}` : f.state}`,
+      `${f.shown}: ${f.state === "failed" ? `FAILED (${f.error ?? "?"})${f.bytes === undefined ? ", no copy" : ", last good copy used"}` : f.state}`,
   );
   const failedText =
     failed.length === 0 ? "" : `; ${failed.length === 1 ? "source" : "sources"} failed: ${failed.map((f) => f.shown).join(", ")}`;
@@ -135,9 +135,9 @@ export async function updateBlocklist(
     };
   }
 
-  const usable = fetched.filter((f): f is FetchedSource & { text: string } => f.text !== undefined);
-  const built = buildBlocklist({
-    sources: usable.map((f) => ({ shown: f.shown, text: f.text })),
+  const usable = fetched.filter((f): f is FetchedSource & { bytes: number } => f.bytes !== undefined);
+  const built = await buildBlocklist({
+    sources: usable.map((f) => ({ shown: f.shown, bytes: f.bytes, pieces: () => store.pieces(f.source) })),
     allow: s.allow.map((path, i) => ({ path, text: allow[i]! })),
     previousEntries: current ? current.names + current.networks : undefined,
     limits: { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent },
@@ -162,9 +162,9 @@ export async function updateBlocklist(
   const d = built.decision;
   ctx.log.info(
     {
-      names: d.names.length,
+      names: d.blocked.length,
       networks: d.networks.length,
-      carve_outs: d.carveOuts.length,
+      carve_outs: d.carved.length,
       duplicates: d.duplicates,
       redundant: d.redundant,
       allowed: d.allowed,
@@ -172,10 +172,10 @@ export async function updateBlocklist(
     "blocklist decided",
   );
 
-  const previous = current ? await versions.names(current.version).catch(() => undefined) : [];
-  const changes = listChanges(previous ?? [], d.names);
+  const previous = current ? await versions.namesText(current.version).catch(() => "") : "";
+  const changes = listChanges(previous, d);
   const style = styleOf(s);
-  const outcome: ApplyOutcome = await applyInclude(s, includeText(d.names, d.carveOuts, style), ctx);
+  const outcome: ApplyOutcome = await applyInclude(s, includeChunks(d, style), ctx);
   if (!outcome.ok) {
     ctx.log.error({ stage: outcome.stage, error: outcome.error, rolled_back: outcome.rolledBack ?? false }, "blocklist not applied");
     const what =
@@ -189,11 +189,11 @@ export async function updateBlocklist(
   const version = await versions.add(
     {
       appliedAt: nowSeconds,
-      names: d.names.length,
+      names: d.blocked.length,
       networks: d.networks.length,
-      carveOuts: d.carveOuts.length,
-      added: changes.added.length,
-      removed: changes.removed.length,
+      carveOuts: d.carved.length,
+      added: changes.added,
+      removed: changes.removed,
       style,
       inputs,
     },
@@ -205,8 +205,8 @@ export async function updateBlocklist(
   const status: JobStatus = failed.length > 0 || problems.length > 0 ? "warning" : "ok";
   return {
     status,
-    text: `version ${version.version} applied, ${d.names.length} names (+${changes.added.length} -${changes.removed.length}), ${d.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
-    facts: facts(d.names.length, d.networks.length, changes.added.length, changes.removed.length),
+    text: `version ${version.version} applied, ${d.blocked.length} names (+${changes.added} -${changes.removed}), ${d.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
+    facts: facts(d.blocked.length, d.networks.length, changes.added, changes.removed),
     details: [...sourceLines, ...counted],
     served: true,
     version: version.version,

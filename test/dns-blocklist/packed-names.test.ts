@@ -1,0 +1,158 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { listChanges } from "../../src/jobs/dns-blocklist/applied-versions.js";
+import { compareNames, isRefusal, normaliseName } from "../../src/jobs/dns-blocklist/dns-name.js";
+import { BLOCK, NameTable, SortedEntries } from "../../src/jobs/dns-blocklist/name-table.js";
+import { ListParser, parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
+import { includeText } from "../../src/jobs/dns-blocklist/unbound-include.js";
+
+// The names of a run are kept packed (name-table.ts), and the common list line takes a fast path
+// into the table (addText) that must take exactly what the general name check (normaliseName)
+// takes, and store what it would return.
+
+/** a table of names in canonical order (as a decision's are), with its entries */
+function sortedTable(names: readonly string[]): { table: NameTable; blocked: Uint32Array; carved: Uint32Array } {
+  const table = new NameTable();
+  const sorted = [...new Set(names)].sort(compareNames);
+  for (const n of sorted) table.add(n, BLOCK);
+  return { table, blocked: Uint32Array.from(sorted.keys()), carved: new Uint32Array(0) };
+}
+
+const label = fc.stringMatching(/^[a-zA-Z0-9_-]{0,5}$/);
+const odd = fc.constantFrom("xn--", "XN--", "xn--mnchen-3ya", "ü", " ", "#", "..", ".", "*", "\t", "-", "A".repeat(64), "0");
+const piece = fc.oneof({ weight: 6, arbitrary: label }, { weight: 1, arbitrary: odd });
+const candidate = fc.array(piece, { minLength: 1, maxLength: 5 }).map((xs) => xs.join("."));
+
+describe("packed names: the fast path agrees with the name check", () => {
+  test("addText takes a name exactly when normaliseName needs no IDNA for it, and stores normaliseName's answer", () => {
+    fc.assert(
+      fc.property(candidate, fc.boolean(), (raw, trailingDot) => {
+        const text = `0.0.0.0 ${raw}${trailingDot ? "." : ""}`;
+        const table = new NameTable();
+        const taken = table.addText(text, 8, text.length, BLOCK);
+        const reference = normaliseName(text.slice(8));
+        if (taken) {
+          expect(isRefusal(reference), text).toBe(false);
+          expect(table.name(0)).toBe(reference);
+        } else if (!isRefusal(reference)) {
+          // left to the general path: only names that IDNA maps (xn-- labels, non-ASCII)
+          expect(/xn--/i.test(text) || [...text].some((ch) => ch.charCodeAt(0) > 0x7f), text).toBe(true);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  test("a name's text survives the table: add, name and writeName give it back", () => {
+    const names = ["example.com", "a.b.c.d.example.org", "_dmarc.example.net", "x-y.example", "xn--mnchen-3ya.de"];
+    const table = new NameTable();
+    for (const n of names) table.add(n, BLOCK);
+    expect(names.map((_, i) => table.name(i))).toEqual(names);
+    const out = new Uint8Array(300);
+    const end = table.writeName(1, out, 3);
+    expect(Buffer.from(out.subarray(3, end)).toString("latin1")).toBe("a.b.c.d.example.org");
+  });
+
+  test("SortedEntries answers membership like a set of the same names", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-c]{1,2}\.(x|y)$/), { maxLength: 20 }),
+        fc.stringMatching(/^[a-c]{1,2}\.(x|y)$/),
+        (names, probe) => {
+          const { table, blocked } = sortedTable(names);
+          expect(new SortedEntries(table, blocked).has(probe)).toBe(names.includes(probe));
+        },
+      ),
+    );
+  });
+});
+
+describe("packed names: what changed between two versions", () => {
+  const nameArb = fc.stringMatching(/^[a-d]{1,2}(\.[a-d]{1,2})?\.(com|net)$/);
+
+  test("the merge over two sorted lists counts what a set difference counts", () => {
+    fc.assert(
+      fc.property(fc.array(nameArb, { maxLength: 40 }), fc.array(nameArb, { maxLength: 40 }), (before, after) => {
+        const was = [...new Set(before)].sort(compareNames);
+        const now = sortedTable(after);
+        const nowNames = now.table.names(now.blocked);
+        const added = nowNames.filter((n) => !was.includes(n));
+        const removed = was.filter((n) => !nowNames.includes(n));
+        const c = listChanges(was.map((n) => `${n}\n`).join(""), now);
+        expect(c).toEqual({
+          added: added.length,
+          removed: removed.length,
+          firstAdded: added.slice(0, 5),
+          firstRemoved: removed.slice(0, 5),
+        });
+      }),
+    );
+  });
+
+  test("a names file out of order (edited by hand) is still compared right", () => {
+    const now = sortedTable(["a.com", "b.com", "c.com"]);
+    const c = listChanges("c.com\nz.com\na.com\n", now);
+    expect(c).toMatchObject({ added: 1, removed: 1, firstAdded: ["b.com"], firstRemoved: ["z.com"] });
+  });
+});
+
+describe("packed names: the unbound include", () => {
+  test("one local-zone line a name (unbound.conf(5)), carve-outs transparent, a redirect with its A or AAAA record", () => {
+    const table = new NameTable();
+    for (const n of ["example.com", "ads.example.net", "ok.ads.example.net"]) table.add(n, BLOCK);
+    const names = { table, blocked: Uint32Array.of(0, 1), carved: Uint32Array.of(2) };
+    expect(includeText(names, { action: "always_nxdomain" })).toBe(
+      'server:\nlocal-zone: "example.com." always_nxdomain\nlocal-zone: "ads.example.net." always_nxdomain\nlocal-zone: "ok.ads.example.net." transparent\n',
+    );
+    expect(includeText({ ...names, carved: new Uint32Array(0) }, { action: "redirect", sink: "2001:db8::1" })).toBe(
+      'server:\nlocal-zone: "example.com." redirect\nlocal-data: "example.com. AAAA 2001:db8::1"\n' +
+        'local-zone: "ads.example.net." redirect\nlocal-data: "ads.example.net. AAAA 2001:db8::1"\n',
+    );
+  });
+
+  test("a table of 20 000 names is written in several chunks, every line whole", () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `host-${i}.${"long-label-".repeat(4)}example.org`);
+    const lines = includeText(sortedTable(names), { action: "always_null" }).split("\n");
+    expect(lines).toHaveLength(20_002);
+    expect(lines.slice(1, -1).every((l) => /^local-zone: "host-[0-9]+\.(long-label-){4}example\.org\." always_null$/.test(l))).toBe(true);
+  });
+});
+
+describe("packed names: a list read in pieces", () => {
+  const fixtures = join(import.meta.dirname, "fixtures");
+  const texts = readdirSync(fixtures).map((f) => readFileSync(join(fixtures, f), "utf8"));
+  // the features a piece boundary can cut through: a BOM, CRLF, a CR-only file, a line with no end
+  texts.push("\ufeff0.0.0.0 a.example\r\n||b.example^\r\n@@||c.b.example^\r\nd.example", "a.example\rb.example\r", "");
+
+  test("any split of a list's text into pieces parses as the whole text does", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...texts.keys()), fc.array(fc.nat(), { maxLength: 8 }), (which, cuts) => {
+        const text = texts[which]!;
+        const at = [...new Set(cuts.map((c) => (text.length === 0 ? 0 : c % (text.length + 1))))].sort((a, b) => a - b);
+        const parser = new ListParser("pieces");
+        let from = 0;
+        for (const c of [...at, text.length]) {
+          parser.push(text.slice(from, c));
+          from = c;
+        }
+        const pieces = parser.end();
+        const whole = parseList(text, "pieces");
+        expect(pieces.names).toEqual(whole.names);
+        expect(pieces.exceptions).toEqual(whole.exceptions);
+        expect(pieces.networks).toEqual(whole.networks);
+        expect(pieces.firstInvalid).toEqual(whole.firstInvalid);
+        expect(pieces.invalid).toBe(whole.invalid);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("a CR-only file is lines, a BOM is no character of the first name", () => {
+    const p = new ListParser("cr");
+    p.push("\ufeffa.exa");
+    p.push("mple\rb.example\r");
+    expect(p.end().names).toEqual(["a.example", "b.example"]);
+  });
+});
