@@ -253,7 +253,12 @@ withChronyd.describe("chime ntp-check run once, as a Nagios plugin", () => {
     const r = await runChime(["ntp-check", "--samples", "2", ...behind.map(at), at(unsynced)]);
     expect(r.code).toBe(2);
     const first = r.stdout.split("\n")[0]!;
-    expect(first).toMatch(/^NTP CRITICAL: mean abs offset 98\d\.\d ms > 500 ms/);
+    // the offset itself, within half the round trip, is the test above ("the incident: three
+    // peers …"); the status line has no delay to bound it by, and on a loaded machine a
+    // round trip of a few ms moves the mean off 98x ms
+    const mean = /^NTP CRITICAL: mean abs offset (\d+\.\d) ms > 500 ms/.exec(first);
+    expect(mean, first).not.toBeNull();
+    expect(Math.abs(Number(mean![1]) - 985)).toBeLessThan(100);
     expect(first).toContain(`${at(unsynced)} unsynchronised (LI=3)`);
   });
 });

@@ -43,51 +43,50 @@ for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-_.") NAME_BYTE[c.charCodeA
 export function* includeChunks(names: IncludedNames, style: BlockStyle): Generator<Uint8Array> {
   // Each chunk is valid until the next is asked for: one buffer serves the whole file, so a
   // million lines leave no trail of garbage buffers (writeFileAtomic writes each before asking).
-  const zoneStart = ascii('local-zone: "');
-  const blockEnd = ascii(`." ${style.action}\n`);
-  const carvedEnd = ascii('." transparent\n');
-  // the record that answers for a redirected zone: A or AAAA by the sink's family
-  const redirect = style.action === "redirect" && style.sink !== undefined;
-  const dataStart = ascii('local-data: "');
-  const dataEnd = ascii(`. ${isIP(style.sink ?? "") === 6 ? "AAAA" : "A"} ${style.sink ?? ""}"\n`);
   const out = new Uint8Array(CHUNK);
-  let at = 0;
-  // a loop, not out.set: the pieces are a few bytes, and set's call costs more than the copy
-  const put = (bytes: Uint8Array): void => {
-    for (let k = 0; k < bytes.length; k++) out[at++] = bytes[k]!;
-  };
-  /** the name of entry i, checked byte by byte; false (nothing written) if one is not a name's */
-  const putName = (i: number): boolean => {
-    const end = names.table.writeName(i, out, at);
-    for (let k = at; k < end; k++) if (NAME_BYTE[out[k]!] === 0) return false;
-    at = end;
-    return true;
-  };
-  put(ascii("server:\n"));
-  const lines = (entries: Uint32Array, end: Uint8Array, withData: boolean): Generator<Uint8Array> =>
-    (function* () {
-      for (let n = 0; n < entries.length; n++) {
-        if (at + LONGEST_LINE * 2 > out.length) {
-          yield out.subarray(0, at);
-          at = 0;
-        }
-        const line = at;
-        put(zoneStart);
-        if (!putName(entries[n]!)) {
-          at = line;
-          continue;
-        }
-        put(end);
-        if (withData) {
-          put(dataStart);
-          putName(entries[n]!);
-          put(dataEnd);
-        }
+  const zone: LineShape = { start: ascii('local-zone: "'), end: ascii(`." ${style.action}\n`) };
+  // the record that answers for a redirected zone: A or AAAA by the sink's family
+  const data: LineShape | undefined =
+    style.action === "redirect" && style.sink !== undefined
+      ? { start: ascii('local-data: "'), end: ascii(`. ${isIP(style.sink) === 6 ? "AAAA" : "A"} ${style.sink}"\n`) }
+      : undefined;
+  const carved: LineShape = { start: zone.start, end: ascii('." transparent\n') };
+  let at = copy(ascii("server:\n"), out, 0);
+  for (const [entries, shape, extra] of [
+    [names.blocked, zone, data],
+    [names.carved, carved, undefined],
+  ] as const) {
+    for (let n = 0; n < entries.length; n++) {
+      if (at + LONGEST_LINE * 2 > out.length) {
+        yield out.subarray(0, at);
+        at = 0;
       }
-    })();
-  yield* lines(names.blocked, blockEnd, redirect);
-  yield* lines(names.carved, carvedEnd, false);
+      const line = nameLine(names.table, entries[n]!, shape, out, at);
+      if (line < 0) continue;
+      at = extra === undefined ? line : nameLine(names.table, entries[n]!, extra, out, line);
+    }
+  }
   yield out.subarray(0, at);
+}
+
+/** A line that is a name between two fixed pieces. */
+interface LineShape {
+  readonly start: Uint8Array;
+  readonly end: Uint8Array;
+}
+
+// loops, not out.set: the pieces are a few bytes, and set's call costs more than the copy
+function copy(bytes: Uint8Array, out: Uint8Array, at: number): number {
+  for (let k = 0; k < bytes.length; k++) out[at++] = bytes[k]!;
+  return at;
+}
+
+/** Writes the line for entry i at out[at…]; returns where it ends, or -1 if the name has a byte no name may have. */
+function nameLine(table: NameTable, i: number, shape: LineShape, out: Uint8Array, at: number): number {
+  const nameAt = copy(shape.start, out, at);
+  const nameEnd = table.writeName(i, out, nameAt);
+  for (let k = nameAt; k < nameEnd; k++) if (NAME_BYTE[out[k]!] === 0) return -1;
+  return copy(shape.end, out, nameEnd);
 }
 
 /** The include as one string: for tests and small lists. */
