@@ -21,6 +21,10 @@ export function isPlainUserName(name: string): boolean {
   return name.length <= 64 && PLAIN_USER.test(name);
 }
 
+// A lookup through LDAP or NIS that hangs would hang the service's start for ever (every wait
+// has a deadline); a local or cached answer takes milliseconds.
+const ID_TIMEOUT_MS = 10_000;
+
 /**
  * The one user lookup of chime (the daemon's --user, install-service's --user/--log-user), here
  * because the daemon is the lowest layer that switches users. Node has no getpwnam; we never
@@ -32,8 +36,13 @@ export function isPlainUserName(name: string): boolean {
 export function findUser(name: string): UserIds | null {
   if (!isPlainUserName(name)) return null;
   const id = (flag: string): string | null => {
-    const r = runProcessSync({ argv: ["id", flag, "--", name] });
-    // id could not be started (not on PATH): that says nothing about the user, so say so
+    const r = runProcessSync({ argv: ["id", flag, "--", name], timeoutMs: ID_TIMEOUT_MS });
+    // id could not be started (not on PATH), or the name service did not answer: that says
+    // nothing about the user, so say so
+    if (r.spawnError === "ETIMEDOUT")
+      throw new Error(
+        `id(1) did not answer within ${ID_TIMEOUT_MS / 1000} s looking up user ${JSON.stringify(name)} (a name service that hangs?)`,
+      );
     if (r.spawnError !== undefined) throw new Error(`cannot run id(1) to look the user up: ${r.spawnError}`);
     if (r.code !== 0) return null; // id ran and said no such user
     return r.stdout.trim();
