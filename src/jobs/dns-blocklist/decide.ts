@@ -76,8 +76,8 @@ export function addAllowlist(table: NameTable, allow: Allowlist): void {
  */
 export function decideTable(table: NameTable, networks: readonly string[]): Decision {
   const total = table.count;
+  const kinds = table.kind;
   const keys = table;
-  const { bytes, start } = table;
   const order = identity(total);
   const { lcp, next } = sortKeys(keys, order);
 
@@ -102,8 +102,7 @@ export function decideTable(table: NameTable, networks: readonly string[]): Deci
   };
   for (let i = 0; i < total; ) {
     const entry = order[i]!;
-    // the key's length is the byte before it, its kind the one before that (name-table.ts)
-    const length = bytes[start[entry]! - 1]!;
+    const length = keys.length[entry]!;
     // the key's bytes shared with the previous key, and its byte right after them
     const shared = lcp[i]!;
     const after = next[i]!;
@@ -111,7 +110,7 @@ export function decideTable(table: NameTable, networks: readonly string[]): Deci
     let blocks = 0;
     let j = i;
     for (; j < total && (j === i || (lcp[j] === length && next[j] === 0)); j++) {
-      const kind = bytes[start[order[j]!]! - 2]!;
+      const kind = kinds[order[j]!]!;
       flags |= kind;
       if (kind === BLOCK) blocks++;
     }

@@ -6,14 +6,12 @@
  * read per key and level, everything else sequential, and no comparator call.
  */
 export interface PackedKeys {
-  /**
-   * the bytes of every key, one after another, each right after a byte that holds its length
-   * (names are at most 253 bytes): the length is read with the key, from the same cache line,
-   * where an array of its own cost a second cache miss per key and level. No key holds a 0 byte.
-   */
+  /** the bytes of every key, one after another; no key contains a 0 byte */
   readonly bytes: Uint8Array;
-  /** where key i starts in bytes (its length is the byte before) */
+  /** where key i starts in bytes */
   readonly start: Uint32Array;
+  /** its length (names are at most 253 bytes) */
+  readonly length: Uint8Array;
 }
 
 /**
@@ -32,11 +30,11 @@ const SMALL = 32;
 
 /** -1, 0, 1 as key a sorts before, with or after key b, comparing from byte `depth` on. */
 function compareFrom(keys: PackedKeys, a: number, b: number, depth: number): number {
-  const { bytes, start } = keys;
+  const { bytes, start, length } = keys;
+  const la = length[a]!;
+  const lb = length[b]!;
   const sa = start[a]!;
   const sb = start[b]!;
-  const la = bytes[sa - 1]!;
-  const lb = bytes[sb - 1]!;
   const n = Math.min(la, lb);
   for (let d = depth; d < n; d++) {
     const x = bytes[sa + d]!;
@@ -57,14 +55,14 @@ function insertionSort(keys: PackedKeys, order: Uint32Array, lo: number, hi: num
     }
     order[j + 1] = v;
   }
-  const { bytes, start } = keys;
+  const { bytes, start, length } = keys;
   for (let i = lo + 1; i < hi; i++) {
     const a = order[i - 1]!;
     const b = order[i]!;
     const sa = start[a]!;
     const sb = start[b]!;
-    const lb = bytes[sb - 1]!;
-    const n = Math.min(bytes[sa - 1]!, lb);
+    const lb = length[b]!;
+    const n = Math.min(length[a]!, lb);
     let d = depth;
     while (d < n && bytes[sa + d] === bytes[sb + d]) d++;
     out.lcp[i] = d;
@@ -83,7 +81,7 @@ function packedByte(high: number, low: number, index: number, width: number): nu
  * common prefix; returns the neighbours of each sorted position.
  */
 export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
-  const { bytes, start } = keys;
+  const { bytes, start, length } = keys;
   const out: Neighbours = { lcp: new Uint8Array(order.length), next: new Uint8Array(order.length) };
   const words = new ArrayBuffer(order.length * 8);
   // one 64-bit value per key of a bucket, written as two 32-bit halves (little-endian: the low
@@ -110,7 +108,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
       const k = order[lo + i]!;
       const s = start[k]! + depth;
       // a key that has ended reads as 0, below every byte a key holds
-      const left = bytes[start[k]! - 1]! - depth;
+      const left = length[k]! - depth;
       let high = 0;
       let low = 0;
       if (left >= width) {
@@ -170,7 +168,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   }
   if (order.length > 0) {
     const k = order[0]!;
-    out.next[0] = bytes[start[k]! - 1]! > 0 ? bytes[start[k]!]! : 0;
+    out.next[0] = length[k]! > 0 ? bytes[start[k]!]! : 0;
   }
   return out;
 }
@@ -181,20 +179,21 @@ export function packKeys(groups: readonly (readonly string[])[], write: (name: s
   let count = 0;
   for (const g of groups) {
     count += g.length;
-    for (const n of g) total += n.length + 1;
+    for (const n of g) total += n.length;
   }
   const bytes = new Uint8Array(total);
   const start = new Uint32Array(count);
+  const length = new Uint8Array(count);
   let at = 0;
   let i = 0;
   for (const g of groups) {
     for (const n of g) {
-      bytes[at++] = n.length;
       start[i] = at;
+      length[i] = n.length;
       write(n, bytes, at);
       at += n.length;
       i++;
     }
   }
-  return { bytes, start };
+  return { bytes, start, length };
 }

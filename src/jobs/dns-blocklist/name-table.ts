@@ -29,64 +29,52 @@ const UNDERSCORE = 0x5f;
 const MAX_LABEL = 63;
 const MAX_NAME = 253;
 
-/** Bytes before each key: its kind, then its length. */
-const HEADER = 2;
-
 export class NameTable implements PackedKeys {
-  /** each entry: its kind, its key's length, its key (key-sort.ts reads the length there) */
   bytes: Uint8Array;
-  /** where entry i's key starts in bytes */
   start: Uint32Array;
+  length: Uint8Array;
+  kind: Uint8Array;
   /** entries in use */
   count = 0;
   /** bytes in use */
   private used = 0;
 
-  /**
-   * `bytesHint`: roughly how many name bytes are coming (the lists' sizes are a fair bound).
-   * A quarter more is asked for, for the two bytes before each key: pages never written to
-   * cost no memory, a copy to grow costs the whole table again.
-   */
+  /** `bytesHint`: roughly how many name bytes are coming (the lists' sizes are a fair bound) */
   constructor(bytesHint = 4096) {
-    this.bytes = new Uint8Array(Math.max(256, Math.ceil(bytesHint * 1.25)));
-    this.start = new Uint32Array(Math.max(64, Math.ceil(bytesHint / 16)));
-  }
-
-  /** the kind of entry i */
-  kind(i: number): number {
-    return this.bytes[this.start[i]! - 2]!;
-  }
-
-  /** the length of entry i's key, which is its name's */
-  keyLength(i: number): number {
-    return this.bytes[this.start[i]! - 1]!;
+    const names = Math.max(64, Math.ceil(bytesHint / 16));
+    this.bytes = new Uint8Array(Math.max(256, bytesHint));
+    this.start = new Uint32Array(names);
+    this.length = new Uint8Array(names);
+    this.kind = new Uint8Array(names);
   }
 
   /** Room for one more entry of up to `n` bytes. */
   private reserve(n: number): void {
-    if (this.used + HEADER + n > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + HEADER + n));
+    if (this.used + n > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
       grown.set(this.bytes.subarray(0, this.used));
       this.bytes = grown;
     }
     if (this.count === this.start.length) {
-      const start = new Uint32Array(this.start.length * 2);
+      const size = this.start.length * 2;
+      const start = new Uint32Array(size);
       start.set(this.start);
       this.start = start;
+      const length = new Uint8Array(size);
+      length.set(this.length);
+      this.length = length;
+      const kind = new Uint8Array(size);
+      kind.set(this.kind);
+      this.kind = kind;
     }
   }
 
-  /** where the key of the entry being added goes */
-  private get keyAt(): number {
-    return this.used + HEADER;
-  }
-
   private commit(n: number, kind: EntryKind): void {
-    this.bytes[this.used] = kind;
-    this.bytes[this.used + 1] = n;
-    this.start[this.count] = this.used + HEADER;
+    this.start[this.count] = this.used;
+    this.length[this.count] = n;
+    this.kind[this.count] = kind;
     this.count++;
-    this.used += HEADER + n;
+    this.used += n;
   }
 
   /**
@@ -95,7 +83,7 @@ export class NameTable implements PackedKeys {
    */
   add(name: string, kind: EntryKind): void {
     this.reserve(name.length);
-    writeKey(name, this.bytes, this.keyAt);
+    writeKey(name, this.bytes, this.used);
     this.commit(name.length, kind);
   }
 
@@ -142,7 +130,7 @@ export class NameTable implements PackedKeys {
       }
       if (labels === 0 && digitsOnly) return false;
       // the label goes to the key's front part, in key order: rightmost label first
-      const keyAt = this.keyAt + (to - labelEnd);
+      const keyAt = this.used + (to - labelEnd);
       for (let j = 0; j < length; j++) {
         const ch = text.charCodeAt(start + j);
         bytes[keyAt + j] = ch >= 0x41 && ch <= 0x5a ? ch | 0x20 : ch;
@@ -159,7 +147,7 @@ export class NameTable implements PackedKeys {
   /** The name of entry i, as text. */
   name(i: number): string {
     const s = this.start[i]!;
-    const n = this.bytes[s - 1]!;
+    const n = this.length[i]!;
     let out = "";
     let end = s + n;
     for (let j = s + n - 1; j >= s - 1; j--) {
@@ -185,7 +173,7 @@ export class NameTable implements PackedKeys {
   writeName(i: number, out: Uint8Array, at: number): number {
     const bytes = this.bytes;
     const s = this.start[i]!;
-    const last = s + bytes[s - 1]!;
+    const last = s + this.length[i]!;
     let end = last;
     for (let j = end - 1; j >= s - 1; j--) {
       if (j >= s && bytes[j] !== BOUNDARY) continue;
@@ -199,7 +187,7 @@ export class NameTable implements PackedKeys {
   /** -1, 0, 1 as entry i's key sorts before, with or after `key` (its first `keyLength` bytes). */
   compareKey(i: number, key: Uint8Array, keyLength = key.length): number {
     const s = this.start[i]!;
-    const n = this.bytes[s - 1]!;
+    const n = this.length[i]!;
     const m = Math.min(n, keyLength);
     for (let d = 0; d < m; d++) {
       const x = this.bytes[s + d]!;

@@ -41,7 +41,7 @@ export interface ParsedList {
 /** The entries of kind `kind` in [from, to) of a table. */
 function entriesOf(table: NameTable, from: number, to: number, kind: number): number[] {
   const out: number[] = [];
-  for (let i = from; i < to; i++) if (table.kind(i) === kind) out.push(i);
+  for (let i = from; i < to; i++) if (table.kind[i] === kind) out.push(i);
   return out;
 }
 
