@@ -125,6 +125,8 @@ function trackGroups(outer: ProcessTracker | undefined) {
   const live = new Map<number, OwnedGroup>();
   let closed = false;
   const tracker: ProcessTracker = {
+    // abandon() needs only the pgids; a start time is for a record that outlives us
+    wantsStartTime: outer !== undefined && outer.wantsStartTime !== false,
     record(g) {
       if (closed) {
         signalGroup(g.pgid, "SIGKILL");

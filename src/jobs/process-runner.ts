@@ -24,6 +24,12 @@ export interface ProcessTracker {
   record(g: OwnedGroup): void;
   /** the group is gone (or deliberately left alone): forget it */
   release(pgid: number): void;
+  /**
+   * false: the records die with this process (a run once), so nothing will ever need to prove
+   * a group is ours after a kill -9 and the leader's start time — one `ps` per process started,
+   * as many processes as the command itself — is not asked for. Absent: asked for.
+   */
+  readonly wantsStartTime?: boolean;
 }
 
 /** What a run lends every process it starts; a JobContext is one. */
@@ -126,8 +132,8 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
         // stopped below, once `stop` exists; nothing has waited yet
         onSpawnError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       }
-      // one `ps` per process, only when there is a record to put its answer in
-      if (req.processes) {
+      // one `ps` per process, only when there is a record that keeps its answer
+      if (req.processes && req.processes.wantsStartTime !== false) {
         void leaderStart(pgid).then((started) => {
           if (started !== undefined && !settled) req.processes?.record({ pgid, spawnedMs, started });
         });

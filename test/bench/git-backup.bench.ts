@@ -10,7 +10,6 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundleRunOnce } from "../git-backup/helpers/run-once-bundle.js";
 import { startDelayProxy } from "../git-backup/helpers/delay-proxy.js";
 import { startGitDaemon } from "../git-backup/helpers/servers.js";
 import { testGitEnv } from "../git-backup/helpers/git-fixtures.js";
@@ -81,9 +80,13 @@ async function main(): Promise<void> {
 
   const daemon = await startGitDaemon(upstream);
   const proxy = await startDelayProxy(daemon.port, 50);
-  // scripts/bench.mjs runs this file from a bundle elsewhere and tells us where the project is.
-  const script = await bundleRunOnce(tmp, process.env.CHIME_ROOT ?? process.cwd());
+  // scripts/bench.mjs runs this file from a bundle elsewhere, after `npm run build`, and tells
+  // us where the project is. The built chime, as a run script starts it: a bundle of the job
+  // alone (test/git-backup/fixtures/run-once.ts) skipped the runner around it, and with it a
+  // `ps` per git that only `chime git-backup` paid.
   const state = join(tmp, "state");
+  const cli = [join(process.env.CHIME_ROOT ?? process.cwd(), "dist", "bin", "chime.cjs"), "--state-dir", state, "git-backup"];
+  const cliText = cli.map((a) => `"${a}"`).join(" ");
 
   // Mirror templates, one per network, already repaired by a chime run (heads+tags refspecs).
   const templates: Record<string, string> = {};
@@ -105,9 +108,9 @@ async function main(): Promise<void> {
     rmSync(backup, { recursive: true, force: true });
     cpSync(templates[net]!, backup, { recursive: true });
   };
-  const chime = () => sh(`"${process.execPath}" "${script}" "${state}" "${backup}"`, tmp);
+  const chime = () => sh(`"${process.execPath}" ${cliText} "${backup}"`, tmp);
   for (const net of Object.keys(templates)) {
-    await sh(`"${process.execPath}" "${script}" "${state}" "${templates[net]}"`, tmp);
+    await sh(`"${process.execPath}" ${cliText} "${templates[net]}"`, tmp);
   }
 
   const methods: Record<string, () => Promise<void>> = {
@@ -198,11 +201,11 @@ async function main(): Promise<void> {
       cpSync(seedMirror, m, { recursive: true });
       git(m, "config", "remote.origin.url", `git://127.0.0.1:${daemon.port}/r${made % N}.git`);
     }
-    await sh(`"${process.execPath}" "${script}" "${state}" "${many}"`, tmp); // first run repairs, brings all up to date
+    await sh(`"${process.execPath}" ${cliText} "${many}"`, tmp); // first run repairs, brings all up to date
     const t0 = process.hrtime.bigint();
     // BENCH_NODE_ARGS (e.g. --max-old-space-size=40): does the run fit a smaller heap?
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    const measured = await peakRssMb([...nodeArgs, script, state, many], tmp, preload);
+    const measured = await peakRssMb([...nodeArgs, ...cli, many], tmp, preload);
     rss[count] = measured.rss;
     heap[count] = measured.heap;
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;

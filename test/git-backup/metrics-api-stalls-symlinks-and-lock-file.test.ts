@@ -136,18 +136,19 @@ withGit.describe("discovery never writes through a symlink in DIR", () => {
 });
 
 withGit.describe("the error of a mirror with thousands of refs", () => {
-  test("is the git error at the end of a long --verbose fetch, not the first line of its ref list", async () => {
+  test("is the git error at the end of a long fetch, not the first line of its ref list", async () => {
     const tmp = tempDir("gb-many-refs");
     try {
       const up = new Upstream(tmp.path, "many", tmp.path);
       const c = up.commit();
       up.push();
-      // 8000 branches: git prints a line per ref, well over 256 KiB before the error
-      const lines = Array.from({ length: 8000 }, (_, i) => `create refs/heads/b${String(i).padStart(5, "0")} ${c}\n`).join("");
-      execFileSync("git", ["update-ref", "--stdin"], { cwd: up.bare, input: `${lines}create refs/heads/zzz ${c}\n` });
+      execFileSync("git", ["update-ref", "refs/heads/zzz", c], { cwd: up.bare });
       const dir = join(tmp.path, "backup");
       mkdirSync(dir);
       git(dir, "clone", "--quiet", "--mirror", up.bare, "many.git");
+      // 8000 new branches: git prints a line per ref it creates, well over 256 KiB before the error
+      const lines = Array.from({ length: 8000 }, (_, i) => `create refs/heads/b${String(i).padStart(5, "0")} ${c}\n`).join("");
+      execFileSync("git", ["update-ref", "--stdin"], { cwd: up.bare, input: lines });
       up.commit();
       up.push("HEAD:refs/heads/zzz");
       // someone else's fresh lock (not ours to remove) makes that one ref fail

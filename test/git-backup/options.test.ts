@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { gitBackupSpec } from "../../src/jobs/git-backup/spec.js";
 import { OPTIONS, parseOptions } from "../../src/jobs/git-backup/options.js";
 import { JobConfigError } from "../../src/jobs/job.js";
+import { runChime } from "../cli/chime-spawn.js";
 
 const create =
   (args: string[], env: Record<string, string> = {}) =>
@@ -78,6 +79,9 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
     [[], {}, /DIR missing \(argument or CHIME_GIT_BACKUP_DIR\)/],
     [["/d", "--timeout"], {}, /^git-backup: --timeout: needs a value$/],
     [["/d", "--github-self"], {}, /^git-backup: --github-self: needs a token/],
+    [["/d", "--gists"], {}, /^git-backup: --gists: needs --github-user or --github-self/],
+    [["/d", "--gists", "--github-org", "acme"], {}, /^git-backup: --gists: needs --github-user or --github-self/],
+    [["/d"], { CHIME_GIT_BACKUP_GISTS: "yes" }, /^git-backup: CHIME_GIT_BACKUP_GISTS \(environment\): needs --github-user/],
     [["/d", "--include-forks=maybe"], {}, /^git-backup: --include-forks: not a switch \(yes\/no, 1\/0, true\/false or on\/off\): "maybe"$/],
     [["/d", "--timeout", "1m", "--timeout=2m"], {}, /^git-backup: --timeout: given twice: "2m"$/],
     [["/d"], { CHIME_GIT_BACKUP_TIMEOUT: "500ms" }, /^git-backup: CHIME_GIT_BACKUP_TIMEOUT \(environment\): must be at least 1s: "500ms"$/],
@@ -89,6 +93,14 @@ describe("git-backup DIR [options] and CHIME_GIT_BACKUP_* variables", () => {
   ] as [string[], Record<string, string>, RegExp][])("%j %j is a JobConfigError naming value and source", (args, env, message) => {
     expect(create(args, env)).toThrow(JobConfigError);
     expect(create(args, env)).toThrow(message);
+  });
+
+  test("chime git-backup DIR --gists with no GitHub user to list gists for: exit 100 naming --gists, nothing run", () => {
+    const dir = mkdtempSync(join(tmp, "dir-"));
+    const r = runChime(["git-backup", dir, "--gists"], { cwd: tmp });
+    expect(r.status).toBe(100);
+    expect(r.stderr).toContain("--gists: needs --github-user or --github-self");
+    expect(r.stdout).not.toContain("run ");
   });
 
   test("the token file is checked at start and its path resolved; GITHUB_TOKEN is the fallback", () => {

@@ -25,8 +25,10 @@ const FETCH_CONFIG = [
  */
 export function fetchArgs(lockToken?: string): string[] {
   const mark = lockToken === undefined ? [] : ["-c", `chime.lock=${lockToken}`];
-  // --verbose: a line per ref on stderr, for whoever reads a failure; nothing is decided from it.
-  return [...FETCH_CONFIG, ...mark, "fetch", "--verbose", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
+  // Not --verbose: its "[up to date]" line per ref, every run, cost git the writing and us the
+  // reading (thousands of lines for a mirror with many tags) and decided nothing; what a
+  // failure says (fatal:, error:) and the refs that did change are printed without it.
+  return [...FETCH_CONFIG, ...mark, "fetch", "--prune", "--no-write-fetch-head", "origin", ...MIRROR_REFSPECS];
 }
 
 /** "local": we stopped git ourselves because we could not record it (e.g. a full disk) */

@@ -38,8 +38,8 @@ export interface GitRun {
 
 // Bounds what a misbehaving git (or a hostile server's messages) can make us hold in memory.
 const MAX_STDOUT = 256 * 1024 * 1024;
-// stderr keeps its head and its tail: `fetch --verbose` prints a line for every ref, so in a
-// mirror with thousands of tags the "fatal:" line that says what went wrong comes after the cap.
+// stderr keeps its head and its tail: a fetch prints a line for every ref it changes, so in a
+// mirror with thousands of new tags the "fatal:" line that says what went wrong comes after the cap.
 const MAX_STDERR_HEAD = 128 * 1024;
 const MAX_STDERR_TAIL = 128 * 1024;
 // How long after git's group is gone its pipes may stay open. A helper that left git's process

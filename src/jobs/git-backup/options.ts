@@ -304,6 +304,11 @@ export function parseOptions(
   if (scopes.some((s) => s.kind === "self") && tokenSource === undefined) {
     throw new JobConfigError(`git-backup: ${o.source("github-self")}: needs a token (--github-token-file or GITHUB_TOKEN)`);
   }
+  // Gists are listed per GitHub user (--github-org has none): without one, --gists would
+  // quietly mirror nothing, which reads as a backup that is not there.
+  if (o.switch("gists") && !scopes.some((s) => s.kind !== "org")) {
+    throw new JobConfigError(`git-backup: ${o.source("gists")}: needs --github-user or --github-self (the user whose gists to mirror)`);
+  }
   const promFile = o.text("prom-file");
   const one = (name: string): RawOption | undefined => {
     const value = o.text(name);

@@ -4,7 +4,9 @@ import { SWITCH_WORDS } from "../switch-option.js";
 import { DIR_ENV, OPTIONS, parseOptions } from "./options.js";
 import { runBackup } from "./run-backup.js";
 
-const HELP = `usage: chime git-backup DIR [options]
+// Built when asked for (--help, the docs), not at every start: the options table is a few ms of
+// string work that a run does not need.
+const help = (): string => `usage: chime git-backup DIR [options]
 
 Updates every bare mirror DIR/*.git from its remote, keeping every commit it ever had:
 refs a fetch rewrites, moves or deletes are saved under refs/backup/<stamp>/.
@@ -23,7 +25,9 @@ What was saved: chime git-backup history DIR [REPO] [--json]; restore DIR REPO R
 export const gitBackupSpec: JobSpec = {
   name: "git-backup",
   usage: "git-backup DIR [options]",
-  help: HELP,
+  get help() {
+    return help();
+  },
   options: OPTIONS,
   create(args, env): Job {
     const options = parseOptions(args, env);

@@ -131,7 +131,8 @@ export async function updateMirror(
     await writeJournal(mirror, before);
 
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
-    const fetchEnv = gitEnvironment(s.env, mirror, credentials);
+    // without a token for its host the fetch's environment is the local one: built once
+    const fetchEnv = credentials.length > 0 ? gitEnvironment(s.env, mirror, credentials) : env;
     const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, {
       ...s.git,
       signal: s.signal,
