@@ -7,7 +7,7 @@
  * s6-tai64nlocal), so a test sees the times an operator would.
  */
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Gate, requires } from "../support/requires.js";
 
@@ -248,6 +248,17 @@ export class SupervisorRig {
     }
   }
 
+  /** The service directories in the scan directory now (the scanners skip dot entries too). */
+  private scanEntries(): string[] {
+    try {
+      return readdirSync(this.scanDir)
+        .filter((e) => !e.startsWith("."))
+        .map((e) => join(this.scanDir, e));
+    } catch {
+      return [];
+    }
+  }
+
   /** Waits until the service and its log are supervised and up; returns the service's dir. */
   async watch(name: string, ms = this.supervision.watchMs): Promise<string> {
     const dir = join(this.scanDir, name);
@@ -283,9 +294,13 @@ export class SupervisorRig {
       }
       this.scannerPid = null;
     }
-    for (const dir of this.services) this.supervision.release(dir);
+    // Every service in the scan directory, not only those the test watched: a test that
+    // failed half way (an Ansible role that installed services itself, say) left supervisors
+    // there too, and once the scanner is gone nothing else would ever stop them.
+    const services = [...new Set([...this.services, ...this.scanEntries()])];
+    for (const dir of services) this.supervision.release(dir);
     const left: string[] = [];
-    for (const d of this.services.flatMap((dir) => [dir, join(dir, "log")])) {
+    for (const d of services.flatMap((dir) => [dir, join(dir, "log")])) {
       const gone = await waitFor(`${d} to stop being supervised`, 10_000, async () => !(await this.supervision.supervised(d))).then(
         () => true,
         () => false,
