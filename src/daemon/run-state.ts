@@ -1,7 +1,7 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { mkdirSync } from "node:fs";
-import { writeFileAtomic, writeFileAtomicSync } from "../jobs/atomic-file.js";
+import { mkdirSync, renameSync } from "node:fs";
+import { createExclusive, temporaryName, writeFileAtomic, writeFileAtomicSync } from "../jobs/atomic-file.js";
 import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
 import type { JobStatus } from "../jobs/job.js";
 import type { OwnedGroup } from "../jobs/process-group.js";
@@ -150,6 +150,9 @@ export class FileStateStore implements StateStore {
   private madeDir = false;
   /** per tag, the last save: saves land in the order they were asked for, never interleaved */
   private readonly saving = new Map<string, Promise<void>>();
+  /** every save and saveNow takes the next number; per tag, the number of the record on disk */
+  private generation = 0;
+  private readonly written = new Map<string, number>();
 
   constructor(readonly dir: string) {}
 
@@ -202,6 +205,7 @@ export class FileStateStore implements StateStore {
   save(tag: string, rec: RunRecord): Promise<void> {
     // the record as it is now: a run's group records change it while an earlier save is on disk
     const text = JSON.stringify(rec) + "\n";
+    const generation = ++this.generation;
     const prev = this.saving.get(tag) ?? Promise.resolve();
     const next = prev
       .catch(() => {})
@@ -210,7 +214,24 @@ export class FileStateStore implements StateStore {
           await mkdir(this.dir, { recursive: true });
           this.madeDir = true;
         }
-        await writeFileAtomic(this.path(tag), text);
+        const path = this.path(tag);
+        const tmp = temporaryName(path);
+        await createExclusive(tmp, text, 0o644, { fsync: true });
+        // A saveNow while this one was on its way (a group recorded as it started, right
+        // before a kill -9 may come) wrote a newer record: this older one must not land on it,
+        // or the next chime would not know the group. Checked and renamed with no await
+        // between, so no saveNow can come in between.
+        if ((this.written.get(tag) ?? 0) > generation) {
+          await unlink(tmp).catch(() => {});
+          return;
+        }
+        try {
+          renameSync(tmp, path);
+        } catch (e) {
+          await unlink(tmp).catch(() => {});
+          throw e;
+        }
+        this.written.set(tag, generation);
       });
     this.saving.set(tag, next);
     return next;
@@ -224,6 +245,7 @@ export class FileStateStore implements StateStore {
     // guards against the death of chime, not of the machine (which takes the processes with
     // it): the page cache is enough, and an fsync would stall the event loop on a busy disk
     writeFileAtomicSync(this.path(tag), JSON.stringify(rec) + "\n", { fsync: false });
+    this.written.set(tag, ++this.generation);
   }
 
   async saveJobList(tags: readonly string[]): Promise<void> {

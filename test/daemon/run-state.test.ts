@@ -26,6 +26,24 @@ describe("state files in --state-dir", () => {
     expect(JSON.parse(await readFile(join(dir, "state", "exec.json"), "utf8"))).toEqual(rec);
   });
 
+  it("a group recorded (saveNow) while an earlier save is on its way is what stays on disk", async () => {
+    // the run's end saved (async), then its alert command started and was recorded at once:
+    // the older save landing last would hide the group from the chime after a kill -9
+    const store = new FileStateStore(join(dir, "state"));
+    const rec: { job: string; runs: number; groups?: { pgid: number; spawnedMs: number }[] } = { job: "exec", runs: 1 };
+    const older = store.save("exec", rec);
+    rec.groups = [{ pgid: 4242, spawnedMs: 1_795_614_000_000 }];
+    store.saveNow("exec", rec);
+    expect(JSON.parse(await readFile(join(dir, "state", "exec.json"), "utf8")).groups).toEqual(rec.groups);
+    await older;
+    expect(JSON.parse(await readFile(join(dir, "state", "exec.json"), "utf8")).groups).toEqual(rec.groups);
+    expect(await readdir(join(dir, "state"))).toEqual(["exec.json"]);
+    // a save asked for after it is newer, and lands
+    delete rec.groups;
+    await store.save("exec", rec);
+    expect(JSON.parse(await readFile(join(dir, "state", "exec.json"), "utf8")).groups).toBeUndefined();
+  });
+
   it("a record written before every time was in milliseconds reads as the same instants", async () => {
     // the seconds fields of the old shape (fixtures/README.md), each now in milliseconds
     await copyFile(join(import.meta.dirname, "fixtures", "nightly-seconds-record.json"), join(dir, "nightly.json"));
