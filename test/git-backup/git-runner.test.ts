@@ -66,7 +66,7 @@ case " $* " in
   *" fetch "*)
     if [ -n "$GIT_WRAPPER_HANG" ]; then
       trap 'echo TERM >> "$GIT_WRAPPER_MARKS/term"' TERM
-      echo $$ > "$GIT_WRAPPER_MARKS/hung"
+      echo $$ > "$GIT_WRAPPER_MARKS/hung.tmp" && mv "$GIT_WRAPPER_MARKS/hung.tmp" "$GIT_WRAPPER_MARKS/hung"
       while :; do sleep 0.05; done
     fi ;;
 esac

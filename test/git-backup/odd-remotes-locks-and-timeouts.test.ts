@@ -75,7 +75,7 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
     const ssh = join(tmp.path, "fake-ssh");
     writeFileSync(
       ssh,
-      `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\necho "fake ssh: connection refused" >&2\nexit 255\n`,
+      `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}.tmp" && mv "${pidFile}.tmp" "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\necho "fake ssh: connection refused" >&2\nexit 255\n`,
       { mode: 0o755 },
     );
     const d = join(tmp.path, "backup-ssh");
