@@ -66,7 +66,7 @@ case " $* " in
   *" fetch "*)
     if [ -n "$GIT_WRAPPER_HANG" ]; then
       trap 'echo TERM >> "$GIT_WRAPPER_MARKS/term"' TERM
-      echo $$ > "$GIT_WRAPPER_MARKS/hung.tmp" && mv "$GIT_WRAPPER_MARKS/hung.tmp" "$GIT_WRAPPER_MARKS/hung"
+      echo $$ > "$GIT_WRAPPER_MARKS/hung"
       while :; do sleep 0.05; done
     fi ;;
 esac
@@ -77,6 +77,8 @@ exec "${realGit}" "$@"
   });
 
   const env = (extra: Record<string, string> = {}) => ({ PATH: `${bin}:${process.env.PATH}`, ...extra });
+  // whole: a file seen the moment the shell created it is still empty (and pid 0 is us)
+  const hungPidWritten = (): boolean => existsSync(join(marks, "hung")) && /^\d+\n$/.test(readFileSync(join(marks, "hung"), "utf8"));
   const clearMarks = (): void => {
     for (const f of readdirSync(marks)) execFileSync("rm", ["-f", join(marks, f)]);
   };
@@ -111,7 +113,7 @@ exec "${realGit}" "$@"
       signal: ac.signal,
       graceMs: 300,
     });
-    await until("the fetch to start", () => existsSync(join(marks, "hung")));
+    await until("the fetch to start", hungPidWritten);
     const pid = Number(readFileSync(join(marks, "hung"), "utf8"));
     ac.abort("shutdown");
     const run = await running;
@@ -131,7 +133,7 @@ exec "${realGit}" "$@"
       signal: ac.signal,
       graceMs: 60_000,
     });
-    await until("the fetch to start", () => existsSync(join(marks, "hung")));
+    await until("the fetch to start", hungPidWritten);
     const pid = Number(readFileSync(join(marks, "hung"), "utf8"));
     ac.abort("shutdown");
     await until("TERM to reach it", () => existsSync(join(marks, "term")));
