@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
 import { isRefusal, normaliseName } from "./dns-name.js";
 import { BLOCK, NameTable, writeKey } from "./name-table.js";
-import type { BlockStyle, IncludedNames } from "./unbound-include.js";
+import { type BlockStyle, type IncludedNames, nameLineChunks, PLAIN_LINE } from "./unbound-include.js";
 
 /**
  * The last --keep applied versions, in the job's state directory: `versions/index.json` (what
@@ -119,20 +119,9 @@ function joinLines(xs: readonly string[]): string {
   return xs.length === 0 ? "" : `${xs.join("\n")}\n`;
 }
 
-/** Entries of a table, one name a line, in byte chunks (each valid until the next is asked for). */
-function* nameLines(table: NameTable, entries: Uint32Array): Generator<Uint8Array> {
-  const out = new Uint8Array(256 * 1024);
-  let at = 0;
-  for (let n = 0; n < entries.length; n++) {
-    if (at + 256 > out.length) {
-      yield out.subarray(0, at);
-      at = 0;
-    }
-    at = table.writeName(entries[n]!, out, at);
-    out[at++] = 0x0a;
-  }
-  yield out.subarray(0, at);
-}
+/** Entries of a table, one name a line, in byte chunks. */
+const nameLines = (table: NameTable, entries: Uint32Array): Generator<Uint8Array> =>
+  nameLineChunks(table, [[entries, PLAIN_LINE, undefined]]);
 
 /** How many names a version adds and removes, and the first few of each, for the log. */
 export interface ListChanges {

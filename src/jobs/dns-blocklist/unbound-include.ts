@@ -40,10 +40,7 @@ for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-_.") NAME_BYTE[c.charCodeA
  * also answers the configuration's local-data there (`always_transparent` would ignore it, and
  * an allowed name the operator serves locally would go unanswered).
  */
-export function* includeChunks(names: IncludedNames, style: BlockStyle): Generator<Uint8Array> {
-  // Each chunk is valid until the next is asked for: one buffer serves the whole file, so a
-  // million lines leave no trail of garbage buffers (writeFileAtomic writes each before asking).
-  const out = new Uint8Array(CHUNK);
+export function includeChunks(names: IncludedNames, style: BlockStyle): Generator<Uint8Array> {
   const zone: LineShape = { start: ascii('local-zone: "'), end: ascii(`." ${style.action}\n`) };
   // the record that answers for a redirected zone: A or AAAA by the sink's family
   const data: LineShape | undefined =
@@ -51,26 +48,48 @@ export function* includeChunks(names: IncludedNames, style: BlockStyle): Generat
       ? { start: ascii('local-data: "'), end: ascii(`. ${isIP(style.sink) === 6 ? "AAAA" : "A"} ${style.sink}"\n`) }
       : undefined;
   const carved: LineShape = { start: zone.start, end: ascii('." transparent\n') };
-  let at = copy(ascii("server:\n"), out, 0);
-  for (const [entries, shape, extra] of [
-    [names.blocked, zone, data],
-    [names.carved, carved, undefined],
-  ] as const) {
+  return nameLineChunks(
+    names.table,
+    [
+      [names.blocked, zone, data],
+      [names.carved, carved, undefined],
+    ],
+    ascii("server:\n"),
+  );
+}
+
+/** One name a line, nothing around it: a version's names file. */
+export const PLAIN_LINE: LineShape = { start: new Uint8Array(0), end: ascii("\n") };
+
+/**
+ * Lines of names, in byte chunks: for each group, one line of `shape` per entry (and one of
+ * `extra` after it, if given), after `head`. Each chunk is valid until the next is asked for:
+ * one buffer serves the whole file, so a million lines leave no trail of garbage buffers
+ * (writeFileAtomic writes each before asking).
+ */
+export function* nameLineChunks(
+  table: NameTable,
+  groups: readonly (readonly [Uint32Array, LineShape, LineShape | undefined])[],
+  head: Uint8Array = new Uint8Array(0),
+): Generator<Uint8Array> {
+  const out = new Uint8Array(CHUNK);
+  let at = copy(head, out, 0);
+  for (const [entries, shape, extra] of groups) {
     for (let n = 0; n < entries.length; n++) {
       if (at + LONGEST_LINE * 2 > out.length) {
         yield out.subarray(0, at);
         at = 0;
       }
-      const line = nameLine(names.table, entries[n]!, shape, out, at);
+      const line = nameLine(table, entries[n]!, shape, out, at);
       if (line < 0) continue;
-      at = extra === undefined ? line : nameLine(names.table, entries[n]!, extra, out, line);
+      at = extra === undefined ? line : nameLine(table, entries[n]!, extra, out, line);
     }
   }
   yield out.subarray(0, at);
 }
 
 /** A line that is a name between two fixed pieces. */
-interface LineShape {
+export interface LineShape {
   readonly start: Uint8Array;
   readonly end: Uint8Array;
 }
