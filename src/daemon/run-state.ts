@@ -1,7 +1,7 @@
-import { mkdir, readdir, unlink } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { mkdirSync, renameSync } from "node:fs";
-import { createExclusive, temporaryName, writeFileAtomic, writeFileAtomicSync } from "../jobs/atomic-file.js";
+import { mkdirSync } from "node:fs";
+import { writeFileAtomic, writeFileAtomicSync } from "../jobs/atomic-file.js";
 import { NotRegularFileError, readRegularFile } from "../jobs/regular-file.js";
 import type { JobStatus } from "../jobs/job.js";
 import type { OwnedGroup } from "../jobs/process-group.js";
@@ -214,23 +214,14 @@ export class FileStateStore implements StateStore {
           await mkdir(this.dir, { recursive: true });
           this.madeDir = true;
         }
-        const path = this.path(tag);
-        const tmp = temporaryName(path);
-        await createExclusive(tmp, text, 0o644, { fsync: true });
         // A saveNow while this one was on its way (a group recorded as it started, right
         // before a kill -9 may come) wrote a newer record: this older one must not land on it,
-        // or the next chime would not know the group. Checked and renamed with no await
-        // between, so no saveNow can come in between.
-        if ((this.written.get(tag) ?? 0) > generation) {
-          await unlink(tmp).catch(() => {});
-          return;
-        }
-        try {
-          renameSync(tmp, path);
-        } catch (e) {
-          await unlink(tmp).catch(() => {});
-          throw e;
-        }
+        // or the next chime would not know the group.
+        let landed = false;
+        await writeFileAtomic(this.path(tag), text, {
+          landIf: () => (landed = (this.written.get(tag) ?? 0) < generation),
+        });
+        if (!landed) return;
         this.written.set(tag, generation);
       });
     this.saving.set(tag, next);

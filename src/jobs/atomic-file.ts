@@ -11,6 +11,11 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
   /** permission bits of a new file (default 0o644) */
   mode?: number;
+  /**
+   * Asked right before the rename, with no await between the answer and the rename: false
+   * drops this write (a newer one landed meanwhile by another path, see run-state.ts).
+   */
+  landIf?: () => boolean;
 }
 
 /**
@@ -93,7 +98,9 @@ export async function writeFileAtomic(path: string, data: FileData, opts: Atomic
   }
   await fh.close();
   try {
-    await rename(tmp, path);
+    if (opts.landIf === undefined) await rename(tmp, path);
+    else if (opts.landIf()) renameSync(tmp, path);
+    else await unlink(tmp);
   } catch (err) {
     await unlink(tmp).catch(() => {});
     throw err;
