@@ -75,7 +75,9 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
     const ssh = join(tmp.path, "fake-ssh");
     writeFileSync(
       ssh,
-      `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\necho "fake ssh: connection refused" >&2\nexit 255\n`,
+      // it exits only once the helper has left its group and said so: before that, the helper
+      // is still in git's process group, and the run's kill of that group would take it too
+      `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}.tmp" && mv "${pidFile}.tmp" "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\nwhile [ ! -s "${pidFile}" ]; do sleep 0.05; done\necho "fake ssh: connection refused" >&2\nexit 255\n`,
       { mode: 0o755 },
     );
     const d = join(tmp.path, "backup-ssh");
@@ -94,10 +96,8 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
       // well before either is the run not waiting for the pipe (a bound, not a latency)
       expect(Date.now() - started).toBeLessThan(25_000);
     } finally {
-      // whole: a file seen the moment the shell created it is still empty (and pid 0 is us)
-      const written = (): boolean => existsSync(pidFile) && /^\d+\n$/.test(readFileSync(pidFile, "utf8"));
-      for (let i = 0; i < 1500 && !written(); i++) await new Promise((r) => setTimeout(r, 20));
-      const pid = Number(readFileSync(pidFile, "utf8"));
+      // the file is renamed into place whole, and the fake ssh exits only after it is there
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
       if (pid > 1) process.kill(pid, "SIGKILL");
     }
   }, 40_000);
