@@ -3,7 +3,8 @@
  * names sorted as JS strings cost a comparator call per comparison, ~20 per name. Here each
  * bucket reads up to seven bytes of each of its keys at once, packs them with the key's position
  * into a 64-bit integer, and orders those with the native sort of a BigUint64Array: one random
- * read per key and level, everything else sequential, and no comparator call.
+ * read per key and level (its bytes; its start and length move with it), everything else
+ * sequential, and no comparator call.
  */
 export interface PackedKeys {
   /** the bytes of every key, one after another; no key contains a 0 byte */
@@ -28,13 +29,8 @@ export interface Neighbours {
 // than the few comparisons.
 const SMALL = 32;
 
-/** -1, 0, 1 as key a sorts before, with or after key b, comparing from byte `depth` on. */
-function compareFrom(keys: PackedKeys, a: number, b: number, depth: number): number {
-  const { bytes, start, length } = keys;
-  const la = length[a]!;
-  const lb = length[b]!;
-  const sa = start[a]!;
-  const sb = start[b]!;
+/** -1, 0, 1 as the key at `a` (length `la`) sorts before, with or after the one at `b`, from byte `depth` on. */
+function compareFrom(bytes: Uint8Array, sa: number, la: number, sb: number, lb: number, depth: number): number {
   const n = Math.min(la, lb);
   for (let d = depth; d < n; d++) {
     const x = bytes[sa + d]!;
@@ -45,29 +41,44 @@ function compareFrom(keys: PackedKeys, a: number, b: number, depth: number): num
 }
 
 /** Sorts a small bucket whose keys share `depth` bytes, and records its neighbours. */
-function insertionSort(keys: PackedKeys, order: Uint32Array, lo: number, hi: number, depth: number, out: Neighbours): void {
+function insertionSort(bytes: Uint8Array, place: Places, lo: number, hi: number, depth: number, out: Neighbours): void {
+  const { order, at, len } = place;
   for (let i = lo + 1; i < hi; i++) {
     const v = order[i]!;
+    const sv = at[i]!;
+    const lv = len[i]!;
     let j = i - 1;
-    while (j >= lo && compareFrom(keys, order[j]!, v, depth) > 0) {
+    while (j >= lo && compareFrom(bytes, at[j]!, len[j]!, sv, lv, depth) > 0) {
       order[j + 1] = order[j]!;
+      at[j + 1] = at[j]!;
+      len[j + 1] = len[j]!;
       j--;
     }
     order[j + 1] = v;
+    at[j + 1] = sv;
+    len[j + 1] = lv;
   }
-  const { bytes, start, length } = keys;
   for (let i = lo + 1; i < hi; i++) {
-    const a = order[i - 1]!;
-    const b = order[i]!;
-    const sa = start[a]!;
-    const sb = start[b]!;
-    const lb = length[b]!;
-    const n = Math.min(length[a]!, lb);
+    const sa = at[i - 1]!;
+    const sb = at[i]!;
+    const lb = len[i]!;
+    const n = Math.min(len[i - 1]!, lb);
     let d = depth;
     while (d < n && bytes[sa + d] === bytes[sb + d]) d++;
     out.lcp[i] = d;
     out.next[i] = d < lb ? bytes[sb + d]! : 0;
   }
+}
+
+/**
+ * The sort's working arrays, one entry per sorted position: the key's index, and its start and
+ * length, moved with it. Read in order at each level, where start[order[i]] would be a cache
+ * miss per key and level.
+ */
+interface Places {
+  readonly order: Uint32Array;
+  readonly at: Uint32Array;
+  readonly len: Uint8Array;
 }
 
 /** the byte at `index` (0 = most significant) of a level's packed key bytes */
@@ -88,7 +99,16 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   // half first) so no BigInt is ever made
   const halves = new Uint32Array(words);
   const values = new BigUint64Array(words);
-  const scratch = new Uint32Array(order.length);
+  const at = new Uint32Array(order.length);
+  const len = new Uint8Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    at[i] = start[order[i]!]!;
+    len[i] = length[order[i]!]!;
+  }
+  const place: Places = { order, at, len };
+  // a bucket's keys are moved into their sorted places through the halves a scan has read
+  // (index, start) and this (length): no second set of index and start arrays
+  const movedLen = new Uint8Array(order.length);
   // pending buckets: (lo, hi, depth) triples; a bucket's first key has its neighbours already
   const pending: number[] = [0, order.length, 0];
   while (pending.length > 0) {
@@ -97,7 +117,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     const lo = pending.pop()!;
     const n = hi - lo;
     if (n <= SMALL) {
-      insertionSort(keys, order, lo, hi, depth, out);
+      insertionSort(bytes, place, lo, hi, depth, out);
       continue;
     }
     // the high half holds four key bytes; the low half the key's position in the bucket in as
@@ -105,10 +125,9 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     const positionBits = n <= 0x100 ? 8 : n <= 0x10000 ? 16 : n <= 0x1000000 ? 24 : 32;
     const width = 4 + ((32 - positionBits) >> 3);
     for (let i = 0; i < n; i++) {
-      const k = order[lo + i]!;
-      const s = start[k]! + depth;
+      const s = at[lo + i]! + depth;
       // a key that has ended reads as 0, below every byte a key holds
-      const left = length[k]! - depth;
+      const left = len[lo + i]! - depth;
       let high = 0;
       let low = 0;
       if (left >= width) {
@@ -133,7 +152,10 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
         high = halves[2 * i + 1]!;
         const w = halves[2 * i]!;
         low = positionBits === 32 ? 0 : w >>> positionBits;
-        scratch[i] = order[lo + ((w & mask) >>> 0)]!;
+        const from = lo + ((w & mask) >>> 0);
+        halves[2 * i] = order[from]!;
+        halves[2 * i + 1] = at[from]!;
+        movedLen[i] = len[from]!;
       }
       if (high === runHigh && low === runLow) continue;
       if (i - runStart > 1) {
@@ -164,7 +186,11 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
       runHigh = high;
       runLow = low;
     }
-    order.set(scratch.subarray(0, n), lo);
+    for (let i = 0; i < n; i++) {
+      order[lo + i] = halves[2 * i]!;
+      at[lo + i] = halves[2 * i + 1]!;
+    }
+    len.set(movedLen.subarray(0, n), lo);
   }
   if (order.length > 0) {
     const k = order[0]!;
