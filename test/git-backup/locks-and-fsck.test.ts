@@ -44,6 +44,26 @@ withGit.describe("per-mirror lock, stale git leftovers, and fsck", () => {
     expect(existsSync(join(mirror, "chime-backup.lock"))).toBe(false);
   });
 
+  test("a kill in the middle of rewriting packed-refs (its lock and packed-refs.new left) does not stop later prunes", async () => {
+    // git rewrites packed-refs through packed-refs.new (created with O_EXCL) under
+    // packed-refs.lock; killed between the two, both stay, and every later deletion of a packed
+    // ref fails with "packed-refs.new: File exists" until the file goes
+    git(fx.up.work, "branch", "doomed-packed");
+    fx.up.push("doomed-packed");
+    await runJob([dir], { stateDir });
+    git(mirror, "pack-refs", "--all");
+    const tip = git(mirror, "rev-parse", "refs/heads/doomed-packed");
+    fx.up.push(":doomed-packed");
+    writeFileSync(join(mirror, "chime-backup.lock"), JSON.stringify({ pid: 2 ** 22 + 19, host: hostname() }));
+    writeFileSync(join(mirror, "packed-refs.lock"), "");
+    writeFileSync(join(mirror, "packed-refs.new"), "# pack-refs with: peeled fully-peeled sorted \n");
+    const run = await runJob([dir], { stateDir });
+    expect(run.repo("repo.git"), JSON.stringify(run.repo("repo.git"))).toMatchObject({ status: "updated", refs_saved: 1 });
+    expect(() => git(mirror, "rev-parse", "--verify", "--quiet", "refs/heads/doomed-packed")).toThrow();
+    expect(git(mirror, "for-each-ref", "--format=%(objectname)", "refs/backup/*/heads/doomed-packed")).toBe(tip);
+    expect(existsSync(join(mirror, "packed-refs.new"))).toBe(false);
+  });
+
   test("a fresh git lock without a dead run behind it is not touched (someone else's git may hold it)", async () => {
     writeFileSync(join(mirror, "refs", "heads", "other.lock"), "");
     await runJob([dir], { stateDir });

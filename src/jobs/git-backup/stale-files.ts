@@ -3,8 +3,19 @@ import { join } from "node:path";
 
 // Lock files git may leave when killed (reference: refs/**, packed-refs.lock, config.lock,
 // HEAD.lock, shallow.lock, objects/maintenance.lock), and the half-received packs of a killed
-// index-pack, which the next fetch neither uses nor removes.
-const TOP_LEVEL_LOCKS = ["HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock", "FETCH_HEAD.lock", "index.lock"];
+// index-pack, which the next fetch neither uses nor removes. packed-refs.new is the new
+// packed-refs git writes under packed-refs.lock before renaming it into place; git creates it
+// exclusively, so one left by a kill makes every later deletion of a packed ref fail ("File
+// exists"). The packed-refs beside it is still the old, whole one.
+const TOP_LEVEL_LEFTOVERS = [
+  "HEAD.lock",
+  "packed-refs.lock",
+  "packed-refs.new",
+  "config.lock",
+  "shallow.lock",
+  "FETCH_HEAD.lock",
+  "index.lock",
+];
 
 const OUR_TEMPORARY = /^\.chime-(refs-before|backup\.lock)\.\d+\.[0-9a-f]+\.tmp$/;
 
@@ -26,7 +37,7 @@ async function candidates(mirror: string): Promise<string[]> {
   // One readdir of the mirror instead of a stat per possible lock: every async call is a
   // thread-pool round trip, and on a loaded host those add up per mirror and run.
   const top = await readdir(mirror).catch(() => [] as string[]);
-  const found = top.filter((n) => TOP_LEVEL_LOCKS.includes(n)).map((n) => join(mirror, n));
+  const found = top.filter((n) => TOP_LEVEL_LEFTOVERS.includes(n)).map((n) => join(mirror, n));
   found.push(join(mirror, "objects", "maintenance.lock"));
   await walkLocks(join(mirror, "refs"), found);
   // Our own temporary files (journal, lock record) that a kill -9 caught before their rename.
