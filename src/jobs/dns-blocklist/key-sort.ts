@@ -102,8 +102,9 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   const at = new Uint32Array(order.length);
   const len = new Uint8Array(order.length);
   for (let i = 0; i < order.length; i++) {
-    at[i] = start[order[i]!]!;
-    len[i] = length[order[i]!]!;
+    const k = order[i]!;
+    at[i] = start[k]!;
+    len[i] = length[k]!;
   }
   const place: Places = { order, at, len };
   // a bucket's keys are moved into their sorted places through the halves a scan has read
@@ -192,10 +193,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     }
     len.set(movedLen.subarray(0, n), lo);
   }
-  if (order.length > 0) {
-    const k = order[0]!;
-    out.next[0] = length[k]! > 0 ? bytes[start[k]!]! : 0;
-  }
+  if (order.length > 0) out.next[0] = len[0]! > 0 ? bytes[at[0]!]! : 0;
   return out;
 }
 
