@@ -75,9 +75,10 @@ withGit.describe("git-backup over a real git daemon: odd remotes, locks and time
     const ssh = join(tmp.path, "fake-ssh");
     writeFileSync(
       ssh,
-      // it exits only once the helper has left its group and said so: before that, the helper
-      // is still in git's process group, and the run's kill of that group would take it too
-      `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}.tmp" && mv "${pidFile}.tmp" "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\nwhile [ ! -s "${pidFile}" ]; do sleep 0.05; done\necho "fake ssh: connection refused" >&2\nexit 255\n`,
+      // it exits only once the helper has left its group and said so (or after 20 s): before
+      // that, the helper is still in git's process group, and the run's kill of that group
+      // would take it too
+      `#!/bin/sh\nsetsid sh -c 'echo $$ > "${pidFile}.tmp" && mv "${pidFile}.tmp" "${pidFile}"; exec sleep 30' </dev/null >/dev/null &\ni=0; while [ ! -s "${pidFile}" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\necho "fake ssh: connection refused" >&2\nexit 255\n`,
       { mode: 0o755 },
     );
     const d = join(tmp.path, "backup-ssh");
