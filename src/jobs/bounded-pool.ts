@@ -22,3 +22,45 @@ export async function boundedPool<T, R>(
   await Promise.all(Array.from({ length: Math.min(Math.max(1, width), items.length) }, worker));
   return out;
 }
+
+/** A held slot: give it back exactly once (a second call does nothing). */
+export type SlotRelease = () => void;
+
+/**
+ * At most `width` holders at once, first come first served. git-backup's mirrors take one
+ * around each network git, so the fetches stay bounded while other mirrors do their local
+ * work (lock, snapshot, journal) beside them instead of in line behind them.
+ */
+export function slots(width: number): { take(): Promise<SlotRelease> } {
+  let free = Math.max(1, width);
+  const waiting: Array<() => void> = [];
+  const releaser = (): SlotRelease => {
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    };
+  };
+  return {
+    take() {
+      if (free > 0) {
+        free--;
+        return Promise.resolve(releaser());
+      }
+      return new Promise((resolve) => waiting.push(() => resolve(releaser())));
+    },
+  };
+}
+
+/** `work` inside one of `s`'s slots, given back however `work` ends. */
+export async function inSlot<R>(s: { take(): Promise<SlotRelease> }, work: () => Promise<R>): Promise<R> {
+  const release = await s.take();
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}

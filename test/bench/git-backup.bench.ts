@@ -4,7 +4,8 @@
 // with one new commit each. chime runs as its own process (Node start-up included).
 // Then the same chime-vs-xargs-P4 comparison with the machine loaded by a CPU hog (one busy
 // process per core, running through both, interleaved runs), the honest case for a busy backup
-// host (target ≤ 1.1); and peak RSS of a run over 100 and over 1000 up-to-date mirrors
+// host (target ≤ 1.1), up to date and with one new commit, beside the floor of any Node program
+// (spawning the fetches and nothing else); and peak RSS of a run over 100 and over 1000 up-to-date mirrors
 // (constant memory: the ratio should stay near 1).
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -157,26 +158,67 @@ async function main(): Promise<void> {
       `bench git-backup-overhead: chime ${c.toFixed(2)} s, xargs-P4 ${totals["xargs-P4"]!.toFixed(2)} s, ratio ${(c / totals["xargs-P4"]!).toFixed(2)}`,
     );
 
-  // Loaded: the same mirrors (now up to date again after the phase above), chime and xargs -P4
-  // interleaved so both see the same load.
+  // Loaded: chime, xargs -P4 and the floor interleaved so all see the same load; up to date
+  // (each copy first brought up to date), then one new commit (a fresh copy of the template,
+  // one commit behind upstream, before every run). The floor is the least any Node program
+  // can do: spawn one `git fetch` per mirror, four at a time, and nothing else (no lock,
+  // no snapshot, no journal); its ratio is what Node's own fork+exec per git costs on a
+  // loaded host, below which chime cannot go.
+  const floorScript = join(tmp, "node-spawn-only.mjs");
+  writeFileSync(
+    floorScript,
+    `import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+const dirs = readdirSync(".").filter((d) => d.endsWith(".git"));
+let next = 0;
+const worker = async () => {
+  while (next < dirs.length) {
+    const d = dirs[next++];
+    await new Promise((r) => spawn("git", ["-C", d, "fetch", "--all", "-q"], { stdio: "ignore" }).once("exit", r));
+  }
+};
+await Promise.all([worker(), worker(), worker(), worker()]);
+`,
+  );
+  const loadedMethods: Record<string, () => Promise<void>> = {
+    chime,
+    "xargs-P4": methods["xargs-P4"]!,
+    "node-spawn-only": () => sh(`"${process.execPath}" "${floorScript}"`, backup),
+  };
+  if (PARTS.has("loaded") && !PARTS.has("matrix")) {
+    // the matrix above put upstream one commit ahead of the templates; without it, do that here
+    for (let i = 0; i < N; i++) {
+      const r = join(upstream, `r${i}.git`);
+      const c = git(r, "commit-tree", "-p", "refs/heads/main", "-m", `new ${i}`, "refs/heads/main^{tree}");
+      git(r, "update-ref", "refs/heads/main", c);
+    }
+  }
   const hog = PARTS.has("loaded") ? startCpuHog() : { stop: () => {} };
   try {
-    for (const net of PARTS.has("loaded") ? Object.keys(templates) : []) {
-      for (const name of ["chime", "xargs-P4"]) {
-        fresh(net);
-        await methods[name]!(); // bring this copy up to date with upstream's new commits
-      }
-      const xs: Record<string, number[]> = { chime: [], "xargs-P4": [] };
-      for (let k = 0; k < RUNS; k++) {
-        for (const name of ["chime", "xargs-P4"]) {
-          xs[name]!.push(await timed(methods[name]!));
+    for (const phase of PARTS.has("loaded") ? ["up-to-date", "one-new-commit"] : []) {
+      for (const net of Object.keys(templates)) {
+        const xs: Record<string, number[]> = {};
+        for (const name of Object.keys(loadedMethods)) xs[name] = [];
+        if (phase === "up-to-date") {
+          fresh(net);
+          await methods["xargs-P4"]!(); // bring this copy up to date with upstream's new commits
         }
+        for (let k = 0; k < RUNS; k++) {
+          for (const [name, run] of Object.entries(loadedMethods)) {
+            if (phase === "one-new-commit") fresh(net);
+            xs[name]!.push(await timed(run));
+          }
+        }
+        const cl = median(xs.chime!);
+        const xl = median(xs["xargs-P4"]!);
+        const fl = median(xs["node-spawn-only"]!);
+        console.log(
+          `bench git-backup-overhead-loaded[${net},${phase}]: chime ${cl.toFixed(2)} s, xargs-P4 ${xl.toFixed(2)} s, ratio ${(cl / xl).toFixed(2)}`,
+        );
+        console.log(
+          `bench git-backup-floor-loaded[${net},${phase}]: node-spawn-only ${fl.toFixed(2)} s, xargs-P4 ${xl.toFixed(2)} s, ratio ${(fl / xl).toFixed(2)}`,
+        );
       }
-      const cl = median(xs.chime!);
-      const xl = median(xs["xargs-P4"]!);
-      console.log(
-        `bench git-backup-overhead-loaded[${net},up-to-date]: chime ${cl.toFixed(2)} s, xargs-P4 ${xl.toFixed(2)} s, ratio ${(cl / xl).toFixed(2)}`,
-      );
     }
   } finally {
     hog.stop();

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { git, Upstream, withGit } from "./helpers/git-fixtures.js";
@@ -9,7 +10,7 @@ import { startSilentServer } from "./helpers/servers.js";
 withGit.describe("a server that accepts and never answers", () => {
   const stage = gitBackupStage("gb-hung");
   const { tmp, root, work, dir } = stage;
-  let silent: { port: number; stop: () => Promise<void> };
+  let silent: Awaited<ReturnType<typeof startSilentServer>>;
   let up: Upstream;
 
   beforeAll(async () => {
@@ -49,6 +50,30 @@ withGit.describe("a server that accepts and never answers", () => {
     expect(run.result.status).toBe("warning");
     // 2 s limit + the grace (5 s by default) at most, with room for a slow machine
     expect(elapsed).toBeLessThan(15_000);
+  });
+
+  test("--concurrency bounds the fetches at once, while more mirrors than that are under way", async () => {
+    // Four mirrors of a server that never answers: every fetch holds its connection until the
+    // timeout kills it, so the server sees how many ran at once. chime works on twice
+    // --concurrency mirrors at a time (the others lock, snapshot and journal meanwhile), but
+    // only --concurrency of them may be fetching.
+    const server = await startSilentServer();
+    try {
+      const four = join(tmp.path, "four");
+      mkdirSync(four);
+      for (let i = 0; i < 4; i++) {
+        git(four, "init", "--quiet", "--bare", `m${i}.git`);
+        git(join(four, `m${i}.git`), "remote", "add", "origin", `git://127.0.0.1:${server.port}/m${i}.git`);
+      }
+      const run = await runJob([four, "--timeout", "3s", "--retries", "0", "--concurrency", "2"], {
+        stateDir: join(tmp.path, "state-four"),
+      });
+      for (let i = 0; i < 4; i++) expect(String(run.repo(`m${i}.git`)?.error)).toMatch(/timed out after 3000 ms/);
+      expect(server.counts()).toEqual({ accepted: 4, mostAtOnce: 2 });
+      expect(processesMentioning(four)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 
   test("shutdown (ctx.signal) stops the run promptly and kills the fetches", async () => {

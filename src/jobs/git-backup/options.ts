@@ -43,8 +43,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "4",
     min: 1,
     max: 64,
-    help: "mirrors updated at once",
-    doc: "mirrors updated at once (1–64)",
+    help: "fetches (and other network gits) at once",
+    doc: "fetches (and other network gits, and fsck) at once (1–64); twice as many mirrors do their local steps meanwhile",
   },
   {
     name: "timeout",

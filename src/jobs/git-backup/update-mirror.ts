@@ -11,6 +11,7 @@ import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
 import { removeStaleGitFiles } from "./stale-files.js";
 import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
 import { fetchLfsObjects } from "./lfs-fetch.js";
+import { inSlot, type SlotRelease } from "../bounded-pool.js";
 
 export type RepoStatus = "new" | "updated" | "unchanged" | "failed" | "gone upstream";
 
@@ -41,6 +42,11 @@ export interface UpdateSettings {
   git: GitScope;
   /** --lfs, and git-lfs is installed: fetch every LFS object after each fetch */
   lfs?: boolean;
+  /**
+   * --concurrency: every network git (and fsck, the other heavy one) runs inside one of these
+   * slots; the local steps around them do not wait for one.
+   */
+  network: { take(): Promise<SlotRelease> };
 }
 
 async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string, newer: string, scope: GitScope): Promise<boolean> {
@@ -133,12 +139,17 @@ export async function updateMirror(
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
     // without a token for its host the fetch's environment is the local one: built once
     const fetchEnv = credentials.length > 0 ? gitEnvironment(s.env, mirror, credentials) : env;
-    const fetched = await fetchWithRetries(mirror, fetchEnv, s.policy, {
-      ...s.git,
-      signal: s.signal,
-      onSpawn: (pgid) => lock?.recordGit(pgid),
-      lockToken: lock.token,
-      nowMs: s.nowMs,
+    const token = lock.token;
+    let fetchStarted = s.nowMs();
+    const fetched = await inSlot(s.network, () => {
+      fetchStarted = s.nowMs();
+      return fetchWithRetries(mirror, fetchEnv, s.policy, {
+        ...s.git,
+        signal: s.signal,
+        onSpawn: (pgid) => lock?.recordGit(pgid),
+        lockToken: token,
+        nowMs: s.nowMs,
+      });
     });
     outcome.attempts = fetched.attempts;
     if (fetched.failure === "timeout" || fetched.failure === "aborted" || fetched.failure === "local") {
@@ -165,37 +176,42 @@ export async function updateMirror(
               : gitFailureLine(fetched.run.stderr, s.secrets);
       return outcome;
     }
-    const headNote = await followUpstreamHead(
-      mirror,
-      env,
-      fetchEnv,
-      after,
-      cfg.filesRefStore,
-      {
-        timeoutMs: s.policy.timeoutMs,
-        signal: s.signal,
-        // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
-        onSpawn: (pgid) => lock?.recordGit(pgid),
-      },
-      s.git,
-    );
-    if (headNote !== undefined) outcome.notes.push(headNote);
-    if (s.lfs) {
-      const lfs = await fetchLfsObjects(
+    const headNote = await inSlot(s.network, () =>
+      followUpstreamHead(
         mirror,
+        env,
         fetchEnv,
+        after,
+        cfg.filesRefStore,
         {
-          timeoutMs: Math.max(1, started + s.policy.timeoutMs - s.nowMs()),
+          timeoutMs: s.policy.timeoutMs,
           signal: s.signal,
+          // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
           onSpawn: (pgid) => lock?.recordGit(pgid),
         },
         s.git,
-        s.secrets,
+      ),
+    );
+    if (headNote !== undefined) outcome.notes.push(headNote);
+    if (s.lfs) {
+      const lfs = await inSlot(s.network, () =>
+        fetchLfsObjects(
+          mirror,
+          fetchEnv,
+          {
+            // the mirror's budget, counted from its fetch (waiting for a slot is not spending it)
+            timeoutMs: Math.max(1, fetchStarted + s.policy.timeoutMs - s.nowMs()),
+            signal: s.signal,
+            onSpawn: (pgid) => lock?.recordGit(pgid),
+          },
+          s.git,
+          s.secrets,
+        ),
       );
       if (lfs.problem !== undefined) outcome.warning = lfs.problem;
     }
     if (opts.fsckDue) {
-      const problem = await fsck(mirror, env, s.policy.timeoutMs * 6, s.signal, s.git);
+      const problem = await inSlot(s.network, () => fsck(mirror, env, s.policy.timeoutMs * 6, s.signal, s.git));
       outcome.fsck = problem ? "failed" : "ok";
       if (problem) {
         outcome.error = problem;

@@ -1,5 +1,6 @@
 import { gitEnvironment } from "./git-environment.js";
 import { runGit } from "./git-process.js";
+import { inSlot } from "../bounded-pool.js";
 import type { UpdateSettings } from "./update-mirror.js";
 
 /**
@@ -14,12 +15,14 @@ export async function existsUpstream(dir: string, url: string, s: UpdateSettings
     s.credentials.filter((c) => url.startsWith(c.urlPrefix)),
   );
   // The URL is validated (plain http(s)) and comes after "--": never an option.
-  const r = await runGit(["-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60", "-c", "core.askPass=", "ls-remote", "--", url], {
-    ...s.git,
-    cwd: dir,
-    env,
-    timeoutMs: Math.min(s.policy.timeoutMs, 120_000),
-    signal: s.signal,
-  });
+  const r = await inSlot(s.network, () =>
+    runGit(["-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60", "-c", "core.askPass=", "ls-remote", "--", url], {
+      ...s.git,
+      cwd: dir,
+      env,
+      timeoutMs: Math.min(s.policy.timeoutMs, 120_000),
+      signal: s.signal,
+    }),
+  );
   return r.code === 0 && r.stdout.trim() !== "";
 }

@@ -78,14 +78,25 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Accepts connections and never says a byte: a hung server. */
-export async function startSilentServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+export async function startSilentServer(): Promise<{
+  port: number;
+  stop: () => Promise<void>;
+  /** connections accepted so far, and the most that were open at once */
+  counts: () => { accepted: number; mostAtOnce: number };
+}> {
   const sockets = new Set<Socket>();
+  let accepted = 0;
+  let mostAtOnce = 0;
   const server: Server = createServer((s) => {
     sockets.add(s);
+    accepted++;
+    mostAtOnce = Math.max(mostAtOnce, sockets.size);
+    // read and drop what the client sends: a paused socket never sees the client's close
+    s.resume();
     s.on("error", () => {});
     s.on("close", () => sockets.delete(s));
   });
-  return listenOnLoopback(server, sockets);
+  return { ...(await listenOnLoopback(server, sockets)), counts: () => ({ accepted, mostAtOnce }) };
 }
 
 /** Listens on a free 127.0.0.1 port; stop() destroys the open `sockets` and closes the server. */
