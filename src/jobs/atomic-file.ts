@@ -131,3 +131,21 @@ export function writeFileAtomicSync(path: string, data: string, opts: AtomicWrit
     throw err;
   }
 }
+
+/** createExclusive for callers that must not yield (a lock taken before a mirror is touched). */
+export function createExclusiveSync(path: string, data: string, mode = 0o644): void {
+  const fd = openSync(path, EXCLUSIVE, mode);
+  try {
+    const buf = Buffer.from(data);
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+  } catch (err) {
+    closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // gone already
+    }
+    throw err;
+  }
+  closeSync(fd);
+}

@@ -1,4 +1,4 @@
-import { lstat } from "node:fs/promises";
+import { lstatSync } from "node:fs";
 import type { Environment } from "../job.js";
 import { runGit, type GitScope } from "./git-process.js";
 import { MirrorReadError, readMirrorConfig } from "./mirror-reader.js";
@@ -46,7 +46,7 @@ export async function gitWrite(mirror: string, env: NodeJS.ProcessEnv, args: rea
  * lead outside DIR, owned by us (git refuses "dubious ownership" anyway, less clearly).
  */
 export async function checkMirrorDirectory(mirror: string): Promise<void> {
-  const st = await lstat(mirror);
+  const st = lstatSync(mirror);
   if (st.isSymbolicLink() || !st.isDirectory()) throw new MirrorCheckError("not a directory (symlinks are not followed)");
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) throw new MirrorCheckError(`owned by uid ${st.uid}, not by us (uid ${uid})`);

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runGit, type GitScope } from "./git-process.js";
 import type { RefSnapshot } from "./ref-history.js";
@@ -7,7 +7,12 @@ import { gitFailureLine } from "./git-error-line.js";
 /** The branch HEAD names, if HEAD is symbolic; undefined for a detached or unreadable HEAD. */
 async function headTarget(mirror: string, env: NodeJS.ProcessEnv, filesStore: boolean, scope: GitScope): Promise<string | undefined> {
   if (filesStore) {
-    const text = await readFile(join(mirror, "HEAD"), "utf8").catch(() => "");
+    let text = "";
+    try {
+      text = readFileSync(join(mirror, "HEAD"), "utf8");
+    } catch {
+      // no HEAD: nothing to follow
+    }
     const m = /^ref: (\S+)\n?$/.exec(text);
     if (m) return m[1];
   }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Environment } from "../job.js";
 import { runGit, type GitScope } from "./git-process.js";
@@ -61,12 +61,11 @@ const ENTRY = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*)$/;
 export async function plainLocalConfig(mirror: string): Promise<string | undefined> {
   let text: string;
   try {
-    // one readdir answers all four questions; each async call is a thread-pool round trip,
-    // which is what costs on a loaded host
-    const kinds = new Map((await readdir(mirror, { withFileTypes: true })).map((e) => [e.name, e]));
+    // one readdir answers all four questions (synchronous: update-mirror.ts says why)
+    const kinds = new Map(readdirSync(mirror, { withFileTypes: true }).map((e) => [e.name, e]));
     const is = (name: string, dir: boolean): boolean => (dir ? kinds.get(name)?.isDirectory() : kinds.get(name)?.isFile()) === true;
     if (!is("HEAD", false) || !is("objects", true) || !is("refs", true) || !is("config", false)) return undefined;
-    text = await readFile(join(mirror, "config"), "utf8");
+    text = readFileSync(join(mirror, "config"), "utf8");
   } catch {
     return undefined;
   }

@@ -1,22 +1,22 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RefSnapshot } from "./ref-history.js";
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-async function walkLoose(mirror: string, rel: string, refs: RefSnapshot): Promise<boolean> {
+function walkLoose(mirror: string, rel: string, refs: RefSnapshot): boolean {
   let entries;
   try {
-    entries = await readdir(join(mirror, rel), { withFileTypes: true });
+    entries = readdirSync(join(mirror, rel), { withFileTypes: true });
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT";
   }
   for (const e of entries) {
     const name = `${rel}/${e.name}`;
     if (e.isDirectory()) {
-      if (!(await walkLoose(mirror, name, refs))) return false;
+      if (!walkLoose(mirror, name, refs)) return false;
     } else if (e.isFile() && !e.name.endsWith(".lock")) {
-      const text = (await readFile(join(mirror, name), "utf8")).trim();
+      const text = readFileSync(join(mirror, name), "utf8").trim();
       if (!OID.test(text)) return false; // a symbolic ref or something odd: let git decide
       refs.set(name, text);
     }
@@ -32,12 +32,14 @@ async function walkLoose(mirror: string, rel: string, refs: RefSnapshot): Promis
  * caller asks git. Called only under the mirror lock, so no fetch of ours races it; a race
  * with someone's pack-refs can only make a ref look deleted, which saves an extra backup ref,
  * never loses one.
+ *
+ * Synchronous, as every small read and write of a mirror's own files (update-mirror.ts says why).
  */
-export async function readRefFiles(mirror: string): Promise<RefSnapshot | undefined> {
+export function readRefFiles(mirror: string): RefSnapshot | undefined {
   const refs: RefSnapshot = new Map();
   let packed = "";
   try {
-    packed = await readFile(join(mirror, "packed-refs"), "utf8");
+    packed = readFileSync(join(mirror, "packed-refs"), "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
   }
@@ -49,6 +51,6 @@ export async function readRefFiles(mirror: string): Promise<RefSnapshot | undefi
     if (!OID.test(oid)) return undefined;
     if (name.startsWith("refs/heads/") || name.startsWith("refs/tags/")) refs.set(name, oid);
   }
-  for (const top of ["refs/heads", "refs/tags"]) if (!(await walkLoose(mirror, top, refs))) return undefined;
+  for (const top of ["refs/heads", "refs/tags"]) if (!walkLoose(mirror, top, refs)) return undefined;
   return new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,6 +1,6 @@
-import { readFile, unlink } from "node:fs/promises";
+import { readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic-file.js";
+import { writeFileAtomicSync } from "../atomic-file.js";
 import type { Environment } from "../job.js";
 import type { GitScope } from "./git-process.js";
 import { readMirror } from "./mirror-reader.js";
@@ -32,7 +32,7 @@ function formatSnapshot(refs: RefSnapshot): string {
 
 /** `filesStore`: the mirror uses git's default "files" ref storage (checked with its config). */
 export async function snapshotRefs(mirror: string, jobEnv: Environment, filesStore: boolean, scope: GitScope): Promise<RefSnapshot> {
-  const fast = filesStore ? await readRefFiles(mirror) : undefined;
+  const fast = filesStore ? readRefFiles(mirror) : undefined;
   if (fast) return fast;
   return parseSnapshot(
     await readMirror(mirror, jobEnv, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"], scope),
@@ -45,19 +45,23 @@ export async function snapshotRefs(mirror: string, jobEnv: Environment, filesSto
  * either by default. An fsync here cost 30 ms per mirror per run.
  */
 export async function writeJournal(mirror: string, refs: RefSnapshot): Promise<void> {
-  await writeFileAtomic(join(mirror, JOURNAL_FILE), formatSnapshot(refs), { fsync: false });
+  writeFileAtomicSync(join(mirror, JOURNAL_FILE), formatSnapshot(refs), { fsync: false });
 }
 
 export async function readJournal(mirror: string): Promise<RefSnapshot | undefined> {
   try {
-    return parseSnapshot(await readFile(join(mirror, JOURNAL_FILE), "utf8"));
+    return parseSnapshot(readFileSync(join(mirror, JOURNAL_FILE), "utf8"));
   } catch {
     return undefined;
   }
 }
 
 export async function clearJournal(mirror: string): Promise<void> {
-  await unlink(join(mirror, JOURNAL_FILE)).catch(() => {});
+  try {
+    unlinkSync(join(mirror, JOURNAL_FILE));
+  } catch {
+    // not there: nothing to clear
+  }
 }
 
 export interface RefDiff {

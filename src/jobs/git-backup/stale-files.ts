@@ -1,4 +1,4 @@
-import { lstat, readdir, unlink } from "node:fs/promises";
+import { lstatSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 
 // Lock files git may leave when killed (reference: refs/**, packed-refs.lock, config.lock,
@@ -19,31 +19,35 @@ const TOP_LEVEL_LEFTOVERS = [
 
 const OUR_TEMPORARY = /^\.chime-(refs-before|backup\.lock)\.\d+\.[0-9a-f]+\.tmp$/;
 
-async function walkLocks(dir: string, found: string[]): Promise<void> {
+function walkLocks(dir: string, found: string[]): void {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walkLocks(p, found);
+    if (e.isDirectory()) walkLocks(p, found);
     else if (e.isFile() && e.name.endsWith(".lock")) found.push(p);
   }
 }
 
-async function candidates(mirror: string): Promise<string[]> {
-  // One readdir of the mirror instead of a stat per possible lock: every async call is a
-  // thread-pool round trip, and on a loaded host those add up per mirror and run.
-  const top = await readdir(mirror).catch(() => [] as string[]);
+function candidates(mirror: string): string[] {
+  // One readdir of the mirror instead of a stat per possible lock.
+  let top: string[] = [];
+  try {
+    top = readdirSync(mirror);
+  } catch {
+    // unreadable: nothing to clean, and the steps after say why
+  }
   const found = top.filter((n) => TOP_LEVEL_LEFTOVERS.includes(n)).map((n) => join(mirror, n));
   found.push(join(mirror, "objects", "maintenance.lock"));
-  await walkLocks(join(mirror, "refs"), found);
+  walkLocks(join(mirror, "refs"), found);
   // Our own temporary files (journal, lock record) that a kill -9 caught before their rename.
   for (const n of top) if (OUR_TEMPORARY.test(n)) found.push(join(mirror, n));
   try {
-    for (const n of await readdir(join(mirror, "objects", "pack"))) {
+    for (const n of readdirSync(join(mirror, "objects", "pack"))) {
       if (n.startsWith("tmp_pack_") || n.startsWith("tmp_idx_") || n.startsWith("tmp_rev_")) found.push(join(mirror, "objects", "pack", n));
     }
   } catch {
@@ -60,17 +64,17 @@ async function candidates(mirror: string): Promise<string[]> {
  */
 export async function removeStaleGitFiles(mirror: string, everything: boolean, olderThanMs: number, nowMs: number): Promise<string[]> {
   const removed: string[] = [];
-  for (const p of await candidates(mirror)) {
+  for (const p of candidates(mirror)) {
     let st;
     try {
-      st = await lstat(p);
+      st = lstatSync(p);
     } catch {
       continue;
     }
     if (!st.isFile()) continue;
     if (!everything && nowMs - st.mtimeMs < olderThanMs) continue;
     try {
-      await unlink(p);
+      unlinkSync(p);
       removed.push(p.slice(mirror.length + 1));
     } catch {
       // raced with someone else's cleanup; nothing to do

@@ -104,6 +104,13 @@ async function fsck(
  * then keep every old tip the fetch moved away from under refs/backup/<stamp>/. The before
  * snapshot is journalled in the mirror first, so a kill -9 between fetch and save loses nothing:
  * the next run finishes the comparison.
+ *
+ * The small reads and writes of the mirror's own files (lock, leftovers, config, refs, journal,
+ * HEAD) are synchronous. Each async one is a hand-over to Node's thread pool and back, measured
+ * at ~130 µs of CPU against ~8 µs on the virtual machines backup hosts often are; some forty of
+ * them per mirror were most of what chime cost beside git, and on a host busy with other work
+ * that CPU is what made a run slower than `xargs -P4 git fetch`. They are local files of a few
+ * bytes each, in the directory where the lock record is written synchronously before every git.
  */
 export async function updateMirror(
   repo: string,
