@@ -98,7 +98,8 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
     try {
       child = spawn(command ?? "", args, {
         detached: true,
-        stdio: [req.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+        // an output nobody reads goes to /dev/null: a pipe less to make, watch and drain
+        stdio: [req.input === undefined ? "ignore" : "pipe", req.onStdout ? "pipe" : "ignore", req.onStderr ? "pipe" : "ignore"],
         ...(req.env ? { env: req.env as NodeJS.ProcessEnv } : {}),
         ...(req.cwd !== undefined ? { cwd: req.cwd } : {}),
       });

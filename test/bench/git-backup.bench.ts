@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { startDelayProxy } from "../git-backup/helpers/delay-proxy.js";
 import { startGitDaemon } from "../git-backup/helpers/servers.js";
 import { testGitEnv } from "../git-backup/helpers/git-fixtures.js";
+import { fetchArgs } from "../../src/jobs/git-backup/fetch-mirror.js";
 
 const N = Number(process.env.BENCH_MIRRORS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -161,20 +162,21 @@ async function main(): Promise<void> {
   // Loaded: chime, xargs -P4 and the floor interleaved so all see the same load; up to date
   // (each copy first brought up to date), then one new commit (a fresh copy of the template,
   // one commit behind upstream, before every run). The floor is the least any Node program
-  // can do: spawn one `git fetch` per mirror, four at a time, and nothing else (no lock,
-  // no snapshot, no journal); its ratio is what Node's own fork+exec per git costs on a
-  // loaded host, below which chime cannot go.
+  // can do: spawn one `git fetch` per mirror, four at a time, with chime's own fetch argv
+  // (fetch-mirror.ts), and nothing else (no lock, no snapshot, no journal); its ratio is what
+  // Node's own fork+exec per git costs on a loaded host, below which chime cannot go.
   const floorScript = join(tmp, "node-spawn-only.mjs");
   writeFileSync(
     floorScript,
     `import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 const dirs = readdirSync(".").filter((d) => d.endsWith(".git"));
+const fetch = ${JSON.stringify(fetchArgs())};
 let next = 0;
 const worker = async () => {
   while (next < dirs.length) {
     const d = dirs[next++];
-    await new Promise((r) => spawn("git", ["-C", d, "fetch", "--all", "-q"], { stdio: "ignore" }).once("exit", r));
+    await new Promise((r) => spawn("git", fetch, { cwd: d, stdio: "ignore" }).once("exit", r));
   }
 };
 await Promise.all([worker(), worker(), worker(), worker()]);

@@ -100,6 +100,8 @@ export async function fetchWithRetries(mirror: string, env: NodeJS.ProcessEnv, p
       ...scope,
       cwd: mirror,
       env,
+      // what a fetch says (its failure, the refs it changed) is on stderr; nothing decides on stdout
+      discardStdout: true,
       timeoutMs: Math.max(1, deadline - nowMs()),
       signal,
       onSpawn,

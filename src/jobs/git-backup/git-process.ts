@@ -21,6 +21,8 @@ export interface GitRunOptions extends GitScope {
   onSpawn?: (pgid: number) => void;
   /** data written to stdin, e.g. `update-ref --stdin` transactions */
   input?: string;
+  /** what git prints on stdout is never read (a fetch): it goes to /dev/null */
+  discardStdout?: boolean;
 }
 
 export interface GitRun {
@@ -101,7 +103,7 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
     ...(opts.processes !== undefined ? { processes: opts.processes } : {}),
     ...(opts.log !== undefined ? { log: opts.log } : {}),
     ...(opts.onSpawn !== undefined ? { onSpawn: opts.onSpawn } : {}),
-    onStdout: output.stdout,
+    ...(opts.discardStdout === true ? {} : { onStdout: output.stdout }),
     onStderr: output.stderr,
     pipeWaitMs: PIPE_WAIT_MS,
   });

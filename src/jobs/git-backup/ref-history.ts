@@ -72,14 +72,14 @@ export interface RefDiff {
 }
 
 /**
- * Compares two snapshots. `isAncestor(old, new)` decides whether a branch moved forward
+ * Compares two snapshots. `isAncestor(old, new, branch)` decides whether a branch moved forward
  * (nothing lost) or was rewritten. Every tag move is saved, fast-forward or not: a tag is a
  * promise about one object.
  */
 export async function diffRefs(
   before: RefSnapshot,
   after: RefSnapshot,
-  isAncestor: (older: string, newer: string) => Promise<boolean>,
+  isAncestor: (older: string, newer: string, ref: string) => Promise<boolean>,
 ): Promise<RefDiff> {
   let updated = 0;
   const toSave: { ref: string; oid: string }[] = [];
@@ -87,7 +87,7 @@ export async function diffRefs(
     const now = after.get(ref);
     if (now === oid) continue;
     updated++;
-    if (now === undefined || ref.startsWith("refs/tags/") || !(await isAncestor(oid, now))) toSave.push({ ref, oid });
+    if (now === undefined || ref.startsWith("refs/tags/") || !(await isAncestor(oid, now, ref))) toSave.push({ ref, oid });
   }
   for (const ref of after.keys()) if (!before.has(ref)) updated++;
   return { updated, toSave };

@@ -11,6 +11,7 @@ import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
 import { removeStaleGitFiles } from "./stale-files.js";
 import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
 import { fetchLfsObjects } from "./lfs-fetch.js";
+import { reflogSaysFastForward } from "./fetch-reflog.js";
 import { inSlot, type SlotRelease } from "../bounded-pool.js";
 
 export type RepoStatus = "new" | "updated" | "unchanged" | "failed" | "gone upstream";
@@ -68,8 +69,14 @@ async function preserve(
   after: RefSnapshot,
   stampSeconds: number,
   scope: GitScope,
+  filesStore: boolean,
 ) {
-  const diff = await diffRefs(before, after, (o, n) => isAncestor(mirror, env, o, n, scope));
+  // the fetch's own reflog entry answers for a branch it fast-forwarded; git is asked otherwise
+  const diff = await diffRefs(
+    before,
+    after,
+    async (o, n, ref) => (filesStore && reflogSaysFastForward(mirror, ref, o, n)) || isAncestor(mirror, env, o, n, scope),
+  );
   const kept = await saveOldRefs(mirror, env, diff.toSave, backupStamp(stampSeconds), stampSeconds, scope);
   return { updated: diff.updated, ...kept };
 }
@@ -135,7 +142,7 @@ export async function updateMirror(
     const before = await snapshotRefs(mirror, s.env, cfg.filesRefStore, s.git);
     const journal = await readJournal(mirror);
     if (journal) {
-      const recovered = await preserve(mirror, env, journal, before, stampSeconds(), s.git);
+      const recovered = await preserve(mirror, env, journal, before, stampSeconds(), s.git, cfg.filesRefStore);
       outcome.refsSaved += recovered.saved;
       outcome.notes.push("finished an interrupted run");
       if (recovered.missing.length > 0) outcome.notes.push(missingNote(recovered.missing));
@@ -165,7 +172,7 @@ export async function updateMirror(
     }
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
     const after = await snapshotRefs(mirror, s.env, cfg.filesRefStore, s.git);
-    const kept = await preserve(mirror, env, before, after, stampSeconds(), s.git);
+    const kept = await preserve(mirror, env, before, after, stampSeconds(), s.git, cfg.filesRefStore);
     await clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
     outcome.refsSaved += kept.saved;
