@@ -1,7 +1,8 @@
-import { linkSync, readFileSync, unlinkSync } from "node:fs";
+import { linkSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { createExclusiveSync, temporaryName, writeFileAtomicSync } from "./atomic-file.js";
 import { processStatus } from "./process-group.js";
+import { readRegularFileSync } from "./regular-file.js";
 
 /**
  * An exclusive lock file naming the process that holds it (pid and host), for one run at a time
@@ -85,7 +86,7 @@ function removeQuietly(path: string): void {
 
 function readRecord(path: string): PidLockRecord | undefined {
   try {
-    const r = JSON.parse(readFileSync(path, "utf8")) as Partial<PidLockRecord> | null;
+    const r = JSON.parse(readRegularFileSync(path)) as Partial<PidLockRecord> | null;
     if (typeof r?.pid !== "number" || typeof r.host !== "string") return undefined;
     return r as PidLockRecord;
   } catch {

@@ -1,4 +1,4 @@
-import { constants, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 
 /**
@@ -33,16 +33,59 @@ export function fileKind(st: Stats): string {
   return "special file";
 }
 
-/** followLinks: for files the admin names (a config file may well be a symlink into /etc) */
-export async function readRegularFile(path: string, opts: { maxBytes?: number; followLinks?: boolean } = {}): Promise<string> {
+export interface RegularReadOptions {
+  /** larger than this: EFBIG (default MAX_READ_BYTES) */
+  maxBytes?: number;
+  /** for files the admin names (a config file may well be a symlink into /etc) */
+  followLinks?: boolean;
+}
+
+const openFlags = (opts: RegularReadOptions): number =>
+  constants.O_RDONLY | constants.O_NONBLOCK | (opts.followLinks ? 0 : constants.O_NOFOLLOW);
+
+/** What was opened is read only if it is a regular file of a size we expect. */
+function checkRegular(path: string, st: Stats, opts: RegularReadOptions): void {
+  if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
   const maxBytes = opts.maxBytes ?? MAX_READ_BYTES;
-  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.followLinks ? 0 : constants.O_NOFOLLOW));
+  if (st.size > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG", path });
+}
+
+export async function readRegularFile(path: string, opts: RegularReadOptions = {}): Promise<string> {
+  const fh = await open(path, openFlags(opts));
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
-    if (st.size > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG", path });
+    checkRegular(path, await fh.stat(), opts);
     return await fh.readFile("utf8");
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * readRegularFile for the small files of a git mirror, read synchronously (update-mirror.ts says
+ * why): the same checks, so a FIFO planted there cannot stop the event loop.
+ */
+export function readRegularFileSync(path: string, opts: RegularReadOptions = {}): string {
+  const fd = openSync(path, openFlags(opts));
+  try {
+    const st = fstatSync(fd);
+    checkRegular(path, st, opts);
+    // the size fstat gave, and whatever was appended since (up to the limit): read to the end
+    const limit = opts.maxBytes ?? MAX_READ_BYTES;
+    let buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
+    let got = 0;
+    for (;;) {
+      if (got === buf.length) {
+        if (buf.length > limit) throw Object.assign(new Error(`${path} is larger than ${limit} bytes`), { code: "EFBIG", path });
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limit + 1));
+        buf.copy(bigger, 0, 0, got);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, got, buf.length - got, null);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.toString("utf8", 0, got);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 
 // A reflog line is two object ids, an identity, a time and the message: well under this.
@@ -19,12 +19,15 @@ export function reflogSaysFastForward(mirror: string, ref: string, older: string
   if (!ref.startsWith("refs/heads/") || ref.split("/").some((part) => part === "" || part === "." || part === "..")) return false;
   let fd: number;
   try {
-    fd = openSync(join(mirror, "logs", ref), "r");
+    // as readRegularFileSync opens (regular-file.ts): a FIFO planted there cannot block us
+    fd = openSync(join(mirror, "logs", ref), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch {
     return false;
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) return false;
+    const size = st.size;
     const length = Math.min(size, TAIL_BYTES);
     const tail = Buffer.alloc(length);
     let got = 0;

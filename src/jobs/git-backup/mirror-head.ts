@@ -1,15 +1,15 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runGit, type GitScope } from "./git-process.js";
 import type { RefSnapshot } from "./ref-history.js";
 import { gitFailureLine } from "./git-error-line.js";
+import { readRegularFileSync } from "../regular-file.js";
 
 /** The branch HEAD names, if HEAD is symbolic; undefined for a detached or unreadable HEAD. */
 async function headTarget(mirror: string, env: NodeJS.ProcessEnv, filesStore: boolean, scope: GitScope): Promise<string | undefined> {
   if (filesStore) {
     let text = "";
     try {
-      text = readFileSync(join(mirror, "HEAD"), "utf8");
+      text = readRegularFileSync(join(mirror, "HEAD"));
     } catch {
       // no HEAD: nothing to follow
     }

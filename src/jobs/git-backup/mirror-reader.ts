@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readRegularFileSync } from "../regular-file.js";
 import { join } from "node:path";
 import type { Environment } from "../job.js";
 import { runGit, type GitScope } from "./git-process.js";
@@ -65,7 +66,7 @@ export async function plainLocalConfig(mirror: string): Promise<string | undefin
     const kinds = new Map(readdirSync(mirror, { withFileTypes: true }).map((e) => [e.name, e]));
     const is = (name: string, dir: boolean): boolean => (dir ? kinds.get(name)?.isDirectory() : kinds.get(name)?.isFile()) === true;
     if (!is("HEAD", false) || !is("objects", true) || !is("refs", true) || !is("config", false)) return undefined;
-    text = readFileSync(join(mirror, "config"), "utf8");
+    text = readRegularFileSync(join(mirror, "config"));
   } catch {
     return undefined;
   }

@@ -1,6 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RefSnapshot } from "./ref-history.js";
+import { readRegularFileSync } from "../regular-file.js";
+
+// packed-refs of a mirror with a hundred thousand tags is a few MB: this is "not ours"
+const MAX_PACKED_REFS = 1 << 30;
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -16,7 +20,12 @@ function walkLoose(mirror: string, rel: string, refs: RefSnapshot): boolean {
     if (e.isDirectory()) {
       if (!walkLoose(mirror, name, refs)) return false;
     } else if (e.isFile() && !e.name.endsWith(".lock")) {
-      const text = readFileSync(join(mirror, name), "utf8").trim();
+      let text: string;
+      try {
+        text = readRegularFileSync(join(mirror, name)).trim();
+      } catch {
+        return false; // gone meanwhile, or not a plain file after all: let git decide
+      }
       if (!OID.test(text)) return false; // a symbolic ref or something odd: let git decide
       refs.set(name, text);
     }
@@ -39,7 +48,7 @@ export function readRefFiles(mirror: string): RefSnapshot | undefined {
   const refs: RefSnapshot = new Map();
   let packed = "";
   try {
-    packed = readFileSync(join(mirror, "packed-refs"), "utf8");
+    packed = readRegularFileSync(join(mirror, "packed-refs"), { maxBytes: MAX_PACKED_REFS });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
   }

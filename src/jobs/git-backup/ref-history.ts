@@ -1,6 +1,7 @@
-import { readFileSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../atomic-file.js";
+import { readRegularFileSync } from "../regular-file.js";
 import type { Environment } from "../job.js";
 import type { GitScope } from "./git-process.js";
 import { readMirror } from "./mirror-reader.js";
@@ -50,7 +51,8 @@ export async function writeJournal(mirror: string, refs: RefSnapshot): Promise<v
 
 export async function readJournal(mirror: string): Promise<RefSnapshot | undefined> {
   try {
-    return parseSnapshot(readFileSync(join(mirror, JOURNAL_FILE), "utf8"));
+    // as large as a snapshot can be: a journal too big to read would be a history lost
+    return parseSnapshot(readRegularFileSync(join(mirror, JOURNAL_FILE), { maxBytes: 1 << 30 }));
   } catch {
     return undefined;
   }
