@@ -26,12 +26,16 @@ export async function boundedPool<T, R>(
 /** A held slot: give it back exactly once (a second call does nothing). */
 export type SlotRelease = () => void;
 
+export interface Slots {
+  take(): Promise<SlotRelease>;
+}
+
 /**
  * At most `width` holders at once, first come first served. git-backup's mirrors take one
  * around each network git, so the fetches stay bounded while other mirrors do their local
  * work (lock, snapshot, journal) beside them instead of in line behind them.
  */
-export function slots(width: number): { take(): Promise<SlotRelease> } {
+export function slots(width: number): Slots {
   let free = Math.max(1, width);
   const waiting: Array<() => void> = [];
   const releaser = (): SlotRelease => {
@@ -56,7 +60,7 @@ export function slots(width: number): { take(): Promise<SlotRelease> } {
 }
 
 /** `work` inside one of `s`'s slots, given back however `work` ends. */
-export async function inSlot<R>(s: { take(): Promise<SlotRelease> }, work: () => Promise<R>): Promise<R> {
+export async function inSlot<R>(s: Slots, work: () => Promise<R>): Promise<R> {
   const release = await s.take();
   try {
     return await work();

@@ -3,6 +3,7 @@ import { runGit, type GitScope } from "./git-process.js";
 import type { RefSnapshot } from "./ref-history.js";
 import { gitFailureLine } from "./git-error-line.js";
 import { readRegularFileSync } from "../regular-file.js";
+import { inSlot, type Slots } from "../bounded-pool.js";
 
 /** The branch HEAD names, if HEAD is symbolic; undefined for a detached or unreadable HEAD. */
 async function headTarget(mirror: string, env: NodeJS.ProcessEnv, filesStore: boolean, scope: GitScope): Promise<string | undefined> {
@@ -46,20 +47,23 @@ export async function followUpstreamHead(
   fetchEnv: NodeJS.ProcessEnv,
   fetched: RefSnapshot,
   filesStore: boolean,
-  limits: { timeoutMs: number; signal: AbortSignal; onSpawn?: (pgid: number) => void },
+  /** `network`: the run's slots, taken for the ls-remote only (reading HEAD needs none) */
+  limits: { timeoutMs: number; signal: AbortSignal; onSpawn?: (pgid: number) => void; network: Slots },
   scope: GitScope,
 ): Promise<string | undefined> {
   const current = await headTarget(mirror, env, filesStore, scope);
   if (current !== undefined && fetched.has(current)) return undefined;
   if (![...fetched.keys()].some((r) => r.startsWith("refs/heads/"))) return undefined;
-  const asked = await runGit(["ls-remote", "--symref", "origin", "HEAD"], {
-    ...scope,
-    cwd: mirror,
-    env: fetchEnv,
-    timeoutMs: Math.min(limits.timeoutMs, 60_000),
-    signal: limits.signal,
-    ...(limits.onSpawn ? { onSpawn: limits.onSpawn } : {}),
-  });
+  const asked = await inSlot(limits.network, () =>
+    runGit(["ls-remote", "--symref", "origin", "HEAD"], {
+      ...scope,
+      cwd: mirror,
+      env: fetchEnv,
+      timeoutMs: Math.min(limits.timeoutMs, 60_000),
+      signal: limits.signal,
+      ...(limits.onSpawn ? { onSpawn: limits.onSpawn } : {}),
+    }),
+  );
   if (asked.code !== 0) return `HEAD names no branch; asking upstream failed: ${gitFailureLine(asked.stderr)}`;
   const branch = upstreamDefaultBranch(asked.stdout, fetched);
   if (branch === undefined) return "HEAD names no branch; upstream named no branch of ours";

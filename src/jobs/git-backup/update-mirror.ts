@@ -12,7 +12,7 @@ import { removeStaleGitFiles } from "./stale-files.js";
 import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
 import { fetchLfsObjects } from "./lfs-fetch.js";
 import { reflogSaysFastForward } from "./fetch-reflog.js";
-import { inSlot, type SlotRelease } from "../bounded-pool.js";
+import { inSlot, type Slots } from "../bounded-pool.js";
 
 export type RepoStatus = "new" | "updated" | "unchanged" | "failed" | "gone upstream";
 
@@ -47,7 +47,7 @@ export interface UpdateSettings {
    * --concurrency: every network git (and fsck, the other heavy one) runs inside one of these
    * slots; the local steps around them do not wait for one.
    */
-  network: { take(): Promise<SlotRelease> };
+  network: Slots;
 }
 
 async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string, newer: string, scope: GitScope): Promise<boolean> {
@@ -190,21 +190,20 @@ export async function updateMirror(
               : gitFailureLine(fetched.run.stderr, s.secrets);
       return outcome;
     }
-    const headNote = await inSlot(s.network, () =>
-      followUpstreamHead(
-        mirror,
-        env,
-        fetchEnv,
-        after,
-        cfg.filesRefStore,
-        {
-          timeoutMs: s.policy.timeoutMs,
-          signal: s.signal,
-          // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
-          onSpawn: (pgid) => lock?.recordGit(pgid),
-        },
-        s.git,
-      ),
+    const headNote = await followUpstreamHead(
+      mirror,
+      env,
+      fetchEnv,
+      after,
+      cfg.filesRefStore,
+      {
+        timeoutMs: s.policy.timeoutMs,
+        signal: s.signal,
+        // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
+        onSpawn: (pgid) => lock?.recordGit(pgid),
+        network: s.network,
+      },
+      s.git,
     );
     if (headNote !== undefined) outcome.notes.push(headNote);
     if (s.lfs) {
