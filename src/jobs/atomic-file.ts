@@ -110,42 +110,35 @@ export async function writeFileAtomic(path: string, data: FileData, opts: Atomic
 /** writeFileAtomic for the few places that must finish before the event loop turns again. */
 export function writeFileAtomicSync(path: string, data: string, opts: AtomicWriteOptions = {}): void {
   const tmp = temporaryName(path);
-  const fd = openSync(tmp, EXCLUSIVE, opts.mode ?? 0o644);
+  createExclusiveSync(tmp, data, opts.mode ?? 0o644, { fsync: opts.fsync !== false });
   try {
-    const buf = Buffer.from(data);
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
-    if (opts.fsync !== false) fsyncSync(fd);
-    closeSync(fd);
     renameSync(tmp, path);
   } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // renamed already, or never there
-    }
+    unlinkQuietly(tmp);
     throw err;
   }
 }
 
 /** createExclusive for callers that must not yield (a lock taken before a mirror is touched). */
-export function createExclusiveSync(path: string, data: string, mode = 0o644): void {
+export function createExclusiveSync(path: string, data: string, mode = 0o644, opts: { fsync?: boolean } = {}): void {
   const fd = openSync(path, EXCLUSIVE, mode);
   try {
     const buf = Buffer.from(data);
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    if (opts.fsync === true) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    try {
-      unlinkSync(path);
-    } catch {
-      // gone already
-    }
+    unlinkQuietly(path);
     throw err;
   }
   closeSync(fd);
+}
+
+/** Removes `path` if it can; a file already gone (or not removable) is no error here. */
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
+  }
 }

@@ -1,6 +1,6 @@
-import { linkSync, unlinkSync } from "node:fs";
+import { linkSync } from "node:fs";
 import { hostname } from "node:os";
-import { createExclusiveSync, temporaryName, writeFileAtomicSync } from "./atomic-file.js";
+import { createExclusiveSync, temporaryName, unlinkQuietly, writeFileAtomicSync } from "./atomic-file.js";
 import { processStatus } from "./process-group.js";
 import { readRegularFileSync } from "./regular-file.js";
 
@@ -53,10 +53,8 @@ const heldHere = new Set<string>();
  * with open("wx") + write, another run arriving in between read no record, took the lock for
  * a dead one's and removed it, and both ran.
  *
- * The lock's file operations are synchronous, like its record's rewrite: each is a few bytes in
- * a local directory, and where Node's thread pool is slow to hand work over (a virtual machine,
- * a loaded host) an async call cost ~130 µs of CPU against ~8 µs (git-backup takes one lock per
- * mirror per run). A directory that hangs would stop the rewrite before every git anyway.
+ * Synchronous, like the record's rewrite: a few bytes in a local directory, taken once per
+ * mirror per git-backup run (update-mirror.ts says what an async call costs there).
  */
 function createWithRecord(path: string, record: string): void {
   // Under a random name, exclusively: a symlink planted at a predictable name is never followed.
@@ -68,20 +66,12 @@ function createWithRecord(path: string, record: string): void {
   } catch (err) {
     linkError = err as NodeJS.ErrnoException;
   } finally {
-    removeQuietly(tmp);
+    unlinkQuietly(tmp);
   }
   if (linkError === undefined) return;
   if (linkError.code === "EEXIST") throw linkError;
   // a file system without hard links: the plain exclusive create, torn-record window and all
   createExclusiveSync(path, record);
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already
-  }
 }
 
 function readRecord(path: string): PidLockRecord | undefined {
@@ -131,7 +121,7 @@ export async function takePidLock(path: string, opts: PidLockOptions): Promise<P
     if (held && (await holdsIt(held.pid))) throw new LockBusyError(`${opts.busy} by running process ${held.pid}`);
     await opts.beforeTakeover?.(held);
     tookOver = true;
-    removeQuietly(path);
+    unlinkQuietly(path);
   }
   heldHere.add(path);
   let released = false;
@@ -143,7 +133,7 @@ export async function takePidLock(path: string, opts: PidLockOptions): Promise<P
     async release() {
       if (released) return;
       released = true;
-      removeQuietly(path);
+      unlinkQuietly(path);
       heldHere.delete(path);
     },
   };

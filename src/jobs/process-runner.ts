@@ -94,6 +94,12 @@ export function runProcess(req: ProcessRequest): Promise<ProcessOutcome> {
   // socket list) cost an idle service ~0.4 MB resident (docs/operations.md, "Memory")
   const { spawn } = process.getBuiltinModule("node:child_process");
   return new Promise((resolve) => {
+    if (req.signal?.aborted) {
+      // stopped before it started (a shutdown while its caller waited for a turn): no process
+      // to start only to stop it at once
+      resolve({ code: null, signal: null, stoppedBy: abortReason(req.signal), timedOut: false, leftBehind: false });
+      return;
+    }
     let child: ChildProcess;
     try {
       child = spawn(command ?? "", args, {

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 
 /**
@@ -61,30 +61,31 @@ export async function readRegularFile(path: string, opts: RegularReadOptions = {
 }
 
 /**
- * readRegularFile for the small files of a git mirror, read synchronously (update-mirror.ts says
- * why): the same checks, so a FIFO planted there cannot stop the event loop.
+ * Opens `path` for a synchronous read, with readRegularFile's checks done: a file descriptor
+ * (the caller closes it) and the size fstat gave. For the small files of a git mirror, read
+ * synchronously (update-mirror.ts says why), so a FIFO planted there cannot stop the event loop.
  */
-export function readRegularFileSync(path: string, opts: RegularReadOptions = {}): string {
+export function openRegularSync(path: string, opts: RegularReadOptions = {}): { fd: number; size: number } {
   const fd = openSync(path, openFlags(opts));
   try {
     const st = fstatSync(fd);
     checkRegular(path, st, opts);
-    // the size fstat gave, and whatever was appended since (up to the limit): read to the end
-    const limit = opts.maxBytes ?? MAX_READ_BYTES;
-    let buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
-    let got = 0;
-    for (;;) {
-      if (got === buf.length) {
-        if (buf.length > limit) throw Object.assign(new Error(`${path} is larger than ${limit} bytes`), { code: "EFBIG", path });
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limit + 1));
-        buf.copy(bigger, 0, 0, got);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, got, buf.length - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.toString("utf8", 0, got);
+    return { fd, size: st.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** readRegularFile, synchronously (openRegularSync). */
+export function readRegularFileSync(path: string, opts: RegularReadOptions = {}): string {
+  const { fd } = openRegularSync(path, opts);
+  try {
+    const bytes = readFileSync(fd);
+    // grown past the limit since fstat: no more ours than if it had been that size at first
+    const maxBytes = opts.maxBytes ?? MAX_READ_BYTES;
+    if (bytes.length > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG", path });
+    return bytes.toString("utf8");
   } finally {
     closeSync(fd);
   }

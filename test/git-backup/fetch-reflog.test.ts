@@ -4,20 +4,12 @@ import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { fetchArgs } from "../../src/jobs/git-backup/fetch-mirror.js";
 import { reflogSaysFastForward } from "../../src/jobs/git-backup/fetch-reflog.js";
-import { git, gitStatus, tempDir, testGitEnv, Upstream, withGit } from "./helpers/git-fixtures.js";
+import { git, gitStatus, refsOf, tempDir, testGitEnv, Upstream, withGit } from "./helpers/git-fixtures.js";
 
 const tmp = tempDir("gb-reflog");
 afterAll(() => tmp.remove());
 
-function branches(repo: string): Map<string, string> {
-  const out = git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads");
-  return new Map(
-    out
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]),
-  );
-}
+const branches = (repo: string): Map<string, string> => refsOf(repo, "refs/heads");
 
 withGit.it("the fetch's reflog says fast-forward exactly where git merge-base finds the old tip an ancestor", () => {
   const root = join(tmp.path, "up");

@@ -1,20 +1,12 @@
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { readRefFiles } from "../../src/jobs/git-backup/ref-files.js";
-import { git, tempDir, withGit } from "./helpers/git-fixtures.js";
+import { git, refsOf, tempDir, withGit } from "./helpers/git-fixtures.js";
 
 const tmp = tempDir("gb-reffiles");
 afterAll(() => tmp.remove());
 
-function forEachRef(repo: string): Map<string, string> {
-  const out = git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags");
-  return new Map(
-    out
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]),
-  );
-}
+const forEachRef = (repo: string): Map<string, string> => refsOf(repo, "refs/heads", "refs/tags");
 
 withGit.it("reading refs from files agrees with git for-each-ref: packed, loose, overridden, nested, annotated", async () => {
   const repo = join(tmp.path, "r.git");

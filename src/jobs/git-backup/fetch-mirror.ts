@@ -90,11 +90,6 @@ export interface FetchRun extends GitScope {
 export async function fetchWithRetries(mirror: string, env: NodeJS.ProcessEnv, policy: FetchPolicy, f: FetchRun): Promise<FetchOutcome> {
   const { signal, onSpawn, lockToken, nowMs, ...scope } = f;
   const deadline = nowMs() + policy.timeoutMs;
-  // a shutdown while this mirror waited for a network slot: no git to start and stop at once
-  if (signal.aborted) {
-    const run = { code: null, signal: null, stdout: "", stderr: "", timedOut: false, aborted: true };
-    return { run, failure: "aborted", attempts: 0 };
-  }
   for (let attempt = 1; ; attempt++) {
     const run = await runGit(fetchArgs(lockToken), {
       ...scope,

@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { join } from "node:path";
+import { openRegularSync } from "../regular-file.js";
 
 // A reflog line is two object ids, an identity, a time and the message: well under this.
 const TAIL_BYTES = 4096;
@@ -18,24 +19,18 @@ export function reflogSaysFastForward(mirror: string, ref: string, older: string
   // a branch's log is logs/<ref>; a name git would refuse never reaches a path
   if (!ref.startsWith("refs/heads/") || ref.split("/").some((part) => part === "" || part === "." || part === "..")) return false;
   let fd: number;
+  let size: number;
   try {
-    // as readRegularFileSync opens (regular-file.ts): a FIFO planted there cannot block us
-    fd = openSync(join(mirror, "logs", ref), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    // a log never expires in a mirror (gc.reflogexpire=never): any size, only its tail is read
+    ({ fd, size } = openRegularSync(join(mirror, "logs", ref), { maxBytes: Number.POSITIVE_INFINITY }));
   } catch {
     return false;
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return false;
-    const size = st.size;
     const length = Math.min(size, TAIL_BYTES);
     const tail = Buffer.alloc(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, tail, got, length - got, size - length + got);
-      if (n === 0) break;
-      got += n;
-    }
+    // a regular file reads short only at its end
+    const got = readSync(fd, tail, 0, length, size - length);
     const lines = tail.subarray(0, got).toString("latin1").split("\n");
     const last = lines.at(-1) === "" ? lines.at(-2) : undefined; // a log ends with a newline
     const m = last === undefined ? null : ENTRY.exec(last);

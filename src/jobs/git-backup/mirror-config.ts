@@ -45,7 +45,7 @@ export async function gitWrite(mirror: string, env: NodeJS.ProcessEnv, args: rea
  * Before anything is written there (even our lock): a real directory, not a symlink that could
  * lead outside DIR, owned by us (git refuses "dubious ownership" anyway, less clearly).
  */
-export async function checkMirrorDirectory(mirror: string): Promise<void> {
+export function checkMirrorDirectory(mirror: string): void {
   const st = lstatSync(mirror);
   if (st.isSymbolicLink() || !st.isDirectory()) throw new MirrorCheckError("not a directory (symlinks are not followed)");
   const uid = process.getuid?.();

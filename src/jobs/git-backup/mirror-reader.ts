@@ -59,7 +59,7 @@ const ENTRY = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*)$/;
  * like a repository to git (HEAD, objects/ and refs/). Saves one git per mirror and run: on a
  * busy host starting a process is most of what an up-to-date mirror costs us beside its fetch.
  */
-export async function plainLocalConfig(mirror: string): Promise<string | undefined> {
+export function plainLocalConfig(mirror: string): string | undefined {
   let text: string;
   try {
     // one readdir answers all four questions (synchronous: update-mirror.ts says why)
@@ -97,7 +97,7 @@ export async function plainLocalConfig(mirror: string): Promise<string | undefin
  * plainLocalConfig), else from git. Only the entries whose key matches `pattern`.
  */
 export async function readMirrorConfig(mirror: string, env: Environment, pattern: string, scope: GitScope): Promise<string> {
-  const plain = await plainLocalConfig(mirror);
+  const plain = plainLocalConfig(mirror);
   if (plain === undefined) return readMirror(mirror, env, ["config", "--local", "--get-regexp", pattern], scope);
   const re = new RegExp(pattern);
   return plain

@@ -1,6 +1,5 @@
-import { unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomicSync } from "../atomic-file.js";
+import { unlinkQuietly, writeFileAtomicSync } from "../atomic-file.js";
 import { readRegularFileSync } from "../regular-file.js";
 import type { Environment } from "../job.js";
 import type { GitScope } from "./git-process.js";
@@ -45,11 +44,11 @@ export async function snapshotRefs(mirror: string, jobEnv: Environment, filesSto
  * page cache survives that), not against power loss, which git's own ref files do not survive
  * either by default. An fsync here cost 30 ms per mirror per run.
  */
-export async function writeJournal(mirror: string, refs: RefSnapshot): Promise<void> {
+export function writeJournal(mirror: string, refs: RefSnapshot): void {
   writeFileAtomicSync(join(mirror, JOURNAL_FILE), formatSnapshot(refs), { fsync: false });
 }
 
-export async function readJournal(mirror: string): Promise<RefSnapshot | undefined> {
+export function readJournal(mirror: string): RefSnapshot | undefined {
   try {
     // as large as a snapshot can be: a journal too big to read would be a history lost
     return parseSnapshot(readRegularFileSync(join(mirror, JOURNAL_FILE), { maxBytes: 1 << 30 }));
@@ -58,12 +57,8 @@ export async function readJournal(mirror: string): Promise<RefSnapshot | undefin
   }
 }
 
-export async function clearJournal(mirror: string): Promise<void> {
-  try {
-    unlinkSync(join(mirror, JOURNAL_FILE));
-  } catch {
-    // not there: nothing to clear
-  }
+export function clearJournal(mirror: string): void {
+  unlinkQuietly(join(mirror, JOURNAL_FILE));
 }
 
 export interface RefDiff {

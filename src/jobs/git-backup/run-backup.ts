@@ -146,7 +146,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
         );
       } else if (a.newUrl !== undefined || a.adoptKey !== undefined || a.backUpstream) {
         // a symlinked "mirror" must not lead these writes outside DIR
-        await checkMirrorDirectory(path);
+        checkMirrorDirectory(path);
         const local = gitEnvironment(env, path);
         if (a.newUrl !== undefined) await gitWrite(path, local, ["config", "--local", "remote.origin.url", a.newUrl], git);
         if (a.adoptKey !== undefined) await gitWrite(path, local, ["config", "--local", ...keyConfig(a.adoptKey)], git);
@@ -185,7 +185,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     if (since !== undefined) return r;
     // Remembered in the mirror itself, so `git-backup history` shows it from DIR alone.
     try {
-      await checkMirrorDirectory(path);
+      checkMirrorDirectory(path);
       await gitWrite(path, gitEnvironment(env, path), ["config", "--local", "chime.goneupstream", String(ctx.now().seconds)], git);
     } catch (err) {
       r.notes.push(`cannot mark it: ${firstErrorLine((err as Error).message, secrets)}`);

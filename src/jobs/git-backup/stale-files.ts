@@ -62,7 +62,7 @@ function candidates(mirror: string): string[] {
  * previous run of ours) killed, otherwise only files older than `olderThanMs` go, which no
  * healthy git holds that long.
  */
-export async function removeStaleGitFiles(mirror: string, everything: boolean, olderThanMs: number, nowMs: number): Promise<string[]> {
+export function removeStaleGitFiles(mirror: string, everything: boolean, olderThanMs: number, nowMs: number): string[] {
   const removed: string[] = [];
   for (const p of candidates(mirror)) {
     let st;

@@ -130,17 +130,17 @@ export async function updateMirror(
   const outcome: RepoOutcome = { repo, status: "failed", refsUpdated: 0, refsSaved: 0, ms: 0, attempts: 0, notes: [] };
   let lock: MirrorLock | undefined;
   try {
-    await checkMirrorDirectory(mirror);
+    checkMirrorDirectory(mirror);
     lock = await lockMirror(mirror);
     const env = gitEnvironment(s.env, mirror);
     const staleAge = s.policy.timeoutMs + 60_000;
-    const removed = await removeStaleGitFiles(mirror, lock.inheritedUncleanExit, staleAge, s.nowMs());
+    const removed = removeStaleGitFiles(mirror, lock.inheritedUncleanExit, staleAge, s.nowMs());
     if (removed.length > 0) outcome.notes.push(`removed stale ${removed.join(", ")}`);
     const cfg = await checkMirror(mirror, s.env, env, s.git);
     outcome.notes.push(...cfg.repaired);
 
     const before = await snapshotRefs(mirror, s.env, cfg.filesRefStore, s.git);
-    const journal = await readJournal(mirror);
+    const journal = readJournal(mirror);
     if (journal) {
       const recovered = await preserve(mirror, env, journal, before, stampSeconds(), s.git, cfg.filesRefStore);
       outcome.refsSaved += recovered.saved;
@@ -148,7 +148,7 @@ export async function updateMirror(
       if (recovered.missing.length > 0) outcome.notes.push(missingNote(recovered.missing));
       if (recovered.hashed.length > 0) outcome.notes.push(hashedNote(recovered.hashed));
     }
-    await writeJournal(mirror, before);
+    writeJournal(mirror, before);
 
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
     // without a token for its host the fetch's environment is the local one: built once
@@ -168,12 +168,12 @@ export async function updateMirror(
     outcome.attempts = fetched.attempts;
     if (fetched.failure === "timeout" || fetched.failure === "aborted" || fetched.failure === "local") {
       // We killed that git ourselves: whatever lock or temp pack it left is stale by definition.
-      await removeStaleGitFiles(mirror, true, 0, s.nowMs());
+      removeStaleGitFiles(mirror, true, 0, s.nowMs());
     }
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
     const after = await snapshotRefs(mirror, s.env, cfg.filesRefStore, s.git);
     const kept = await preserve(mirror, env, before, after, stampSeconds(), s.git, cfg.filesRefStore);
-    await clearJournal(mirror);
+    clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
     outcome.refsSaved += kept.saved;
     if (kept.missing.length > 0) outcome.notes.push(missingNote(kept.missing));

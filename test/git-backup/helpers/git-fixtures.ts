@@ -46,6 +46,17 @@ export function gitStatus(cwd: string, ...args: string[]): number {
   }
 }
 
+/** refname → object id of the refs under `prefixes`, as git itself lists them. */
+export function refsOf(repo: string, ...prefixes: string[]): Map<string, string> {
+  const out = git(repo, "for-each-ref", "--format=%(objectname) %(refname)", ...prefixes);
+  return new Map(
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]),
+  );
+}
+
 export function tempDir(prefix: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), `chime-${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
