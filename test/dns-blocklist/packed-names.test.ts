@@ -31,7 +31,8 @@ describe("packed names: the fast path agrees with the name check", () => {
       fc.property(candidate, fc.boolean(), (raw, trailingDot) => {
         const text = `0.0.0.0 ${raw}${trailingDot ? "." : ""}`;
         const table = new NameTable();
-        const taken = table.addText(text, 8, text.length, BLOCK);
+        const bytes = Buffer.from(text, "utf8");
+        const taken = table.addText(bytes, 8, bytes.length, BLOCK);
         const reference = normaliseName(text.slice(8));
         if (taken) {
           expect(isRefusal(reference), text).toBe(false);
@@ -124,17 +125,25 @@ describe("packed names: a list read in pieces", () => {
   const fixtures = join(import.meta.dirname, "fixtures");
   const texts = readdirSync(fixtures).map((f) => readFileSync(join(fixtures, f), "utf8"));
   // the features a piece boundary can cut through: a BOM, CRLF, a CR-only file, a line with no end
-  texts.push("\ufeff0.0.0.0 a.example\r\n||b.example^\r\n@@||c.b.example^\r\nd.example", "a.example\rb.example\r", "");
+  texts.push(
+    "\ufeff0.0.0.0 a.example\r\n||b.example^\r\n@@||c.b.example^\r\nd.example",
+    "a.example\rb.example\r",
+    "",
+    // names of characters that are more than one byte
+    "0.0.0.0 bücher.example\nmünchen.example\n||ドメイン.example^\n",
+  );
 
-  test("any split of a list's text into pieces parses as the whole text does", () => {
+  test("any split of a list's bytes into pieces parses as the whole text does", () => {
     fc.assert(
       fc.property(fc.constantFrom(...texts.keys()), fc.array(fc.nat(), { maxLength: 8 }), (which, cuts) => {
         const text = texts[which]!;
-        const at = [...new Set(cuts.map((c) => (text.length === 0 ? 0 : c % (text.length + 1))))].sort((a, b) => a - b);
+        // cut as a file is read: anywhere, inside a UTF-8 sequence too
+        const bytes = Buffer.from(text, "utf8");
+        const at = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % (bytes.length + 1))))].sort((a, b) => a - b);
         const parser = new ListParser("pieces");
         let from = 0;
-        for (const c of [...at, text.length]) {
-          parser.push(text.slice(from, c));
+        for (const c of [...at, bytes.length]) {
+          parser.push(bytes.subarray(from, c));
           from = c;
         }
         const pieces = parser.end();
@@ -147,6 +156,22 @@ describe("packed names: a list read in pieces", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test("a name split inside a UTF-8 sequence, and bytes that are not UTF-8", () => {
+    const p = new ListParser("bytes");
+    const text = Buffer.from("0.0.0.0 bücher.example\nok.example\n");
+    // the two bytes of ü in two pieces
+    const u = text.indexOf(0xc3);
+    p.push(text.subarray(0, u + 1));
+    p.push(text.subarray(u + 1));
+    // a line with a byte no UTF-8 text has: that line is refused, its neighbours are not
+    p.push(Buffer.from([...Buffer.from("a.example\n0.0.0.0 b"), 0xff, ...Buffer.from(".example\nc.example\n")]));
+    const parsed = p.end();
+    // RFC 3492's punycode of "bücher"
+    expect(parsed.names).toEqual(["xn--bcher-kva.example", "ok.example", "a.example", "c.example"]);
+    expect(parsed.invalid).toBe(1);
+    expect(parsed.firstInvalid[0]!.line).toBe(4);
   });
 
   test("a CR-only file is lines, a BOM is no character of the first name", () => {

@@ -13,8 +13,8 @@ export interface SourceText {
   shown: string;
   /** its size, to size the name table once */
   bytes: number;
-  /** its text, in pieces as it is read */
-  pieces: () => AsyncIterable<string> | Iterable<string>;
+  /** its text (UTF-8 bytes, or strings), in pieces as it is read */
+  pieces: () => AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 }
 
 export interface SourceCount {

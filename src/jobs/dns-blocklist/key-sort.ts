@@ -1,3 +1,5 @@
+import { keepLoaded, PREFETCH, prefetchBytes } from "./prefetch.js";
+
 /**
  * Keys packed into one byte array, sorted by an MSD radix sort on an index array. A million
  * names sorted as JS strings cost a comparator call per comparison, ~20 per name. Here each
@@ -43,6 +45,7 @@ function compareFrom(bytes: Uint8Array, sa: number, la: number, sb: number, lb: 
 /** Sorts a small bucket whose keys share `depth` bytes, and records its neighbours. */
 function insertionSort(bytes: Uint8Array, place: Places, lo: number, hi: number, depth: number, out: Neighbours): void {
   const { order, at, len } = place;
+  prefetchBytes(bytes, at, lo, hi, depth);
   for (let i = lo + 1; i < hi; i++) {
     const v = order[i]!;
     const sv = at[i]!;
@@ -79,6 +82,26 @@ interface Places {
   readonly order: Uint32Array;
   readonly at: Uint32Array;
   readonly len: Uint8Array;
+}
+
+/** Loads the places the sorted values [from, to) of a bucket at `lo` came from (prefetch.ts). */
+function prefetchPlaces(
+  halves: Uint32Array,
+  place: Places,
+  lo: number,
+  from: number,
+  to: number,
+  mask: number,
+  positionBits: number,
+): void {
+  const { order, at, len } = place;
+  let seen = 0;
+  for (let i = from; i < to; i++) {
+    const w = halves[2 * i]!;
+    const p = lo + (positionBits === 32 ? w : (w & mask) >>> 0);
+    seen += order[p]! + at[p]! + len[p]!;
+  }
+  keepLoaded(seen);
 }
 
 /** the byte at `index` (0 = most significant) of a level's packed key bytes */
@@ -126,6 +149,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     const positionBits = n <= 0x100 ? 8 : n <= 0x10000 ? 16 : n <= 0x1000000 ? 24 : 32;
     const width = 4 + ((32 - positionBits) >> 3);
     for (let i = 0; i < n; i++) {
+      if (i % PREFETCH === 0) prefetchBytes(bytes, at, lo + i, lo + Math.min(n, i + PREFETCH), depth);
       const s = at[lo + i]! + depth;
       // a key that has ended reads as 0, below every byte a key holds
       const left = len[lo + i]! - depth;
@@ -147,6 +171,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     let runHigh = -1;
     let runLow = -1;
     for (let i = 0; i <= n; i++) {
+      if (i % PREFETCH === 0) prefetchPlaces(halves, place, lo, i, Math.min(n, i + PREFETCH), mask, positionBits);
       let high = -2;
       let low = -2;
       if (i < n) {

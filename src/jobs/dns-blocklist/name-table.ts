@@ -1,4 +1,5 @@
 import type { PackedKeys } from "./key-sort.js";
+import { keepLoaded } from "./prefetch.js";
 
 /**
  * Every name of a run, packed: one byte array holds them all, one after another, each written
@@ -25,6 +26,20 @@ export type EntryKind = typeof BLOCK | typeof EXACT | typeof SUBTREE;
 const DOT = 0x2e;
 const HYPHEN = 0x2d;
 const UNDERSCORE = 0x5f;
+// What addText makes of each byte: a table lookup in place of a chain of range tests.
+const DIGIT = 1;
+const LABEL_BYTE = 2;
+const DOT_BYTE = 3;
+const BYTE_CLASS = new Uint8Array(256);
+const LOWER = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const upper = c >= 0x41 && c <= 0x5a;
+  LOWER[c] = upper ? c | 0x20 : c;
+  if (c >= 0x30 && c <= 0x39) BYTE_CLASS[c] = DIGIT;
+  else if (upper || (c >= 0x61 && c <= 0x7a) || c === HYPHEN || c === UNDERSCORE) BYTE_CLASS[c] = LABEL_BYTE;
+}
+BYTE_CLASS[DOT] = DOT_BYTE;
+
 // RFC 1035 §2.3.4, as normaliseName (dns-name.ts) applies them
 const MAX_LABEL = 63;
 const MAX_NAME = 253;
@@ -88,14 +103,14 @@ export class NameTable implements PackedKeys {
   }
 
   /**
-   * The common case of a list line, without cutting a string out of the text: `text[from, to)`
-   * is a name that needs nothing but ASCII lower-casing and one trailing dot removed, and passes
+   * The common case of a list line, straight from the list's bytes: `text[from, to)` is a name
+   * that needs nothing but ASCII lower-casing and one trailing dot removed, and passes
    * normaliseName's checks as it is. Added when it does and true; false (nothing added) for
    * anything else, which then takes the general path: non-ASCII and xn-- labels (IDNA), blanks,
    * comments, bad characters, too long, one label, an all-digit top label.
    */
-  addText(text: string, from: number, to: number, kind: EntryKind): boolean {
-    if (to > from && text.charCodeAt(to - 1) === DOT) to--;
+  addText(text: Uint8Array, from: number, to: number, kind: EntryKind): boolean {
+    if (to > from && text[to - 1] === DOT) to--;
     const n = to - from;
     if (n === 0 || n > MAX_NAME) return false;
     this.reserve(n);
@@ -103,38 +118,29 @@ export class NameTable implements PackedKeys {
     // labels are read from the right, so the key comes out reversed in one pass
     let labelEnd = to;
     let labels = 0;
-    let digitsOnly = true;
+    // 1 while the top label has only digits (DIGIT & LABEL_BYTE is 0)
+    let topDigits = DIGIT;
     for (let i = to - 1; i >= from - 1; i--) {
-      const c = i >= from ? text.charCodeAt(i) : DOT;
-      if (c !== DOT) {
-        if (c >= 0x30 && c <= 0x39) continue;
-        if ((c >= 0x61 && c <= 0x7a) || c === HYPHEN || c === UNDERSCORE) {
-          if (labels === 0) digitsOnly = false;
+      if (i >= from) {
+        const k = BYTE_CLASS[text[i]!]!;
+        if (k === 0) return false;
+        if (k !== DOT_BYTE) {
+          if (labels === 0) topDigits &= k;
           continue;
         }
-        if (c >= 0x41 && c <= 0x5a) {
-          if (labels === 0) digitsOnly = false;
-          continue;
-        }
-        return false;
       }
       const start = i + 1;
       const length = labelEnd - start;
       if (length === 0 || length > MAX_LABEL) return false;
-      if (text.charCodeAt(start) === HYPHEN || text.charCodeAt(labelEnd - 1) === HYPHEN) return false;
+      if (text[start] === HYPHEN || text[labelEnd - 1] === HYPHEN) return false;
       // xn--, in any case: punycode, which only domainToASCII may let through
-      if (length >= 4 && text.charCodeAt(start + 2) === HYPHEN && text.charCodeAt(start + 3) === HYPHEN) {
-        const x = text.charCodeAt(start) | 0x20;
-        const nn = text.charCodeAt(start + 1) | 0x20;
-        if (x === 0x78 && nn === 0x6e) return false;
+      if (length >= 4 && text[start + 2] === HYPHEN && text[start + 3] === HYPHEN) {
+        if ((text[start]! | 0x20) === 0x78 && (text[start + 1]! | 0x20) === 0x6e) return false;
       }
-      if (labels === 0 && digitsOnly) return false;
+      if (labels === 0 && topDigits === DIGIT) return false;
       // the label goes to the key's front part, in key order: rightmost label first
       const keyAt = this.used + (to - labelEnd);
-      for (let j = 0; j < length; j++) {
-        const ch = text.charCodeAt(start + j);
-        bytes[keyAt + j] = ch >= 0x41 && ch <= 0x5a ? ch | 0x20 : ch;
-      }
+      for (let j = 0; j < length; j++) bytes[keyAt + j] = LOWER[text[start + j]!]!;
       if (i >= from) bytes[keyAt + length] = BOUNDARY;
       labels++;
       labelEnd = i;
@@ -142,6 +148,18 @@ export class NameTable implements PackedKeys {
     if (labels < 2) return false;
     this.commit(n, kind);
     return true;
+  }
+
+  /** Loads the keys of `entries[from, to)` ahead of work on them (prefetch.ts). */
+  prefetch(entries: ArrayLike<number>, from: number, to: number): void {
+    const { bytes, start, length } = this;
+    let seen = 0;
+    for (let n = from; n < to; n++) {
+      const i = entries[n]!;
+      const s = start[i]!;
+      seen += bytes[s]! + bytes[s + length[i]! - 1]!;
+    }
+    keepLoaded(seen);
   }
 
   /** The name of entry i, as text. */

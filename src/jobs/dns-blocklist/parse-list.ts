@@ -96,15 +96,18 @@ export function parseList(text: string, source: string, table: NameTable = new N
 /**
  * parseList for a text that comes in pieces (a file read as a stream), so that a list of a
  * million names is never held whole: a line may span pieces; the lines are parsed as they end.
+ *
+ * Pieces are bytes, UTF-8 (a string is encoded first): the common line, a name alone or after
+ * a sink address, goes from the bytes into the name table and is never a string; any other line
+ * is decoded on its own (a line feed byte is never inside a UTF-8 sequence) and parsed as text.
  */
 export class ListParser {
   private readonly c: ListCollector;
   private readonly zone = new RpzZone();
   private readonly from: number;
-  /** the start of a line that has not ended yet */
-  private rest = "";
+  /** the start of a line that has not ended yet, in the pieces it came in */
+  private rest: Buffer[] = [];
   private lineNo = 0;
-  private started = false;
   /** a line feed was seen: a CR alone is then not a line end */
   private sawLineFeed = false;
 
@@ -116,36 +119,35 @@ export class ListParser {
     this.c = new ListCollector(table);
   }
 
-  push(piece: string): void {
-    let pos = 0;
-    if (!this.started && piece.length > 0) {
-      this.started = true;
-      if (piece.charCodeAt(0) === 0xfeff) pos = 1;
-    }
-    const last = piece.lastIndexOf("\n");
-    if (last < pos) {
+  push(text: Uint8Array | string): void {
+    const piece = typeof text === "string" ? Buffer.from(text, "utf8") : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+    const last = piece.lastIndexOf(LF);
+    if (last < 0) {
       // no line ends here yet (or a file of CR line ends only: it is one line until end())
-      this.rest += pos === 0 ? piece : piece.slice(pos);
+      if (piece.length > 0) this.rest.push(piece);
       return;
     }
     this.sawLineFeed = true;
-    if (this.rest !== "") {
-      // the line the last piece left open ends in this one: only that line is joined, so
-      // the piece itself stays the flat string it came as
-      const first = piece.indexOf("\n", pos) + 1;
-      this.lines(this.rest + piece.slice(pos, first), 0, this.rest.length + first - pos);
-      this.rest = "";
+    let pos = 0;
+    if (this.rest.length > 0) {
+      // the line the last piece left open ends in this one: only that line is joined
+      const first = piece.indexOf(LF) + 1;
+      this.rest.push(piece.subarray(0, first));
+      const line = Buffer.concat(this.rest);
+      this.rest = [];
+      this.lines(line, 0, line.length);
       pos = first;
     }
     this.lines(piece, pos, last + 1);
-    this.rest = last + 1 === piece.length ? "" : piece.slice(last + 1);
+    // copied: a caller may reuse its buffer for the next piece
+    if (last + 1 < piece.length) this.rest.push(Buffer.from(piece.subarray(last + 1)));
   }
 
   end(): ParsedList {
-    let text = this.rest;
-    this.rest = "";
+    const text = Buffer.concat(this.rest);
+    this.rest = [];
     // Classic Mac line ends: a file with CRs and no LF is one line otherwise.
-    if (!this.sawLineFeed && text.includes("\r")) text = text.replaceAll("\r", "\n");
+    if (!this.sawLineFeed) for (let i = 0; i < text.length; i++) if (text[i] === CR) text[i] = LF;
     this.lines(text, 0, text.length);
     const { c, table, from } = this;
     const to = table.count;
@@ -167,29 +169,35 @@ export class ListParser {
     };
   }
 
-  /** the lines of text[pos, stop): each ends with a line feed, or at stop */
-  private lines(text: string, pos: number, stop: number): void {
+  /** the lines of bytes[pos, stop): each ends with a line feed, or at stop */
+  private lines(bytes: Buffer, pos: number, stop: number): void {
     const { c, zone, table } = this;
     while (pos < stop) {
-      let end = text.indexOf("\n", pos);
+      let end = bytes.indexOf(LF, pos);
       if (end < 0 || end > stop) end = stop;
       const next = end + 1;
-      if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
+      if (end > pos && bytes[end - 1] === CR) end--;
+      // the UTF-8 byte order mark, at the start of the first line
+      if (this.lineNo === 0 && startsWith(bytes, pos, end, BOM)) pos += BOM.length;
       this.lineNo++;
-      // The common cases, without cutting the line out first: a line that is one name, or a
-      // hosts line with one name, that passes the name check as it is (anything else, and the
-      // one two-label name of hosts boilerplate, takes the general path below)
+      // The common cases, from the bytes: a line that is one name, or a hosts line with one
+      // name, that passes the name check as it is (anything else, and the one two-label name of
+      // hosts boilerplate, takes the general path below)
       if (!zone.continuing && end > pos) {
-        const sink = text.startsWith("0.0.0.0 ", pos) ? 8 : text.startsWith("127.0.0.1 ", pos) ? 10 : 0;
+        const sink = startsWith(bytes, pos, end, ZEROS_SINK)
+          ? ZEROS_SINK.length
+          : startsWith(bytes, pos, end, LOOPBACK_SINK)
+            ? LOOPBACK_SINK.length
+            : 0;
         const at = pos + sink;
-        const boilerplate = sink > 0 && end - at >= 21 && end - at <= 22 && text.startsWith("localhost.localdomain", at);
-        if (!boilerplate && isNameStart(text.charCodeAt(at)) && table.addText(text, at, end, BLOCK)) {
+        const boilerplate = sink > 0 && end - at >= 21 && end - at <= 22 && startsWith(bytes, at, end, LOCALHOST_LOCALDOMAIN);
+        if (!boilerplate && isNameStart(bytes[at]!) && table.addText(bytes, at, end, BLOCK)) {
           c.names++;
           pos = next;
           continue;
         }
       }
-      let line = text.slice(pos, end);
+      let line = bytes.toString("utf8", pos, end);
       pos = next;
       if (line.length === 0) continue;
       const ownerOmitted = isBlank(line.charCodeAt(0));
@@ -200,6 +208,20 @@ export class ListParser {
       parseLine(line, ownerOmitted, zone, c);
     }
   }
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const ZEROS_SINK = Buffer.from("0.0.0.0 ");
+const LOOPBACK_SINK = Buffer.from("127.0.0.1 ");
+const LOCALHOST_LOCALDOMAIN = Buffer.from("localhost.localdomain");
+
+/** whether bytes[pos, end) starts with `prefix` */
+function startsWith(bytes: Uint8Array, pos: number, end: number, prefix: Uint8Array): boolean {
+  if (end - pos < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[pos + i] !== prefix[i]) return false;
+  return true;
 }
 
 /** a letter or digit (ASCII): what a line that is only a name starts with */

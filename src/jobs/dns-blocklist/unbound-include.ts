@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import type { NameTable } from "./name-table.js";
+import { PREFETCH } from "./prefetch.js";
 import type { BlockAction } from "./options.js";
 
 /**
@@ -76,6 +77,7 @@ export function* nameLineChunks(
   let at = copy(head, out, 0);
   for (const [entries, shape, extra] of groups) {
     for (let n = 0; n < entries.length; n++) {
+      if (n % PREFETCH === 0) table.prefetch(entries, n, Math.min(entries.length, n + PREFETCH));
       if (at + LONGEST_LINE * 2 > out.length) {
         yield out.subarray(0, at);
         at = 0;
