@@ -1,6 +1,6 @@
-import { lstat, mkdir, unlink } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { randomSuffix, writeFileAtomic } from "../jobs/atomic-file.js";
+import { randomSuffix, unlinkQuietlyAsync, writeFileAtomic } from "../jobs/atomic-file.js";
 import { fileKind } from "../jobs/regular-file.js";
 import type { FileStateStore } from "./run-state.js";
 
@@ -37,7 +37,7 @@ export async function checkStateDir(store: FileStateStore, tags: readonly string
     const err = e as NodeJS.ErrnoException;
     throw new StateDirError(dir, err.code ?? String(e), "create, write, fsync and rename a file in the state directory");
   }
-  await unlink(probe).catch(() => {});
+  await unlinkQuietlyAsync(probe);
   for (const tag of tags) {
     await expectRegularOrAbsent(dir, store.path(tag));
     // the job's own directory: made now, so a run never starts without it

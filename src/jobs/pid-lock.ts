@@ -1,6 +1,6 @@
 import { linkSync } from "node:fs";
 import { hostname } from "node:os";
-import { createExclusiveSync, temporaryName, unlinkQuietly, writeFileAtomicSync } from "./atomic-file.js";
+import { createExclusiveSync, temporaryName, unlinkQuietly, unlinkQuietlyAsync, writeFileAtomicSync } from "./atomic-file.js";
 import { processStatus } from "./process-group.js";
 import { readRegularFileSync } from "./regular-file.js";
 
@@ -133,7 +133,7 @@ export async function takePidLock(path: string, opts: PidLockOptions): Promise<P
     async release() {
       if (released) return;
       released = true;
-      unlinkQuietly(path);
+      await unlinkQuietlyAsync(path);
       heldHere.delete(path);
     },
   };

@@ -1,6 +1,6 @@
-import { mkdir, readFile, unlink } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic-file.js";
+import { unlinkQuietlyAsync, writeFileAtomic } from "../atomic-file.js";
 import { isRefusal, normaliseName } from "./dns-name.js";
 import { BLOCK, NameTable, writeKey } from "./name-table.js";
 import { type BlockStyle, type IncludedNames, nameLineChunks, PLAIN_LINE } from "./unbound-include.js";
@@ -99,9 +99,9 @@ export class VersionStore {
     const dropped = versions.splice(0, Math.max(0, versions.length - keep));
     await this.writeIndex({ current: version.version, last: version.version, versions });
     for (const d of dropped) {
-      await unlink(join(this.dir, `${d.version}.names`)).catch(() => {});
-      await unlink(join(this.dir, `${d.version}.networks`)).catch(() => {});
-      await unlink(join(this.dir, `${d.version}.carveouts`)).catch(() => {});
+      await unlinkQuietlyAsync(join(this.dir, `${d.version}.names`));
+      await unlinkQuietlyAsync(join(this.dir, `${d.version}.networks`));
+      await unlinkQuietlyAsync(join(this.dir, `${d.version}.carveouts`));
     }
     return version;
   }

@@ -1,5 +1,5 @@
-import { link, rename, unlink } from "node:fs/promises";
-import { createExclusive, type FileData, temporaryName } from "../atomic-file.js";
+import { link, rename } from "node:fs/promises";
+import { createExclusive, type FileData, temporaryName, unlinkQuietlyAsync } from "../atomic-file.js";
 import type { ProcessScope } from "../process-runner.js";
 import { configWithInclude, IncludeNotUsedError } from "./checked-config.js";
 import { firstProblemLine, unboundCheckconf, unboundControl, type UnboundTarget } from "./unbound-tools.js";
@@ -76,7 +76,7 @@ export async function applyInclude(t: UnboundTarget, text: FileData, scope: Proc
     // unbound did not take it: the previous file goes back, so that the next restart serves
     // what was checked and served before
     const hadPrevious = previous !== undefined;
-    if (previous === undefined) await unlink(t.include).catch(() => {});
+    if (previous === undefined) await unlinkQuietlyAsync(t.include);
     else {
       await rename(previous, t.include);
       previous = undefined;
@@ -91,8 +91,8 @@ export async function applyInclude(t: UnboundTarget, text: FileData, scope: Proc
       rollbackReloaded: back.ok,
     };
   } finally {
-    if (!renamed) await unlink(tmp).catch(() => {});
-    if (previous !== undefined) await unlink(previous).catch(() => {});
+    if (!renamed) await unlinkQuietlyAsync(tmp);
+    if (previous !== undefined) await unlinkQuietlyAsync(previous);
   }
 }
 

@@ -1,6 +1,6 @@
-import { readdir, unlink } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { createExclusive, temporaryName } from "../atomic-file.js";
+import { createExclusive, temporaryName, unlinkQuietlyAsync } from "../atomic-file.js";
 import { readRegularFile } from "../regular-file.js";
 
 /**
@@ -63,7 +63,7 @@ async function expand(pattern: string): Promise<string[]> {
 export async function configWithInclude(mainConf: string, include: string, replacement: string): Promise<CheckedConfig> {
   const created: string[] = [];
   const dispose = async (): Promise<void> => {
-    await Promise.all(created.map((p) => unlink(p).catch(() => {})));
+    await Promise.all(created.map(unlinkQuietlyAsync));
   };
   const write = async (text: string, like: string): Promise<string> => {
     const p = temporaryName(join(dirname(include), `check-${basename(like)}`));

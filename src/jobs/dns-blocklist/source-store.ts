@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { access, mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
+import { access, mkdir, open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic-file.js";
+import { unlinkQuietlyAsync, writeFileAtomic } from "../atomic-file.js";
 import type { Validators } from "../network/http-get.js";
 
 const PIECE = 1024 * 1024;
@@ -102,7 +102,7 @@ export class SourceStore {
     }
     for (const f of files) {
       const m = /^([0-9a-f]{24})\.(?:list|json)$/.exec(f);
-      if (m && !keep.has(m[1]!)) await unlink(join(this.dir, f)).catch(() => {});
+      if (m && !keep.has(m[1]!)) await unlinkQuietlyAsync(join(this.dir, f));
     }
   }
 }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { unlinkQuietly, writeFileAtomicSync } from "../atomic-file.js";
+import { unlinkQuietlyAsync, writeFileAtomicSync } from "../atomic-file.js";
 import { readRegularFileSync } from "../regular-file.js";
 import type { Environment } from "../job.js";
 import type { GitScope } from "./git-process.js";
@@ -57,8 +57,9 @@ export function readJournal(mirror: string): RefSnapshot | undefined {
   }
 }
 
-export function clearJournal(mirror: string): void {
-  unlinkQuietly(join(mirror, JOURNAL_FILE));
+/** In the thread pool: the removal can wait for the disk (unlinkQuietlyAsync). */
+export async function clearJournal(mirror: string): Promise<void> {
+  await unlinkQuietlyAsync(join(mirror, JOURNAL_FILE));
 }
 
 export interface RefDiff {

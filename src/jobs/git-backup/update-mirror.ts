@@ -173,7 +173,7 @@ export async function updateMirror(
     // Even a failed fetch may have moved some refs (it updates all it can), so always compare.
     const after = await snapshotRefs(mirror, s.env, cfg.filesRefStore, s.git);
     const kept = await preserve(mirror, env, before, after, stampSeconds(), s.git, cfg.filesRefStore);
-    clearJournal(mirror);
+    await clearJournal(mirror);
     outcome.refsUpdated = kept.updated;
     outcome.refsSaved += kept.saved;
     if (kept.missing.length > 0) outcome.notes.push(missingNote(kept.missing));
