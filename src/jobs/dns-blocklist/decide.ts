@@ -79,7 +79,7 @@ export function decideTable(table: NameTable, networks: readonly string[]): Deci
   const kinds = table.kind;
   const keys = table;
   const order = identity(total);
-  const { lcp, next } = sortKeys(keys, order);
+  const { lcp, next, length: sortedLength } = sortKeys(keys, order);
 
   // kept entries are written over the sorted order as the pass goes (it only reads ahead)
   let keptCount = 0;
@@ -102,7 +102,7 @@ export function decideTable(table: NameTable, networks: readonly string[]): Deci
   };
   for (let i = 0; i < total; ) {
     const entry = order[i]!;
-    const length = keys.length[entry]!;
+    const length = sortedLength[i]!;
     // the key's bytes shared with the previous key, and its byte right after them
     const shared = lcp[i]!;
     const after = next[i]!;

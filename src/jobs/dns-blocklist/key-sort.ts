@@ -25,6 +25,8 @@ export interface PackedKeys {
 export interface Neighbours {
   readonly lcp: Uint8Array;
   readonly next: Uint8Array;
+  /** the length of the key at each sorted position (read in order, not at the key's index) */
+  readonly length: Uint8Array;
 }
 
 // Buckets this small are finished by insertion sort: packing and a native sort call cost more
@@ -116,7 +118,8 @@ function packedByte(high: number, low: number, index: number, width: number): nu
  */
 export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   const { bytes, start, length } = keys;
-  const out: Neighbours = { lcp: new Uint8Array(order.length), next: new Uint8Array(order.length) };
+  const lcp = new Uint8Array(order.length);
+  const next = new Uint8Array(order.length);
   const words = new ArrayBuffer(order.length * 8);
   // one 64-bit value per key of a bucket, written as two 32-bit halves (little-endian: the low
   // half first) so no BigInt is ever made
@@ -130,6 +133,8 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     len[i] = length[k]!;
   }
   const place: Places = { order, at, len };
+  // the lengths move with their keys, so the sorted ones come for free
+  const out: Neighbours = { lcp, next, length: len };
   // a bucket's keys are moved into their sorted places through the halves a scan has read
   // (index, start) and this (length): no second set of index and start arrays
   const movedLen = new Uint8Array(order.length);
