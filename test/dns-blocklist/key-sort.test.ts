@@ -1,13 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { packKeys, sortKeys } from "../../src/jobs/dns-blocklist/key-sort.js";
+import { type PackedKeys, sortKeys } from "../../src/jobs/dns-blocklist/key-sort.js";
 
-const forward = (name: string, bytes: Uint8Array, at: number): void => {
-  for (let i = 0; i < name.length; i++) bytes[at + i] = name.charCodeAt(i);
-};
+/** keys given as strings of code units 1–127, packed one after another as the sort takes them */
+function packKeys(keys: readonly string[]): PackedKeys {
+  const bytes = new Uint8Array(keys.reduce((n, k) => n + k.length, 0));
+  const start = new Uint32Array(keys.length);
+  const length = new Uint8Array(keys.length);
+  let at = 0;
+  keys.forEach((k, i) => {
+    start[i] = at;
+    length[i] = k.length;
+    for (let j = 0; j < k.length; j++) bytes[at++] = k.charCodeAt(j);
+  });
+  return { bytes, start, length };
+}
 const sorted = (keys: string[]): string[] => {
   const order = new Uint32Array(keys.length).map((_, i) => i);
-  const { lcp, next } = sortKeys(packKeys([keys], forward), order);
+  const { lcp, next, length } = sortKeys(packKeys(keys), order);
   const out = Array.from(order, (i) => keys[i]!);
   // what the sort says about neighbours, checked against the sorted keys themselves
   for (let i = 0; i < out.length; i++) {
@@ -18,6 +28,8 @@ const sorted = (keys: string[]): string[] => {
       d,
       d < out[i]!.length ? out[i]!.charCodeAt(d) : 0,
     ]);
+    // and the length of the key it put there
+    expect(length[i]).toBe(out[i]!.length);
   }
   return out;
 };

@@ -226,28 +226,3 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   if (order.length > 0) out.next[0] = len[0]! > 0 ? bytes[at[0]!]! : 0;
   return out;
 }
-
-/** The keys of every name of `groups`, one after another, each written by `write`. */
-export function packKeys(groups: readonly (readonly string[])[], write: (name: string, bytes: Uint8Array, at: number) => void): PackedKeys {
-  let total = 0;
-  let count = 0;
-  for (const g of groups) {
-    count += g.length;
-    for (const n of g) total += n.length;
-  }
-  const bytes = new Uint8Array(total);
-  const start = new Uint32Array(count);
-  const length = new Uint8Array(count);
-  let at = 0;
-  let i = 0;
-  for (const g of groups) {
-    for (const n of g) {
-      start[i] = at;
-      length[i] = n.length;
-      write(n, bytes, at);
-      at += n.length;
-      i++;
-    }
-  }
-  return { bytes, start, length };
-}
