@@ -158,6 +158,29 @@ describe("packed names: a list read in pieces", () => {
     );
   });
 
+  test("pieces read into one reused buffer, as a stored copy is read: lines longer than a piece too", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...texts.keys()), fc.integer({ min: 1, max: 40 }), (which, size) => {
+        const bytes = Buffer.from(texts[which]!, "utf8");
+        const parser = new ListParser("reused");
+        const buffer = Buffer.alloc(size);
+        for (let at = 0; at < bytes.length; at += size) {
+          const n = bytes.copy(buffer, 0, at, at + size);
+          parser.push(buffer.subarray(0, n));
+          // what the parser keeps must not be the caller's buffer
+          buffer.fill(0x78);
+        }
+        const reused = parser.end();
+        const whole = parseList(texts[which]!, "reused");
+        expect(reused.names).toEqual(whole.names);
+        expect(reused.exceptions).toEqual(whole.exceptions);
+        expect(reused.networks).toEqual(whole.networks);
+        expect(reused.firstInvalid).toEqual(whole.firstInvalid);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test("a name split inside a UTF-8 sequence, and bytes that are not UTF-8", () => {
     const p = new ListParser("bytes");
     const text = Buffer.from("0.0.0.0 bücher.example\nok.example\n");

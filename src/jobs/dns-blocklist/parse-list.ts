@@ -123,8 +123,9 @@ export class ListParser {
     const piece = typeof text === "string" ? Buffer.from(text, "utf8") : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
     const last = piece.lastIndexOf(LF);
     if (last < 0) {
-      // no line ends here yet (or a file of CR line ends only: it is one line until end())
-      if (piece.length > 0) this.rest.push(piece);
+      // no line ends here yet (or a file of CR line ends only: it is one line until end());
+      // copied, as below
+      if (piece.length > 0) this.rest.push(Buffer.from(piece));
       return;
     }
     this.sawLineFeed = true;
