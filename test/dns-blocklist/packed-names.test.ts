@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { listChanges } from "../../src/jobs/dns-blocklist/applied-versions.js";
 import { compareNames, isRefusal, normaliseName } from "../../src/jobs/dns-blocklist/dns-name.js";
 import { BLOCK, NameTable, SortedEntries } from "../../src/jobs/dns-blocklist/name-table.js";
-import { ListParser, parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
+import { ListParser, type ParsedList, parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
 import { includeText } from "../../src/jobs/dns-blocklist/unbound-include.js";
 
 // The names of a run are kept packed (name-table.ts), and the common list line takes a fast path
@@ -121,6 +121,15 @@ describe("packed names: the unbound include", () => {
   });
 });
 
+/** what a list read in pieces must share with the same text parsed whole */
+function expectSameParse(pieces: ParsedList, whole: ParsedList): void {
+  expect(pieces.names).toEqual(whole.names);
+  expect(pieces.exceptions).toEqual(whole.exceptions);
+  expect(pieces.networks).toEqual(whole.networks);
+  expect(pieces.firstInvalid).toEqual(whole.firstInvalid);
+  expect(pieces.invalid).toBe(whole.invalid);
+}
+
 describe("packed names: a list read in pieces", () => {
   const fixtures = join(import.meta.dirname, "fixtures");
   const texts = readdirSync(fixtures).map((f) => readFileSync(join(fixtures, f), "utf8"));
@@ -146,13 +155,7 @@ describe("packed names: a list read in pieces", () => {
           parser.push(bytes.subarray(from, c));
           from = c;
         }
-        const pieces = parser.end();
-        const whole = parseList(text, "pieces");
-        expect(pieces.names).toEqual(whole.names);
-        expect(pieces.exceptions).toEqual(whole.exceptions);
-        expect(pieces.networks).toEqual(whole.networks);
-        expect(pieces.firstInvalid).toEqual(whole.firstInvalid);
-        expect(pieces.invalid).toBe(whole.invalid);
+        expectSameParse(parser.end(), parseList(text, "pieces"));
       }),
       { numRuns: 500 },
     );
@@ -170,12 +173,7 @@ describe("packed names: a list read in pieces", () => {
           // what the parser keeps must not be the caller's buffer
           buffer.fill(0x78);
         }
-        const reused = parser.end();
-        const whole = parseList(texts[which]!, "reused");
-        expect(reused.names).toEqual(whole.names);
-        expect(reused.exceptions).toEqual(whole.exceptions);
-        expect(reused.networks).toEqual(whole.networks);
-        expect(reused.firstInvalid).toEqual(whole.firstInvalid);
+        expectSameParse(parser.end(), parseList(texts[which]!, "reused"));
       }),
       { numRuns: 300 },
     );
