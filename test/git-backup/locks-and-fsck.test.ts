@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { git, withGit } from "./helpers/git-fixtures.js";
@@ -69,6 +69,30 @@ withGit.describe("per-mirror lock, stale git leftovers, and fsck", () => {
     await runJob([dir], { stateDir });
     expect(existsSync(join(mirror, "refs", "heads", "other.lock"))).toBe(true);
     await runJob([dir], { stateDir });
+  });
+
+  test("refs/backup, which grows with every saved event, is walked for stale locks only after a dead run", async () => {
+    // an hour old: past the age at which a clean start removes a lock nobody can be holding
+    const old = new Date(Date.now() - 3_600_000);
+    const stale = (path: string): void => {
+      mkdirSync(join(path, ".."), { recursive: true });
+      writeFileSync(path, "");
+      utimesSync(path, old, old);
+    };
+    const inHistory = join(mirror, "refs", "backup", "20200101T000000Z", "heads", "gone.lock");
+    const onBranch = join(mirror, "refs", "heads", "other.lock");
+    stale(inHistory);
+    stale(onBranch);
+    const clean = await runJob([dir], { stateDir });
+    expect(clean.repo("repo.git")).toMatchObject({ status: "unchanged" });
+    expect(existsSync(onBranch)).toBe(false);
+    expect(existsSync(inHistory)).toBe(true);
+    // a dead run's lock: what its gits left goes wherever it is
+    writeFileSync(join(mirror, "chime-backup.lock"), JSON.stringify({ pid: 2 ** 22 + 23, host: hostname() }));
+    const takeover = await runJob([dir], { stateDir });
+    expect(String(takeover.repo("repo.git")?.notes)).toMatch(/removed stale .*refs\/backup\/20200101T000000Z\/heads\/gone\.lock/);
+    expect(existsSync(inHistory)).toBe(false);
+    rmSync(join(mirror, "refs", "backup", "20200101T000000Z"), { recursive: true });
   });
 
   test("--fsck-every catches a missing tree that an up-to-date fetch does not notice", async () => {

@@ -19,7 +19,7 @@ const TOP_LEVEL_LEFTOVERS = [
 
 const OUR_TEMPORARY = /^\.chime-(refs-before|backup\.lock)\.\d+\.[0-9a-f]+\.tmp$/;
 
-function walkLocks(dir: string, found: string[]): void {
+function walkLocks(dir: string, found: string[], skip: string | undefined): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -28,12 +28,20 @@ function walkLocks(dir: string, found: string[]): void {
   }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) walkLocks(p, found);
-    else if (e.isFile() && e.name.endsWith(".lock")) found.push(p);
+    if (e.isDirectory()) {
+      if (p !== skip) walkLocks(p, found, skip);
+    } else if (e.isFile() && e.name.endsWith(".lock")) found.push(p);
   }
 }
 
-function candidates(mirror: string): string[] {
+/**
+ * `afterKill`: a git of ours is known to have been killed; its leftovers go, refs/backup
+ * included. Otherwise refs/backup is not walked: it holds a directory per saved event, so the
+ * walk would slow every run as history grows, and a lock left there blocks nothing (only chime
+ * writes there, always under a stamp it has not used, and a taken name moves it to another). Such
+ * a lock, from an update-ref killed by its timeout, stays until a run takes over a dead one's lock.
+ */
+function candidates(mirror: string, afterKill: boolean): string[] {
   // One readdir of the mirror instead of a stat per possible lock.
   let top: string[] = [];
   try {
@@ -43,7 +51,7 @@ function candidates(mirror: string): string[] {
   }
   const found = top.filter((n) => TOP_LEVEL_LEFTOVERS.includes(n)).map((n) => join(mirror, n));
   found.push(join(mirror, "objects", "maintenance.lock"));
-  walkLocks(join(mirror, "refs"), found);
+  walkLocks(join(mirror, "refs"), found, afterKill ? undefined : join(mirror, "refs", "backup"));
   // Our own temporary files (journal, lock record) that a kill -9 caught before their rename.
   for (const n of top) if (OUR_TEMPORARY.test(n)) found.push(join(mirror, n));
   try {
@@ -64,7 +72,7 @@ function candidates(mirror: string): string[] {
  */
 export function removeStaleGitFiles(mirror: string, everything: boolean, olderThanMs: number, nowMs: number): string[] {
   const removed: string[] = [];
-  for (const p of candidates(mirror)) {
+  for (const p of candidates(mirror, everything)) {
     let st;
     try {
       st = lstatSync(p);
