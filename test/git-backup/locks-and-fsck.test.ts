@@ -33,6 +33,9 @@ withGit.describe("per-mirror lock, stale git leftovers, and fsck", () => {
     writeFileSync(join(mirror, "packed-refs.lock"), "");
     mkdirSync(join(mirror, "objects", "pack"), { recursive: true });
     writeFileSync(join(mirror, "objects", "pack", "tmp_pack_AbC123"), "partial");
+    // a loose object caught between its temporary file and its rename
+    mkdirSync(join(mirror, "objects", "ab"), { recursive: true });
+    writeFileSync(join(mirror, "objects", "ab", "tmp_obj_Xy12Z9"), "partial");
     const c = fx.up.commit();
     fx.up.push();
     const run = await runJob([dir], { stateDir });
@@ -40,6 +43,7 @@ withGit.describe("per-mirror lock, stale git leftovers, and fsck", () => {
     expect(String(run.repo("repo.git")?.notes)).toMatch(/removed stale .*refs\/heads\/main\.lock/);
     expect(git(mirror, "rev-parse", "refs/heads/main")).toBe(c);
     expect(readdirSync(join(mirror, "objects", "pack")).filter((n) => n.startsWith("tmp_"))).toEqual([]);
+    expect(existsSync(join(mirror, "objects", "ab", "tmp_obj_Xy12Z9"))).toBe(false);
     expect(existsSync(join(mirror, "packed-refs.lock"))).toBe(false);
     expect(existsSync(join(mirror, "chime-backup.lock"))).toBe(false);
   });

@@ -61,6 +61,33 @@ function candidates(mirror: string, afterKill: boolean): string[] {
   } catch {
     // no pack directory yet
   }
+  if (afterKill) found.push(...looseTemporaries(join(mirror, "objects")));
+  return found;
+}
+
+const LOOSE_DIR = /^[0-9a-f]{2}$/;
+
+/**
+ * A fetch of fewer objects than transfer.unpackLimit writes them loose, each first as
+ * objects/XX/tmp_obj_* and then renamed; a kill in between leaves the temporary file, which only
+ * `git prune` would remove (and chime's mirrors never run gc on their own). Looked for after a
+ * kill only: it is a readdir of each of up to 256 directories.
+ */
+function looseTemporaries(objects: string): string[] {
+  const found: string[] = [];
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(objects).filter((n) => LOOSE_DIR.test(n));
+  } catch {
+    return found;
+  }
+  for (const d of dirs) {
+    try {
+      for (const n of readdirSync(join(objects, d))) if (n.startsWith("tmp_obj_")) found.push(join(objects, d, n));
+    } catch {
+      // not a directory, or gone
+    }
+  }
   return found;
 }
 
