@@ -43,11 +43,16 @@ export interface RegularReadOptions {
 const openFlags = (opts: RegularReadOptions): number =>
   constants.O_RDONLY | constants.O_NONBLOCK | (opts.followLinks ? 0 : constants.O_NOFOLLOW);
 
+/** EFBIG for a file past the caller's limit, when it is opened or as it is read. */
+function checkSize(path: string, size: number, opts: RegularReadOptions): void {
+  const maxBytes = opts.maxBytes ?? MAX_READ_BYTES;
+  if (size > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG", path });
+}
+
 /** What was opened is read only if it is a regular file of a size we expect. */
 function checkRegular(path: string, st: Stats, opts: RegularReadOptions): void {
   if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
-  const maxBytes = opts.maxBytes ?? MAX_READ_BYTES;
-  if (st.size > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG", path });
+  checkSize(path, st.size, opts);
 }
 
 export async function readRegularFile(path: string, opts: RegularReadOptions = {}): Promise<string> {
@@ -83,8 +88,7 @@ export function readRegularFileSync(path: string, opts: RegularReadOptions = {})
   try {
     const bytes = readFileSync(fd);
     // grown past the limit since fstat: no more ours than if it had been that size at first
-    const maxBytes = opts.maxBytes ?? MAX_READ_BYTES;
-    if (bytes.length > maxBytes) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG", path });
+    checkSize(path, bytes.length, opts);
     return bytes.toString("utf8");
   } finally {
     closeSync(fd);

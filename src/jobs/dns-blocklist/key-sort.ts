@@ -87,20 +87,11 @@ interface Places {
 }
 
 /** Loads the places the sorted values [from, to) of a bucket at `lo` came from (prefetch.ts). */
-function prefetchPlaces(
-  halves: Uint32Array,
-  place: Places,
-  lo: number,
-  from: number,
-  to: number,
-  mask: number,
-  positionBits: number,
-): void {
+function prefetchPlaces(halves: Uint32Array, place: Places, lo: number, from: number, to: number, mask: number): void {
   const { order, at, len } = place;
   let seen = 0;
   for (let i = from; i < to; i++) {
-    const w = halves[2 * i]!;
-    const p = lo + (positionBits === 32 ? w : (w & mask) >>> 0);
+    const p = lo + ((halves[2 * i]! & mask) >>> 0);
     seen += order[p]! + at[p]! + len[p]!;
   }
   keepLoaded(seen);
@@ -176,7 +167,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     let runHigh = -1;
     let runLow = -1;
     for (let i = 0; i <= n; i++) {
-      if (i % PREFETCH === 0) prefetchPlaces(halves, place, lo, i, Math.min(n, i + PREFETCH), mask, positionBits);
+      if (i % PREFETCH === 0) prefetchPlaces(halves, place, lo, i, Math.min(n, i + PREFETCH), mask);
       let high = -2;
       let low = -2;
       if (i < n) {
