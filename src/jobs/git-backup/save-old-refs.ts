@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { runGit, type GitScope } from "./git-process.js";
-import { BACKUP_NAMESPACE, backupTransaction } from "./ref-history.js";
+import { BACKUP_NAMESPACE, backupStamp, backupTransaction } from "./ref-history.js";
 import { firstErrorLine, gitErrorLine, gitFailureLine } from "./git-error-line.js";
 
 export interface OldRef {
@@ -75,7 +75,8 @@ async function createRefs(
 }
 
 /**
- * Saves each old value under refs/backup/<stamp>/<heads|tags>/<name>. All in one transaction
+ * Saves each old value under refs/backup/<stamp>/<heads|tags>/<name>, <stamp> the UTC time of
+ * `stampSeconds` (backupStamp), made only when there is something to save. All in one transaction
  * first (one git for the common case); `create` refuses to overwrite, so a second save within
  * the same second gets its own stamp suffix. When the transaction fails for another reason,
  * every ref is saved on its own, so one ref can never block the others: a ref whose own name
@@ -88,12 +89,13 @@ export async function saveOldRefs(
   mirror: string,
   env: NodeJS.ProcessEnv,
   toSave: readonly OldRef[],
-  stamp: string,
   stampSeconds: number,
   scope: GitScope,
 ): Promise<SaveResult> {
   const result: SaveResult = { saved: 0, missing: [], hashed: [] };
+  // the usual case, a mirror the fetch left unchanged or only fast-forwarded: nothing to name
   if (toSave.length === 0) return result;
+  const stamp = backupStamp(stampSeconds);
   // An old value whose object this mirror no longer has (a journal from a damaged mirror, or a
   // `git gc --prune=now` by hand after a killed run) cannot be kept; it is said in the log line.
   const types = await objectTypes(mirror, env, toSave, scope);

@@ -6,7 +6,7 @@ import { checkMirror, checkMirrorDirectory, MirrorCheckError } from "./mirror-co
 import { LockBusyError } from "../pid-lock.js";
 import { LOCK_FILE, lockMirror, type MirrorLock } from "./mirror-lock.js";
 import { followUpstreamHead } from "./mirror-head.js";
-import { backupStamp, clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
+import { clearJournal, diffRefs, readJournal, snapshotRefs, writeJournal, type RefSnapshot } from "./ref-history.js";
 import { HASHED_DIR, saveOldRefs } from "./save-old-refs.js";
 import { removeStaleGitFiles } from "./stale-files.js";
 import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
@@ -77,7 +77,7 @@ async function preserve(
     after,
     async (o, n, ref) => (filesStore && reflogSaysFastForward(mirror, ref, o, n)) || isAncestor(mirror, env, o, n, scope),
   );
-  const kept = await saveOldRefs(mirror, env, diff.toSave, backupStamp(stampSeconds), stampSeconds, scope);
+  const kept = await saveOldRefs(mirror, env, diff.toSave, stampSeconds, scope);
   return { updated: diff.updated, ...kept };
 }
 
