@@ -136,7 +136,10 @@ describe("hostile packets from a hand-written responder", () => {
   test("the minimum-delay sample is kept and jitter is the RMS of the others' offsets around it", async () => {
     // Replies held back 0, 60, 30, 90 ms as if by the network: T2 = T3 = departure, so
     // δ ≈ hold and θ ≈ hold / 2. The holds actually achieved (timers fire late under load)
-    // are recorded and give the expected best sample and jitter: √(Σ((hᵢ − h_best)/2)² / 3).
+    // are recorded. Which sample has the least delay is not decided by the holds alone: the
+    // round trip around a hold (both event loops, under load) can exceed the 30 ms between two
+    // planned holds, so the expected best sample is found from the delays, each of which must
+    // contain its hold.
     const planned = [0, 60, 30, 90];
     const held: number[] = [];
     const late = (req: Request) => () => {
@@ -146,13 +149,18 @@ describe("hostile packets from a hand-written responder", () => {
     };
     const { result } = await poll((req) => [{ bytes: late(req), delayMs: planned[req.index]! }], { samples: 4, timeoutMs: 500 });
     expect(result.samples).toHaveLength(4);
-    const bestIndex = held.indexOf(Math.min(...held));
+    result.samples.forEach((x, i) => expect(x.delay).toBeGreaterThanOrEqual(held[i]! - 1e-6));
+    const delays = result.samples.map((x) => x.delay);
+    const bestIndex = delays.indexOf(Math.min(...delays));
+    // RFC 5905's clock filter: the minimum-delay sample
     expect(result.best).toBe(result.samples[bestIndex]);
+    // jitter (RFC 5905 §10): √(Σ(θᵢ − θ_best)² / 3) over the others, with θ ≈ hold / 2 each,
+    // off by at most half its network time (δ − hold); allow the worst two
     const expected = Math.sqrt(held.filter((_, i) => i !== bestIndex).reduce((a, h) => a + ((h - held[bestIndex]!) / 2) ** 2, 0) / 3);
-    // each offset is hold/2 off by at most half its network time (δ − hold); allow the worst two
     const network = result.samples.map((x, i) => x.delay - held[i]!);
     expect(Math.abs(result.jitter - expected)).toBeLessThanOrEqual(Math.max(...network) + 1e-4);
-    expect(expected).toBeGreaterThan(0.025); // the planned spread (≈ 32 ms) really happened
+    // the holds really spread (timers fire late, never early), so the jitter checked is not ~0
+    expect(expected).toBeGreaterThan(0.005);
   });
 
   test("2036: our clock and the server's cross the era wrap during the poll; offset stays +250 ms", async () => {
