@@ -27,19 +27,30 @@ describe("runProcess", () => {
   it("records the group with its leader's start time while it runs, and releases it when it is gone", async () => {
     const events: Array<[string, OwnedGroup | number]> = [];
     let out = "";
-    // it runs until its start time has been recorded, however long ps takes on a busy machine
+    // it runs until its start time has been recorded and it has said its pid, however long ps
+    // takes on a busy machine (ps can answer before a starved shell has run its echo)
     const ctl = new AbortController();
+    let recorded = false;
+    const stopOnceBoth = (): void => {
+      if (recorded && out.includes("\n")) ctl.abort("recorded");
+    };
     const o = await runProcess({
       argv: ["sh", "-c", "echo $$; exec sleep 300"],
       signal: ctl.signal,
       processes: {
         record: (g) => {
           events.push(["record", g]);
-          if (g.started !== undefined) ctl.abort("recorded");
+          if (g.started !== undefined) {
+            recorded = true;
+            stopOnceBoth();
+          }
         },
         release: (p) => events.push(["release", p]),
       },
-      onStdout: (b) => (out += b.toString()),
+      onStdout: (b) => {
+        out += b.toString();
+        stopOnceBoth();
+      },
     });
     const [pid] = numbers(out);
     strays.push(pid!);
