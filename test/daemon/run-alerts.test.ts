@@ -290,6 +290,22 @@ describe("--on-failure, --on-recovery, --ping", () => {
       first.signal("SIGALRM");
       await until("the alert command's pid", () => existsSync(pidFile));
       pid = Number(readFileSync(pidFile, "utf8"));
+      // The group is recorded synchronously right after the spawn, but under load the alert
+      // command can write its pid before chime has run again; a kill -9 inside that window is
+      // not what this test is about, so it waits for the record on disk.
+      const stateDir = join(tmp.dir, "e-state");
+      const recorded = (): boolean =>
+        readdirSync(stateDir)
+          .filter((n) => n.endsWith(".json") && !n.startsWith("."))
+          .some((n) => {
+            try {
+              const rec = JSON.parse(readFileSync(join(stateDir, n), "utf8")) as { groups?: { pgid: number }[] };
+              return (rec.groups ?? []).some((g) => g.pgid === pid);
+            } catch {
+              return false; // read between a write and its rename: the next look sees it
+            }
+          });
+      await until("the alert command's group in the run record", recorded);
       first.signal("SIGKILL");
       await first.exited;
       expect(alive(pid)).toBe(true);
