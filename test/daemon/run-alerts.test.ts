@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChimeProcess, tempDir } from "../cli/chime-spawn.js";
+import { FileStateStore, type RunRecord } from "../../src/daemon/run-state.js";
 import { serveHttp, type LoopbackHttp } from "../helpers/loopback-http.js";
 
 interface Ping {
@@ -293,18 +294,13 @@ describe("--on-failure, --on-recovery, --ping", () => {
       // The group is recorded synchronously right after the spawn, but under load the alert
       // command can write its pid before chime has run again; a kill -9 inside that window is
       // not what this test is about, so it waits for the record on disk.
-      const stateDir = join(tmp.dir, "e-state");
-      const recorded = (): boolean =>
-        readdirSync(stateDir)
-          .filter((n) => n.endsWith(".json") && !n.startsWith("."))
-          .some((n) => {
-            try {
-              const rec = JSON.parse(readFileSync(join(stateDir, n), "utf8")) as { groups?: { pgid: number }[] };
-              return (rec.groups ?? []).some((g) => g.pgid === pid);
-            } catch {
-              return false; // read between a write and its rename: the next look sees it
-            }
-          });
+      const recordFile = new FileStateStore(join(tmp.dir, "e-state")).path("killed");
+      const recorded = (): boolean => {
+        // the record is renamed into place whole: absent (not yet written) is the only miss
+        if (!existsSync(recordFile)) return false;
+        const rec = JSON.parse(readFileSync(recordFile, "utf8")) as RunRecord;
+        return (rec.groups ?? []).some((g) => g.pgid === pid);
+      };
       await until("the alert command's group in the run record", recorded);
       first.signal("SIGKILL");
       await first.exited;
