@@ -93,7 +93,11 @@ exec "${realGit}" "$@"
     // A quoted value: the config is no longer plain enough to read without git (mirror-reader.ts)
     git(join(dir, "repo.git"), "config", "--local", "user.name", "A ; B");
     const tracker = recordingTracker();
-    const run = await runJob([dir, "--retries", "0"], { stateDir: join(tmp.path, "state"), env: env(), processes: tracker });
+    const run = await runJob([dir, "--retries", "0", "--fetch-always"], {
+      stateDir: join(tmp.path, "state"),
+      env: env(),
+      processes: tracker,
+    });
     expect(run.repo("repo.git")?.status).toBe("unchanged");
     const started = calls();
     // at least the config read and the fetch went through git here
@@ -107,7 +111,7 @@ exec "${realGit}" "$@"
   test("--grace (ctx.graceMs) is the time a git that ignores TERM gets before KILL: 0.3 s here, not a fixed 1.5 s", async () => {
     clearMarks();
     const ac = new AbortController();
-    const running = runJob([dir, "--retries", "0"], {
+    const running = runJob([dir, "--retries", "0", "--fetch-always"], {
       stateDir: join(tmp.path, "state2"),
       env: env({ GIT_WRAPPER_HANG: "1" }),
       signal: ac.signal,
@@ -127,7 +131,7 @@ exec "${realGit}" "$@"
   test("a --grace of 60 s is honoured: the git that ignored TERM is still there 3 s later (it was killed at 1.5 s)", async () => {
     clearMarks();
     const ac = new AbortController();
-    const running = runJob([dir, "--retries", "0"], {
+    const running = runJob([dir, "--retries", "0", "--fetch-always"], {
       stateDir: join(tmp.path, "state3"),
       env: env({ GIT_WRAPPER_HANG: "1" }),
       signal: ac.signal,

@@ -99,7 +99,8 @@ withGit.describe("kill -9 of the job mid-fetch, 10 times in a row", () => {
       const holding = i % 2 === 0;
       if (holding) proxy.holdFrom(proxy.accepted() + ((i / 2) % 2));
       const heldAt = proxy.accepted() + ((i / 2) % 2);
-      const child = spawn(process.execPath, [script, stateDir, dir, "--timeout", "60s"], { stdio: "ignore" });
+      // --fetch-always: the held connection must be a fetch's, not a question to the upstream
+      const child = spawn(process.execPath, [script, stateDir, dir, "--timeout", "60s", "--fetch-always"], { stdio: "ignore" });
       if (holding) {
         expect(await waitFor(() => proxy.accepted() > heldAt, 60_000, 5), "a fetch reached the held connection").toBe(true);
       } else {

@@ -30,6 +30,8 @@ export interface GitBackupOptions {
   wikis: boolean;
   gists: boolean;
   lfs: boolean;
+  /** fetch every mirror, without first asking its upstream whether anything changed */
+  fetchAlways: boolean;
 }
 
 /** DIR may come from the environment too (envdir), like every option. */
@@ -244,6 +246,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "after each fetch, fetch every Git LFS object (needs git-lfs)",
     doc: "after each fetch, `git lfs fetch --all` (needs Debian's `git-lfs`)",
   },
+  {
+    name: "fetch-always",
+    kind: "switch",
+    env: "CHIME_GIT_BACKUP_FETCH_ALWAYS",
+    help: "fetch every mirror, without asking its upstream first whether anything changed",
+    doc: "run `git fetch` for every mirror, even when its git:// or http(s) upstream advertises exactly the refs the mirror has (for a host whose git reaches upstreams through a proxy or URL rewrite in its git config)",
+  },
 ];
 
 /**
@@ -335,5 +344,6 @@ export function parseOptions(
     wikis: o.switch("wikis"),
     gists: o.switch("gists"),
     lfs: o.switch("lfs"),
+    fetchAlways: o.switch("fetch-always"),
   };
 }

@@ -13,6 +13,7 @@ import { firstErrorLine, gitFailureLine } from "./git-error-line.js";
 import { fetchLfsObjects } from "./lfs-fetch.js";
 import { reflogSaysFastForward } from "./fetch-reflog.js";
 import { inSlot, type Slots } from "../bounded-pool.js";
+import type { UnchangedUpstreams } from "./unchanged-upstream.js";
 
 export type RepoStatus = "new" | "updated" | "unchanged" | "failed" | "gone upstream";
 
@@ -48,6 +49,8 @@ export interface UpdateSettings {
    * slots; the local steps around them do not wait for one.
    */
   network: Slots;
+  /** asks upstreams whether anything changed, where that can replace a fetch (unchanged-upstream.ts) */
+  upstreams?: UnchangedUpstreams;
 }
 
 async function isAncestor(mirror: string, env: NodeJS.ProcessEnv, older: string, newer: string, scope: GitScope): Promise<boolean> {
@@ -148,13 +151,68 @@ export async function updateMirror(
       if (recovered.missing.length > 0) outcome.notes.push(missingNote(recovered.missing));
       if (recovered.hashed.length > 0) outcome.notes.push(hashedNote(recovered.hashed));
     }
-    writeJournal(mirror, before);
-
     const credentials = s.credentials.filter((c) => cfg.url.startsWith(c.urlPrefix));
     // without a token for its host the fetch's environment is the local one: built once
     const fetchEnv = credentials.length > 0 ? gitEnvironment(s.env, mirror, credentials) : env;
-    const token = lock.token;
     let fetchStarted = s.nowMs();
+    // the rest of a mirror's run, after its fetch or in its place
+    const finish = async (after: RefSnapshot, updated: number): Promise<RepoOutcome> => {
+      const headNote = await followUpstreamHead(
+        mirror,
+        env,
+        fetchEnv,
+        after,
+        cfg.filesRefStore,
+        {
+          timeoutMs: s.policy.timeoutMs,
+          signal: s.signal,
+          // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
+          onSpawn: (pgid) => lock?.recordGit(pgid),
+          network: s.network,
+        },
+        s.git,
+      );
+      if (headNote !== undefined) outcome.notes.push(headNote);
+      if (s.lfs) {
+        const lfs = await inSlot(s.network, () =>
+          fetchLfsObjects(
+            mirror,
+            fetchEnv,
+            {
+              // the mirror's budget, counted from its fetch (waiting for a slot is not spending it)
+              timeoutMs: Math.max(1, fetchStarted + s.policy.timeoutMs - s.nowMs()),
+              signal: s.signal,
+              onSpawn: (pgid) => lock?.recordGit(pgid),
+            },
+            s.git,
+            s.secrets,
+          ),
+        );
+        if (lfs.problem !== undefined) outcome.warning = lfs.problem;
+      }
+      if (opts.fsckDue) {
+        const problem = await inSlot(s.network, () => fsck(mirror, env, s.policy.timeoutMs * 6, s.signal, s.git));
+        outcome.fsck = problem ? "failed" : "ok";
+        if (problem) {
+          outcome.error = problem;
+          return outcome;
+        }
+      }
+      outcome.status = opts.isNew ? "new" : updated > 0 ? "updated" : "unchanged";
+      return outcome;
+    };
+
+    // The upstream advertises exactly what the mirror holds: a fetch would change nothing. The
+    // token, where there is one, goes to git only, so those upstreams are not asked.
+    const upstreams = s.upstreams;
+    const asked = credentials.length === 0 ? upstreams?.askable(cfg.url) : undefined;
+    // a question to the upstream, like a fetch: inside one of the --concurrency slots
+    if (asked !== undefined && upstreams !== undefined && (await inSlot(s.network, () => upstreams.match(asked, before)))) {
+      if (journal) await clearJournal(mirror);
+      return await finish(before, 0);
+    }
+    writeJournal(mirror, before);
+    const token = lock.token;
     const fetched = await inSlot(s.network, () => {
       fetchStarted = s.nowMs();
       return fetchWithRetries(mirror, fetchEnv, s.policy, {
@@ -190,49 +248,7 @@ export async function updateMirror(
               : gitFailureLine(fetched.run.stderr, s.secrets);
       return outcome;
     }
-    const headNote = await followUpstreamHead(
-      mirror,
-      env,
-      fetchEnv,
-      after,
-      cfg.filesRefStore,
-      {
-        timeoutMs: s.policy.timeoutMs,
-        signal: s.signal,
-        // a network git like the fetch: recorded in the lock, so a kill -9 leaves no unknown orphan
-        onSpawn: (pgid) => lock?.recordGit(pgid),
-        network: s.network,
-      },
-      s.git,
-    );
-    if (headNote !== undefined) outcome.notes.push(headNote);
-    if (s.lfs) {
-      const lfs = await inSlot(s.network, () =>
-        fetchLfsObjects(
-          mirror,
-          fetchEnv,
-          {
-            // the mirror's budget, counted from its fetch (waiting for a slot is not spending it)
-            timeoutMs: Math.max(1, fetchStarted + s.policy.timeoutMs - s.nowMs()),
-            signal: s.signal,
-            onSpawn: (pgid) => lock?.recordGit(pgid),
-          },
-          s.git,
-          s.secrets,
-        ),
-      );
-      if (lfs.problem !== undefined) outcome.warning = lfs.problem;
-    }
-    if (opts.fsckDue) {
-      const problem = await inSlot(s.network, () => fsck(mirror, env, s.policy.timeoutMs * 6, s.signal, s.git));
-      outcome.fsck = problem ? "failed" : "ok";
-      if (problem) {
-        outcome.error = problem;
-        return outcome;
-      }
-    }
-    outcome.status = opts.isNew ? "new" : kept.updated > 0 ? "updated" : "unchanged";
-    return outcome;
+    return await finish(after, kept.updated);
   } catch (err) {
     if (err instanceof MirrorCheckError || err instanceof LockBusyError) outcome.error = err.message;
     else outcome.error = firstErrorLine(err instanceof Error ? err.message : String(err), s.secrets);
