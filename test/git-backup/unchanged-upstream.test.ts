@@ -4,6 +4,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseAdvertisement } from "../../src/jobs/git-backup/ref-advertisement.js";
+import { UnchangedUpstreams } from "../../src/jobs/git-backup/unchanged-upstream.js";
 import { git, refsOf, tempDir, testGitEnv, Upstream, withGitHttp } from "./helpers/git-fixtures.js";
 import { gitHttpHandler } from "./helpers/http-git-server.js";
 import { gitBackupStage } from "./helpers/git-backup-stage.js";
@@ -273,5 +274,77 @@ describe("a mirror whose upstream advertises exactly its refs is not fetched (sm
     expect(r.repo("web.git")).toMatchObject({ status: "unchanged" });
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.every((q) => q.protocol !== undefined)).toBe(true);
+  });
+});
+
+describe("which upstreams are asked", () => {
+  const never = new AbortController().signal;
+
+  test("git:// and http(s):// without credentials; not ssh, scp-like, file or local paths", () => {
+    const asks = new UnchangedUpstreams({}, never, 1000);
+    expect(asks.askable("git://127.0.0.1:9418/a.git")?.href).toBe("git://127.0.0.1:9418/a.git");
+    expect(asks.askable("https://github.com/o/r.git")?.href).toBe("https://github.com/o/r.git");
+    expect(asks.askable("http://[::1]:8080/r")?.hostname).toBe("[::1]");
+    for (const url of [
+      "ssh://git@github.com/o/r.git",
+      "git@github.com:o/r.git",
+      "file:///srv/git/r.git",
+      "/srv/git/r.git",
+      "https://user:secret@example.org/r.git",
+      "https://example.org/r.git?x=1",
+      // a path git would send percent-decoded, or not: not ours to guess
+      "git://example.org/a%20b.git",
+    ]) {
+      expect(asks.askable(url), url).toBeUndefined();
+    }
+  });
+
+  test("a proxy or TLS variable in the environment: no http(s) question; GIT_PROXY_COMMAND: no git:// one", () => {
+    for (const env of [
+      { https_proxy: "http://proxy:3128" },
+      { ALL_PROXY: "socks5://p" },
+      { GIT_SSL_CAINFO: "/etc/ca.pem" },
+      { GIT_SSL_NO_VERIFY: "1" },
+    ]) {
+      const asks = new UnchangedUpstreams(env, never, 1000);
+      expect(asks.askable("https://example.org/r.git"), JSON.stringify(env)).toBeUndefined();
+      expect(asks.askable("git://example.org/r.git"), JSON.stringify(env)).toBeDefined();
+    }
+    const viaProxy = new UnchangedUpstreams({ GIT_PROXY_COMMAND: "/usr/local/bin/proxy" }, never, 1000);
+    expect(viaProxy.askable("git://example.org/r.git")).toBeUndefined();
+    expect(viaProxy.askable("https://example.org/r.git")).toBeDefined();
+  });
+});
+
+describe("a run stops asking once most upstreams asked had changed", () => {
+  const stage = gitBackupStage("gb-ask-stop");
+  let relay: Relay;
+  const ups: Upstream[] = [];
+
+  beforeAll(async () => {
+    relay = await startRelay(stage.daemon.port);
+    for (let i = 0; i < 10; i++) {
+      const up = new Upstream(stage.root, `r${i}`, stage.work);
+      up.commit();
+      up.push();
+      ups.push(up);
+      git(stage.dir, "init", "--quiet", "--bare", `r${i}.git`);
+      git(join(stage.dir, `r${i}.git`), "remote", "add", "origin", `git://127.0.0.1:${relay.port}/r${i}.git`);
+    }
+  });
+  afterAll(async () => {
+    await relay.stop();
+  });
+
+  test("ten mirrors, every upstream new: eight questions, then fetches alone", async () => {
+    // --concurrency 1: one question at a time, so the count is exact
+    const r = await runJob([stage.dir, "--retries", "0", "--concurrency", "1"], { stateDir: stage.stateDir });
+    for (let i = 0; i < 10; i++) {
+      expect(r.repo(`r${i}.git`)?.status).toBe("updated");
+      expect(git(join(stage.dir, `r${i}.git`), "rev-parse", "refs/heads/main")).toBe(ups[i]!.rev("main"));
+    }
+    // eight questions, ten fetches, and ten `ls-remote --symref` for HEAD (each mirror's HEAD
+    // names the unborn master of `git init --bare`; mirror-head.ts)
+    expect(relay.accepted()).toBe(8 + 10 + 10);
   });
 });

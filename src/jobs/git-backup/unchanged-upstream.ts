@@ -8,7 +8,9 @@ const MIN_ASKED = 8;
 // git:// and plain HTTP answer in one round trip; a host that takes longer is not worth waiting
 // for when the fetch would ask it again anyway
 export const ASK_TIMEOUT_MS = 10_000;
-const MAX_ADVERTISEMENT = 64 * 1024 * 1024;
+// 100 000 annotated tags advertise ~14 MB (each with its peeled line); a larger answer is
+// not held (--concurrency of them could be at once): that mirror is fetched
+const MAX_ADVERTISEMENT = 32 * 1024 * 1024;
 
 // what git honours and Node's clients do not: with any of them set, git may reach the
 // upstream by a way this reader cannot, so it does not ask
