@@ -154,8 +154,7 @@ function overGit(url: URL, o: AdvertisementLimits): Promise<Advertisement> {
       if (settled) return;
       settled = true;
       // a flush-pkt says "no wants": upload-pack ends quietly instead of logging a hang-up
-      if (a.kind === "refs") socket.end("0000", () => socket.destroy());
-      else socket.destroy();
+      if (a.kind === "refs") socket.end("0000");
       resolve(a);
     };
     socket.on("connect", () => socket.write(line));
@@ -181,9 +180,9 @@ function overGit(url: URL, o: AdvertisementLimits): Promise<Advertisement> {
     why: err instanceof Error ? err.message : String(err),
   }));
   // settled only once the connection is closed: the caller's --concurrency slot is free again
-  // only when the server can see it is
+  // only when the server can see it is (the flush above was written when it was ended)
   return answer.then(async (a) => {
-    if (a.kind !== "refs") socket.destroy();
+    socket.destroy();
     await closed;
     return a;
   });

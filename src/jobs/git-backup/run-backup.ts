@@ -18,7 +18,7 @@ import { promFileProblem, writePrometheusTextfile } from "../prometheus-textfile
 import { firstErrorLine } from "./git-error-line.js";
 import { reportOutcome, summarize } from "./run-summary.js";
 import { updateMirror, type RepoOutcome, type UpdateSettings } from "./update-mirror.js";
-import { ASK_TIMEOUT_MS, UnchangedUpstreams } from "./unchanged-upstream.js";
+import { UnchangedUpstreams } from "./unchanged-upstream.js";
 import { instantToMs } from "../../time/instant.js";
 import { boundedPool as pool, slots } from "../bounded-pool.js";
 
@@ -112,7 +112,7 @@ export async function runBackup(o: GitBackupOptions, env: Environment, ctx: JobC
     git,
     lfs,
     network: slots(o.concurrency),
-    ...(o.fetchAlways ? {} : { upstreams: new UnchangedUpstreams(env, ctx.signal, Math.min(o.timeoutMs / 4, ASK_TIMEOUT_MS)) }),
+    ...(o.fetchAlways ? {} : { upstreams: new UnchangedUpstreams(env, ctx.signal, o.timeoutMs) }),
   };
   const nowSec = ctx.now().seconds;
   const fsckDue = (dirName: string): boolean => {

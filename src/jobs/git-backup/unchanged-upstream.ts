@@ -6,8 +6,8 @@ import type { RefSnapshot } from "./ref-history.js";
 // this many upstreams were asked and most had changed, the run stops asking.
 const MIN_ASKED = 8;
 // git:// and plain HTTP answer in one round trip; a host that takes longer is not worth waiting
-// for when the fetch would ask it again anyway
-export const ASK_TIMEOUT_MS = 10_000;
+// for when the fetch would ask it again anyway: a quarter of the fetch's limit, at most this
+const ASK_TIMEOUT_MS = 10_000;
 // 100 000 annotated tags advertise ~14 MB (each with its peeled line); a larger answer is
 // not held (--concurrency of them could be at once): that mirror is fetched
 const MAX_ADVERTISEMENT = 32 * 1024 * 1024;
@@ -21,7 +21,7 @@ const GIT_SETTINGS = /^GIT_PROXY_COMMAND$/;
 const origin = (u: URL): string => `${u.protocol}//${u.host}`;
 
 /** refs/heads and refs/tags equal, name for name and id for id */
-export function sameRefs(a: RefSnapshot, b: RefSnapshot): boolean {
+function sameRefs(a: RefSnapshot, b: RefSnapshot): boolean {
   if (a.size !== b.size) return false;
   for (const [ref, oid] of a) if (b.get(ref) !== oid) return false;
   return true;
@@ -48,12 +48,15 @@ export class UnchangedUpstreams {
   private readonly silent = new Set<string>();
   private readonly httpAllowed: boolean;
   private readonly gitAllowed: boolean;
+  private readonly timeoutMs: number;
 
   constructor(
     env: Environment,
     private readonly signal: AbortSignal,
-    private readonly timeoutMs: number,
+    /** --timeout, each mirror's fetch limit */
+    fetchTimeoutMs: number,
   ) {
+    this.timeoutMs = Math.min(fetchTimeoutMs / 4, ASK_TIMEOUT_MS);
     const set = Object.keys(env).filter((k) => env[k] !== undefined && env[k] !== "");
     this.httpAllowed = !set.some((k) => HTTP_SETTINGS.test(k));
     this.gitAllowed = !set.some((k) => GIT_SETTINGS.test(k));
