@@ -62,4 +62,25 @@ describe("the radix sort of packed keys, and the neighbours it reports", () => {
     });
     expect(sorted(keys)).toEqual(reference(keys));
   });
+  // Over 65 536 keys the sort first cuts the input by splitters drawn from a sample of the keys'
+  // first eight bytes; these inputs make that cut meet its edges.
+  test("more keys than one radix level takes: all equal (every splitter the same)", () => {
+    const keys = Array.from({ length: 70_000 }, () => "com\u0001example\u0001www");
+    expect(sorted(keys)).toEqual(reference(keys));
+  });
+
+  test("more keys than one radix level takes: short keys (ending inside the first eight bytes) and long shared prefixes", () => {
+    let seed = 11;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const keys = Array.from({ length: 100_000 }, () => {
+      const n = 1 + Math.floor(random() * (random() < 0.5 ? 9 : 24));
+      let key = random() < 0.3 ? "com\u0001exam" : "";
+      for (let i = 0; i < n; i++) key += "\u0001ab-"[Math.floor(random() * 4)];
+      return key;
+    });
+    expect(sorted(keys)).toEqual(reference(keys));
+  });
 });

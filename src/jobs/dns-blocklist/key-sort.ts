@@ -7,6 +7,13 @@ import { keepLoaded, PREFETCH, prefetchBytes } from "./prefetch.js";
  * into a 64-bit integer, and orders those with the native sort of a BigUint64Array: one random
  * read per key and level (its bytes; its start and length move with it), everything else
  * sequential, and no comparator call.
+ *
+ * A big input is first cut by splitters (a sample sort): the first eight bytes of every key are
+ * placed among 4095 splitters drawn from a sample, by a binary search on the splitters alone,
+ * and the keys are moved to their buckets by counting. Names share few leading bytes ("com",
+ * then a boundary), so the first radix level over a million keys sorted all of them natively
+ * and still left buckets of tens of thousands; the splitters leave buckets of a few hundred, in
+ * one pass and no sort. Measured on the benchmark's million names: sorting ~420 → ~320 ms.
  */
 export interface PackedKeys {
   /** the bytes of every key, one after another; no key contains a 0 byte */
@@ -103,6 +110,132 @@ function packedByte(high: number, low: number, index: number, width: number): nu
   return (low >>> (8 * (width - 1 - index))) & 0xff;
 }
 
+// An input bigger than this is first cut by splitters (see the top); smaller ones start with a
+// radix level, as the buckets the splitters leave do.
+const SAMPLE_ABOVE = 1 << 16;
+// ~250 keys a bucket for a million; the splitters (32 KiB) stay in the processor's cache
+const SPLITTERS = 4095;
+const SAMPLES_PER_SPLITTER = 8;
+
+/** The first eight bytes of the key at `s` (`n` long), 0 past its end, as big-endian halves into pair[0] and pair[1]. */
+function firstEight(bytes: Uint8Array, s: number, n: number, pair: Uint32Array): void {
+  let high = 0;
+  let low = 0;
+  if (n >= 8) {
+    high = (bytes[s]! << 24) | (bytes[s + 1]! << 16) | (bytes[s + 2]! << 8) | bytes[s + 3]!;
+    low = (bytes[s + 4]! << 24) | (bytes[s + 5]! << 16) | (bytes[s + 6]! << 8) | bytes[s + 7]!;
+  } else {
+    for (let b = 0; b < 4; b++) high = (high << 8) | (b < n ? bytes[s + b]! : 0);
+    for (let b = 4; b < 8; b++) low = (low << 8) | (b < n ? bytes[s + b]! : 0);
+  }
+  pair[0] = high >>> 0;
+  pair[1] = low >>> 0;
+}
+
+/** Scratch space the sort's steps share: one 64-bit value a key, seen as two 32-bit halves. */
+interface Scratch {
+  /** little-endian: the low half of value i at 2i, the high half at 2i + 1 */
+  readonly halves: Uint32Array;
+  readonly values: BigUint64Array;
+  readonly movedLen: Uint8Array;
+}
+
+/**
+ * Cuts all of `place` into buckets between splitters, taken from a sorted sample of the keys'
+ * first eight bytes. Bucket b holds the keys from splitter b - 1 (included) to splitter b; its
+ * keys all share the bytes those two splitters share, so its radix sort starts there. Pushes
+ * the buckets to `pending`; returns where they start (a bucket's first key learns its
+ * neighbours once all is sorted: the key before it is in another bucket).
+ */
+function cutBySplitters(bytes: Uint8Array, place: Places, scratch: Scratch, pending: number[]): Uint32Array {
+  const { order, at, len } = place;
+  const { halves, values, movedLen } = scratch;
+  const n = order.length;
+  const pair = new Uint32Array(2);
+  const samples = Math.min(n, (SPLITTERS + 1) * SAMPLES_PER_SPLITTER);
+  for (let j = 0; j < samples; j++) {
+    const i = Math.floor((j * n) / samples);
+    firstEight(bytes, at[i]!, len[i]!, pair);
+    halves[2 * j + 1] = pair[0]!;
+    halves[2 * j] = pair[1]!;
+  }
+  values.subarray(0, samples).sort();
+  const splitHigh = new Uint32Array(SPLITTERS);
+  const splitLow = new Uint32Array(SPLITTERS);
+  let k = 0;
+  for (let j = SAMPLES_PER_SPLITTER; j < samples && k < SPLITTERS; j += SAMPLES_PER_SPLITTER) {
+    const high = halves[2 * j + 1]!;
+    const low = halves[2 * j]!;
+    // many keys may share eight bytes: a splitter is taken once
+    if (k > 0 && splitHigh[k - 1] === high && splitLow[k - 1] === low) continue;
+    splitHigh[k] = high;
+    splitLow[k] = low;
+    k++;
+  }
+  const bucketOf = new Uint16Array(n);
+  // counts, then where each bucket's next key goes
+  const next = new Uint32Array(k + 2);
+  for (let i = 0; i < n; i++) {
+    if (i % PREFETCH === 0) prefetchBytes(bytes, at, i, Math.min(n, i + PREFETCH), 0);
+    firstEight(bytes, at[i]!, len[i]!, pair);
+    const high = pair[0]!;
+    const low = pair[1]!;
+    // how many splitters are at or below the key's bytes
+    let a = 0;
+    let z = k;
+    while (a < z) {
+      const mid = (a + z) >>> 1;
+      const h = splitHigh[mid]!;
+      if (h < high || (h === high && splitLow[mid]! <= low)) a = mid + 1;
+      else z = mid;
+    }
+    bucketOf[i] = a;
+    next[a + 1]!++;
+  }
+  for (let b = 1; b <= k + 1; b++) next[b]! += next[b - 1]!;
+  const starts = next.slice(0, k + 1);
+  for (let i = 0; i < n; i++) {
+    const to = next[bucketOf[i]!]!++;
+    halves[2 * to] = order[i]!;
+    halves[2 * to + 1] = at[i]!;
+    movedLen[to] = len[i]!;
+  }
+  for (let i = 0; i < n; i++) {
+    order[i] = halves[2 * i]!;
+    at[i] = halves[2 * i + 1]!;
+  }
+  len.set(movedLen.subarray(0, n));
+  for (let b = 0; b <= k; b++) {
+    const lo = starts[b]!;
+    const hi = b < k ? starts[b + 1]! : n;
+    if (hi - lo < 2) continue;
+    // the bytes the bucket's two splitters share (none for the first and the last bucket); a
+    // shared byte is never a 0 of a key's end, or the two splitters would be equal
+    let depth = 0;
+    if (b > 0 && b < k) {
+      const differHigh = (splitHigh[b - 1]! ^ splitHigh[b]!) >>> 0;
+      depth = differHigh !== 0 ? Math.clz32(differHigh) >> 3 : 4 + (Math.clz32((splitLow[b - 1]! ^ splitLow[b]!) >>> 0) >> 3);
+    }
+    pending.push(lo, hi, depth);
+  }
+  return starts;
+}
+
+/** The neighbours of the key at sorted position p, found by comparing it with the one before. */
+function neighboursOf(bytes: Uint8Array, place: Places, p: number, out: Neighbours): void {
+  const { at, len } = place;
+  const sb = at[p]!;
+  const lb = len[p]!;
+  let d = 0;
+  if (p > 0) {
+    const sa = at[p - 1]!;
+    const n = Math.min(len[p - 1]!, lb);
+    while (d < n && bytes[sa + d] === bytes[sb + d]) d++;
+  }
+  out.lcp[p] = d;
+  out.next[p] = d < lb ? bytes[sb + d]! : 0;
+}
+
 /**
  * Sorts `order` (indices of keys) so the keys are in byte order, shorter before longer on a
  * common prefix; returns the neighbours of each sorted position.
@@ -129,8 +262,13 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   // a bucket's keys are moved into their sorted places through the halves a scan has read
   // (index, start) and this (length): no second set of index and start arrays
   const movedLen = new Uint8Array(order.length);
-  // pending buckets: (lo, hi, depth) triples; a bucket's first key has its neighbours already
-  const pending: number[] = [0, order.length, 0];
+  // pending buckets: (lo, hi, depth) triples; a bucket's first key has its neighbours already,
+  // but for the first keys of the input and of the buckets cut by splitters (`firsts`): theirs
+  // are found once all is sorted
+  const pending: number[] = [];
+  let firsts: Uint32Array = Uint32Array.of(0);
+  if (order.length > SAMPLE_ABOVE) firsts = cutBySplitters(bytes, place, { halves, values, movedLen }, pending);
+  else pending.push(0, order.length, 0);
   while (pending.length > 0) {
     const depth = pending.pop()!;
     const hi = pending.pop()!;
@@ -214,6 +352,6 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     }
     len.set(movedLen.subarray(0, n), lo);
   }
-  if (order.length > 0) out.next[0] = len[0]! > 0 ? bytes[at[0]!]! : 0;
+  for (const p of firsts) if (p < order.length) neighboursOf(bytes, place, p, out);
   return out;
 }
