@@ -52,8 +52,15 @@ describe("packed names: the fast path agrees with the name check", () => {
     for (const n of names) table.add(n, BLOCK);
     expect(names.map((_, i) => table.name(i))).toEqual(names);
     const out = new Uint8Array(300);
-    const end = table.writeName(1, out, 3);
-    expect(Buffer.from(out.subarray(3, end)).toString("latin1")).toBe("a.b.c.d.example.org");
+    names.forEach((n, i) => {
+      const end = table.writeName(i, out, 3);
+      expect(Buffer.from(out.subarray(3, end)).toString("latin1")).toBe(n);
+    });
+    // the caller's check of the label bytes: a byte it does not allow fails the name
+    const noUnderscore = new Uint8Array(256).fill(1);
+    noUnderscore[0x5f] = 0;
+    expect(table.writeName(2, out, 0, noUnderscore)).toBe(-1);
+    expect(table.writeName(0, out, 0, noUnderscore)).toBe("example.com".length);
   });
 
   test("SortedEntries answers membership like a set of the same names", () => {

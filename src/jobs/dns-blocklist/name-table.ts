@@ -40,6 +40,9 @@ for (let c = 0; c < 256; c++) {
 }
 BYTE_CLASS[DOT] = DOT_BYTE;
 
+// writeName's check when its caller has none
+const ANY_BYTE = new Uint8Array(256).fill(1);
+
 // RFC 1035 §2.3.4, as normaliseName (dns-name.ts) applies them
 const MAX_LABEL = 63;
 const MAX_NAME = 253;
@@ -186,20 +189,31 @@ export class NameTable implements PackedKeys {
 
   /**
    * Writes the name of entry i at `out[at…]` (room for 253 bytes needed) and returns the
-   * position after it: the include writer's way to a name without a string.
+   * position after it: the include writer's way to a name without a string. `allowed` is the
+   * caller's own check of the bytes, made as they are copied: -1 when a byte's entry there is 0
+   * (what was written is then garbage).
    */
-  writeName(i: number, out: Uint8Array, at: number): number {
+  writeName(i: number, out: Uint8Array, at: number, allowed: Uint8Array = ANY_BYTE): number {
     const bytes = this.bytes;
     const s = this.start[i]!;
-    const last = s + this.length[i]!;
-    let end = last;
-    for (let j = end - 1; j >= s - 1; j--) {
-      if (j >= s && bytes[j] !== BOUNDARY) continue;
-      if (end !== last) out[at++] = DOT;
-      for (let k = j + 1; k < end; k++) out[at++] = bytes[k]!;
-      end = j;
+    const end = s + this.length[i]!;
+    // Forward through the key, a label at a time: the key's label [from, o) is the name's text
+    // at `at + end - o` (the key's first label is the name's last), and a dot follows it there
+    // unless it is the key's first.
+    let ok = 1;
+    let from = s;
+    for (let o = s; o <= end; o++) {
+      if (o < end && bytes[o] !== BOUNDARY) continue;
+      let to = at + end - o;
+      for (let k = from; k < o; k++) {
+        const b = bytes[k]!;
+        ok &= allowed[b]!;
+        out[to++] = b;
+      }
+      if (from > s) out[to] = DOT;
+      from = o + 1;
     }
-    return at;
+    return ok === 1 ? at + end - s : -1;
   }
 
   /** -1, 0, 1 as entry i's key sorts before, with or after `key` (its first `keyLength` bytes). */

@@ -29,11 +29,12 @@ const LONGEST_LINE = 400;
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
-// Every byte a name in the include may hold. The table only ever holds checked names; this is
-// checked once more as each name is copied, whatever produced it: one quote or space in a zone
-// line would make unbound-checkconf refuse the whole file (or, worse, mean something else).
+// Every byte a label of a name in the include may hold (the dots are writeName's own). The table
+// only ever holds checked names; this is checked once more as each name is copied, whatever
+// produced it: one quote or space in a zone line would make unbound-checkconf refuse the whole
+// file (or, worse, mean something else).
 const NAME_BYTE = new Uint8Array(256);
-for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-_.") NAME_BYTE[c.charCodeAt(0)] = 1;
+for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-_") NAME_BYTE[c.charCodeAt(0)] = 1;
 
 /**
  * `carved`: allowed names below a blocked one. unbound answers from the closest enclosing
@@ -64,30 +65,34 @@ export const PLAIN_LINE: LineShape = { start: new Uint8Array(0), end: ascii("\n"
 
 /**
  * Lines of names, in byte chunks: for each group, one line of `shape` per entry (and one of
- * `extra` after it, if given), after `head`. Each chunk is valid until the next is asked for:
- * one buffer serves the whole file, so a million lines leave no trail of garbage buffers
- * (writeFileAtomic writes each before asking).
+ * `extra` after it, if given), after `head`. Two buffers serve the whole file in turn, so a
+ * million lines leave no trail of garbage buffers: a chunk stays valid until the one after the
+ * next is asked for, which lets writeFileAtomic write one while this makes the next.
  */
 export function* nameLineChunks(
   table: NameTable,
   groups: readonly (readonly [Uint32Array, LineShape, LineShape | undefined])[],
   head: Uint8Array = new Uint8Array(0),
 ): Generator<Uint8Array> {
-  const out = new Uint8Array(CHUNK);
-  let at = copy(head, out, 0);
+  const buffers = [new LineBuffer(), new LineBuffer()];
+  let out = buffers[0]!;
+  let at = copy(head, out.bytes, 0);
   for (const [entries, shape, extra] of groups) {
+    const line = pieces(shape);
+    const after = extra === undefined ? undefined : pieces(extra);
     for (let n = 0; n < entries.length; n++) {
       if (n % PREFETCH === 0) table.prefetch(entries, n, Math.min(entries.length, n + PREFETCH));
-      if (at + LONGEST_LINE * 2 > out.length) {
-        yield out.subarray(0, at);
+      if (at + LONGEST_LINE * 2 > CHUNK) {
+        yield out.bytes.subarray(0, at);
+        out = out === buffers[0] ? buffers[1]! : buffers[0]!;
         at = 0;
       }
-      const line = nameLine(table, entries[n]!, shape, out, at);
-      if (line < 0) continue;
-      at = extra === undefined ? line : nameLine(table, entries[n]!, extra, out, line);
+      const end = nameLine(table, entries[n]!, line, out, at);
+      if (end < 0) continue;
+      at = after === undefined ? end : nameLine(table, entries[n]!, after, out, end);
     }
   }
-  yield out.subarray(0, at);
+  yield out.bytes.subarray(0, at);
 }
 
 /** A line that is a name between two fixed pieces. */
@@ -96,18 +101,53 @@ export interface LineShape {
   readonly end: Uint8Array;
 }
 
-// loops, not out.set: the pieces are a few bytes, and set's call costs more than the copy
+/** A chunk's buffer, and a view that stores four bytes at any offset. */
+class LineBuffer {
+  readonly bytes = new Uint8Array(CHUNK);
+  readonly view = new DataView(this.bytes.buffer);
+}
+
+/**
+ * A fixed piece of a line as big-endian 32-bit words and the bytes after the last whole one:
+ * a line's pieces are two thirds of its bytes, and four at a store cost a quarter of the
+ * stores (measured on a million names: the include's making ~180 → ~140 ms with the name copy
+ * below).
+ */
+interface Piece {
+  readonly words: Uint32Array;
+  readonly tail: Uint8Array;
+}
+
+function piece(bytes: Uint8Array): Piece {
+  const whole = bytes.length >> 2;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const words = new Uint32Array(whole);
+  for (let w = 0; w < whole; w++) words[w] = view.getUint32(4 * w);
+  return { words, tail: bytes.subarray(4 * whole) };
+}
+
+const pieces = (shape: LineShape): { start: Piece; end: Piece } => ({ start: piece(shape.start), end: piece(shape.end) });
+
+function put(p: Piece, out: LineBuffer, at: number): number {
+  const { words, tail } = p;
+  for (let w = 0; w < words.length; w++) {
+    out.view.setUint32(at, words[w]!);
+    at += 4;
+  }
+  for (let k = 0; k < tail.length; k++) out.bytes[at++] = tail[k]!;
+  return at;
+}
+
+// loops, not out.set: the head is a few bytes, and set's call costs more than the copy
 function copy(bytes: Uint8Array, out: Uint8Array, at: number): number {
   for (let k = 0; k < bytes.length; k++) out[at++] = bytes[k]!;
   return at;
 }
 
 /** Writes the line for entry i at out[at…]; returns where it ends, or -1 if the name has a byte no name may have. */
-function nameLine(table: NameTable, i: number, shape: LineShape, out: Uint8Array, at: number): number {
-  const nameAt = copy(shape.start, out, at);
-  const nameEnd = table.writeName(i, out, nameAt);
-  for (let k = nameAt; k < nameEnd; k++) if (NAME_BYTE[out[k]!] === 0) return -1;
-  return copy(shape.end, out, nameEnd);
+function nameLine(table: NameTable, i: number, shape: { start: Piece; end: Piece }, out: LineBuffer, at: number): number {
+  const nameEnd = table.writeName(i, out.bytes, put(shape.start, out, at), NAME_BYTE);
+  return nameEnd < 0 ? -1 : put(shape.end, out, nameEnd);
 }
 
 /** The include as one string: for tests and small lists. */
