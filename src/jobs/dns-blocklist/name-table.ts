@@ -26,17 +26,20 @@ export type EntryKind = typeof BLOCK | typeof EXACT | typeof SUBTREE;
 const DOT = 0x2e;
 const HYPHEN = 0x2d;
 const UNDERSCORE = 0x5f;
-// What addText makes of each byte: a table lookup in place of a chain of range tests.
+// What addText makes of each byte: a table lookup in place of a chain of range tests. Bits, so
+// that a label's bytes OR'ed together tell at once whether it has upper case or a letter at all.
 const DIGIT = 1;
 const LABEL_BYTE = 2;
-const DOT_BYTE = 3;
+const UPPER = 4;
+const DOT_BYTE = 8;
 const BYTE_CLASS = new Uint8Array(256);
 const LOWER = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   const upper = c >= 0x41 && c <= 0x5a;
   LOWER[c] = upper ? c | 0x20 : c;
   if (c >= 0x30 && c <= 0x39) BYTE_CLASS[c] = DIGIT;
-  else if (upper || (c >= 0x61 && c <= 0x7a) || c === HYPHEN || c === UNDERSCORE) BYTE_CLASS[c] = LABEL_BYTE;
+  else if (upper) BYTE_CLASS[c] = LABEL_BYTE | UPPER;
+  else if ((c >= 0x61 && c <= 0x7a) || c === HYPHEN || c === UNDERSCORE) BYTE_CLASS[c] = LABEL_BYTE;
 }
 BYTE_CLASS[DOT] = DOT_BYTE;
 
@@ -118,20 +121,21 @@ export class NameTable implements PackedKeys {
     if (n === 0 || n > MAX_NAME) return false;
     this.reserve(n);
     const bytes = this.bytes;
-    // labels are read from the right, so the key comes out reversed in one pass
+    // Labels are read from the right, so the key comes out in one pass: each label's bytes are
+    // classified on the way to its dot, then copied (lower-cased only if it had upper case).
+    let at = this.used;
     let labelEnd = to;
-    let labels = 0;
-    // 1 while the top label has only digits (DIGIT & LABEL_BYTE is 0)
-    let topDigits = DIGIT;
-    for (let i = to - 1; i >= from - 1; i--) {
-      if (i >= from) {
-        const k = BYTE_CLASS[text[i]!]!;
-        if (k === 0) return false;
-        if (k !== DOT_BYTE) {
-          if (labels === 0) topDigits &= k;
-          continue;
-        }
-      }
+    let seen = 0;
+    let i = to - 1;
+    for (; i >= from; i--) {
+      const k = BYTE_CLASS[text[i]!]!;
+      if (k === DOT_BYTE) break;
+      if (k === 0) return false;
+      seen |= k;
+    }
+    // one label only, or a top label of digits only (an address)
+    if (i < from || (seen & LABEL_BYTE) === 0) return false;
+    for (;;) {
       const start = i + 1;
       const length = labelEnd - start;
       if (length === 0 || length > MAX_LABEL) return false;
@@ -140,15 +144,19 @@ export class NameTable implements PackedKeys {
       if (length >= 4 && text[start + 2] === HYPHEN && text[start + 3] === HYPHEN) {
         if ((text[start]! | 0x20) === 0x78 && (text[start + 1]! | 0x20) === 0x6e) return false;
       }
-      if (labels === 0 && topDigits === DIGIT) return false;
-      // the label goes to the key's front part, in key order: rightmost label first
-      const keyAt = this.used + (to - labelEnd);
-      for (let j = 0; j < length; j++) bytes[keyAt + j] = LOWER[text[start + j]!]!;
-      if (i >= from) bytes[keyAt + length] = BOUNDARY;
-      labels++;
+      if (seen & UPPER) for (let j = start; j < labelEnd; j++) bytes[at++] = LOWER[text[j]!]!;
+      else for (let j = start; j < labelEnd; j++) bytes[at++] = text[j]!;
+      if (i < from) break;
+      bytes[at++] = BOUNDARY;
       labelEnd = i;
+      seen = 0;
+      for (i--; i >= from; i--) {
+        const k = BYTE_CLASS[text[i]!]!;
+        if (k === DOT_BYTE) break;
+        if (k === 0) return false;
+        seen |= k;
+      }
     }
-    if (labels < 2) return false;
     this.commit(n, kind);
     return true;
   }
