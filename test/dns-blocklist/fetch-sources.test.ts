@@ -148,3 +148,49 @@ describe("dns-blocklist fetch: conditional downloads, and a failing source keeps
     expect(f!.error).toMatch(/ENOENT/);
   });
 });
+
+describe("dns-blocklist: a stored copy read back in pieces", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "chime-pieces-"));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("gives back every byte in order, over several pieces (two buffers take turns), the last one short", async () => {
+    const store = new SourceStore(dir);
+    // 3.5 MiB of lines, each naming its own number: a piece out of order or read twice shows
+    const lines: string[] = [];
+    for (let i = 0; lines.length * 24 < 3.5 * 1024 * 1024; i++) lines.push(`0.0.0.0 n${String(i).padStart(9, "0")}.example`);
+    const text = `${lines.join("\n")}\n`;
+    await store.save("https://lists.example/big.txt", text, {
+      shown: "https://lists.example/big.txt",
+      confirmedAt: 0,
+      sha256: "",
+      validators: {},
+    });
+    const got: Buffer[] = [];
+    let pieces = 0;
+    for await (const piece of store.pieces("https://lists.example/big.txt")) {
+      // copied: a piece is valid only until the next is asked for
+      got.push(Buffer.from(piece));
+      pieces++;
+    }
+    expect(pieces).toBe(Math.ceil(Buffer.byteLength(text) / (1024 * 1024)));
+    expect(Buffer.concat(got).toString("utf8")).toBe(text);
+  });
+
+  it("a reader that stops after the first piece: the read under way ends, and the copy reads again from its start", async () => {
+    const store = new SourceStore(dir);
+    const text = "x".repeat(3 * 1024 * 1024);
+    await store.save("file:one", text, { shown: "one", confirmedAt: 0, sha256: "", validators: {} });
+    for await (const piece of store.pieces("file:one")) {
+      expect(piece.length).toBe(1024 * 1024);
+      break;
+    }
+    let total = 0;
+    for await (const piece of store.pieces("file:one")) total += piece.length;
+    expect(total).toBe(text.length);
+  });
+});
