@@ -57,6 +57,8 @@ export class NameTable implements PackedKeys {
   kind: Uint8Array;
   /** entries in use */
   count = 0;
+  /** entries that are not BLOCK (allowlist entries, exceptions): none in most runs */
+  notBlocking = 0;
   /** bytes in use */
   private used = 0;
 
@@ -94,6 +96,7 @@ export class NameTable implements PackedKeys {
     this.start[this.count] = this.used;
     this.length[this.count] = n;
     this.kind[this.count] = kind;
+    if (kind !== BLOCK) this.notBlocking++;
     this.count++;
     this.used += n;
   }
