@@ -181,3 +181,11 @@ await build({
   plugins: [unusedPinoParts],
 });
 for (const f of entries) await chmod(join(outdir, f.replace(/\.ts$/, ".cjs")), 0o755);
+// dns-blocklist's sort helper, a worker thread (src/jobs/dns-blocklist/key-sort-helper.ts):
+// self-contained too, as a thread has none of chime.cjs's shared modules.
+await build({
+  ...common,
+  entryPoints: ["src/jobs/dns-blocklist/key-sort-thread.ts"],
+  outfile: "dist/jobs/key-sort-thread.cjs",
+  sourcemap: "linked",
+});

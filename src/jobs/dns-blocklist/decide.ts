@@ -1,6 +1,6 @@
 import { EMPTY_ALLOWLIST, type Allowlist } from "./allowlist.js";
 import { addressRange } from "./ip-network.js";
-import { sortKeys } from "./key-sort.js";
+import { type BucketHelper, sortKeys } from "./key-sort.js";
 import { BLOCK, BOUNDARY, EXACT, NameTable, SUBTREE } from "./name-table.js";
 import type { ParsedList } from "./parse-list.js";
 
@@ -33,8 +33,8 @@ export interface Decision {
   readonly allowed: number;
 }
 
-function identity(n: number): Uint32Array {
-  const order = new Uint32Array(n);
+function identity(n: number, shared: boolean): Uint32Array {
+  const order = new Uint32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
   for (let i = 0; i < n; i++) order[i] = i;
   return order;
 }
@@ -74,13 +74,13 @@ export function addAllowlist(table: NameTable, allow: Allowlist): void {
  * decisions settles each name: below an allowed subtree → dropped; allowed exactly → dropped, and
  * a carve-out if something above blocks it; blocked below a kept block → redundant; else kept.
  */
-export function decideTable(table: NameTable, networks: readonly string[]): Decision {
+export function decideTable(table: NameTable, networks: readonly string[], helper?: BucketHelper): Decision {
   const total = table.count;
   const kinds = table.kind;
   const onlyBlocks = table.notBlocking === 0;
   const keys = table;
-  const order = identity(total);
-  const { lcp, next, length: sortedLength } = sortKeys(keys, order);
+  const order = identity(total, helper !== undefined);
+  const { lcp, next, length: sortedLength } = sortKeys(keys, order, helper);
 
   // kept entries are written over the sorted order as the pass goes (it only reads ahead)
   let keptCount = 0;

@@ -87,7 +87,7 @@ function insertionSort(bytes: Uint8Array, place: Places, lo: number, hi: number,
  * length, moved with it. Read in order at each level, where start[order[i]] would be a cache
  * miss per key and level.
  */
-interface Places {
+export interface Places {
   readonly order: Uint32Array;
   readonly at: Uint32Array;
   readonly len: Uint8Array;
@@ -133,7 +133,7 @@ function firstEight(bytes: Uint8Array, s: number, n: number, pair: Uint32Array):
 }
 
 /** Scratch space the sort's steps share: one 64-bit value a key, seen as two 32-bit halves. */
-interface Scratch {
+export interface Scratch {
   /** little-endian: the low half of value i at 2i, the high half at 2i + 1 */
   readonly halves: Uint32Array;
   readonly values: BigUint64Array;
@@ -144,22 +144,27 @@ interface Scratch {
  * Cuts all of `place` into buckets between splitters, taken from a sorted sample of the keys'
  * first eight bytes. Bucket b holds the keys from splitter b - 1 (included) to splitter b; its
  * keys all share the bytes those two splitters share, so its radix sort starts there. Pushes
- * the buckets to `pending`; returns where they start (a bucket's first key learns its
- * neighbours once all is sorted: the key before it is in another bucket).
+ * the buckets to `pending` in key order; returns where they start (a bucket's first key learns
+ * its neighbours once all is sorted: the key before it is in another bucket).
+ *
+ * The keys are moved to their buckets in place, along the cycles of the move (an American flag
+ * sort's step): a copy of the index and start arrays would be 8 bytes a key more at the peak.
  */
-function cutBySplitters(bytes: Uint8Array, place: Places, scratch: Scratch, pending: number[]): Uint32Array {
+function cutBySplitters(bytes: Uint8Array, place: Places, pending: number[]): Uint32Array {
   const { order, at, len } = place;
-  const { halves, values, movedLen } = scratch;
   const n = order.length;
   const pair = new Uint32Array(2);
   const samples = Math.min(n, (SPLITTERS + 1) * SAMPLES_PER_SPLITTER);
+  // the samples' eight bytes as 64-bit values, two 32-bit halves each (low half first)
+  const words = new ArrayBuffer(samples * 8);
+  const halves = new Uint32Array(words);
   for (let j = 0; j < samples; j++) {
     const i = Math.floor((j * n) / samples);
     firstEight(bytes, at[i]!, len[i]!, pair);
     halves[2 * j + 1] = pair[0]!;
     halves[2 * j] = pair[1]!;
   }
-  values.subarray(0, samples).sort();
+  new BigUint64Array(words).sort();
   const splitHigh = new Uint32Array(SPLITTERS);
   const splitLow = new Uint32Array(SPLITTERS);
   let k = 0;
@@ -193,21 +198,43 @@ function cutBySplitters(bytes: Uint8Array, place: Places, scratch: Scratch, pend
     next[a + 1]!++;
   }
   for (let b = 1; b <= k + 1; b++) next[b]! += next[b - 1]!;
-  const starts = next.slice(0, k + 1);
-  for (let i = 0; i < n; i++) {
-    const to = next[bucketOf[i]!]!++;
-    halves[2 * to] = order[i]!;
-    halves[2 * to + 1] = at[i]!;
-    movedLen[to] = len[i]!;
+  const starts = next.slice(0, k + 2);
+  for (let b = 0; b <= k; b++) {
+    const end = starts[b + 1]!;
+    for (let i = next[b]!; i < end; i = next[b]!) {
+      let to = bucketOf[i]!;
+      if (to === b) {
+        next[b]!++;
+        continue;
+      }
+      // carry the key at i to its bucket, the key found there to its own, … until one for
+      // bucket b comes back to i
+      let o = order[i]!;
+      let s = at[i]!;
+      let l = len[i]!;
+      while (to !== b) {
+        const j = next[to]!++;
+        const nextTo = bucketOf[j]!;
+        const o2 = order[j]!;
+        const s2 = at[j]!;
+        const l2 = len[j]!;
+        order[j] = o;
+        at[j] = s;
+        len[j] = l;
+        o = o2;
+        s = s2;
+        l = l2;
+        to = nextTo;
+      }
+      order[i] = o;
+      at[i] = s;
+      len[i] = l;
+      next[b]!++;
+    }
   }
-  for (let i = 0; i < n; i++) {
-    order[i] = halves[2 * i]!;
-    at[i] = halves[2 * i + 1]!;
-  }
-  len.set(movedLen.subarray(0, n));
   for (let b = 0; b <= k; b++) {
     const lo = starts[b]!;
-    const hi = b < k ? starts[b + 1]! : n;
+    const hi = starts[b + 1]!;
     if (hi - lo < 2) continue;
     // the bytes the bucket's two splitters share (none for the first and the last bucket); a
     // shared byte is never a 0 of a key's end, or the two splitters would be equal
@@ -218,7 +245,7 @@ function cutBySplitters(bytes: Uint8Array, place: Places, scratch: Scratch, pend
     }
     pending.push(lo, hi, depth);
   }
-  return starts;
+  return starts.subarray(0, k + 1);
 }
 
 /** The neighbours of the key at sorted position p, found by comparing it with the one before. */
@@ -237,21 +264,60 @@ function neighboursOf(bytes: Uint8Array, place: Places, p: number, out: Neighbou
 }
 
 /**
+ * The arrays a sort works on, as the helper thread also sees them (each on a SharedArrayBuffer
+ * then): the keys' bytes, the sorted positions' index, start and length, and the neighbours.
+ */
+export interface SortArrays {
+  readonly bytes: Uint8Array;
+  readonly order: Uint32Array;
+  readonly at: Uint32Array;
+  readonly len: Uint8Array;
+  readonly lcp: Uint8Array;
+  readonly next: Uint8Array;
+}
+
+/**
+ * A second thread that sorts some of the buckets: `start` hands it buckets (lo, hi, depth
+ * triples of the arrays) and returns at once; `finish` waits until it is done, and is false
+ * when it never began (the caller then sorts them itself).
+ */
+export interface BucketHelper {
+  start(arrays: SortArrays, buckets: readonly number[]): void;
+  finish(): boolean;
+}
+
+// The helper gets buckets only from an input this big: below it, handing over costs more than
+// it saves.
+const SHARE_ABOVE = 1 << 18;
+
+/** The arrays of a sort of n keys: on shared memory when a helper thread will see them. */
+function sortArrays(bytes: Uint8Array, n: number, shared: boolean): Omit<SortArrays, "order"> {
+  const memory = (size: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  return {
+    bytes,
+    at: new Uint32Array(memory(n * 4)),
+    len: new Uint8Array(memory(n)),
+    lcp: new Uint8Array(memory(n)),
+    next: new Uint8Array(memory(n)),
+  };
+}
+
+/**
  * Sorts `order` (indices of keys) so the keys are in byte order, shorter before longer on a
  * common prefix; returns the neighbours of each sorted position.
+ *
+ * With a helper (and `keys.bytes` and `order` on shared memory), a big input's buckets, once
+ * cut, are sorted on two threads: the helper takes the upper half of the keys, this thread the
+ * lower.
  */
-export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
+export function sortKeys(keys: PackedKeys, order: Uint32Array, helper?: BucketHelper): Neighbours {
   const { bytes, start, length } = keys;
-  const lcp = new Uint8Array(order.length);
-  const next = new Uint8Array(order.length);
-  const words = new ArrayBuffer(order.length * 8);
-  // one 64-bit value per key of a bucket, written as two 32-bit halves (little-endian: the low
-  // half first) so no BigInt is ever made
-  const halves = new Uint32Array(words);
-  const values = new BigUint64Array(words);
-  const at = new Uint32Array(order.length);
-  const len = new Uint8Array(order.length);
-  for (let i = 0; i < order.length; i++) {
+  const n = order.length;
+  const share =
+    helper !== undefined && n > SHARE_ABOVE && bytes.buffer instanceof SharedArrayBuffer && order.buffer instanceof SharedArrayBuffer;
+  const arrays: SortArrays = { ...sortArrays(bytes, n, share), order };
+  const { at, len, lcp, next } = arrays;
+  for (let i = 0; i < n; i++) {
     const k = order[i]!;
     at[i] = start[k]!;
     len[i] = length[k]!;
@@ -259,16 +325,53 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
   const place: Places = { order, at, len };
   // the lengths move with their keys, so the sorted ones come for free
   const out: Neighbours = { lcp, next, length: len };
-  // a bucket's keys are moved into their sorted places through the halves a scan has read
-  // (index, start) and this (length): no second set of index and start arrays
-  const movedLen = new Uint8Array(order.length);
   // pending buckets: (lo, hi, depth) triples; a bucket's first key has its neighbours already,
   // but for the first keys of the input and of the buckets cut by splitters (`firsts`): theirs
   // are found once all is sorted
   const pending: number[] = [];
   let firsts: Uint32Array = Uint32Array.of(0);
-  if (order.length > SAMPLE_ABOVE) firsts = cutBySplitters(bytes, place, { halves, values, movedLen }, pending);
-  else pending.push(0, order.length, 0);
+  if (n > SAMPLE_ABOVE) firsts = cutBySplitters(bytes, place, pending);
+  else pending.push(0, n, 0);
+  // scratch for the biggest bucket, not for all keys: after a cut, a few thousand at most
+  const scratch = newScratch(largestBucket(pending));
+  if (share) {
+    // the cut pushed its buckets in key order; the helper takes those from the middle key on
+    let split = 0;
+    while (split < pending.length && pending[split]! < n / 2) split += 3;
+    const theirs = pending.splice(split);
+    helper.start(arrays, theirs);
+    sortBuckets(bytes, place, scratch, pending, out);
+    if (!helper.finish()) sortBuckets(bytes, place, scratch, theirs, out);
+  } else sortBuckets(bytes, place, scratch, pending, out);
+  for (const p of firsts) if (p < n) neighboursOf(bytes, place, p, out);
+  return out;
+}
+
+/** The most keys a bucket of `buckets` ((lo, hi, depth) triples) holds. */
+export function largestBucket(buckets: readonly number[]): number {
+  let largest = 0;
+  for (let b = 0; b < buckets.length; b += 3) largest = Math.max(largest, buckets[b + 1]! - buckets[b]!);
+  return largest;
+}
+
+/** Scratch space for sorting buckets of up to n keys. */
+export function newScratch(n: number): Scratch {
+  // one 64-bit value per key of a bucket, written as two 32-bit halves (little-endian: the low
+  // half first) so no BigInt is ever made
+  const words = new ArrayBuffer(n * 8);
+  // a bucket's keys are moved into their sorted places through the halves a scan has read
+  // (index, start) and movedLen (length): no second set of index and start arrays
+  return { halves: new Uint32Array(words), values: new BigUint64Array(words), movedLen: new Uint8Array(n) };
+}
+
+/**
+ * Sorts the buckets in `pending` ((lo, hi, depth) triples, each holding keys that share `depth`
+ * bytes) and the buckets they split into, and records their keys' neighbours; the first key of
+ * each given bucket is left as it is. The helper thread runs this too, on its own buckets.
+ */
+export function sortBuckets(bytes: Uint8Array, place: Places, scratch: Scratch, pending: number[], out: Neighbours): void {
+  const { order, at, len } = place;
+  const { halves, values, movedLen } = scratch;
   while (pending.length > 0) {
     const depth = pending.pop()!;
     const hi = pending.pop()!;
@@ -352,6 +455,4 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array): Neighbours {
     }
     len.set(movedLen.subarray(0, n), lo);
   }
-  for (const p of firsts) if (p < order.length) neighboursOf(bytes, place, p, out);
-  return out;
 }

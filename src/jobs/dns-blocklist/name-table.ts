@@ -62,19 +62,29 @@ export class NameTable implements PackedKeys {
   /** bytes in use */
   private used = 0;
 
-  /** `bytesHint`: roughly how many name bytes are coming (the lists' sizes are a fair bound) */
-  constructor(bytesHint = 4096) {
+  /**
+   * `bytesHint`: roughly how many name bytes are coming (the lists' sizes are a fair bound).
+   * `shared`: the names' bytes live on shared memory, for the sort's helper thread to read.
+   */
+  constructor(
+    bytesHint = 4096,
+    private readonly shared = false,
+  ) {
     const names = Math.max(64, Math.ceil(bytesHint / 16));
-    this.bytes = new Uint8Array(Math.max(256, bytesHint));
+    this.bytes = this.newBytes(Math.max(256, bytesHint));
     this.start = new Uint32Array(names);
     this.length = new Uint8Array(names);
     this.kind = new Uint8Array(names);
   }
 
+  private newBytes(size: number): Uint8Array {
+    return new Uint8Array(this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  }
+
   /** Room for one more entry of up to `n` bytes. */
   private reserve(n: number): void {
     if (this.used + n > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
+      const grown = this.newBytes(Math.max(this.bytes.length * 2, this.used + n));
       grown.set(this.bytes.subarray(0, this.used));
       this.bytes = grown;
     }
