@@ -185,7 +185,7 @@ for (const f of entries) await chmod(join(outdir, f.replace(/\.ts$/, ".cjs")), 0
 // self-contained too, as a thread has none of chime.cjs's shared modules.
 await build({
   ...common,
-  entryPoints: ["src/jobs/dns-blocklist/key-sort-thread.ts"],
-  outfile: "dist/jobs/key-sort-thread.cjs",
+  entryPoints: ["src/jobs/dns-blocklist/helper-thread-program.ts"],
+  outfile: "dist/jobs/dns-blocklist-helper.cjs",
   sourcemap: "linked",
 });

@@ -19,27 +19,38 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * What a file is written from: a string, or chunks made as the write goes (a file too big to
- * build as one string first: dns-blocklist's include of a million names). A chunk is written
- * while the next is made, so a producer may reuse a chunk's buffer once the chunk after the
- * next is asked for (two buffers in turn).
+ * A file's content that its producer writes itself, at offsets of its choosing: dns-blocklist's
+ * include of a big list, written from two threads at once. `path` is the file's name, for a
+ * second writer to open.
  */
-export type FileData = string | Iterable<Uint8Array>;
+export interface SelfWritten {
+  writeTo(fh: FileHandle, path: string): Promise<void>;
+}
 
 /**
- * Chunks are written at their offsets, each while the next is made: the write is a job of the
- * thread pool, so it overlaps the making (an include of a million names: ~40 ms of writes that
- * no longer add to the ~150 ms of making it). One write at most is in flight.
+ * What a file is written from: a string, chunks made as the write goes (a file too big to build
+ * as one string first: dns-blocklist's include of a million names), or a producer that writes
+ * the file itself. A chunk is written while the next is made, so a producer may reuse a chunk's
+ * buffer once the chunk after the next is asked for (two buffers in turn).
  */
-async function writeData(fh: FileHandle, data: FileData): Promise<void> {
-  if (typeof data === "string") {
-    await fh.writeFile(data);
-    return;
-  }
-  let position = 0;
+export type FileData = string | Iterable<Uint8Array> | SelfWritten;
+
+async function writeData(fh: FileHandle, data: FileData, path: string): Promise<void> {
+  if (typeof data === "string") await fh.writeFile(data);
+  else if ("writeTo" in data) await data.writeTo(fh, path);
+  else await writeChunks(fh, data, 0);
+}
+
+/**
+ * Writes chunks at their offsets from `position` on, each while the next is made: the write is
+ * a job of the thread pool, so it overlaps the making (an include of a million names: ~40 ms of
+ * writes that no longer add to the ~150 ms of making it). One write at most is in flight.
+ * Returns the position after the last chunk.
+ */
+export async function writeChunks(fh: FileHandle, chunks: Iterable<Uint8Array>, position: number): Promise<number> {
   let inFlight: Promise<void> | undefined;
   try {
-    for (const chunk of data) {
+    for (const chunk of chunks) {
       if (inFlight !== undefined) await inFlight;
       inFlight = writeAt(fh, chunk, position);
       // a failure is seen where it is awaited; until then it must not count as unhandled
@@ -52,6 +63,7 @@ async function writeData(fh: FileHandle, data: FileData): Promise<void> {
     await inFlight?.catch(() => {});
     throw err;
   }
+  return position;
 }
 
 async function writeAt(fh: FileHandle, chunk: Uint8Array, position: number): Promise<void> {
@@ -90,7 +102,7 @@ export function randomSuffix(): string {
 export async function createExclusive(path: string, data: FileData, mode = 0o644, opts: { fsync?: boolean } = {}): Promise<void> {
   const fh = await open(path, EXCLUSIVE, mode);
   try {
-    await writeData(fh, data);
+    await writeData(fh, data, path);
     // for a file that is checked first and renamed into place later (dns-blocklist's include)
     if (opts.fsync === true) await fh.sync();
   } catch (err) {
@@ -112,7 +124,7 @@ export async function writeFileAtomic(path: string, data: FileData, opts: Atomic
   const tmp = temporaryName(path);
   const fh = await open(tmp, EXCLUSIVE, opts.mode ?? 0o644);
   try {
-    await writeData(fh, data);
+    await writeData(fh, data, tmp);
     if (opts.fsync !== false) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});

@@ -1,7 +1,7 @@
 import { parseAllowlist } from "./allowlist.js";
 import { addAllowlist, decideTable, type Decision } from "./decide.js";
 import { checkGuards, type GuardLimits, type NeverBlock } from "./guards.js";
-import { SortHelperThread } from "./key-sort-helper.js";
+import type { HelperThread } from "./helper-thread.js";
 import { NameTable, SortedEntries } from "./name-table.js";
 import { ListParser, type ParsedList } from "./parse-list.js";
 
@@ -43,25 +43,17 @@ export type BuildResult =
   | { ok: true; decision: Decision; perSource: SourceCount[]; allowInvalid: string[] }
   | { ok: false; guard: GuardName; reason: string; perSource: SourceCount[]; allowInvalid: string[] };
 
-// Lists of this many bytes (~150 000 names) and more are sorted on two threads: below it the
-// second thread costs more than it saves.
-const HELPER_FROM_BYTES = 4 * 1024 * 1024;
-
-export async function buildBlocklist(input: BuildInput): Promise<BuildResult> {
-  const bytes = input.sources.reduce((n, s) => n + s.bytes, 0);
-  // started first, so that it is ready by the time the lists are parsed
-  const helper = bytes >= HELPER_FROM_BYTES ? SortHelperThread.start() : undefined;
-  try {
-    return await build(input, bytes, helper);
-  } finally {
-    await helper?.close();
-  }
-}
-
-async function build(input: BuildInput, bytes: number, helper: SortHelperThread | undefined): Promise<BuildResult> {
+/**
+ * `helper`: the run's helper thread (helper-thread.ts, HelperThread.forRun), if it has one:
+ * then the table is on shared memory and the sort runs on two threads.
+ */
+export async function buildBlocklist(input: BuildInput, helper?: HelperThread): Promise<BuildResult> {
   // one table for every name of the run, sized for the lists' text (a name is never longer
-  // than its line); on shared memory when a helper thread sorts too
-  const table = new NameTable(bytes, helper !== undefined);
+  // than its line)
+  const table = new NameTable(
+    input.sources.reduce((n, s) => n + s.bytes, 0),
+    helper !== undefined,
+  );
   const parsed: ParsedList[] = [];
   for (const s of input.sources) {
     const parser = new ListParser(s.shown, table);

@@ -277,12 +277,12 @@ export interface SortArrays {
 }
 
 /**
- * A second thread that sorts some of the buckets: `start` hands it buckets (lo, hi, depth
+ * A second thread that sorts some of the buckets: `hand` gives it buckets (lo, hi, depth
  * triples of the arrays) and returns at once; `finish` waits until it is done, and is false
  * when it never began (the caller then sorts them itself).
  */
 export interface BucketHelper {
-  start(arrays: SortArrays, buckets: readonly number[]): void;
+  hand(arrays: SortArrays, buckets: readonly number[]): void;
   finish(): boolean;
 }
 
@@ -339,7 +339,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array, helper?: BucketHe
     let split = 0;
     while (split < pending.length && pending[split]! < n / 2) split += 3;
     const theirs = pending.splice(split);
-    helper.start(arrays, theirs);
+    helper.hand(arrays, theirs);
     sortBuckets(bytes, place, scratch, pending, out);
     if (!helper.finish()) sortBuckets(bytes, place, scratch, theirs, out);
   } else sortBuckets(bytes, place, scratch, pending, out);

@@ -50,6 +50,15 @@ const ANY_BYTE = new Uint8Array(256).fill(1);
 const MAX_LABEL = 63;
 const MAX_NAME = 253;
 
+/** A table's arrays, as they go to another thread. */
+export interface TableArrays {
+  readonly bytes: Uint8Array;
+  readonly start: Uint32Array;
+  readonly length: Uint8Array;
+  readonly kind: Uint8Array;
+  readonly count: number;
+}
+
 export class NameTable implements PackedKeys {
   bytes: Uint8Array;
   start: Uint32Array;
@@ -64,39 +73,56 @@ export class NameTable implements PackedKeys {
 
   /**
    * `bytesHint`: roughly how many name bytes are coming (the lists' sizes are a fair bound).
-   * `shared`: the names' bytes live on shared memory, for the sort's helper thread to read.
+   * `shared`: the table lives on shared memory, for the run's helper thread to read
+   * (helper-thread.ts).
    */
   constructor(
     bytesHint = 4096,
     private readonly shared = false,
   ) {
     const names = Math.max(64, Math.ceil(bytesHint / 16));
-    this.bytes = this.newBytes(Math.max(256, bytesHint));
-    this.start = new Uint32Array(names);
-    this.length = new Uint8Array(names);
-    this.kind = new Uint8Array(names);
+    this.bytes = new Uint8Array(this.memory(Math.max(256, bytesHint)));
+    this.start = new Uint32Array(this.memory(names * 4));
+    this.length = new Uint8Array(this.memory(names));
+    this.kind = new Uint8Array(this.memory(names));
   }
 
-  private newBytes(size: number): Uint8Array {
-    return new Uint8Array(this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  /** The table another thread made, from its arrays (the helper thread reads them so). */
+  static over(arrays: TableArrays): NameTable {
+    const t = new NameTable(0);
+    t.bytes = arrays.bytes;
+    t.start = arrays.start;
+    t.length = arrays.length;
+    t.kind = arrays.kind;
+    t.count = arrays.count;
+    return t;
+  }
+
+  /** The arrays, for another thread: on shared memory if the table is shared, else copied there. */
+  arrays(): TableArrays {
+    return { bytes: this.bytes, start: this.start, length: this.length, kind: this.kind, count: this.count };
+  }
+
+  private memory(size: number): ArrayBufferLike {
+    return this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
   }
 
   /** Room for one more entry of up to `n` bytes. */
   private reserve(n: number): void {
     if (this.used + n > this.bytes.length) {
-      const grown = this.newBytes(Math.max(this.bytes.length * 2, this.used + n));
+      const grown = new Uint8Array(this.memory(Math.max(this.bytes.length * 2, this.used + n)));
       grown.set(this.bytes.subarray(0, this.used));
       this.bytes = grown;
     }
     if (this.count === this.start.length) {
       const size = this.start.length * 2;
-      const start = new Uint32Array(size);
+      const start = new Uint32Array(this.memory(size * 4));
       start.set(this.start);
       this.start = start;
-      const length = new Uint8Array(size);
+      const length = new Uint8Array(this.memory(size));
       length.set(this.length);
       this.length = length;
-      const kind = new Uint8Array(size);
+      const kind = new Uint8Array(this.memory(size));
       kind.set(this.kind);
       this.kind = kind;
     }

@@ -1,4 +1,6 @@
 import { isIP } from "node:net";
+import type { FileHandle } from "node:fs/promises";
+import { type SelfWritten, writeChunks } from "../atomic-file.js";
 import type { NameTable } from "./name-table.js";
 import { PREFETCH } from "./prefetch.js";
 import type { BlockAction } from "./options.js";
@@ -43,6 +45,15 @@ for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-_") NAME_BYTE[c.charCodeAt
  * an allowed name the operator serves locally would go unanswered).
  */
 export function includeChunks(names: IncludedNames, style: BlockStyle): Generator<Uint8Array> {
+  return nameLineChunks(names.table, includeGroups(names, style), INCLUDE_HEAD);
+}
+
+const INCLUDE_HEAD = ascii("server:\n");
+
+type LineGroup = readonly [Uint32Array, LineShape, LineShape | undefined];
+
+/** The include's lines: a zone (and, redirected, its record) per blocked name, then the carve-outs. */
+function includeGroups(names: IncludedNames, style: BlockStyle): [LineGroup, LineGroup] {
   const zone: LineShape = { start: ascii('local-zone: "'), end: ascii(`." ${style.action}\n`) };
   // the record that answers for a redirected zone: A or AAAA by the sink's family
   const data: LineShape | undefined =
@@ -50,14 +61,71 @@ export function includeChunks(names: IncludedNames, style: BlockStyle): Generato
       ? { start: ascii('local-data: "'), end: ascii(`. ${isIP(style.sink) === 6 ? "AAAA" : "A"} ${style.sink}"\n`) }
       : undefined;
   const carved: LineShape = { start: zone.start, end: ascii('." transparent\n') };
-  return nameLineChunks(
-    names.table,
-    [
-      [names.blocked, zone, data],
-      [names.carved, carved, undefined],
-    ],
-    ascii("server:\n"),
-  );
+  return [
+    [names.blocked, zone, data],
+    [names.carved, carved, undefined],
+  ];
+}
+
+/** Writes lines of names where it is told: the run's helper thread (helper-thread.ts). */
+export interface LineWriter {
+  /**
+   * Writes `groups`' lines into the file at `path`, from `position` on; resolves to the bytes
+   * written and the names left out (a byte no name may have), rejects if it could not.
+   */
+  writeLines(table: NameTable, groups: readonly LineGroup[], path: string, position: number): Promise<{ bytes: number; skipped: number }>;
+}
+
+// An include of fewer blocked names is written by this thread alone.
+const SPLIT_FROM = 100_000;
+
+/**
+ * The include for a decision, as writeFileAtomic and applyInclude take it. With a helper
+ * thread and a big list, the file is written from two threads at once: the helper writes the
+ * second half of the blocked names (and the carve-outs) from the offset the first half ends
+ * at, which the names' lengths give before a byte is written. A name left out on either side
+ * (includeChunks' byte check) would leave the offsets wrong: the file is then written again
+ * here, whole, as includeChunks makes it.
+ */
+export function includeData(names: IncludedNames, style: BlockStyle, helper?: LineWriter): Iterable<Uint8Array> | IncludeOnTwoThreads {
+  if (helper === undefined || names.blocked.length < SPLIT_FROM) return includeChunks(names, style);
+  return new IncludeOnTwoThreads(names, style, helper);
+}
+
+/** includeData's file for a big list with a helper thread (see there). */
+export class IncludeOnTwoThreads implements SelfWritten {
+  /** a name was left out, or the helper failed: the file was written again by this thread alone */
+  rewritten = false;
+
+  constructor(
+    private readonly names: IncludedNames,
+    private readonly style: BlockStyle,
+    private readonly helper: LineWriter,
+  ) {}
+
+  async writeTo(fh: FileHandle, path: string): Promise<void> {
+    const { names, style } = this;
+    const { table } = names;
+    const [blocked, carved] = includeGroups(names, style);
+    const [entries, zone, data] = blocked;
+    const half = entries.length >> 1;
+    // where the second half starts: every line is its pieces and its name
+    const perName = zone.start.length + zone.end.length + (data === undefined ? 0 : data.start.length + data.end.length);
+    const copies = data === undefined ? 1 : 2;
+    let position = INCLUDE_HEAD.length;
+    for (let n = 0; n < half; n++) position += perName + copies * table.length[entries[n]!]!;
+    const theirs = this.helper.writeLines(table, [[entries.subarray(half), zone, data], carved], path, position);
+    // its failure is seen below; until then it must not count as unhandled
+    theirs.catch(() => {});
+    const skipped = { count: 0 };
+    const mine = await writeChunks(fh, nameLineChunks(table, [[entries.subarray(0, half), zone, data]], INCLUDE_HEAD, skipped), 0);
+    const second = await theirs.catch(() => undefined);
+    if (second === undefined || second.skipped > 0 || skipped.count > 0 || mine !== position) {
+      this.rewritten = true;
+      await fh.truncate(0);
+      await writeChunks(fh, includeChunks(names, style), 0);
+    }
+  }
 }
 
 /** One name a line, nothing around it: a version's names file. */
@@ -65,14 +133,16 @@ export const PLAIN_LINE: LineShape = { start: new Uint8Array(0), end: ascii("\n"
 
 /**
  * Lines of names, in byte chunks: for each group, one line of `shape` per entry (and one of
- * `extra` after it, if given), after `head`. Two buffers serve the whole file in turn, so a
+ * `extra` after it, if given), after `head`; a name with a byte no name may have is left out,
+ * and counted in `skipped`. Two buffers serve the whole file in turn, so a
  * million lines leave no trail of garbage buffers: a chunk stays valid until the one after the
  * next is asked for, which lets writeFileAtomic write one while this makes the next.
  */
 export function* nameLineChunks(
   table: NameTable,
-  groups: readonly (readonly [Uint32Array, LineShape, LineShape | undefined])[],
+  groups: readonly LineGroup[],
   head: Uint8Array = new Uint8Array(0),
+  skipped: { count: number } = { count: 0 },
 ): Generator<Uint8Array> {
   const buffers = [new LineBuffer(), new LineBuffer()];
   let out = buffers[0]!;
@@ -88,7 +158,10 @@ export function* nameLineChunks(
         at = 0;
       }
       const end = nameLine(table, entries[n]!, line, out, at);
-      if (end < 0) continue;
+      if (end < 0) {
+        skipped.count++;
+        continue;
+      }
       at = after === undefined ? end : nameLine(table, entries[n]!, after, out, end);
     }
   }

@@ -5,6 +5,7 @@ import { readRegularFile } from "../regular-file.js";
 import { applyInclude, type ApplyOutcome } from "./apply-unbound.js";
 import { listChanges, type VersionStore } from "./applied-versions.js";
 import { buildBlocklist, type SourceCount } from "./build-blocklist.js";
+import { HelperThread } from "./helper-thread.js";
 import type { NeverBlock } from "./guards.js";
 import { fetchSources, type FetchedSource } from "./fetch-sources.js";
 import { logApplied } from "./log-applied.js";
@@ -13,7 +14,7 @@ import type { PluginFacts } from "./plugin-output.js";
 import type { RunEnding } from "./run-ending.js";
 import type { RunRecord } from "./run-record.js";
 import { digest, SourceStore } from "./source-store.js";
-import { includeChunks, type BlockStyle } from "./unbound-include.js";
+import { type BlockStyle, includeData } from "./unbound-include.js";
 import { writeFirewallFiles } from "./write-firewall-files.js";
 
 function styleOf(s: DnsBlocklistSettings): BlockStyle {
@@ -136,83 +137,92 @@ export async function updateBlocklist(
   }
 
   const usable = fetched.filter((f): f is FetchedSource & { bytes: number } => f.bytes !== undefined);
-  const built = await buildBlocklist({
-    sources: usable.map((f) => ({ shown: f.shown, bytes: f.bytes, pieces: () => store.pieces(f.source) })),
-    allow: s.allow.map((path, i) => ({ path, text: allow[i]! })),
-    previousEntries: current ? current.names + current.networks : undefined,
-    limits: { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent },
-    neverBlock: neverBlock(fetched, s.protect, protect),
-  });
-  const counted = built.perSource.map(
-    (c) =>
-      `${c.shown}: ${c.entries} entries, ${c.invalid} invalid${c.firstInvalid.length ? ` (${c.firstInvalid.slice(0, 3).join("; ")})` : ""}`,
-  );
-  for (const c of built.perSource) {
-    if (c.invalid > 0) ctx.log.warn({ source: c.shown, invalid: c.invalid, first: c.firstInvalid.join("; ") }, "invalid entries skipped");
-  }
-  if (built.allowInvalid.length > 0) ctx.log.warn({ first: built.allowInvalid.join("; ") }, "invalid --allow entries skipped");
-  if (!built.ok) {
-    record.guardTrips[built.guard]++;
-    ctx.log.error({ guard: built.guard, reason: built.reason }, "result refused, current blocklist kept");
+  // a second thread for a big list, started before the parse so that it is ready for the sort
+  const helper = await HelperThread.forRun(usable.reduce((n, f) => n + f.bytes, 0));
+  try {
+    const built = await buildBlocklist(
+      {
+        sources: usable.map((f) => ({ shown: f.shown, bytes: f.bytes, pieces: () => store.pieces(f.source) })),
+        allow: s.allow.map((path, i) => ({ path, text: allow[i]! })),
+        previousEntries: current ? current.names + current.networks : undefined,
+        limits: { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent },
+        neverBlock: neverBlock(fetched, s.protect, protect),
+      },
+      helper,
+    );
+    const counted = built.perSource.map(
+      (c) =>
+        `${c.shown}: ${c.entries} entries, ${c.invalid} invalid${c.firstInvalid.length ? ` (${c.firstInvalid.slice(0, 3).join("; ")})` : ""}`,
+    );
+    for (const c of built.perSource) {
+      if (c.invalid > 0) ctx.log.warn({ source: c.shown, invalid: c.invalid, first: c.firstInvalid.join("; ") }, "invalid entries skipped");
+    }
+    if (built.allowInvalid.length > 0) ctx.log.warn({ first: built.allowInvalid.join("; ") }, "invalid --allow entries skipped");
+    if (!built.ok) {
+      record.guardTrips[built.guard]++;
+      ctx.log.error({ guard: built.guard, reason: built.reason }, "result refused, current blocklist kept");
+      return {
+        ...keep("critical", `refused: ${built.reason}; ${kept}${failedText}`, built.perSource),
+        details: [...sourceLines, ...counted],
+      };
+    }
+    const d = built.decision;
+    ctx.log.info(
+      {
+        names: d.blocked.length,
+        networks: d.networks.length,
+        carve_outs: d.carved.length,
+        duplicates: d.duplicates,
+        redundant: d.redundant,
+        allowed: d.allowed,
+      },
+      "blocklist decided",
+    );
+
+    const previous = current ? await versions.namesText(current.version).catch(() => "") : "";
+    const changes = listChanges(previous, d);
+    const style = styleOf(s);
+    const outcome: ApplyOutcome = await applyInclude(s, includeData(d, style, helper), ctx);
+    if (!outcome.ok) {
+      ctx.log.error({ stage: outcome.stage, error: outcome.error, rolled_back: outcome.rolledBack ?? false }, "blocklist not applied");
+      const what =
+        outcome.stage === "reload"
+          ? `reload failed (${outcome.error}); ${outcome.rollbackReloaded ? "rolled back to" : "file rolled back to"} version ${index.current}`
+          : `not applied: ${outcome.error}; ${kept}`;
+      return { ...keep("critical", `${what}${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
+    }
+
+    const firewallProblems = await writeFirewallFiles(s, d.networks);
+    const version = await versions.add(
+      {
+        appliedAt: nowSeconds,
+        names: d.blocked.length,
+        networks: d.networks.length,
+        carveOuts: d.carved.length,
+        added: changes.added,
+        removed: changes.removed,
+        style,
+        inputs,
+      },
+      d,
+      s.keep,
+    );
+    logApplied(ctx, version, changes, outcome);
+    const problems = [...firewallProblems];
+    const status: JobStatus = failed.length > 0 || problems.length > 0 ? "warning" : "ok";
     return {
-      ...keep("critical", `refused: ${built.reason}; ${kept}${failedText}`, built.perSource),
+      status,
+      text: `version ${version.version} applied, ${d.blocked.length} names (+${changes.added} -${changes.removed}), ${d.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
+      facts: facts(d.blocked.length, d.networks.length, changes.added, changes.removed),
       details: [...sourceLines, ...counted],
+      served: true,
+      version: version.version,
+      counts: built.perSource,
+      sources: fetched,
     };
+  } finally {
+    await helper?.close();
   }
-  const d = built.decision;
-  ctx.log.info(
-    {
-      names: d.blocked.length,
-      networks: d.networks.length,
-      carve_outs: d.carved.length,
-      duplicates: d.duplicates,
-      redundant: d.redundant,
-      allowed: d.allowed,
-    },
-    "blocklist decided",
-  );
-
-  const previous = current ? await versions.namesText(current.version).catch(() => "") : "";
-  const changes = listChanges(previous, d);
-  const style = styleOf(s);
-  const outcome: ApplyOutcome = await applyInclude(s, includeChunks(d, style), ctx);
-  if (!outcome.ok) {
-    ctx.log.error({ stage: outcome.stage, error: outcome.error, rolled_back: outcome.rolledBack ?? false }, "blocklist not applied");
-    const what =
-      outcome.stage === "reload"
-        ? `reload failed (${outcome.error}); ${outcome.rollbackReloaded ? "rolled back to" : "file rolled back to"} version ${index.current}`
-        : `not applied: ${outcome.error}; ${kept}`;
-    return { ...keep("critical", `${what}${failedText}`, built.perSource), details: [...sourceLines, ...counted] };
-  }
-
-  const firewallProblems = await writeFirewallFiles(s, d.networks);
-  const version = await versions.add(
-    {
-      appliedAt: nowSeconds,
-      names: d.blocked.length,
-      networks: d.networks.length,
-      carveOuts: d.carved.length,
-      added: changes.added,
-      removed: changes.removed,
-      style,
-      inputs,
-    },
-    d,
-    s.keep,
-  );
-  logApplied(ctx, version, changes, outcome);
-  const problems = [...firewallProblems];
-  const status: JobStatus = failed.length > 0 || problems.length > 0 ? "warning" : "ok";
-  return {
-    status,
-    text: `version ${version.version} applied, ${d.blocked.length} names (+${changes.added} -${changes.removed}), ${d.networks.length} networks${failedText}${problems.map((p) => `; ${p}`).join("")}`,
-    facts: facts(d.blocked.length, d.networks.length, changes.added, changes.removed),
-    details: [...sourceLines, ...counted],
-    served: true,
-    version: version.version,
-    counts: built.perSource,
-    sources: fetched,
-  };
 }
 
 /**

@@ -1,0 +1,40 @@
+import type { SortArrays } from "./key-sort.js";
+import type { TableArrays } from "./name-table.js";
+import type { LineShape } from "./unbound-include.js";
+
+/**
+ * What a run hands its helper thread (helper-thread.ts starts it, helper-thread-program.ts is
+ * what it runs). Arrays are on shared memory, so they are seen, not copied.
+ *
+ * Sorting buckets is waited for synchronously (the sort is synchronous), through the job's
+ * signal, one Int32: the caller sets IDLE and posts the job; the thread moves it IDLE → STARTED
+ * → DONE or FAILED; a caller that gave up waiting for the thread to begin moves it IDLE →
+ * TAKEN_BACK, and the thread then leaves the job alone. The moves out of IDLE are
+ * compare-and-exchange, so only one side ever sorts the job's buckets.
+ */
+export interface SortJob {
+  readonly kind: "sort";
+  readonly arrays: SortArrays;
+  /** (lo, hi, depth) triples */
+  readonly buckets: readonly number[];
+  readonly signal: Int32Array;
+}
+
+/** Writing lines of names into a file another thread created: answered by a message (LinesDone). */
+export interface LinesJob {
+  readonly kind: "lines";
+  readonly table: TableArrays;
+  readonly groups: readonly (readonly [Uint32Array, LineShape, LineShape | undefined])[];
+  readonly path: string;
+  readonly position: number;
+}
+
+export type LinesDone = { readonly bytes: number; readonly skipped: number } | { readonly error: string };
+
+export type HelperJob = SortJob | LinesJob;
+
+export const IDLE = 0;
+export const STARTED = 1;
+export const DONE = 2;
+export const FAILED = 3;
+export const TAKEN_BACK = 4;

@@ -1,0 +1,161 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { writeFileAtomic } from "../../src/jobs/atomic-file.js";
+import { addAllowlist, type Decision, decideTable } from "../../src/jobs/dns-blocklist/decide.js";
+import { type PackedKeys, sortKeys } from "../../src/jobs/dns-blocklist/key-sort.js";
+import { NameTable } from "../../src/jobs/dns-blocklist/name-table.js";
+import { ListParser } from "../../src/jobs/dns-blocklist/parse-list.js";
+import { IncludeOnTwoThreads, includeChunks, includeData, includeText } from "../../src/jobs/dns-blocklist/unbound-include.js";
+import { HelperThread } from "../../src/jobs/dns-blocklist/helper-thread.js";
+
+// Big sorts run on two threads: the helper thread (dist/jobs/dns-blocklist-helper.cjs, built by
+// `npm run build`, which `npm test` runs first) sorts the upper half of the buckets. What comes
+// out must not depend on it, and a helper that never begins must cost a wait, not the sort.
+
+const dir = mkdtempSync(join(tmpdir(), "chime-sort-helper-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `count` random keys over a small alphabet with shared prefixes, packed on shared memory */
+function sharedKeys(count: number, seed: number): { keys: PackedKeys; strings: string[] } {
+  const random = (): number => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const tops = ["com\u0001", "net\u0001", "org\u0001", "com\u0001example\u0001", "uk\u0001co\u0001"];
+  const strings = Array.from({ length: count }, () => {
+    let key = tops[Math.floor(random() * tops.length)]!;
+    const n = 1 + Math.floor(random() * 14);
+    for (let i = 0; i < n; i++) key += "\u0001abcdefgh-0"[Math.floor(random() * 11)];
+    return key;
+  });
+  const total = strings.reduce((n, k) => n + k.length, 0);
+  const bytes = new Uint8Array(new SharedArrayBuffer(total));
+  const start = new Uint32Array(count);
+  const length = new Uint8Array(count);
+  let at = 0;
+  strings.forEach((k, i) => {
+    start[i] = at;
+    length[i] = k.length;
+    for (let j = 0; j < k.length; j++) bytes[at++] = k.charCodeAt(j);
+  });
+  return { keys: { bytes, start, length }, strings };
+}
+
+function identity(n: number): Uint32Array {
+  const order = new Uint32Array(new SharedArrayBuffer(n * 4));
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
+/** sorts with `helper` and checks order and neighbours against JavaScript's own string order */
+function expectSorted(keys: PackedKeys, strings: readonly string[], helper: HelperThread | undefined): void {
+  const order = identity(strings.length);
+  const { lcp, next, length } = sortKeys(keys, order, helper);
+  const reference = [...strings].sort();
+  const got = Array.from(order, (i) => strings[i]!);
+  expect(got).toEqual(reference);
+  let wrong = 0;
+  for (let i = 0; i < got.length; i++) {
+    const before = i > 0 ? got[i - 1]! : "";
+    let d = 0;
+    while (d < before.length && d < got[i]!.length && before[d] === got[i]![d]) d++;
+    if (lcp[i] !== d || next[i] !== (d < got[i]!.length ? got[i]!.charCodeAt(d) : 0) || length[i] !== got[i]!.length) wrong++;
+  }
+  expect(wrong, "positions whose neighbours were reported wrong").toBe(0);
+}
+
+describe("the key sort on two threads", () => {
+  test("300 000 keys sorted with the helper thread come out as JavaScript sorts them, neighbours included", async () => {
+    const helper = await HelperThread.start();
+    expect(helper, "dist/jobs/dns-blocklist-helper.cjs is built by npm run build").toBeDefined();
+    try {
+      const { keys, strings } = sharedKeys(300_000, 5);
+      expectSorted(keys, strings, helper);
+      // and again with the same thread, as a second list of a run would be
+      const second = sharedKeys(280_000, 9);
+      expectSorted(second.keys, second.strings, helper);
+      expect(helper?.jobsDone, "jobs the helper thread did").toBe(2);
+    } finally {
+      await helper?.close();
+    }
+  });
+
+  test("a helper thread that never begins: after its wait, this thread sorts the buckets itself", async () => {
+    // a program that ends at once without ever taking a job
+    const program = join(dir, "gone.cjs");
+    writeFileSync(program, "process.exitCode = 0;\n");
+    const helper = await HelperThread.start(program);
+    expect(helper).toBeDefined();
+    try {
+      const { keys, strings } = sharedKeys(270_000, 13);
+      expectSorted(keys, strings, helper);
+      expect(helper?.jobsDone).toBe(0);
+    } finally {
+      await helper?.close();
+    }
+  });
+
+  test("no helper where its program is missing (a checkout that was not built)", async () => {
+    expect(await HelperThread.start(join(dir, "missing.cjs"))).toBeUndefined();
+  });
+});
+
+describe("the include written from two threads", () => {
+  /** a decision of `count` names (some under others, some allowed below a blocked one) on a shared table */
+  function bigDecision(count: number): Decision {
+    const table = new NameTable(count * 24, true);
+    const lines = Array.from(
+      { length: count },
+      (_, i) => `0.0.0.0 ${i % 7 === 0 ? "www." : ""}n${(i * 7919) % count}.${["com", "net", "example"][i % 3]}`,
+    );
+    lines.push("0.0.0.0 parent-a.com", "0.0.0.0 parent-b.net");
+    const parser = new ListParser("big", table);
+    parser.push(new TextEncoder().encode(lines.join("\n")));
+    parser.end();
+    // allowed names below blocked ones: carve-outs, written by the helper after its names
+    addAllowlist(table, { exact: ["www.parent-a.com", "mail.parent-b.net"], subtrees: [] });
+    return decideTable(table, []);
+  }
+
+  test.each([
+    ["always_nxdomain", { action: "always_nxdomain" as const }],
+    ["redirect (a record line after each zone)", { action: "redirect" as const, sink: "192.0.2.1" }],
+  ])("byte for byte the file one thread writes: %s", async (_, style) => {
+    const d = bigDecision(240_000);
+    expect(d.blocked.length).toBeGreaterThan(100_000);
+    expect(d.carved.length).toBeGreaterThan(0);
+    const helper = await HelperThread.start();
+    try {
+      const two = join(dir, "two.conf");
+      const data = includeData(d, style, helper);
+      expect(data).toBeInstanceOf(IncludeOnTwoThreads);
+      await writeFileAtomic(two, data, { fsync: false });
+      expect(helper?.jobsDone, "the helper wrote its half").toBe(1);
+      expect((data as IncludeOnTwoThreads).rewritten, "written once, from two threads").toBe(false);
+      const one = join(dir, "one.conf");
+      await writeFileAtomic(one, includeChunks(d, style), { fsync: false });
+      expect(readFileSync(two).equals(readFileSync(one))).toBe(true);
+    } finally {
+      await helper?.close();
+    }
+  });
+
+  test("a helper that has ended: the include is written whole by this thread", async () => {
+    const d = bigDecision(220_000);
+    const program = join(dir, "gone-too.cjs");
+    writeFileSync(program, "process.exitCode = 0;\n");
+    const helper = await HelperThread.start(program);
+    try {
+      const path = join(dir, "fallback.conf");
+      const data = includeData(d, { action: "refuse" }, helper);
+      await writeFileAtomic(path, data, { fsync: false });
+      expect((data as IncludeOnTwoThreads).rewritten).toBe(true);
+      expect(readFileSync(path, "latin1")).toBe(includeText(d, { action: "refuse" }));
+      expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    } finally {
+      await helper?.close();
+    }
+  });
+});
