@@ -1,4 +1,4 @@
-import type { SortArrays } from "./key-sort.js";
+import type { SortWork } from "./key-sort.js";
 import type { TableArrays } from "./name-table.js";
 import type { LineShape } from "./unbound-include.js";
 
@@ -12,13 +12,7 @@ import type { LineShape } from "./unbound-include.js";
  * TAKEN_BACK, and the thread then leaves the job alone. The moves out of IDLE are
  * compare-and-exchange, so only one side ever sorts the job's buckets.
  */
-export interface SortJob {
-  readonly kind: "sort";
-  readonly arrays: SortArrays;
-  /** (lo, hi, depth) triples */
-  readonly buckets: readonly number[];
-  readonly signal: Int32Array;
-}
+export type SortJob = SortWork & { readonly signal: Int32Array };
 
 /** Writing lines of names into a file another thread created: answered by a message (LinesDone). */
 export interface LinesJob {

@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { DONE, FAILED, type HelperJob, IDLE, type LinesDone, type LinesJob, STARTED, type SortJob } from "./helper-jobs.js";
-import { largestBucket, newScratch, sortBuckets } from "./key-sort.js";
+import { classify, largestBucket, newScratch, sortBuckets } from "./key-sort.js";
 import { NameTable } from "./name-table.js";
 import { nameLineChunks } from "./unbound-include.js";
 
@@ -11,18 +11,24 @@ import { nameLineChunks } from "./unbound-include.js";
  * memory. See helper-jobs.ts for how each kind of job is answered.
  */
 function run(job: HelperJob): void {
-  if (job.kind === "sort") sort(job);
-  else parentPort?.postMessage(lines(job));
+  if (job.kind === "lines") parentPort?.postMessage(lines(job));
+  else sort(job);
 }
 
 function sort(job: SortJob): void {
-  const { arrays, buckets, signal } = job;
+  const { signal } = job;
   // a job the caller took back before this thread began is left alone
   if (Atomics.compareExchange(signal, 0, IDLE, STARTED) !== IDLE) return;
   let state = DONE;
   try {
-    const out = { lcp: arrays.lcp, next: arrays.next, length: arrays.len };
-    sortBuckets(arrays.bytes, arrays, newScratch(largestBucket(buckets)), [...buckets], out);
+    if (job.kind === "buckets") {
+      const { arrays, buckets } = job;
+      const out = { lcp: arrays.lcp, next: arrays.next, length: arrays.len };
+      sortBuckets(arrays.bytes, arrays, newScratch(largestBucket(buckets)), [...buckets], out);
+    } else {
+      const { arrays, splitters, from, to, bucketOf, counts } = job;
+      classify(arrays.bytes, arrays.at, arrays.len, splitters, from, to, bucketOf, counts);
+    }
   } catch {
     state = FAILED;
   }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { installationRoot } from "../../cli/installation-root.js";
 import { DONE, FAILED, IDLE, type LinesDone, type LinesJob, type SortJob, STARTED, TAKEN_BACK } from "./helper-jobs.js";
-import type { BucketHelper, SortArrays } from "./key-sort.js";
+import type { BucketHelper, SortWork } from "./key-sort.js";
 import type { NameTable } from "./name-table.js";
 import type { LineShape, LineWriter } from "./unbound-include.js";
 
@@ -71,11 +71,11 @@ export class HelperThread implements BucketHelper, LineWriter {
     return new HelperThread(worker);
   }
 
-  hand(arrays: SortArrays, buckets: readonly number[]): void {
+  hand(work: SortWork): void {
     this.handed = this.gone === undefined;
     if (!this.handed) return;
     Atomics.store(this.signal, 0, IDLE);
-    const job: SortJob = { kind: "sort", arrays, buckets, signal: this.signal };
+    const job: SortJob = { ...work, signal: this.signal };
     this.worker.postMessage(job);
   }
 

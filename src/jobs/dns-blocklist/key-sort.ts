@@ -140,6 +140,48 @@ export interface Scratch {
   readonly movedLen: Uint8Array;
 }
 
+/** Splitters of a cut: `count` of them, each eight key bytes as a high and a low half. */
+export interface Splitters {
+  readonly high: Uint32Array;
+  readonly low: Uint32Array;
+  readonly count: number;
+}
+
+/**
+ * The bucket of each key at sorted positions [from, to) (how many splitters are at or below its
+ * first eight bytes), into bucketOf; counts[b + 1] counts the keys of bucket b. The helper
+ * thread runs this too, on the upper half of a big cut.
+ */
+export function classify(
+  bytes: Uint8Array,
+  at: Uint32Array,
+  len: Uint8Array,
+  splitters: Splitters,
+  from: number,
+  to: number,
+  bucketOf: Uint16Array,
+  counts: Uint32Array,
+): void {
+  const { high: splitHigh, low: splitLow, count: k } = splitters;
+  const pair = new Uint32Array(2);
+  for (let i = from; i < to; i++) {
+    if ((i - from) % PREFETCH === 0) prefetchBytes(bytes, at, i, Math.min(to, i + PREFETCH), 0);
+    firstEight(bytes, at[i]!, len[i]!, pair);
+    const high = pair[0]!;
+    const low = pair[1]!;
+    let a = 0;
+    let z = k;
+    while (a < z) {
+      const mid = (a + z) >>> 1;
+      const h = splitHigh[mid]!;
+      if (h < high || (h === high && splitLow[mid]! <= low)) a = mid + 1;
+      else z = mid;
+    }
+    bucketOf[i] = a;
+    counts[a + 1]!++;
+  }
+}
+
 /**
  * Cuts all of `place` into buckets between splitters, taken from a sorted sample of the keys'
  * first eight bytes. Bucket b holds the keys from splitter b - 1 (included) to splitter b; its
@@ -150,7 +192,7 @@ export interface Scratch {
  * The keys are moved to their buckets in place, along the cycles of the move (an American flag
  * sort's step): a copy of the index and start arrays would be 8 bytes a key more at the peak.
  */
-function cutBySplitters(bytes: Uint8Array, place: Places, pending: number[]): Uint32Array {
+function cutBySplitters(bytes: Uint8Array, place: Places, pending: number[], helper: BucketHelper | undefined): Uint32Array {
   const { order, at, len } = place;
   const n = order.length;
   const pair = new Uint32Array(2);
@@ -177,25 +219,19 @@ function cutBySplitters(bytes: Uint8Array, place: Places, pending: number[]): Ui
     splitLow[k] = low;
     k++;
   }
-  const bucketOf = new Uint16Array(n);
+  const splitters: Splitters = { high: splitHigh, low: splitLow, count: k };
+  const bucketOf = new Uint16Array(helper === undefined ? new ArrayBuffer(n * 2) : new SharedArrayBuffer(n * 2));
   // counts, then where each bucket's next key goes
   const next = new Uint32Array(k + 2);
-  for (let i = 0; i < n; i++) {
-    if (i % PREFETCH === 0) prefetchBytes(bytes, at, i, Math.min(n, i + PREFETCH), 0);
-    firstEight(bytes, at[i]!, len[i]!, pair);
-    const high = pair[0]!;
-    const low = pair[1]!;
-    // how many splitters are at or below the key's bytes
-    let a = 0;
-    let z = k;
-    while (a < z) {
-      const mid = (a + z) >>> 1;
-      const h = splitHigh[mid]!;
-      if (h < high || (h === high && splitLow[mid]! <= low)) a = mid + 1;
-      else z = mid;
-    }
-    bucketOf[i] = a;
-    next[a + 1]!++;
+  if (helper === undefined) classify(bytes, at, len, splitters, 0, n, bucketOf, next);
+  else {
+    // the upper half is classified on the helper thread meanwhile, with counts of its own
+    const half = n >>> 1;
+    const theirs = new Uint32Array(new SharedArrayBuffer((k + 2) * 4));
+    helper.hand({ kind: "classify", arrays: { bytes, at, len }, splitters, from: half, to: n, bucketOf, counts: theirs });
+    classify(bytes, at, len, splitters, 0, half, bucketOf, next);
+    if (!helper.finish()) classify(bytes, at, len, splitters, half, n, bucketOf, theirs);
+    for (let b = 0; b < next.length; b++) next[b]! += theirs[b]!;
   }
   for (let b = 1; b <= k + 1; b++) next[b]! += next[b - 1]!;
   const starts = next.slice(0, k + 2);
@@ -276,13 +312,31 @@ export interface SortArrays {
   readonly next: Uint8Array;
 }
 
+/** Part of a sort a second thread can take; its arrays are on shared memory. */
+export type SortWork =
+  | {
+      readonly kind: "buckets";
+      readonly arrays: SortArrays;
+      /** (lo, hi, depth) triples */
+      readonly buckets: readonly number[];
+    }
+  | {
+      readonly kind: "classify";
+      readonly arrays: Pick<SortArrays, "bytes" | "at" | "len">;
+      readonly splitters: Splitters;
+      readonly from: number;
+      readonly to: number;
+      readonly bucketOf: Uint16Array;
+      /** the part's own counts, as classify keeps them */
+      readonly counts: Uint32Array;
+    };
+
 /**
- * A second thread that sorts some of the buckets: `hand` gives it buckets (lo, hi, depth
- * triples of the arrays) and returns at once; `finish` waits until it is done, and is false
- * when it never began (the caller then sorts them itself).
+ * A second thread that takes part of a sort: `hand` gives it work and returns at once; `finish`
+ * waits until it is done, and is false when it never began (the caller then does it itself).
  */
 export interface BucketHelper {
-  hand(arrays: SortArrays, buckets: readonly number[]): void;
+  hand(work: SortWork): void;
   finish(): boolean;
 }
 
@@ -330,7 +384,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array, helper?: BucketHe
   // are found once all is sorted
   const pending: number[] = [];
   let firsts: Uint32Array = Uint32Array.of(0);
-  if (n > SAMPLE_ABOVE) firsts = cutBySplitters(bytes, place, pending);
+  if (n > SAMPLE_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined);
   else pending.push(0, n, 0);
   // scratch for the biggest bucket, not for all keys: after a cut, a few thousand at most
   const scratch = newScratch(largestBucket(pending));
@@ -339,7 +393,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array, helper?: BucketHe
     let split = 0;
     while (split < pending.length && pending[split]! < n / 2) split += 3;
     const theirs = pending.splice(split);
-    helper.hand(arrays, theirs);
+    helper.hand({ kind: "buckets", arrays, buckets: theirs });
     sortBuckets(bytes, place, scratch, pending, out);
     if (!helper.finish()) sortBuckets(bytes, place, scratch, theirs, out);
   } else sortBuckets(bytes, place, scratch, pending, out);
