@@ -33,6 +33,14 @@ const sorted = (keys: string[]): string[] => {
   }
   return out;
 };
+/** numbers in [0, 1), the same for the same seed (a linear congruential generator) */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed / 2 ** 32;
+  };
+}
+
 // The reference: JavaScript's own string order, which for these code units (1–127) is byte order.
 const reference = (keys: string[]): string[] => [...keys].sort();
 
@@ -48,11 +56,7 @@ describe("the radix sort of packed keys, and the neighbours it reports", () => {
   });
 
   test("buckets of every packing width: 70 000 keys with long shared prefixes and many repeats", () => {
-    let seed = 7;
-    const random = (): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const random = seeded(7);
     const keys = Array.from({ length: 70_000 }, () => {
       const prefix = ["com\u0001example\u0001", "com\u0001example-", "net\u0001", ""][Math.floor(random() * 4)]!;
       let tail = "";
@@ -62,6 +66,7 @@ describe("the radix sort of packed keys, and the neighbours it reports", () => {
     });
     expect(sorted(keys)).toEqual(reference(keys));
   });
+
   // Over 65 536 keys the sort first cuts the input by splitters drawn from a sample of the keys'
   // first eight bytes; these inputs make that cut meet its edges.
   test("more keys than one radix level takes: all equal (every splitter the same)", () => {
@@ -70,11 +75,7 @@ describe("the radix sort of packed keys, and the neighbours it reports", () => {
   });
 
   test("more keys than one radix level takes: short keys (ending inside the first eight bytes) and long shared prefixes", () => {
-    let seed = 11;
-    const random = (): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const random = seeded(11);
     const keys = Array.from({ length: 100_000 }, () => {
       const n = 1 + Math.floor(random() * (random() < 0.5 ? 9 : 24));
       let key = random() < 0.3 ? "com\u0001exam" : "";

@@ -70,16 +70,7 @@ function insertionSort(bytes: Uint8Array, place: Places, lo: number, hi: number,
     at[j + 1] = sv;
     len[j + 1] = lv;
   }
-  for (let i = lo + 1; i < hi; i++) {
-    const sa = at[i - 1]!;
-    const sb = at[i]!;
-    const lb = len[i]!;
-    const n = Math.min(len[i - 1]!, lb);
-    let d = depth;
-    while (d < n && bytes[sa + d] === bytes[sb + d]) d++;
-    out.lcp[i] = d;
-    out.next[i] = d < lb ? bytes[sb + d]! : 0;
-  }
+  for (let i = lo + 1; i < hi; i++) neighboursOf(bytes, place, i, depth, out);
 }
 
 /**
@@ -284,12 +275,15 @@ function cutBySplitters(bytes: Uint8Array, place: Places, pending: number[], hel
   return starts.subarray(0, k + 1);
 }
 
-/** The neighbours of the key at sorted position p, found by comparing it with the one before. */
-function neighboursOf(bytes: Uint8Array, place: Places, p: number, out: Neighbours): void {
+/**
+ * The neighbours of the key at sorted position p, found by comparing it with the one before
+ * from byte `depth` on (the bytes before it they share).
+ */
+function neighboursOf(bytes: Uint8Array, place: Places, p: number, depth: number, out: Neighbours): void {
   const { at, len } = place;
   const sb = at[p]!;
   const lb = len[p]!;
-  let d = 0;
+  let d = depth;
   if (p > 0) {
     const sa = at[p - 1]!;
     const n = Math.min(len[p - 1]!, lb);
@@ -397,7 +391,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array, helper?: BucketHe
     sortBuckets(bytes, place, scratch, pending, out);
     if (!helper.finish()) sortBuckets(bytes, place, scratch, theirs, out);
   } else sortBuckets(bytes, place, scratch, pending, out);
-  for (const p of firsts) if (p < n) neighboursOf(bytes, place, p, out);
+  for (const p of firsts) if (p < n) neighboursOf(bytes, place, p, 0, out);
   return out;
 }
 
