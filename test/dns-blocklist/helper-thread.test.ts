@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { writeFileAtomic } from "../../src/jobs/atomic-file.js";
+import { runBin } from "../cli/run-bin.js";
 import { addAllowlist, type Decision, decideTable } from "../../src/jobs/dns-blocklist/decide.js";
 import { type PackedKeys, sortKeys } from "../../src/jobs/dns-blocklist/key-sort.js";
 import { NameTable } from "../../src/jobs/dns-blocklist/name-table.js";
@@ -158,5 +159,46 @@ describe("the include written from two threads", () => {
     } finally {
       await helper?.close();
     }
+  });
+});
+
+describe("a run of the built job with a big list", () => {
+  test("its helper thread (sort and include) gives the include one thread gives, byte for byte", () => {
+    // ~6.5 MB of hosts lines: past the size that gets a helper thread, over the 262 144 keys whose
+    // sort it shares, and over the 100 000 names kept whose include it writes half of
+    const lines = Array.from(
+      { length: 280_000 },
+      (_, i) => `0.0.0.0 ${i % 5 === 0 ? "ads." : ""}h${(i * 7919) % 280_000}x.${["com", "net", "org", "example"][i % 4]}`,
+    );
+    const list = join(dir, "big-hosts.txt");
+    writeFileSync(list, `${lines.join("\n")}\n`);
+    const include = join(dir, "blocklist.conf");
+    writeFileSync(include, "");
+    const conf = join(dir, "unbound.conf");
+    writeFileSync(conf, `server:\n  include: "${include}"\n`);
+    // the unbound programs stand in as true(1): what is checked here is the file
+    const r = runBin("chime", [
+      "--state-dir",
+      join(dir, "cli-state"),
+      "dns-blocklist",
+      "--include",
+      include,
+      "--unbound-conf",
+      conf,
+      "--unbound-checkconf",
+      "/bin/true",
+      "--unbound-control",
+      "/bin/true",
+      list,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/blocklist decided .*threads=2/);
+    const table = new NameTable();
+    const parser = new ListParser("reference", table);
+    parser.push(readFileSync(list));
+    parser.end();
+    const d = decideTable(table, []);
+    expect(d.blocked.length).toBeGreaterThan(100_000);
+    expect(readFileSync(include, "latin1")).toBe(includeText(d, { action: "always_nxdomain" }));
   });
 });

@@ -175,6 +175,8 @@ export async function updateBlocklist(
         duplicates: d.duplicates,
         redundant: d.redundant,
         allowed: d.allowed,
+        // whether the sort had the helper thread's part (a big list; see helper-thread.ts)
+        threads: helper !== undefined && helper.jobsDone > 0 ? 2 : 1,
       },
       "blocklist decided",
     );
