@@ -149,7 +149,9 @@ export function decideTable(table: NameTable, networks: readonly string[], helpe
     order[keptCount++] = entry;
     push(length, true, false);
   }
-  const blocked = order.slice(0, keptCount);
+  // a view, not a copy: the sorted order is not needed past this point, and on shared memory
+  // (a run with a helper thread) the helper then reads the names it writes without a copy
+  const blocked = order.subarray(0, keptCount);
   const carvedEntries = Uint32Array.from(carved);
   return {
     table,

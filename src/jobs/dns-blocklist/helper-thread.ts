@@ -20,10 +20,11 @@ const BEGIN_WITHIN_MS = 2000;
 
 /**
  * The second thread of a dns-blocklist run with a big list: started as the run begins, so that
- * it is ready by the time the lists are parsed, and ended with the run. It sorts half of the
- * buckets of the key sort (key-sort.ts), and writes the second half of the include
- * (unbound-include.ts). The sort waits for it by blocking this thread (Atomics.wait): the sort
- * is synchronous, and this thread has nothing else to do meanwhile.
+ * it is ready by the time the lists are parsed, and ended with the run. In the key sort
+ * (key-sort.ts) it classifies half of the keys of the cut and sorts half of the buckets; it
+ * writes the second half of the include (unbound-include.ts). The sort waits for it by blocking
+ * this thread (Atomics.wait): the sort is synchronous, and this thread has nothing else to do
+ * meanwhile.
  */
 export class HelperThread implements BucketHelper, LineWriter {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
@@ -32,7 +33,7 @@ export class HelperThread implements BucketHelper, LineWriter {
   private handed = false;
   /** a lines job's answer, awaited */
   private answer: ((done: LinesDone) => void) | undefined;
-  /** jobs the thread finished (the tests check that it did the work) */
+  /** jobs the thread finished (the run's log and the tests tell from it that it did the work) */
   jobsDone = 0;
 
   private constructor(private readonly worker: Worker) {
