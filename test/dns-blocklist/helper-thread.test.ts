@@ -1,7 +1,11 @@
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, test } from "vitest";
+import { installationRoot } from "../../src/cli/installation-root.js";
+import { PROTOCOL } from "../../src/jobs/dns-blocklist/helper-jobs.js";
 import { writeFileAtomic } from "../../src/jobs/atomic-file.js";
 import { runBin } from "../cli/run-bin.js";
 import { addAllowlist, type Decision, decideTable } from "../../src/jobs/dns-blocklist/decide.js";
@@ -97,6 +101,13 @@ describe("the key sort on two threads", () => {
     } finally {
       await helper?.close();
     }
+  });
+
+  test("a program of another build's protocol ends at once, taking no job (an upgrade not yet restarted)", async () => {
+    const program = join(installationRoot(), "dist", "jobs", "dns-blocklist-helper.cjs");
+    const worker = new Worker(program, { workerData: { protocol: PROTOCOL + 1 }, stdout: true, stderr: true });
+    const [code] = (await once(worker, "exit")) as [number];
+    expect(code).toBe(0);
   });
 
   test("no helper where its program is missing (a checkout that was not built)", async () => {

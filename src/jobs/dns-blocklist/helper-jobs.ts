@@ -27,6 +27,14 @@ export type LinesDone = { readonly bytes: number; readonly skipped: number } | {
 
 export type HelperJob = SortJob | LinesJob;
 
+/**
+ * The shape of these messages, as both sides were built with it: the thread's program is read
+ * from disk for each run, so a service upgraded in place and not yet restarted could start a
+ * newer program than it speaks to. A program of another PROTOCOL ends at once (the run then
+ * does everything on one thread). Raise it with any change to the jobs' shapes or meaning.
+ */
+export const PROTOCOL = 1;
+
 export const IDLE = 0;
 export const STARTED = 1;
 export const DONE = 2;

@@ -1,6 +1,6 @@
 import { closeSync, constants, openSync, writeSync } from "node:fs";
-import { parentPort } from "node:worker_threads";
-import { DONE, FAILED, type HelperJob, IDLE, type LinesDone, type LinesJob, STARTED, type SortJob } from "./helper-jobs.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { DONE, FAILED, type HelperJob, IDLE, type LinesDone, type LinesJob, PROTOCOL, STARTED, type SortJob } from "./helper-jobs.js";
 import { classify, largestBucket, newScratch, sortBuckets } from "./key-sort.js";
 import { NameTable } from "./name-table.js";
 import { nameLineChunks } from "./unbound-include.js";
@@ -59,4 +59,6 @@ function lines(job: LinesJob): LinesDone {
   }
 }
 
-parentPort?.on("message", run);
+// started by a run of another build: it ends, and the run does everything on one thread
+if (workerData?.protocol !== PROTOCOL) process.exit(0);
+else parentPort?.on("message", run);

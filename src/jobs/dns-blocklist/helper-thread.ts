@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { installationRoot } from "../../cli/installation-root.js";
-import { DONE, FAILED, IDLE, type LinesDone, type LinesJob, type SortJob, STARTED, TAKEN_BACK } from "./helper-jobs.js";
+import { DONE, FAILED, IDLE, type LinesDone, type LinesJob, PROTOCOL, type SortJob, STARTED, TAKEN_BACK } from "./helper-jobs.js";
 import type { BucketHelper, SortWork } from "./key-sort.js";
 import type { NameTable } from "./name-table.js";
 import type { LineShape, LineWriter } from "./unbound-include.js";
@@ -66,7 +66,7 @@ export class HelperThread implements BucketHelper, LineWriter {
     // loaded here, not with the job: a service whose lists are small never loads it
     const { Worker } = await import("node:worker_threads");
     // no stdout or stderr of its own: it writes nothing there, and a service's log is this process's
-    const worker = new Worker(program, { stdout: true, stderr: true });
+    const worker = new Worker(program, { stdout: true, stderr: true, workerData: { protocol: PROTOCOL } });
     // it must not keep a process alive that has nothing else left to do
     worker.unref();
     return new HelperThread(worker);
