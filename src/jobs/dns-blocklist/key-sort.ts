@@ -380,7 +380,8 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array, helper?: BucketHe
   let firsts: Uint32Array = Uint32Array.of(0);
   if (n > SAMPLE_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined);
   else pending.push(0, n, 0);
-  // scratch for the biggest bucket, not for all keys: after a cut, a few thousand at most
+  // scratch for the biggest bucket (a bucket only splits into smaller ones), not for all keys:
+  // after a cut, a few thousand for lists like the benchmark's
   const scratch = newScratch(largestBucket(pending));
   if (share) {
     // the cut pushed its buckets in key order; the helper takes those from the middle key on
