@@ -1,4 +1,5 @@
 import { EMPTY_ALLOWLIST, type Allowlist } from "./allowlist.js";
+import { memoryFor } from "./helper-jobs.js";
 import { addressRange } from "./ip-network.js";
 import { type BucketHelper, sortKeys } from "./key-sort.js";
 import { BLOCK, BOUNDARY, EXACT, NameTable, SUBTREE } from "./name-table.js";
@@ -34,7 +35,7 @@ export interface Decision {
 }
 
 function identity(n: number, shared: boolean): Uint32Array {
-  const order = new Uint32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
+  const order = new Uint32Array(memoryFor(n * 4, shared));
   for (let i = 0; i < n; i++) order[i] = i;
   return order;
 }

@@ -27,6 +27,11 @@ export type LinesDone = { readonly bytes: number; readonly skipped: number } | {
 
 export type HelperJob = SortJob | LinesJob;
 
+/** Memory for `size` bytes: shared, for the helper thread to see, or this thread's own. */
+export function memoryFor(size: number, shared: boolean): ArrayBufferLike {
+  return shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+}
+
 /**
  * The shape of these messages, as both sides were built with it: the thread's program is read
  * from disk for each run, so a service upgraded in place and not yet restarted could start a

@@ -1,7 +1,8 @@
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { DONE, FAILED, type HelperJob, IDLE, type LinesDone, type LinesJob, PROTOCOL, STARTED, type SortJob } from "./helper-jobs.js";
-import { classify, largestBucket, newScratch, sortBuckets } from "./key-sort.js";
+import { largestBucket, newScratch, sortBuckets } from "./key-sort.js";
+import { classify } from "./splitter-cut.js";
 import { NameTable } from "./name-table.js";
 import { nameLineChunks } from "./unbound-include.js";
 

@@ -1,4 +1,6 @@
+import { memoryFor } from "./helper-jobs.js";
 import { keepLoaded, PREFETCH, prefetchBytes } from "./prefetch.js";
+import { CUT_ABOVE, cutBySplitters, type Splitters } from "./splitter-cut.js";
 
 /**
  * Keys packed into one byte array, sorted by an MSD radix sort on an index array. A million
@@ -8,12 +10,7 @@ import { keepLoaded, PREFETCH, prefetchBytes } from "./prefetch.js";
  * read per key and level (its bytes; its start and length move with it), everything else
  * sequential, and no comparator call.
  *
- * A big input is first cut by splitters (a sample sort): the first eight bytes of every key are
- * placed among 4095 splitters drawn from a sample, by a binary search on the splitters alone,
- * and the keys are moved to their buckets by counting. Names share few leading bytes ("com",
- * then a boundary), so the first radix level over a million keys sorted all of them natively
- * and still left buckets of tens of thousands; the splitters leave buckets of a few hundred, in
- * one pass and no sort. Measured on the benchmark's million names: sorting ~420 → ~320 ms.
+ * A big input is first cut into buckets by splitters (splitter-cut.ts).
  */
 export interface PackedKeys {
   /** the bytes of every key, one after another; no key contains a 0 byte */
@@ -101,178 +98,12 @@ function packedByte(high: number, low: number, index: number, width: number): nu
   return (low >>> (8 * (width - 1 - index))) & 0xff;
 }
 
-// An input bigger than this is first cut by splitters (see the top); smaller ones start with a
-// radix level, as the buckets the splitters leave do.
-const SAMPLE_ABOVE = 1 << 16;
-// ~250 keys a bucket for a million; the splitters (32 KiB) stay in the processor's cache
-const SPLITTERS = 4095;
-const SAMPLES_PER_SPLITTER = 8;
-
-/** The first eight bytes of the key at `s` (`n` long), 0 past its end, as big-endian halves into pair[0] and pair[1]. */
-function firstEight(bytes: Uint8Array, s: number, n: number, pair: Uint32Array): void {
-  let high = 0;
-  let low = 0;
-  if (n >= 8) {
-    high = (bytes[s]! << 24) | (bytes[s + 1]! << 16) | (bytes[s + 2]! << 8) | bytes[s + 3]!;
-    low = (bytes[s + 4]! << 24) | (bytes[s + 5]! << 16) | (bytes[s + 6]! << 8) | bytes[s + 7]!;
-  } else {
-    for (let b = 0; b < 4; b++) high = (high << 8) | (b < n ? bytes[s + b]! : 0);
-    for (let b = 4; b < 8; b++) low = (low << 8) | (b < n ? bytes[s + b]! : 0);
-  }
-  pair[0] = high >>> 0;
-  pair[1] = low >>> 0;
-}
-
 /** Scratch space the sort's steps share: one 64-bit value a key, seen as two 32-bit halves. */
 export interface Scratch {
   /** little-endian: the low half of value i at 2i, the high half at 2i + 1 */
   readonly halves: Uint32Array;
   readonly values: BigUint64Array;
   readonly movedLen: Uint8Array;
-}
-
-/** Splitters of a cut: `count` of them, each eight key bytes as a high and a low half. */
-export interface Splitters {
-  readonly high: Uint32Array;
-  readonly low: Uint32Array;
-  readonly count: number;
-}
-
-/**
- * The bucket of each key at sorted positions [from, to) (how many splitters are at or below its
- * first eight bytes), into bucketOf; counts[b + 1] counts the keys of bucket b. The helper
- * thread runs this too, on the upper half of a big cut.
- */
-export function classify(
-  bytes: Uint8Array,
-  at: Uint32Array,
-  len: Uint8Array,
-  splitters: Splitters,
-  from: number,
-  to: number,
-  bucketOf: Uint16Array,
-  counts: Uint32Array,
-): void {
-  const { high: splitHigh, low: splitLow, count: k } = splitters;
-  const pair = new Uint32Array(2);
-  for (let i = from; i < to; i++) {
-    if ((i - from) % PREFETCH === 0) prefetchBytes(bytes, at, i, Math.min(to, i + PREFETCH), 0);
-    firstEight(bytes, at[i]!, len[i]!, pair);
-    const high = pair[0]!;
-    const low = pair[1]!;
-    let a = 0;
-    let z = k;
-    while (a < z) {
-      const mid = (a + z) >>> 1;
-      const h = splitHigh[mid]!;
-      if (h < high || (h === high && splitLow[mid]! <= low)) a = mid + 1;
-      else z = mid;
-    }
-    bucketOf[i] = a;
-    counts[a + 1]!++;
-  }
-}
-
-/**
- * Cuts all of `place` into buckets between splitters, taken from a sorted sample of the keys'
- * first eight bytes. Bucket b holds the keys from splitter b - 1 (included) to splitter b; its
- * keys all share the bytes those two splitters share, so its radix sort starts there. Pushes
- * the buckets to `pending` in key order; returns where they start (a bucket's first key learns
- * its neighbours once all is sorted: the key before it is in another bucket).
- *
- * The keys are moved to their buckets in place, along the cycles of the move (an American flag
- * sort's step): a copy of the index and start arrays would be 8 bytes a key more at the peak.
- */
-function cutBySplitters(bytes: Uint8Array, place: Places, pending: number[], helper: BucketHelper | undefined): Uint32Array {
-  const { order, at, len } = place;
-  const n = order.length;
-  const pair = new Uint32Array(2);
-  const samples = Math.min(n, (SPLITTERS + 1) * SAMPLES_PER_SPLITTER);
-  // the samples' eight bytes as 64-bit values, two 32-bit halves each (low half first)
-  const words = new ArrayBuffer(samples * 8);
-  const halves = new Uint32Array(words);
-  for (let j = 0; j < samples; j++) {
-    const i = Math.floor((j * n) / samples);
-    firstEight(bytes, at[i]!, len[i]!, pair);
-    halves[2 * j + 1] = pair[0]!;
-    halves[2 * j] = pair[1]!;
-  }
-  new BigUint64Array(words).sort();
-  const splitHigh = new Uint32Array(SPLITTERS);
-  const splitLow = new Uint32Array(SPLITTERS);
-  let k = 0;
-  for (let j = SAMPLES_PER_SPLITTER; j < samples && k < SPLITTERS; j += SAMPLES_PER_SPLITTER) {
-    const high = halves[2 * j + 1]!;
-    const low = halves[2 * j]!;
-    // many keys may share eight bytes: a splitter is taken once
-    if (k > 0 && splitHigh[k - 1] === high && splitLow[k - 1] === low) continue;
-    splitHigh[k] = high;
-    splitLow[k] = low;
-    k++;
-  }
-  const splitters: Splitters = { high: splitHigh, low: splitLow, count: k };
-  const bucketOf = new Uint16Array(helper === undefined ? new ArrayBuffer(n * 2) : new SharedArrayBuffer(n * 2));
-  // counts, then where each bucket's next key goes
-  const next = new Uint32Array(k + 2);
-  if (helper === undefined) classify(bytes, at, len, splitters, 0, n, bucketOf, next);
-  else {
-    // the upper half is classified on the helper thread meanwhile, with counts of its own
-    const half = n >>> 1;
-    const theirs = new Uint32Array(new SharedArrayBuffer((k + 2) * 4));
-    helper.hand({ kind: "classify", arrays: { bytes, at, len }, splitters, from: half, to: n, bucketOf, counts: theirs });
-    classify(bytes, at, len, splitters, 0, half, bucketOf, next);
-    if (!helper.finish()) classify(bytes, at, len, splitters, half, n, bucketOf, theirs);
-    for (let b = 0; b < next.length; b++) next[b]! += theirs[b]!;
-  }
-  for (let b = 1; b <= k + 1; b++) next[b]! += next[b - 1]!;
-  const starts = next.slice(0, k + 2);
-  for (let b = 0; b <= k; b++) {
-    const end = starts[b + 1]!;
-    for (let i = next[b]!; i < end; i = next[b]!) {
-      let to = bucketOf[i]!;
-      if (to === b) {
-        next[b]!++;
-        continue;
-      }
-      // carry the key at i to its bucket, the key found there to its own, … until one for
-      // bucket b comes back to i
-      let o = order[i]!;
-      let s = at[i]!;
-      let l = len[i]!;
-      while (to !== b) {
-        const j = next[to]!++;
-        const nextTo = bucketOf[j]!;
-        const o2 = order[j]!;
-        const s2 = at[j]!;
-        const l2 = len[j]!;
-        order[j] = o;
-        at[j] = s;
-        len[j] = l;
-        o = o2;
-        s = s2;
-        l = l2;
-        to = nextTo;
-      }
-      order[i] = o;
-      at[i] = s;
-      len[i] = l;
-      next[b]!++;
-    }
-  }
-  for (let b = 0; b <= k; b++) {
-    const lo = starts[b]!;
-    const hi = starts[b + 1]!;
-    if (hi - lo < 2) continue;
-    // the bytes the bucket's two splitters share (none for the first and the last bucket); a
-    // shared byte is never a 0 of a key's end, or the two splitters would be equal
-    let depth = 0;
-    if (b > 0 && b < k) {
-      const differHigh = (splitHigh[b - 1]! ^ splitHigh[b]!) >>> 0;
-      depth = differHigh !== 0 ? Math.clz32(differHigh) >> 3 : 4 + (Math.clz32((splitLow[b - 1]! ^ splitLow[b]!) >>> 0) >> 3);
-    }
-    pending.push(lo, hi, depth);
-  }
-  return starts.subarray(0, k + 1);
 }
 
 /**
@@ -340,13 +171,12 @@ const SHARE_ABOVE = 1 << 18;
 
 /** The arrays of a sort of n keys: on shared memory when a helper thread will see them. */
 function sortArrays(bytes: Uint8Array, n: number, shared: boolean): Omit<SortArrays, "order"> {
-  const memory = (size: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
   return {
     bytes,
-    at: new Uint32Array(memory(n * 4)),
-    len: new Uint8Array(memory(n)),
-    lcp: new Uint8Array(memory(n)),
-    next: new Uint8Array(memory(n)),
+    at: new Uint32Array(memoryFor(n * 4, shared)),
+    len: new Uint8Array(memoryFor(n, shared)),
+    lcp: new Uint8Array(memoryFor(n, shared)),
+    next: new Uint8Array(memoryFor(n, shared)),
   };
 }
 
@@ -378,7 +208,7 @@ export function sortKeys(keys: PackedKeys, order: Uint32Array, helper?: BucketHe
   // are found once all is sorted
   const pending: number[] = [];
   let firsts: Uint32Array = Uint32Array.of(0);
-  if (n > SAMPLE_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined);
+  if (n > CUT_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined);
   else pending.push(0, n, 0);
   // scratch for the biggest bucket (a bucket only splits into smaller ones), not for all keys:
   // after a cut, a few thousand for lists like the benchmark's

@@ -1,4 +1,5 @@
 import type { PackedKeys } from "./key-sort.js";
+import { memoryFor } from "./helper-jobs.js";
 import { keepLoaded } from "./prefetch.js";
 
 /**
@@ -104,7 +105,7 @@ export class NameTable implements PackedKeys {
   }
 
   private memory(size: number): ArrayBufferLike {
-    return this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+    return memoryFor(size, this.shared);
   }
 
   /** Room for one more entry of up to `n` bytes. */
