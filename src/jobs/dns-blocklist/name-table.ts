@@ -165,17 +165,17 @@ export class NameTable implements PackedKeys {
     // classified on the way to its dot, then copied (lower-cased only if it had upper case).
     let at = this.used;
     let labelEnd = to;
-    let seen = 0;
-    let i = to - 1;
-    for (; i >= from; i--) {
-      const k = BYTE_CLASS[text[i]!]!;
-      if (k === DOT_BYTE) break;
-      if (k === 0) return false;
-      seen |= k;
-    }
-    // one label only, or a top label of digits only (an address)
-    if (i < from || (seen & LABEL_BYTE) === 0) return false;
     for (;;) {
+      let seen = 0;
+      let i = labelEnd - 1;
+      for (; i >= from; i--) {
+        const k = BYTE_CLASS[text[i]!]!;
+        if (k === DOT_BYTE) break;
+        if (k === 0) return false;
+        seen |= k;
+      }
+      // the top label: not the only one, and not digits only (an address)
+      if (labelEnd === to && (i < from || (seen & LABEL_BYTE) === 0)) return false;
       const start = i + 1;
       const length = labelEnd - start;
       if (length === 0 || length > MAX_LABEL) return false;
@@ -189,13 +189,6 @@ export class NameTable implements PackedKeys {
       if (i < from) break;
       bytes[at++] = BOUNDARY;
       labelEnd = i;
-      seen = 0;
-      for (i--; i >= from; i--) {
-        const k = BYTE_CLASS[text[i]!]!;
-        if (k === DOT_BYTE) break;
-        if (k === 0) return false;
-        seen |= k;
-      }
     }
     this.commit(n, kind);
     return true;
