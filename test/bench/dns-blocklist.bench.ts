@@ -50,7 +50,7 @@ async function child(stateDir: string, include: string, bytes: number): Promise<
   try {
     const built = await buildBlocklist(
       {
-        sources: [{ shown: SOURCE, bytes, pieces: () => store.pieces(SOURCE) }],
+        sources: [{ shown: SOURCE, bytes, pieces: (shared) => store.pieces(SOURCE, shared) }],
         allow: [],
         previousEntries: undefined,
         limits: DEFAULT_LIMITS,

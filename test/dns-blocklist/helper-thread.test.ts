@@ -115,6 +115,135 @@ describe("the key sort on two threads", () => {
   });
 });
 
+describe("a list parsed on two threads", () => {
+  const seeded = (seed: number) => (): number => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed / 2 ** 32;
+  };
+
+  /**
+   * A list of every kind of line, in chunks of `chunk` bytes: in the middle of each chunk (where
+   * the helper's half begins) an RPZ record is open over lines that look like names, which the
+   * zone file's rules make part of the record, not names to block.
+   */
+  function mixedList(chunks: number, chunk: number, seed: number): Buffer {
+    const random = seeded(seed);
+    const kinds = [
+      (n: number) => `h${n}.example.com`,
+      (n: number) => `0.0.0.0 ads${n}.Tracker.NET`,
+      (n: number) => `127.0.0.1 m${n}.example.org.`,
+      (n: number) => `x${n}.example.co.uk\r`,
+      () => "# a comment",
+      () => "",
+      (n: number) => `bad_-${n}.!example.com`,
+      (n: number) => `-lead${n}.example.com`,
+      (n: number) => `b\u00fccher${n}.example.de`,
+      (n: number) => `||adblock${n}.example.net^`,
+      (n: number) => `192.0.2.${n % 250}`,
+      () => "0.0.0.0 localhost.localdomain",
+      (n: number) => `0.0.0.0 tab${n}.example.com # trailing comment`,
+    ];
+    const lines: string[] = [];
+    let bytes = 0;
+    const add = (l: string): void => {
+      lines.push(l);
+      bytes += Buffer.byteLength(l) + 1;
+    };
+    let n = 0;
+    for (let c = 0; c < chunks; c++) {
+      const base = c * chunk;
+      while (bytes < base + chunk * 0.42) add(kinds[Math.floor(random() * kinds.length)]!(n++));
+      add("@ 3600 IN SOA ns.example. hostmaster.example. (");
+      while (bytes < base + chunk * 0.58) add(`inside${n++}.example.com`);
+      add("  1 3600 600 86400 300 )");
+      while (bytes < base + chunk) add(kinds[Math.floor(random() * kinds.length)]!(n++));
+    }
+    return Buffer.from(`${lines.join("\n")}\n`, "utf8");
+  }
+
+  /** parses `text` in chunks of `chunk` bytes (on shared memory or not), with `helper` or alone */
+  function parseInChunks(text: Buffer, chunk: number, shared: boolean, helper: HelperThread | undefined) {
+    const table = new NameTable(text.length, helper !== undefined);
+    const parser = new ListParser("mixed", table, helper);
+    for (let at = 0; at < text.length; at += chunk) {
+      const piece = new Uint8Array(shared ? new SharedArrayBuffer(chunk) : new ArrayBuffer(chunk)).subarray(
+        0,
+        Math.min(chunk, text.length - at),
+      );
+      piece.set(text.subarray(at, at + chunk));
+      parser.push(piece);
+    }
+    const p = parser.end();
+    return {
+      names: p.names,
+      exceptions: p.exceptions,
+      networks: p.networks,
+      invalid: p.invalid,
+      firstInvalid: p.firstInvalid,
+      nameCount: p.nameCount,
+    };
+  }
+
+  test.each([
+    ["read where they are (shared memory)", true],
+    ["copied for the helper", false],
+  ])("gives what one thread gives: names in order, line numbers, counts; pieces %s", async (_, shared) => {
+    const chunk = 256 * 1024;
+    const text = mixedList(12, chunk, shared ? 3 : 4);
+    const alone = parseInChunks(text, chunk, shared, undefined);
+    // the RPZ records' lines are not names, and every kind of line is there
+    expect(alone.names.some((x) => x.startsWith("inside"))).toBe(false);
+    expect(alone.names.length).toBeGreaterThan(10_000);
+    expect(alone.invalid).toBeGreaterThan(1000);
+    expect(alone.exceptions.length + alone.networks.length).toBeGreaterThan(0);
+    const helper = await HelperThread.start();
+    expect(helper, "dist/jobs/dns-blocklist-helper.cjs is built by npm run build").toBeDefined();
+    try {
+      const two = parseInChunks(text, chunk, shared, helper);
+      expect(helper!.jobsDone, "halves the helper read").toBeGreaterThan(0);
+      expect(two.names.length).toBe(alone.names.length);
+      expect(two).toEqual(alone);
+    } finally {
+      await helper?.close();
+    }
+  });
+
+  test("a half taken back before the helper began is never read later as the next job's", async () => {
+    // The program holds its first job (a half of a list) until a second (a sort's part) has
+    // been posted: the first was taken back by then, and the signal is set for the second.
+    const program = join(dir, "late.cjs");
+    const real = join(installationRoot(), "dist", "jobs", "dns-blocklist-helper.cjs");
+    writeFileSync(
+      program,
+      `const { parentPort } = require("node:worker_threads");
+const held = [];
+function hold(job) {
+  held.push(job);
+  if (held.length < 2) return;
+  parentPort.off("message", hold);
+  require(${JSON.stringify(real)});
+  for (const j of held) parentPort.emit("message", j);
+}
+parentPort.on("message", hold);
+`,
+    );
+    const helper = await HelperThread.start(program);
+    try {
+      const text = Buffer.from(Array.from({ length: 20_000 }, (_, i) => `late${i}.example.com\n`).join(""));
+      const piece = new Uint8Array(new SharedArrayBuffer(text.length));
+      piece.set(text);
+      expect(helper!.handLines(piece, 0, piece.length)).toBe(true);
+      expect(helper!.finishLines(), "not begun: this thread reads the half").toBeUndefined();
+      const { keys, strings } = sharedKeys(270_000, 21);
+      expectSorted(keys, strings, helper);
+      // the sort's two parts, and not the half of the list
+      expect(helper!.jobsDone).toBe(2);
+    } finally {
+      await helper?.close();
+    }
+  });
+});
+
 describe("the include written from two threads", () => {
   /** a decision of `count` names (some under others, some allowed below a blocked one) on a shared table */
   function bigDecision(count: number): Decision {

@@ -9,7 +9,7 @@ import { ListParser, type ParsedList, parseList } from "../../src/jobs/dns-block
 import { includeText } from "../../src/jobs/dns-blocklist/unbound-include.js";
 
 // The names of a run are kept packed (name-table.ts), and the common list line takes a fast path
-// into the table (addText) that must take exactly what the general name check (normaliseName)
+// into the table (addLine) that must take exactly what the general name check (normaliseName)
 // takes, and store what it would return.
 
 /** a table of names in canonical order (as a decision's are), with its entries */
@@ -26,18 +26,23 @@ const piece = fc.oneof({ weight: 6, arbitrary: label }, { weight: 1, arbitrary: 
 const candidate = fc.array(piece, { minLength: 1, maxLength: 5 }).map((xs) => xs.join("."));
 
 describe("packed names: the fast path agrees with the name check", () => {
-  test("addText takes a name exactly when normaliseName needs no IDNA for it, and stores normaliseName's answer", () => {
+  test("addLine takes a name exactly when normaliseName needs no IDNA for it, stores normaliseName's answer, and ends at the line's end", () => {
     fc.assert(
-      fc.property(candidate, fc.boolean(), (raw, trailingDot) => {
+      fc.property(candidate, fc.boolean(), fc.constantFrom("", "\n", "\r\n", "\r"), (raw, trailingDot, ending) => {
         const text = `0.0.0.0 ${raw}${trailingDot ? "." : ""}`;
         const table = new NameTable();
-        const bytes = Buffer.from(text, "utf8");
-        const taken = table.addText(bytes, 8, bytes.length, BLOCK);
+        // another line after it must not be read
+        const bytes = Buffer.from(`${text}${ending}${ending === "" ? "" : "next.example"}`, "utf8");
+        const stop = ending === "" ? bytes.length : bytes.length - "next.example".length;
+        const next = table.addLine(bytes, 8, bytes.length, BLOCK);
         const reference = normaliseName(text.slice(8));
-        if (taken) {
+        if (next >= 0) {
           expect(isRefusal(reference), text).toBe(false);
           expect(table.name(0)).toBe(reference);
-        } else if (!isRefusal(reference)) {
+          expect(table.count).toBe(1);
+          expect(ending, "a CR alone within a text is not a line end").not.toBe("\r");
+          expect(next, "where the next line starts").toBe(stop);
+        } else if (!isRefusal(reference) && ending !== "\r") {
           // left to the general path: only names that IDNA maps (xn-- labels, non-ASCII)
           expect(/xn--/i.test(text) || [...text].some((ch) => ch.charCodeAt(0) > 0x7f), text).toBe(true);
         }

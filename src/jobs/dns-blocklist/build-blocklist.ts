@@ -14,8 +14,11 @@ export interface SourceText {
   shown: string;
   /** its size, to size the name table once */
   bytes: number;
-  /** its text (UTF-8 bytes, or strings), in pieces as it is read */
-  pieces: () => AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+  /**
+   * its text (UTF-8 bytes, or strings), in pieces as it is read; `shared`: on shared memory if
+   * it can be (the run has a helper thread, which then reads them where they are)
+   */
+  pieces: (shared: boolean) => AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 }
 
 export interface SourceCount {
@@ -56,8 +59,8 @@ export async function buildBlocklist(input: BuildInput, helper?: HelperThread): 
   );
   const parsed: ParsedList[] = [];
   for (const s of input.sources) {
-    const parser = new ListParser(s.shown, table);
-    for await (const piece of s.pieces()) parser.push(piece);
+    const parser = new ListParser(s.shown, table, helper);
+    for await (const piece of s.pieces(helper !== undefined)) parser.push(piece);
     parsed.push(parser.end());
   }
   const perSource = parsed.map((p, i) => ({

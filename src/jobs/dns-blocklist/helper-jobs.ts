@@ -6,13 +6,36 @@ import type { LineShape } from "./unbound-include.js";
  * What a run hands its helper thread (helper-thread.ts starts it, helper-thread-program.ts is
  * what it runs). Arrays are on shared memory, so they are seen, not copied.
  *
- * Sorting buckets is waited for synchronously (the sort is synchronous), through the job's
- * signal, one Int32: the caller sets IDLE and posts the job; the thread moves it IDLE → STARTED
- * → DONE or FAILED; a caller that gave up waiting for the thread to begin moves it IDLE →
- * TAKEN_BACK, and the thread then leaves the job alone. The moves out of IDLE are
- * compare-and-exchange, so only one side ever sorts the job's buckets.
+ * A sort's part and a parse's part are waited for synchronously (both callers are synchronous),
+ * through the job's signal, one Int32 that holds the job's `ticket` plus its state: the caller
+ * sets IDLE and posts the job; the thread moves it IDLE → STARTED → DONE or FAILED; a caller
+ * that gave up waiting for the thread to begin moves it IDLE → TAKEN_BACK, and the thread then
+ * leaves the job alone. The moves out of IDLE are compare-and-exchange, so only one side ever
+ * does the job; the ticket is new for each job, so a job taken back, still waiting in the
+ * thread's queue when the next is posted, cannot be taken for the next.
  */
-export type SortJob = SortWork & { readonly signal: Int32Array };
+export interface Signalled {
+  readonly signal: Int32Array;
+  /** a multiple of TICKET_STEP, new for each job */
+  readonly ticket: number;
+}
+
+export type SortJob = SortWork & Signalled;
+
+/**
+ * Reading the common lines (common-lines.ts) of `input[from, to)`, the second half of a piece
+ * of a list, into `table`, a table of its own with no entries yet and room enough (it must not
+ * grow: the caller would not see new arrays). Answered in `read`: [where it stopped (from
+ * `from`), lines, names, entries, bytes used].
+ */
+export interface ParseJob extends Signalled {
+  readonly kind: "parse";
+  readonly input: Uint8Array;
+  readonly from: number;
+  readonly to: number;
+  readonly table: TableArrays;
+  readonly read: Int32Array;
+}
 
 /** Writing lines of names into a file another thread created: answered by a message (LinesDone). */
 export interface LinesJob {
@@ -25,7 +48,7 @@ export interface LinesJob {
 
 export type LinesDone = { readonly bytes: number; readonly skipped: number } | { readonly error: string };
 
-export type HelperJob = SortJob | LinesJob;
+export type HelperJob = SortJob | LinesJob | ParseJob;
 
 /** Memory for `size` bytes: shared, for the helper thread to see, or this thread's own. */
 export function memoryFor(size: number, shared: boolean): ArrayBufferLike {
@@ -38,8 +61,9 @@ export function memoryFor(size: number, shared: boolean): ArrayBufferLike {
  * newer program than it speaks to. A program of another PROTOCOL ends at once (the run then
  * does everything on one thread). Raise it with any change to the jobs' shapes or meaning.
  */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
+export const TICKET_STEP = 8;
 export const IDLE = 0;
 export const STARTED = 1;
 export const DONE = 2;

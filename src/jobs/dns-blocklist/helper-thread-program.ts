@@ -1,6 +1,19 @@
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { DONE, FAILED, type HelperJob, IDLE, type LinesDone, type LinesJob, PROTOCOL, STARTED, type SortJob } from "./helper-jobs.js";
+import { commonLines } from "./common-lines.js";
+import {
+  DONE,
+  FAILED,
+  type HelperJob,
+  IDLE,
+  type LinesDone,
+  type LinesJob,
+  type ParseJob,
+  PROTOCOL,
+  type Signalled,
+  STARTED,
+  type SortJob,
+} from "./helper-jobs.js";
 import { largestBucket, newScratch, sortBuckets } from "./key-sort.js";
 import { classify } from "./splitter-cut.js";
 import { NameTable } from "./name-table.js";
@@ -13,28 +26,44 @@ import { nameLineChunks } from "./unbound-include.js";
  */
 function run(job: HelperJob): void {
   if (job.kind === "lines") parentPort?.postMessage(lines(job));
-  else sort(job);
+  else if (job.kind === "parse") signalled(job, () => parse(job));
+  else signalled(job, () => sort(job));
 }
 
-function sort(job: SortJob): void {
-  const { signal } = job;
+/** Does a job waited for through its signal (helper-jobs.ts): DONE, or FAILED if it throws. */
+function signalled(job: Signalled, work: () => void): void {
+  const { signal, ticket } = job;
   // a job the caller took back before this thread began is left alone
-  if (Atomics.compareExchange(signal, 0, IDLE, STARTED) !== IDLE) return;
+  if (Atomics.compareExchange(signal, 0, ticket + IDLE, ticket + STARTED) !== ticket + IDLE) return;
   let state = DONE;
   try {
-    if (job.kind === "buckets") {
-      const { arrays, buckets } = job;
-      const out = { lcp: arrays.lcp, next: arrays.next, length: arrays.len };
-      sortBuckets(arrays.bytes, arrays, newScratch(largestBucket(buckets)), [...buckets], out);
-    } else {
-      const { arrays, splitters, from, to, bucketOf, counts } = job;
-      classify(arrays.bytes, arrays.at, arrays.len, splitters, from, to, bucketOf, counts);
-    }
+    work();
   } catch {
     state = FAILED;
   }
-  Atomics.store(signal, 0, state);
+  Atomics.store(signal, 0, ticket + state);
   Atomics.notify(signal, 0);
+}
+
+function sort(job: SortJob): void {
+  if (job.kind === "buckets") {
+    const { arrays, buckets } = job;
+    const out = { lcp: arrays.lcp, next: arrays.next, length: arrays.len };
+    sortBuckets(arrays.bytes, arrays, newScratch(largestBucket(buckets)), [...buckets], out);
+  } else {
+    const { arrays, splitters, from, to, bucketOf, counts } = job;
+    classify(arrays.bytes, arrays.at, arrays.len, splitters, from, to, bucketOf, counts);
+  }
+}
+
+function parse(job: ParseJob): void {
+  const table = NameTable.over({ ...job.table, count: 0 });
+  const read = { lines: 0, names: 0 };
+  const input = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.length);
+  const stoppedAt = commonLines(input, job.from, job.to, table, read) - job.from;
+  // a table that outgrew the arrays it was given has its entries where the caller cannot see them
+  if (table.bytes !== job.table.bytes || table.start !== job.table.start) throw new Error("the parse outgrew its table");
+  job.read.set([stoppedAt, read.lines, read.names, table.count, table.bytesUsed]);
 }
 
 /**

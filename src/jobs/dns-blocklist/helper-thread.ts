@@ -2,9 +2,23 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { installationRoot } from "../../cli/installation-root.js";
-import { DONE, FAILED, IDLE, type LinesDone, type LinesJob, PROTOCOL, type SortJob, STARTED, TAKEN_BACK } from "./helper-jobs.js";
+import {
+  DONE,
+  FAILED,
+  IDLE,
+  type LinesDone,
+  type LinesJob,
+  memoryFor,
+  type ParseJob,
+  PROTOCOL,
+  type SortJob,
+  STARTED,
+  TAKEN_BACK,
+  TICKET_STEP,
+} from "./helper-jobs.js";
 import type { BucketHelper, SortWork } from "./key-sort.js";
-import type { NameTable } from "./name-table.js";
+import type { NameTable, TableArrays } from "./name-table.js";
+import type { LineHelper, LinesRead } from "./parse-list.js";
 import type { LineShape, LineWriter } from "./unbound-include.js";
 
 // what the thread runs: helper-thread-program.ts, bundled on its own by scripts/build.mjs
@@ -13,24 +27,35 @@ const PROGRAM = join(installationRoot(), "dist", "jobs", "dns-blocklist-helper.c
 // Lists of this many bytes (~150 000 names) and more get a helper thread.
 const HELPER_FROM_BYTES = 4 * 1024 * 1024;
 
+/** Where the thread reads a part of a list into: its bytes, a table, and its answer (ParseJob). */
+interface ParseSpace {
+  readonly input: Uint8Array;
+  readonly table: TableArrays;
+  readonly read: Int32Array;
+}
+
 // How long a sort waits for the thread to begin its buckets before sorting them itself. The
 // thread is started with the run and has the whole parse to get ready (~35 ms), so only one
 // that could not start at all (or a machine at a standstill) is waited for this long.
 const BEGIN_WITHIN_MS = 2000;
 
 /**
- * The second thread of a dns-blocklist run with a big list: started as the run begins, so that
- * it is ready by the time the lists are parsed, and ended with the run. In the key sort
- * (key-sort.ts) it classifies half of the keys of the cut and sorts half of the buckets; it
- * writes the second half of the include (unbound-include.ts). The sort waits for it by blocking
- * this thread (Atomics.wait): the sort is synchronous, and this thread has nothing else to do
- * meanwhile.
+ * The second thread of a dns-blocklist run with a big list: started as the run begins, and
+ * ended with the run. In the parse (parse-list.ts) it reads the common lines of the second half
+ * of each piece of a list; in the key sort (key-sort.ts) it classifies half of the keys of the
+ * cut and sorts half of the buckets; it writes the second half of the include
+ * (unbound-include.ts). The parse and the sort wait for it by blocking this thread
+ * (Atomics.wait): both are synchronous, and this thread has nothing else to do meanwhile.
  */
-export class HelperThread implements BucketHelper, LineWriter {
+export class HelperThread implements BucketHelper, LineHelper, LineWriter {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   /** the thread failed to load, or ended: it is handed nothing more */
   private gone: string | undefined;
-  private handed = false;
+  /** the job handed, waited for through the signal: its ticket (helper-jobs.ts) */
+  private handed: number | undefined;
+  private tickets = 0;
+  /** where the parse's parts go, reused from piece to piece */
+  private parseSpace: ParseSpace | undefined;
   /** a lines job's answer, awaited */
   private answer: ((done: LinesDone) => void) | undefined;
   /** jobs the thread finished (the run's log and the tests tell from it that it did the work) */
@@ -73,26 +98,96 @@ export class HelperThread implements BucketHelper, LineWriter {
   }
 
   hand(work: SortWork): void {
-    this.handed = this.gone === undefined;
-    if (!this.handed) return;
-    Atomics.store(this.signal, 0, IDLE);
-    const job: SortJob = { ...work, signal: this.signal };
+    const ticket = this.nextTicket();
+    if (ticket === undefined) return;
+    const job: SortJob = { ...work, signal: this.signal, ticket };
     this.worker.postMessage(job);
   }
 
   finish(): boolean {
-    if (!this.handed) return false;
-    this.handed = false;
-    const { signal } = this;
-    if (Atomics.wait(signal, 0, IDLE, BEGIN_WITHIN_MS) === "timed-out" && Atomics.compareExchange(signal, 0, IDLE, TAKEN_BACK) === IDLE) {
-      return false;
-    }
-    while (Atomics.load(signal, 0) === STARTED) Atomics.wait(signal, 0, STARTED);
-    const state = Atomics.load(signal, 0);
+    const state = this.outcome(BEGIN_WITHIN_MS);
     // Its buckets may be half sorted: this run cannot go on (the blocklist served is kept).
     if (state === FAILED) throw new Error("dns-blocklist: the helper thread failed in the sort");
     if (state === DONE) this.jobsDone++;
     return state === DONE;
+  }
+
+  handLines(bytes: Uint8Array, from: number, to: number): boolean {
+    const ticket = this.nextTicket();
+    if (ticket === undefined) return false;
+    const space = this.spaceFor(to - from);
+    // read where it is if it is on shared memory (SourceStore's pieces for a run with a helper);
+    // else copied to where the thread can see it
+    let job: ParseJob = { kind: "parse", input: bytes, from, to, table: space.table, read: space.read, signal: this.signal, ticket };
+    if (!(bytes.buffer instanceof SharedArrayBuffer)) {
+      space.input.set(bytes.subarray(from, to));
+      job = { ...job, input: space.input, from: 0, to: to - from };
+    }
+    this.worker.postMessage(job);
+    return true;
+  }
+
+  finishLines(): LinesRead | undefined {
+    // Not begun by the time this thread has read its half: it reads this half too, rather than
+    // wait (the thread is still loading, or the machine is busy). A part that failed (it
+    // outgrew its table) is read here as well: nothing of it is in the run's table.
+    if (this.outcome(0) !== DONE) return undefined;
+    this.jobsDone++;
+    const [stoppedAt, lines, names] = this.parseSpace!.read;
+    return { stoppedAt: stoppedAt!, lines: lines!, names: names! };
+  }
+
+  appendLines(table: NameTable): void {
+    const { table: theirs, read } = this.parseSpace!;
+    table.append({ ...theirs, count: read[3]! }, read[4]!);
+  }
+
+  /** A new ticket, the signal set to it, IDLE; undefined if the thread is gone. */
+  private nextTicket(): number | undefined {
+    this.handed = undefined;
+    if (this.gone !== undefined) return undefined;
+    this.tickets = (this.tickets + 1) % (0x7fffffff / TICKET_STEP);
+    const ticket = this.tickets * TICKET_STEP;
+    Atomics.store(this.signal, 0, ticket + IDLE);
+    this.handed = ticket;
+    return ticket;
+  }
+
+  /**
+   * Waits for the job handed: up to `beginWithinMs` for the thread to begin it (else it is
+   * taken back, TAKEN_BACK), then for as long as it takes. Its final state.
+   */
+  private outcome(beginWithinMs: number): number {
+    const ticket = this.handed;
+    if (ticket === undefined) return TAKEN_BACK;
+    this.handed = undefined;
+    const { signal } = this;
+    if (
+      Atomics.wait(signal, 0, ticket + IDLE, beginWithinMs) === "timed-out" &&
+      Atomics.compareExchange(signal, 0, ticket + IDLE, ticket + TAKEN_BACK) === ticket + IDLE
+    ) {
+      return TAKEN_BACK;
+    }
+    while (Atomics.load(signal, 0) === ticket + STARTED) Atomics.wait(signal, 0, ticket + STARTED);
+    return Atomics.load(signal, 0) - ticket;
+  }
+
+  /** The parse's space for a part of `n` bytes: the last one's if it is big enough. */
+  private spaceFor(n: number): ParseSpace {
+    if (this.parseSpace !== undefined && this.parseSpace.input.length >= n) return this.parseSpace;
+    // rounded up, so that parts of about one size share one space
+    const size = Math.ceil(n / 65536) * 65536;
+    // a name is never longer than its line, and an entry's line takes at least 4 bytes ("a.b\n")
+    const entries = Math.floor(size / 4) + 1;
+    const table: TableArrays = {
+      bytes: new Uint8Array(memoryFor(size, true)),
+      start: new Uint32Array(memoryFor(entries * 4, true)),
+      length: new Uint8Array(memoryFor(entries, true)),
+      kind: new Uint8Array(memoryFor(entries, true)),
+      count: 0,
+    };
+    this.parseSpace = { input: new Uint8Array(memoryFor(size, true)), table, read: new Int32Array(memoryFor(5 * 4, true)) };
+    return this.parseSpace;
   }
 
   async writeLines(

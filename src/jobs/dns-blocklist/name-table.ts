@@ -50,6 +50,29 @@ const ANY_BYTE = new Uint8Array(256).fill(1);
 // RFC 1035 §2.3.4, as normaliseName (dns-name.ts) applies them
 const MAX_LABEL = 63;
 const MAX_NAME = 253;
+// a name of 253 bytes has at most 127 labels
+const MAX_LABELS = 127;
+// addLine's dots, reused from line to line
+const DOTS = new Int32Array(MAX_LABELS + 1);
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Whether text[start, end) can be a label as it is: 1 to 63 bytes, no hyphen at either end, and
+ * not xn-- in any case (punycode, which only domainToASCII may let through).
+ */
+function labelFits(text: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0 || length > MAX_LABEL) return false;
+  if (text[start] === HYPHEN || text[end - 1] === HYPHEN) return false;
+  return !(
+    length >= 4 &&
+    text[start + 2] === HYPHEN &&
+    text[start + 3] === HYPHEN &&
+    (text[start]! | 0x20) === 0x78 &&
+    (text[start + 1]! | 0x20) === 0x6e
+  );
+}
 
 /** A table's arrays, as they go to another thread. */
 export interface TableArrays {
@@ -108,15 +131,20 @@ export class NameTable implements PackedKeys {
     return memoryFor(size, this.shared);
   }
 
-  /** Room for one more entry of up to `n` bytes. */
-  private reserve(n: number): void {
+  /** bytes in use */
+  get bytesUsed(): number {
+    return this.used;
+  }
+
+  /** Room for `entries` more entries of up to `n` bytes in all. */
+  private reserve(n: number, entries = 1): void {
     if (this.used + n > this.bytes.length) {
       const grown = new Uint8Array(this.memory(Math.max(this.bytes.length * 2, this.used + n)));
       grown.set(this.bytes.subarray(0, this.used));
       this.bytes = grown;
     }
-    if (this.count === this.start.length) {
-      const size = this.start.length * 2;
+    if (this.count + entries > this.start.length) {
+      const size = Math.max(this.start.length * 2, this.count + entries);
       const start = new Uint32Array(this.memory(size * 4));
       start.set(this.start);
       this.start = start;
@@ -149,49 +177,86 @@ export class NameTable implements PackedKeys {
   }
 
   /**
-   * The common case of a list line, straight from the list's bytes: `text[from, to)` is a name
-   * that needs nothing but ASCII lower-casing and one trailing dot removed, and passes
-   * normaliseName's checks as it is. Added when it does and true; false (nothing added) for
-   * anything else, which then takes the general path: non-ASCII and xn-- labels (IDNA), blanks,
-   * comments, bad characters, too long, one label, an all-digit top label.
+   * The common case of a list line, straight from the list's bytes: `text[from…]` up to the
+   * line's end (a line feed, CR LF, or `stop`) is a name that needs nothing but ASCII
+   * lower-casing and one trailing dot removed, and passes normaliseName's checks as it is.
+   * Added when it is, and the position after the line's end is returned; -1 (nothing added)
+   * for anything else, which then takes the general path: non-ASCII and xn-- labels (IDNA),
+   * blanks, comments, bad characters, too long, one label, an all-digit top label.
    */
-  addText(text: Uint8Array, from: number, to: number, kind: EntryKind): boolean {
-    if (to > from && text[to - 1] === DOT) to--;
+  addLine(text: Uint8Array, from: number, stop: number, kind: EntryKind): number {
+    // One pass forward classifies each byte, finds the line's end and notes where the dots
+    // are; the key is then copied label by label from the right.
+    const dots = DOTS;
+    let labels = 0;
+    let labelStart = from;
+    let seen = 0;
+    let all = 0;
+    let i = from;
+    for (; i < stop; i++) {
+      const k = BYTE_CLASS[text[i]!]!;
+      if (k === DOT_BYTE) {
+        if (!labelFits(text, labelStart, i) || labels === MAX_LABELS) return -1;
+        dots[labels++] = i;
+        labelStart = i + 1;
+        seen = 0;
+      } else if (k === 0) break;
+      else {
+        seen |= k;
+        all |= k;
+      }
+    }
+    let next = i;
+    if (i < stop) {
+      const c = text[i]!;
+      if (c === CR && i + 1 < stop && text[i + 1] === LF) next = i + 2;
+      else if (c === LF) next = i + 1;
+      else if (!(c === CR && i + 1 === stop)) return -1;
+    }
+    let to = i;
+    // one trailing dot: the last label is then the one before it
+    if (labelStart === i && labels > 0) {
+      to = i - 1;
+      labels--;
+      labelStart = labels > 0 ? dots[labels - 1]! + 1 : from;
+      seen = 0;
+      for (let j = labelStart; j < to; j++) seen |= BYTE_CLASS[text[j]!]!;
+    }
     const n = to - from;
-    if (n === 0 || n > MAX_NAME) return false;
+    // the top label: not the only one, and not digits only (an address)
+    if (n === 0 || n > MAX_NAME || labels === 0 || (seen & LABEL_BYTE) === 0 || !labelFits(text, labelStart, to)) return -1;
     this.reserve(n);
     const bytes = this.bytes;
-    // Labels are read from the right, so the key comes out in one pass: each label's bytes are
-    // classified on the way to its dot, then copied (lower-cased only if it had upper case).
+    const lower = (all & UPPER) !== 0;
     let at = this.used;
-    let labelEnd = to;
-    for (;;) {
-      let seen = 0;
-      let i = labelEnd - 1;
-      for (; i >= from; i--) {
-        const k = BYTE_CLASS[text[i]!]!;
-        if (k === DOT_BYTE) break;
-        if (k === 0) return false;
-        seen |= k;
-      }
-      // the top label: not the only one, and not digits only (an address)
-      if (labelEnd === to && (i < from || (seen & LABEL_BYTE) === 0)) return false;
-      const start = i + 1;
-      const length = labelEnd - start;
-      if (length === 0 || length > MAX_LABEL) return false;
-      if (text[start] === HYPHEN || text[labelEnd - 1] === HYPHEN) return false;
-      // xn--, in any case: punycode, which only domainToASCII may let through
-      if (length >= 4 && text[start + 2] === HYPHEN && text[start + 3] === HYPHEN) {
-        if ((text[start]! | 0x20) === 0x78 && (text[start + 1]! | 0x20) === 0x6e) return false;
-      }
-      if (seen & UPPER) for (let j = start; j < labelEnd; j++) bytes[at++] = LOWER[text[j]!]!;
-      else for (let j = start; j < labelEnd; j++) bytes[at++] = text[j]!;
-      if (i < from) break;
-      bytes[at++] = BOUNDARY;
-      labelEnd = i;
+    let end = to;
+    for (let l = labels; l >= 0; l--) {
+      const start = l > 0 ? dots[l - 1]! + 1 : from;
+      if (lower) for (let j = start; j < end; j++) bytes[at++] = LOWER[text[j]!]!;
+      else for (let j = start; j < end; j++) bytes[at++] = text[j]!;
+      if (l > 0) bytes[at++] = BOUNDARY;
+      end = start - 1;
     }
     this.commit(n, kind);
-    return true;
+    return next;
+  }
+
+  /**
+   * Adds the entries of another table (on another thread, one that read part of a list: see
+   * ListParser), after this one's, in their order.
+   */
+  append(other: TableArrays, bytesUsed: number): void {
+    const n = other.count;
+    this.reserve(bytesUsed, n);
+    const base = this.used;
+    this.bytes.set(other.bytes.subarray(0, bytesUsed), base);
+    const { start, count } = this;
+    for (let i = 0; i < n; i++) start[count + i] = other.start[i]! + base;
+    this.length.set(other.length.subarray(0, n), count);
+    this.kind.set(other.kind.subarray(0, n), count);
+    for (let i = 0; i < n; i++) if (other.kind[i] !== BLOCK) this.notBlocking++;
+    this.count += n;
+    this.used += bytesUsed;
   }
 
   /** Loads the keys of `entries[from, to)` ahead of work on them (prefetch.ts). */

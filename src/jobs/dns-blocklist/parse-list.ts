@@ -3,6 +3,7 @@ import { dnsmasqLine } from "./dnsmasq-line.js";
 import { quoted } from "./dns-name.js";
 import { hostsLine } from "./hosts-line.js";
 import { ListCollector, type InvalidLine } from "./list-collector.js";
+import { commonLines, type LineCount, startsWith } from "./common-lines.js";
 import { BLOCK, NameTable, SUBTREE } from "./name-table.js";
 import { RpzZone } from "./rpz-zone.js";
 import { unboundLine } from "./unbound-line.js";
@@ -107,13 +108,19 @@ export class ListParser {
   private readonly from: number;
   /** the start of a line that has not ended yet, in the pieces it came in */
   private rest: Buffer[] = [];
-  private lineNo = 0;
+  /** lines read, and names the common lines added (ListCollector counts the others) */
+  private readonly read: LineCount = { lines: 0, names: 0 };
   /** a line feed was seen: a CR alone is then not a line end */
   private sawLineFeed = false;
 
+  /**
+   * `helper`: a second thread that reads the common lines of the second half of each piece
+   * while this one reads the first (helper-thread.ts).
+   */
   constructor(
     private readonly source: string,
     private readonly table: NameTable = new NameTable(),
+    private readonly helper?: LineHelper,
   ) {
     this.from = table.count;
     this.c = new ListCollector(table);
@@ -139,7 +146,7 @@ export class ListParser {
       this.lines(line, 0, line.length);
       pos = first;
     }
-    this.lines(piece, pos, last + 1);
+    this.halves(piece, pos, last + 1);
     // copied: a caller may reuse its buffer for the next piece
     if (last + 1 < piece.length) this.rest.push(Buffer.from(piece.subarray(last + 1)));
   }
@@ -157,7 +164,7 @@ export class ListParser {
       table,
       from,
       to,
-      nameCount: c.names,
+      nameCount: c.names + this.read.names,
       get names() {
         return table.names(entriesOf(table, from, to, BLOCK));
       },
@@ -170,64 +177,92 @@ export class ListParser {
     };
   }
 
+  /**
+   * The lines of bytes[pos, stop), the second half's common lines read by the helper meanwhile
+   * if there is one. Its part is taken only if this half's lines leave the state it assumed
+   * (no RPZ record open); else, or if it did not begin by the time this half is read, this
+   * thread reads that half too.
+   */
+  private halves(bytes: Buffer, pos: number, stop: number): void {
+    const helper = this.helper;
+    const mid = helper !== undefined && stop - pos >= SPLIT_FROM ? bytes.indexOf(LF, pos + ((stop - pos) >> 1)) + 1 : 0;
+    if (helper === undefined || mid <= pos || mid >= stop || !helper.handLines(bytes, mid, stop)) {
+      this.lines(bytes, pos, stop);
+      return;
+    }
+    let theirs: LinesRead | undefined;
+    try {
+      this.lines(bytes, pos, mid);
+    } finally {
+      theirs = helper.finishLines();
+    }
+    if (theirs === undefined || this.zone.continuing) {
+      this.lines(bytes, mid, stop);
+      return;
+    }
+    helper.appendLines(this.table);
+    this.read.lines += theirs.lines;
+    this.read.names += theirs.names;
+    this.lines(bytes, mid + theirs.stoppedAt, stop);
+  }
+
   /** the lines of bytes[pos, stop): each ends with a line feed, or at stop */
   private lines(bytes: Buffer, pos: number, stop: number): void {
-    const { c, zone, table } = this;
     while (pos < stop) {
-      let end = bytes.indexOf(LF, pos);
-      if (end < 0 || end > stop) end = stop;
-      const next = end + 1;
-      if (end > pos && bytes[end - 1] === CR) end--;
-      // the UTF-8 byte order mark, at the start of the first line
-      if (this.lineNo === 0 && startsWith(bytes, pos, end, BOM)) pos += BOM.length;
-      this.lineNo++;
-      // The common cases, from the bytes: a line that is one name, or a hosts line with one
-      // name, that passes the name check as it is (anything else, and the one two-label name of
-      // hosts boilerplate, takes the general path below)
-      if (!zone.continuing && end > pos) {
-        const sink = startsWith(bytes, pos, end, ZEROS_SINK)
-          ? ZEROS_SINK.length
-          : startsWith(bytes, pos, end, LOOPBACK_SINK)
-            ? LOOPBACK_SINK.length
-            : 0;
-        const at = pos + sink;
-        const boilerplate = sink > 0 && end - at >= 21 && end - at <= 22 && startsWith(bytes, at, end, LOCALHOST_LOCALDOMAIN);
-        if (!boilerplate && isNameStart(bytes[at]!) && table.addText(bytes, at, end, BLOCK)) {
-          c.names++;
-          pos = next;
-          continue;
-        }
+      // the common lines, from the bytes (never the first: it may start with a byte order mark)
+      if (this.read.lines > 0 && !this.zone.continuing) {
+        pos = commonLines(bytes, pos, stop, this.table, this.read);
+        if (pos >= stop) return;
       }
-      let line = bytes.toString("utf8", pos, end);
-      pos = next;
-      if (line.length === 0) continue;
-      const ownerOmitted = isBlank(line.charCodeAt(0));
-      if (ownerOmitted || isBlank(line.charCodeAt(line.length - 1))) line = line.trim();
-      if (line.length === 0) continue;
-      c.line = this.lineNo;
-      c.text = line;
-      parseLine(line, ownerOmitted, zone, c);
+      pos = this.line(bytes, pos, stop);
     }
+  }
+
+  /** Parses the line at bytes[pos…] as text; returns where the next begins. */
+  private line(bytes: Buffer, pos: number, stop: number): number {
+    const { c, zone } = this;
+    let end = bytes.indexOf(LF, pos);
+    if (end < 0 || end > stop) end = stop;
+    const next = end + 1;
+    if (end > pos && bytes[end - 1] === CR) end--;
+    // the UTF-8 byte order mark, at the start of the first line
+    if (this.read.lines === 0 && startsWith(bytes, pos, end, BOM)) pos += BOM.length;
+    this.read.lines++;
+    let line = bytes.toString("utf8", pos, end);
+    if (line.length === 0) return next;
+    const ownerOmitted = isBlank(line.charCodeAt(0));
+    if (ownerOmitted || isBlank(line.charCodeAt(line.length - 1))) line = line.trim();
+    if (line.length === 0) return next;
+    c.line = this.read.lines;
+    c.text = line;
+    parseLine(line, ownerOmitted, zone, c);
+    return next;
   }
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const ZEROS_SINK = Buffer.from("0.0.0.0 ");
-const LOOPBACK_SINK = Buffer.from("127.0.0.1 ");
-const LOCALHOST_LOCALDOMAIN = Buffer.from("localhost.localdomain");
 
-/** whether bytes[pos, end) starts with `prefix` */
-function startsWith(bytes: Uint8Array, pos: number, end: number, prefix: Uint8Array): boolean {
-  if (end - pos < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (bytes[pos + i] !== prefix[i]) return false;
-  return true;
+// A piece's lines are shared with the helper from this many bytes on (a piece is 1 MiB).
+const SPLIT_FROM = 64 * 1024;
+
+/** What the helper read of a half (helper-thread.ts): see LineHelper. */
+export interface LinesRead extends LineCount {
+  /** where it stopped, from the start of the half: the first line that is not a common one */
+  readonly stoppedAt: number;
 }
 
-/** a letter or digit (ASCII): what a line that is only a name starts with */
-function isNameStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+/**
+ * A second thread that reads common lines (common-lines.ts). `handLines` gives it
+ * bytes[from, to) and returns at once (false: it takes nothing); `finishLines` waits for it and
+ * says what it read, or undefined if it did not (the caller reads that half itself);
+ * `appendLines` then adds the entries it made to the end of `table`.
+ */
+export interface LineHelper {
+  handLines(bytes: Uint8Array, from: number, to: number): boolean;
+  finishLines(): LinesRead | undefined;
+  appendLines(table: NameTable): void;
 }
 
 function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCollector): void {

@@ -1,3 +1,4 @@
+import { memoryFor } from "./helper-jobs.js";
 import { createHash } from "node:crypto";
 import { access, mkdir, open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -60,10 +61,12 @@ export class SourceStore {
    * next piece is read (a thread-pool job) while this one is parsed. Pieces of their own were
    * garbage that only a collection freed: 64 KiB stream chunks raised the peak RSS of a 29 MB
    * list from 105 to 115–130 MB. 1 MiB a read: each read is one trip to the thread pool.
+   * `shared`: the buffers are on shared memory, for a helper thread to read a piece where it is
+   * (helper-thread.ts).
    */
-  async *pieces(source: string): AsyncGenerator<Uint8Array> {
+  async *pieces(source: string, shared = false): AsyncGenerator<Uint8Array> {
     const file = await open(join(this.dir, `${sourceKey(source)}.list`), "r");
-    const buffers = [Buffer.allocUnsafe(PIECE), Buffer.allocUnsafe(PIECE)];
+    const buffers = [Buffer.from(memoryFor(PIECE, shared)), Buffer.from(memoryFor(PIECE, shared))];
     let turn = 0;
     let reading = file.read(buffers[0]!, 0, PIECE, null);
     try {

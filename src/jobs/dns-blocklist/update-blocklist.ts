@@ -142,7 +142,7 @@ export async function updateBlocklist(
   try {
     const built = await buildBlocklist(
       {
-        sources: usable.map((f) => ({ shown: f.shown, bytes: f.bytes, pieces: () => store.pieces(f.source) })),
+        sources: usable.map((f) => ({ shown: f.shown, bytes: f.bytes, pieces: (shared) => store.pieces(f.source, shared) })),
         allow: s.allow.map((path, i) => ({ path, text: allow[i]! })),
         previousEntries: current ? current.names + current.networks : undefined,
         limits: { maxShrinkPercent: s.maxShrinkPercent, maxGrowthPercent: s.maxGrowthPercent },
