@@ -34,6 +34,11 @@ interface ParseSpace {
   readonly read: Int32Array;
 }
 
+// How far the part of a piece the thread reads may move from a half, and by how much a piece.
+const LEAST_SHARE = 0.3;
+const MOST_SHARE = 0.7;
+const SHARE_STEP = 0.02;
+
 // How long a sort waits for the thread to begin its buckets before sorting them itself. The
 // thread is started with the run and has the whole parse to get ready (~35 ms), so only one
 // that could not start at all (or a machine at a standstill) is waited for this long.
@@ -56,6 +61,8 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
   private tickets = 0;
   /** where the parse's parts go, reused from piece to piece */
   private parseSpace: ParseSpace | undefined;
+  /** the part of each piece of a list the thread reads (ListParser) */
+  lineShare = 0.5;
   /** a lines job's answer, awaited */
   private answer: ((done: LinesDone) => void) | undefined;
   /** jobs the thread finished (the run's log and the tests tell from it that it did the work) */
@@ -131,8 +138,13 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
     // Not begun by the time this thread has read its half: it reads this half too, rather than
     // wait (the thread is still loading, or the machine is busy). A part that failed (it
     // outgrew its table) is read here as well: nothing of it is in the run's table.
+    const first = this.handed !== undefined && Atomics.load(this.signal, 0) === this.handed + DONE;
     if (this.outcome(0) !== DONE) return undefined;
     this.jobsDone++;
+    // The next piece's part is moved a step toward where both threads end together: the two
+    // threads' speeds differ (this thread's code is warm first; the helper wakes for each
+    // part), and by how much depends on the machine.
+    this.lineShare = Math.min(MOST_SHARE, Math.max(LEAST_SHARE, this.lineShare + (first ? SHARE_STEP : -SHARE_STEP)));
     const [stoppedAt, lines, names] = this.parseSpace!.read;
     return { stoppedAt: stoppedAt!, lines: lines!, names: names! };
   }
@@ -146,7 +158,8 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
   private nextTicket(): number | undefined {
     this.handed = undefined;
     if (this.gone !== undefined) return undefined;
-    this.tickets = (this.tickets + 1) % (0x7fffffff / TICKET_STEP);
+    // a ticket times TICKET_STEP, plus a state, stays well within an Int32
+    this.tickets = (this.tickets + 1) % (1 << 24);
     const ticket = this.tickets * TICKET_STEP;
     Atomics.store(this.signal, 0, ticket + IDLE);
     this.handed = ticket;

@@ -185,7 +185,8 @@ export class ListParser {
    */
   private halves(bytes: Buffer, pos: number, stop: number): void {
     const helper = this.helper;
-    const mid = helper !== undefined && stop - pos >= SPLIT_FROM ? bytes.indexOf(LF, pos + ((stop - pos) >> 1)) + 1 : 0;
+    const mid =
+      helper !== undefined && stop - pos >= SPLIT_FROM ? bytes.indexOf(LF, stop - Math.floor((stop - pos) * helper.lineShare)) + 1 : 0;
     if (helper === undefined || mid <= pos || mid >= stop || !helper.handLines(bytes, mid, stop)) {
       this.lines(bytes, pos, stop);
       return;
@@ -257,9 +258,11 @@ export interface LinesRead extends LineCount {
  * A second thread that reads common lines (common-lines.ts). `handLines` gives it
  * bytes[from, to) and returns at once (false: it takes nothing); `finishLines` waits for it and
  * says what it read, or undefined if it did not (the caller reads that half itself);
- * `appendLines` then adds the entries it made to the end of `table`.
+ * `appendLines` then adds the entries it made to the end of `table`. `lineShare` is the part of
+ * a piece to give it (about a half: where both threads end together).
  */
 export interface LineHelper {
+  readonly lineShare: number;
   handLines(bytes: Uint8Array, from: number, to: number): boolean;
   finishLines(): LinesRead | undefined;
   appendLines(table: NameTable): void;
