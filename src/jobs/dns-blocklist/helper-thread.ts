@@ -188,8 +188,9 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
   /** The parse's space for a part of `n` bytes: the last one's if it is big enough. */
   private spaceFor(n: number): ParseSpace {
     if (this.parseSpace !== undefined && this.parseSpace.input.length >= n) return this.parseSpace;
-    // rounded up, so that parts of about one size share one space
-    const size = Math.ceil(n / 65536) * 65536;
+    // room for a whole piece: the part moves with lineShare, and a space outgrown is garbage
+    // until a collection (pages never written cost no memory)
+    const size = Math.ceil(n / this.lineShare / 65536) * 65536;
     // a name is never longer than its line, and an entry's line takes at least 4 bytes ("a.b\n")
     const entries = Math.floor(size / 4) + 1;
     const table: TableArrays = {
