@@ -115,6 +115,51 @@ describe("the key sort on two threads", () => {
   });
 });
 
+describe("a decision made while the helper thread sorts", () => {
+  test("the pass over the lower keys, made while the helper sorts the upper, decides as one thread does", async () => {
+    // names nested under blocked parents, repeats, allowlisted subtrees and exact names, and
+    // exceptions: every kind of frame the pass keeps, spread over both parts of the sort
+    const count = 300_000;
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) {
+      // four lines a name: it, a name below it, one below that, and an Adblock rule below it
+      const base = `n${((i >> 2) * 7919) % 40_000}.${["com", "net", "example"][(i >> 2) % 3]}`;
+      lines.push(
+        i % 4 === 0
+          ? `0.0.0.0 ${base}`
+          : i % 4 === 1
+            ? `0.0.0.0 a${i % 9}.${base}`
+            : i % 4 === 2
+              ? `0.0.0.0 b.a${i % 5}.${base}`
+              : `||x${i % 11}.${base}^`,
+      );
+      if (i % 997 === 0) lines.push(`@@||a1.${base}^`);
+    }
+    const text = Buffer.from(lines.join("\n"));
+    const decide = (helper: HelperThread | undefined): Decision => {
+      const table = new NameTable(text.length, helper !== undefined);
+      const parser = new ListParser("nested", table);
+      parser.push(text);
+      parser.end();
+      addAllowlist(table, { exact: ["n7.com", "a2.n8.net"], subtrees: ["n9.example", "a3.n10.com"] });
+      return decideTable(table, [], helper);
+    };
+    const alone = decide(undefined);
+    expect(alone.redundant, "names under blocked parents").toBeGreaterThan(1000);
+    expect(alone.carved.length + alone.allowed, "carve-outs and allowed names").toBeGreaterThan(10);
+    const helper = await HelperThread.start();
+    try {
+      const two = decide(helper);
+      expect(helper!.jobsDone, "the helper sorted its part").toBeGreaterThan(0);
+      expect(two.names).toEqual(alone.names);
+      expect(two.carveOuts).toEqual(alone.carveOuts);
+      expect([two.duplicates, two.redundant, two.allowed]).toEqual([alone.duplicates, alone.redundant, alone.allowed]);
+    } finally {
+      await helper?.close();
+    }
+  });
+});
+
 describe("a list parsed on two threads", () => {
   const seeded = (seed: number) => (): number => {
     seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;

@@ -1,7 +1,7 @@
 import { EMPTY_ALLOWLIST, type Allowlist } from "./allowlist.js";
 import { memoryFor } from "./helper-jobs.js";
 import { addressRange } from "./ip-network.js";
-import { type BucketHelper, sortKeys } from "./key-sort.js";
+import { type BucketHelper, type Neighbours, sortKeys } from "./key-sort.js";
 import { BLOCK, BOUNDARY, EXACT, NameTable, SUBTREE } from "./name-table.js";
 import type { ParsedList } from "./parse-list.js";
 
@@ -32,12 +32,6 @@ export interface Decision {
   readonly redundant: number;
   /** names left out by the allowlist and the lists' own exceptions */
   readonly allowed: number;
-}
-
-function identity(n: number, shared: boolean): Uint32Array {
-  const order = new Uint32Array(memoryFor(n * 4, shared));
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order;
 }
 
 /**
@@ -80,8 +74,7 @@ export function decideTable(table: NameTable, networks: readonly string[], helpe
   const kinds = table.kind;
   const onlyBlocks = table.notBlocking === 0;
   const keys = table;
-  const order = identity(total, helper !== undefined);
-  const { lcp, next, length: sortedLength } = sortKeys(keys, order, helper);
+  const order = new Uint32Array(memoryFor(total * 4, helper !== undefined));
 
   // kept entries are written over the sorted order as the pass goes (it only reads ahead)
   let keptCount = 0;
@@ -102,54 +95,66 @@ export function decideTable(table: NameTable, networks: readonly string[], helpe
     frameAllowed.push(allowedBelow);
     frameShared.push(255);
   };
-  for (let i = 0; i < total; ) {
-    const entry = order[i]!;
-    const length = sortedLength[i]!;
-    // the key's bytes shared with the previous key, and its byte right after them
-    const shared = lcp[i]!;
-    const after = next[i]!;
-    let flags = 0;
-    let blocks = 0;
-    let j = i;
-    for (; j < total && (j === i || (lcp[j] === length && next[j] === 0)); j++) {
-      // a run without allowlist or exceptions has only BLOCK entries: no kind is read then (a
-      // read at a random place in the table for each name)
-      const kind = onlyBlocks ? BLOCK : kinds[order[j]!]!;
-      flags |= kind;
-      if (kind === BLOCK) blocks++;
-    }
-    i = j;
-    if (blocks > 1) duplicates += blocks - 1;
-    for (let f = 0; f < frameShared.length; f++) if (shared < frameShared[f]!) frameShared[f] = shared;
-    // Below the innermost frame: all of its bytes shared, then a boundary. The keys below a
-    // frame come right after it, so the first key that is not below it ends it for good.
-    while (frameLength.length > 0) {
+  let i = 0;
+  /**
+   * The pass over the sorted keys, from where it stopped up to `sortedBelow`: a group of equal
+   * keys that may go on past it waits for the next call (the helper thread may still be sorting
+   * there; see sortKeys).
+   */
+  const pass = (sortedBelow: number, { lcp, next, length: sortedLength }: Neighbours): void => {
+    while (i < total) {
+      const entry = order[i]!;
+      const length = sortedLength[i]!;
+      // the key's bytes shared with the previous key, and its byte right after them
+      const shared = lcp[i]!;
+      const after = next[i]!;
+      let j = i + 1;
+      while (j < sortedBelow && lcp[j] === length && next[j] === 0) j++;
+      if (j === sortedBelow && sortedBelow < total) return;
+      let flags = 0;
+      let blocks = 0;
+      for (let k = i; k < j; k++) {
+        // a run without allowlist or exceptions has only BLOCK entries: no kind is read then (a
+        // read at a random place in the table for each name)
+        const kind = onlyBlocks ? BLOCK : kinds[order[k]!]!;
+        flags |= kind;
+        if (kind === BLOCK) blocks++;
+      }
+      i = j;
+      if (blocks > 1) duplicates += blocks - 1;
+      for (let f = 0; f < frameShared.length; f++) if (shared < frameShared[f]!) frameShared[f] = shared;
+      // Below the innermost frame: all of its bytes shared, then a boundary. The keys below a
+      // frame come right after it, so the first key that is not below it ends it for good.
+      while (frameLength.length > 0) {
+        const top = frameLength.length - 1;
+        const n = frameLength[top]!;
+        const below = frameShared[top]! >= n && length > n && (shared > n || after === BOUNDARY);
+        if (below) break;
+        frameLength.pop();
+        frameBlocks.pop();
+        frameAllowed.pop();
+        frameShared.pop();
+      }
       const top = frameLength.length - 1;
-      const n = frameLength[top]!;
-      const below = frameShared[top]! >= n && length > n && (shared > n || after === BOUNDARY);
-      if (below) break;
-      frameLength.pop();
-      frameBlocks.pop();
-      frameAllowed.pop();
-      frameShared.pop();
+      const inAllowed = top >= 0 && frameAllowed[top]!;
+      const blockedAbove = top >= 0 && frameBlocks[top]!;
+      if (inAllowed || flags & (SUBTREE | EXACT)) {
+        if (blocks > 0) allowed++;
+        if (inAllowed) continue;
+        if (blockedAbove) carved.push(entry);
+        if (flags & SUBTREE || blockedAbove) push(length, false, (flags & SUBTREE) !== 0);
+        continue;
+      }
+      if (blockedAbove) {
+        redundant++;
+        continue;
+      }
+      order[keptCount++] = entry;
+      push(length, true, false);
     }
-    const top = frameLength.length - 1;
-    const inAllowed = top >= 0 && frameAllowed[top]!;
-    const blockedAbove = top >= 0 && frameBlocks[top]!;
-    if (inAllowed || flags & (SUBTREE | EXACT)) {
-      if (blocks > 0) allowed++;
-      if (inAllowed) continue;
-      if (blockedAbove) carved.push(entry);
-      if (flags & SUBTREE || blockedAbove) push(length, false, (flags & SUBTREE) !== 0);
-      continue;
-    }
-    if (blockedAbove) {
-      redundant++;
-      continue;
-    }
-    order[keptCount++] = entry;
-    push(length, true, false);
-  }
+  };
+  // the lower part of the keys is passed over while the helper thread still sorts the upper
+  pass(total, sortKeys(keys, order, helper, pass));
   // a view, not a copy: the sorted order is not needed past this point, and on shared memory
   // (a run with a helper thread) the helper then reads the names it writes without a copy
   const blocked = order.subarray(0, keptCount);
