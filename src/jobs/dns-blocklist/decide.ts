@@ -71,37 +71,77 @@ export function addAllowlist(table: NameTable, allow: Allowlist): void {
  */
 export function decideTable(table: NameTable, networks: readonly string[], helper?: BucketHelper): Decision {
   const total = table.count;
-  const kinds = table.kind;
   const onlyBlocks = table.notBlocking === 0;
-  const keys = table;
   const order = new Uint32Array(memoryFor(total * 4, helper !== undefined));
 
-  // kept entries are written over the sorted order as the pass goes (it only reads ahead)
-  let keptCount = 0;
-  const carved: number[] = [];
-  let duplicates = 0;
-  let redundant = 0;
-  let allowed = 0;
+  const pass = new SortedPass(order, total, onlyBlocks ? undefined : table.kind);
+  // the lower part of the keys is passed over while the helper thread still sorts the upper
+  pass.run(
+    total,
+    sortKeys(table, order, helper, (sortedBelow, neighbours) => pass.run(sortedBelow, neighbours)),
+  );
+  const { keptCount, carved, duplicates, redundant, allowed } = pass;
+  // a view, not a copy: the sorted order is not needed past this point, and on shared memory
+  // (a run with a helper thread) the helper then reads the names it writes without a copy
+  const blocked = order.subarray(0, keptCount);
+  const carvedEntries = Uint32Array.from(carved);
+  return {
+    table,
+    blocked,
+    carved: carvedEntries,
+    get names() {
+      return table.names(blocked);
+    },
+    get carveOuts() {
+      return table.names(carvedEntries);
+    },
+    networks: collapseNetworks(networks),
+    duplicates,
+    redundant,
+    allowed,
+  };
+}
+
+/**
+ * decideTable's pass over the sorted keys, in steps: `run` goes on from where it stopped up to
+ * `sortedBelow` (a group of equal keys that may go on past it waits for the next step: the
+ * helper thread may still be sorting there; see sortKeys). Kept entries are written over the
+ * sorted order as the pass goes (it only reads ahead). Its counters are fields, read into locals
+ * for a step: a closure's variables would be read and written through its context at each use.
+ */
+class SortedPass {
+  /** entries kept, at the start of the order */
+  keptCount = 0;
+  readonly carved: number[] = [];
+  duplicates = 0;
+  redundant = 0;
+  allowed = 0;
+  /** where the pass stopped */
+  private at = 0;
   // The enclosing decisions, innermost last: the key length, what the subtree is (blocked or
   // carved out), whether it lies in an allowed subtree, and the shortest common prefix of the
   // keys seen since it (a key below it shares all of its bytes).
-  const frameLength: number[] = [];
-  const frameBlocks: boolean[] = [];
-  const frameAllowed: boolean[] = [];
-  const frameShared: number[] = [];
-  const push = (length: number, blocking: boolean, allowedBelow: boolean): void => {
-    frameLength.push(length);
-    frameBlocks.push(blocking);
-    frameAllowed.push(allowedBelow);
-    frameShared.push(255);
-  };
-  let i = 0;
-  /**
-   * The pass over the sorted keys, from where it stopped up to `sortedBelow`: a group of equal
-   * keys that may go on past it waits for the next call (the helper thread may still be sorting
-   * there; see sortKeys).
-   */
-  const pass = (sortedBelow: number, { lcp, next, length: sortedLength }: Neighbours): void => {
+  private readonly frameLength: number[] = [];
+  private readonly frameBlocks: boolean[] = [];
+  private readonly frameAllowed: boolean[] = [];
+  private readonly frameShared: number[] = [];
+
+  /** `kinds`: the table's entry kinds; undefined when every entry is BLOCK (no read per name) */
+  constructor(
+    private readonly order: Uint32Array,
+    private readonly total: number,
+    private readonly kinds: Uint8Array | undefined,
+  ) {}
+
+  run(sortedBelow: number, { lcp, next, length: sortedLength }: Neighbours): void {
+    const { order, total, kinds, carved, frameLength, frameBlocks, frameAllowed, frameShared } = this;
+    let { at: i, keptCount, duplicates, redundant, allowed } = this;
+    const push = (length: number, blocking: boolean, allowedBelow: boolean): void => {
+      frameLength.push(length);
+      frameBlocks.push(blocking);
+      frameAllowed.push(allowedBelow);
+      frameShared.push(255);
+    };
     while (i < total) {
       const entry = order[i]!;
       const length = sortedLength[i]!;
@@ -110,13 +150,13 @@ export function decideTable(table: NameTable, networks: readonly string[], helpe
       const after = next[i]!;
       let j = i + 1;
       while (j < sortedBelow && lcp[j] === length && next[j] === 0) j++;
-      if (j === sortedBelow && sortedBelow < total) return;
+      if (j === sortedBelow && sortedBelow < total) break;
       let flags = 0;
       let blocks = 0;
       for (let k = i; k < j; k++) {
         // a run without allowlist or exceptions has only BLOCK entries: no kind is read then (a
         // read at a random place in the table for each name)
-        const kind = onlyBlocks ? BLOCK : kinds[order[k]!]!;
+        const kind = kinds === undefined ? BLOCK : kinds[order[k]!]!;
         flags |= kind;
         if (kind === BLOCK) blocks++;
       }
@@ -152,28 +192,12 @@ export function decideTable(table: NameTable, networks: readonly string[], helpe
       order[keptCount++] = entry;
       push(length, true, false);
     }
-  };
-  // the lower part of the keys is passed over while the helper thread still sorts the upper
-  pass(total, sortKeys(keys, order, helper, pass));
-  // a view, not a copy: the sorted order is not needed past this point, and on shared memory
-  // (a run with a helper thread) the helper then reads the names it writes without a copy
-  const blocked = order.subarray(0, keptCount);
-  const carvedEntries = Uint32Array.from(carved);
-  return {
-    table,
-    blocked,
-    carved: carvedEntries,
-    get names() {
-      return table.names(blocked);
-    },
-    get carveOuts() {
-      return table.names(carvedEntries);
-    },
-    networks: collapseNetworks(networks),
-    duplicates,
-    redundant,
-    allowed,
-  };
+    this.at = i;
+    this.keptCount = keptCount;
+    this.duplicates = duplicates;
+    this.redundant = redundant;
+    this.allowed = allowed;
+  }
 }
 
 /**
