@@ -27,7 +27,7 @@ export type EntryKind = typeof BLOCK | typeof EXACT | typeof SUBTREE;
 const DOT = 0x2e;
 const HYPHEN = 0x2d;
 const UNDERSCORE = 0x5f;
-// What addText makes of each byte: a table lookup in place of a chain of range tests. Bits, so
+// What addLine makes of each byte: a table lookup in place of a chain of range tests. Bits, so
 // that a label's bytes OR'ed together tell at once whether it has upper case or a letter at all.
 const DIGIT = 1;
 const LABEL_BYTE = 2;
