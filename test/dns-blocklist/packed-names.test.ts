@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { listChanges } from "../../src/jobs/dns-blocklist/applied-versions.js";
 import { compareNames, isRefusal, normaliseName } from "../../src/jobs/dns-blocklist/dns-name.js";
-import { BLOCK, NameTable, SortedEntries } from "../../src/jobs/dns-blocklist/name-table.js";
+import { BLOCK, NameTable } from "../../src/jobs/dns-blocklist/name-table.js";
+import { SortedEntries } from "../../src/jobs/dns-blocklist/sorted-entries.js";
 import { ListParser, type ParsedList, parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
 import { includeText } from "../../src/jobs/dns-blocklist/unbound-include.js";
 

@@ -2,7 +2,8 @@ import { parseAllowlist } from "./allowlist.js";
 import { addAllowlist, decideTable, type Decision } from "./decide.js";
 import { checkGuards, type GuardLimits, type NeverBlock } from "./guards.js";
 import type { HelperThread } from "./helper-thread.js";
-import { NameTable, SortedEntries } from "./name-table.js";
+import { NameTable } from "./name-table.js";
+import { SortedEntries } from "./sorted-entries.js";
 import { ListParser, type ParsedList } from "./parse-list.js";
 
 /**

@@ -1,7 +1,7 @@
 import { BlockList } from "node:net";
 import { isRefusal, normaliseName } from "./dns-name.js";
 import { canonicalAddress } from "./ip-network.js";
-import type { NameSet } from "./name-table.js";
+import type { NameSet } from "./sorted-entries.js";
 
 export interface GuardLimits {
   /** refuse when the list loses more than this percentage of its entries (--max-shrink) */
