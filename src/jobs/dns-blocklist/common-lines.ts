@@ -1,13 +1,14 @@
 import { BLOCK, type NameTable } from "./name-table.js";
 
 /**
- * The common lines of a list, straight from its bytes: a line that is one name, or a hosts line
- * (`0.0.0.0 x`, `127.0.0.1 x`) with one name, whose name passes the name check as it is; a
- * comment line that starts with `#`; an empty line. A list of a million names is nearly all
- * such lines. Any other line (and the one two-label name of hosts boilerplate,
- * `localhost.localdomain`) is left to ListParser's general path, which keeps the state a line
- * can leave behind (an RPZ record open over lines) and the invalid lines' reports: none of the
- * lines here changes that state, so they can be read by either thread (helper-thread.ts).
+ * The common lines of a list, straight from its bytes: a line that is one name, a hosts line
+ * (`0.0.0.0 x`, `127.0.0.1 x`) with one name, or an Adblock rule for a whole domain (`||x^`, no
+ * options), whose name passes the name check as it is; a comment line that starts with `#`; an
+ * empty line. A list of a million names is nearly all such lines. Any other line (and the one
+ * two-label name of hosts boilerplate, `localhost.localdomain`) is left to ListParser's general
+ * path, which keeps the state a line can leave behind (an RPZ record open over lines) and the
+ * invalid lines' reports: none of the lines here changes that state, so they can be read by
+ * either thread (helper-thread.ts).
  */
 export interface LineCount {
   /** lines read, the empty and the comment lines included */
@@ -33,6 +34,13 @@ export function commonLines(bytes: Uint8Array, pos: number, stop: number, table:
     } else if (first === HASH) {
       while (pos < stop && bytes[pos] !== LF) pos++;
       pos++;
+    } else if (first === PIPE) {
+      // an Adblock rule for a whole domain and nothing else: `||name^`
+      if (bytes[pos + 1] !== PIPE) return pos;
+      const next = table.addLine(bytes, pos + 2, stop, BLOCK, CARET);
+      if (next < 0) return pos;
+      count.names++;
+      pos = next;
     } else {
       const sink = startsWith(bytes, pos, stop, ZEROS_SINK)
         ? ZEROS_SINK.length
@@ -54,6 +62,8 @@ export function commonLines(bytes: Uint8Array, pos: number, stop: number, table:
 const LF = 0x0a;
 const CR = 0x0d;
 const HASH = 0x23;
+const PIPE = 0x7c;
+const CARET = 0x5e;
 const ZEROS_SINK = Buffer.from("0.0.0.0 ");
 const LOOPBACK_SINK = Buffer.from("127.0.0.1 ");
 // hosts boilerplate: the general path decides on it

@@ -183,8 +183,9 @@ export class NameTable implements PackedKeys {
    * Added when it is, and the position after the line's end is returned; -1 (nothing added)
    * for anything else, which then takes the general path: non-ASCII and xn-- labels (IDNA),
    * blanks, comments, bad characters, too long, one label, an all-digit top label.
+   * `terminator`: a byte that must follow the name, before the line's end (Adblock's `^`).
    */
-  addLine(text: Uint8Array, from: number, stop: number, kind: EntryKind): number {
+  addLine(text: Uint8Array, from: number, stop: number, kind: EntryKind, terminator = -1): number {
     // One pass forward classifies each byte, finds the line's end and notes where the dots
     // are; the key is then copied label by label from the right.
     const dots = DOTS;
@@ -207,11 +208,16 @@ export class NameTable implements PackedKeys {
       }
     }
     let next = i;
-    if (i < stop) {
-      const c = text[i]!;
-      if (c === CR && i + 1 < stop && text[i + 1] === LF) next = i + 2;
-      else if (c === LF) next = i + 1;
-      else if (!(c === CR && i + 1 === stop)) return -1;
+    if (terminator >= 0) {
+      if (i === stop || text[i] !== terminator) return -1;
+      next = i + 1;
+    }
+    // the line's end: a line feed, CR LF, or the end of the text (a CR last in it included)
+    if (next < stop) {
+      const c = text[next]!;
+      if (c === LF) next += 1;
+      else if (c === CR && (next + 1 === stop || text[next + 1] === LF)) next = Math.min(stop, next + 2);
+      else return -1;
     }
     let to = i;
     // one trailing dot: the last label is then the one before it
