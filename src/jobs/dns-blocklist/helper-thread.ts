@@ -46,10 +46,10 @@ const BEGIN_WITHIN_MS = 2000;
 
 /**
  * The second thread of a dns-blocklist run with a big list: started as the run begins, and
- * ended with the run. In the parse (parse-list.ts) it reads the common lines of the second half
- * of each piece of a list; in the key sort (key-sort.ts) it classifies half of the keys of the
- * cut and sorts half of the buckets; it writes the second half of the include
- * (unbound-include.ts). The parse and the sort wait for it by blocking this thread
+ * ended with the run. In the parse (parse-list.ts) it reads the common lines of the second part
+ * of each piece of a list (about half, `lineShare`); in the key sort (key-sort.ts) it classifies
+ * half of the keys of the cut and sorts the upper buckets; it writes the last part of the
+ * include (unbound-include.ts). The parse and the sort wait for it by blocking this thread
  * (Atomics.wait): both are synchronous, and this thread has nothing else to do meanwhile.
  */
 export class HelperThread implements BucketHelper, LineHelper, LineWriter {
