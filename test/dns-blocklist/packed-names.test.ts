@@ -4,13 +4,14 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { listChanges } from "../../src/jobs/dns-blocklist/applied-versions.js";
 import { compareNames, isRefusal, normaliseName } from "../../src/jobs/dns-blocklist/dns-name.js";
+import { addLine } from "../../src/jobs/dns-blocklist/common-lines.js";
 import { BLOCK, NameTable } from "../../src/jobs/dns-blocklist/name-table.js";
 import { SortedEntries } from "../../src/jobs/dns-blocklist/sorted-entries.js";
 import { ListParser, type ParsedList, parseList } from "../../src/jobs/dns-blocklist/parse-list.js";
 import { includeText } from "../../src/jobs/dns-blocklist/unbound-include.js";
 
 // The names of a run are kept packed (name-table.ts), and the common list line takes a fast path
-// into the table (addLine) that must take exactly what the general name check (normaliseName)
+// into the table (addLine, plain-name.ts) that must take exactly what the general name check (normaliseName)
 // takes, and store what it would return.
 
 /** a table of names in canonical order (as a decision's are), with its entries */
@@ -43,7 +44,7 @@ describe("packed names: the fast path agrees with the name check", () => {
           const after = last || ending === "" ? "" : "next.example";
           const bytes = Buffer.from(`${prefix}${name}${suffix}${ending}${after}`, "utf8");
           const stop = bytes.length - after.length;
-          const next = table.addLine(bytes, prefix.length, bytes.length, BLOCK, terminator);
+          const next = addLine(table, bytes, prefix.length, bytes.length, BLOCK, terminator);
           const reference = normaliseName(name);
           const loneCr = ending === "\r" && !last;
           if (next >= 0) {

@@ -1,4 +1,5 @@
-import { BLOCK, type NameTable } from "./name-table.js";
+import { BLOCK, type EntryKind, type NameTable } from "./name-table.js";
+import { PlainName } from "./plain-name.js";
 
 /**
  * The common lines of a list, straight from its bytes: a line that is one name, a hosts line
@@ -37,7 +38,7 @@ export function commonLines(bytes: Uint8Array, pos: number, stop: number, table:
     } else if (first === PIPE) {
       // an Adblock rule for a whole domain and nothing else: `||name^`
       if (bytes[pos + 1] !== PIPE) return pos;
-      const next = table.addLine(bytes, pos + 2, stop, BLOCK, CARET);
+      const next = addLine(table, bytes, pos + 2, stop, BLOCK, CARET);
       if (next < 0) return pos;
       count.names++;
       pos = next;
@@ -49,7 +50,7 @@ export function commonLines(bytes: Uint8Array, pos: number, stop: number, table:
           : 0;
       const at = pos + sink;
       if (sink > 0 && startsWith(bytes, at, stop, LOCALHOST)) return pos;
-      const next = table.addLine(bytes, at, stop, BLOCK);
+      const next = addLine(table, bytes, at, stop, BLOCK);
       if (next < 0) return pos;
       count.names++;
       pos = next;
@@ -57,6 +58,19 @@ export function commonLines(bytes: Uint8Array, pos: number, stop: number, table:
     count.lines++;
   }
   return stop;
+}
+
+// the name each line's bytes are read into (one thread's: each thread has this module of its own)
+const PLAIN = new PlainName();
+
+/**
+ * Adds the plain name at `text[from…]` (plain-name.ts) up to the line's end and returns the
+ * position after it; -1, nothing added, for a line that is not one.
+ */
+export function addLine(table: NameTable, text: Uint8Array, from: number, stop: number, kind: EntryKind, terminator = -1): number {
+  const next = PLAIN.read(text, from, stop, terminator);
+  if (next >= 0) table.addPlain(text, from, PLAIN, kind);
+  return next;
 }
 
 const LF = 0x0a;

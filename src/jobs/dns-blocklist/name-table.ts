@@ -1,5 +1,6 @@
 import type { PackedKeys } from "./key-sort.js";
 import { memoryFor } from "./helper-jobs.js";
+import { LOWER, type PlainName } from "./plain-name.js";
 import { keepLoaded } from "./prefetch.js";
 
 /**
@@ -25,54 +26,8 @@ export const SUBTREE = 4;
 export type EntryKind = typeof BLOCK | typeof EXACT | typeof SUBTREE;
 
 const DOT = 0x2e;
-const HYPHEN = 0x2d;
-const UNDERSCORE = 0x5f;
-// What addLine makes of each byte: a table lookup in place of a chain of range tests. Bits, so
-// that a label's bytes OR'ed together tell at once whether it has upper case or a letter at all.
-const DIGIT = 1;
-const LABEL_BYTE = 2;
-const UPPER = 4;
-const DOT_BYTE = 8;
-const BYTE_CLASS = new Uint8Array(256);
-const LOWER = new Uint8Array(256);
-for (let c = 0; c < 256; c++) {
-  const upper = c >= 0x41 && c <= 0x5a;
-  LOWER[c] = upper ? c | 0x20 : c;
-  if (c >= 0x30 && c <= 0x39) BYTE_CLASS[c] = DIGIT;
-  else if (upper) BYTE_CLASS[c] = LABEL_BYTE | UPPER;
-  else if ((c >= 0x61 && c <= 0x7a) || c === HYPHEN || c === UNDERSCORE) BYTE_CLASS[c] = LABEL_BYTE;
-}
-BYTE_CLASS[DOT] = DOT_BYTE;
-
 // writeName's check when its caller has none
 const ANY_BYTE = new Uint8Array(256).fill(1);
-
-// RFC 1035 §2.3.4, as normaliseName (dns-name.ts) applies them
-const MAX_LABEL = 63;
-const MAX_NAME = 253;
-// a name of 253 bytes has at most 127 labels
-const MAX_LABELS = 127;
-// addLine's dots, reused from line to line
-const DOTS = new Int32Array(MAX_LABELS + 1);
-const LF = 0x0a;
-const CR = 0x0d;
-
-/**
- * Whether text[start, end) can be a label as it is: 1 to 63 bytes, no hyphen at either end, and
- * not xn-- in any case (punycode, which only domainToASCII may let through).
- */
-function labelFits(text: Uint8Array, start: number, end: number): boolean {
-  const length = end - start;
-  if (length === 0 || length > MAX_LABEL) return false;
-  if (text[start] === HYPHEN || text[end - 1] === HYPHEN) return false;
-  return !(
-    length >= 4 &&
-    text[start + 2] === HYPHEN &&
-    text[start + 3] === HYPHEN &&
-    (text[start]! | 0x20) === 0x78 &&
-    (text[start + 1]! | 0x20) === 0x6e
-  );
-}
 
 /** A table's arrays, as they go to another thread. */
 export interface TableArrays {
@@ -177,74 +132,24 @@ export class NameTable implements PackedKeys {
   }
 
   /**
-   * The common case of a list line, straight from the list's bytes: `text[from…]` up to the
-   * line's end (a line feed, CR LF, or `stop`) is a name that needs nothing but ASCII
-   * lower-casing and one trailing dot removed, and passes normaliseName's checks as it is.
-   * Added when it is, and the position after the line's end is returned; -1 (nothing added)
-   * for anything else, which then takes the general path: non-ASCII and xn-- labels (IDNA),
-   * blanks, comments, bad characters, too long, one label, an all-digit top label.
-   * `terminator`: a byte that must follow the name, before the line's end (Adblock's `^`).
+   * Adds the name PlainName found at `text[from…]` (plain-name.ts: checked, and needing nothing
+   * but lower-casing), its key copied label by label from the right.
    */
-  addLine(text: Uint8Array, from: number, stop: number, kind: EntryKind, terminator = -1): number {
-    // One pass forward classifies each byte, finds the line's end and notes where the dots
-    // are; the key is then copied label by label from the right.
-    const dots = DOTS;
-    let labels = 0;
-    let labelStart = from;
-    let seen = 0;
-    let all = 0;
-    let i = from;
-    for (; i < stop; i++) {
-      const k = BYTE_CLASS[text[i]!]!;
-      if (k === DOT_BYTE) {
-        if (!labelFits(text, labelStart, i) || labels === MAX_LABELS) return -1;
-        dots[labels++] = i;
-        labelStart = i + 1;
-        seen = 0;
-      } else if (k === 0) break;
-      else {
-        seen |= k;
-        all |= k;
-      }
-    }
-    let next = i;
-    if (terminator >= 0) {
-      if (i === stop || text[i] !== terminator) return -1;
-      next = i + 1;
-    }
-    // the line's end: a line feed, CR LF, or the end of the text (a CR last in it included)
-    if (next < stop) {
-      const c = text[next]!;
-      if (c === LF) next += 1;
-      else if (c === CR && (next + 1 === stop || text[next + 1] === LF)) next = Math.min(stop, next + 2);
-      else return -1;
-    }
-    let to = i;
-    // one trailing dot: the last label is then the one before it
-    if (labelStart === i && labels > 0) {
-      to = i - 1;
-      labels--;
-      labelStart = labels > 0 ? dots[labels - 1]! + 1 : from;
-      seen = 0;
-      for (let j = labelStart; j < to; j++) seen |= BYTE_CLASS[text[j]!]!;
-    }
+  addPlain(text: Uint8Array, from: number, name: PlainName, kind: EntryKind): void {
+    const { dots, labels, to, upper } = name;
     const n = to - from;
-    // the top label: not the only one, and not digits only (an address)
-    if (n === 0 || n > MAX_NAME || labels === 0 || (seen & LABEL_BYTE) === 0 || !labelFits(text, labelStart, to)) return -1;
     this.reserve(n);
     const bytes = this.bytes;
-    const lower = (all & UPPER) !== 0;
     let at = this.used;
     let end = to;
     for (let l = labels; l >= 0; l--) {
       const start = l > 0 ? dots[l - 1]! + 1 : from;
-      if (lower) for (let j = start; j < end; j++) bytes[at++] = LOWER[text[j]!]!;
+      if (upper) for (let j = start; j < end; j++) bytes[at++] = LOWER[text[j]!]!;
       else for (let j = start; j < end; j++) bytes[at++] = text[j]!;
       if (l > 0) bytes[at++] = BOUNDARY;
       end = start - 1;
     }
     this.commit(n, kind);
-    return next;
   }
 
   /**
