@@ -1,6 +1,6 @@
 import type { SortWork } from "./key-sort.js";
 import type { TableArrays } from "./name-table.js";
-import type { LineShape } from "./unbound-include.js";
+import type { LineGroup } from "./unbound-include.js";
 
 /**
  * What a run hands its helper thread (helper-thread.ts starts it, helper-thread-program.ts is
@@ -23,10 +23,9 @@ export interface Signalled {
 export type SortJob = SortWork & Signalled;
 
 /**
- * Reading the common lines (common-lines.ts) of `input[from, to)`, the second half of a piece
+ * Reading the common lines (common-lines.ts) of `input[from, to)`, the second part of a piece
  * of a list, into `table`, a table of its own with no entries yet and room enough (it must not
- * grow: the caller would not see new arrays). Answered in `read`: [where it stopped (from
- * `from`), lines, names, entries, bytes used].
+ * grow: the caller would not see new arrays). Answered in `read`, at the slots of READ.
  */
 export interface ParseJob extends Signalled {
   readonly kind: "parse";
@@ -41,10 +40,13 @@ export interface ParseJob extends Signalled {
 export interface LinesJob {
   readonly kind: "lines";
   readonly table: TableArrays;
-  readonly groups: readonly (readonly [Uint32Array, LineShape, LineShape | undefined])[];
+  readonly groups: readonly LineGroup[];
   readonly path: string;
   readonly position: number;
 }
+
+/** ParseJob's answer: where it stopped (from `from`), lines, names, entries and bytes used. */
+export const READ = { stoppedAt: 0, lines: 1, names: 2, entries: 3, bytesUsed: 4, slots: 5 } as const;
 
 export type LinesDone = { readonly bytes: number; readonly skipped: number } | { readonly error: string };
 

@@ -10,6 +10,7 @@ import {
   type LinesJob,
   type ParseJob,
   PROTOCOL,
+  READ,
   type Signalled,
   STARTED,
   type SortJob,
@@ -63,7 +64,12 @@ function parse(job: ParseJob): void {
   const stoppedAt = commonLines(input, job.from, job.to, table, read) - job.from;
   // a table that outgrew the arrays it was given has its entries where the caller cannot see them
   if (table.bytes !== job.table.bytes || table.start !== job.table.start) throw new Error("the parse outgrew its table");
-  job.read.set([stoppedAt, read.lines, read.names, table.count, table.bytesUsed]);
+  const answer = job.read;
+  answer[READ.stoppedAt] = stoppedAt;
+  answer[READ.lines] = read.lines;
+  answer[READ.names] = read.names;
+  answer[READ.entries] = table.count;
+  answer[READ.bytesUsed] = table.bytesUsed;
 }
 
 /**

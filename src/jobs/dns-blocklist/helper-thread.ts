@@ -11,6 +11,7 @@ import {
   memoryFor,
   type ParseJob,
   PROTOCOL,
+  READ,
   type SortJob,
   STARTED,
   TAKEN_BACK,
@@ -19,7 +20,7 @@ import {
 import type { BucketHelper, SortWork } from "./key-sort.js";
 import type { NameTable, TableArrays } from "./name-table.js";
 import type { LineHelper, LinesRead } from "./parse-list.js";
-import type { LineShape, LineWriter } from "./unbound-include.js";
+import type { LineGroup, LineWriter } from "./unbound-include.js";
 
 // what the thread runs: helper-thread-program.ts, bundled on its own by scripts/build.mjs
 const PROGRAM = join(installationRoot(), "dist", "jobs", "dns-blocklist-helper.cjs");
@@ -135,7 +136,7 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
   }
 
   finishLines(): LinesRead | undefined {
-    // Not begun by the time this thread has read its half: it reads this half too, rather than
+    // Not begun by the time this thread has read its part: it reads this part too, rather than
     // wait (the thread is still loading, or the machine is busy). A part that failed (it
     // outgrew its table) is read here as well: nothing of it is in the run's table.
     const first = this.handed !== undefined && Atomics.load(this.signal, 0) === this.handed + DONE;
@@ -145,13 +146,13 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
     // threads' speeds differ (this thread's code is warm first; the helper wakes for each
     // part), and by how much depends on the machine.
     this.lineShare = Math.min(MOST_SHARE, Math.max(LEAST_SHARE, this.lineShare + (first ? SHARE_STEP : -SHARE_STEP)));
-    const [stoppedAt, lines, names] = this.parseSpace!.read;
-    return { stoppedAt: stoppedAt!, lines: lines!, names: names! };
+    const read = this.parseSpace!.read;
+    return { stoppedAt: read[READ.stoppedAt]!, lines: read[READ.lines]!, names: read[READ.names]! };
   }
 
   appendLines(table: NameTable): void {
     const { table: theirs, read } = this.parseSpace!;
-    table.append({ ...theirs, count: read[3]! }, read[4]!);
+    table.append({ ...theirs, count: read[READ.entries]! }, read[READ.bytesUsed]!);
   }
 
   /** A new ticket, the signal set to it, IDLE; undefined if the thread is gone. */
@@ -200,13 +201,13 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
       kind: new Uint8Array(memoryFor(entries, true)),
       count: 0,
     };
-    this.parseSpace = { input: new Uint8Array(memoryFor(size, true)), table, read: new Int32Array(memoryFor(5 * 4, true)) };
+    this.parseSpace = { input: new Uint8Array(memoryFor(size, true)), table, read: new Int32Array(memoryFor(READ.slots * 4, true)) };
     return this.parseSpace;
   }
 
   async writeLines(
     table: NameTable,
-    groups: readonly (readonly [Uint32Array, LineShape, LineShape | undefined])[],
+    groups: readonly LineGroup[],
     path: string,
     position: number,
   ): Promise<{ bytes: number; skipped: number }> {

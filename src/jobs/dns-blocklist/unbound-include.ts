@@ -50,7 +50,8 @@ export function includeChunks(names: IncludedNames, style: BlockStyle): Generato
 
 const INCLUDE_HEAD = ascii("server:\n");
 
-type LineGroup = readonly [Uint32Array, LineShape, LineShape | undefined];
+/** entries, the shape of each one's line, and the shape of a line after it (if any) */
+export type LineGroup = readonly [Uint32Array, LineShape, LineShape | undefined];
 
 /** The include's lines: a zone (and, redirected, its record) per blocked name, then the carve-outs. */
 function includeGroups(names: IncludedNames, style: BlockStyle): [LineGroup, LineGroup] {
@@ -82,8 +83,8 @@ const SPLIT_FROM = 100_000;
 /**
  * The include for a decision, as writeFileAtomic and applyInclude take it. With a helper
  * thread and a big list, the file is written from two threads at once: the helper writes the
- * second half of the blocked names (and the carve-outs) from the offset the first half ends
- * at, which the names' lengths give before a byte is written. A name left out on either side
+ * last part of the blocked names (and the carve-outs) from the offset the first part ends at,
+ * which the names' lengths give before a byte is written. A name left out on either side
  * (includeChunks' byte check) would leave the offsets wrong: the file is then written again
  * here, whole, as includeChunks makes it.
  */
@@ -92,12 +93,12 @@ export function includeData(names: IncludedNames, style: BlockStyle, helper?: Li
   return new IncludeOnTwoThreads(names, style, helper);
 }
 
-/** includeData's file for a big list with a helper thread (see there). */
 // The part of the names this thread writes: a little over half, as the helper's half (its code
 // cold, the carve-outs after it) took ~10 % longer than this thread's, measured inside runs of
 // the benchmark.
 const MY_PART = 0.53;
 
+/** includeData's file for a big list with a helper thread (see there). */
 export class IncludeOnTwoThreads implements SelfWritten {
   /** a name was left out, or the helper failed: the file was written again by this thread alone */
   rewritten = false;
@@ -114,7 +115,7 @@ export class IncludeOnTwoThreads implements SelfWritten {
     const [blocked, carved] = includeGroups(names, style);
     const [entries, zone, data] = blocked;
     const half = Math.floor(entries.length * MY_PART);
-    // where the second half starts: every line is its pieces and its name
+    // where the helper's part starts: every line is its pieces and its name
     const perName = zone.start.length + zone.end.length + (data === undefined ? 0 : data.start.length + data.end.length);
     const copies = data === undefined ? 1 : 2;
     let position = INCLUDE_HEAD.length;

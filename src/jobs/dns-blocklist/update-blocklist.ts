@@ -175,7 +175,7 @@ export async function updateBlocklist(
         duplicates: d.duplicates,
         redundant: d.redundant,
         allowed: d.allowed,
-        // whether the sort had the helper thread's part (a big list; see helper-thread.ts)
+        // whether the helper thread took part in the parse or the sort (a big list; see helper-thread.ts)
         threads: helper !== undefined && helper.jobsDone > 0 ? 2 : 1,
       },
       "blocklist decided",
