@@ -114,7 +114,7 @@ export class ListParser {
   private sawLineFeed = false;
 
   /**
-   * `helper`: a second thread that reads the common lines of the second half of each piece
+   * `helper`: a second thread that reads the common lines of the second part of each piece
    * while this one reads the first (helper-thread.ts).
    */
   constructor(
@@ -146,7 +146,7 @@ export class ListParser {
       this.lines(line, 0, line.length);
       pos = first;
     }
-    this.halves(piece, pos, last + 1);
+    this.inTwoParts(piece, pos, last + 1);
     // copied: a caller may reuse its buffer for the next piece
     if (last + 1 < piece.length) this.rest.push(Buffer.from(piece.subarray(last + 1)));
   }
@@ -178,12 +178,12 @@ export class ListParser {
   }
 
   /**
-   * The lines of bytes[pos, stop), the second half's common lines read by the helper meanwhile
-   * if there is one. Its part is taken only if this half's lines leave the state it assumed
-   * (no RPZ record open); else, or if it did not begin by the time this half is read, this
-   * thread reads that half too.
+   * The lines of bytes[pos, stop) in two parts, the second part's common lines read by the
+   * helper meanwhile if there is one. Its part is taken only if this thread's part leaves the
+   * state it assumed (no RPZ record open); else, or if it did not begin by the time this
+   * thread's part is read, this thread reads that part too.
    */
-  private halves(bytes: Buffer, pos: number, stop: number): void {
+  private inTwoParts(bytes: Buffer, pos: number, stop: number): void {
     const helper = this.helper;
     const mid =
       helper !== undefined && stop - pos >= SPLIT_FROM ? bytes.indexOf(LF, stop - Math.floor((stop - pos) * helper.lineShare)) + 1 : 0;
@@ -248,16 +248,16 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 // A piece's lines are shared with the helper from this many bytes on (a piece is 1 MiB).
 const SPLIT_FROM = 64 * 1024;
 
-/** What the helper read of a half (helper-thread.ts): see LineHelper. */
+/** What the helper read of its part (helper-thread.ts): see LineHelper. */
 export interface LinesRead extends LineCount {
-  /** where it stopped, from the start of the half: the first line that is not a common one */
+  /** where it stopped, from the start of its part: the first line that is not a common one */
   readonly stoppedAt: number;
 }
 
 /**
  * A second thread that reads common lines (common-lines.ts). `handLines` gives it
  * bytes[from, to) and returns at once (false: it takes nothing); `finishLines` waits for it and
- * says what it read, or undefined if it did not (the caller reads that half itself);
+ * says what it read, or undefined if it did not (the caller reads that part itself);
  * `appendLines` then adds the entries it made to the end of `table`. `lineShare` is the part of
  * a piece to give it (about a half: where both threads end together).
  */
