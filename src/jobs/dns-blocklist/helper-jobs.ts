@@ -45,12 +45,24 @@ export interface LinesJob {
   readonly position: number;
 }
 
+/**
+ * Making the pages of shared memory this thread is about to write resident, so that the cost of
+ * their first touch is the helper's: each view's pages get an atomic or with 0 (a write that
+ * changes nothing, whoever writes there meanwhile). Done only while the thread has nothing else
+ * to do: it stops as soon as `signal` moves on from `ticket` (a new job was handed). Answered by
+ * nothing.
+ */
+export interface TouchJob extends Signalled {
+  readonly kind: "touch";
+  readonly views: readonly Uint8Array[];
+}
+
 /** ParseJob's answer: where it stopped (from `from`), lines, names, entries and bytes used. */
 export const READ = { stoppedAt: 0, lines: 1, names: 2, entries: 3, bytesUsed: 4, slots: 5 } as const;
 
 export type LinesDone = { readonly bytes: number; readonly skipped: number } | { readonly error: string };
 
-export type HelperJob = SortJob | LinesJob | ParseJob;
+export type HelperJob = SortJob | LinesJob | ParseJob | TouchJob;
 
 /** Memory for `size` bytes: shared, for the helper thread to see, or this thread's own. */
 export function memoryFor(size: number, shared: boolean): ArrayBufferLike {

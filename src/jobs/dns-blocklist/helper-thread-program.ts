@@ -13,9 +13,11 @@ import {
   READ,
   type Signalled,
   STARTED,
+  TICKET_STEP,
   type SortJob,
+  type TouchJob,
 } from "./helper-jobs.js";
-import { largestBucket, newScratch, sortBuckets } from "./key-sort.js";
+import { firstPlaces, largestBucket, newScratch, sortBuckets } from "./key-sort.js";
 import { classify } from "./splitter-cut.js";
 import { NameTable } from "./name-table.js";
 import { nameLineChunks } from "./unbound-include.js";
@@ -27,6 +29,7 @@ import { nameLineChunks } from "./unbound-include.js";
  */
 function run(job: HelperJob): void {
   if (job.kind === "lines") parentPort?.postMessage(lines(job));
+  else if (job.kind === "touch") touch(job);
   else if (job.kind === "parse") signalled(job, () => parse(job));
   else signalled(job, () => sort(job));
 }
@@ -46,8 +49,27 @@ function signalled(job: Signalled, work: () => void): void {
   Atomics.notify(signal, 0);
 }
 
+// the size of a page of memory (the least: a bigger page is touched more than once)
+const PAGE = 4096;
+// pages touched between looks at the signal
+const PAGES_PER_LOOK = 16;
+
+/** A TouchJob: an atomic or with 0 on each page, until a new job is handed. */
+function touch(job: TouchJob): void {
+  const { signal, ticket } = job;
+  for (const v of job.views) {
+    for (let i = 0; i < v.length; i += PAGE) {
+      // a new job was handed (the signal holds its ticket): it goes first, and pages not
+      // touched yet are left to the first write
+      if (i % (PAGES_PER_LOOK * PAGE) === 0 && (Atomics.load(signal, 0) & ~(TICKET_STEP - 1)) !== ticket) return;
+      Atomics.or(v, i, 0);
+    }
+  }
+}
+
 function sort(job: SortJob): void {
-  if (job.kind === "buckets") {
+  if (job.kind === "places") firstPlaces(job.arrays, job.keys, job.from, job.to);
+  else if (job.kind === "buckets") {
     const { arrays, buckets } = job;
     const out = { lcp: arrays.lcp, next: arrays.next, length: arrays.len };
     sortBuckets(arrays.bytes, arrays, newScratch(largestBucket(buckets)), [...buckets], out);

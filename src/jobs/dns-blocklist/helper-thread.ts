@@ -15,6 +15,7 @@ import {
   PROTOCOL,
   READ,
   type SortJob,
+  type TouchJob,
   STARTED,
   TAKEN_BACK,
   TICKET_STEP,
@@ -46,6 +47,11 @@ const SHARE_STEP = 0.02;
 // thread is started with the run and has the whole parse to get ready (~35 ms), so only one
 // that could not start at all (or a machine at a standstill) is waited for this long.
 const BEGIN_WITHIN_MS = 2000;
+
+// How long a thread that has done jobs of this run is given to begin a part of a piece once
+// this thread has read its own: it may still be touching pages (TouchJob, which it leaves at the
+// next look at the signal) or be waking. Reading its part here instead takes ~4 ms.
+const BEGIN_PART_WITHIN_MS = 2;
 
 // V8 optimises a hot function (or a hot loop, "OSR") on a background thread while the code
 // goes on unoptimised. A run with a helper thread on a machine of two cores keeps both cores
@@ -163,11 +169,12 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
   }
 
   finishLines(): LinesRead | undefined {
-    // Not begun by the time this thread has read its part: it reads this part too, rather than
+    // Not begun by the time this thread has read its part (or soon after, for a thread that
+    // has done jobs of this run: BEGIN_PART_WITHIN_MS): it reads this part too, rather than
     // wait (the thread is still loading, or the machine is busy). A part that failed (it
     // outgrew its table) is read here as well: nothing of it is in the run's table.
     const first = this.handed !== undefined && Atomics.load(this.signal, 0) === this.handed + DONE;
-    if (this.outcome(0) !== DONE) return undefined;
+    if (this.outcome(this.jobsDone > 0 ? BEGIN_PART_WITHIN_MS : 0) !== DONE) return undefined;
     this.jobsDone++;
     // The next piece's part is moved a step toward where both threads end together: the two
     // threads' speeds differ (this thread's code is warm first; the helper wakes for each
@@ -175,6 +182,31 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
     this.lineShare = Math.min(MOST_SHARE, Math.max(LEAST_SHARE, this.lineShare + (first ? SHARE_STEP : -SHARE_STEP)));
     const read = this.parseSpace!.read;
     return { stoppedAt: read[READ.stoppedAt]!, lines: read[READ.lines]!, names: read[READ.names]! };
+  }
+
+  /**
+   * Has the thread make resident the pages `table` will write when it grows by `bytes` more
+   * bytes of names, beyond `skip` bytes this thread is about to write itself, while it has
+   * nothing else to do (TouchJob).
+   */
+  touchAhead(table: NameTable, skip: number, bytes: number): void {
+    if (this.gone !== undefined || this.handed === undefined) return;
+    const views: Uint8Array[] = [];
+    const ahead = (array: Uint8Array | Uint32Array, from: number, to: number): void => {
+      const first = Math.min(from * array.BYTES_PER_ELEMENT, array.byteLength);
+      const last = Math.min(to * array.BYTES_PER_ELEMENT, array.byteLength);
+      if (first < last && array.buffer instanceof SharedArrayBuffer)
+        views.push(new Uint8Array(array.buffer, array.byteOffset + first, last - first));
+    };
+    const used = table.bytesUsed;
+    ahead(table.bytes, used + skip, used + skip + bytes);
+    const perByte = 1 / 16;
+    const e0 = table.count + Math.floor(skip * perByte);
+    const e1 = table.count + Math.ceil((skip + bytes) * perByte);
+    ahead(table.start, e0, e1);
+    ahead(table.length, e0, e1);
+    ahead(table.kind, e0, e1);
+    if (views.length > 0) this.worker.postMessage({ kind: "touch", views, signal: this.signal, ticket: this.handed } satisfies TouchJob);
   }
 
   appendLines(table: NameTable): void {

@@ -140,6 +140,13 @@ export interface SortArrays {
 /** Part of a sort a second thread can take; its arrays are on shared memory. */
 export type SortWork =
   | {
+      readonly kind: "places";
+      readonly arrays: Pick<SortArrays, "order" | "at" | "len">;
+      readonly keys: Pick<PackedKeys, "start" | "length">;
+      readonly from: number;
+      readonly to: number;
+    }
+  | {
       readonly kind: "buckets";
       readonly arrays: SortArrays;
       /** (lo, hi, depth) triples */
@@ -207,11 +214,15 @@ export function sortKeys(
     helper !== undefined && n > SHARE_ABOVE && bytes.buffer instanceof SharedArrayBuffer && order.buffer instanceof SharedArrayBuffer;
   const arrays: SortArrays = { ...sortArrays(bytes, n, share), order };
   const { at, len, lcp, next } = arrays;
-  for (let i = 0; i < n; i++) order[i] = i;
-  // the keys in their own order: their starts and lengths are copied whole
-  at.set(start.subarray(0, n));
-  len.set(length.subarray(0, n));
   const place: Places = { order, at, len };
+  if (share) {
+    // the upper half is filled on the helper thread meanwhile (most of it is the first touch
+    // of fresh pages, a cost that halves on two threads)
+    const half = n >>> 1;
+    helper.hand({ kind: "places", arrays: place, keys: { start, length }, from: half, to: n });
+    firstPlaces(place, keys, 0, half);
+    if (!helper.finish()) firstPlaces(place, keys, half, n);
+  } else firstPlaces(place, keys, 0, n);
   // the lengths move with their keys, so the sorted ones come for free
   const out: Neighbours = { lcp, next, length: len };
   // pending buckets: (lo, hi, depth) triples; a bucket's first key has its neighbours already,
@@ -242,6 +253,17 @@ export function sortKeys(
     for (const p of firsts) if (p < n) neighboursOf(bytes, place, p, 0, out);
   }
   return out;
+}
+
+/**
+ * The keys at positions [from, to) in their own order: each its own index, and its start and
+ * length, copied whole. The helper thread runs this too, on the upper half of a big input.
+ */
+export function firstPlaces(place: Places, keys: Pick<PackedKeys, "start" | "length">, from: number, to: number): void {
+  const { order, at, len } = place;
+  for (let i = from; i < to; i++) order[i] = i;
+  at.set(keys.start.subarray(from, to), from);
+  len.set(keys.length.subarray(from, to), from);
 }
 
 /** The most keys a bucket of `buckets` ((lo, hi, depth) triples) holds. */
