@@ -75,7 +75,7 @@ export function memoryFor(size: number, shared: boolean): ArrayBufferLike {
  * newer program than it speaks to. A program of another PROTOCOL ends at once (the run then
  * does everything on one thread). Raise it with any change to the jobs' shapes or meaning.
  */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 export const TICKET_STEP = 8;
 export const IDLE = 0;
