@@ -311,7 +311,9 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
     zone.directive(fields, c);
     return;
   }
-  if (head === "0.0.0.0" || head === "127.0.0.1" || isIP(head) !== 0) {
+  // the sink addresses first: node's IPv6 check is a regular expression that takes ~8 ms to
+  // compile at its first use, and "::1 localhost" heads most hosts files
+  if (head === "0.0.0.0" || head === "127.0.0.1" || head === "::1" || head === "::" || isIP(head) !== 0) {
     if (fields.length > 1) {
       hostsLine(fields, c);
       return;
