@@ -180,14 +180,20 @@ const MY_BUCKETS = 0.47;
 // it saves.
 const SHARE_ABOVE = 1 << 18;
 
-/** The arrays of a sort of n keys: on shared memory when a helper thread will see them. */
+/**
+ * The arrays of a sort of n keys: on shared memory when a helper thread will see them. The
+ * neighbours, lcp and next, lie side by side in one buffer: until the buckets are sorted (which
+ * writes every position's neighbours), the cut keeps each key's bucket there (splitter-cut.ts),
+ * so the memory is touched once for both.
+ */
 function sortArrays(bytes: Uint8Array, n: number, shared: boolean): Omit<SortArrays, "order"> {
+  const neighbours = memoryFor(2 * n, shared);
   return {
     bytes,
     at: new Uint32Array(memoryFor(n * 4, shared)),
     len: new Uint8Array(memoryFor(n, shared)),
-    lcp: new Uint8Array(memoryFor(n, shared)),
-    next: new Uint8Array(memoryFor(n, shared)),
+    lcp: new Uint8Array(neighbours, 0, n),
+    next: new Uint8Array(neighbours, n, n),
   };
 }
 
@@ -230,7 +236,7 @@ export function sortKeys(
   // are found once all is sorted
   const pending: number[] = [];
   let firsts: Uint32Array = Uint32Array.of(0);
-  if (n > CUT_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined);
+  if (n > CUT_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined, new Uint16Array(lcp.buffer, 0, n));
   else pending.push(0, n, 0);
   // scratch for the biggest bucket (a bucket only splits into smaller ones), not for all keys:
   // after a cut, a few thousand for lists like the benchmark's

@@ -1,5 +1,4 @@
 import type { BucketHelper, Places } from "./key-sort.js";
-import { memoryFor } from "./helper-jobs.js";
 import { PREFETCH, prefetchBytes } from "./prefetch.js";
 
 /**
@@ -90,8 +89,16 @@ export function classify(
  *
  * The keys are moved to their buckets in place, along the cycles of the move (an American flag
  * sort's step): a copy of the index and start arrays would be 8 bytes a key more at the peak.
+ * `bucketOf` is the caller's room for each key's bucket (one entry a key; on shared memory when
+ * a helper classifies half of them), free again once this returns.
  */
-export function cutBySplitters(bytes: Uint8Array, place: Places, pending: number[], helper: BucketHelper | undefined): Uint32Array {
+export function cutBySplitters(
+  bytes: Uint8Array,
+  place: Places,
+  pending: number[],
+  helper: BucketHelper | undefined,
+  bucketOf: Uint16Array,
+): Uint32Array {
   const { order, at, len } = place;
   const n = order.length;
   const pair = new Uint32Array(2);
@@ -119,7 +126,6 @@ export function cutBySplitters(bytes: Uint8Array, place: Places, pending: number
     k++;
   }
   const splitters: Splitters = { high: splitHigh, low: splitLow, count: k };
-  const bucketOf = new Uint16Array(memoryFor(n * 2, helper !== undefined));
   // counts, then where each bucket's next key goes
   const next = new Uint32Array(k + 2);
   if (helper === undefined) classify(bytes, at, len, splitters, 0, n, bucketOf, next);
