@@ -52,10 +52,15 @@ function sharedKeys(count: number, seed: number): { keys: PackedKeys; strings: s
 function expectSorted(keys: PackedKeys, strings: readonly string[], helper: HelperThread | undefined): void {
   // whatever the order held before is not read: the sort fills it
   const order = new Uint32Array(new SharedArrayBuffer(strings.length * 4)).fill(7);
+  const starts = keys.start.slice();
   const { lcp, next, length } = sortKeys(keys, order, helper);
   const reference = [...strings].sort();
   const got = Array.from(order, (i) => strings[i]!);
   expect(got).toEqual(reference);
+  // the keys' own starts are sorted with them (here copies the helper could see, copied back)
+  let misplaced = 0;
+  for (let i = 0; i < order.length; i++) if (keys.start[i] !== starts[order[i]!]) misplaced++;
+  expect(misplaced, "positions whose start is not their key's").toBe(0);
   let wrong = 0;
   for (let i = 0; i < got.length; i++) {
     const before = i > 0 ? got[i - 1]! : "";

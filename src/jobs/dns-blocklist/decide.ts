@@ -68,6 +68,10 @@ export function addAllowlist(table: NameTable, allow: Allowlist): void {
  * come before it and its subtree right after it, so one pass with a stack of the enclosing
  * decisions settles each name: below an allowed subtree → dropped; allowed exactly → dropped, and
  * a carve-out if something above blocks it; blocked below a kept block → redundant; else kept.
+ *
+ * The sort sorts the table's own starts and lengths (sortKeys): from then on an entry of the
+ * table is a sorted position, and so are the decision's entries. The table's kinds, and what
+ * its lists said of their entries (ParsedList's names and exceptions), are of the order before.
  */
 export function decideTable(table: NameTable, networks: readonly string[], helper?: BucketHelper): Decision {
   const total = table.count;
@@ -81,8 +85,9 @@ export function decideTable(table: NameTable, networks: readonly string[], helpe
     sortKeys(table, order, helper, (sortedBelow, neighbours) => pass.run(sortedBelow, neighbours)),
   );
   const { keptCount, carved, duplicates, redundant, allowed } = pass;
-  // a view, not a copy: the sorted order is not needed past this point, and on shared memory
-  // (a run with a helper thread) the helper then reads the names it writes without a copy
+  // a view, not a copy: the sorted order is not needed past this point (the pass wrote the
+  // kept positions over it), and on shared memory (a run with a helper thread) the helper then
+  // reads the names it writes without a copy
   const blocked = order.subarray(0, keptCount);
   const carvedEntries = Uint32Array.from(carved);
   return {
@@ -105,8 +110,9 @@ export function decideTable(table: NameTable, networks: readonly string[], helpe
 /**
  * decideTable's pass over the sorted keys, in steps: `run` goes on from where it stopped up to
  * `sortedBelow` (a group of equal keys that may go on past it waits for the next step: the
- * helper thread may still be sorting there; see sortKeys). Kept entries are written over the
- * sorted order as the pass goes (it only reads ahead). Its counters are fields, read into locals
+ * helper thread may still be sorting there; see sortKeys). Kept entries (sorted positions) are
+ * written over the sorted order as the pass goes (it only reads ahead: the kinds, at the
+ * entries' indices before the sort). Its counters are fields, read into locals
  * for a step: a closure's variables would be read and written through its context at each use.
  */
 class SortedPass {
@@ -143,7 +149,9 @@ class SortedPass {
       frameShared.push(255);
     };
     while (i < total) {
-      const entry = order[i]!;
+      // the group's first sorted position: the entry the decision keeps of it (the sort left
+      // the table's starts and lengths in sorted order)
+      const entry = i;
       const length = sortedLength[i]!;
       // the key's bytes shared with the previous key, and its byte right after them
       const shared = lcp[i]!;

@@ -180,27 +180,15 @@ const MY_BUCKETS = 0.47;
 // it saves.
 const SHARE_ABOVE = 1 << 18;
 
-/**
- * The arrays of a sort of n keys: on shared memory when a helper thread will see them. The
- * neighbours, lcp and next, lie side by side in one buffer: until the buckets are sorted (which
- * writes every position's neighbours), the cut keeps each key's bucket there (splitter-cut.ts),
- * so the memory is touched once for both.
- */
-function sortArrays(bytes: Uint8Array, n: number, shared: boolean): Omit<SortArrays, "order"> {
-  const neighbours = memoryFor(2 * n, shared);
-  return {
-    bytes,
-    at: new Uint32Array(memoryFor(n * 4, shared)),
-    len: new Uint8Array(memoryFor(n, shared)),
-    lcp: new Uint8Array(neighbours, 0, n),
-    next: new Uint8Array(neighbours, n, n),
-  };
-}
+/** whether an array is on shared memory (a helper thread sees it) */
+const onShared = (a: ArrayBufferView): boolean => a.buffer instanceof SharedArrayBuffer;
 
 /**
- * Sorts the first `order.length` keys into `order` (their indices, whatever it held before) so
- * that the keys are in byte order, shorter before longer on a common prefix; returns the
- * neighbours of each sorted position.
+ * Sorts the first `order.length` keys so that they are in byte order, shorter before longer on
+ * a common prefix: `order` gets their indices in that order (whatever it held before), and the
+ * keys' own starts and lengths (`keys.start`, `keys.length`) are sorted with them, in place:
+ * after the sort, start[i] and length[i] are those of the key at sorted position i, whose index
+ * was order[i]. Returns the neighbours of each sorted position.
  *
  * With a helper (and `keys.bytes` and `order` on shared memory), a big input's buckets, once
  * cut, are sorted on two threads: the helper takes the upper half of the keys, this thread the
@@ -216,10 +204,20 @@ export function sortKeys(
 ): Neighbours {
   const { bytes, start, length } = keys;
   const n = order.length;
-  const share =
-    helper !== undefined && n > SHARE_ABOVE && bytes.buffer instanceof SharedArrayBuffer && order.buffer instanceof SharedArrayBuffer;
-  const arrays: SortArrays = { ...sortArrays(bytes, n, share), order };
-  const { at, len, lcp, next } = arrays;
+  const share = helper !== undefined && n > SHARE_ABOVE && onShared(bytes) && onShared(order);
+  // Sorted where they are, so that no copy costs a first touch of fresh memory (4 MB and 1 MB
+  // for a million keys); starts and lengths the helper cannot see are sorted as copies on
+  // shared memory, and copied back.
+  const own = !share || (onShared(start) && onShared(length));
+  const at = own ? start.subarray(0, n) : new Uint32Array(memoryFor(n * 4, true));
+  const len = own ? length.subarray(0, n) : new Uint8Array(memoryFor(n, true));
+  // The neighbours, lcp and next, lie side by side in one buffer: until the buckets are
+  // sorted (which writes every position's neighbours), the cut keeps each key's bucket there
+  // (splitter-cut.ts), so that memory is touched once for both.
+  const neighbours = memoryFor(2 * n, share);
+  const lcp = new Uint8Array(neighbours, 0, n);
+  const next = new Uint8Array(neighbours, n, n);
+  const arrays: SortArrays = { bytes, order, at, len, lcp, next };
   const place: Places = { order, at, len };
   if (share) {
     // the upper half is filled on the helper thread meanwhile (most of it is the first touch
@@ -236,7 +234,7 @@ export function sortKeys(
   // are found once all is sorted
   const pending: number[] = [];
   let firsts: Uint32Array = Uint32Array.of(0);
-  if (n > CUT_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined, new Uint16Array(lcp.buffer, 0, n));
+  if (n > CUT_ABOVE) firsts = cutBySplitters(bytes, place, pending, share ? helper : undefined, new Uint16Array(neighbours, 0, n));
   else pending.push(0, n, 0);
   // scratch for the biggest bucket (a bucket only splits into smaller ones), not for all keys:
   // after a cut, a few thousand for lists like the benchmark's
@@ -258,18 +256,23 @@ export function sortKeys(
     sortBuckets(bytes, place, scratch, pending, out);
     for (const p of firsts) if (p < n) neighboursOf(bytes, place, p, 0, out);
   }
+  if (!own) {
+    start.set(at);
+    length.set(len);
+  }
   return out;
 }
 
 /**
  * The keys at positions [from, to) in their own order: each its own index, and its start and
- * length, copied whole. The helper thread runs this too, on the upper half of a big input.
+ * length where the sort works on copies. The helper thread runs this too, on the upper half of
+ * a big input.
  */
 export function firstPlaces(place: Places, keys: Pick<PackedKeys, "start" | "length">, from: number, to: number): void {
   const { order, at, len } = place;
   for (let i = from; i < to; i++) order[i] = i;
-  at.set(keys.start.subarray(from, to), from);
-  len.set(keys.length.subarray(from, to), from);
+  if (at.buffer !== keys.start.buffer) at.set(keys.start.subarray(from, to), from);
+  if (len.buffer !== keys.length.buffer) len.set(keys.length.subarray(from, to), from);
 }
 
 /** The most keys a bucket of `buckets` ((lo, hi, depth) triples) holds. */

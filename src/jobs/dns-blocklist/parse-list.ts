@@ -26,7 +26,8 @@ export interface ParsedList {
   readonly nameCount: number;
   /**
    * names to block: lower case, IDNs in punycode, no trailing dot; in the order of the list.
-   * Made from the table on each read: for tests and small lists.
+   * Made from the table on each read: for tests and small lists, and only until the table is
+   * decided on (decideTable sorts its entries).
    */
   readonly names: string[];
   /** canonical CIDRs, IPv4 and IPv6; a bare address is a /32 or /128 */
