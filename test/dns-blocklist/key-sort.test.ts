@@ -21,9 +21,11 @@ const sorted = (keys: string[]): string[] => {
   const { lcp, next, length } = sortKeys(packed, order);
   const out = Array.from(order, (i) => keys[i]!);
   // the keys' own starts and lengths are sorted with them: position i reads the key put there
-  const read = (i: number): string =>
-    String.fromCharCode(...packed.bytes.subarray(packed.start[i]!, packed.start[i]! + packed.length[i]!));
-  expect(Array.from(out, (_, i) => read(i)), "the key at each position, through the sorted starts").toEqual(out);
+  const read = (i: number): string => String.fromCharCode(...packed.bytes.subarray(packed.start[i]!, packed.start[i]! + packed.length[i]!));
+  expect(
+    Array.from(out, (_, i) => read(i)),
+    "the key at each position, through the sorted starts",
+  ).toEqual(out);
   // what the sort says about neighbours, checked against the sorted keys themselves
   for (let i = 0; i < out.length; i++) {
     const before = i > 0 ? out[i - 1]! : "";
