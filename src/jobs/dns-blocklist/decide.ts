@@ -1,7 +1,8 @@
 import { EMPTY_ALLOWLIST, type Allowlist } from "./allowlist.js";
 import { memoryFor } from "./helper-jobs.js";
 import { addressRange } from "./ip-network.js";
-import { type BucketHelper, type Neighbours, sortKeys } from "./key-sort.js";
+import type { Neighbours } from "./bucket-sort.js";
+import { type BucketHelper, sortKeys } from "./key-sort.js";
 import { BLOCK, BOUNDARY, EXACT, NameTable, SUBTREE } from "./name-table.js";
 import type { ParsedList } from "./parse-list.js";
 

@@ -17,7 +17,8 @@ import {
   type SortJob,
   type TouchJob,
 } from "./helper-jobs.js";
-import { firstPlaces, largestBucket, newScratch, sortBuckets } from "./key-sort.js";
+import { largestBucket, newScratch, sortBuckets } from "./bucket-sort.js";
+import { firstPlaces } from "./key-sort.js";
 import { classify } from "./splitter-cut.js";
 import { NameTable } from "./name-table.js";
 import { nameLineChunks } from "./unbound-include.js";

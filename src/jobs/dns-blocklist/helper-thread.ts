@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import { installationRoot } from "../../cli/installation-root.js";
+import { compileInPlace } from "./compile-in-place.js";
 import {
   DONE,
   FAILED,
@@ -53,25 +52,6 @@ const BEGIN_WITHIN_MS = 2000;
 // next look at the signal) or be waking. Reading its part here instead takes ~4 ms.
 const BEGIN_PART_WITHIN_MS = 2;
 
-// V8 optimises a hot function (or a hot loop, "OSR") on a background thread while the code
-// goes on unoptimised. A run with a helper thread on a machine of two cores keeps both cores
-// busy, so such a compile waits for a core: seen here, 25–36 ms from a loop's start to its
-// optimised code, for a few ms of compiling. Each phase of the run (parse, fill, cut, buckets,
-// pass, include) starts with a new hot loop. While a helper lives on such a machine, V8
-// compiles on the thread that needs the code instead: this thread's loops (concurrent-osr is
-// read at each compile), and everything on the helper (whose isolate, made meanwhile, has no
-// background compiler). Measured on a million names: 639 → 591 ms (means of six interleaved
-// runs). The flags are process-wide, and set back when the last helper ends.
-const COMPILE_IN_PLACE_UP_TO_CORES = 2;
-let helpersCompilingInPlace = 0;
-
-function compileInPlace(on: boolean): void {
-  helpersCompilingInPlace += on ? 1 : -1;
-  if (on ? helpersCompilingInPlace === 1 : helpersCompilingInPlace === 0) {
-    setFlagsFromString(on ? "--no-concurrent-recompilation --no-concurrent-osr" : "--concurrent-recompilation --concurrent-osr");
-  }
-}
-
 /**
  * The second thread of a dns-blocklist run with a big list: started as the run begins, and
  * ended with the run. In the parse (parse-list.ts) it reads the common lines of the second part
@@ -98,8 +78,8 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
 
   private constructor(
     private readonly worker: Worker,
-    /** it made V8 compile in place (compileInPlace), until it ends */
-    private compilingInPlace: boolean,
+    /** ends compiling in place (compile-in-place.ts), if this thread's start began it */
+    private stopCompilingInPlace: (() => void) | undefined,
   ) {
     worker.on("message", (done: LinesDone) => {
       const answer = this.answer;
@@ -129,13 +109,19 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
     if (!existsSync(program)) return undefined;
     // loaded here, not with the job: a service whose lists are small never loads it
     const { Worker } = await import("node:worker_threads");
-    const inPlace = availableParallelism() <= COMPILE_IN_PLACE_UP_TO_CORES;
-    if (inPlace) compileInPlace(true);
-    // no stdout or stderr of its own: it writes nothing there, and a service's log is this process's
-    const worker = new Worker(program, { stdout: true, stderr: true, workerData: { protocol: PROTOCOL } });
+    // before the thread's isolate is made: it takes the setting for its life
+    const stopCompilingInPlace = compileInPlace();
+    let worker: Worker;
+    try {
+      // no stdout or stderr of its own: it writes nothing there, and a service's log is this process's
+      worker = new Worker(program, { stdout: true, stderr: true, workerData: { protocol: PROTOCOL } });
+    } catch (err) {
+      stopCompilingInPlace?.();
+      throw err;
+    }
     // it must not keep a process alive that has nothing else left to do
     worker.unref();
-    return new HelperThread(worker, inPlace);
+    return new HelperThread(worker, stopCompilingInPlace);
   }
 
   hand(work: SortWork): void {
@@ -287,10 +273,8 @@ export class HelperThread implements BucketHelper, LineHelper, LineWriter {
   }
 
   async close(): Promise<void> {
-    if (this.compilingInPlace) {
-      this.compilingInPlace = false;
-      compileInPlace(false);
-    }
+    this.stopCompilingInPlace?.();
+    this.stopCompilingInPlace = undefined;
     await this.worker.terminate();
   }
 }

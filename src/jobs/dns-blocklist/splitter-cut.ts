@@ -1,4 +1,5 @@
-import type { BucketHelper, Places } from "./key-sort.js";
+import type { Places } from "./bucket-sort.js";
+import type { BucketHelper } from "./key-sort.js";
 import { PREFETCH, prefetchBytes } from "./prefetch.js";
 
 /**
@@ -12,7 +13,7 @@ import { PREFETCH, prefetchBytes } from "./prefetch.js";
  */
 
 // An input bigger than this is cut by splitters first; smaller ones start with a radix level
-// (key-sort.ts), as the buckets the splitters leave do.
+// (bucket-sort.ts), as the buckets the splitters leave do.
 export const CUT_ABOVE = 1 << 16;
 // ~250 keys a bucket for a million; the splitters (32 KiB) stay in the processor's cache
 const SPLITTERS = 4095;
