@@ -1,5 +1,5 @@
 import { BLOCK, type EntryKind, type NameTable } from "./name-table.js";
-import { PlainName } from "./plain-name.js";
+import { CR, LF, PlainName } from "./plain-name.js";
 
 /**
  * The common lines of a list, straight from its bytes: a line that is one name, a hosts line
@@ -73,8 +73,6 @@ export function addLine(table: NameTable, text: Uint8Array, from: number, stop: 
   return next;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 const HASH = 0x23;
 const PIPE = 0x7c;
 const CARET = 0x5e;

@@ -25,7 +25,7 @@ const BOILERPLATE = new Set([
  */
 export function hostsLine(fields: readonly string[], c: ListCollector): void {
   const address = fields[0]!;
-  const sink = address === "0.0.0.0" || address === "127.0.0.1" || isSinkAddress(address);
+  const sink = isSinkAddress(address);
   for (let i = 1; i < fields.length; i++) {
     let name = fields[i]!;
     // hosts(5): a "#" anywhere starts the comment, not only after a blank

@@ -2,9 +2,11 @@ import { adblockRule } from "./adblock-rule.js";
 import { dnsmasqLine } from "./dnsmasq-line.js";
 import { quoted } from "./dns-name.js";
 import { hostsLine } from "./hosts-line.js";
+import { isSinkText } from "./ip-network.js";
 import { ListCollector, type InvalidLine } from "./list-collector.js";
 import { commonLines, type LineCount, startsWith } from "./common-lines.js";
 import { BLOCK, NameTable, SUBTREE } from "./name-table.js";
+import { CR, LF } from "./plain-name.js";
 import { RpzZone } from "./rpz-zone.js";
 import { unboundLine } from "./unbound-line.js";
 import { isIP } from "node:net";
@@ -246,8 +248,6 @@ export class ListParser {
   }
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 // A piece's lines are shared with the helper from this many bytes on (a piece is 1 MiB).
@@ -312,9 +312,8 @@ function parseLine(raw: string, ownerOmitted: boolean, zone: RpzZone, c: ListCol
     zone.directive(fields, c);
     return;
   }
-  // the sink addresses first: node's IPv6 check is a regular expression that takes ~8 ms to
-  // compile at its first use, and "::1 localhost" heads most hosts files
-  if (head === "0.0.0.0" || head === "127.0.0.1" || head === "::1" || head === "::" || isIP(head) !== 0) {
+  // the sink addresses as written first: "::1 localhost" heads most hosts files
+  if (isSinkText(head) || isIP(head) !== 0) {
     if (fields.length > 1) {
       hostsLine(fields, c);
       return;

@@ -9,8 +9,9 @@
 const DOT = 0x2e;
 const HYPHEN = 0x2d;
 const UNDERSCORE = 0x5f;
-const LF = 0x0a;
-const CR = 0x0d;
+/** a line's end: LF, or CR LF (and a lone CR in the few places lists use it) */
+export const LF = 0x0a;
+export const CR = 0x0d;
 // What each byte is: a table lookup in place of a chain of range tests. Bits, so that a label's
 // bytes OR'ed together tell at once whether it has upper case or a letter at all.
 const DIGIT = 1;
